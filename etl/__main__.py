@@ -1,0 +1,124 @@
+"""`python -m etl`: build the demo firm, import canonical folders and tracker exports.
+
+Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from etl.loader import LoadReport, import_canonical
+from etl.warehouse import connect, resolve_db_path
+
+EXPORT_SOURCES = ("harvest-csv", "toggl-csv", "clockify-csv")
+SOURCES = ("canonical", *EXPORT_SOURCES)
+MAX_EXAMPLES = 20
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="build a realistic demo firm into the warehouse")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--people", type=int, default=24)
+    demo.add_argument("--months", type=int, default=None, help="history length (default 12, 24 above 50 people)")
+    demo.add_argument("--keep-files", metavar="DIR", help="also keep the generated canonical files in DIR")
+    imp = sub.add_parser("import", help="import a canonical folder or a tracker export file")
+    imp.add_argument("source", choices=SOURCES)
+    imp.add_argument("path")
+    imp.add_argument("--strict", action="store_true", help="exit 1 when any row was quarantined")
+    for p in (demo, imp):
+        p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def print_report(report: LoadReport, label: str) -> None:
+    for stats in report.entities:
+        print(stats.line())
+    shown = 0
+    for stats in report.entities:
+        for example in stats.examples:
+            if shown < MAX_EXAMPLES:
+                print(f"  quarantined {stats.file}:{example}")
+            shown += 1
+    if shown > MAX_EXAMPLES:
+        print(f"  … and {shown - MAX_EXAMPLES} more (see the Data health page)")
+    print(f"{label}: load {report.load_id}, {report.quarantined} row(s) quarantined")
+
+
+def open_warehouse(db: str | None) -> duckdb.DuckDBPyConnection:
+    try:
+        return connect(db)
+    except duckdb.IOException as err:
+        raise UserError(f"cannot open warehouse {resolve_db_path(db)}: {err}") from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file or folder")
+    con = open_warehouse(args.db)
+    started = time.perf_counter()
+    if args.source == "canonical":
+        if not path.is_dir():
+            raise UserError(f"{path}: 'canonical' imports a folder of contract files")
+        report = import_canonical(con, path)
+    else:
+        from etl.export_import import import_export
+
+        report = import_export(con, args.source, path)
+    print_report(report, f"{args.source} {path} in {time.perf_counter() - started:.1f}s")
+    for error in report.file_errors:
+        print(f"error: {error}", file=sys.stderr)
+    if report.file_errors:
+        return 1
+    if args.strict and report.quarantined:
+        print(f"error: {report.quarantined} row(s) quarantined (--strict)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from etl.demo import write_demo_folder
+
+    if args.people < 1:
+        raise UserError("--people must be at least 1")
+    con = open_warehouse(args.db)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="demo-firm-") as tmp:
+        folder = Path(args.keep_files) if args.keep_files else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_demo_folder(folder, seed=args.seed, people=args.people, months=args.months)
+        generated = time.perf_counter() - started
+        report = import_canonical(con, folder)
+    print_report(report, f"demo firm (seed {args.seed}, {args.people} people)")
+    print(f"generated in {generated:.1f}s, total {time.perf_counter() - started:.1f}s "
+          f"-> {resolve_db_path(args.db)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"import": cmd_import, "demo": cmd_demo}[args.command](args)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, PermissionError, duckdb.IOException) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

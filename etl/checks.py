@@ -1,0 +1,186 @@
+"""The data contract's row rules as one SQL pass: every incoming row gets its typed values and
+the reasons (if any) it breaks the contract. Built from etl/contract.py, so a new column or
+rule in the contract is checked everywhere at once."""
+
+from __future__ import annotations
+
+from etl.contract import BOOL_FALSE, BOOL_TRUE, MAX_ENTRY_HOURS, Column, Entity
+from etl.currencies import ISO_4217
+
+# Entities whose `hours` is one person's hours on one day.
+DAILY_HOURS_ENTITIES = {"time_entries", "time_off"}
+
+PATTERNS = {
+    "date": r"\d{4}-\d{2}-\d{2}",
+    "money": r"-?\d+(\.\d{1,4})?",
+    "hours": r"-?\d+(\.\d+)?|-?\.\d+",
+    "ratio": r"-?\d+(\.\d+)?|-?\.\d+",
+    "int": r"-?\d+",
+}
+DESCRIBE = {
+    "date": "a date (YYYY-MM-DD)",
+    "money": "a decimal amount with at most 4 places",
+    "hours": "decimal hours like 1.25",
+    "ratio": "a decimal number",
+    "int": "a whole number",
+    "timestamp": "an ISO 8601 timestamp",
+}
+
+# Pairs that must be in order when both are present.
+ORDERED_DATES = {
+    "people": ("start_date", "end_date"),
+    "projects": ("start_date", "end_date"),
+    "rates": ("effective_from", "effective_to"),
+    "calendar_events": ("start", "end"),
+    "invoices": ("issue_date", "due_date"),
+}
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _in_list(values) -> str:
+    return "(" + ", ".join(sql_literal(v) for v in sorted(values)) + ")"
+
+
+def raw_value(col: Column, present: set[str]) -> str:
+    """The trimmed cell, NULL when empty or when the file has no such column."""
+    if col.name not in present:
+        return "CAST(NULL AS VARCHAR)"
+    return f"nullif(trim(src.{quote(col.name)}), '')"
+
+
+def typed_value(col: Column, v: str) -> str:
+    """The cell cast to its staging type; NULL when it does not cast (a reason says why)."""
+    if col.default is not None:
+        v = f"coalesce({v}, {sql_literal(col.default)})"
+    t = col.type
+    if t == "date":
+        return f"CASE WHEN regexp_full_match({v}, '{PATTERNS['date']}') THEN try_cast({v} AS DATE) END"
+    if t in ("money", "hours", "ratio", "int"):
+        return f"CASE WHEN regexp_full_match({v}, '{PATTERNS[t]}') THEN try_cast({v} AS {col.sql_type}) END"
+    if t == "timestamp":
+        return f"try_cast({v} AS TIMESTAMPTZ)"
+    if t == "bool":
+        return (
+            f"CASE WHEN lower({v}) IN {_in_list(BOOL_TRUE)} THEN true "
+            f"WHEN lower({v}) IN {_in_list(BOOL_FALSE)} THEN false END"
+        )
+    if t == "enum":
+        return f"CASE WHEN lower({v}) IN {_in_list(col.choices)} THEN lower({v}) END"
+    if t == "currency":
+        return f"CASE WHEN upper({v}) IN {_in_list(ISO_4217)} THEN upper({v}) END"
+    return v
+
+
+def _fmt(template: str, *args: str) -> str:
+    return "format(" + ", ".join([sql_literal(template), *args]) + ")"
+
+
+def column_reasons(entity: Entity, col: Column, v: str, typed: str) -> list[str]:
+    """SQL expressions that are NULL when the cell is fine and a reason when it is not."""
+    name = col.name
+    out = []
+    if col.required:
+        out.append(f"CASE WHEN {v} IS NULL THEN {sql_literal(f'{name} is required')} END")
+    if col.type in DESCRIBE:
+        bad = _fmt(f"{name} '{{}}' is not {DESCRIBE[col.type]}", v)
+        if col.type == "hours":
+            comma = _fmt(f"{name} '{{}}' uses a decimal comma; the contract wants a point (e.g. 1.5)", v)
+            bad = f"CASE WHEN regexp_full_match({v}, '-?\\d+,\\d+') THEN {comma} ELSE {bad} END"
+        out.append(f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN {bad} END")
+    elif col.type in ("bool", "enum", "currency"):
+        what = {
+            "bool": "true or false",
+            "enum": "one of " + ", ".join(col.choices),
+            "currency": "an ISO 4217 currency code",
+        }[col.type]
+        template = name + " '{}' is not " + what
+        if col.type == "currency":
+            template = "unknown currency '{}' in " + name + " (not an ISO 4217 code)"
+        msg = _fmt(template, v)
+        out.append(f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN {msg} END")
+    if col.non_negative:
+        out.append(f"CASE WHEN {typed} < 0 THEN {_fmt(f'{name} {{}} is negative', v)} END")
+    if col.type == "hours" and entity.name in DAILY_HOURS_ENTITIES:
+        msg = _fmt(f"{name} {{}} exceed {MAX_ENTRY_HOURS} in one entry", v)
+        out.append(f"CASE WHEN {typed} > {MAX_ENTRY_HOURS} THEN {msg} END")
+    return out
+
+
+def fk_alias(col: Column) -> str:
+    return "fk_" + col.name
+
+
+def fk_joins(entity: Entity, present: set[str], batch_table: str) -> list[str]:
+    """LEFT JOINs to the sets of known keys; a self-reference also accepts this batch's keys."""
+    joins = []
+    for col in entity.columns:
+        if not col.ref or col.name not in present:
+            continue
+        ref_table, ref_col = col.ref.split(".")
+        known = f"SELECT {quote(ref_col)} AS k FROM {ref_table}"
+        if ref_table == entity.name:
+            known += f" UNION SELECT nullif(trim({quote(ref_col)}), '') FROM {batch_table}"
+        joins.append(
+            f"LEFT JOIN (SELECT DISTINCT k FROM ({known})) {fk_alias(col)} "
+            f"ON {fk_alias(col)}.k = nullif(trim(src.{quote(col.name)}), '')"
+        )
+    return joins
+
+
+def fk_reasons(entity: Entity, present: set[str]) -> list[str]:
+    out = []
+    for col in entity.columns:
+        if col.ref and col.name in present:
+            v = raw_value(col, present)
+            msg = _fmt(f"unknown {col.name} '{{}}'", v)
+            out.append(f"CASE WHEN {v} IS NOT NULL AND {fk_alias(col)}.k IS NULL THEN {msg} END")
+    return out
+
+
+def order_reasons(entity: Entity, typed: dict[str, str]) -> list[str]:
+    pair = ORDERED_DATES.get(entity.name)
+    if not pair:
+        return []
+    a, b = pair
+    msg = sql_literal(f"{b} is before {a}")
+    return [f"CASE WHEN {typed[b]} < {typed[a]} THEN {msg} END"]
+
+
+def key_expression(entity: Entity, prefix: str = "") -> str:
+    """The upsert key as one string (composite keys joined with '|')."""
+    parts = [f"coalesce(CAST({prefix}{quote(k)} AS VARCHAR), '')" for k in entity.key]
+    return parts[0] if len(parts) == 1 else "concat_ws('|', " + ", ".join(parts) + ")"
+
+
+def checked_select(entity: Entity, present: set[str], src_table: str = "src") -> str:
+    """SELECT with `_line`, the typed contract columns, `_reason` ('' when clean) and the raw
+    cells as JSON-able columns `_raw_<name>`."""
+    typed: dict[str, str] = {}
+    reasons: list[str] = []
+    for col in entity.columns:
+        v = raw_value(col, present)
+        typed[col.name] = typed_value(col, v)
+        reasons += column_reasons(entity, col, v, typed[col.name])
+    reasons += fk_reasons(entity, present)
+    reasons += order_reasons(entity, typed)
+    select = [f"{typed[c.name]} AS {quote(c.name)}" for c in entity.columns]
+    reason = "concat_ws('; ', " + ", ".join(reasons) + ")" if reasons else "''"
+    return (
+        "SELECT src._line, "
+        + ", ".join(select)
+        + f", {reason} AS _reason FROM {src_table} src "
+        + " ".join(fk_joins(entity, present, src_table))
+    )
+
+
+def row_hash_expression(entity: Entity) -> str:
+    """md5 over the typed values: equal hashes mean an unchanged row."""
+    parts = [f"coalesce(CAST({quote(c.name)} AS VARCHAR), '\\N')" for c in entity.columns]
+    return "md5(concat_ws(chr(31), " + ", ".join(parts) + "))"

@@ -1,0 +1,234 @@
+"""Staging one entity's incoming rows: contract checks, quarantine, duplicate ids, upsert by key
+with the replaced version kept in history, and the raw copy of what arrived."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+
+from etl.checks import (
+    checked_select,
+    key_expression,
+    quote,
+    row_hash_expression,
+    sql_literal,
+)
+from etl.contract import Entity
+from etl.warehouse import scalar
+
+
+@dataclass
+class Load:
+    """One import run; every row it writes carries its id."""
+
+    load_id: int
+    source: str
+    path: str
+
+
+@dataclass
+class Rejected:
+    """A row turned away before the SQL checks (ragged CSV row, unparseable export row)."""
+
+    line: int | None
+    reason: str
+    raw: dict
+
+
+@dataclass
+class EntityStats:
+    entity: str
+    file: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    notes: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # "file:line: reason"
+
+    def line(self) -> str:
+        text = (
+            f"{self.entity:<16} {self.new:>9,} new {self.updated:>9,} updated "
+            f"{self.unchanged:>9,} unchanged {self.quarantined:>7,} quarantined"
+        )
+        return text + "".join(f"  ({n})" for n in self.notes)
+
+
+QUARANTINE_INSERT = """
+INSERT INTO quarantine
+    (load_id, source, file, line, entity, record_key, reason, raw, quarantined_at, row_hash)
+SELECT ?, ?, ?, q.line, ?, q.record_key, q.reason, q.raw, now(), md5(CAST(q.raw AS VARCHAR))
+FROM {rows} q
+WHERE NOT EXISTS (
+    SELECT 1 FROM quarantine o
+    WHERE o.resolved_at IS NULL AND o.entity = ? AND o.file = ?
+      AND o.line IS NOT DISTINCT FROM q.line AND o.reason = q.reason
+      AND o.row_hash = md5(CAST(q.raw AS VARCHAR))
+)
+"""
+
+
+def quarantine_rejected(
+    con: duckdb.DuckDBPyConnection, load: Load, entity: str, file: str, rows: list[Rejected]
+) -> None:
+    if not rows:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _rejected (line BIGINT, record_key VARCHAR, reason VARCHAR, raw JSON)")
+    con.executemany(
+        "INSERT INTO _rejected VALUES (?, NULL, ?, ?)",
+        [[r.line, r.reason, json.dumps(r.raw, default=str)] for r in rows],
+    )
+    _insert_quarantine(con, load, entity, file, "_rejected")
+
+
+def _insert_quarantine(con, load: Load, entity: str, file: str, rows_table: str) -> None:
+    con.execute(
+        QUARANTINE_INSERT.format(rows=rows_table),
+        [load.load_id, load.source, file, entity, entity, file],
+    )
+
+
+def stage_entity(
+    con: duckdb.DuckDBPyConnection,
+    load: Load,
+    entity: Entity,
+    file: str,
+    src_table: str,
+    present: list[str],
+    rejected: list[Rejected] | None = None,
+) -> EntityStats:
+    """Checks and upserts the rows of `src_table` (strings + `_line`) into the staging table."""
+    stats = EntityStats(entity.name, file)
+    rejected = rejected or []
+    quarantine_rejected(con, load, entity.name, file, rejected)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {checked_select(entity, set(present), src_table)}")
+    _quarantine_failed_checks(con, load, entity, file, src_table)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _valid AS
+        SELECT *, {row_hash_expression(entity)} AS _row_hash, {key_expression(entity)} AS _key
+        FROM _checked WHERE _reason = ''"""
+    )
+    _resolve_duplicate_keys(con, load, entity, file, src_table)
+    _classify_changes(con, entity)
+    _write_history_and_staging(con, load, entity)
+    _write_raw(con, load, entity, file, src_table, present)
+    con.execute(
+        """UPDATE quarantine SET resolved_at = now()
+        WHERE entity = ? AND resolved_at IS NULL AND load_id <> ?
+          AND record_key IN (SELECT _key FROM _changes)""",
+        [entity.name, load.load_id],
+    )
+    counts = dict(con.execute("SELECT _change, count(*) FROM _changes GROUP BY ALL").fetchall())
+    stats.new, stats.updated = counts.get("new", 0), counts.get("updated", 0)
+    stats.unchanged = counts.get("unchanged", 0)
+    stats.quarantined = len(rejected) + _count_this_load(con, load, entity.name, file)
+    stats.examples = [f"{r.line}: {r.reason}" for r in rejected[:10]] + _examples(con, load, entity.name, file)
+    return stats
+
+
+def _count_this_load(con, load: Load, entity: str, file: str) -> int:
+    """Rows quarantined by the SQL checks in this run (already-open identical ones included)."""
+    return scalar(con, "SELECT count(*) FROM _quarantined") or 0
+
+
+def _examples(con, load: Load, entity: str, file: str) -> list[str]:
+    rows = con.execute("SELECT line, reason FROM _quarantined ORDER BY line LIMIT 10").fetchall()
+    return [f"{line}: {reason}" for line, reason in rows]
+
+
+def _quarantine_failed_checks(con, load: Load, entity: Entity, file: str, src_table: str) -> None:
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _quarantined AS
+        SELECT c._line AS line, {key_expression(entity, 'c.')} AS record_key, c._reason AS reason,
+               to_json(s) AS raw
+        FROM _checked c JOIN {src_table} s USING (_line)
+        WHERE c._reason <> ''"""
+    )
+    _insert_quarantine(con, load, entity.name, file, "_quarantined")
+
+
+def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, src_table: str) -> None:
+    """Identical repeats load once; the same key with different content loads nowhere."""
+    if scalar(con, "SELECT count(*) = count(DISTINCT _key) FROM _valid"):
+        return
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _dupes AS
+        SELECT _key, count(DISTINCT _row_hash) AS versions, min(_line) AS first_line,
+               string_agg(CAST(_line AS VARCHAR), ', ' ORDER BY _line) AS lines
+        FROM _valid GROUP BY _key HAVING count(*) > 1"""
+    )
+    key_names = "/".join(entity.key)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _conflicts AS
+        SELECT v._line AS line, v._key AS record_key,
+               format('{key_names} ''{{}}'' appears on lines {{}} with different content; '
+                      || 'none of them was loaded', v._key, d.lines) AS reason,
+               to_json(s) AS raw
+        FROM _valid v JOIN _dupes d USING (_key) JOIN {src_table} s ON s._line = v._line
+        WHERE d.versions > 1"""
+    )
+    _insert_quarantine(con, load, entity.name, file, "_conflicts")
+    con.execute("INSERT INTO _quarantined SELECT * FROM _conflicts")
+    con.execute(
+        """DELETE FROM _valid WHERE _key IN (SELECT _key FROM _dupes WHERE versions > 1)
+           OR _line IN (SELECT v._line FROM _valid v JOIN _dupes d USING (_key)
+                        WHERE d.versions = 1 AND v._line <> d.first_line)"""
+    )
+
+
+def _classify_changes(con, entity: Entity) -> None:
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _changes AS
+        SELECT v.*, CASE WHEN s._key IS NULL THEN 'new'
+                         WHEN s._row_hash <> v._row_hash THEN 'updated'
+                         ELSE 'unchanged' END AS _change
+        FROM _valid v
+        LEFT JOIN (SELECT {key_expression(entity)} AS _key, _row_hash FROM {entity.name}) s
+        USING (_key)"""
+    )
+
+
+def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
+    key = key_expression(entity)
+    if scalar(con, "SELECT count(*) FROM _changes WHERE _change = 'updated'"):
+        con.execute(
+            f"""INSERT INTO entity_history
+            SELECT ?, {key}, to_json(t), t._load_id, ?, now() FROM {entity.name} t
+            WHERE {key} IN (SELECT _key FROM _changes WHERE _change = 'updated')""",
+            [entity.name, load.load_id],
+        )
+        con.execute(
+            f"""DELETE FROM {entity.name}
+            WHERE {key} IN (SELECT _key FROM _changes WHERE _change = 'updated')"""
+        )
+    cols = ", ".join(quote(c) for c in entity.column_names)
+    con.execute(
+        f"""INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at)
+        SELECT {cols}, _row_hash, ?, ?, now() FROM _changes WHERE _change <> 'unchanged'
+        ORDER BY _line""",
+        [load.load_id, load.source],
+    )
+
+
+def _write_raw(con, load: Load, entity: Entity, file: str, src_table: str, present: list[str]) -> None:
+    """What arrived, as strings, for every row that changed staging; unknown columns in _extra."""
+    table = f"raw_{load.source.replace('-', '_')}_{entity.name}"
+    cols = entity.column_names
+    col_defs = ", ".join(f"{quote(c)} VARCHAR" for c in cols)
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {table} (_load_id BIGINT, _file VARCHAR, _line BIGINT,
+        {col_defs}, _extra JSON, _loaded_at TIMESTAMPTZ)"""
+    )
+    extra = [c for c in present if c not in cols and not c.startswith("_")]
+    extra_sql = (
+        "json_object(" + ", ".join(f"{sql_literal(c)}, s.{quote(c)}" for c in extra) + ")" if extra else "NULL"
+    )
+    values = ", ".join(f"s.{quote(c)}" if c in present else "NULL" for c in cols)
+    con.execute(
+        f"""INSERT INTO {table}
+        SELECT ?, ?, s._line, {values}, {extra_sql}, now()
+        FROM {src_table} s JOIN _changes c USING (_line) WHERE c._change <> 'unchanged'""",
+        [load.load_id, file],
+    )
