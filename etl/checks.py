@@ -117,6 +117,11 @@ def fk_alias(col: Column) -> str:
     return "fk_" + col.name
 
 
+def v_name(col: Column) -> str:
+    """The column holding the trimmed incoming cell, kept for messages and quarantine."""
+    return quote("_v_" + col.name)
+
+
 def fk_joins(entity: Entity, present: set[str], batch_table: str) -> list[str]:
     """LEFT JOINs to the sets of known keys; a self-reference also accepts this batch's keys."""
     joins = []
@@ -138,19 +143,19 @@ def fk_reasons(entity: Entity, present: set[str]) -> list[str]:
     out = []
     for col in entity.columns:
         if col.ref and col.name in present:
-            v = raw_value(col, present)
+            v = v_name(col)
             msg = _fmt(f"unknown {col.name} '{{}}'", v)
-            out.append(f"CASE WHEN {v} IS NOT NULL AND {fk_alias(col)}.k IS NULL THEN {msg} END")
+            out.append(f"CASE WHEN {v} IS NOT NULL AND {quote('_fk_' + col.name)} IS NULL THEN {msg} END")
     return out
 
 
-def order_reasons(entity: Entity, typed: dict[str, str]) -> list[str]:
+def order_reasons(entity: Entity) -> list[str]:
     pair = ORDERED_DATES.get(entity.name)
     if not pair:
         return []
     a, b = pair
     msg = sql_literal(f"{b} is before {a}")
-    return [f"CASE WHEN {typed[b]} < {typed[a]} THEN {msg} END"]
+    return [f"CASE WHEN {quote(b)} < {quote(a)} THEN {msg} END"]
 
 
 def key_expression(entity: Entity, prefix: str = "") -> str:
@@ -160,27 +165,31 @@ def key_expression(entity: Entity, prefix: str = "") -> str:
 
 
 def checked_select(entity: Entity, present: set[str], src_table: str = "src") -> str:
-    """SELECT with `_line`, the typed contract columns, `_reason` ('' when clean) and the raw
-    cells as JSON-able columns `_raw_<name>`."""
-    typed: dict[str, str] = {}
+    """One pass over the incoming rows: `_line`, the trimmed cells `_v_<name>`, the typed
+    contract columns, `_reason` ('' when the row is clean), `_row_hash` and the upsert `_key`.
+    Three levels, so each cell is cast once and the reasons read the cast values."""
+    cells = [f"{raw_value(c, present)} AS {v_name(c)}" for c in entity.columns]
+    fks = [f"{fk_alias(c)}.k AS {quote('_fk_' + c.name)}" for c in entity.columns
+           if c.ref and c.name in present]
+    cells_sql = (
+        f"SELECT src._line, {', '.join(cells + fks)} FROM {src_table} src "
+        + " ".join(fk_joins(entity, present, src_table))
+    )
+    typed_sql = ", ".join(f"{typed_value(c, v_name(c))} AS {quote(c.name)}" for c in entity.columns)
     reasons: list[str] = []
     for col in entity.columns:
-        v = raw_value(col, present)
-        typed[col.name] = typed_value(col, v)
-        reasons += column_reasons(entity, col, v, typed[col.name])
-    reasons += fk_reasons(entity, present)
-    reasons += order_reasons(entity, typed)
-    select = [f"{typed[c.name]} AS {quote(c.name)}" for c in entity.columns]
+        reasons += column_reasons(entity, col, v_name(col), quote(col.name))
+    reasons += fk_reasons(entity, present) + order_reasons(entity)
     reason = "concat_ws('; ', " + ", ".join(reasons) + ")" if reasons else "''"
     return (
-        "SELECT src._line, "
-        + ", ".join(select)
-        + f", {reason} AS _reason FROM {src_table} src "
-        + " ".join(fk_joins(entity, present, src_table))
+        f"SELECT *, {reason} AS _reason, {row_hash_expression(entity)} AS _row_hash, "
+        f"{key_expression(entity)} AS _key "
+        f"FROM (SELECT *, {typed_sql} FROM ({cells_sql}) cells) typed"
     )
 
 
 def row_hash_expression(entity: Entity) -> str:
-    """md5 over the typed values: equal hashes mean an unchanged row."""
-    parts = [f"coalesce(CAST({quote(c.name)} AS VARCHAR), '\\N')" for c in entity.columns]
-    return "md5(concat_ws(chr(31), " + ", ".join(parts) + "))"
+    """A hash of the typed values: equal hashes mean an unchanged row. (DuckDB's hash() is
+    fast; if a DuckDB upgrade changed it, the next import would mark rows updated once.)"""
+    cols = ", ".join(quote(c.name) for c in entity.columns)
+    return f"CAST(hash({cols}) AS VARCHAR)"

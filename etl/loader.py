@@ -16,6 +16,7 @@ from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, read_csv_file
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
+from etl.checks import quote
 from etl.warehouse import scalar, transaction
 
 WORKSTREAM_COLUMNS = (
@@ -79,7 +80,7 @@ def run_load(
 def validate_with_expectations(con, load: Load, entity: Entity) -> None:
     """The great-expectations suite over everything that arrived (typed), results stored."""
     frame = con.execute(
-        "SELECT * EXCLUDE (_line, _reason) FROM _checked"
+        f"SELECT {', '.join(quote(c) for c in entity.column_names)} FROM _checked"
     ).df()
     for result in expectations.validate_entity(entity, frame):
         con.execute(

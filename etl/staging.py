@@ -12,7 +12,6 @@ from etl.checks import (
     checked_select,
     key_expression,
     quote,
-    row_hash_expression,
     sql_literal,
 )
 from etl.contract import Entity
@@ -105,11 +104,6 @@ def stage_entity(
     quarantine_rejected(con, load, entity.name, file, rejected)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {checked_select(entity, set(present), src_table)}")
     _quarantine_failed_checks(con, load, entity, file, src_table)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _valid AS
-        SELECT *, {row_hash_expression(entity)} AS _row_hash, {key_expression(entity)} AS _key
-        FROM _checked WHERE _reason = ''"""
-    )
     _resolve_duplicate_keys(con, load, entity, file, src_table)
     _classify_changes(con, entity)
     _write_history_and_staging(con, load, entity)
@@ -151,42 +145,44 @@ def _quarantine_failed_checks(con, load: Load, entity: Entity, file: str, src_ta
 
 def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, src_table: str) -> None:
     """Identical repeats load once; the same key with different content loads nowhere."""
-    if scalar(con, "SELECT count(*) = count(DISTINCT _key) FROM _valid"):
+    if scalar(con, "SELECT count(*) = count(DISTINCT _key) FROM _checked WHERE _reason = ''"):
         return
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _dupes AS
         SELECT _key, count(DISTINCT _row_hash) AS versions, min(_line) AS first_line,
                string_agg(CAST(_line AS VARCHAR), ', ' ORDER BY _line) AS lines
-        FROM _valid GROUP BY _key HAVING count(*) > 1"""
+        FROM _checked WHERE _reason = '' GROUP BY _key HAVING count(*) > 1"""
     )
     key_names = "/".join(entity.key)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _conflicts AS
-        SELECT v._line AS line, v._key AS record_key,
+        SELECT c._line AS line, c._key AS record_key,
                format('{key_names} ''{{}}'' appears on lines {{}} with different content; '
-                      || 'none of them was loaded', v._key, d.lines) AS reason,
+                      || 'none of them was loaded', c._key, d.lines) AS reason,
                to_json(s) AS raw
-        FROM _valid v JOIN _dupes d USING (_key) JOIN {src_table} s ON s._line = v._line
-        WHERE d.versions > 1"""
+        FROM _checked c JOIN _dupes d USING (_key) JOIN {src_table} s ON s._line = c._line
+        WHERE d.versions > 1 AND c._reason = ''"""
     )
     _insert_quarantine(con, load, entity.name, file, "_conflicts")
     con.execute("INSERT INTO _quarantined SELECT * FROM _conflicts")
     con.execute(
-        """DELETE FROM _valid WHERE _key IN (SELECT _key FROM _dupes WHERE versions > 1)
-           OR _line IN (SELECT v._line FROM _valid v JOIN _dupes d USING (_key)
-                        WHERE d.versions = 1 AND v._line <> d.first_line)"""
+        """UPDATE _checked SET _reason = 'duplicate key'
+        WHERE _reason = '' AND (_key IN (SELECT _key FROM _dupes WHERE versions > 1)
+           OR _line IN (SELECT c._line FROM _checked c JOIN _dupes d USING (_key)
+                        WHERE d.versions = 1 AND c._line <> d.first_line))"""
     )
 
 
 def _classify_changes(con, entity: Entity) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _changes AS
-        SELECT v.*, CASE WHEN s._key IS NULL THEN 'new'
-                         WHEN s._row_hash <> v._row_hash THEN 'updated'
+        SELECT c._line, c._key, CASE WHEN s._key IS NULL THEN 'new'
+                         WHEN s._row_hash <> c._row_hash THEN 'updated'
                          ELSE 'unchanged' END AS _change
-        FROM _valid v
+        FROM _checked c
         LEFT JOIN (SELECT {key_expression(entity)} AS _key, _row_hash FROM {entity.name}) s
-        USING (_key)"""
+        USING (_key)
+        WHERE c._reason = ''"""
     )
 
 
@@ -206,7 +202,9 @@ def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
     cols = ", ".join(quote(c) for c in entity.column_names)
     con.execute(
         f"""INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at)
-        SELECT {cols}, _row_hash, ?, ?, now() FROM _changes WHERE _change <> 'unchanged'
+        SELECT {cols}, _row_hash, ?, ?, now()
+        FROM _checked c SEMI JOIN (SELECT _line FROM _changes WHERE _change <> 'unchanged') ch
+        USING (_line)
         ORDER BY _line""",
         [load.load_id, load.source],
     )
