@@ -164,28 +164,49 @@ def key_expression(entity: Entity, prefix: str = "") -> str:
     return parts[0] if len(parts) == 1 else "concat_ws('|', " + ", ".join(parts) + ")"
 
 
-def checked_select(entity: Entity, present: set[str], src_table: str = "src") -> str:
-    """One pass over the incoming rows: `_line`, the trimmed cells `_v_<name>`, the typed
-    contract columns, `_reason` ('' when the row is clean), `_row_hash` and the upsert `_key`.
-    Three levels, so each cell is cast once and the reasons read the cast values."""
-    cells = [f"{raw_value(c, present)} AS {v_name(c)}" for c in entity.columns]
+def raw_name(column: str) -> str:
+    """The column holding a cell exactly as it arrived (raw layer, quarantine)."""
+    return quote("_r_" + column)
+
+
+def checked_select(entity: Entity, present: list[str], src_table: str = "src") -> str:
+    """One pass over the incoming rows. Per row: `_line`; every cell as it arrived (`_r_<name>`,
+    unknown columns too) and trimmed (`_v_<name>`); the typed contract columns; `_reason`
+    ('' when the row is clean); `_row_hash`; the upsert `_key`; and `_change` against the
+    staging table (new / updated / unchanged). Levels, so each cell is cast once and the
+    reasons read the cast values, and nothing needs a second join back to the source."""
+    cols = set(present)
+    raw = [f"src.{quote(c)} AS {raw_name(c)}" for c in present if not c.startswith("_")]
+    cells = [f"{raw_value(c, cols)} AS {v_name(c)}" for c in entity.columns]
     fks = [f"{fk_alias(c)}.k AS {quote('_fk_' + c.name)}" for c in entity.columns
-           if c.ref and c.name in present]
+           if c.ref and c.name in cols]
     cells_sql = (
-        f"SELECT src._line, {', '.join(cells + fks)} FROM {src_table} src "
-        + " ".join(fk_joins(entity, present, src_table))
+        f"SELECT src._line, {', '.join(raw + cells + fks)} FROM {src_table} src "
+        + " ".join(fk_joins(entity, cols, src_table))
     )
     typed_sql = ", ".join(f"{typed_value(c, v_name(c))} AS {quote(c.name)}" for c in entity.columns)
     reasons: list[str] = []
     for col in entity.columns:
         reasons += column_reasons(entity, col, v_name(col), quote(col.name))
-    reasons += fk_reasons(entity, present) + order_reasons(entity)
+    reasons += fk_reasons(entity, cols) + order_reasons(entity)
     reason = "concat_ws('; ', " + ", ".join(reasons) + ")" if reasons else "''"
-    return (
+    checked = (
         f"SELECT *, {reason} AS _reason, {row_hash_expression(entity)} AS _row_hash, "
         f"{key_expression(entity)} AS _key "
         f"FROM (SELECT *, {typed_sql} FROM ({cells_sql}) cells) typed"
     )
+    return (
+        "SELECT c.*, CASE WHEN s._staged_key IS NULL THEN 'new' "
+        "WHEN s._staged_hash <> c._row_hash THEN 'updated' ELSE 'unchanged' END AS _change "
+        f"FROM ({checked}) c LEFT JOIN (SELECT {key_expression(entity)} AS _staged_key, "
+        f"_row_hash AS _staged_hash FROM {entity.name}) s ON s._staged_key = c._key"
+    )
+
+
+def raw_json(present: list[str]) -> str:
+    """The row as it arrived, as a JSON object (for quarantine)."""
+    pairs = [f"{sql_literal(c)}, {raw_name(c)}" for c in present if not c.startswith("_")]
+    return "json_object(" + ", ".join(pairs) + ")"
 
 
 def row_hash_expression(entity: Entity) -> str:

@@ -40,6 +40,11 @@ def import_export(con: duckdb.DuckDBPyConnection, kind: str, path: Path) -> Load
                 report.entities.append(EntityStats(name, path.name, quarantined=len(errors)))
                 continue
             frame = frame.drop("_file") if "_file" in frame.columns else frame
-            report.entities.append(stage_frame(con, load, ENTITIES[name], path.name, frame, errors))
+            stats = stage_frame(con, load, ENTITIES[name], path.name, frame, errors)
+            if name == "time_entries":
+                stats.notes += list(batch.warnings)
+                if batch.skipped:
+                    stats.notes.append(f"{len(batch.skipped)} total/header row(s) skipped")
+            report.entities.append(stats)
 
     return run_load(con, source, path, body)

@@ -16,7 +16,6 @@ from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, read_csv_file
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
-from etl.checks import quote
 from etl.warehouse import scalar, transaction
 
 WORKSTREAM_COLUMNS = (
@@ -77,15 +76,16 @@ def run_load(
     return report
 
 
-def validate_with_expectations(con, load: Load, entity: Entity) -> None:
-    """The great-expectations suite over everything that arrived (typed), results stored."""
-    frame = con.execute(
-        f"SELECT {', '.join(quote(c) for c in entity.column_names)} FROM _checked"
-    ).df()
-    for result in expectations.validate_entity(entity, frame):
+def validator(entity: Entity) -> Callable:
+    """The great-expectations suite of `entity`, as the staging step's `validate` hook."""
+    return lambda frame: expectations.validate_entity(entity, frame)
+
+
+def record_validation(con, load: Load, stats: EntityStats) -> None:
+    for result in stats.validation:
         con.execute(
             "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [load.load_id, entity.name, result.expectation, result.column, result.success,
+            [load.load_id, stats.entity, result.expectation, result.column, result.success,
              result.element_count, result.unexpected_count, json.dumps(result.details, default=str)],
         )
 
@@ -97,8 +97,8 @@ def stage_frame(
     con.register("_frame", frame)
     con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM _frame")
     con.unregister("_frame")
-    stats = stage_entity(con, load, entity, file, "src", frame.columns, rejected)
-    validate_with_expectations(con, load, entity)
+    stats = stage_entity(con, load, entity, file, "src", frame.columns, rejected, validator(entity))
+    record_validation(con, load, stats)
     return stats
 
 
@@ -118,8 +118,10 @@ def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) ->
         report.entities.append(EntityStats(entity.name, path.name, quarantined=1, notes=[err.reason]))
         return
     rejected = [Rejected(r.line, r.reason, r.raw) for r in source.ragged]
-    stats = stage_entity(con, load, entity, path.name, source.table, source.columns, rejected)
-    validate_with_expectations(con, load, entity)
+    stats = stage_entity(
+        con, load, entity, path.name, source.table, source.columns, rejected, validator(entity)
+    )
+    record_validation(con, load, stats)
     stats.notes += source.notes
     report.entities.append(stats)
 
@@ -156,12 +158,11 @@ def load_contracts(con, load: Load, report: LoadReport, path: Path) -> None:
 
 def _replace_workstreams(con, workstreams: list[dict]) -> None:
     """Workstreams follow their contract: those of every contract staged now are replaced."""
-    con.execute(
-        """DELETE FROM contract_workstreams WHERE contract_id IN (
-            SELECT _key FROM _changes WHERE _change <> 'unchanged')"""
-    )
     changed = {r[0] for r in con.execute(
-        "SELECT _key FROM _changes WHERE _change <> 'unchanged'").fetchall()}
+        "SELECT _key FROM _checked WHERE _reason = '' AND _change <> 'unchanged'").fetchall()}
+    con.execute(
+        "DELETE FROM contract_workstreams WHERE list_contains(?, contract_id)", [sorted(changed)]
+    )
     rows = [[ws[c] for c in WORKSTREAM_COLUMNS] for ws in workstreams if ws["contract_id"] in changed]
     if rows:
         marks = ", ".join("?" for _ in WORKSTREAM_COLUMNS)

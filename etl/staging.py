@@ -4,17 +4,16 @@ with the replaced version kept in history, and the raw copy of what arrived."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
+import pandas as pd
 
-from etl.checks import (
-    checked_select,
-    key_expression,
-    quote,
-    sql_literal,
-)
+from etl.checks import checked_select, key_expression, quote, raw_json, raw_name
 from etl.contract import Entity
+from etl.expectations import expectation_specs
 from etl.warehouse import scalar
 
 
@@ -46,6 +45,7 @@ class EntityStats:
     quarantined: int = 0
     notes: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # "file:line: reason"
+    validation: list = field(default_factory=list)  # great-expectations results
 
     def line(self) -> str:
         text = (
@@ -97,53 +97,68 @@ def stage_entity(
     src_table: str,
     present: list[str],
     rejected: list[Rejected] | None = None,
+    validate: Callable[[pd.DataFrame], list] | None = None,
 ) -> EntityStats:
-    """Checks and upserts the rows of `src_table` (strings + `_line`) into the staging table."""
+    """Checks and upserts the rows of `src_table` (strings + `_line`) into the staging table.
+
+    `validate` (the great-expectations suite) gets the typed batch and runs in a thread while
+    DuckDB writes staging, so it costs little extra wall time; its results land in
+    `stats.validation`."""
     stats = EntityStats(entity.name, file)
     rejected = rejected or []
     quarantine_rejected(con, load, entity.name, file, rejected)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {checked_select(entity, set(present), src_table)}")
-    _quarantine_failed_checks(con, load, entity, file, src_table)
-    _resolve_duplicate_keys(con, load, entity, file, src_table)
-    _classify_changes(con, entity)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _checked AS {checked_select(entity, present, src_table)}"
+    )
+    validation = _start_validation(con, entity, validate)
+    _quarantine_failed_checks(con, load, entity, file, present)
+    _resolve_duplicate_keys(con, load, entity, file, present)
     _write_history_and_staging(con, load, entity)
-    _write_raw(con, load, entity, file, src_table, present)
+    _write_raw(con, load, entity, file, present)
     con.execute(
         """UPDATE quarantine SET resolved_at = now()
         WHERE entity = ? AND resolved_at IS NULL AND load_id <> ?
-          AND record_key IN (SELECT _key FROM _changes)""",
+          AND record_key IN (SELECT _key FROM _checked WHERE _reason = '')""",
         [entity.name, load.load_id],
     )
-    counts = dict(con.execute("SELECT _change, count(*) FROM _changes GROUP BY ALL").fetchall())
+    counts = dict(con.execute(
+        "SELECT _change, count(*) FROM _checked WHERE _reason = '' GROUP BY ALL").fetchall())
     stats.new, stats.updated = counts.get("new", 0), counts.get("updated", 0)
     stats.unchanged = counts.get("unchanged", 0)
-    stats.quarantined = len(rejected) + _count_this_load(con, load, entity.name, file)
-    stats.examples = [f"{r.line}: {r.reason}" for r in rejected[:10]] + _examples(con, load, entity.name, file)
+    stats.quarantined = len(rejected) + (scalar(con, "SELECT count(*) FROM _quarantined") or 0)
+    stats.examples = [f"{r.line}: {r.reason}" for r in rejected[:10]] + _examples(con)
+    stats.validation = validation.result() if validation else []
     return stats
 
 
-def _count_this_load(con, load: Load, entity: str, file: str) -> int:
-    """Rows quarantined by the SQL checks in this run (already-open identical ones included)."""
-    return scalar(con, "SELECT count(*) FROM _quarantined") or 0
+_VALIDATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="expectations")
 
 
-def _examples(con, load: Load, entity: str, file: str) -> list[str]:
+def _start_validation(con, entity: Entity, validate) -> Future | None:
+    """Hands the suite only the columns it checks (strings as Arrow-backed pandas columns)."""
+    if validate is None:
+        return None
+    checked = {column for _, column, _ in expectation_specs(entity)}
+    cols = ", ".join(quote(c) for c in entity.column_names if c in checked)
+    frame = con.sql(f"SELECT {cols} FROM _checked").arrow().read_all().to_pandas()
+    return _VALIDATOR.submit(validate, frame)
+
+
+def _examples(con) -> list[str]:
     rows = con.execute("SELECT line, reason FROM _quarantined ORDER BY line LIMIT 10").fetchall()
     return [f"{line}: {reason}" for line, reason in rows]
 
 
-def _quarantine_failed_checks(con, load: Load, entity: Entity, file: str, src_table: str) -> None:
+def _quarantine_failed_checks(con, load: Load, entity: Entity, file: str, present: list[str]) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _quarantined AS
-        SELECT c._line AS line, {key_expression(entity, 'c.')} AS record_key, c._reason AS reason,
-               to_json(s) AS raw
-        FROM _checked c JOIN {src_table} s USING (_line)
-        WHERE c._reason <> ''"""
+        SELECT _line AS line, _key AS record_key, _reason AS reason, {raw_json(present)} AS raw
+        FROM _checked WHERE _reason <> ''"""
     )
     _insert_quarantine(con, load, entity.name, file, "_quarantined")
 
 
-def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, src_table: str) -> None:
+def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, present: list[str]) -> None:
     """Identical repeats load once; the same key with different content loads nowhere."""
     if scalar(con, "SELECT count(*) = count(DISTINCT _key) FROM _checked WHERE _reason = ''"):
         return
@@ -159,8 +174,8 @@ def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, src_tabl
         SELECT c._line AS line, c._key AS record_key,
                format('{key_names} ''{{}}'' appears on lines {{}} with different content; '
                       || 'none of them was loaded', c._key, d.lines) AS reason,
-               to_json(s) AS raw
-        FROM _checked c JOIN _dupes d USING (_key) JOIN {src_table} s ON s._line = c._line
+               {raw_json(present)} AS raw
+        FROM _checked c JOIN _dupes d USING (_key)
         WHERE d.versions > 1 AND c._reason = ''"""
     )
     _insert_quarantine(con, load, entity.name, file, "_conflicts")
@@ -173,44 +188,27 @@ def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, src_tabl
     )
 
 
-def _classify_changes(con, entity: Entity) -> None:
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _changes AS
-        SELECT c._line, c._key, CASE WHEN s._key IS NULL THEN 'new'
-                         WHEN s._row_hash <> c._row_hash THEN 'updated'
-                         ELSE 'unchanged' END AS _change
-        FROM _checked c
-        LEFT JOIN (SELECT {key_expression(entity)} AS _key, _row_hash FROM {entity.name}) s
-        USING (_key)
-        WHERE c._reason = ''"""
-    )
-
-
 def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
     key = key_expression(entity)
-    if scalar(con, "SELECT count(*) FROM _changes WHERE _change = 'updated'"):
+    updated = "SELECT _key FROM _checked WHERE _reason = '' AND _change = 'updated'"
+    if scalar(con, f"SELECT count(*) FROM ({updated})"):
         con.execute(
             f"""INSERT INTO entity_history
             SELECT ?, {key}, to_json(t), t._load_id, ?, now() FROM {entity.name} t
-            WHERE {key} IN (SELECT _key FROM _changes WHERE _change = 'updated')""",
+            WHERE {key} IN ({updated})""",
             [entity.name, load.load_id],
         )
-        con.execute(
-            f"""DELETE FROM {entity.name}
-            WHERE {key} IN (SELECT _key FROM _changes WHERE _change = 'updated')"""
-        )
+        con.execute(f"DELETE FROM {entity.name} WHERE {key} IN ({updated})")
     cols = ", ".join(quote(c) for c in entity.column_names)
     con.execute(
         f"""INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at)
         SELECT {cols}, _row_hash, ?, ?, now()
-        FROM _checked c SEMI JOIN (SELECT _line FROM _changes WHERE _change <> 'unchanged') ch
-        USING (_line)
-        ORDER BY _line""",
+        FROM _checked WHERE _reason = '' AND _change <> 'unchanged'""",
         [load.load_id, load.source],
     )
 
 
-def _write_raw(con, load: Load, entity: Entity, file: str, src_table: str, present: list[str]) -> None:
+def _write_raw(con, load: Load, entity: Entity, file: str, present: list[str]) -> None:
     """What arrived, as strings, for every row that changed staging; unknown columns in _extra."""
     table = f"raw_{load.source.replace('-', '_')}_{entity.name}"
     cols = entity.column_names
@@ -220,13 +218,11 @@ def _write_raw(con, load: Load, entity: Entity, file: str, src_table: str, prese
         {col_defs}, _extra JSON, _loaded_at TIMESTAMPTZ)"""
     )
     extra = [c for c in present if c not in cols and not c.startswith("_")]
-    extra_sql = (
-        "json_object(" + ", ".join(f"{sql_literal(c)}, s.{quote(c)}" for c in extra) + ")" if extra else "NULL"
-    )
-    values = ", ".join(f"s.{quote(c)}" if c in present else "NULL" for c in cols)
+    extra_sql = raw_json(extra) if extra else "NULL"
+    values = ", ".join(raw_name(c) if c in present else "NULL" for c in cols)
     con.execute(
         f"""INSERT INTO {table}
-        SELECT ?, ?, s._line, {values}, {extra_sql}, now()
-        FROM {src_table} s JOIN _changes c USING (_line) WHERE c._change <> 'unchanged'""",
+        SELECT ?, ?, _line, {values}, {extra_sql}, now()
+        FROM _checked WHERE _reason = '' AND _change <> 'unchanged'""",
         [load.load_id, file],
     )

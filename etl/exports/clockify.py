@@ -1,0 +1,66 @@
+"""Clockify "Detailed report" CSV export -> canonical clients, projects, people, tasks, entries.
+
+Dates and times follow the user's settings (YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY, 12 or 24 h);
+the day/month order is detected from the whole column. Hours: `Duration (h)` when it is exact to
+the second (`H:MM:SS`), else `Duration (decimal)` (2 places only: 20 min shows as 0.33), else a
+compact `Duration (h)` like `1:30`. `Group` becomes a new person's team; a tag with the word
+"rush" makes a rush entry. New clients take the currency of the `Billable Rate (XXX)` header.
+Row handling: common.parse_user_export.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from etl.exports.common import (
+    ExportBatch,
+    ExportSpec,
+    KnownNames,
+    Table,
+    hours_cell,
+    parse_user_export,
+)
+
+SPEC = ExportSpec(
+    source="clockify",
+    aliases={
+        "project": ("Project",),
+        "client": ("Client",),
+        "description": ("Description",),
+        "task": ("Task",),
+        "user": ("User",),
+        "group": ("Group",),
+        "email": ("Email",),
+        "tags": ("Tags",),
+        "billable": ("Billable",),
+        "start_date": ("Start Date",),
+        "start_time": ("Start Time",),
+        "end_date": ("End Date",),
+        "end_time": ("End Time",),
+        "duration_decimal": ("Duration (decimal)",),
+        "duration_h": ("Duration (h)",),
+        # "Billable Rate (USD)": the currency sits in the header
+        "billable_rate": ("Billable Rate",),
+        "billable_amount": ("Billable Amount",),
+        "cost_rate": ("Cost Rate",),
+        "cost_amount": ("Cost Amount",),
+        "profit": ("Profit",),
+    },
+    required=(("start_date",), ("duration_decimal", "duration_h"), ("user", "email")),
+    date_field="start_date",
+    key_fields=("start_date", "duration_decimal", "duration_h"),
+)
+
+_EXACT = re.compile(r"^-?\d+:\d{1,2}:\d{1,2}$")
+
+
+def _hours(row: dict[str, str], table: Table) -> str:
+    exact, decimal = row["duration_h"], row["duration_decimal"]
+    if _EXACT.match(exact) or not decimal and table.has("duration_h"):
+        return hours_cell(exact, table.label("duration_h"))
+    return hours_cell(decimal, table.label("duration_decimal"))
+
+
+def parse(path: Path, known: KnownNames) -> ExportBatch:
+    return parse_user_export(path, known, SPEC, _hours)

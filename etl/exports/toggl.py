@@ -1,0 +1,51 @@
+"""Toggl Track "Detailed report" CSV export -> canonical clients, projects, people, tasks, entries.
+
+Hours come from `Duration` (HH:MM:SS); the date is `Start date`. A tag with the word "rush"
+(`rush`, `Rush job`) makes the entry `work_type` rush; otherwise work_type is left empty for the
+classification step. Toggl exports carry no approval, so entries arrive unapproved. New clients
+take the currency of the `Amount (XXX)` header. Row handling: common.parse_user_export.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from etl.exports.common import (
+    ExportBatch,
+    ExportSpec,
+    KnownNames,
+    Table,
+    hours_cell,
+    parse_user_export,
+)
+
+SPEC = ExportSpec(
+    source="toggl",
+    aliases={
+        "user": ("User", "Member", "Username"),
+        "email": ("Email",),
+        "client": ("Client",),
+        "project": ("Project",),
+        "task": ("Task",),
+        "description": ("Description",),
+        "billable": ("Billable",),
+        "start_date": ("Start date",),
+        "start_time": ("Start time",),
+        "end_date": ("End date",),
+        "end_time": ("End time",),
+        "duration": ("Duration",),
+        "tags": ("Tags",),
+        "amount": ("Amount",),  # "Amount (USD)": the currency sits in the header
+    },
+    required=(("start_date",), ("duration",), ("user", "email")),
+    date_field="start_date",
+    key_fields=("start_date", "duration"),
+)
+
+
+def _hours(row: dict[str, str], table: Table) -> str:
+    return hours_cell(row["duration"], table.label("duration"))
+
+
+def parse(path: Path, known: KnownNames) -> ExportBatch:
+    return parse_user_export(path, known, SPEC, _hours)

@@ -1,0 +1,75 @@
+"""The Data health page rendered by Streamlit's AppTest against temp warehouses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.warehouse import connect
+from tests.support.warehouse import (
+    FILE_REASON,
+    OPEN_REASON,
+    RESOLVED_REASON,
+    fill_small_warehouse,
+    held_by_writer,
+)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def quarantine_table(at: AppTest):
+    return next(df.value for df in at.dataframe if "reason" in df.value.columns)
+
+
+def test_a_missing_warehouse_shows_the_explained_empty_state(monkeypatch, tmp_path):
+    at = run_app(monkeypatch, tmp_path / "warehouse.duckdb")
+    assert "No data yet" in at.info[0].value
+    assert "make run" in at.info[0].value
+    assert "python -m etl import canonical DIR" in at.info[0].value
+    assert not at.dataframe and not at.metric
+
+
+def test_a_warehouse_without_rows_shows_the_empty_state(monkeypatch, tmp_path):
+    connect(tmp_path / "warehouse.duckdb").close()
+    at = run_app(monkeypatch, tmp_path / "warehouse.duckdb")
+    assert "No data yet" in at.info[0].value
+
+
+def test_a_filled_warehouse_shows_kpis_loads_quarantine_and_checks(monkeypatch, tmp_path):
+    at = run_app(monkeypatch, fill_small_warehouse(tmp_path / "warehouse.duckdb"))
+    assert [m.label for m in at.metric] == [
+        "Entities loaded", "Rows in staging", "Open quarantined rows", "Failed expectations",
+    ]  # fmt: skip
+    assert [m.value for m in at.metric] == ["4 of 17", "8", "2", "1 of 3"]
+    assert "harvest-csv" in at.error[0].value and "missing required column" in at.error[0].value
+    reasons = quarantine_table(at)["reason"].tolist()
+    assert reasons == [FILE_REASON, OPEN_REASON]
+    assert RESOLVED_REASON not in reasons
+    checks = next(df.value for df in at.dataframe if "expectation" in df.value.columns)
+    assert checks["success"].tolist() == [False, True, True]
+    assert not at.info  # no empty state
+
+
+def test_the_quarantine_filters_narrow_the_table(monkeypatch, tmp_path):
+    at = run_app(monkeypatch, fill_small_warehouse(tmp_path / "warehouse.duckdb"))
+    file_filter = next(m for m in at.multiselect if m.label == "File")
+    file_filter.select("time_entries.csv").run()
+    assert quarantine_table(at)["reason"].tolist() == [OPEN_REASON]
+    assert any(c.value.startswith("1 of 2 open rows") for c in at.caption)
+
+
+def test_a_running_load_shows_a_busy_notice(monkeypatch, tmp_path):
+    db = fill_small_warehouse(tmp_path / "warehouse.duckdb")
+    with held_by_writer(db):
+        at = run_app(monkeypatch, db)
+    assert "writing to the warehouse" in at.warning[0].value
+    assert not at.dataframe
