@@ -5,7 +5,7 @@ rule in the contract is checked everywhere at once."""
 from __future__ import annotations
 
 from etl.contract import BOOL_FALSE, BOOL_TRUE, MAX_ENTRY_HOURS, Column, Entity
-from etl.currencies import ISO_4217
+from etl.currencies import ACCEPTED as ISO_4217
 
 # Entities whose `hours` is one person's hours on one day.
 DAILY_HOURS_ENTITIES = {"time_entries", "time_off"}

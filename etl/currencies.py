@@ -6,9 +6,10 @@ maintenance agency, current to the euro changeover of Bulgaria on 2026-01-01. Tw
 One are left out on purpose because no invoice, payment or expense can be in them:
 `XTS` (reserved for testing) and `XXX` (no currency involved).
 
-Codes withdrawn in recent years are *not* accepted; `WITHDRAWN` maps each of them to its
-successor so that an importer can say "BGN was replaced by EUR" instead of just "unknown".
-Update both when an ISO 4217 amendment adds or withdraws a code.
+Codes withdrawn in recent years (`WITHDRAWN`, each mapped to its successor) are still
+accepted on import: a firm's history legitimately holds 2025 invoices in BGN or HRK.
+`ACCEPTED` is what the import checks against. Update both when an ISO 4217 amendment adds or
+withdraws a code.
 """
 
 from __future__ import annotations
@@ -63,3 +64,6 @@ WITHDRAWN: dict[str, str] = {
 
 assert not (ISO_4217 & WITHDRAWN.keys())
 assert all(len(code) == 3 and code.isupper() for code in ISO_4217)
+
+# What an import accepts: current codes and recently withdrawn ones (historical data).
+ACCEPTED: frozenset[str] = ISO_4217 | frozenset(WITHDRAWN)

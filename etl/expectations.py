@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from etl.contract import MAX_ENTRY_HOURS, Entity
-from etl.currencies import ISO_4217
+from etl.currencies import ACCEPTED as ISO_4217
 
 if TYPE_CHECKING:  # pragma: no cover
     import great_expectations as gx

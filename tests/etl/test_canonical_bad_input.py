@@ -183,3 +183,12 @@ def test_failed_load_leaves_the_warehouse_as_it_was(con, tmp_path):
     assert con.execute("SELECT name FROM people WHERE person_id='P-2'").fetchall() == [("Sam Lee",)]
     assert con.execute("SELECT status FROM load_log ORDER BY load_id").fetchall() == [
         ("ok",), ("failed",)]
+
+
+def test_withdrawn_currency_is_history_not_an_error(con, tmp_path):
+    folder = write_folder(tmp_path / "firm", BASE_FILES)
+    with (folder / "clients.csv").open("a") as f:
+        f.write("CL-8,Sofia Studio,BGN,30,0,inactive\n")  # lev, replaced by the euro in 2026
+    import_canonical(con, folder)
+    assert quarantined(con, "clients") == []
+    assert "CL-8" in loaded_ids(con, "clients", "client_id")
