@@ -1,0 +1,45 @@
+# make run   — the app on http://localhost:8501 (builds the demo firm on first run)
+# make test  — the whole pytest suite, browser tests included
+# make lint  — ruff
+SHELL := /bin/bash
+
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements.stamp
+# Same rule as etl.warehouse.resolve_db_path: $WAREHOUSE_DB, else data/warehouse.duckdb.
+DB     := $(or $(WAREHOUSE_DB),data/warehouse.duckdb)
+PORT   ?= 8501
+
+.PHONY: run test lint install browser-deps
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+# Reinstalls only when requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt constraints.txt | $(PYTHON)
+	$(PYTHON) -m pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@if [ ! -f "$(DB)" ]; then \
+		echo "No warehouse at $(DB): building the demo firm"; \
+		$(PYTHON) -m etl demo --db "$(DB)"; \
+	fi
+	$(PYTHON) -m streamlit run app.py --server.headless true --server.port $(PORT)
+
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			chromium chromium-driver poppler-utils; \
+	fi
+
+test: $(STAMP) browser-deps
+	$(PYTHON) -m pytest -q
+
+lint: $(STAMP)
+	$(PYTHON) -m ruff check .

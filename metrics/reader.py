@@ -1,0 +1,77 @@
+"""Short-lived read-only access to the warehouse, and the stamp that tells a cache it changed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from etl.warehouse import connect, migrate, resolve_db_path, schema_version
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process (an import or the demo build) holds the write lock right now."""
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of metrics/sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def warehouse_stamp(db: str | os.PathLike | None = None) -> tuple[str, int, int]:
+    """(path, mtime of the file, mtime of its WAL): changes whenever a load commits.
+
+    Cached query results are keyed on it, so a new load shows up on the next rerun."""
+    path = resolve_db_path(db)
+    wal = path.with_name(path.name + ".wal")
+    return (str(path), _mtime_ns(path), _mtime_ns(wal))
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def _empty_warehouse() -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse with the full schema and no rows: every query answers empty."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con)
+    return con
+
+
+@contextmanager
+def read_only(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for the length of one block.
+
+    The connection is never kept open: DuckDB lets a writer in only when no other process holds
+    the file, so a connection cached for the app's lifetime would make every import fail. A
+    warehouse that does not exist (or was never migrated) reads as an empty one."""
+    path = resolve_db_path(db)
+    con = _open(path) if path.exists() else _empty_warehouse()
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        con = connect(path, read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(f"{path} is being written by another process") from exc
+        raise
+    if schema_version(con) == 0:
+        con.close()
+        return _empty_warehouse()
+    return con

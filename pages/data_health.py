@@ -1,0 +1,235 @@
+"""Data health: is the warehouse complete and trustworthy? Rows, loads, quarantine, checks."""
+
+import polars as pl
+import streamlit as st
+
+from metrics import data_health as dh
+from metrics.reader import WarehouseBusy, warehouse_stamp
+
+cc = st.column_config
+
+STATUS_TAG = cc.MultiselectColumn(
+    "Status", options=["ok", "passed", "failed"], color=["green", "green", "red"], width="small"
+)
+TIME_UTC = "YYYY-MM-DD HH:mm"
+TALL_TABLE_PX = 640  # about as tall as the rows-per-entity table beside it
+
+LOAD_COLUMNS = {
+    "source": cc.TextColumn("Source"),
+    "status_tag": STATUS_TAG,
+    "finished_at": cc.DatetimeColumn("Finished (UTC)", format=TIME_UTC),
+    "path": cc.TextColumn("Path"),
+    "new_rows": cc.NumberColumn("New", format="localized"),
+    "updated_rows": cc.NumberColumn("Updated", format="localized"),
+    "unchanged_rows": cc.NumberColumn("Unchanged", format="localized"),
+    "quarantined_rows": cc.NumberColumn("Quarantined", format="localized"),
+    "message": cc.TextColumn("Message", width="medium"),
+    "last_ok_at": cc.DatetimeColumn(
+        "Last good load (UTC)", format=TIME_UTC, help="When this source last loaded without error"
+    ),
+}
+LOAD_ENTITY_COLUMNS = {
+    "source": cc.TextColumn("Source"),
+    "entity": cc.TextColumn("Entity"),
+    "file": cc.TextColumn("File"),
+    "new_rows": cc.NumberColumn("New", format="localized"),
+    "updated_rows": cc.NumberColumn("Updated", format="localized"),
+    "unchanged_rows": cc.NumberColumn("Unchanged", format="localized"),
+    "quarantined_rows": cc.NumberColumn("Quarantined", format="localized"),
+}
+QUARANTINE_COLUMNS = {
+    "quarantined_at": cc.DatetimeColumn("Quarantined (UTC)", format=TIME_UTC),
+    "entity": cc.TextColumn("Entity"),
+    "file": cc.TextColumn("File"),
+    "line": cc.NumberColumn("Line", format="plain"),
+    "record_key": cc.TextColumn("Record key"),
+    "reason": cc.TextColumn("Reason", width="large"),
+    "raw": cc.JsonColumn("Source row", width="medium"),
+    "source": cc.TextColumn("Source"),
+}
+ENTITY_COLUMNS = {
+    "entity": cc.TextColumn("Entity", width=160),
+    "row_count": cc.NumberColumn("Rows", format="localized"),
+    "sources": cc.TextColumn("Sources"),
+    "last_updated_at": cc.DatetimeColumn("Last changed (UTC)", format=TIME_UTC),
+}
+EXPECTATION_COLUMNS = {
+    "status_tag": STATUS_TAG,
+    "entity": cc.TextColumn("Entity"),
+    "expectation": cc.TextColumn("Expectation"),
+    "column_name": cc.TextColumn("Column"),
+    "unexpected_count": cc.NumberColumn(
+        "Unexpected", format="localized", help="Rows breaking the expectation"
+    ),
+    "element_count": cc.NumberColumn("Of rows", format="localized", help="Rows checked"),
+}
+
+
+@st.cache_data(show_spinner="Reading the warehouse…", max_entries=4)
+def read_health(stamp: tuple[str, int, int]) -> dh.DataHealth:
+    """Keyed on the warehouse file's path and mtimes, so a finished load shows on the next rerun."""
+    return dh.data_health(stamp[0])
+
+
+def as_tag(expr: pl.Expr) -> pl.Expr:
+    """A one-element list, which the status column draws as a coloured pill."""
+    return pl.concat_list([expr])
+
+
+def show_empty_state(path: str) -> None:
+    st.info(
+        "**No data yet** — run `make run` (it builds the demo firm) or "
+        "`python -m etl import canonical DIR` to load your own files.\n\n"
+        f"This page reads the warehouse at `{path}` (set `$WAREHOUSE_DB` to read another). "
+        "Once a load has run, it shows the rows per entity, the last load of each "
+        "source, the rows held back in quarantine and the data-contract checks.",
+        icon=":material/database:",
+    )
+
+
+def show_kpis(kpis: dh.Kpis) -> None:
+    cols = st.columns(4)
+    cols[0].metric(
+        "Entities loaded",
+        f"{kpis.entities_loaded} of {kpis.entity_count}",
+        help="Staging tables holding at least one row",
+        border=True,
+    )
+    cols[1].metric("Rows in staging", f"{kpis.total_rows:,}", border=True)
+    cols[2].metric(
+        "Open quarantined rows",
+        f"{kpis.open_quarantined_rows:,}",
+        help="Source rows held back because they broke the data contract",
+        border=True,
+    )
+    cols[3].metric(
+        "Failed expectations",
+        f"{kpis.failed_expectations} of {kpis.expectation_count}",
+        help="Great-expectations checks of each entity's latest validation",
+        border=True,
+    )
+
+
+def show_loads(loads: pl.DataFrame, load_entities: pl.DataFrame) -> None:
+    st.subheader("Last load per source")
+    for failed in loads.filter(pl.col("status") == "failed").iter_rows(named=True):
+        st.error(
+            f"The last **{failed['source']}** load failed: {failed['message'] or 'no message'}",
+            icon=":material/error:",
+        )
+    if loads.is_empty():
+        st.caption("No load has been recorded.")
+        return
+    st.dataframe(
+        loads.with_columns(status_tag=as_tag(pl.col("status"))),
+        column_order=list(LOAD_COLUMNS),
+        column_config=LOAD_COLUMNS,
+        hide_index=True,
+        placeholder="—",
+    )
+    with st.expander("What each of these loads did, per entity"):
+        st.dataframe(
+            load_entities,
+            column_order=list(LOAD_ENTITY_COLUMNS),
+            column_config=LOAD_ENTITY_COLUMNS,
+            hide_index=True,
+        )
+
+
+def show_quarantine(quarantine: pl.DataFrame) -> None:
+    st.subheader("Quarantine")
+    st.caption(
+        "Rows that broke the data contract are held back here, never dropped. Fix them in the "
+        "source and import again: a corrected row resolves its quarantine entry."
+    )
+    if quarantine.is_empty():
+        st.success("Nothing in quarantine: every loaded row met the data contract.")
+        return
+    pick_entity, pick_file, download = st.columns([2, 2, 1], vertical_alignment="bottom")
+    entities = pick_entity.multiselect(
+        "Entity", sorted(quarantine["entity"].unique()), placeholder="All entities"
+    )
+    files = pick_file.multiselect(
+        "File", sorted(quarantine["file"].unique()), placeholder="All files"
+    )
+    shown = dh.filter_quarantine(quarantine, entities, files)
+    download.download_button(
+        "Download CSV",
+        shown.write_csv,  # written only when clicked
+        file_name="quarantine.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="quarantine_csv",
+    )
+    st.caption(f"{shown.height:,} of {quarantine.height:,} open rows, newest first")
+    # The keyed container gives the browser tests a stable handle (CSS class st-key-…).
+    with st.container(key="quarantine_table"):
+        st.dataframe(
+            shown,
+            column_order=list(QUARANTINE_COLUMNS),
+            column_config=QUARANTINE_COLUMNS,
+            hide_index=True,
+            placeholder="—",
+        )
+
+
+def show_entities(entities: pl.DataFrame) -> None:
+    st.subheader("Rows per entity")
+    st.dataframe(
+        entities,
+        column_order=list(ENTITY_COLUMNS),
+        column_config=ENTITY_COLUMNS,
+        hide_index=True,
+        height="content",
+        placeholder="—",
+    )
+
+
+def show_expectations(expectations: pl.DataFrame) -> None:
+    st.subheader("Data-contract checks")
+    st.caption("Great-expectations results of each entity's latest validation, failures first.")
+    if expectations.is_empty():
+        st.caption("No validation has been recorded.")
+        return
+    st.dataframe(
+        expectations.with_columns(
+            status_tag=as_tag(
+                pl.when("success").then(pl.lit("passed")).otherwise(pl.lit("failed"))
+            ),
+        ),
+        column_order=list(EXPECTATION_COLUMNS),
+        column_config=EXPECTATION_COLUMNS,
+        hide_index=True,
+        height=min(TALL_TABLE_PX, 35 * (expectations.height + 1) + 3),
+        placeholder="—",
+    )
+
+
+st.title("Data health")
+st.caption(
+    "Is the warehouse complete and trustworthy? What each source loaded last, the rows held "
+    "back in quarantine and why, and the data-contract checks."
+)
+stamp = warehouse_stamp()
+try:
+    health = read_health(stamp)
+except WarehouseBusy:
+    health = None
+    st.warning(
+        "A load is writing to the warehouse right now. Refresh in a moment to see its result.",
+        icon=":material/hourglass_top:",
+    )
+    st.button("Refresh", icon=":material/refresh:")
+
+if health is not None and health.is_empty:
+    show_empty_state(stamp[0])
+elif health is not None:
+    show_kpis(health.kpis())
+    show_loads(health.loads, health.load_entities)
+    show_quarantine(health.quarantine)
+    left, right = st.columns([2, 3])
+    with left:
+        show_entities(health.entities)
+    with right:
+        show_expectations(health.expectations)
