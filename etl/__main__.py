@@ -101,7 +101,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         write_demo_folder(folder, seed=args.seed, people=args.people, months=args.months)
         generated = time.perf_counter() - started
-        report = import_canonical(con, folder)
+        label = f"demo firm (seed {args.seed}, {args.people} people)"
+        report = import_canonical(con, folder, label=label)
     print_report(report, f"demo firm (seed {args.seed}, {args.people} people)")
     print(f"generated in {generated:.1f}s, total {time.perf_counter() - started:.1f}s "
           f"-> {resolve_db_path(args.db)}")

@@ -4,6 +4,7 @@ A run that fails anywhere rolls back whole and is logged as failed."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,15 +38,17 @@ class LoadReport:
         return sum(s.quarantined for s in self.entities)
 
 
-def _start(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> Load:
+def _start(con: duckdb.DuckDBPyConnection, source: str, path: Path | str) -> Load:
     load_id = scalar(con, "SELECT nextval('load_id_seq')")
-    return Load(load_id, source, str(path))
+    return Load(load_id, source, str(path), datetime.now(timezone.utc))
 
 
 def _log(con, load: Load, status: str, message: str | None) -> None:
+    """Wall-clock start and end (now() would give the transaction's start for both)."""
     con.execute(
-        "INSERT INTO load_log VALUES (?, ?, ?, now(), now(), ?, ?)",
-        [load.load_id, load.source, load.path, status, message],
+        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [load.load_id, load.source, load.path, load.started_at, datetime.now(timezone.utc),
+         status, message],
     )
 
 
@@ -58,7 +61,10 @@ def _record_stats(con, load: Load, stats: EntityStats) -> None:
 
 
 def run_load(
-    con: duckdb.DuckDBPyConnection, source: str, path: Path, body: Callable[[Load, LoadReport], None]
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: Path | str,
+    body: Callable[[Load, LoadReport], None],
 ) -> LoadReport:
     """Runs `body` inside one transaction; on any error the warehouse is left as it was."""
     load = _start(con, source, path)
@@ -169,8 +175,11 @@ def _replace_workstreams(con, workstreams: list[dict]) -> None:
         con.executemany(f"INSERT INTO contract_workstreams VALUES ({marks})", rows)
 
 
-def import_canonical(con: duckdb.DuckDBPyConnection, folder: Path) -> LoadReport:
-    """Loads every file of the data contract found in `folder`, in dependency order."""
+def import_canonical(
+    con: duckdb.DuckDBPyConnection, folder: Path, label: str | None = None
+) -> LoadReport:
+    """Loads every file of the data contract found in `folder`, in dependency order.
+    `label` replaces the folder in the load log (the demo's folder is temporary)."""
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
 
@@ -186,7 +195,7 @@ def import_canonical(con: duckdb.DuckDBPyConnection, folder: Path) -> LoadReport
         if not report.entities:
             raise FileNotFoundError(f"{folder} holds none of the data contract's files")
 
-    return run_load(con, "canonical", folder, body)
+    return run_load(con, "canonical", label or folder, body)
 
 
 __all__ = ["ENTITIES", "LoadReport", "import_canonical", "run_load", "stage_frame"]

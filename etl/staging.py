@@ -4,6 +4,7 @@ with the replaced version kept in history, and the raw copy of what arrived."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Load:
     load_id: int
     source: str
     path: str
+    started_at: datetime | None = None
 
 
 @dataclass

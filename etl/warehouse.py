@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,11 +82,23 @@ def connect(
         con.execute("SET TimeZone = 'UTC'")
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = _connect_waiting_for_lock(path)
     con.execute("SET TimeZone = 'UTC'")
     migrate(con)
     create_marts(con)
     return con
+
+
+def _connect_waiting_for_lock(path: Path, wait_seconds: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """The app opens the file read-only for a moment per query; a writer waits that out."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 @contextmanager
