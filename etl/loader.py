@@ -101,9 +101,11 @@ def stage_frame(
 ) -> EntityStats:
     """Stages rows that arrive as a frame of strings with `_line` (YAML files, exports)."""
     con.register("_frame", frame)
-    con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM _frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE frame_src AS SELECT * FROM _frame")
     con.unregister("_frame")
-    stats = stage_entity(con, load, entity, file, "src", frame.columns, rejected, validator(entity))
+    stats = stage_entity(
+        con, load, entity, file, "frame_src", frame.columns, rejected, validator(entity)
+    )
     record_validation(con, load, stats)
     return stats
 
