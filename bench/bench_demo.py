@@ -24,11 +24,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "warehouse.duckdb"
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--people",
-                        str(args.people)], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", str(args.people)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         elapsed = time.perf_counter() - started
         con = duckdb.connect(str(db), read_only=True)
-        entries = con.execute("SELECT count(*), min(date), max(date) FROM time_entries").fetchall()[0]
+        entries = con.execute("SELECT count(*), min(date), max(date) FROM time_entries").fetchall()[
+            0
+        ]
         con.close()
         size_mb = sum(p.stat().st_size for p in Path(tmp).glob("warehouse.duckdb*")) / 1e6
     print(f"etl demo --people {args.people}: {elapsed:.1f} s wall, warehouse {size_mb:.0f} MB")

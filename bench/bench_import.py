@@ -17,8 +17,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl.loader import import_canonical  # noqa: E402
-from etl.warehouse import connect  # noqa: E402
+from etl.loader import import_canonical
+from etl.warehouse import connect
 
 NOTES = ["dev work on API", "ACME-142 checkout fix", "client call", "standup", "code review"]
 
@@ -29,21 +29,33 @@ def write_folder(folder: Path, rows: int) -> Path:
     people, projects = 400, 200
     (folder / "firm.yaml").write_text("name: Bench\nbase_currency: USD\n")
     (folder / "clients.csv").write_text("client_id,name,currency\nCL-1,Acme,USD\n")
-    pl.DataFrame({"person_id": [f"P-{i}" for i in range(people)], "name": [f"Person {i}" for i in range(people)],
-                  "role": "Engineer"}).write_csv(folder / "people.csv")
-    pl.DataFrame({"project_id": [f"PR-{i}" for i in range(projects)], "name": [f"Project {i}" for i in range(projects)],
-                  "client_id": "CL-1"}).write_csv(folder / "projects.csv")
+    pl.DataFrame(
+        {
+            "person_id": [f"P-{i}" for i in range(people)],
+            "name": [f"Person {i}" for i in range(people)],
+            "role": "Engineer",
+        }
+    ).write_csv(folder / "people.csv")
+    pl.DataFrame(
+        {
+            "project_id": [f"PR-{i}" for i in range(projects)],
+            "name": [f"Project {i}" for i in range(projects)],
+            "client_id": "CL-1",
+        }
+    ).write_csv(folder / "projects.csv")
     days = rng.integers(0, 700, rows)
-    entries = pl.DataFrame({
-        "entry_id": [f"T-{i}" for i in range(rows)],
-        "person_id": [f"P-{i}" for i in rng.integers(0, people, rows)],
-        "date": (np.datetime64("2025-01-01") + days).astype(str),
-        "hours": (rng.integers(1, 33, rows) * 0.25).round(2).astype(str),
-        "project_id": [f"PR-{i}" for i in rng.integers(0, projects, rows)],
-        "notes": rng.choice(NOTES, rows),
-        "billable": rng.choice(["true", "false"], rows),
-        "approved_at": "2026-01-05T10:00:00-05:00",
-    })
+    entries = pl.DataFrame(
+        {
+            "entry_id": [f"T-{i}" for i in range(rows)],
+            "person_id": [f"P-{i}" for i in rng.integers(0, people, rows)],
+            "date": (np.datetime64("2025-01-01") + days).astype(str),
+            "hours": (rng.integers(1, 33, rows) * 0.25).round(2).astype(str),
+            "project_id": [f"PR-{i}" for i in rng.integers(0, projects, rows)],
+            "notes": rng.choice(NOTES, rows),
+            "billable": rng.choice(["true", "false"], rows),
+            "approved_at": "2026-01-05T10:00:00-05:00",
+        }
+    )
     entries.write_csv(folder / "time_entries.csv")
     return folder / "time_entries.csv"
 
@@ -90,7 +102,9 @@ def main() -> None:
         ours, loaded = import_seconds(folder, Path(tmp) / "warehouse.duckdb")
         print(f"time_entries.csv: {args.rows:,} rows, {size_mb:.0f} MB")
         print(f"duckdb read_csv into a table: {floor:.2f} s")
-        print(f"python -m etl import canonical (validation, quarantine, GX, history, raw): {ours:.2f} s")
+        print(
+            f"python -m etl import canonical (validation, quarantine, GX, history, raw): {ours:.2f} s"
+        )
         print(f"ratio: {ours / floor:.2f}x  (loaded {loaded:,} entries)")
 
 

@@ -27,13 +27,19 @@ class UserError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)")
+    parser.add_argument(
+        "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build a realistic demo firm into the warehouse")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--people", type=int, default=24)
-    demo.add_argument("--months", type=int, default=None, help="history length (default 12, 24 above 50 people)")
-    demo.add_argument("--keep-files", metavar="DIR", help="also keep the generated canonical files in DIR")
+    demo.add_argument(
+        "--months", type=int, default=None, help="history length (default 12, 24 above 50 people)"
+    )
+    demo.add_argument(
+        "--keep-files", metavar="DIR", help="also keep the generated canonical files in DIR"
+    )
     imp = sub.add_parser("import", help="import a canonical folder or a tracker export file")
     imp.add_argument("source", choices=SOURCES)
     imp.add_argument("path")
@@ -104,8 +110,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         label = f"demo firm (seed {args.seed}, {args.people} people)"
         report = import_canonical(con, folder, label=label)
     print_report(report, f"demo firm (seed {args.seed}, {args.people} people)")
-    print(f"generated in {generated:.1f}s, total {time.perf_counter() - started:.1f}s "
-          f"-> {resolve_db_path(args.db)}")
+    print(
+        f"generated in {generated:.1f}s, total {time.perf_counter() - started:.1f}s "
+        f"-> {resolve_db_path(args.db)}"
+    )
     return 0
 
 

@@ -61,7 +61,9 @@ def typed_value(col: Column, v: str) -> str:
         v = f"coalesce({v}, {sql_literal(col.default)})"
     t = col.type
     if t == "date":
-        return f"CASE WHEN regexp_full_match({v}, '{PATTERNS['date']}') THEN try_cast({v} AS DATE) END"
+        return (
+            f"CASE WHEN regexp_full_match({v}, '{PATTERNS['date']}') THEN try_cast({v} AS DATE) END"
+        )
     if t in ("money", "hours", "ratio", "int"):
         return f"CASE WHEN regexp_full_match({v}, '{PATTERNS[t]}') THEN try_cast({v} AS {col.sql_type}) END"
     if t == "timestamp":
@@ -91,7 +93,9 @@ def column_reasons(entity: Entity, col: Column, v: str, typed: str) -> list[str]
     if col.type in DESCRIBE:
         bad = _fmt(f"{name} '{{}}' is not {DESCRIBE[col.type]}", v)
         if col.type == "hours":
-            comma = _fmt(f"{name} '{{}}' uses a decimal comma; the contract wants a point (e.g. 1.5)", v)
+            comma = _fmt(
+                f"{name} '{{}}' uses a decimal comma; the contract wants a point (e.g. 1.5)", v
+            )
             bad = f"CASE WHEN regexp_full_match({v}, '-?\\d+,\\d+') THEN {comma} ELSE {bad} END"
         out.append(f"CASE WHEN {v} IS NOT NULL AND {typed} IS NULL THEN {bad} END")
     elif col.type in ("bool", "enum", "currency"):
@@ -145,7 +149,9 @@ def fk_reasons(entity: Entity, present: set[str]) -> list[str]:
         if col.ref and col.name in present:
             v = v_name(col)
             msg = _fmt(f"unknown {col.name} '{{}}'", v)
-            out.append(f"CASE WHEN {v} IS NOT NULL AND {quote('_fk_' + col.name)} IS NULL THEN {msg} END")
+            out.append(
+                f"CASE WHEN {v} IS NOT NULL AND {quote('_fk_' + col.name)} IS NULL THEN {msg} END"
+            )
     return out
 
 
@@ -178,8 +184,11 @@ def checked_select(entity: Entity, present: list[str], src_table: str = "src") -
     cols = set(present)
     raw = [f"src.{quote(c)} AS {raw_name(c)}" for c in present if not c.startswith("_")]
     cells = [f"{raw_value(c, cols)} AS {v_name(c)}" for c in entity.columns]
-    fks = [f"{fk_alias(c)}.k AS {quote('_fk_' + c.name)}" for c in entity.columns
-           if c.ref and c.name in cols]
+    fks = [
+        f"{fk_alias(c)}.k AS {quote('_fk_' + c.name)}"
+        for c in entity.columns
+        if c.ref and c.name in cols
+    ]
     cells_sql = (
         f"SELECT src._line, {', '.join(raw + cells + fks)} FROM {src_table} src "
         + " ".join(fk_joins(entity, cols, src_table))

@@ -13,8 +13,16 @@ from etl.staging import Rejected
 from etl.yaml_nodes import Mapping, Scalar, Sequence, parse_yaml, plain
 
 CONTRACT_KEYS = {
-    "contract_id", "client_id", "currency", "payment_terms_days", "po", "rounding", "late_fee",
-    "expenses", "invoice_per", "workstreams",
+    "contract_id",
+    "client_id",
+    "currency",
+    "payment_terms_days",
+    "po",
+    "rounding",
+    "late_fee",
+    "expenses",
+    "invoice_per",
+    "workstreams",
 }
 BLOCK_KEYS = {
     "po": {"number", "limit", "alert_at"},
@@ -23,8 +31,17 @@ BLOCK_KEYS = {
     "expenses": {"billable", "markup"},
 }
 WORKSTREAM_KEYS = {
-    "project_id", "billing", "fee", "bill_on", "tiers", "cap", "monthly_fee", "included_hours",
-    "overage_rate", "rollover", "rush",
+    "project_id",
+    "billing",
+    "fee",
+    "bill_on",
+    "tiers",
+    "cap",
+    "monthly_fee",
+    "included_hours",
+    "overage_rate",
+    "rollover",
+    "rush",
 }
 REQUIRED_BY_BILLING = {
     "fixed_fee": ("fee",),
@@ -33,8 +50,13 @@ REQUIRED_BY_BILLING = {
     "retainer": ("monthly_fee", "included_hours"),
 }
 FIRM_KEYS = {
-    "name", "base_currency", "timezone", "week_starts", "timesheet_deadline",
-    "fiscal_year_start", "holidays_country",
+    "name",
+    "base_currency",
+    "timezone",
+    "week_starts",
+    "timesheet_deadline",
+    "fiscal_year_start",
+    "holidays_country",
 }
 
 
@@ -56,7 +78,11 @@ def _text(node) -> str | None:
         return None
     if not isinstance(node, Scalar):
         raise ContractError(getattr(node, "line", 0), "expected a single value")
-    return None if node.value is None else str(node.value if isinstance(node.value, bool) else node.text)
+    return (
+        None
+        if node.value is None
+        else str(node.value if isinstance(node.value, bool) else node.text)
+    )
 
 
 def _check_keys(node, allowed: set[str], where: str) -> None:
@@ -132,7 +158,9 @@ def _billing(ws: Mapping, contract_id: str) -> str:
         hint = difflib.get_close_matches(billing, BILLING_TYPES, n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
         choices = ", ".join(BILLING_TYPES)
-        raise ContractError(ws.line, f"unknown billing type {billing!r} (expected {choices}){extra}")
+        raise ContractError(
+            ws.line, f"unknown billing type {billing!r} (expected {choices}){extra}"
+        )
     for key in REQUIRED_BY_BILLING[billing]:
         if ws.get(key) is None:
             raise ContractError(ws.line, f"{billing} workstream needs {key!r}")
@@ -190,7 +218,9 @@ def flatten_workstream(ws: Mapping, contract_id: str, position: int) -> dict:
         "included_hours": _decimal(ws.get("included_hours"), "included_hours"),
         "overage_rate": _decimal(ws.get("overage_rate"), "overage_rate"),
         "rollover_max_hours": _decimal(rollover.get("max_hours"), "rollover max_hours"),
-        "rollover_expires_after_months": _int(rollover.get("expires_after_months"), "rollover expires_after_months"),
+        "rollover_expires_after_months": _int(
+            rollover.get("expires_after_months"), "rollover expires_after_months"
+        ),
         "rush_multiplier": _decimal(rush.get("multiplier"), "rush multiplier"),
         "rush_counts_against_retainer": None if counts is None else bool(counts.value),
         "cap_amount": _decimal(cap.get("amount"), "cap amount"),
@@ -210,10 +240,14 @@ def _one_contract(node, known_projects: set[str]) -> tuple[dict, list[dict]]:
     workstreams = node.get("workstreams")
     if not isinstance(workstreams, Sequence) or not workstreams.items:
         raise ContractError(node.line, "needs at least one workstream")
-    flat = [flatten_workstream(ws, row["contract_id"], i) for i, ws in enumerate(workstreams.items, 1)]
+    flat = [
+        flatten_workstream(ws, row["contract_id"], i) for i, ws in enumerate(workstreams.items, 1)
+    ]
     for ws, node_ws in zip(flat, workstreams.items):
         if ws["project_id"] not in known_projects:
-            raise ContractError(node_ws.line, f"workstream names unknown project {ws['project_id']!r}")
+            raise ContractError(
+                node_ws.line, f"workstream names unknown project {ws['project_id']!r}"
+            )
     projects = [ws["project_id"] for ws in flat]
     if len(set(projects)) != len(projects):
         raise ContractError(node.line, "a project appears in two workstreams")

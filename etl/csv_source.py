@@ -146,7 +146,7 @@ def _slow_read(
         if len(record) != len(header):
             raw = {h: v for h, v in zip(header, record)}
             if len(record) > len(header):
-                raw["_extra_fields"] = ",".join(record[len(header):])
+                raw["_extra_fields"] = ",".join(record[len(header) :])
             ragged.append(RaggedRow(line, _ragged_reason(record, header), raw))
             continue
         lines.append(line)

@@ -4,9 +4,9 @@ A run that fails anywhere rolls back whole and is logged as failed."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,9 +20,22 @@ from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_
 from etl.warehouse import scalar, transaction
 
 WORKSTREAM_COLUMNS = (
-    "contract_id", "position", "project_id", "billing", "fee", "bill_on", "monthly_fee",
-    "included_hours", "overage_rate", "rollover_max_hours", "rollover_expires_after_months",
-    "rush_multiplier", "rush_counts_against_retainer", "cap_amount", "cap_scope", "tiers",
+    "contract_id",
+    "position",
+    "project_id",
+    "billing",
+    "fee",
+    "bill_on",
+    "monthly_fee",
+    "included_hours",
+    "overage_rate",
+    "rollover_max_hours",
+    "rollover_expires_after_months",
+    "rush_multiplier",
+    "rush_counts_against_retainer",
+    "cap_amount",
+    "cap_scope",
+    "tiers",
 )
 
 
@@ -40,23 +53,29 @@ class LoadReport:
 
 def _start(con: duckdb.DuckDBPyConnection, source: str, path: Path | str) -> Load:
     load_id = scalar(con, "SELECT nextval('load_id_seq')")
-    return Load(load_id, source, str(path), datetime.now(timezone.utc))
+    return Load(load_id, source, str(path), datetime.now(UTC))
 
 
 def _log(con, load: Load, status: str, message: str | None) -> None:
     """Wall-clock start and end (now() would give the transaction's start for both)."""
     con.execute(
         "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [load.load_id, load.source, load.path, load.started_at, datetime.now(timezone.utc),
-         status, message],
+        [load.load_id, load.source, load.path, load.started_at, datetime.now(UTC), status, message],
     )
 
 
 def _record_stats(con, load: Load, stats: EntityStats) -> None:
     con.execute(
         "INSERT INTO load_entity_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [load.load_id, stats.entity, stats.file, stats.new, stats.updated, stats.unchanged,
-         stats.quarantined],
+        [
+            load.load_id,
+            stats.entity,
+            stats.file,
+            stats.new,
+            stats.updated,
+            stats.unchanged,
+            stats.quarantined,
+        ],
     )
 
 
@@ -91,8 +110,16 @@ def record_validation(con, load: Load, stats: EntityStats) -> None:
     for result in stats.validation:
         con.execute(
             "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [load.load_id, stats.entity, result.expectation, result.column, result.success,
-             result.element_count, result.unexpected_count, json.dumps(result.details, default=str)],
+            [
+                load.load_id,
+                stats.entity,
+                result.expectation,
+                result.column,
+                result.success,
+                result.element_count,
+                result.unexpected_count,
+                json.dumps(result.details, default=str),
+            ],
         )
 
 
@@ -123,7 +150,9 @@ def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) ->
     except FileRejected as err:
         report.file_errors.append(str(err))
         quarantine_rejected(con, load, entity.name, path.name, [Rejected(1, err.reason, {})])
-        report.entities.append(EntityStats(entity.name, path.name, quarantined=1, notes=[err.reason]))
+        report.entities.append(
+            EntityStats(entity.name, path.name, quarantined=1, notes=[err.reason])
+        )
         return
     rejected = [Rejected(r.line, r.reason, r.raw) for r in source.ragged]
     stats = stage_entity(
@@ -138,7 +167,9 @@ def load_firm(con, load: Load, report: LoadReport, path: Path) -> None:
     try:
         row = parse_firm(path.read_text(encoding="utf-8"))
     except (ContractError, ValueError) as err:
-        line = getattr(err, "line", None) or getattr(getattr(err, "problem_mark", None), "line", 0) + 1
+        line = (
+            getattr(err, "line", None) or getattr(getattr(err, "problem_mark", None), "line", 0) + 1
+        )
         quarantine_rejected(con, load, "firm", path.name, [Rejected(line, str(err), {})])
         report.entities.append(EntityStats("firm", path.name, quarantined=1, notes=[str(err)]))
         return
@@ -166,12 +197,18 @@ def load_contracts(con, load: Load, report: LoadReport, path: Path) -> None:
 
 def _replace_workstreams(con, workstreams: list[dict]) -> None:
     """Workstreams follow their contract: those of every contract staged now are replaced."""
-    changed = {r[0] for r in con.execute(
-        "SELECT _key FROM _checked WHERE _reason = '' AND _change <> 'unchanged'").fetchall()}
+    changed = {
+        r[0]
+        for r in con.execute(
+            "SELECT _key FROM _checked WHERE _reason = '' AND _change <> 'unchanged'"
+        ).fetchall()
+    }
     con.execute(
         "DELETE FROM contract_workstreams WHERE list_contains(?, contract_id)", [sorted(changed)]
     )
-    rows = [[ws[c] for c in WORKSTREAM_COLUMNS] for ws in workstreams if ws["contract_id"] in changed]
+    rows = [
+        [ws[c] for c in WORKSTREAM_COLUMNS] for ws in workstreams if ws["contract_id"] in changed
+    ]
     if rows:
         marks = ", ".join("?" for _ in WORKSTREAM_COLUMNS)
         con.executemany(f"INSERT INTO contract_workstreams VALUES ({marks})", rows)

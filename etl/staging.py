@@ -4,10 +4,10 @@ with the replaced version kept in history, and the raw copy of what arrived."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -76,7 +76,9 @@ def quarantine_rejected(
 ) -> None:
     if not rows:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE _rejected (line BIGINT, record_key VARCHAR, reason VARCHAR, raw JSON)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rejected (line BIGINT, record_key VARCHAR, reason VARCHAR, raw JSON)"
+    )
     con.executemany(
         "INSERT INTO _rejected VALUES (?, NULL, ?, ?)",
         [[r.line, r.reason, json.dumps(r.raw, default=str)] for r in rows],
@@ -123,8 +125,11 @@ def stage_entity(
           AND record_key IN (SELECT _key FROM _checked WHERE _reason = '')""",
         [entity.name, load.load_id],
     )
-    counts = dict(con.execute(
-        "SELECT _change, count(*) FROM _checked WHERE _reason = '' GROUP BY ALL").fetchall())
+    counts = dict(
+        con.execute(
+            "SELECT _change, count(*) FROM _checked WHERE _reason = '' GROUP BY ALL"
+        ).fetchall()
+    )
     stats.new, stats.updated = counts.get("new", 0), counts.get("updated", 0)
     stats.unchanged = counts.get("unchanged", 0)
     stats.quarantined = len(rejected) + (scalar(con, "SELECT count(*) FROM _quarantined") or 0)
@@ -151,7 +156,9 @@ def _examples(con) -> list[str]:
     return [f"{line}: {reason}" for line, reason in rows]
 
 
-def _quarantine_failed_checks(con, load: Load, entity: Entity, file: str, present: list[str]) -> None:
+def _quarantine_failed_checks(
+    con, load: Load, entity: Entity, file: str, present: list[str]
+) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _quarantined AS
         SELECT _line AS line, _key AS record_key, _reason AS reason, {raw_json(present)} AS raw

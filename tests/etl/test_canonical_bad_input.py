@@ -23,7 +23,8 @@ def load_with_entries(con, tmp_path, body: str):
 def quarantined(con, entity="time_entries"):
     return con.execute(
         "SELECT file, line, record_key, reason FROM quarantine WHERE entity = ? ORDER BY line",
-        [entity]).fetchall()
+        [entity],
+    ).fetchall()
 
 
 def loaded_ids(con, table="time_entries", key="entry_id"):
@@ -98,7 +99,9 @@ def test_same_id_twice_with_identical_content_loads_once(con, tmp_path):
 
 def test_missing_required_column_refuses_the_file_and_names_it(con, tmp_path):
     folder = write_folder(tmp_path / "firm", BASE_FILES)
-    (folder / "time_entries.csv").write_text("entry_id,person_id,date,notes\nT-1,P-1,2026-03-02,x\n")
+    (folder / "time_entries.csv").write_text(
+        "entry_id,person_id,date,notes\nT-1,P-1,2026-03-02,x\n"
+    )
     report = import_canonical(con, folder)
     assert report.file_errors == ["time_entries.csv: missing required column 'hours'"]
     assert loaded_ids(con) == []
@@ -146,8 +149,9 @@ def test_billing_type_typo_rejects_that_contract_only(con, tmp_path):
 def test_retainer_with_negative_included_hours_is_rejected(con, tmp_path):
     folder = write_folder(tmp_path / "firm", BASE_FILES)
     bad = BASE_FILES["contracts.yaml"].replace(
-        "billing: fixed_fee\n                fee: \"25000.00\"",
-        "billing: retainer\n                monthly_fee: \"8000\"\n                included_hours: -5")
+        'billing: fixed_fee\n                fee: "25000.00"',
+        'billing: retainer\n                monthly_fee: "8000"\n                included_hours: -5',
+    )
     write_folder(folder, {"contracts.yaml": bad})
     import_canonical(con, folder)
     (row,) = quarantined(con, "contracts")
@@ -166,7 +170,8 @@ def test_fixed_row_resolves_its_quarantine_entry(con, tmp_path):
     open_rows = con.execute("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL").fetchall()
     assert open_rows == [(0,)]
     assert con.execute("SELECT hours FROM time_entries WHERE entry_id='T-11'").fetchall() == [
-        (Decimal("3"),)]
+        (Decimal(3),)
+    ]
 
 
 def test_failed_load_leaves_the_warehouse_as_it_was(con, tmp_path):
@@ -182,7 +187,9 @@ def test_failed_load_leaves_the_warehouse_as_it_was(con, tmp_path):
     assert con.execute("SELECT count(*) FROM people").fetchall() == before
     assert con.execute("SELECT name FROM people WHERE person_id='P-2'").fetchall() == [("Sam Lee",)]
     assert con.execute("SELECT status FROM load_log ORDER BY load_id").fetchall() == [
-        ("ok",), ("failed",)]
+        ("ok",),
+        ("failed",),
+    ]
 
 
 def test_withdrawn_currency_is_history_not_an_error(con, tmp_path):

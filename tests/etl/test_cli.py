@@ -14,8 +14,15 @@ def run_etl(*args: str, db=None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if db:
         env["WAREHOUSE_DB"] = str(db)
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_import_prints_one_line_per_entity(tmp_path, db_path):
@@ -25,7 +32,14 @@ def test_import_prints_one_line_per_entity(tmp_path, db_path):
     lines = result.stdout.splitlines()
     entity_lines = [line for line in lines if " new " in line]
     assert [line.split()[0] for line in entity_lines] == [
-        "firm", "clients", "people", "projects", "contracts", "rates", "time_entries"]
+        "firm",
+        "clients",
+        "people",
+        "projects",
+        "contracts",
+        "rates",
+        "time_entries",
+    ]
     assert "3 new" in entity_lines[-1] and "0 quarantined" in entity_lines[-1]
 
 

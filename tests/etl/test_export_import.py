@@ -18,7 +18,9 @@ def entry(con, where: str, params: list):
         "SELECT e.date, e.hours, e.billable, e.approved_at IS NOT NULL, e.invoice_id, p.name, "
         f"pr.name, c.name FROM time_entries e JOIN people p USING (person_id) "
         f"LEFT JOIN projects pr USING (project_id) LEFT JOIN clients c ON c.client_id = pr.client_id "
-        f"WHERE {where}", params).fetchall()
+        f"WHERE {where}",
+        params,
+    ).fetchall()
 
 
 def test_harvest_sample_loads_and_reimport_changes_nothing(con):
@@ -28,8 +30,19 @@ def test_harvest_sample_loads_and_reimport_changes_nothing(con):
     assert con.execute("SELECT count(*) FROM time_entries").fetchall() == [(15,)]
     rows = entry(con, "e.notes = ?", ["Set up staging environment"])
     import datetime as dt
-    assert rows == [(dt.date(2026, 1, 5), Decimal("2.25"), True, True, "harvest-invoiced",
-                     "Marcus Chen", "Website Redesign", "Acme Corp")]
+
+    assert rows == [
+        (
+            dt.date(2026, 1, 5),
+            Decimal("2.25"),
+            True,
+            True,
+            "harvest-invoiced",
+            "Marcus Chen",
+            "Website Redesign",
+            "Acme Corp",
+        )
+    ]
     # "Mapping workshop": Hours 1.33 (not the rounded 1.5), not approved
     assert entry(con, "e.notes = ?", ["Mapping workshop"])[0][1:4] == (Decimal("1.33"), True, False)
     currencies = dict(con.execute("SELECT name, currency FROM clients").fetchall())
@@ -53,6 +66,7 @@ def test_exports_reuse_clients_and_people_already_in_the_warehouse(con, tmp_path
 def test_clockify_us_dates_and_twelve_hour_times(con):
     import_export(con, "clockify-csv", SAMPLES / "clockify_detailed_report.csv")
     import datetime as dt
+
     rows = entry(con, "e.notes = ? ORDER BY e.date", ["Accessibility audit"])
     # 03/03/2026 and 03/16/2026: US order (16 cannot be a month)
     assert [r[0] for r in rows] == [dt.date(2026, 3, 3), dt.date(2026, 3, 16)]
@@ -66,7 +80,7 @@ def test_bad_rows_in_an_export_are_quarantined_with_their_line(con, tmp_path):
     bad_date = good.replace("2026-01-05", "2026-13-45").replace(",ok,", ",bad date,")
     too_long = good.replace("3.5,3.5", "30,30").replace(",ok,", ",too long,")
     path = tmp_path / "harvest.csv"
-    path.write_text("\n".join([header, good, bad_date, too_long]) + "\n")
+    path.write_text(f"{header}\n{good}\n{bad_date}\n{too_long}\n")
     report = import_export(con, "harvest-csv", path)
     rows = con.execute("SELECT line, reason FROM quarantine ORDER BY line").fetchall()
     assert [line for line, _ in rows] == [3, 4]
@@ -78,8 +92,10 @@ def test_bad_rows_in_an_export_are_quarantined_with_their_line(con, tmp_path):
 
 def test_missing_column_in_an_export_is_one_clear_error(con, tmp_path):
     path = tmp_path / "toggl.csv"
-    path.write_text("User,Email,Client,Project,Description,Billable,Start date,Start time\n"
-                    "Elena Ruiz,e@x.com,Acme,Web,x,Yes,2026-02-02,09:00:00\n")
+    path.write_text(
+        "User,Email,Client,Project,Description,Billable,Start date,Start time\n"
+        "Elena Ruiz,e@x.com,Acme,Web,x,Yes,2026-02-02,09:00:00\n"
+    )
     report = import_export(con, "toggl-csv", path)
     assert len(report.file_errors) == 1
     assert "toggl.csv" in report.file_errors[0] and "Duration" in report.file_errors[0]

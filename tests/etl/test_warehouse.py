@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
+from etl.contract import CSV_ENTITIES
 from etl.loader import import_canonical
 from etl.warehouse import LATEST_VERSION, connect, migrate, resolve_db_path, schema_version
-from etl.contract import CSV_ENTITIES
 from tests.conftest import write_folder
 from tests.etl.canonical_fixtures import BASE_FILES
 
@@ -19,9 +19,11 @@ def test_version_1_warehouse_is_upgraded_in_place_keeping_its_data(db_path, tmp_
     old = duckdb.connect(str(db_path))
     assert migrate(old, target=1) == 1
     old.execute(
-        "INSERT INTO clients VALUES ('CL-1', 'Acme', 'USD', 30, 0, NULL, 'active', 'h', 1, 'canonical', now())")
+        "INSERT INTO clients VALUES ('CL-1', 'Acme', 'USD', 30, 0, NULL, 'active', 'h', 1, 'canonical', now())"
+    )
     old.execute(
-        "INSERT INTO quarantine VALUES (1, 'canonical', 'x.csv', 2, 'clients', 'CL-2', 'bad', NULL, now(), NULL)")
+        "INSERT INTO quarantine VALUES (1, 'canonical', 'x.csv', 2, 'clients', 'CL-2', 'bad', NULL, now(), NULL)"
+    )
     old.close()
 
     con = connect(db_path)
@@ -35,10 +37,14 @@ def test_version_1_warehouse_is_upgraded_in_place_keeping_its_data(db_path, tmp_
 
 def test_staging_tables_have_exactly_the_contract_columns(con):
     for entity in CSV_ENTITIES:
-        cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND column_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY ordinal_position",
-            [entity.name]).fetchall()]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "AND column_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY ordinal_position",
+                [entity.name],
+            ).fetchall()
+        ]
         assert cols == entity.column_names, entity.name
 
 
