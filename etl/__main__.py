@@ -105,7 +105,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="demo-firm-") as tmp:
         folder = Path(args.keep_files) if args.keep_files else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        write_demo_folder(folder, seed=args.seed, people=args.people, months=args.months)
+        try:
+            write_demo_folder(folder, seed=args.seed, people=args.people, months=args.months)
+        except ValueError as err:  # sizes the demo cannot plant its problems in
+            raise UserError(str(err)) from None
         generated = time.perf_counter() - started
         label = f"demo firm (seed {args.seed}, {args.people} people)"
         report = import_canonical(con, folder, label=label)
