@@ -222,4 +222,4 @@ def row_hash_expression(entity: Entity) -> str:
     """A hash of the typed values: equal hashes mean an unchanged row. (DuckDB's hash() is
     fast; if a DuckDB upgrade changed it, the next import would mark rows updated once.)"""
     cols = ", ".join(quote(c.name) for c in entity.columns)
-    return f"CAST(hash({cols}) AS VARCHAR)"
+    return f"hash({cols})"

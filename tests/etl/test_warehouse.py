@@ -19,7 +19,7 @@ def test_version_1_warehouse_is_upgraded_in_place_keeping_its_data(db_path, tmp_
     old = duckdb.connect(str(db_path))
     assert migrate(old, target=1) == 1
     old.execute(
-        "INSERT INTO clients VALUES ('CL-1', 'Acme', 'USD', 30, 0, NULL, 'active', 'h', 1, 'canonical', now())"
+        "INSERT INTO clients VALUES ('CL-1', 'Acme', 'USD', 30, 0, NULL, 'active', 42, 1, 'canonical', now())"
     )
     old.execute(
         "INSERT INTO quarantine VALUES (1, 'canonical', 'x.csv', 2, 'clients', 'CL-2', 'bad', NULL, now(), NULL)"

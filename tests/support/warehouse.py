@@ -42,16 +42,16 @@ insert into load_entity_stats values
 
 _STAGING = [
     """insert into clients (client_id, name, currency, _row_hash, _load_id, _source, _updated_at)
-       values ('C-1', 'Acme', 'USD', 'h1', 1, 'canonical', '2025-01-05 09:01:00+00'),
-              ('C-2', 'Globex', 'EUR', 'h2', 1, 'canonical', '2025-01-05 09:01:00+00')""",
+       values ('C-1', 'Acme', 'USD', 1, 1, 'canonical', '2025-01-05 09:01:00+00'),
+              ('C-2', 'Globex', 'EUR', 2, 1, 'canonical', '2025-01-05 09:01:00+00')""",
     """insert into people (person_id, name, role, _row_hash, _load_id, _source, _updated_at)
-       values ('P-1', 'Ada', 'consultant', 'h3', 1, 'canonical', '2025-01-05 09:01:00+00')""",
+       values ('P-1', 'Ada', 'consultant', 3, 1, 'canonical', '2025-01-05 09:01:00+00')""",
     """insert into time_entries
            (entry_id, person_id, date, hours, _row_hash, _load_id, _source, _updated_at)
-       values ('TE-1', 'P-1', '2025-01-02', 8, 'h4', 1, 'canonical', '2025-01-05 09:01:00+00'),
-              ('TE-2', 'P-1', '2025-01-03', 6, 'h5', 2, 'canonical', '2025-02-03 09:02:00+00'),
-              ('TE-3', 'P-1', '2025-01-04', 7, 'h6', 1, 'canonical', '2025-01-05 09:01:00+00'),
-              ('TE-11', 'P-1', '2025-02-01', 5, 'h7', 2, 'canonical', '2025-02-03 09:02:00+00')""",
+       values ('TE-1', 'P-1', '2025-01-02', 8, 4, 1, 'canonical', '2025-01-05 09:01:00+00'),
+              ('TE-2', 'P-1', '2025-01-03', 6, 5, 2, 'canonical', '2025-02-03 09:02:00+00'),
+              ('TE-3', 'P-1', '2025-01-04', 7, 6, 1, 'canonical', '2025-01-05 09:01:00+00'),
+              ('TE-11', 'P-1', '2025-02-01', 5, 7, 2, 'canonical', '2025-02-03 09:02:00+00')""",
     """insert into contract_workstreams (contract_id, position, project_id, billing)
        values ('K-1', 1, 'PR-1', 'time_and_materials')""",
 ]

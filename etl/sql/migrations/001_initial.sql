@@ -10,7 +10,7 @@ CREATE TABLE clients (
     "tax_rate" DECIMAL(18,8),
     "billing_email" VARCHAR,
     "status" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -30,7 +30,7 @@ CREATE TABLE people (
     "target_utilization" DECIMAL(18,8),
     "start_date" DATE,
     "end_date" DATE,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -49,7 +49,7 @@ CREATE TABLE projects (
     "start_date" DATE,
     "end_date" DATE,
     "manager_id" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -63,7 +63,7 @@ CREATE TABLE sow_lines (
     "description" VARCHAR,
     "billable" BOOLEAN,
     "phase" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -79,7 +79,7 @@ CREATE TABLE rates (
     "role" VARCHAR,
     "effective_to" DATE,
     "currency" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -97,7 +97,7 @@ CREATE TABLE milestones (
     "accepted_on" DATE,
     "planned_hours" DECIMAL(12,4),
     "invoice_id" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -120,7 +120,7 @@ CREATE TABLE invoices (
     "credits_invoice_id" VARCHAR,
     "period_start" DATE,
     "period_end" DATE,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -138,7 +138,7 @@ CREATE TABLE invoice_lines (
     "project_id" VARCHAR,
     "person_id" VARCHAR,
     "entry_ids" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -162,7 +162,7 @@ CREATE TABLE time_entries (
     "approved_by" VARCHAR,
     "invoice_id" VARCHAR,
     "locked" BOOLEAN,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -183,7 +183,7 @@ CREATE TABLE expenses (
     "split" VARCHAR,
     "invoice_id" VARCHAR,
     "approved_at" TIMESTAMPTZ,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -198,7 +198,7 @@ CREATE TABLE payments (
     "currency" VARCHAR,
     "reference" VARCHAR,
     "invoice_id" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -214,7 +214,7 @@ CREATE TABLE calendar_events (
     "external_attendees" INTEGER,
     "client_id" VARCHAR,
     "status" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -226,7 +226,7 @@ CREATE TABLE time_off (
     "date" DATE,
     "hours" DECIMAL(12,4),
     "kind" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -237,7 +237,7 @@ CREATE TABLE fx_rates (
     "date" DATE,
     "currency" VARCHAR,
     "rate_to_base" DECIMAL(18,8),
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -252,7 +252,7 @@ CREATE TABLE firm (
     "timesheet_deadline" VARCHAR,
     "fiscal_year_start" VARCHAR,
     "holidays_country" VARCHAR,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
@@ -275,7 +275,7 @@ CREATE TABLE contracts (
     "expenses_markup" DECIMAL(18,8),
     "invoice_per" VARCHAR,
     "terms" JSON,
-    _row_hash VARCHAR NOT NULL,
+    _row_hash UBIGINT NOT NULL,
     _load_id BIGINT NOT NULL,
     _source VARCHAR NOT NULL,
     _updated_at TIMESTAMPTZ NOT NULL
