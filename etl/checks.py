@@ -177,13 +177,15 @@ def raw_name(column: str) -> str:
 
 def checked_select(entity: Entity, present: list[str], src_table: str = "src") -> str:
     """One pass over the incoming rows. Per row: `_line`; every cell as it arrived (`_r_<name>`,
-    unknown columns too) and trimmed (`_v_<name>`); the typed contract columns; `_reason`
+    unknown columns too); the typed contract columns; `_reason`
     ('' when the row is clean); `_row_hash`; the upsert `_key`; and `_change` against the
     staging table (new / updated / unchanged). Levels, so each cell is cast once and the
     reasons read the cast values, and nothing needs a second join back to the source."""
     cols = set(present)
     raw = [f"src.{quote(c)} AS {raw_name(c)}" for c in present if not c.startswith("_")]
-    cells = [f"{raw_value(c, cols)} AS {v_name(c)}" for c in entity.columns]
+    # Trimmed cells only for columns the file has; an absent column is a NULL constant.
+    cell = {c.name: v_name(c) if c.name in cols else "CAST(NULL AS VARCHAR)" for c in entity.columns}
+    cells = [f"{raw_value(c, cols)} AS {v_name(c)}" for c in entity.columns if c.name in cols]
     fks = [
         f"{fk_alias(c)}.k AS {quote('_fk_' + c.name)}"
         for c in entity.columns
@@ -193,10 +195,12 @@ def checked_select(entity: Entity, present: list[str], src_table: str = "src") -
         f"SELECT src._line, {', '.join(raw + cells + fks)} FROM {src_table} src "
         + " ".join(fk_joins(entity, cols, src_table))
     )
-    typed_sql = ", ".join(f"{typed_value(c, v_name(c))} AS {quote(c.name)}" for c in entity.columns)
+    typed_sql = ", ".join(
+        f"{typed_value(c, cell[c.name])} AS {quote(c.name)}" for c in entity.columns
+    )
     reasons: list[str] = []
     for col in entity.columns:
-        reasons += column_reasons(entity, col, v_name(col), quote(col.name))
+        reasons += column_reasons(entity, col, cell[col.name], quote(col.name))
     reasons += fk_reasons(entity, cols) + order_reasons(entity)
     reason = "concat_ws('; ', " + ", ".join(reasons) + ")" if reasons else "''"
     checked = (
@@ -204,8 +208,12 @@ def checked_select(entity: Entity, present: list[str], src_table: str = "src") -
         f"{key_expression(entity)} AS _key "
         f"FROM (SELECT *, {typed_sql} FROM ({cells_sql}) cells) typed"
     )
+    helpers = [v_name(c) for c in entity.columns if c.name in cols]
+    helpers += [quote("_fk_" + c.name) for c in entity.columns if c.ref and c.name in cols]
+    # The trimmed cells and key lookups only serve the reasons: they are not kept.
     return (
-        "SELECT c.*, CASE WHEN s._staged_key IS NULL THEN 'new' "
+        f"SELECT c.* EXCLUDE ({', '.join(helpers)}), "
+        "CASE WHEN s._staged_key IS NULL THEN 'new' "
         "WHEN s._staged_hash <> c._row_hash THEN 'updated' ELSE 'unchanged' END AS _change "
         f"FROM ({checked}) c LEFT JOIN (SELECT {key_expression(entity)} AS _staged_key, "
         f"_row_hash AS _staged_hash FROM {entity.name}) s ON s._staged_key = c._key"
