@@ -83,6 +83,10 @@ def import_seconds(folder: Path, db: Path) -> tuple[float, int]:
     started = time.perf_counter()
     report = import_canonical(con, folder)
     elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    again = import_canonical(con, folder)
+    print(f"re-import of the same file (all unchanged): {time.perf_counter() - started:.2f} s")
+    assert sum(s.unchanged for s in again.entities) == report.entities[0].new
     loaded = con.execute("SELECT count(*) FROM time_entries").fetchall()[0][0]
     con.close()
     assert report.quarantined == 0
