@@ -275,7 +275,7 @@ PAYMENTS = Entity(
         _c("payment_id", "id", required=True),
         _c("client_id", "id", required=True, ref="clients.client_id"),
         _c("date", "date", required=True),
-        _c("amount", "money", required=True),
+        _c("amount", "money", required=True, non_negative=True),  # a refund is not a payment
         _c("currency", "currency", required=True),
         _c("reference"),
         _c("invoice_id", "id"),

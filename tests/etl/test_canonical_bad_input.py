@@ -199,3 +199,33 @@ def test_withdrawn_currency_is_history_not_an_error(con, tmp_path):
     import_canonical(con, folder)
     assert quarantined(con, "clients") == []
     assert "CL-8" in loaded_ids(con, "clients", "client_id")
+
+
+def test_negative_payment_and_credit_memo_for_unknown_invoice_are_quarantined(con, tmp_path):
+    folder = write_folder(
+        tmp_path / "firm",
+        BASE_FILES
+        | {
+            "invoices.csv": """
+                invoice_id,client_id,issue_date,due_date,currency,total,kind,credits_invoice_id
+                I-1,CL-1,2026-03-31,2026-04-30,USD,1000.00,invoice,
+                I-2,CL-1,2026-04-05,2026-04-05,USD,-100.00,credit_memo,I-1
+                I-3,CL-1,2026-04-06,2026-04-06,USD,-50.00,credit_memo,I-999
+            """,
+            "payments.csv": """
+                payment_id,client_id,date,amount,currency,reference
+                PAY-1,CL-1,2026-04-20,400.00,USD,I-1
+                PAY-2,CL-1,2026-04-21,-50.00,USD,
+                PAY-3,CL-404,2026-04-22,50.00,USD,
+            """,
+        },
+    )
+    import_canonical(con, folder)
+    assert [r[1:] for r in quarantined(con, "invoices")] == [
+        (4, "I-3", "unknown credits_invoice_id 'I-999'")
+    ]
+    assert [r[1:] for r in quarantined(con, "payments")] == [
+        (3, "PAY-2", "amount -50.00 is negative"),
+        (4, "PAY-3", "unknown client_id 'CL-404'"),
+    ]
+    assert loaded_ids(con, "payments", "payment_id") == ["PAY-1"]
