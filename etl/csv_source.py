@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from etl.contract import Entity
+from etl.encoding import decode
 
 
 class FileRejected(ValueError):
@@ -46,18 +47,7 @@ class SourceFile:
 
 
 def _decode(path: Path) -> tuple[str, str | None]:
-    """Text of the file and a note when it was not UTF-8 (exports from Excel are often cp1252)."""
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "not UTF-8: read as Windows-1252 (Latin-1)"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "not UTF-8: read as Latin-1"
+    return decode(path.read_bytes())
 
 
 def _normalise_header(names: list[str]) -> list[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from etl.currencies import ISO_4217
+from etl.encoding import decode
 
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id", "name", "currency"),
@@ -173,22 +174,6 @@ def entry_digest(parts: tuple[str, ...]) -> str:
 
 
 # ---------------------------------------------------------------- reading the file
-
-
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Text and a note when it was not UTF-8. Strips a UTF-8 BOM; honours a UTF-16 BOM."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "not UTF-8: read as Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "not UTF-8: read as Latin-1"
 
 
 def normalize_header(cell: str) -> str:

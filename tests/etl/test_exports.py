@@ -553,7 +553,7 @@ def test_latin1_and_cp1252_files(tmp_path):
     assert batch.frames["clients"]["name"].to_list() == ["Café Noir"]
     assert batch.frames["people"]["name"].to_list() == ["Zoë Müller"]
     assert by_line(batch)[2]["notes"] == "Entwürfe – v2"  # the en dash is cp1252-only
-    assert batch.warnings == ["t.csv: not UTF-8: read as Windows-1252"]
+    assert batch.warnings == ["t.csv: not UTF-8: read as Windows-1252 (Latin-1)"]
     latin1 = write(
         tmp_path,
         "l.csv",
