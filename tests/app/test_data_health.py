@@ -73,3 +73,40 @@ def test_a_running_load_shows_a_busy_notice(monkeypatch, tmp_path):
         at = run_app(monkeypatch, db)
     assert "writing to the warehouse" in at.warning[0].value
     assert not at.dataframe
+
+
+def test_the_demo_firm_renders_with_every_entity_loaded(monkeypatch, tmp_path):
+    """The demo through the real CLI path, then the page a new user sees after `make run`."""
+    from etl.__main__ import main
+
+    db = tmp_path / "warehouse.duckdb"
+    assert main(["--db", str(db), "demo"]) == 0
+    at = run_app(monkeypatch, db)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Entities loaded"] == "17 of 17"
+    assert metrics["Open quarantined rows"] == "0"
+    con = connect(db)
+    staged = sum(
+        con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+        for t in (
+            "firm",
+            "clients",
+            "people",
+            "projects",
+            "contracts",
+            "contract_workstreams",
+            "sow_lines",
+            "rates",
+            "milestones",
+            "invoices",
+            "invoice_lines",
+            "time_entries",
+            "expenses",
+            "payments",
+            "calendar_events",
+            "time_off",
+            "fx_rates",
+        )
+    )
+    con.close()
+    assert metrics["Rows in staging"] == f"{staged:,}"
