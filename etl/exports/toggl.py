@@ -31,8 +31,8 @@ SPEC = ExportSpec(
         "billable": ("Billable",),
         "start_date": ("Start date",),
         "start_time": ("Start time",),
-        "end_date": ("End date",),
-        "end_time": ("End time",),
+        "end_date": ("End date", "Stop date"),
+        "end_time": ("End time", "Stop time"),
         "duration": ("Duration",),
         "tags": ("Tags",),
         "amount": ("Amount",),  # "Amount (USD)": the currency sits in the header
