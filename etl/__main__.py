@@ -17,7 +17,7 @@ from etl.loader import LoadReport, import_canonical
 from etl.warehouse import connect, resolve_db_path
 
 EXPORT_SOURCES = ("harvest-csv", "toggl-csv", "clockify-csv")
-SOURCES = ("canonical", *EXPORT_SOURCES)
+SOURCES = ("canonical", *EXPORT_SOURCES, "ics")
 MAX_EXAMPLES = 20
 
 
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("source", choices=SOURCES)
     imp.add_argument("path")
     imp.add_argument("--strict", action="store_true", help="exit 1 when any row was quarantined")
+    imp.add_argument("--person", help="ics: whose calendar (default: from the file name)")
     for p in (demo, imp):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
@@ -80,6 +81,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not path.is_dir():
             raise UserError(f"{path}: 'canonical' imports a folder of contract files")
         report = import_canonical(con, path)
+    elif args.source == "ics":
+        from etl.export_import import import_ics
+
+        report = import_ics(con, path, args.person)
     else:
         from etl.export_import import import_export
 

@@ -184,7 +184,9 @@ def checked_select(entity: Entity, present: list[str], src_table: str = "src") -
     cols = set(present)
     raw = [f"src.{quote(c)} AS {raw_name(c)}" for c in present if not c.startswith("_")]
     # Trimmed cells only for columns the file has; an absent column is a NULL constant.
-    cell = {c.name: v_name(c) if c.name in cols else "CAST(NULL AS VARCHAR)" for c in entity.columns}
+    cell = {
+        c.name: v_name(c) if c.name in cols else "CAST(NULL AS VARCHAR)" for c in entity.columns
+    }
     cells = [f"{raw_value(c, cols)} AS {v_name(c)}" for c in entity.columns if c.name in cols]
     fks = [
         f"{fk_alias(c)}.k AS {quote('_fk_' + c.name)}"

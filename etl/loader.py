@@ -214,6 +214,14 @@ def _replace_workstreams(con, workstreams: list[dict]) -> None:
         con.executemany(f"INSERT INTO contract_workstreams VALUES ({marks})", rows)
 
 
+def load_calendars(con, load: Load, report: LoadReport, folder: Path) -> None:
+    """The contract allows calendar_events.csv or *.ics: each .ics is one person's calendar."""
+    from etl.export_import import stage_ics_file  # the export layer builds on this module
+
+    for path in sorted(folder.glob("*.ics")):
+        stage_ics_file(con, load, report, path)
+
+
 def import_canonical(
     con: duckdb.DuckDBPyConnection, folder: Path, label: str | None = None
 ) -> LoadReport:
@@ -231,6 +239,8 @@ def import_canonical(
             path = folder / entity.file
             if path.exists():
                 load_csv(con, load, report, entity, path)
+            if entity.name == "calendar_events":
+                load_calendars(con, load, report, folder)
         if not report.entities:
             raise FileNotFoundError(f"{folder} holds none of the data contract's files")
 

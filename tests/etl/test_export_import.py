@@ -100,3 +100,70 @@ def test_missing_column_in_an_export_is_one_clear_error(con, tmp_path):
     assert len(report.file_errors) == 1
     assert "toggl.csv" in report.file_errors[0] and "Duration" in report.file_errors[0]
     assert con.execute("SELECT count(*) FROM time_entries").fetchall() == [(0,)]
+
+
+def calendar(day) -> str:
+    """A one-event calendar on `day`: a client meeting with two outside attendees."""
+    stamp = day.strftime("%Y%m%d")
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:kickoff-1\r\nDTSTAMP:{stamp}T080000Z\r\n"
+        f"DTSTART:{stamp}T140000Z\r\nDTEND:{stamp}T153000Z\r\n"
+        "SUMMARY:Acme kickoff\\, scope\r\n"
+        "ORGANIZER:mailto:elena@kestrel.example\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:elena@kestrel.example\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ann@acme.example\r\n"
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:bob@acme.example\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def test_ics_files_in_a_canonical_folder_load_as_calendar_events(con, tmp_path):
+    import datetime as dt
+
+    day = dt.date.today() - dt.timedelta(days=10)
+    people = (
+        "person_id,name,role,email\nP-1,Elena Ruiz,Engineer,elena@kestrel.example\n"
+        "P-2,Sam Lee,Designer,sam@kestrel.example\n"
+    )
+    folder = write_folder(tmp_path / "firm", BASE_FILES | {"people.csv": people})
+    (folder / "P-1.ics").write_text(calendar(day))
+    report = import_canonical(con, folder)
+    assert report.quarantined == 0
+    rows = con.execute(
+        'SELECT event_id, person_id, title, external_attendees, start, "end" FROM calendar_events'
+    ).fetchall()
+    start = dt.datetime.combine(day, dt.time(14, 0), tzinfo=dt.UTC)
+    # the organizer is the owner (firm domain); both acme.example invitees count
+    assert rows == [
+        (
+            "P-1:kickoff-1",
+            "P-1",
+            "Acme kickoff, scope",
+            2,
+            start,
+            start + dt.timedelta(hours=1, minutes=30),
+        )
+    ]
+    again = import_canonical(con, folder)
+    assert {s.entity: s.unchanged for s in again.entities}["calendar_events"] == 1
+
+
+def test_ics_whose_owner_is_unknown_is_refused_in_one_line(tmp_path, db_path):
+    import datetime as dt
+    import subprocess
+    import sys
+
+    path = tmp_path / "someone.ics"
+    path.write_text(calendar(dt.date.today()))
+    result = subprocess.run(
+        [sys.executable, "-m", "etl", "--db", str(db_path), "import", "ics", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "someone.ics: cannot tell whose calendar this is" in result.stderr
+    assert "Traceback" not in result.stderr
