@@ -289,14 +289,20 @@ def _is_total(cells: list[str], date_cell: str) -> bool:
     return any(_TOTAL.match(c.strip()) for c in cells)
 
 
-def read_table(path: Path, spec: ExportSpec) -> Table:
-    """Decodes, skips preamble rows, maps the header, drops Total rows and footers."""
+def read_export_text(path: Path) -> tuple[str, str | None]:
+    """The file's text and an encoding note; a missing or empty file is an ExportFormatError."""
     try:
         text, note = decode(path.read_bytes())
     except FileNotFoundError:
         raise ExportFormatError(f"{path.name}: file not found") from None
     if not text.strip():
         raise ExportFormatError(f"{path.name}: empty file")
+    return text, note
+
+
+def read_table(path: Path, spec: ExportSpec) -> Table:
+    """Decodes, skips preamble rows, maps the header, drops Total rows and footers."""
+    text, note = read_export_text(path)
     lines = io.StringIO(text, newline="").readlines()
     lookup = spec.lookup()
     start, delimiter = _find_header(lines, lookup)

@@ -37,8 +37,8 @@ from etl.exports.common import (
     RowProblem,
     _rows,
     clean,
-    decode,
     name_key,
+    read_export_text,
 )
 
 FRAME = "calendar_events"
@@ -628,12 +628,7 @@ def parse_ics(
     """
     path = Path(path)
     known = known if known is not None else KnownNames()
-    try:
-        text, note = decode(path.read_bytes())
-    except FileNotFoundError:
-        raise ExportFormatError(f"{path.name}: file not found") from None
-    if not text.strip():
-        raise ExportFormatError(f"{path.name}: empty file")
+    text, note = read_export_text(path)
     if not re.search(r"^BEGIN:VCALENDAR\s*$", text, re.IGNORECASE | re.MULTILINE):
         raise ExportFormatError(f"{path.name}: not an iCalendar file (no BEGIN:VCALENDAR)")
     cal = read_calendar(text)

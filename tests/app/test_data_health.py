@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl.contract import CSV_ENTITIES
 from etl.warehouse import connect
 from tests.support.warehouse import (
     FILE_REASON,
@@ -86,27 +87,7 @@ def test_the_demo_firm_renders_with_every_entity_loaded(monkeypatch, tmp_path):
     assert metrics["Entities loaded"] == "17 of 17"
     assert metrics["Open quarantined rows"] == "0"
     con = connect(db)
-    staged = sum(
-        con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-        for t in (
-            "firm",
-            "clients",
-            "people",
-            "projects",
-            "contracts",
-            "contract_workstreams",
-            "sow_lines",
-            "rates",
-            "milestones",
-            "invoices",
-            "invoice_lines",
-            "time_entries",
-            "expenses",
-            "payments",
-            "calendar_events",
-            "time_off",
-            "fx_rates",
-        )
-    )
+    tables = [e.name for e in CSV_ENTITIES] + ["firm", "contracts", "contract_workstreams"]
+    staged = sum(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables)
     con.close()
     assert metrics["Rows in staging"] == f"{staged:,}"
