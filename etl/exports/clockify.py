@@ -1,9 +1,9 @@
 """Clockify "Detailed report" CSV export -> canonical clients, projects, people, tasks, entries.
 
 Dates and times follow the user's settings (YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY, 12 or 24 h);
-the day/month order is detected from the whole column. Hours: `Duration (h)` when it is exact to
-the second (`H:MM:SS`), else `Duration (decimal)` (2 places only: 20 min shows as 0.33), else a
-compact `Duration (h)` like `1:30`. `Group` becomes a new person's team; a tag with the word
+the day/month order is detected from the whole column. Hours: `Duration (h)` when it reads as a
+clock (`H:MM:SS`, or the compact `H:MM`: exact to the minute), else `Duration (decimal)` (2
+places only: 20 min shows as 0.33). `Group` becomes a new person's team; a tag with the word
 "rush" makes a rush entry. New clients take the currency of the `Billable Rate (XXX)` header.
 Row handling: common.parse_user_export.
 """
@@ -52,7 +52,7 @@ SPEC = ExportSpec(
     key_fields=("start_date", "duration_decimal", "duration_h"),
 )
 
-_EXACT = re.compile(r"^-?\d+:\d{1,2}:\d{1,2}$")
+_EXACT = re.compile(r"^-?\d+:\d{1,2}(:\d{1,2})?$")  # H:MM:SS or compact H:MM
 
 
 def _hours(row: dict[str, str], table: Table) -> str:

@@ -662,3 +662,12 @@ def test_100k_rows_parse_in_under_3_seconds(tmp_path):
         best = min(best, time.process_time() - start)
     assert batch.frames["time_entries"].height == 100_000
     assert best < 3.0
+
+
+def test_clockify_compact_clock_beats_the_two_place_decimal(tmp_path):
+    # 10 minutes: "0:10" is exact (0.1667 h); the decimal column rounds it to 0.17
+    row = (
+        "P,C,D,,Ann Lee,,ann@x.example,,Yes,2026-03-02,9:00,2026-03-02,9:10,0:10,0.17,150.00,25.00"
+    )
+    batch = parse_export("clockify-csv", write(tmp_path, "c.csv", f"{CLOCKIFY_HEADER}\n{row}\n"))
+    assert by_line(batch)[2]["hours"] == "0.1667"
