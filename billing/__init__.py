@@ -1,0 +1,1 @@
+"""Contract terms -> draft invoices (DATA_CONTRACT.md "Billing semantics")."""
