@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -25,3 +25,14 @@ def dec(value) -> Decimal:
 def money_text(value: Decimal) -> str:
     """Money in JSON: a decimal string with two places."""
     return str(cents(value))
+
+
+def price_text(value: Decimal) -> str:
+    """A rate or price for a description: cents, or up to 4 places when it has them."""
+    exact = value.quantize(Decimal("0.0001")).normalize()
+    return str(cents(value)) if exact == cents(value) else f"{exact:f}"
+
+
+def percent_text(ratio: Decimal) -> str:
+    """0.10 -> '10%', 0.125 -> '12.5%'."""
+    return f"{(ratio * 100).normalize():f}%"

@@ -1,0 +1,81 @@
+"""`python -m billing draft --period YYYY-MM`: the period's draft invoices as JSON or a table.
+
+Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+
+from billing.draft import Draft, draft_period
+from billing.money import money_text
+from billing.period import Period
+from etl.warehouse import connect, resolve_db_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m billing", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    draft = sub.add_parser("draft", help="draft the invoices of a period")
+    draft.add_argument("--period", required=True, help="YYYY-MM")
+    draft.add_argument("--client", help="only this client's contracts")
+    draft.add_argument("--format", choices=("json", "table"), default="table")
+    draft.add_argument("--out", help="write the output to this file instead of stdout")
+    draft.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def render_table(draft: Draft) -> str:
+    out = [f"Draft invoices for {draft.period}"]
+    for inv in draft.invoices:
+        po = f", PO {inv.po_number}" if inv.po_number else ""
+        project = f" / {inv.project_id}" if inv.project_id else ""
+        out.append(f"\n{inv.contract_id} / {inv.client_id}{project} ({inv.currency}{po})")
+        for line in inv.lines:
+            out.append(
+                f"  {line.kind:<15} {line.description[:64]:<64} {money_text(line.amount):>12}"
+            )
+        out.append(f"  {'subtotal':<80} {money_text(inv.subtotal):>12}")
+        out.append(f"  {'tax':<80} {money_text(inv.tax):>12}")
+        out.append(f"  {'total':<80} {money_text(inv.total):>12}")
+    if draft.exceptions:
+        out.append(f"\n{len(draft.exceptions)} exception(s)")
+        out += [f"  {e.kind:<16} {e.ref:<14} {e.detail}" for e in draft.exceptions]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        period = Period.parse(args.period)
+        path = resolve_db_path(args.db)
+        if not path.exists():
+            raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
+        con = connect(path)
+        draft = draft_period(con, period, args.client)
+        con.close()
+    except (ValueError, duckdb.IOException) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    text = (
+        json.dumps(draft.to_json(), indent=2) + "\n"
+        if args.format == "json"
+        else render_table(draft)
+    )
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

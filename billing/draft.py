@@ -1,0 +1,158 @@
+"""A period's draft invoices: every contract's workstreams priced by their rules, one invoice
+per contract (or per project), tax (rule 8), PO checks (rule 9) and the exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+
+from billing.entries import PeriodWork, period_work, round_hours
+from billing.expenses import FxRates, expense_lines
+from billing.fixed import fixed_fee_lines, milestone_lines
+from billing.model import BillingException, Contract, DraftInvoice, Line, Workstream
+from billing.money import ZERO, dec, money_text
+from billing.period import Period
+from billing.retainer import retainer_lines, rush_apart
+from billing.terms import load_contracts, project_contracts
+from billing.time_and_materials import tm_lines
+
+BILLED_TIME_SQL = """
+SELECT coalesce(sum(l.amount), 0) FROM invoice_lines l JOIN invoices i USING (invoice_id)
+WHERE l.project_id = ? AND l.kind IN ('time', 'rush', 'discount', 'cap_adjustment')
+  AND coalesce(i.status, 'sent') <> 'void'
+  AND coalesce(i.period_end, i.issue_date) < ?
+"""
+
+PO_TO_DATE_SQL = """
+SELECT coalesce(sum(total), 0) FROM invoices
+WHERE po_number = ? AND coalesce(status, 'sent') <> 'void'
+"""
+
+RETAINER_HISTORY_SQL = """
+SELECT e.date, e.hours, coalesce(e.work_type, 'standard') = 'rush' AS is_rush
+FROM time_entries e
+LEFT JOIN sow_lines s ON s.sow_line_id = e.sow_line_id
+WHERE e.project_id = ? AND e.date < ? AND e.approved_at IS NOT NULL
+  AND coalesce(e.billable, s.billable, true)
+"""
+
+RETAINER_START_SQL = "SELECT start_date FROM projects WHERE project_id = ?"
+
+
+@dataclass
+class Draft:
+    period: Period
+    invoices: list[DraftInvoice] = field(default_factory=list)
+    exceptions: list[BillingException] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "period": str(self.period),
+            "invoices": [inv.to_json() for inv in self.invoices],
+            "exceptions": [e.to_json() for e in self.exceptions],
+        }
+
+
+def _names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT person_id, name FROM people").fetchall())
+
+
+def _retainer_history(con, contract: Contract, ws: Workstream, period: Period):
+    """Hours that drew on the allowance in each earlier period, and the retainer's first."""
+    history: dict[Period, Decimal] = {}
+    apart = rush_apart(ws)
+    rows = con.execute(RETAINER_HISTORY_SQL, [ws.project_id, period.start]).fetchall()
+    for day, hours, is_rush in rows:
+        if is_rush and apart:
+            continue
+        key = Period.of(day)
+        history[key] = history.get(key, ZERO) + round_hours(dec(hours), contract)
+    start = con.execute(RETAINER_START_SQL, [ws.project_id]).fetchall()
+    first = Period.of(start[0][0]) if start and start[0][0] else min(history, default=period)
+    first = min(first, period)
+    for p in _periods(first, period.shift(-1)):
+        history.setdefault(p, ZERO)
+    return history, first
+
+
+def _periods(first: Period, last: Period) -> list[Period]:
+    out, p = [], first
+    while p <= last:
+        out.append(p)
+        p = p.shift(1)
+    return out
+
+
+def workstream_lines(con, contract, ws, period, work: PeriodWork, names):
+    entries = work.by_project.get(ws.project_id, [])
+    if ws.billing == "time_and_materials":
+        billed = dec(con.execute(BILLED_TIME_SQL, [ws.project_id, period.start]).fetchall()[0][0])
+        return tm_lines(contract, ws, entries, billed, names)
+    if ws.billing == "retainer":
+        history, first = _retainer_history(con, contract, ws, period)
+        return retainer_lines(ws, period, entries, history, first)
+    if ws.billing == "fixed_fee":
+        return fixed_fee_lines(con, ws, period), []
+    return milestone_lines(con, ws, period), []
+
+
+def _invoices(contract: Contract, lines: list[Line]) -> list[DraftInvoice]:
+    """One invoice per contract, or per project with `invoice_per: project`."""
+
+    def make(project_id=None):
+        return DraftInvoice(contract.contract_id, contract.client_id, contract.currency,
+                            contract.po_number, [], contract.tax_rate, project_id)  # fmt: skip
+
+    if contract.invoice_per != "project":
+        invoice = make()
+        invoice.lines = lines
+        return [invoice] if lines else []
+    by_project: dict[str | None, DraftInvoice] = {}
+    for line in lines:
+        by_project.setdefault(line.project_id, make(line.project_id)).lines.append(line)
+    return list(by_project.values())
+
+
+def po_exceptions(con, contract: Contract, invoices: list[DraftInvoice]) -> list[BillingException]:
+    """Rule 9: earlier non-void invoices with the PO plus this draft, against the limit."""
+    if not contract.po_number or contract.po_limit is None or not invoices:
+        return []
+    to_date = dec(con.execute(PO_TO_DATE_SQL, [contract.po_number]).fetchall()[0][0])
+    to_date += sum((inv.total for inv in invoices), ZERO)
+    limit, alert_at = contract.po_limit, contract.po_alert_at
+    detail = (f"contract {contract.contract_id}: PO {contract.po_number} invoiced to date "
+              f"{money_text(to_date)} including this draft, limit {money_text(limit)}")  # fmt: skip
+    if to_date > limit:
+        return [BillingException("po_exceeded", contract.contract_id, detail)]
+    if alert_at is not None and to_date > alert_at * limit:
+        return [
+            BillingException("po_alert", contract.contract_id, detail + f", alert at {alert_at}")
+        ]
+    return []
+
+
+def draft_period(
+    con: duckdb.DuckDBPyConnection, period: Period, client_id: str | None = None
+) -> Draft:
+    """Drafts every contract (of one client, when given) for the period. Pure: writes nothing."""
+    contracts = load_contracts(con, client_id)
+    work = period_work(con, period, contracts, client_id)
+    draft = Draft(period, exceptions=list(work.exceptions))
+    names = _names(con)
+    expenses, expense_problems = expense_lines(
+        con, period, contracts, project_contracts(contracts), FxRates.from_duckdb(con)
+    )
+    draft.exceptions += expense_problems
+    for contract in contracts.values():
+        lines: list[Line] = []
+        for ws in contract.workstreams:
+            ws_lines, problems = workstream_lines(con, contract, ws, period, work, names)
+            lines += ws_lines
+            draft.exceptions += problems
+        lines += expenses.get(contract.contract_id, [])
+        invoices = _invoices(contract, lines)
+        draft.exceptions += po_exceptions(con, contract, invoices)
+        draft.invoices += invoices
+    return draft

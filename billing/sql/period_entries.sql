@@ -1,0 +1,65 @@
+-- period_entries: one row per time entry of the period that billing must look at: billable,
+-- on a client project, not yet on an invoice. Each carries its contract workstream (if any),
+-- its status (eligible / unapproved / no_contract, rule 1) and, for work billed by the hour,
+-- the rate card's answer (rule 2): the rows at the most specific matching level, how many.
+-- Parameters: $period_start, $period_end.
+WITH entries AS (
+    SELECT
+        e.entry_id, e.person_id, pe.role, e.project_id, pr.client_id, e.date, e.hours,
+        coalesce(e.work_type, 'standard') AS work_type,
+        e.approved_at,
+        coalesce(e.billable, s.billable, true) AS is_billable,
+        pr.client_id IS NULL OR coalesce(c.status, '') = 'internal' AS is_internal,
+        ws.contract_id,
+        ws.billing
+    FROM time_entries e
+    JOIN projects pr ON pr.project_id = e.project_id
+    LEFT JOIN people pe ON pe.person_id = e.person_id
+    LEFT JOIN sow_lines s ON s.sow_line_id = e.sow_line_id
+    LEFT JOIN clients c ON c.client_id = pr.client_id
+    LEFT JOIN contract_workstreams ws ON ws.project_id = e.project_id
+    WHERE e.date BETWEEN $period_start AND $period_end
+      AND e.invoice_id IS NULL
+),
+classified AS (
+    SELECT *,
+        CASE WHEN contract_id IS NULL THEN 'no_contract'
+             WHEN approved_at IS NULL THEN 'unapproved'
+             ELSE 'eligible' END AS status
+    FROM entries
+    WHERE is_billable AND NOT is_internal
+),
+rate_candidates AS (
+    SELECT
+        e.entry_id,
+        r.rate,
+        CASE WHEN r.person_id IS NOT NULL AND r.project_id IS NOT NULL THEN 6
+             WHEN r.role IS NOT NULL AND r.project_id IS NOT NULL THEN 5
+             WHEN r.person_id IS NOT NULL THEN 4
+             WHEN r.role IS NOT NULL THEN 3
+             WHEN r.project_id IS NOT NULL THEN 2
+             ELSE 1 END AS level
+    FROM classified e
+    JOIN rates r
+      ON r.contract_id = e.contract_id
+     AND e.date >= r.effective_from
+     AND (r.effective_to IS NULL OR e.date <= r.effective_to)
+     AND (r.person_id IS NULL OR r.person_id = e.person_id)
+     AND (r.role IS NULL OR r.role = e.role)
+     AND (r.project_id IS NULL OR r.project_id = e.project_id)
+    WHERE e.billing IN ('time_and_materials', 'retainer')
+),
+best_level AS (
+    SELECT entry_id, max(level) AS level FROM rate_candidates GROUP BY entry_id
+),
+resolved AS (
+    SELECT rc.entry_id, count(*) AS rate_rows, min(rc.rate) AS rate
+    FROM rate_candidates rc JOIN best_level b USING (entry_id, level)
+    GROUP BY rc.entry_id
+),
+final AS (
+    SELECT c.*, coalesce(r.rate_rows, 0) AS rate_rows,
+           CASE WHEN r.rate_rows = 1 THEN r.rate END AS rate
+    FROM classified c LEFT JOIN resolved r USING (entry_id)
+)
+SELECT * FROM final ORDER BY date, entry_id
