@@ -101,6 +101,6 @@ def period_work(
                 work_type=row["work_type"],
                 rate=dec(row["rate"]) if row["rate"] is not None else None,
                 rate_problem=_rate_problem(row),
-            )  # fmt: skip
+            )
         )
     return work
