@@ -32,7 +32,7 @@ WHERE po_number = ? AND coalesce(status, 'sent') <> 'void'
 
 RETAINER_HISTORY_SQL = """
 SELECT e.date, e.hours, coalesce(e.work_type, 'standard') = 'rush' AS is_rush
-FROM time_entries e
+FROM effective_time_entries e
 LEFT JOIN sow_lines s ON s.sow_line_id = e.sow_line_id
 WHERE e.project_id = ? AND e.date < ? AND e.approved_at IS NOT NULL
   AND coalesce(e.billable, s.billable, true)

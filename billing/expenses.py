@@ -149,6 +149,7 @@ WHERE date BETWEEN ? AND ?
   AND approved_at IS NOT NULL
   AND billable IS NOT FALSE
   AND coalesce(invoice_id, '') = ''
+  AND expense_id NOT IN (SELECT source_id FROM locked_sources)
 ORDER BY date, expense_id
 """
 

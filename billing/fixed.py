@@ -13,7 +13,8 @@ FIXED_FEE_SQL = """
 SELECT p.project_id, p.name, p.end_date,
        EXISTS (SELECT 1 FROM invoice_lines l JOIN invoices i USING (invoice_id)
                WHERE l.project_id = p.project_id AND l.kind = 'fixed_fee'
-                 AND coalesce(i.status, 'sent') <> 'void') AS already_billed
+                 AND coalesce(i.status, 'sent') <> 'void')
+       OR p.project_id IN (SELECT source_id FROM locked_sources) AS already_billed
 FROM projects p
 WHERE p.project_id = ? AND p.status = 'completed' AND p.end_date BETWEEN ? AND ?
 """
@@ -23,6 +24,7 @@ SELECT milestone_id, name, amount,
        CASE WHEN ? = 'accepted' THEN accepted_on ELSE completed_on END AS reached_on
 FROM milestones
 WHERE project_id = ? AND invoice_id IS NULL
+  AND milestone_id NOT IN (SELECT source_id FROM locked_sources)
   AND status IN ({statuses})
   AND (CASE WHEN ? = 'accepted' THEN accepted_on ELSE completed_on END) BETWEEN ? AND ?
 ORDER BY reached_on, milestone_id

@@ -1,5 +1,6 @@
 -- period_entries: one row per time entry of the period that billing must look at: billable,
--- on a client project, not yet on an invoice. Each carries its contract workstream (if any),
+-- on a client project, not yet on an invoice nor held by a saved draft (locked_sources);
+-- entries as the firm decided them (effective_time_entries: reassignments applied). Each carries its contract workstream (if any),
 -- its status (eligible / unapproved / no_contract, rule 1) and, for work billed by the hour,
 -- the rate card's answer (rule 2): the rows at the most specific matching level, how many.
 -- Parameters: $period_start, $period_end.
@@ -12,7 +13,7 @@ WITH entries AS (
         pr.client_id IS NULL OR coalesce(c.status, '') = 'internal' AS is_internal,
         ws.contract_id,
         ws.billing
-    FROM time_entries e
+    FROM effective_time_entries e
     JOIN projects pr ON pr.project_id = e.project_id
     LEFT JOIN people pe ON pe.person_id = e.person_id
     LEFT JOIN sow_lines s ON s.sow_line_id = e.sow_line_id
@@ -20,6 +21,7 @@ WITH entries AS (
     LEFT JOIN contract_workstreams ws ON ws.project_id = e.project_id
     WHERE e.date BETWEEN $period_start AND $period_end
       AND e.invoice_id IS NULL
+      AND e.entry_id NOT IN (SELECT source_id FROM locked_sources)
 ),
 classified AS (
     SELECT *,

@@ -246,3 +246,29 @@ def test_an_entry_on_an_invoice_is_never_billed_twice(con, tmp_path):
     con.execute("UPDATE time_entries SET invoice_id = 'I-50' WHERE entry_id = 'T-1'")
     again = invoice(draft_period(con, MARCH), "C-1")
     assert [line.sources for line in again.lines] == [["T-2"]]
+
+
+def test_decisions_on_entries_and_saved_drafts_are_respected(con, tmp_path):
+    entries = entry("T-1", "P-2", "2026-03-02", "1", "PR-5") + entry(
+        "T-2", "P-2", "2026-03-03", "2", "PR-1"
+    )
+    build(con, tmp_path, TM, "C-1,100.00,2026-01-01,,,,\n", entries)
+    assert kinds(draft_period(con, MARCH)) == [("no_contract", "T-1")]
+    # operations reassign T-1 to PR-1: it now bills (1 + 2) x 100
+    con.execute(
+        "INSERT INTO entry_overrides VALUES ('T-1', 'project_id', 'PR-1', now(), 'ops', NULL)"
+    )
+    assert amounts(invoice(draft_period(con, MARCH), "C-1")) == [(D("3"), D("100.00"), D("300.00"))]
+    # a saved, non-void draft holding T-2 locks it: drafting again bills only T-1
+    con.execute(
+        "INSERT INTO invoice_drafts (draft_id, period, contract_id, client_id, currency, tax_rate, "
+        "status, created_at, created_by) VALUES (1, '2026-03', 'C-1', 'CL-1', 'USD', 0, 'approved', now(), 'ops')"
+    )
+    con.execute(
+        "INSERT INTO invoice_draft_lines (draft_id, line_no, kind, description, amount, sources) "
+        "VALUES (1, 1, 'time', 'x', 200, ['T-2'])"
+    )
+    assert [line.sources for line in invoice(draft_period(con, MARCH), "C-1").lines] == [["T-1"]]
+    # voiding the draft releases T-2
+    con.execute("UPDATE invoice_drafts SET status = 'void' WHERE draft_id = 1")
+    assert amounts(invoice(draft_period(con, MARCH), "C-1")) == [(D("3"), D("100.00"), D("300.00"))]

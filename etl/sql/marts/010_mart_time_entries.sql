@@ -2,7 +2,7 @@
 -- it belongs to, and whether the work is internal (never billed, counted as non-billable).
 CREATE OR REPLACE VIEW mart_time_entries AS
 WITH entries AS (
-    SELECT * FROM time_entries
+    SELECT * FROM effective_time_entries
 ),
 projects_with_client AS (
     SELECT
