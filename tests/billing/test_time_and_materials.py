@@ -258,7 +258,7 @@ def test_decisions_on_entries_and_saved_drafts_are_respected(con, tmp_path):
     con.execute(
         "INSERT INTO entry_overrides VALUES ('T-1', 'project_id', 'PR-1', now(), 'ops', NULL)"
     )
-    assert amounts(invoice(draft_period(con, MARCH), "C-1")) == [(D("3"), D("100.00"), D("300.00"))]
+    assert amounts(invoice(draft_period(con, MARCH), "C-1")) == [(D(3), D("100.00"), D("300.00"))]
     # a saved, non-void draft holding T-2 locks it: drafting again bills only T-1
     con.execute(
         "INSERT INTO invoice_drafts (draft_id, period, contract_id, client_id, currency, tax_rate, "
@@ -271,4 +271,4 @@ def test_decisions_on_entries_and_saved_drafts_are_respected(con, tmp_path):
     assert [line.sources for line in invoice(draft_period(con, MARCH), "C-1").lines] == [["T-1"]]
     # voiding the draft releases T-2
     con.execute("UPDATE invoice_drafts SET status = 'void' WHERE draft_id = 1")
-    assert amounts(invoice(draft_period(con, MARCH), "C-1")) == [(D("3"), D("100.00"), D("300.00"))]
+    assert amounts(invoice(draft_period(con, MARCH), "C-1")) == [(D(3), D("100.00"), D("300.00"))]
