@@ -40,6 +40,16 @@ WHERE e.project_id = ? AND e.date < ? AND e.approved_at IS NOT NULL
 
 RETAINER_START_SQL = "SELECT start_date FROM projects WHERE project_id = ?"
 
+# Contracts the import refused (unknown project, negative hours, typo'd billing type...): the
+# draft repeats why, so a billing run never silently leaves a client out.
+REFUSED_CONTRACTS_SQL = """
+SELECT coalesce(record_key, raw->>'contract_id', file || ':' || line) AS ref, reason
+FROM quarantine
+WHERE entity = 'contracts' AND resolved_at IS NULL
+  AND (? IS NULL OR raw->>'client_id' = ?)
+ORDER BY line
+"""
+
 
 @dataclass
 class Draft:
@@ -133,13 +143,20 @@ def po_exceptions(con, contract: Contract, invoices: list[DraftInvoice]) -> list
     return []
 
 
+def refused_contracts(con, client_id: str | None) -> list[BillingException]:
+    rows = con.execute(REFUSED_CONTRACTS_SQL, [client_id, client_id]).fetchall()
+    return [
+        BillingException("invalid_contract", ref, f"not drafted: {reason}") for ref, reason in rows
+    ]
+
+
 def draft_period(
     con: duckdb.DuckDBPyConnection, period: Period, client_id: str | None = None
 ) -> Draft:
     """Drafts every contract (of one client, when given) for the period. Pure: writes nothing."""
     contracts = load_contracts(con, client_id)
     work = period_work(con, period, contracts, client_id)
-    draft = Draft(period, exceptions=list(work.exceptions))
+    draft = Draft(period, exceptions=refused_contracts(con, client_id) + list(work.exceptions))
     names = _names(con)
     expenses, expense_problems = expense_lines(
         con, period, contracts, project_contracts(contracts), FxRates.from_duckdb(con)

@@ -117,3 +117,37 @@ def test_invoice_per_project_splits_the_contract(con, tmp_path):
     draft = draft_period(con, MARCH)
     assert sorted((i.project_id, i.subtotal) for i in draft.invoices) == [
         ("PR-1", D("450.00")), ("PR-3", D("25000.00")), ("PR-4", D("10000.00"))]  # fmt: skip
+
+
+def test_refused_contracts_are_named_in_the_draft_and_the_others_still_draft(con, tmp_path):
+    from etl.loader import import_canonical
+    from tests.billing.firm import BASE
+    from tests.conftest import write_folder
+
+    bad = (
+        HYBRID
+        + """  - contract_id: C-7
+    client_id: CL-2
+    currency: USD
+    workstreams:
+      - project_id: PR-404
+        billing: time_and_materials
+  - contract_id: C-8
+    client_id: CL-2
+    currency: USD
+    workstreams:
+      - project_id: PR-2
+        billing: retainer
+        monthly_fee: "1000.00"
+        included_hours: -5
+"""
+    )
+    folder = write_folder(tmp_path / "firm", BASE | {"milestones.csv": MILESTONES})
+    (folder / "contracts.yaml").write_text(bad)
+    import_canonical(con, folder)
+    draft = draft_period(con, MARCH)
+    refused = {e.ref: e.detail for e in draft.exceptions if e.kind == "invalid_contract"}
+    assert set(refused) == {"C-7", "C-8"}
+    assert "unknown project 'PR-404'" in refused["C-7"]
+    assert "included_hours -5" in refused["C-8"]
+    assert [i.contract_id for i in draft.invoices] == ["C-1"]  # C-1 still drafts
