@@ -143,6 +143,30 @@ def po_exceptions(con, contract: Contract, invoices: list[DraftInvoice]) -> list
     return []
 
 
+CLIENT_EXPENSES_SQL = """
+SELECT e.expense_id FROM expenses e LEFT JOIN projects p USING (project_id)
+WHERE e.date BETWEEN ? AND ? AND (p.client_id = ? OR e.split IS NOT NULL)
+"""
+
+
+def client_expenses(con, period: Period, contracts: dict[str, Contract], client_id: str | None):
+    """Expense lines for the drafted contracts. With --client, every contract still maps its
+    projects (another client's expense is not `no_contract`), and only that client's lines and
+    exceptions are kept (a split expense counts when a part goes to one of its projects)."""
+    everyone = contracts if client_id is None else load_contracts(con)
+    lines, problems = expense_lines(
+        con, period, everyone, project_contracts(everyone), FxRates.from_duckdb(con)
+    )
+    if client_id is None:
+        return lines, problems
+    mine = {
+        r[0]
+        for r in con.execute(CLIENT_EXPENSES_SQL, [period.start, period.end, client_id]).fetchall()
+    }
+    kept = [p for p in problems if p.ref in mine]
+    return {cid: ls for cid, ls in lines.items() if cid in contracts}, kept
+
+
 def refused_contracts(con, client_id: str | None) -> list[BillingException]:
     rows = con.execute(REFUSED_CONTRACTS_SQL, [client_id, client_id]).fetchall()
     return [
@@ -158,9 +182,7 @@ def draft_period(
     work = period_work(con, period, contracts, client_id)
     draft = Draft(period, exceptions=refused_contracts(con, client_id) + list(work.exceptions))
     names = _names(con)
-    expenses, expense_problems = expense_lines(
-        con, period, contracts, project_contracts(contracts), FxRates.from_duckdb(con)
-    )
+    expenses, expense_problems = client_expenses(con, period, contracts, client_id)
     draft.exceptions += expense_problems
     for contract in contracts.values():
         lines: list[Line] = []

@@ -151,3 +151,29 @@ def test_refused_contracts_are_named_in_the_draft_and_the_others_still_draft(con
     assert "unknown project 'PR-404'" in refused["C-7"]
     assert "included_hours -5" in refused["C-8"]
     assert [i.contract_id for i in draft.invoices] == ["C-1"]  # C-1 still drafts
+
+
+def test_client_draft_ignores_other_clients_expenses(con, tmp_path):
+    contracts = (
+        HYBRID.replace("    po: {number", "    expenses: {billable: true}\n    po: {number")
+        + """  - contract_id: C-2
+    client_id: CL-2
+    currency: USD
+    expenses: {billable: true}
+    workstreams:
+      - project_id: PR-2
+        billing: time_and_materials
+"""
+    )
+    expenses = """
+        expense_id,person_id,date,amount,currency,description,project_id,billable,approved_at
+        X-1,P-2,2026-03-05,100.00,USD,Taxi,PR-1,true,2026-03-06T09:00:00+00:00
+        X-2,P-2,2026-03-05,40.00,USD,Parking,PR-2,true,2026-03-06T09:00:00+00:00
+    """
+    build(con, tmp_path, contracts, "C-1,150.00,2026-01-01,,,,\n", expenses__csv=expenses,
+          milestones__csv=MILESTONES)  # fmt: skip
+    draft = draft_period(con, MARCH, client_id="CL-1")
+    assert draft.exceptions == []
+    got, _ = lines(draft)
+    assert ("expense", D("100.00"), ["X-1"]) in got
+    assert [i.contract_id for i in draft.invoices] == ["C-1"]
