@@ -1,4 +1,5 @@
-"""Short-lived read-only access to the warehouse, and the stamp that tells a cache it changed."""
+"""Short-lived access to the warehouse (read-only for pages, read-write for one action), and
+the stamp that tells a cache it changed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import duckdb
 from etl.warehouse import connect, migrate, resolve_db_path, schema_version
 
 SQL_DIR = Path(__file__).parent / "sql"
+Db = str | os.PathLike | None  # a warehouse path; None: $WAREHOUSE_DB or the default
 
 
 class WarehouseBusy(RuntimeError):
@@ -64,14 +66,36 @@ def read_only(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCo
         con.close()
 
 
-def _open(path: Path) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def _busy_when_locked(path: Path) -> Iterator[None]:
+    """Turns DuckDB's lock error (another process is writing) into WarehouseBusy."""
     try:
-        con = connect(path, read_only=True)
+        yield
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(f"{path} is being written by another process") from exc
         raise
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    with _busy_when_locked(path):
+        con = connect(path, read_only=True)
     if schema_version(con) == 0:
         con.close()
         return _empty_warehouse()
     return con
+
+
+@contextmanager
+def read_write(db: Db = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection for one action (a decision, an approval), closed right after.
+
+    Opening waits a few seconds for another writer, as every writer does; a load that holds the
+    file longer raises WarehouseBusy."""
+    path = resolve_db_path(db)
+    with _busy_when_locked(path):
+        con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -89,6 +89,18 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def demo_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app serving the demo firm, built through the real CLI (`python -m etl demo`)."""
+    from etl.__main__ import main
+
+    folder = tmp_path_factory.mktemp("browser-demo")
+    db = folder / "warehouse.duckdb"
+    assert main(["--db", str(db), "demo"]) == 0
+    with running_app(db, folder / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (make test installs it)")

@@ -1,0 +1,139 @@
+"""What the app keeps per session: who is acting, the billing period, the rows picked in a
+table, and one write per action (a read-write connection opened for it and closed right after,
+caches cleared, the outcome shown on the next run)."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from billing.period import Period
+from metrics.reader import WarehouseBusy, read_write
+
+USER_KEY = "user"
+PERIOD_KEY = "period"
+FLASH_KEY = "flash"
+PERIOD_CHOICES = 24  # months back the period picker offers
+SIGN_IN_HINT = "Enter your name in the sidebar first: every decision is recorded with it."
+
+
+def current_user() -> str | None:
+    """The name given for this session; None until the user has given one."""
+    return st.session_state.get(USER_KEY) or None
+
+
+def identity_sidebar() -> None:
+    """Asks the name once per session; afterwards shows it with a way to change it."""
+    with st.sidebar:
+        user = current_user()
+        if user:
+            st.caption(f"Acting as **{user}**")
+            if st.button("Change name", icon=":material/badge:", type="tertiary"):
+                del st.session_state[USER_KEY]
+                st.rerun()
+            return
+        with st.form("identity", border=False):
+            name = st.text_input(
+                "Your name",
+                placeholder="e.g. Dana Ortiz",
+                help="Recorded as the actor of every decision and approval (audit log).",
+            )
+            if st.form_submit_button("Start", icon=":material/login:") and name.strip():
+                st.session_state[USER_KEY] = name.strip()
+                st.rerun()
+        st.caption(SIGN_IN_HINT)
+
+
+def last_complete_period(today: date | None = None) -> Period:
+    return Period.of(today or date.today()).shift(-1)
+
+
+def period_picker() -> None:
+    """The billing period every page reads (current_period), chosen in the sidebar; the last
+    complete month by default."""
+    latest = last_complete_period()
+    st.sidebar.selectbox(
+        "Billing period",
+        [str(latest.shift(-n)) for n in range(PERIOD_CHOICES)],
+        key=PERIOD_KEY,
+        format_func=period_label,
+        help="The month whose work is drafted and checked. Defaults to the last complete month.",
+    )
+
+
+def current_period() -> Period:
+    """The period picked in the sidebar (app.py draws the picker before the page runs)."""
+    return Period.parse(st.session_state.get(PERIOD_KEY) or str(last_complete_period()))
+
+
+def period_label(period: Period | str) -> str:
+    """'2026-10' -> 'October 2026'."""
+    period = Period.parse(period) if isinstance(period, str) else period
+    return period.start.strftime("%B %Y")
+
+
+def act(action: Callable[..., Any], *args: Any, done: str | Callable[[Any], str], **kwargs):
+    """Runs one write, `action(con, *args, actor=<user>, **kwargs)`, on a read-write connection
+    closed right after; then clears the cached reads and reruns, so the page (and not a dialog)
+    shows the warehouse as it now is, with the outcome: `done` (text, or made from the action's
+    result), or why it was refused."""
+    user = current_user()
+    try:
+        if user is None:
+            raise ValueError(SIGN_IN_HINT)
+        with read_write() as con:
+            result = action(con, *args, actor=user, **kwargs)
+        _flash("success", done(result) if callable(done) else done)
+    except WarehouseBusy:
+        _flash("error", "A load is writing to the warehouse right now; try again in a moment.")
+    except ValueError as refused:  # the billing layer's "not allowed", with its reason
+        _flash("error", str(refused))
+    finally:
+        st.cache_data.clear()
+    st.rerun()
+
+
+def _flash(kind: str, message: str) -> None:
+    st.session_state[FLASH_KEY] = (kind, message)
+
+
+def show_flash() -> None:
+    """The outcome of the last action, once: a toast when it worked, an error box when not.
+    Pages call it under their title."""
+    kind, message = st.session_state.pop(FLASH_KEY, (None, None))
+    if kind == "success":
+        st.toast(message, icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(message, icon=":material/block:")
+
+
+def selectable_table(
+    frame: pl.DataFrame, id_column: str, *, key: str, mode: str = "multi-row", **dataframe_kwargs
+) -> pl.DataFrame:
+    """An st.dataframe whose row selection follows the rows' ids rather than their positions,
+    returning the selected rows.
+
+    Streamlit remembers a selection as row positions, which point at other rows once a filter or
+    a write changes the table. So the widget's key carries a digest of the ids shown: a changed
+    table is a new widget, preselected with the remembered ids that are still in it."""
+    ids = [str(i) for i in frame[id_column]]
+    remembered = set(st.session_state.get(f"{key}_ids", []))
+    digest = zlib.crc32("\x1f".join(ids).encode())
+    event = st.dataframe(
+        frame,
+        key=f"{key}_{digest:08x}",
+        on_select="rerun",
+        selection_mode=mode,
+        selection_default={
+            "selection": {"rows": [n for n, i in enumerate(ids) if i in remembered]}
+        },
+        **dataframe_kwargs,
+    )
+    picked = frame[sorted(event.selection.rows)]
+    st.session_state[f"{key}_ids"] = [str(i) for i in picked[id_column]]
+    return picked

@@ -1,0 +1,85 @@
+"""What the Invoices page reads: a period's saved drafts and their headline numbers, a draft's
+lines, the exceptions the period's billing run raised, and the approved invoice's files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+
+from billing import exceptions_queue, export, store
+from billing.period import Period
+from metrics.reader import Db, read_only
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    draft_count: int
+    approved_count: int
+    void_count: int
+    totals: list[tuple[str, Decimal]]  # (currency, total of the drafts not void), largest first
+
+
+def period_drafts(period: Period, db: Db = None) -> pl.DataFrame:
+    """One row per saved draft of the period (client, contract, status, number, totals)."""
+    with read_only(db) as con:
+        return store.list_drafts(con, period)
+
+
+def summarize(drafts: pl.DataFrame) -> DraftSummary:
+    status = drafts["status"]
+    totals = (
+        drafts.filter(status != "void")
+        .group_by("currency")
+        .agg(pl.col("total").sum())
+        .sort("total", "currency", descending=[True, False])
+    )
+    return DraftSummary(
+        draft_count=drafts.height,
+        approved_count=int((status == "approved").sum()),
+        void_count=int((status == "void").sum()),
+        totals=list(totals.iter_rows()),
+    )
+
+
+def with_contract_text(drafts: pl.DataFrame) -> pl.DataFrame:
+    """Adds `contract_text`: the contract, and its project when it invoices per project."""
+    return drafts.with_columns(
+        contract_text=pl.concat_str(
+            ["contract_id", "project_id"], separator=" · ", ignore_nulls=True
+        )
+    )
+
+
+def draft_lines(draft_id: int, db: Db = None) -> pl.DataFrame:
+    """The draft's lines with the ids of what each bills (`sources`) and any exclusion."""
+    with read_only(db) as con:
+        return store.draft_lines(con, draft_id)
+
+
+def run_exceptions(period: Period, db: Db = None) -> pl.DataFrame:
+    """The exceptions the period's billing run raised (po_alert, over_cap, unapproved time, …),
+    whatever their status, so a decided one still shows beside the drafts."""
+    with read_only(db) as con:
+        found = exceptions_queue.queue(con, statuses=None)
+    return found.filter((pl.col("period") == str(period)) & (pl.col("source") == "billing"))
+
+
+def invoice_pdf(draft_id: int, db: Db = None) -> bytes:
+    with read_only(db) as con:
+        return export.invoice_pdf(con, draft_id)
+
+
+def invoice_csv(draft_id: int, db: Db = None) -> str:
+    with read_only(db) as con:
+        return export.invoice_csv(con, draft_id)
+
+
+def exceptions_by_kind(found: pl.DataFrame) -> pl.DataFrame:
+    """One row per exception kind of the run: kind, raised, still open; most open first."""
+    return (
+        found.group_by("kind")
+        .agg(raised=pl.len(), open=(pl.col("status") == "open").sum())
+        .sort(["open", "raised", "kind"], descending=[True, True, False])
+    )

@@ -1,0 +1,309 @@
+"""Exceptions: the operations queue. Filter it, read an exception's evidence, decide one or
+many at once (approve, reject, reassign, billable or not, snooze), and see who decided what."""
+
+from datetime import date, timedelta
+from functools import partial
+
+import polars as pl
+import streamlit as st
+
+import app_state
+from billing import exceptions_queue
+from metrics import exception_review as er
+from metrics.reader import WarehouseBusy, warehouse_stamp
+
+cc = st.column_config
+TIME_UTC = "YYYY-MM-DD HH:mm"
+SEVERITY_TAG = cc.MultiselectColumn(
+    "Severity", options=list(er.SEVERITIES), color=["red", "orange", "gray"], width="small"
+)
+QUEUE_COLUMNS = {
+    "severity_tag": SEVERITY_TAG,
+    "kind": cc.TextColumn("Kind", width=130),
+    "ref": cc.TextColumn(
+        "Ref", width=105, help="The time entry, contract or payment the exception is about"
+    ),
+    "client_name": cc.TextColumn("Client", width=150),
+    "value": cc.NumberColumn(
+        "Value", format="accounting", width=105, help="The amount the exception is about"
+    ),
+    "currency": cc.TextColumn("Cur.", width=45),
+    "age_days": cc.NumberColumn("Age (d)", format="%d", width=65, help="Days since first seen"),
+    "status": cc.TextColumn("Status", width=80),
+    "detail": cc.TextColumn("Detail", width="large"),
+    "suggested_action": cc.TextColumn("Suggested action", width="medium"),
+}
+AUDIT_COLUMNS = {
+    "logged_at": cc.DatetimeColumn("When (UTC)", format=TIME_UTC),
+    "actor": cc.TextColumn("Who"),
+    "action": cc.TextColumn("Action"),
+    "object_id": cc.TextColumn("Object"),
+    "reason": cc.TextColumn("Reason", width="medium"),
+    "before": cc.JsonColumn("Before"),
+    "after": cc.JsonColumn("After"),
+}
+# decide()'s actions, as the buttons name them
+DECISIONS = {
+    "approve": "Approve suggestion",
+    "reject": "Reject",
+    "reassign": "Reassign",
+    "mark_billable": "Mark billable",
+    "mark_non_billable": "Mark non-billable",
+    "snooze": "Snooze",
+    "reopen": "Reopen",
+}
+SNOOZE_DAYS = 7
+EVIDENCE_SHOWN = 5  # exceptions whose evidence is drawn when many are selected
+
+
+@st.cache_data(show_spinner="Reading the queue…", max_entries=16)
+def read_queue(stamp: tuple[str, int, int], filters: er.QueueFilters) -> pl.DataFrame:
+    return er.exception_queue(filters, stamp[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def read_options(stamp: tuple[str, int, int]) -> er.FilterOptions:
+    return er.filter_options(stamp[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def read_evidence(stamp: tuple[str, int, int], exception_id: str) -> dict:
+    return er.evidence(exception_id, stamp[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def read_audit(stamp: tuple[str, int, int], object_id: str | None) -> pl.DataFrame:
+    return er.audit_trail(object_id, db=stamp[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def read_targets(stamp: tuple[str, int, int]) -> pl.DataFrame:
+    return er.reassign_targets(stamp[0])
+
+
+def show_refresh(period, user: str | None) -> None:
+    label = app_state.period_label(period)
+    if st.button(
+        f"Refresh billing exceptions for {label}",
+        icon=":material/sync:",
+        disabled=user is None,
+        help="Runs the billing checks for the period (unapproved time, missing rates, caps, PO "
+        "limits…) and updates the queue. Decisions already taken are kept.",
+    ):
+        app_state.act(
+            exceptions_queue.sync_billing_exceptions,
+            period,
+            done=lambda counts: (
+                f"Billing exceptions for {label} refreshed: "
+                + ", ".join(f"{n} {what}" for what, n in (counts or {}).items())
+            ),
+        )
+    if user is None:
+        st.caption(app_state.SIGN_IN_HINT)
+
+
+def show_empty_state(period) -> None:
+    st.info(
+        "**No exceptions yet.** Exceptions are the problems that keep work from being billed "
+        "correctly: unapproved or unassigned time, missing or ambiguous rates, caps, PO limits, "
+        "unmatched payments. Each comes with its evidence and a suggested action.\n\n"
+        f"Click **Refresh billing exceptions for {app_state.period_label(period)}** to run the "
+        "billing checks for the period chosen in the sidebar. With an empty warehouse, load data "
+        "first (`make run` builds the demo firm; see the Data health page).",
+        icon=":material/task_alt:",
+    )
+
+
+def pick_filters(options: er.FilterOptions) -> er.QueueFilters:
+    kind, client, severity, status, age = st.columns([3, 3, 2, 2, 1.4])
+    kinds = kind.multiselect("Kind", options.kinds, placeholder="All kinds")
+    clients = client.multiselect(
+        "Client", list(options.clients), format_func=options.clients.get, placeholder="All clients"
+    )
+    severities = severity.multiselect("Severity", er.SEVERITIES, placeholder="All severities")
+    statuses = status.multiselect("Status", er.STATUSES, default=["open"], placeholder="Any status")
+    min_age = age.number_input(
+        "Age ≥ (days)", min_value=0, value=0, step=1, help="Only exceptions at least this old"
+    )
+    return er.QueueFilters(
+        tuple(kinds), tuple(clients), tuple(severities), tuple(statuses), min_age
+    )
+
+
+def show_kpis(summary: er.QueueSummary) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Exceptions shown", f"{summary.exception_count:,}", border=True)
+    cols[1].metric("High severity", f"{summary.high_count:,}", border=True)
+    cols[2].metric(
+        "Oldest (days)",
+        "—" if summary.oldest_age_days is None else f"{summary.oldest_age_days:,}",
+        help="Days since the oldest shown exception was first seen",
+        border=True,
+    )
+    cols[3].metric("Clients affected", f"{summary.client_count:,}", border=True)
+
+
+def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
+    """The table, its CSV download, and the rows the user selected."""
+    # Left of the table: its toolbar, which shows on hover, takes the top right corner.
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.download_button(
+            "Download CSV",
+            partial(er.queue_csv, queue),  # written only when clicked
+            file_name="exceptions.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key="exceptions_csv",
+        )
+        st.caption(
+            f"{queue.height:,} exceptions, oldest first. Select one or more rows to see the "
+            "evidence and decide."
+        )
+    # The keyed container gives the browser tests a stable handle (CSS class st-key-…).
+    with st.container(key="exception_queue"):
+        return app_state.selectable_table(
+            queue.with_columns(severity_tag=pl.concat_list("severity")),
+            "exception_id",
+            key="exception_table",
+            column_order=list(QUEUE_COLUMNS),
+            column_config=QUEUE_COLUMNS,
+            hide_index=True,
+            placeholder="—",
+        )
+
+
+def show_evidence_part(view: er.EvidenceView) -> None:
+    if not view.records.is_empty():
+        st.dataframe(
+            view.records, hide_index=True, column_config={"field": "Field"}, placeholder="—"
+        )
+    for name, table in view.tables.items():
+        st.caption(name.replace("_", " ").capitalize())
+        st.dataframe(table, hide_index=True, placeholder="—")
+    if view.records.is_empty() and not view.tables:
+        st.caption("No source row is recorded for this exception.")
+
+
+def show_evidence(row: dict, stamp) -> None:
+    found = read_evidence(stamp, row["exception_id"])
+    st.markdown(f"**{row['detail']}**")
+    if row["suggested_action"]:
+        st.markdown(f":material/lightbulb: Suggested: {row['suggested_action']}")
+    if row["decided_by"]:
+        why = f": {row['decision_reason']}" if row["decision_reason"] else ""
+        st.caption(f"{row['status'].capitalize()} by {row['decided_by']}{why}")
+    now, flagged = st.tabs(["Source rows now", "As flagged"])
+    with now:
+        show_evidence_part(er.evidence_view(found["live"]))
+    with flagged:
+        show_evidence_part(er.evidence_view(found["evidence"]))
+
+
+def decision_inputs(decision: str, stamp) -> dict:
+    """The extra arguments a decision takes: where to reassign to, or until when to snooze."""
+    if decision == "reassign":
+        targets = read_targets(stamp)
+        choice = st.selectbox(
+            "Reassign to",
+            range(targets.height),
+            format_func=lambda n: targets["label"][n],
+            index=None,
+            placeholder="Project, or a project's SOW line",
+        )
+        if choice is None:
+            return {}
+        target = targets.row(choice, named=True)
+        return {"project_id": target["project_id"], "sow_line_id": target["sow_line_id"]}
+    if decision == "snooze":
+        until = st.date_input(
+            "Snooze until",
+            value=date.today() + timedelta(days=SNOOZE_DAYS),
+            min_value=date.today() + timedelta(days=1),
+        )
+        return {"until": until}
+    return {}
+
+
+def show_decision(selected: pl.DataFrame, user: str | None, stamp) -> None:
+    ids = selected["exception_id"].to_list()
+    decision = st.radio(
+        "Decision", list(DECISIONS), format_func=DECISIONS.get, horizontal=True, key="decision"
+    )
+    with st.form("decide", clear_on_submit=True, border=False):
+        extra = decision_inputs(decision, stamp)
+        reason = st.text_input("Reason (optional)", placeholder="Recorded in the audit log")
+        submitted = st.form_submit_button(
+            f"{DECISIONS[decision]} · {len(ids)} exception{'s' * (len(ids) > 1)}",
+            type="primary",
+            disabled=user is None,
+        )
+    if user is None:
+        st.caption(app_state.SIGN_IN_HINT)
+    if submitted and decision == "reassign" and not extra:
+        st.error("Choose the project or SOW line to reassign to.")
+    elif submitted:
+        app_state.act(
+            exceptions_queue.decide, ids, decision, reason=reason.strip() or None,
+            done=f"{DECISIONS[decision]}: {len(ids)} exception(s) decided", **extra,
+        )  # fmt: skip
+
+
+def show_selection(selected: pl.DataFrame, user: str | None, stamp) -> None:
+    if selected.is_empty():
+        st.caption("Select rows in the table to see their evidence and decide.")
+        return
+    evidence, decide = st.columns([3, 2], gap="large")
+    with evidence:
+        st.subheader("Evidence")
+        rows = list(selected.head(EVIDENCE_SHOWN).iter_rows(named=True))
+        for n, row in enumerate(rows):
+            with st.expander(f"{row['kind']} · {row['ref']}", expanded=n == 0):
+                show_evidence(row, stamp)
+        if selected.height > EVIDENCE_SHOWN:
+            st.caption(f"…and {selected.height - EVIDENCE_SHOWN} more selected.")
+    with decide:
+        st.subheader(f"Decide ({selected.height} selected)")
+        show_decision(selected, user, stamp)
+
+
+def show_audit(selected: pl.DataFrame, stamp) -> None:
+    one = selected["exception_id"][0] if selected.height == 1 else None
+    with st.expander("Audit log", icon=":material/history:"):
+        st.caption(f"Decisions on {one}." if one else "The latest 200 decisions, newest first.")
+        st.dataframe(
+            read_audit(stamp, one),
+            column_order=list(AUDIT_COLUMNS),
+            column_config=AUDIT_COLUMNS,
+            hide_index=True,
+            placeholder="—",
+        )
+
+
+st.title("Exceptions")
+st.caption(
+    "The problems that keep work from being billed correctly, each with its evidence and a "
+    "suggested action. Decide them one at a time or in bulk; every decision is kept in the "
+    "audit log and survives re-runs and re-imports."
+)
+app_state.show_flash()
+period, user, stamp = app_state.current_period(), app_state.current_user(), warehouse_stamp()
+show_refresh(period, user)
+try:
+    options = read_options(stamp)
+except WarehouseBusy:
+    options = None
+    st.warning(
+        "A load is writing to the warehouse right now. Refresh in a moment to see the queue.",
+        icon=":material/hourglass_top:",
+    )
+if options is not None and options.is_empty:
+    show_empty_state(period)
+elif options is not None:
+    queue = read_queue(stamp, pick_filters(options))
+    show_kpis(er.summarize(queue))
+    if queue.is_empty():
+        st.success("Nothing matches these filters.", icon=":material/check_circle:")
+    selected = show_queue(queue)
+    show_selection(selected, user, stamp)
+    show_audit(selected, stamp)

@@ -1,0 +1,50 @@
+"""Driving the app's pages in AppTest: open a page as a user, select table rows, find buttons,
+and read the warehouse afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.warehouse import connect
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def open_page(
+    monkeypatch: pytest.MonkeyPatch, db: Path, page: str, user: str | None = None
+) -> AppTest:
+    """The app on `page` (e.g. "pages/exceptions.py"), reading `db`, with `user` signed in.
+
+    The name goes straight into session state: AppTest drops the entry script's sidebar once it
+    switches pages, so the sign-in form itself is tested on its own (test_identity.py)."""
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    if user:
+        at.session_state["user"] = user
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def select_rows(at: AppTest, key_prefix: str, rows: list[int]) -> AppTest:
+    """Selects rows of the table whose key starts with `key_prefix` (app_state.selectable_table
+    adds a digest of the shown ids to it), then runs the app."""
+    table = next(df for df in at.dataframe if df.key and df.key.startswith(key_prefix))
+    at.session_state[table.key] = {"selection": {"rows": rows}}
+    return at.run()
+
+
+def button(at: AppTest, label: str):
+    """The button (or form submit button) whose label starts with `label`."""
+    return next(b for b in at.button if b.label.startswith(label))
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = connect(db)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
