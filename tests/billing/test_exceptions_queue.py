@@ -348,3 +348,28 @@ def test_reopen_undoes_a_decision_and_resolved_ones_cannot_be_decided(con, firm)
     sync_billing_exceptions(con, MARCH, now=T2)
     with pytest.raises(ValueError, match="already resolved"):
         decide(con, ["no_contract:T-2"], "approve", "maria")
+
+
+def test_a_saved_draft_keeps_its_cap_exception_open_on_the_next_refresh(con, tmp_path):
+    from billing.store import save_drafts
+
+    contracts = """
+contracts:
+  - contract_id: C-1
+    client_id: CL-1
+    currency: USD
+    workstreams:
+      - project_id: PR-1
+        billing: time_and_materials
+        cap: {amount: "300.00", scope: period}
+"""
+    # 5 h x 100 = 500.00 against a 300.00 cap: over_cap on C-1
+    build(con, tmp_path, contracts, "C-1,100.00,2026-01-01,,,,\n",
+          entry("T-1", "P-2", "2026-03-02", "5", "PR-1"))  # fmt: skip
+    sync_billing_exceptions(con, Period(2026, 3))
+    save_drafts(con, Period(2026, 3), "ops")
+    # the saved draft holds T-1, so a new draft run no longer sees the cap; the row stays open
+    counts = sync_billing_exceptions(con, Period(2026, 3))
+    assert counts["resolved"] == 0
+    status = con.execute("SELECT status FROM exceptions WHERE exception_id = 'over_cap:C-1'")
+    assert status.fetchall() == [("open",)]
