@@ -46,6 +46,13 @@ def quantity_text(value: Decimal | None) -> str:
     return f"{exact:f}"
 
 
+def quantity_column_text(value: Decimal) -> str:
+    """For the PDF's quantity column: two places so it lines up (3.50, 1.25); a quantity with
+    more places (a sixth of an hour: 0.1667) keeps up to 4."""
+    exact = value.quantize(Decimal("0.0001")).normalize()
+    return f"{exact:.2f}" if exact == exact.quantize(Decimal("0.01")) else f"{exact:f}"
+
+
 def amount_text(value: Decimal) -> str:
     """1234.5 -> '1,234.50'."""
     return f"{cents(value):,.2f}"
@@ -244,7 +251,7 @@ def _priced(line: dict) -> tuple[str, str]:
     quantity, price = line["quantity"], line["unit_price"]
     if quantity is None or price is None or cents(quantity * price) != cents(line["amount"]):
         return "", ""
-    return quantity_text(quantity), _grouped(price_text(price))
+    return quantity_column_text(quantity), _grouped(price_text(price))
 
 
 def _grouped(price: str) -> str:
