@@ -39,6 +39,7 @@ WHERE e.project_id = ? AND e.date < ? AND e.approved_at IS NOT NULL
 """
 
 RETAINER_START_SQL = "SELECT start_date FROM projects WHERE project_id = ?"
+PROJECT_SPAN_SQL = "SELECT start_date, end_date FROM projects WHERE project_id = ?"
 
 # Contracts the import refused (unknown project, negative hours, typo'd billing type...): the
 # draft repeats why, so a billing run never silently leaves a client out.
@@ -95,12 +96,21 @@ def _periods(first: Period, last: Period) -> list[Period]:
     return out
 
 
+def _runs_in(con, project_id: str, period: Period) -> bool:
+    """A retainer bills its fee only in months its project runs (start and end dates)."""
+    rows = con.execute(PROJECT_SPAN_SQL, [project_id]).fetchall()
+    start, end = rows[0] if rows else (None, None)
+    return (start is None or start <= period.end) and (end is None or end >= period.start)
+
+
 def workstream_lines(con, contract, ws, period, work: PeriodWork, names):
     entries = work.by_project.get(ws.project_id, [])
     if ws.billing == "time_and_materials":
         billed = dec(con.execute(BILLED_TIME_SQL, [ws.project_id, period.start]).fetchall()[0][0])
         return tm_lines(contract, ws, entries, billed, names)
     if ws.billing == "retainer":
+        if not _runs_in(con, ws.project_id, period):
+            return [], []
         history, first = _retainer_history(con, contract, ws, period)
         return retainer_lines(ws, period, entries, history, first)
     if ws.billing == "fixed_fee":

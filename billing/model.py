@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billing.money import ZERO, cents, money_text
+from billing.money import ZERO, cents, money_text, price_text
 
 LINE_KINDS = (
     "time", "rush", "discount", "cap_adjustment", "retainer_fee", "overage", "fixed_fee",
@@ -38,8 +38,8 @@ class Line:
             "kind": self.kind,
             "project_id": self.project_id,
             "description": self.description,
-            "quantity": str(self.quantity.normalize() if self.quantity else self.quantity),
-            "unit_price": str(self.unit_price),
+            "quantity": f"{self.quantity.normalize():f}" if self.quantity else "0",
+            "unit_price": price_text(self.unit_price),
             "amount": money_text(self.amount),
             "sources": self.sources,
         }

@@ -65,3 +65,17 @@ def test_unused_hours_expire_in_the_month_the_contract_says(con, tmp_path):
     )
     # February's draft has nothing expiring yet
     assert draft_period(con, Period(2026, 2)).exceptions == []
+
+
+def test_no_fee_outside_the_retainer_projects_dates(con, tmp_path):
+    projects = """
+        project_id,name,client_id,status,start_date,end_date
+        PR-1,Storefront,CL-1,active,2026-01-01,
+        PR-2,Support,CL-2,completed,2026-01-01,2026-02-28
+        PR-5,No contract yet,CL-2,active,2026-01-01,
+    """
+    build(con, tmp_path, RETAINER, "C-9,150.00,2026-01-01,,,,\n", projects__csv=projects)
+    # ended in February: February bills the fee, March does not
+    assert lines(draft_period(con, Period(2026, 2))) == [("retainer_fee", D(1), D("8000.00"))]
+    assert draft_period(con, Period(2026, 3)).invoices == []
+    assert draft_period(con, Period(2025, 12)).invoices == []  # before it started
