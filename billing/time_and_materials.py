@@ -54,6 +54,9 @@ def time_lines(ws: Workstream, entries: list[BillableEntry], names: dict[str, st
                     f"({mult:f} × {price_text(rate)})")  # fmt: skip
         else:
             text = f"{label}: {hours_text(hours)} h at {price_text(rate)}"
+        logged = sum((e.hours for e in group), ZERO)
+        if logged != hours:  # rule 3: show raw and rounded hours
+            text += f" ({hours_text(logged)} h logged, rounded per entry)"
         lines.append(Line("rush" if work_type == "rush" else "time", ws.project_id, text, hours,
                           price, hours * price, [e.entry_id for e in group], person))  # fmt: skip
     return lines
