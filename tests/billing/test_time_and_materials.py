@@ -100,9 +100,10 @@ def test_rounding_per_entry_before_pricing(con, tmp_path):
     )
     build(con, tmp_path, contracts, "C-1,100.00,2026-01-01,,,,\n", entries)
     # (1.1 + 0.5) x 100 = 160.00, not 151.00
-    assert amounts(invoice(draft_period(con, MARCH), "C-1")) == [
-        (D("1.6"), D("100.00"), D("160.00"))
-    ]
+    inv = invoice(draft_period(con, MARCH), "C-1")
+    assert amounts(inv) == [(D("1.6"), D("100.00"), D("160.00"))]
+    # raw and rounded hours both shown: 1.01 + 0.5 = 1.51 logged
+    assert inv.lines[0].description == "Sam Lee: 1.6 h at 100.00 (1.51 h logged, rounded per entry)"
 
 
 def test_nearest_rounding_is_half_up(con, tmp_path):
