@@ -17,9 +17,8 @@ from billing.exceptions_queue import sync_exceptions
 from rules.config import RulesConfig, load_config
 
 SQL_DIR = Path(__file__).with_name("sql")
-# the kinds this engine runs, in order; each has rules/sql/<kind>.sql
-KINDS = ("long_day", "missing_project", "time_after_end", "time_on_completed_project",
-         "expense_no_receipt")  # fmt: skip
+# the kinds this engine runs: every rules/sql/<kind>.sql, in name order
+KINDS = tuple(sorted(p.stem for p in SQL_DIR.glob("*.sql")))
 SOURCE = "rules"
 COLUMNS = ("ref", "value", "currency", "project_id", "period", "detail", "evidence",
            "suggested_action")  # fmt: skip
@@ -71,7 +70,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, kind: str, as_of: date,
     for row in rows:
         r = dict(zip(COLUMNS, row, strict=True))
         found.append(RuleException(
-            kind=kind, ref=r["ref"], detail=r["detail"], severity=config.severity[kind],
+            kind=kind, ref=r["ref"], detail=r["detail"], severity=config.severity_of(kind),
             value=r["value"], currency=r["currency"], project_id=r["project_id"],
             period=r["period"], evidence=json.loads(r["evidence"]) if r["evidence"] else {},
             suggested_action=r["suggested_action"],

@@ -123,7 +123,7 @@ def test_as_of_limits_the_dates_looked_at(con, tmp_path):
 
 def test_thresholds_come_from_config(con, tmp_path):
     firm(con, tmp_path)
-    config = RulesConfig(long_day_hours=D("9.8"), expense_receipt_above=D("1000.00"))
+    config = RulesConfig.with_thresholds(long_day_hours=D("9.8"))
     found = {(e.kind, e.ref) for e in run_rules(con, AS_OF, config, now=T1).exceptions}
     assert {("long_day", "P-2:2026-03-02"), ("long_day", "P-3:2026-03-03")} <= found
     path = tmp_path / "rules.toml"
