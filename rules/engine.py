@@ -3,6 +3,7 @@ into the shared exception queue as source `rules`."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import time
@@ -15,10 +16,17 @@ import duckdb
 
 from billing.exceptions_queue import sync_exceptions
 from rules.config import RulesConfig, load_config
+from rules.prepare import prepare
 
 SQL_DIR = Path(__file__).with_name("sql")
-# the kinds this engine runs: every rules/sql/<kind>.sql, in name order
-KINDS = tuple(sorted(p.stem for p in SQL_DIR.glob("*.sql")))
+CHECKS_DIR = Path(__file__).with_name("checks")
+# the kinds this engine runs, in name order: every rules/sql/<kind>.sql (set-based SQL), and
+# every rules/checks/<kind>.py whose find(con, as_of, config) needs billing's Python (caps,
+# retainer banks) — still set-based inside, never a loop over entries.
+KINDS = tuple(sorted(
+    {p.stem for p in SQL_DIR.glob("*.sql")}
+    | {p.stem for p in CHECKS_DIR.glob("*.py") if not p.stem.startswith("_")}
+))  # fmt: skip
 SOURCE = "rules"
 COLUMNS = ("ref", "value", "currency", "project_id", "period", "detail", "evidence",
            "suggested_action")  # fmt: skip
@@ -60,6 +68,9 @@ def rule_sql(kind: str) -> str:
 def evaluate(con: duckdb.DuckDBPyConnection, kind: str, as_of: date,
              config: RulesConfig) -> list[RuleException]:  # fmt: skip
     """One rule's findings, without touching the queue."""
+    if not (SQL_DIR / f"{kind}.sql").exists():
+        module = importlib.import_module(f"rules.checks.{kind}")
+        return module.find(con, as_of, config)
     sql = rule_sql(kind)
     available = {"as_of": as_of} | config.params()
     wanted = set(PARAMETER.findall(sql))
@@ -88,6 +99,9 @@ def run_rules(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
     config = config or load_config()
     found: list[RuleException] = []
     seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    prepare(con, as_of)
+    seconds["(prepare)"] = time.perf_counter() - started
     for kind in KINDS:
         started = time.perf_counter()
         found += evaluate(con, kind, as_of, config)
