@@ -30,7 +30,7 @@ KINDS = tuple(sorted(
 SOURCE = "rules"
 COLUMNS = ("ref", "value", "currency", "project_id", "period", "detail", "evidence",
            "suggested_action")  # fmt: skip
-PARAMETER = re.compile(r"\$([a-z_]+)")
+PARAMETER = re.compile(r"\$([a-z][a-z0-9_]*)")
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,15 @@ EXPECTED = [
 ]
 
 
+# This firm is built for the five kinds above; the other rules (under-reporting, leakage...)
+# also find things in it, tested in their own files. These tests look at these five.
+FIVE = {kind for kind, _ in EXPECTED}
+
+
+def ours(found):
+    return [(e.kind, e.ref) for e in found if e.kind in FIVE]
+
+
 def firm(con, tmp_path, entries=ENTRIES, expenses=EXPENSES):
     build(con, tmp_path, TM, RATES, entries, projects__csv=PROJECTS, expenses__csv=expenses,
           fx_rates__csv=FX)  # fmt: skip
@@ -91,8 +100,8 @@ def queue_rows(con):
 def test_each_kind_fires_and_near_misses_do_not(con, tmp_path):
     firm(con, tmp_path)
     result = run_rules(con, AS_OF, now=T1)
-    assert [(e.kind, e.ref) for e in result.exceptions] == EXPECTED
-    assert result.counts == {"new": 7, "updated": 0, "resolved": 0}
+    assert ours(result.exceptions) == EXPECTED
+    assert result.counts == {"new": len(result.exceptions), "updated": 0, "resolved": 0}
     by = {(e.kind, e.ref): e for e in result.exceptions}
     assert by["expense_no_receipt", "X-1"].value == D("1000.01")
     assert by["expense_no_receipt", "X-3"].value == D("1026.00")  # EUR 950 x 1.08
@@ -145,7 +154,7 @@ def test_rerun_is_idempotent(con, tmp_path):
     before = queue_rows(con)
     second = run_rules(con, AS_OF, now=T2)
     assert [e.to_json() for e in second.exceptions] == [e.to_json() for e in first.exceptions]
-    assert second.counts == {"new": 0, "updated": 7, "resolved": 0}
+    assert second.counts == {"new": 0, "updated": len(first.exceptions), "resolved": 0}
     assert queue_rows(con) == before
 
 
@@ -162,7 +171,7 @@ def test_decision_survives_rerun_and_fixed_condition_resolves(con, tmp_path):
     fixed_expenses = EXPENSES.replace("Hotel,PR-1,true,\n", "Hotel,PR-1,true,R-1\n", 1)
     firm(con, tmp_path, fixed_entries, fixed_expenses)
     result = run_rules(con, AS_OF, now=datetime(2026, 5, 3, tzinfo=UTC))
-    assert result.counts["resolved"] == 3
+    assert result.counts["resolved"] >= 3  # these three, and what other rules no longer see
     rows = con.execute(
         "SELECT exception_id, status, resolved_reason FROM exceptions WHERE source = 'rules'"
     ).fetchall()
@@ -179,12 +188,15 @@ def test_cli_json_and_exit_codes(con, tmp_path, db_path, capsys):
     code = main(["--db", str(db_path), "run", "--as-of", "2026-04-30", "--format", "json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert [(e["kind"], e["ref"]) for e in out["exceptions"]] == EXPECTED
+    assert [(e["kind"], e["ref"]) for e in out["exceptions"] if e["kind"] in FIVE] == EXPECTED
+    total = len(out["exceptions"])
     assert set(out["exceptions"][0]) == {"kind", "ref", "severity", "value", "detail"}
     x3 = next(e for e in out["exceptions"] if e["ref"] == "X-3")
     assert (x3["severity"], x3["value"]) == ("medium", "1026.00")
     assert main(["run", "--db", str(db_path), "--as-of", "2026-04-30"]) == 0
-    assert "7 exception(s): 0 new, 7 still found, 0 resolved" in capsys.readouterr().out
+    assert (
+        f"{total} exception(s): 0 new, {total} still found, 0 resolved" in capsys.readouterr().out
+    )
     for bad in (["run", "--as-of", "30/04/2026"], ["run", "--format", "xml"], ["walk"], []):
         with pytest.raises(SystemExit) as exit_:
             main(["--db", str(db_path), *bad])

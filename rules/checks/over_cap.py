@@ -1,0 +1,60 @@
+"""over_cap (ref contract): a not-to-exceed cap the billing draft of a closed month reports
+(billing's rule 4), for the last 12 closed months before as_of at most. One finding per
+contract: the latest month's; value is the amount over the cap, in the contract currency."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+
+from billing.draft import Draft, draft_period
+from billing.period import Period
+from billing.terms import load_contracts
+from rules.config import RulesConfig
+from rules.engine import RuleException
+
+MONTHS = 12
+KIND = "over_cap"
+MONEY = r"(-?\d+(?:\.\d+)?)"
+
+
+def closed_drafts(con: duckdb.DuckDBPyConnection, as_of: date,
+                  months: int = MONTHS) -> list[Draft]:  # fmt: skip
+    """draft_period of each closed month (as_of past its last day), latest first: at most
+    `months`, none before the month of the first time entry."""
+    first = con.execute("SELECT min(date) FROM effective_time_entries").fetchall()[0][0]
+    if first is None:
+        return []
+    out, period = [], Period.of(as_of).shift(-1)
+    while len(out) < months and period >= Period.of(first):
+        out.append(draft_period(con, period))
+        period = period.shift(-1)
+    return out
+
+
+def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> list[RuleException]:
+    contracts = load_contracts(con)
+    found: dict[str, RuleException] = {}
+    for draft in closed_drafts(con, as_of):
+        for problem in draft.exceptions:
+            if problem.kind != KIND or problem.ref in found:
+                continue  # latest month first: keep the first seen per contract
+            over = re.search(MONEY + r" over the cap", problem.detail)
+            project = re.search(r"project (\S+?):", problem.detail)
+            contract = contracts.get(problem.ref)
+            value = Decimal(over.group(1)) if over else None
+            found[problem.ref] = RuleException(
+                kind=KIND, ref=problem.ref, severity=config.severity_of(KIND),
+                detail=f"{draft.period}: {problem.detail}", value=value,
+                currency=contract.currency if contract else None,
+                project_id=project.group(1) if project else None, period=str(draft.period),
+                evidence={"contract_id": problem.ref, "period": str(draft.period),
+                          "over_cap": None if value is None else str(value),
+                          "billing_detail": problem.detail},
+                suggested_action="agree a cap increase (change order) with the client, or "
+                                 "accept the write-off",
+            )  # fmt: skip
+    return sorted(found.values(), key=lambda e: e.ref)

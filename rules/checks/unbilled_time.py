@@ -1,0 +1,128 @@
+"""unbilled_time (ref entry): approved billable time on a client project in a closed period
+(as_of past the month's last day) that is on no invoice (invoice_id empty) and held by no saved
+draft (locked_sources), on work billed by the hour:
+- time-and-materials workstreams: every such entry (set-based SQL below); value = hours x the
+  rate card's rate (billing's rule 2) when it resolves, in the contract currency;
+- retainers: only hours beyond the allowance and the bank are billable, so an entry is flagged
+  only when billing's own draft of that closed month puts it on an `overage` or `rush` line;
+  value = its share of those lines' amounts, by hours.
+Time on fixed-fee and milestone work is never unbilled (the fee or the milestone bills it)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+
+from billing.draft import draft_period
+from billing.money import cents
+from billing.period import Period
+from rules.config import RulesConfig
+from rules.engine import RuleException
+
+KIND = "unbilled_time"
+ACTION = "bill the entry in a draft for its period (or mark it non-billable if it is not)"
+
+CANDIDATES_SQL = """
+WITH entries AS (
+    SELECT e.entry_id, e.person_id, pe.role, e.project_id, e.date, e.hours, ws.contract_id,
+           ws.billing, k.currency
+    FROM effective_time_entries e
+    JOIN projects pr ON pr.project_id = e.project_id
+    LEFT JOIN people pe ON pe.person_id = e.person_id
+    LEFT JOIN sow_lines s ON s.sow_line_id = e.sow_line_id
+    LEFT JOIN clients c ON c.client_id = pr.client_id
+    JOIN contract_workstreams ws ON ws.project_id = e.project_id
+    LEFT JOIN contracts k ON k.contract_id = ws.contract_id
+    WHERE last_day(e.date) < $as_of
+      AND e.approved_at IS NOT NULL
+      AND coalesce(e.invoice_id, '') = ''
+      AND e.entry_id NOT IN (SELECT source_id FROM locked_sources WHERE source_id IS NOT NULL)
+      AND coalesce(e.billable, s.billable, true)
+      AND pr.client_id IS NOT NULL AND coalesce(c.status, '') <> 'internal'
+      AND ws.billing IN ('time_and_materials', 'retainer')
+),
+rate_candidates AS (
+    SELECT e.entry_id, r.rate,
+        CASE WHEN r.person_id IS NOT NULL AND r.project_id IS NOT NULL THEN 6
+             WHEN r.role IS NOT NULL AND r.project_id IS NOT NULL THEN 5
+             WHEN r.person_id IS NOT NULL THEN 4
+             WHEN r.role IS NOT NULL THEN 3
+             WHEN r.project_id IS NOT NULL THEN 2
+             ELSE 1 END AS level
+    FROM entries e
+    JOIN rates r
+      ON r.contract_id = e.contract_id
+     AND e.date >= r.effective_from
+     AND (r.effective_to IS NULL OR e.date <= r.effective_to)
+     AND (r.person_id IS NULL OR r.person_id = e.person_id)
+     AND (r.role IS NULL OR r.role = e.role)
+     AND (r.project_id IS NULL OR r.project_id = e.project_id)
+    WHERE e.billing = 'time_and_materials'
+),
+best_level AS (SELECT entry_id, max(level) AS level FROM rate_candidates GROUP BY entry_id),
+resolved AS (
+    SELECT rc.entry_id, CASE WHEN count(*) = 1 THEN min(rc.rate) END AS rate
+    FROM rate_candidates rc JOIN best_level b USING (entry_id, level)
+    GROUP BY rc.entry_id
+)
+SELECT e.entry_id, e.billing, e.project_id, strftime(e.date, '%Y-%m') AS period,
+       e.date, e.hours, e.person_id, e.contract_id, e.currency, r.rate,
+       round(e.hours * r.rate, 2)::DECIMAL(18,2) AS value
+FROM entries e LEFT JOIN resolved r USING (entry_id)
+ORDER BY e.entry_id
+"""
+
+
+def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> list[RuleException]:
+    rows = con.execute(CANDIDATES_SQL, {"as_of": as_of}).fetchall()
+    cols = ("entry_id", "billing", "project_id", "period", "date", "hours", "person_id",
+            "contract_id", "currency", "rate", "value")  # fmt: skip
+    candidates = {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
+    flagged: dict[str, tuple[dict, Decimal | None, dict]] = {}
+    retainer_months = sorted({c["period"] for c in candidates.values()
+                              if c["billing"] == "retainer"})  # fmt: skip
+    for text in retainer_months:  # one draft per closed month with retainer candidates
+        for invoice in draft_period(con, Period.parse(text)).invoices:
+            for line in invoice.lines:
+                mine = [
+                    candidates[s]
+                    for s in line.sources
+                    if s in candidates and candidates[s]["billing"] == "retainer"
+                ]
+                if line.kind not in ("overage", "rush") or not mine:
+                    continue
+                hours = sum((Decimal(c["hours"]) for c in mine), Decimal(0))
+                for c in mine:
+                    share = cents(line.amount * Decimal(c["hours"]) / hours) if hours else None
+                    previous = flagged.get(c["entry_id"])
+                    if previous and previous[1] is not None and share is not None:
+                        share += previous[1]
+                    flagged[c["entry_id"]] = (
+                        c,
+                        share,
+                        {"line": line.kind, "line_amount": str(line.amount)},
+                    )
+    for c in candidates.values():
+        if c["billing"] == "time_and_materials":
+            flagged[c["entry_id"]] = (c, c["value"], {"rate": None if c["rate"] is None
+                                                      else str(c["rate"])})  # fmt: skip
+    found = []
+    for entry_id, (c, value, extra) in sorted(flagged.items()):
+        what = "overage/rush on a retainer" if c["billing"] == "retainer" else "time and materials"
+        found.append(RuleException(
+            kind=KIND, ref=entry_id, severity=config.severity_of(KIND),
+            detail=(f"entry {entry_id} on {c['date']} ({Decimal(c['hours']):.2f} h, project "
+                    f"{c['project_id']}, {what}) is approved but on no invoice, and its period "
+                    f"{c['period']} is closed"),
+            value=value, currency=c["currency"] if value is not None else None,
+            project_id=c["project_id"], period=c["period"],
+            evidence=json.loads(json.dumps({
+                "entry_id": entry_id, "person_id": c["person_id"], "date": str(c["date"]),
+                "hours": str(c["hours"]), "contract_id": c["contract_id"],
+                "billing": c["billing"]} | extra)),
+            suggested_action=ACTION,
+        ))  # fmt: skip
+    return found
