@@ -185,10 +185,16 @@ def refused_contracts(con, client_id: str | None) -> list[BillingException]:
 
 
 def draft_period(
-    con: duckdb.DuckDBPyConnection, period: Period, client_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    client_id: str | None = None,
+    contract_ids: set[str] | None = None,
 ) -> Draft:
-    """Drafts every contract (of one client, when given) for the period. Pure: writes nothing."""
+    """Drafts every contract (of one client, or only `contract_ids`, when given) for the period.
+    Pure: writes nothing."""
     contracts = load_contracts(con, client_id)
+    if contract_ids is not None:
+        contracts = {k: c for k, c in contracts.items() if k in contract_ids}
     work = period_work(con, period, contracts, client_id)
     draft = Draft(period, exceptions=refused_contracts(con, client_id) + list(work.exceptions))
     names = _names(con)

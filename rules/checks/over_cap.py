@@ -21,16 +21,40 @@ KIND = "over_cap"
 MONEY = r"(-?\d+(?:\.\d+)?)"
 
 
+# Only the contracts these checks can concern are drafted: a cap or a retainer with rollover.
+WATCHED_SQL = """
+SELECT DISTINCT contract_id FROM contract_workstreams
+WHERE cap_amount IS NOT NULL OR (billing = 'retainer' AND rollover_max_hours IS NOT NULL)
+"""
+
+# One rules run drafts the closed months once for over_cap and expired_rollover both.
+_DRAFTS: dict[tuple, list[Draft]] = {}
+
+
 def closed_drafts(con: duckdb.DuckDBPyConnection, as_of: date,
                   months: int = MONTHS) -> list[Draft]:  # fmt: skip
     """draft_period of each closed month (as_of past its last day), latest first: at most
-    `months`, none before the month of the first time entry."""
+    `months`, none before the month of the first time entry; only capped contracts and
+    retainers with rollover. Cached for the run (the engine clears the cache per run)."""
+    key = (id(con), as_of, months)
+    if key not in _DRAFTS:
+        _DRAFTS.clear()
+        _DRAFTS[key] = _draft_months(con, as_of, months)
+    return _DRAFTS[key]
+
+
+def clear_cache() -> None:
+    _DRAFTS.clear()
+
+
+def _draft_months(con, as_of: date, months: int) -> list[Draft]:
     first = con.execute("SELECT min(date) FROM effective_time_entries").fetchall()[0][0]
-    if first is None:
+    watched = {r[0] for r in con.execute(WATCHED_SQL).fetchall()}
+    if first is None or not watched:
         return []
     out, period = [], Period.of(as_of).shift(-1)
     while len(out) < months and period >= Period.of(first):
-        out.append(draft_period(con, period))
+        out.append(draft_period(con, period, contract_ids=watched))
         period = period.shift(-1)
     return out
 

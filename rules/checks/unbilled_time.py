@@ -84,8 +84,10 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
     flagged: dict[str, tuple[dict, Decimal | None, dict]] = {}
     retainer_months = sorted({c["period"] for c in candidates.values()
                               if c["billing"] == "retainer"})  # fmt: skip
+    retainers = {c["contract_id"] for c in candidates.values() if c["billing"] == "retainer"}
     for text in retainer_months:  # one draft per closed month with retainer candidates
-        for invoice in draft_period(con, Period.parse(text)).invoices:
+        draft = draft_period(con, Period.parse(text), contract_ids=retainers)
+        for invoice in draft.invoices:
             for line in invoice.lines:
                 mine = [
                     candidates[s]
