@@ -11,6 +11,7 @@ import app_state
 from billing import exceptions_queue
 from metrics import exception_review as er
 from metrics.reader import WarehouseBusy, warehouse_stamp
+from rules.engine import run_rules
 
 cc = st.column_config
 TIME_UTC = "YYYY-MM-DD HH:mm"
@@ -83,7 +84,8 @@ def read_targets(stamp: tuple[str, int, int]) -> pl.DataFrame:
 
 def show_refresh(period, user: str | None) -> None:
     label = app_state.period_label(period)
-    if st.button(
+    left, right, _ = st.columns([3, 2, 4])
+    if left.button(
         f"Refresh billing exceptions for {label}",
         icon=":material/sync:",
         disabled=user is None,
@@ -96,6 +98,19 @@ def show_refresh(period, user: str | None) -> None:
             done=lambda counts: (
                 f"Billing exceptions for {label} refreshed: "
                 + ", ".join(f"{n} {what}" for what, n in (counts or {}).items())
+            ),
+        )
+    if right.button(
+        "Run the exception rules",
+        icon=":material/rule:",
+        disabled=user is None,
+        help="Runs every rule as of today (leakage, under-reporting, milestones, policy; "
+        "docs/rules.md) and updates the queue. Decisions already taken are kept.",
+    ):
+        app_state.act(
+            run_rules,
+            done=lambda run: (
+                "Rules run: " + ", ".join(f"{n} {what}" for what, n in run.counts.items())
             ),
         )
     if user is None:

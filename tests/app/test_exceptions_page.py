@@ -132,3 +132,19 @@ def test_the_kind_filter_narrows_the_queue(monkeypatch, demo_db):
     next(m for m in at.multiselect if m.label == "Kind").select("over_cap").run()
     assert queue_table(at)["exception_id"].tolist() == ["over_cap:C-103"]
     assert {m.label: m.value for m in at.metric}["Exceptions shown"] == "1"
+
+
+def test_running_the_rules_adds_their_exceptions_to_the_queue(monkeypatch, demo_db):
+    at = open_page(monkeypatch, demo_db, PAGE, user=USER)
+    button(at, "Run the exception rules").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    kinds = {
+        k for (k,) in query(demo_db, "select distinct kind from exceptions where source = 'rules'")
+    }
+    # the demo's planted problems (docs/demo_firm.md): the under-reporter's low weeks, long
+    # days, time after a project's end date
+    assert {"under_reported_week", "long_day", "time_after_end"} <= kinds
+    weeks = query(demo_db, "select count(*) from exceptions where kind = 'under_reported_week' "
+                           "and ref like 'E-010:2026-06-%'")  # fmt: skip
+    assert weeks[0][0] >= 4
+    assert at.toast and "Rules run:" in at.toast[0].value
