@@ -73,7 +73,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, kind: str, as_of: date,
         return module.find(con, as_of, config)
     sql = rule_sql(kind)
     available = {"as_of": as_of} | config.params()
-    wanted = set(PARAMETER.findall(sql))
+    wanted = set(PARAMETER.findall(re.sub(r"--[^\n]*", "", sql)))  # not in comments
     if missing := sorted(wanted - set(available)):
         raise ValueError(f"rules/sql/{kind}.sql uses unknown parameter(s) {missing}")
     rows = con.execute(sql, {name: available[name] for name in wanted}).fetchall()

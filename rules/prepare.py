@@ -1,12 +1,16 @@
-"""What rules need before their SQL runs and SQL cannot compute: the firm's public holidays
-(from the `holidays` package for firm.holidays_country) as the temp table firm_holidays."""
+"""What rules need before their SQL runs: the firm's public holidays (the `holidays` package
+for firm.holidays_country, which SQL cannot compute) as the temp table firm_holidays, and the
+person-week capacity the time-discipline rules share (rule_person_weeks, built once)."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import holidays
+
+PERSON_WEEKS_SQL = (Path(__file__).parent / "person_weeks.sql").read_text(encoding="utf-8")
 
 
 def firm_holidays(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
@@ -28,3 +32,6 @@ def firm_holidays(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
 
 def prepare(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
     firm_holidays(con, as_of)
+    # DuckDB binds no parameters inside CREATE TABLE AS; as_of is a date, so its ISO literal
+    # is safe to inline.
+    con.execute(PERSON_WEEKS_SQL.replace("$as_of", f"DATE '{as_of.isoformat()}'"))
