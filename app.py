@@ -8,6 +8,17 @@ st.set_page_config(page_title="Billing ops", layout="wide")
 
 page = st.navigation(
     {
+        "Leadership": [
+            st.Page(
+                "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+            ),
+            st.Page("pages/utilization.py", title="Utilization", icon=":material/schedule:"),
+            st.Page("pages/realization.py", title="Realization & margin", icon=":material/paid:"),
+            st.Page("pages/ar_aging.py", title="AR aging & DSO", icon=":material/account_balance:"),
+            st.Page(
+                "pages/compliance.py", title="Timesheet compliance", icon=":material/fact_check:"
+            ),
+        ],
         "Billing": [
             st.Page("pages/exceptions.py", title="Exceptions", icon=":material/rule:"),
             st.Page("pages/invoices.py", title="Invoices", icon=":material/receipt_long:"),
@@ -17,14 +28,15 @@ page = st.navigation(
                 "pages/data_health.py",
                 title="Data health",
                 icon=":material/monitor_heart:",
-                default=True,
             ),
         ],
     }
 )
 
-# The shared sidebar, drawn once for every page: who is acting and the billing period.
+# The shared sidebar, drawn once for every page: who is acting, the period, and the leadership
+# filters (drawn on every page so that they persist from page to page).
 app_state.identity_sidebar()
 app_state.period_picker()
+app_state.kpi_filters_sidebar()
 
 page.run()

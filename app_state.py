@@ -13,12 +13,19 @@ import polars as pl
 import streamlit as st
 
 from billing.period import Period
-from metrics.reader import WarehouseBusy, read_write
+from metrics.dimensions import Dimensions, dimensions
+from metrics.filters import Filters
+from metrics.reader import WarehouseBusy, read_write, warehouse_stamp
 
 USER_KEY = "user"
 PERIOD_KEY = "period"
 FLASH_KEY = "flash"
 PERIOD_CHOICES = 24  # months back the period picker offers
+RANGE_KEY = "range_grain"
+CUSTOM_RANGE_KEY = "custom_range"
+CLIENTS_KEY = "filter_clients"
+TEAMS_KEY = "filter_teams"
+RANGE_LABELS = {"month": "Month", "quarter": "Quarter to date", "custom": "Custom range"}
 SIGN_IN_HINT = "Enter your name in the sidebar first: every decision is recorded with it."
 
 
@@ -58,12 +65,67 @@ def period_picker() -> None:
     complete month by default."""
     latest = last_complete_period()
     st.sidebar.selectbox(
-        "Billing period",
+        "Period",
         [str(latest.shift(-n)) for n in range(PERIOD_CHOICES)],
         key=PERIOD_KEY,
         format_func=period_label,
         help="The month whose work is drafted and checked. Defaults to the last complete month.",
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _read_dimensions(stamp: tuple[str, int, int]) -> Dimensions:
+    return dimensions(stamp[0])
+
+
+def kpi_filters_sidebar() -> None:
+    """The leadership filters under the period: month / quarter to date / custom range, clients
+    and teams. Drawn by app.py on every page, so a choice made on one page holds on the next
+    (Streamlit forgets the state of a widget that a run does not draw)."""
+    with st.sidebar:
+        grain = st.segmented_control(
+            "Range",
+            list(RANGE_LABELS),
+            format_func=RANGE_LABELS.get,
+            default="month",
+            key=RANGE_KEY,
+            help="KPI pages: the month above, its quarter up to the end of that month, or any "
+            "range of days. Billing pages always work on the month.",
+        )
+        if grain == "custom":
+            month = current_period()
+            st.date_input(
+                "From – to",
+                value=(month.shift(-2).start, month.end),
+                key=CUSTOM_RANGE_KEY,
+                format="YYYY-MM-DD",
+            )
+        options = _read_dimensions(warehouse_stamp())
+        st.multiselect(
+            "Clients",
+            list(options.clients),
+            format_func=lambda cid: options.clients.get(cid, cid),
+            key=CLIENTS_KEY,
+            placeholder="All clients",
+        )
+        st.multiselect("Teams", list(options.teams), key=TEAMS_KEY, placeholder="All teams")
+
+
+def current_filters() -> Filters:
+    """The sidebar's choice as metrics Filters (what every KPI page reads)."""
+    month = current_period()
+    lists = {
+        "clients": tuple(st.session_state.get(CLIENTS_KEY) or ()),
+        "teams": tuple(st.session_state.get(TEAMS_KEY) or ()),
+    }
+    grain = st.session_state.get(RANGE_KEY) or "month"
+    if grain == "quarter":
+        return Filters.quarter_to(month, **lists)
+    if grain == "custom":
+        picked = st.session_state.get(CUSTOM_RANGE_KEY) or ()
+        if len(picked) == 2:
+            return Filters(picked[0], picked[1], grain="custom", **lists)
+    return Filters.month(month, **lists)
 
 
 def current_period() -> Period:

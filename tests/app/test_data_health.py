@@ -23,6 +23,7 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 def run_app(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
     monkeypatch.setenv("WAREHOUSE_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/data_health.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

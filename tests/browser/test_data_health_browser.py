@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_data_health_shows_the_quarantine_reason(app_url, page, artifacts):
     page.set_viewport_size({"width": 1440, "height": 2000})  # the whole page in one screenshot
-    page.goto(app_url)
+    page.goto(f"{app_url}/data_health")
     expect(page.get_by_role("heading", name="Data health")).to_be_visible(timeout=30_000)
 
     table = page.locator(".st-key-quarantine_table")
@@ -28,7 +28,7 @@ def test_data_health_shows_the_quarantine_reason(app_url, page, artifacts):
 
 
 def test_the_quarantine_downloads_as_csv(app_url, page, tmp_path):
-    page.goto(app_url)
+    page.goto(f"{app_url}/data_health")
     button = page.get_by_role("button", name="Download CSV")
     expect(button).to_be_visible(timeout=30_000)
     with page.expect_download() as download:
