@@ -1,5 +1,8 @@
 -- mart_time_entries: one row per time entry, with the person, project, client and contract
 -- it belongs to, and whether the work is internal (never billed, counted as non-billable).
+-- is_billable follows billing's rule 1: a client project that is not internal, and the entry's
+-- billable flag, else its SOW line's, else true. An entry with no project is not billable
+-- (yet: the classification step may give it one).
 CREATE OR REPLACE VIEW mart_time_entries AS
 WITH entries AS (
     SELECT * FROM effective_time_entries
@@ -34,9 +37,12 @@ final AS (
         pc.client_name,
         pc.contract_id,
         e.sow_line_id,
+        pe.employment,
+        pe.cost_rate,
         e.notes,
         coalesce(pc.is_internal, false) AS is_internal,
-        coalesce(e.billable, false) AND NOT coalesce(pc.is_internal, false) AS is_billable,
+        e.project_id IS NOT NULL AND NOT coalesce(pc.is_internal, true)
+            AND coalesce(e.billable, s.billable, true) AS is_billable,
         coalesce(e.work_type, 'standard') AS work_type,
         e.submitted_at,
         e.approved_at,
@@ -45,5 +51,6 @@ final AS (
     FROM entries e
     LEFT JOIN people pe USING (person_id)
     LEFT JOIN projects_with_client pc USING (project_id)
+    LEFT JOIN sow_lines s ON s.sow_line_id = e.sow_line_id
 )
 SELECT * FROM final

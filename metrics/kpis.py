@@ -1,0 +1,459 @@
+"""The leadership KPIs: each one a query over the marts (metrics/sql/kpi/*.sql) that returns
+the rows behind it at the lowest grain (person-month, person-week, entry, invoice, project,
+finding), and a summary that sums numerators and denominators before it divides (kpis.md §0:
+never average ratios; an empty denominator is n/a, never 0 or 100%).
+
+The definitions, and the variant picked where kpis.md offers several, are in docs/metrics.md;
+each page repeats its own in its help text. Receivables (DSO, aging, collections) live in
+metrics/receivables.py and are summarised here next to the others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import duckdb
+import polars as pl
+
+from metrics.filters import Filters, trend_months
+from metrics.session import query
+
+RATIO_PLACES = Decimal("0.0001")
+DAYS_PLACES = Decimal("0.1")
+CENTS = Decimal("0.01")
+
+# Seed targets (kpis.md §14); utilization's target is the people's own, DSO's the client terms.
+REALIZATION_TARGET = Decimal("0.95")
+COMPLIANCE_TARGET = Decimal("0.95")
+DAYS_TO_INVOICE_TARGET = Decimal("3")
+COLLECTION_TARGET = Decimal("0.99")
+# How far from the target a KPI may be and still show amber rather than red.
+AMBER_RATIO = Decimal("0.05")
+AMBER_DAYS = Decimal("2")
+
+COMPLIANCE_STATUSES = ("on_time", "short", "late", "missing")
+
+
+def ratio(numerator: object, denominator: object) -> Decimal | None:
+    """numerator / denominator to four places, half-up; None when the denominator is 0/None."""
+    num, den = _dec(numerator), _dec(denominator)
+    if num is None or den is None or den == 0:
+        return None
+    return (num / den).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _dec(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _sum(frame: pl.DataFrame, column: str) -> Decimal:
+    """Sum of a column as a Decimal: exact for DECIMAL money; hours (floats of quarter hours
+    and the like) are rounded to six places, far below any hour a timesheet records."""
+    if frame.is_empty():
+        return Decimal(0)
+    total = frame[column].sum()
+    if total is None:
+        return Decimal(0)
+    if isinstance(total, Decimal):
+        return total
+    return Decimal(str(round(float(total), 6))).normalize() + Decimal(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rows behind each KPI (what the pages chart and drill into)
+
+
+def utilization_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Person-months: available hours, billable and non-billable hours, the person's target."""
+    return query(con, "utilization", filters.params())
+
+
+def compliance_rows(
+    con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
+) -> pl.DataFrame:
+    """Person-weeks whose deadline has passed at `now`, with their status."""
+    return query(con, "compliance", {**filters.params(), "now": now or datetime.now(UTC)})
+
+
+def realization_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Billable hour-billed entries: value at rate card and billed value (None when unbilled)."""
+    return query(con, "realization", filters.params())
+
+
+def days_to_invoice_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Invoices whose service period ends in the range, with business days to sent."""
+    return query(con, "days_to_invoice", filters.params())
+
+
+def margin_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Client projects: revenue, cost at cost rates, margin."""
+    return query(con, "margin", filters.params())
+
+
+def budget_burn_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Fixed-fee, milestone and budgeted projects: hours to date against budget."""
+    return query(con, "budget_burn", filters.params())
+
+
+def leakage_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Leakage findings of the exception queue for periods in the range."""
+    return query(con, "leakage", filters.params())
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries: one figure from the rows
+
+
+@dataclass(frozen=True)
+class Utilization:
+    value: Decimal | None  # billable hours / available hours
+    target: Decimal | None  # the people's targets, weighted by their available hours
+    billable_hours: Decimal
+    nonbillable_hours: Decimal
+    available_hours: Decimal
+
+
+def summarize_utilization(rows: pl.DataFrame) -> Utilization:
+    available = _sum(rows, "available_hours")
+    weighted_target = sum(
+        (
+            Decimal(str(t)) * Decimal(str(a))
+            for t, a in zip(rows["target_utilization"], rows["available_hours"], strict=True)
+        ),
+        Decimal(0),
+    )
+    return Utilization(
+        value=ratio(_sum(rows, "billable_hours"), available),
+        target=ratio(weighted_target, available),
+        billable_hours=_sum(rows, "billable_hours"),
+        nonbillable_hours=_sum(rows, "nonbillable_hours"),
+        available_hours=available,
+    )
+
+
+@dataclass(frozen=True)
+class Compliance:
+    value: Decimal | None  # on-time and complete person-weeks / expected person-weeks
+    on_time_submission: Decimal | None  # submitted by the deadline / expected
+    completeness: Decimal | None  # sum(min(logged, expected)) / sum(expected)
+    weeks: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def summarize_compliance(rows: pl.DataFrame) -> Compliance:
+    counts = {s: rows.filter(pl.col("status") == s).height for s in COMPLIANCE_STATUSES}
+    capped = sum(
+        (
+            min(Decimal(str(logged)), Decimal(str(expected)))
+            for logged, expected in zip(rows["logged_hours"], rows["expected_hours"], strict=True)
+        ),
+        Decimal(0),
+    )
+    return Compliance(
+        value=ratio(counts["on_time"], rows.height),
+        on_time_submission=ratio(counts["on_time"] + counts["short"], rows.height),
+        completeness=ratio(capped, _sum(rows, "expected_hours")),
+        weeks=rows.height,
+        counts=counts,
+    )
+
+
+@dataclass(frozen=True)
+class Realization:
+    value: Decimal | None  # billed value / value at rate card, billed entries only
+    effective_rate: Decimal | None  # billed value / hours of billed entries
+    billed_value: Decimal
+    standard_value: Decimal
+    billed_hours: Decimal
+    unbilled_value: Decimal  # value at rate card of entries no invoice names yet (WIP)
+    unbilled_hours: Decimal
+
+
+def summarize_realization(rows: pl.DataFrame) -> Realization:
+    billed = rows.filter(pl.col("billed_value").is_not_null())
+    unbilled = rows.filter(pl.col("billed_value").is_null())
+    billed_value = _sum(billed, "billed_value")
+    hours = _sum(billed, "hours")
+    rate = (billed_value / hours).quantize(CENTS, ROUND_HALF_UP) if hours else None
+    return Realization(
+        value=ratio(billed_value, _sum(billed, "standard_value")),
+        effective_rate=rate,
+        billed_value=billed_value.quantize(CENTS, ROUND_HALF_UP),
+        standard_value=_sum(billed, "standard_value").quantize(CENTS, ROUND_HALF_UP),
+        billed_hours=hours,
+        unbilled_value=_sum(unbilled, "standard_value").quantize(CENTS, ROUND_HALF_UP),
+        unbilled_hours=_sum(unbilled, "hours"),
+    )
+
+
+@dataclass(frozen=True)
+class DaysToInvoice:
+    value: Decimal | None  # mean business days from period end to sent, per invoice
+    invoices: int
+
+
+def summarize_days_to_invoice(rows: pl.DataFrame) -> DaysToInvoice:
+    if rows.is_empty():
+        return DaysToInvoice(None, 0)
+    mean = Decimal(sum(rows["business_days"])) / rows.height
+    return DaysToInvoice(mean.quantize(DAYS_PLACES, ROUND_HALF_UP), rows.height)
+
+
+@dataclass(frozen=True)
+class Margin:
+    revenue: Decimal
+    cost: Decimal
+    margin: Decimal
+    margin_pct: Decimal | None
+
+
+def summarize_margin(rows: pl.DataFrame) -> Margin:
+    revenue, cost = _sum(rows, "revenue"), _sum(rows, "cost")
+    return Margin(revenue, cost, revenue - cost, ratio(revenue - cost, revenue))
+
+
+@dataclass(frozen=True)
+class Leakage:
+    value: Decimal  # unbilled time + write-downs + over-cap, base currency
+    expired_hours_value: Decimal  # expired retainer hours, reported apart
+    by_kind: dict[str, Decimal]
+    findings: int
+
+
+def summarize_leakage(rows: pl.DataFrame) -> Leakage:
+    by_kind: dict[str, Decimal] = {}
+    for kind, value in zip(rows["kind"], rows["value_base"], strict=True):
+        by_kind[kind] = by_kind.get(kind, Decimal(0)) + (value or Decimal(0))
+    expired = by_kind.get("expired_rollover", Decimal(0))
+    return Leakage(
+        value=sum((v for k, v in by_kind.items() if k != "expired_rollover"), Decimal(0)),
+        expired_hours_value=expired,
+        by_kind=by_kind,
+        findings=rows.height,
+    )
+
+
+def top_leakage(rows: pl.DataFrame, n: int = 5) -> pl.DataFrame:
+    """The largest leakage items: findings grouped by kind, project (else client) and period,
+    so 36 unbilled entries of one project and month read as one item of their summed value."""
+    if rows.is_empty():
+        return pl.DataFrame(
+            schema={
+                "kind": pl.String,
+                "client_name": pl.String,
+                "project_id": pl.String,
+                "period": pl.String,
+                "findings": pl.UInt32,
+                "value_base": pl.Decimal(18, 2),
+            }
+        )
+    return (
+        rows.filter(~pl.col("is_expired_hours"))
+        .group_by("kind", "client_name", "project_id", "period")
+        .agg(pl.len().alias("findings"), pl.col("value_base").sum())
+        .sort(["value_base", "period"], descending=[True, False])
+        .head(n)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The firm-level figures (the CLI and the Overview cards)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    value: Decimal | None
+    unit: str  # ratio | days | money | rate
+    target: Decimal | None = None
+    higher_is_better: bool = True
+    detail: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str | None:
+        """green (target met), amber (within 5 points or 2 days of it), red; None without one."""
+        if self.value is None or self.target is None:
+            return None
+        gap = self.value - self.target if self.higher_is_better else self.target - self.value
+        if gap >= 0:
+            return "green"
+        return "amber" if -gap <= (AMBER_DAYS if self.unit == "days" else AMBER_RATIO) else "red"
+
+
+def firm_kpis(
+    con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
+) -> dict[str, Kpi]:
+    """Every leadership KPI of the range, firm-level (or for the filtered clients/teams)."""
+    util = summarize_utilization(utilization_rows(con, filters))
+    real = summarize_realization(realization_rows(con, filters))
+    comp = summarize_compliance(compliance_rows(con, filters, now))
+    days = summarize_days_to_invoice(days_to_invoice_rows(con, filters))
+    margin = summarize_margin(margin_rows(con, filters))
+    leak = summarize_leakage(leakage_rows(con, filters))
+    kpis = [
+        Kpi(
+            "billable_utilization",
+            "Billable utilization",
+            util.value,
+            "ratio",
+            util.target,
+            detail={
+                "billable_hours": util.billable_hours,
+                "nonbillable_hours": util.nonbillable_hours,
+                "available_hours": util.available_hours,
+            },
+        ),
+        Kpi(
+            "billing_realization",
+            "Billing realization",
+            real.value,
+            "ratio",
+            REALIZATION_TARGET,
+            detail={
+                "billed_value": real.billed_value,
+                "standard_value": real.standard_value,
+                "unbilled_value": real.unbilled_value,
+            },
+        ),
+        Kpi(
+            "effective_bill_rate",
+            "Effective bill rate",
+            real.effective_rate,
+            "rate",
+            detail={"billed_hours": real.billed_hours},
+        ),
+        Kpi(
+            "project_margin",
+            "Project margin",
+            margin.margin_pct,
+            "ratio",
+            detail={"revenue": margin.revenue, "cost": margin.cost, "margin": margin.margin},
+        ),
+        Kpi(
+            "revenue_leakage",
+            "Revenue leakage",
+            leak.value,
+            "money",
+            higher_is_better=False,
+            detail={
+                "by_kind": leak.by_kind,
+                "expired_retainer_hours": leak.expired_hours_value,
+                "findings": leak.findings,
+            },
+        ),
+        Kpi(
+            "timesheet_compliance",
+            "Timesheet compliance",
+            comp.value,
+            "ratio",
+            COMPLIANCE_TARGET,
+            detail={
+                "person_weeks": comp.weeks,
+                "on_time_submission": comp.on_time_submission,
+                "completeness": comp.completeness,
+                **comp.counts,
+            },
+        ),
+        Kpi(
+            "days_to_invoice",
+            "Days to invoice",
+            days.value,
+            "days",
+            DAYS_TO_INVOICE_TARGET,
+            higher_is_better=False,
+            detail={"invoices": days.invoices},
+        ),
+        *receivable_kpis(con, filters),
+    ]
+    return {k.key: k for k in kpis}
+
+
+def receivable_kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
+    """DSO and collections, from metrics/receivables.py (payment matching applied)."""
+    from metrics import receivables
+
+    ar = receivables.collection_kpis(con, filters)
+    return [
+        Kpi(
+            "dso",
+            "DSO (countback)",
+            _dec(ar.dso_countback),
+            "days",
+            _dec(ar.dso_target),
+            higher_is_better=False,
+            detail={
+                "dso_simple_90d": _dec(ar.dso_simple),
+                "best_possible_dso": _dec(ar.best_possible_dso),
+                "average_days_delinquent": _dec(ar.average_days_delinquent),
+                "open_ar": _dec(ar.open_ar),
+                "overdue_ar": _dec(ar.overdue_ar),
+            },
+        ),
+        Kpi(
+            "collection_realization",
+            "Collection realization",
+            _dec(ar.collection_realization),
+            "ratio",
+            COLLECTION_TARGET,
+            detail={"cei": _dec(ar.cei), "collection_rate": _dec(ar.collection_rate)},
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Trends: the same KPI month by month
+
+
+# The realization rows of a year are 300k entries at 600 people; the trend needs only monthly
+# sums, so DuckDB sums them (billed and unbilled apart, as summarize_realization reads them).
+REALIZATION_BY_MONTH = """
+SELECT month, billed_value IS NOT NULL AS billed,
+       sum(hours) AS hours, sum(standard_value) AS standard_value,
+       CAST(sum(billed_value) AS DECIMAL(18, 4)) AS billed_value
+FROM ({rows}) GROUP BY ALL
+"""
+
+
+def monthly_trend(
+    con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12
+) -> pl.DataFrame:
+    """One row per month (the `months` ending with the range's last) and KPI: month, kpi, value.
+
+    Each KPI's rows are read once over the whole window and summarised month by month, so the
+    trend costs one query per KPI, not one per point."""
+    window = trend_months(filters, months)
+    whole = filters.with_range(window[0].start, window[-1].end)
+    readers: dict[str, tuple[pl.DataFrame, Callable[[pl.DataFrame], Decimal | None]]] = {
+        "billable_utilization": (
+            utilization_rows(con, whole),
+            lambda r: summarize_utilization(r).value,
+        ),
+        "billing_realization": (
+            query(con, "realization", whole.params(), wrap=REALIZATION_BY_MONTH),
+            lambda r: summarize_realization(r).value,
+        ),
+        "timesheet_compliance": (
+            compliance_rows(con, whole),
+            lambda r: summarize_compliance(r).value,
+        ),
+        "days_to_invoice": (
+            days_to_invoice_rows(con, whole),
+            lambda r: summarize_days_to_invoice(r).value,
+        ),
+        "revenue_leakage": (
+            leakage_rows(con, whole).with_columns(pl.col("period").alias("month")),
+            lambda r: summarize_leakage(r).value,
+        ),
+    }
+    out = []
+    for kpi, (rows, summarize) in readers.items():
+        for month in window:
+            label = str(month.last_month)
+            value = summarize(rows.filter(pl.col("month") == label))
+            out.append({"month": label, "kpi": kpi, "value": None if value is None else float(value)})
+    return pl.DataFrame(out, schema={"month": pl.String, "kpi": pl.String, "value": pl.Float64})

@@ -1,0 +1,59 @@
+-- compliance: one row per person-week whose week starts in [$start, $end] (a week belongs to
+-- the month of its first day; weeks start on firm.week_starts) and whose deadline has passed at
+-- $now, for people expected to log time that week (available hours > 0). The deadline is
+-- firm.timesheet_deadline ('mon 12:00' = the first Monday after the week's last day, 12:00) in
+-- the firm's time zone. The week's submission is the first submitted_at of its entries (a
+-- resubmission does not clear a late flag).
+-- status: missing (nothing submitted), late (first submission after the deadline), short
+-- (on time, but under 90% of the expected hours), on_time.
+WITH cfg AS (
+    SELECT
+        coalesce(list_position(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                               lower(trim(any_value(week_starts)))), 1) AS ws,
+        coalesce(list_position(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                               lower(split_part(trim(any_value(timesheet_deadline)), ' ', 1))), 1) AS dl_dow,
+        coalesce(nullif(split_part(trim(any_value(timesheet_deadline)), ' ', 2), ''), '12:00') AS dl_time,
+        coalesce(any_value(timezone), 'UTC') AS tz
+    FROM firm
+),
+people_in AS (
+    SELECT person_id FROM people
+    WHERE (len(CAST($teams AS VARCHAR[])) = 0 OR list_contains(CAST($teams AS VARCHAR[]), team))
+      AND (len(CAST($people AS VARCHAR[])) = 0 OR list_contains(CAST($people AS VARCHAR[]), person_id))
+),
+weeks AS (
+    SELECT d.person_id, any_value(d.person_name) AS person_name, any_value(d.team) AS team,
+           d.day - CAST((isodow(d.day) - c.ws + 7) % 7 AS INTEGER) AS week_start,
+           sum(d.available) AS expected_hours
+    FROM kpi_person_days d CROSS JOIN cfg c
+    WHERE d.person_id IN (SELECT person_id FROM people_in)
+    GROUP BY d.person_id, week_start
+),
+weeks_in AS (
+    SELECT w.*, w.week_start + 6 AS week_end,
+           timezone(c.tz, (w.week_start + 6 + CAST((c.dl_dow - isodow(w.week_start + 6) + 7) % 7 AS INTEGER))
+                          + CAST(c.dl_time || ':00' AS TIME)) AS deadline
+    FROM weeks w CROSS JOIN cfg c
+    WHERE w.week_start BETWEEN $start AND $end AND w.expected_hours > 0
+),
+logged AS (
+    SELECT e.person_id, e.date - CAST((isodow(e.date) - c.ws + 7) % 7 AS INTEGER) AS week_start,
+           sum(e.hours) AS logged_hours, min(e.submitted_at) AS submitted_at
+    FROM effective_time_entries e CROSS JOIN cfg c
+    WHERE e.date BETWEEN $start - 6 AND $end + 6
+    GROUP BY ALL
+),
+final AS (
+    SELECT w.person_id, w.person_name, w.team, w.week_start, w.week_end,
+           strftime(w.week_start, '%Y-%m') AS month,
+           CAST(w.expected_hours AS DOUBLE) AS expected_hours,
+           CAST(coalesce(l.logged_hours, 0) AS DOUBLE) AS logged_hours,
+           w.deadline, l.submitted_at,
+           CASE WHEN l.submitted_at IS NULL THEN 'missing'
+                WHEN l.submitted_at > w.deadline THEN 'late'
+                WHEN coalesce(l.logged_hours, 0) < 0.9 * w.expected_hours THEN 'short'
+                ELSE 'on_time' END AS status
+    FROM weeks_in w LEFT JOIN logged l USING (person_id, week_start)
+    WHERE w.deadline <= $now
+)
+SELECT * FROM final ORDER BY week_start, person_id
