@@ -25,7 +25,9 @@ EMPTY_TEXT = (
 
 
 @st.cache_data(show_spinner="Reading the warehouse…", max_entries=32)
-def _read(stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable) -> Any:
+def _read(
+    stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable
+) -> Any:
     with kpi_connection(stamp[0], last_day=filters.end) as con:
         return _reader(con, filters)
 
@@ -65,9 +67,7 @@ def page_header(title: str, caption: str, definitions: str) -> Filters:
 
 
 def empty_state(what: str) -> None:
-    st.info(
-        EMPTY_TEXT.format(what=what, path=warehouse_stamp()[0]), icon=":material/database:"
-    )
+    st.info(EMPTY_TEXT.format(what=what, path=warehouse_stamp()[0]), icon=":material/database:")
 
 
 def pct(value: Decimal | float | None, places: int = 1) -> str:

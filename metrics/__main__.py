@@ -20,8 +20,6 @@ from metrics.reader import WarehouseBusy
 from metrics.session import kpi_connection
 
 
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__.splitlines()[0])
     parser.add_argument(

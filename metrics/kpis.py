@@ -27,11 +27,11 @@ CENTS = Decimal("0.01")
 # Seed targets (kpis.md §14); utilization's target is the people's own, DSO's the client terms.
 REALIZATION_TARGET = Decimal("0.95")
 COMPLIANCE_TARGET = Decimal("0.95")
-DAYS_TO_INVOICE_TARGET = Decimal("3")
+DAYS_TO_INVOICE_TARGET = Decimal(3)
 COLLECTION_TARGET = Decimal("0.99")
 # How far from the target a KPI may be and still show amber rather than red.
 AMBER_RATIO = Decimal("0.05")
-AMBER_DAYS = Decimal("2")
+AMBER_DAYS = Decimal(2)
 
 COMPLIANCE_STATUSES = ("on_time", "short", "late", "missing")
 
@@ -455,5 +455,7 @@ def monthly_trend(
         for month in window:
             label = str(month.last_month)
             value = summarize(rows.filter(pl.col("month") == label))
-            out.append({"month": label, "kpi": kpi, "value": None if value is None else float(value)})
+            out.append(
+                {"month": label, "kpi": kpi, "value": None if value is None else float(value)}
+            )
     return pl.DataFrame(out, schema={"month": pl.String, "kpi": pl.String, "value": pl.Float64})

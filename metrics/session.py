@@ -53,9 +53,9 @@ def kpi_sql(name: str) -> str:
 def _temp_marts(con: duckdb.DuckDBPyConnection) -> None:
     for path in sorted(MARTS_DIR.glob("*.sql")):
         con.execute(
-            path.read_text(encoding="utf-8").replace(
-                "CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"
-            ).replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO")
+            path.read_text(encoding="utf-8")
+            .replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
+            .replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO")
         )
 
 
@@ -69,7 +69,9 @@ def prepare(con: duckdb.DuckDBPyConnection, last_day: date) -> None:
 
 
 @contextmanager
-def kpi_connection(db: Db = None, last_day: date | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def kpi_connection(
+    db: Db = None, last_day: date | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short read-only connection prepared for KPIs up to `last_day` (default today)."""
     with read_only(db) as con:
         prepare(con, max(last_day or date.today(), date.today()))
