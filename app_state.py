@@ -60,13 +60,18 @@ def last_complete_period(today: date | None = None) -> Period:
     return Period.of(today or date.today()).shift(-1)
 
 
+def period_choices() -> list[str]:
+    """The months the period picker offers, newest first (YYYY-MM)."""
+    latest = last_complete_period()
+    return [str(latest.shift(-n)) for n in range(PERIOD_CHOICES)]
+
+
 def period_picker() -> None:
     """The billing period every page reads (current_period), chosen in the sidebar; the last
     complete month by default."""
-    latest = last_complete_period()
     st.sidebar.selectbox(
         "Period",
-        [str(latest.shift(-n)) for n in range(PERIOD_CHOICES)],
+        period_choices(),
         key=PERIOD_KEY,
         format_func=period_label,
         help="The month whose work is drafted and checked. Defaults to the last complete month.",

@@ -1,5 +1,226 @@
-"""Placeholder while the page is built."""
+"""Overview for leadership: the month's KPIs against their targets with the change from the
+month before, a 12-month trend per KPI, and the five largest revenue-leakage items."""
 
+from __future__ import annotations
+
+from decimal import Decimal
+
+import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
-st.title("Coming in this change")
+import app_state
+import kpi_ui
+from metrics.kpis import Kpi
+from metrics.overview import CARD_KPIS, Overview, overview
+
+cc = st.column_config
+STATUS_BADGE = {
+    "green": ("On target", "green", ":material/check_circle:"),
+    "amber": ("Near target", "orange", ":material/warning:"),
+    "red": ("Off target", "red", ":material/error:"),
+}
+KIND_LABEL = {
+    "unbilled_time": "Unbilled time",
+    "write_down": "Write-down below card",
+    "over_cap": "Hours over cap",
+    "expired_rollover": "Expired retainer hours",
+}
+# Where each card's rows are (its drill-down).
+DETAIL_PAGE = {
+    "billable_utilization": ("pages/utilization.py", "Utilization by team and person"),
+    "billing_realization": ("pages/realization.py", "Realization by client and project"),
+    "dso": ("pages/ar_aging.py", "Open invoices and aging"),
+    "timesheet_compliance": ("pages/compliance.py", "Person-weeks late, missing or short"),
+    "days_to_invoice": ("pages/invoices.py", "Invoices and drafts"),
+    "revenue_leakage": ("pages/exceptions.py", "The exception queue"),
+}
+DEFINITIONS = """
+- **Billable utilization** = billable hours ÷ available hours. Billable: time on a client
+  project that is billable (the entry's flag, else its SOW line's, else yes), approved or not.
+  Available: weekly capacity ÷ 5 per weekday between start and end date, less public holidays
+  and time off (the larger of the two on a day). Target: each person's own target, weighted by
+  their available hours. Everyone with capacity counts, contractors included.
+- **Billing realization** = billed value ÷ value at rate card, for hour-billed work (T&M and
+  retainers) done in the range and invoiced since. Unbilled work is not in it (it is WIP or
+  leakage). Target ≥ 95%.
+- **DSO** (countback) = days of the most recent months' invoicing that the open receivables
+  at the range end represent. Target: the clients' payment terms (weighted by open amount) + 5
+  days.
+- **Timesheet compliance** = person-weeks submitted by the firm's deadline *and* reaching 90%
+  of expected hours ÷ person-weeks expected. A week counts in the month of its first day.
+  Target ≥ 95%.
+- **Days to invoice** = business days from a billing period's end to the day its invoice was
+  sent, averaged over invoices. Target ≤ 3.
+- **Revenue leakage** = unbilled approved time in closed periods, write-downs below the rate
+  card and hours over caps, from the exception queue (`python -m rules run`). Expired retainer
+  hours are reported apart. Amounts are in the firm's base currency.
+
+Status: green meets the target, amber is within 5 points (2 days) of it, red is further off.
+"""
+
+
+def value_text(k: Kpi, value: Decimal | None, currency: str | None) -> str:
+    if k.unit == "ratio":
+        return kpi_ui.pct(value)
+    if k.unit == "days":
+        return kpi_ui.days(value)
+    return kpi_ui.money(value, currency or "")
+
+
+def delta_text(k: Kpi, value: Decimal | None, before: Decimal | None) -> str | None:
+    if value is None or before is None:
+        return None
+    change = value - before
+    if k.unit == "ratio":
+        return f"{float(change) * 100:+.1f} pts"
+    if k.unit == "days":
+        return f"{float(change):+.1f} d"
+    return f"{float(change):+,.0f}"
+
+
+def target_text(k: Kpi) -> str:
+    if k.target is None:
+        return "No target"
+    sign = "≥" if k.higher_is_better else "≤"
+    return f"Target {sign} {value_text(k, k.target, None)}"
+
+
+def draw_card(k: Kpi, data: Overview) -> None:
+    before = data.previous.get(k.key)
+    with st.container(border=True):
+        st.metric(
+            k.label,
+            value_text(k, k.value, data.base_currency),
+            delta=delta_text(k, k.value, before),
+            delta_color="normal" if k.higher_is_better else "inverse",
+            delta_description="vs the period before",
+            help=target_text(k),
+        )
+        label, color, icon = STATUS_BADGE.get(k.status or "", ("No target", "gray", None))
+        st.badge(
+            f"{label} · {target_text(k)}" if k.target is not None else label,
+            color=color,
+            icon=icon,
+        )
+        page, title = DETAIL_PAGE[k.key]
+        st.page_link(page, label=title, icon=":material/arrow_forward:")
+
+
+def go_to_month(chart_key: str) -> None:
+    """A click on a trend point makes its month the app's period (every page follows)."""
+    points = kpi_ui.picked_points(st.session_state.get(chart_key))
+    if points and points[0].get("x") in app_state.period_choices():
+        st.session_state[app_state.PERIOD_KEY] = points[0]["x"]
+        st.session_state[app_state.RANGE_KEY] = "month"
+
+
+def trend_chart(data: Overview, k: Kpi) -> go.Figure:
+    points = data.trend.filter(pl.col("kpi") == k.key).sort("month")
+    scale = 100 if k.unit == "ratio" else 1
+    y = [None if v is None else v * scale for v in points["value"]]
+    fig = go.Figure(
+        go.Scatter(x=points["month"].to_list(), y=y, mode="lines+markers", name=k.label)
+    )
+    if k.target is not None:
+        fig.add_hline(
+            y=float(k.target) * scale,
+            line_dash="dot",
+            line_color="gray",
+            annotation_text="target",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        title=k.label,
+        height=230,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis_ticksuffix="%" if k.unit == "ratio" else (" d" if k.unit == "days" else ""),
+        showlegend=False,
+    )
+    return fig
+
+
+def draw_leakage(data: Overview) -> None:
+    st.subheader("Top five leakage items")
+    if data.top_leakage.is_empty():
+        st.info(
+            "No leakage findings for this range. Findings come from the exception rules "
+            "(`python -m rules run`, or *Run the exception rules* on the Exceptions page).",
+            icon=":material/savings:",
+        )
+        return
+    top = data.top_leakage.with_columns(
+        pl.col("kind").replace_strict(KIND_LABEL, default=pl.col("kind")).alias("what")
+    )
+    event = st.dataframe(
+        top.select("what", "client_name", "project_id", "period", "findings", "value_base"),
+        column_config={
+            "what": cc.TextColumn("Leak"),
+            "client_name": cc.TextColumn("Client"),
+            "project_id": cc.TextColumn("Project"),
+            "period": cc.TextColumn("Period"),
+            "findings": cc.NumberColumn("Findings"),
+            "value_base": cc.NumberColumn(
+                f"Value ({data.base_currency or 'base'})", format="localized"
+            ),
+        },
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="top_leakage",
+    )
+    picked = kpi_ui.picked_rows(event)
+    behind = data.leakage
+    if picked:
+        item = top.row(picked[0], named=True)
+        behind = behind.filter(
+            (pl.col("kind") == item["kind"])
+            & (pl.col("period") == item["period"])
+            & pl.col("project_id").eq_missing(item["project_id"])
+            & pl.col("client_name").eq_missing(item["client_name"])
+        )
+        st.caption(f"The {behind.height} finding(s) behind *{item['what']}* — {item['period']}")
+    else:
+        st.caption("Pick a row to see the findings behind it. All findings of the range:")
+    shown = behind.select(
+        "exception_id",
+        "kind",
+        "client_name",
+        "project_id",
+        "period",
+        "status",
+        "detail",
+        "value",
+        "currency",
+        "value_base",
+    )
+    st.dataframe(shown, hide_index=True, key="leakage_findings")
+    kpi_ui.csv_button(shown, "leakage_findings", key="leakage_csv")
+
+
+filters = kpi_ui.page_header(
+    "Overview",
+    "The firm's margin KPIs against their targets, month over month",
+    DEFINITIONS,
+)
+data: Overview | None = kpi_ui.read(overview)
+if data is not None and data.is_empty:
+    kpi_ui.empty_state(filters.label())
+elif data is not None:
+    cards = [data.kpis[key] for key in CARD_KPIS if key in data.kpis]
+    for row in (cards[:3], cards[3:]):
+        for col, k in zip(st.columns(3), row, strict=False):
+            with col:
+                draw_card(k, data)
+    st.subheader("12-month trend")
+    for row in (cards[:3], cards[3:]):
+        for col, k in zip(st.columns(3), row, strict=False):
+            col.plotly_chart(
+                trend_chart(data, k),
+                key=f"trend_{k.key}",
+                on_select=lambda key=f"trend_{k.key}": go_to_month(key),
+                selection_mode="points",
+                config={"displayModeBar": False},
+            )
+    st.caption("Click a point of a trend to make its month the period of every page.")
+    draw_leakage(data)

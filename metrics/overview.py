@@ -1,0 +1,66 @@
+"""What the Overview page shows: the firm's KPIs for the range with the change against the
+range before and their targets, a 12-month trend per KPI, and the largest leakage items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import duckdb
+import polars as pl
+
+from metrics.filters import Filters
+from metrics.kpis import Kpi, firm_kpis, leakage_rows, monthly_trend, top_leakage
+
+# The cards, in reading order.
+CARD_KPIS = (
+    "billable_utilization",
+    "billing_realization",
+    "dso",
+    "timesheet_compliance",
+    "days_to_invoice",
+    "revenue_leakage",
+)
+
+
+@dataclass(frozen=True)
+class Overview:
+    kpis: dict[str, Kpi]
+    previous: dict[str, Decimal | None]  # the same KPIs over filters.previous()
+    trend: pl.DataFrame  # month, kpi, value (and target where one applies)
+    top_leakage: pl.DataFrame
+    leakage: pl.DataFrame  # every finding behind the leakage figure (the drill-down)
+    base_currency: str | None
+
+    @property
+    def is_empty(self) -> bool:
+        util = self.kpis["billable_utilization"]
+        return util.value is None and self.trend["value"].is_null().all()
+
+
+def _dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    from metrics import receivables
+
+    frame = receivables.dso_trend(con, filters, months=12)
+    return frame.select(
+        pl.col("month"),
+        pl.lit("dso").alias("kpi"),
+        pl.col("dso_countback").cast(pl.Float64).alias("value"),
+    )
+
+
+def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
+    kpis = firm_kpis(con, filters)
+    trend = pl.concat([monthly_trend(con, filters), _dso_trend(con, filters)])
+    if filters.grain == "month":
+        # The month before is a point of the trend: no second pass over the warehouse.
+        before = str(filters.last_month.shift(-1))
+        previous = {
+            kpi: None if value is None else Decimal(str(value))
+            for kpi, value in trend.filter(pl.col("month") == before).select("kpi", "value").rows()
+        }
+    else:
+        previous = {key: k.value for key, k in firm_kpis(con, filters.previous()).items()}
+    leaks = leakage_rows(con, filters)
+    base = con.execute("SELECT max(base_currency) FROM firm").fetchall()[0][0]
+    return Overview(kpis, previous, trend, top_leakage(leaks), leaks, base)
