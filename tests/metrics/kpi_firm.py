@@ -48,12 +48,23 @@ ENTRIES = [
     *[
         (f"E{n}", "P-1", day, "8", "PR-1", "true", "I-1")
         for n, day in enumerate(
-            ["2026-06-01", "2026-06-02", "2026-06-04", "2026-06-05", "2026-06-08",
-             "2026-06-09", "2026-06-10", "2026-06-11", "2026-06-12", "2026-06-15",
-             "2026-06-16", "2026-06-17"],
+            [
+                "2026-06-01",
+                "2026-06-02",
+                "2026-06-04",
+                "2026-06-05",
+                "2026-06-08",
+                "2026-06-09",
+                "2026-06-10",
+                "2026-06-11",
+                "2026-06-12",
+                "2026-06-15",
+                "2026-06-16",
+                "2026-06-17",
+            ],
             start=1,
         )
-    ],  # fmt: skip
+    ],
     ("E13", "P-1", "2026-06-18", "2", "PR-1", "true", "I-1"),
     ("E14", "P-1", "2026-06-19", "2", "PR-1", "true", "I-1"),  # on the holiday: still counts
     ("E15", "P-1", "2026-06-22", "8", "PR-9", "", ""),  # internal project
@@ -83,7 +94,9 @@ def submitted_at(person: str, day: str) -> str:
 
 
 def entries_csv() -> str:
-    lines = ["entry_id,person_id,date,hours,project_id,billable,approved_at,submitted_at,invoice_id"]
+    lines = [
+        "entry_id,person_id,date,hours,project_id,billable,approved_at,submitted_at,invoice_id"
+    ]
     for entry_id, person, day, hours, project, billable, invoice in ENTRIES:
         approved = "2026-06-30T10:00:00-04:00"
         lines.append(

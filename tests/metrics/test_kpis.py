@@ -117,7 +117,9 @@ def test_days_to_invoice_counts_business_days_after_the_period_end(con):
 
 def test_timesheet_compliance_person_weeks(con):
     rows = k.compliance_rows(con, JUNE, now=LATER)
-    status = {(r["person_id"], str(r["week_start"])): r["status"] for r in rows.iter_rows(named=True)}
+    status = {
+        (r["person_id"], str(r["week_start"])): r["status"] for r in rows.iter_rows(named=True)
+    }
     assert status == {
         # P-1 expects 36 (PTO), 40, 32 (holiday), 40, 32 (Jul 3 holiday) hours.
         ("P-1", "2026-06-01"): "short",  # 32 h < 90% of 36
