@@ -25,8 +25,11 @@ install: $(STAMP)
 run: $(STAMP)
 	@if [ ! -f "$(DB)" ]; then \
 		echo "No warehouse at $(DB): building the demo firm"; \
-		$(PYTHON) -m etl demo --db "$(DB)"; \
+		$(PYTHON) -m etl demo --db "$(DB)" && \
+		$(PYTHON) -m rules --db "$(DB)" run > /dev/null; \
 	fi
+	@# A warehouse from an older version gets this version's schema (migrations keep its rows).
+	$(PYTHON) -c "from etl.warehouse import connect; connect('$(DB)').close()"
 	$(PYTHON) -m streamlit run app.py --server.headless true --server.port $(PORT)
 
 # The browser tests drive Debian's chromium (Playwright's own browser download is not used).
