@@ -71,8 +71,10 @@ class Aging:
             "as_of": self.as_of.isoformat(),
             "invoices": [row.to_json() for row in self.rows],
             "totals": {k: money_text(v) for k, v in self.totals.items()},
-            "credits": [{"client_id": client, "amount": money_text(amount), "currency": cur}
-                        for (client, cur), amount in sorted(self.credits.items())],  # fmt: skip
+            "credits": [
+                {"client_id": client, "amount": money_text(amount), "currency": cur}
+                for (client, cur), amount in sorted(self.credits.items())
+            ],
             "exceptions": [f.to_json() for f in self.exceptions],
             "base_currency": self.base_currency,
         }

@@ -101,8 +101,11 @@ class _Book:
         amount = min(self.open[inv.invoice_id], converted)
         if amount <= 0:
             return available
-        used = available if amount == converted else (
-            amount if currency == inv.currency else cents(amount * available / converted))
+        used = (
+            available
+            if amount == converted
+            else (amount if currency == inv.currency else cents(amount * available / converted))
+        )
         self.open[inv.invoice_id] -= amount
         self.result.applications.append(Application(
             source_id, "payment" if is_payment else "credit_memo", inv.invoice_id, inv.client_id,
@@ -165,8 +168,11 @@ def _suggestion(book: _Book, payment: Payment) -> list[dict]:
         if converted is None or converted <= 0:
             break
         take = min(book.open[inv.invoice_id], converted)
-        used = take if payment.currency == inv.currency else (
-            left if take == converted else cents(take * left / converted))
+        used = (
+            take
+            if payment.currency == inv.currency
+            else (left if take == converted else cents(take * left / converted))
+        )
         rows.append({"invoice_id": inv.invoice_id, "number": inv.number,
                      "due_date": inv.due_date.isoformat(), "open": str(book.open[inv.invoice_id]),
                      "currency": inv.currency, "amount": str(used)})  # fmt: skip
