@@ -123,3 +123,30 @@ def test_the_importer_quarantines_what_it_can_see(con, tmp_path):
     assert report.quarantined == 3
     assert con.execute("SELECT count(*) FROM payments").fetchall()[0][0] == 6
     assert con.execute("SELECT count(*) FROM invoices").fetchall()[0][0] == 6
+
+
+def test_sync_records_applications_and_an_allocation_resolves_the_exception(con, tmp_path):
+    from billing.ar.sync import accept_suggestion, sync_receivables
+
+    build_ar_firm(con, tmp_path)
+    counts = sync_receivables(con, "Dana")
+    # P-1, P-2, CM-1, P-4, P-5: five applications; P-3 unmatched, P-6 before its invoice
+    assert counts["applications"] == 5 and counts["new"] == 2
+    recorded = con.execute("SELECT source_id, invoice_id, amount, method, decided_by FROM "
+                           "payment_applications ORDER BY source_id").fetchall()  # fmt: skip
+    assert recorded[0] == ("I-5", "I-4", D("200.00"), "credit_memo", "rule")
+    queue = con.execute("SELECT exception_id, status, value FROM exceptions "
+                        "ORDER BY exception_id").fetchall()  # fmt: skip
+    assert queue == [("payment_before_invoice:P-6", "open", D("100.00")),
+                     ("unmatched_payment:P-3", "open", D("1000.00"))]  # fmt: skip
+    accept_suggestion(con, "P-3", "Dana")
+    # I-1 takes 600 and I-3 400 by Dana; the exception is approved and its condition resolved
+    manual = con.execute("SELECT invoice_id, amount, decided_by FROM payment_applications "
+                         "WHERE source_id = 'P-3' ORDER BY invoice_id").fetchall()  # fmt: skip
+    assert manual == [("I-1", D("600.00"), "Dana"), ("I-3", D("400.00"), "Dana")]
+    assert con.execute(
+        "SELECT status, resolved_at IS NOT NULL FROM exceptions WHERE "
+        "exception_id = 'unmatched_payment:P-3'"
+    ).fetchall() == [("approved", True)]
+    audit = con.execute("SELECT actor, action FROM audit_log WHERE object_id = 'P-3'").fetchall()
+    assert audit == [("Dana", "payment_allocated")]
