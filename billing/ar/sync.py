@@ -1,0 +1,92 @@
+"""Writes what matching found: every application (which payment, which invoice, how much, by
+rule or by whom) into payment_applications, and the AR findings (unmatched payments, bad
+payments) into the exception queue, where operations accept or change an allocation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import duckdb
+
+from billing.ar.ledger import build_ledger
+from billing.exceptions_queue import decide, sync_exceptions
+from billing.money import cents
+from billing.store import _audit
+from etl.warehouse import transaction
+
+SOURCE = "ar"
+INSERT_APPLICATION_SQL = (
+    "INSERT INTO payment_applications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+PAYMENT_SQL = "SELECT client_id, amount, currency FROM payments WHERE payment_id = ?"
+
+
+def sync_receivables(con: duckdb.DuckDBPyConnection, actor: str = "system",
+                     *, now: datetime | None = None) -> dict[str, int]:  # fmt: skip
+    """Re-matches the receivables, rewrites payment_applications and syncs the AR exceptions
+    (decisions kept; what no longer holds is resolved). Returns counts."""
+    now = now or datetime.now(UTC)
+    ledger = build_ledger(con)
+    apps = ledger.matched.applications
+    with transaction(con):
+        con.execute("DELETE FROM payment_applications").fetchall()
+        con.executemany(INSERT_APPLICATION_SQL, [[
+            a.source_id, a.source_kind, a.invoice_id, a.client_id, a.applied_date, a.amount,
+            a.source_amount, a.source_currency, a.fx_rate, a.fx_difference_base, a.method,
+            a.decided_by, now] for a in apps])  # fmt: skip
+    counts = sync_exceptions(con, ledger.matched.findings, SOURCE, {}, actor, now=now)
+    return {"applications": len(apps), **counts}
+
+
+def allocate_payment(con: duckdb.DuckDBPyConnection, payment_id: str,
+                     allocation: dict[str, Decimal | str], actor: str,
+                     reason: str | None = None) -> dict[str, int]:  # fmt: skip
+    """Operations' allocation of a payment (invoice id -> amount in the payment's currency,
+    summing to at most the payment; what is left becomes the client's credit). Replaces any
+    earlier allocation of the payment, is audited, and re-syncs AR so the exception resolves."""
+    if not actor or not str(actor).strip():
+        raise ValueError("an allocation needs an actor")
+    rows = con.execute(PAYMENT_SQL, [payment_id]).fetchall()
+    if not rows:
+        raise ValueError(f"no payment {payment_id!r}")
+    client_id, amount, currency = rows[0]
+    parts = {k: cents(Decimal(str(v))) for k, v in allocation.items() if Decimal(str(v)) != 0}
+    if any(v < 0 for v in parts.values()):
+        raise ValueError("allocated amounts must be positive")
+    if sum(parts.values()) > amount:
+        raise ValueError(f"the allocation ({sum(parts.values())}) is more than the payment "
+                         f"({cents(amount)} {currency})")  # fmt: skip
+    known = {r[0] for r in con.execute(
+        "SELECT invoice_id FROM invoices WHERE client_id = ? AND list_contains(?, invoice_id)",
+        [client_id, list(parts)]).fetchall()}  # fmt: skip
+    if unknown := sorted(set(parts) - known):
+        raise ValueError(f"not invoices of {client_id}: {unknown}")
+    with transaction(con):
+        before = con.execute("SELECT invoice_id, amount FROM payment_allocations "
+                             "WHERE payment_id = ?", [payment_id]).fetchall()  # fmt: skip
+        con.execute("DELETE FROM payment_allocations WHERE payment_id = ?", [payment_id]).fetchall()
+        con.executemany("INSERT INTO payment_allocations VALUES (?, ?, ?, now(), ?, ?)",
+                        [[payment_id, k, v, actor, reason] for k, v in parts.items()])  # fmt: skip
+        _audit(con, actor, "payment_allocated", "payment", payment_id,
+               before={k: str(v) for k, v in before}, after={k: str(v) for k, v in parts.items()},
+               reason=reason)  # fmt: skip
+    open_ids = [r[0] for r in con.execute(
+        "SELECT exception_id FROM exceptions WHERE exception_id = ? AND status <> 'resolved'",
+        [f"unmatched_payment:{payment_id}"]).fetchall()]  # fmt: skip
+    if open_ids:
+        decide(con, open_ids, "approve", actor, reason or "allocation recorded")
+    return sync_receivables(con, actor)
+
+
+def accept_suggestion(con: duckdb.DuckDBPyConnection, payment_id: str, actor: str,
+                      reason: str | None = None) -> dict[str, int]:  # fmt: skip
+    """Applies the unmatched payment's suggested oldest-first allocation as it stands now."""
+    ledger = build_ledger(con)
+    found = [f for f in ledger.matched.findings
+             if f.kind == "unmatched_payment" and f.ref == payment_id and f.evidence]  # fmt: skip
+    if not found:
+        raise ValueError(f"payment {payment_id} has no suggested allocation")
+    rows = found[0].evidence["suggested_allocation"]
+    return allocate_payment(con, payment_id, {r["invoice_id"]: r["amount"] for r in rows},
+                            actor, reason or "suggested allocation accepted")  # fmt: skip
