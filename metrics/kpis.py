@@ -230,8 +230,10 @@ def summarize_leakage(rows: pl.DataFrame) -> Leakage:
         by_kind[kind] = by_kind.get(kind, Decimal(0)) + (value or Decimal(0))
     expired = by_kind.get("expired_rollover", Decimal(0))
     return Leakage(
-        value=sum((v for k, v in by_kind.items() if k != "expired_rollover"), Decimal(0)),
-        expired_hours_value=expired,
+        value=sum((v for k, v in by_kind.items() if k != "expired_rollover"), Decimal(0)).quantize(
+            CENTS
+        ),
+        expired_hours_value=expired.quantize(CENTS),
         by_kind=by_kind,
         findings=rows.height,
     )

@@ -34,8 +34,11 @@ class Overview:
 
     @property
     def is_empty(self) -> bool:
-        util = self.kpis["billable_utilization"]
-        return util.value is None and self.trend["value"].is_null().all()
+        """Nothing to show: no figure in the range nor in its trend (leakage reads 0, not n/a,
+        when there is nothing, so it does not count)."""
+        ratios = [k.value for key, k in self.kpis.items() if key != "revenue_leakage"]
+        trend = self.trend.filter(pl.col("kpi") != "revenue_leakage")["value"]
+        return all(v is None for v in ratios) and trend.is_null().all()
 
 
 def _dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.warehouse import connect, migrate, resolve_db_path, schema_version
+from etl.warehouse import LATEST_VERSION, connect, migrate, resolve_db_path, schema_version
 
 SQL_DIR = Path(__file__).parent / "sql"
 Db = str | os.PathLike | None  # a warehouse path; None: $WAREHOUSE_DB or the default
@@ -80,9 +80,17 @@ def _busy_when_locked(path: Path) -> Iterator[None]:
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
     with _busy_when_locked(path):
         con = connect(path, read_only=True)
-    if schema_version(con) == 0:
+    version = schema_version(con)
+    if version == 0:
         con.close()
         return _empty_warehouse()
+    if version < LATEST_VERSION:
+        # A warehouse built by an older version: upgrade it once (the migrations keep every
+        # row, in one transaction each), then read it as usual.
+        con.close()
+        with _busy_when_locked(path):
+            connect(path).close()
+            con = connect(path, read_only=True)
     return con
 
 

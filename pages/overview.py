@@ -89,15 +89,21 @@ def target_text(k: Kpi) -> str:
 def draw_card(k: Kpi, data: Overview) -> None:
     before = data.previous.get(k.key)
     with st.container(border=True):
+        delta = delta_text(k, k.value, before)
+        unchanged = k.value is not None and before is not None and k.value == before
         st.metric(
             k.label,
             value_text(k, k.value, data.base_currency),
-            delta=delta_text(k, k.value, before),
-            delta_color="normal" if k.higher_is_better else "inverse",
+            delta="no change" if unchanged else delta,
+            delta_color="off" if unchanged else ("normal" if k.higher_is_better else "inverse"),
+            delta_arrow="off" if unchanged else "auto",
             delta_description="vs the period before",
             help=target_text(k),
         )
-        label, color, icon = STATUS_BADGE.get(k.status or "", ("No target", "gray", None))
+        if k.value is None:
+            label, color, icon = ("No data for this range", "gray", None)
+        else:
+            label, color, icon = STATUS_BADGE.get(k.status or "", ("No target", "gray", None))
         st.badge(
             f"{label} · {target_text(k)}" if k.target is not None else label,
             color=color,

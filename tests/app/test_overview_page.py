@@ -1,0 +1,82 @@
+"""The Overview page in AppTest: the KPI cards on the demo firm (with the rules run), the
+leakage drill-down, a month picked from a trend, and the empty state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app_state import PERIOD_KEY, last_complete_period
+from etl.warehouse import connect
+from metrics.filters import Filters
+from metrics.kpis import firm_kpis
+from metrics.session import kpi_connection
+from rules.engine import run_rules
+from tests.support.app_pages import open_page
+
+PAGE = "pages/overview.py"
+CARDS = [
+    "Billable utilization",
+    "Billing realization",
+    "DSO (countback)",
+    "Timesheet compliance",
+    "Days to invoice",
+    "Revenue leakage",
+]
+
+
+@pytest.fixture
+def demo_with_rules(demo_db):
+    con = connect(demo_db)
+    run_rules(con, as_of=date.today())
+    con.close()
+    return demo_db
+
+
+def cards(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_every_card_shows_on_the_demo_firm(monkeypatch, demo_with_rules):
+    at = open_page(monkeypatch, demo_with_rules, PAGE)
+    assert list(cards(at)) == CARDS
+    month = last_complete_period()
+    with kpi_connection(demo_with_rules) as con:
+        util = firm_kpis(con, Filters.month(month))["billable_utilization"].value
+    assert cards(at)["Billable utilization"] == f"{float(util) * 100:.1f}%"
+    # The last complete month is not invoiced yet in the demo: realization is n/a, not 0%.
+    assert cards(at)["Billing realization"] == "n/a"
+    assert len(at.get("plotly_chart")) == 6  # one 12-month trend per card
+
+
+def test_the_month_before_has_every_figure(monkeypatch, demo_with_rules):
+    monkeypatch.setenv("WAREHOUSE_DB", str(demo_with_rules))
+    at = open_page(monkeypatch, demo_with_rules, PAGE)
+    at.session_state[PERIOD_KEY] = str(last_complete_period().shift(-1))
+    at.run()
+    assert not at.exception
+    shown = cards(at)
+    assert all(shown[label] != "n/a" for label in CARDS), shown
+    assert shown["Billing realization"].endswith("%")
+
+
+def test_a_leakage_item_drills_down_to_its_findings(monkeypatch, demo_with_rules):
+    at = open_page(monkeypatch, demo_with_rules, PAGE)
+    top = next(df for df in at.dataframe if df.key == "top_leakage")
+    assert 1 <= len(top.value) <= 5
+    values = list(top.value["value_base"])
+    assert values == sorted(values, reverse=True)
+    first = top.value.iloc[0]
+    at.session_state["top_leakage"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    findings = next(df.value for df in at.dataframe if "exception_id" in df.value.columns)
+    assert len(findings) == first["findings"]
+    assert set(findings["period"]) == {first["period"]}
+    assert sum(findings["value_base"]) == first["value_base"]
+
+
+def test_an_empty_warehouse_explains_itself(monkeypatch, tmp_path):
+    at = open_page(monkeypatch, tmp_path / "none.duckdb", PAGE)
+    assert any("No data yet" in info.value for info in at.info)
+    assert not at.metric
