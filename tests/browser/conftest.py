@@ -89,14 +89,19 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app serving the demo firm, built through the real CLI (`python -m etl demo`)."""
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo firm, built through the real CLI (`python -m etl demo`) as `make run` does."""
     from etl.__main__ import main
 
-    folder = tmp_path_factory.mktemp("browser-demo")
-    db = folder / "warehouse.duckdb"
+    db = tmp_path_factory.mktemp("browser-demo") / "warehouse.duckdb"
     assert main(["--db", str(db), "demo"]) == 0
-    with running_app(db, folder / "streamlit.log") as url:
+    return db
+
+
+@pytest.fixture(scope="session")
+def demo_app_url(demo_warehouse: Path) -> Iterator[str]:
+    """The app serving the demo firm."""
+    with running_app(demo_warehouse, demo_warehouse.parent / "streamlit.log") as url:
         yield url
 
 
