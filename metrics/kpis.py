@@ -9,7 +9,6 @@ metrics/receivables.py and are summarised here next to the others."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -287,92 +286,135 @@ class Kpi:
         return "amber" if -gap <= (AMBER_DAYS if self.unit == "days" else AMBER_RATIO) else "red"
 
 
+@dataclass(frozen=True)
+class Summaries:
+    """One range's summaries, the inputs of its KPI cards (None: not read)."""
+
+    utilization: Utilization | None = None
+    realization: Realization | None = None
+    compliance: Compliance | None = None
+    days_to_invoice: DaysToInvoice | None = None
+    margin: Margin | None = None
+    leakage: Leakage | None = None
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
+) -> Summaries:
+    return Summaries(
+        utilization=summarize_utilization(utilization_rows(con, filters)),
+        realization=summarize_realization(realization_rows(con, filters)),
+        compliance=summarize_compliance(compliance_rows(con, filters, now)),
+        days_to_invoice=summarize_days_to_invoice(days_to_invoice_rows(con, filters)),
+        margin=summarize_margin(margin_rows(con, filters)),
+        leakage=summarize_leakage(leakage_rows(con, filters)),
+    )
+
+
 def firm_kpis(
     con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
 ) -> dict[str, Kpi]:
     """Every leadership KPI of the range, firm-level (or for the filtered clients/teams)."""
-    util = summarize_utilization(utilization_rows(con, filters))
-    real = summarize_realization(realization_rows(con, filters))
-    comp = summarize_compliance(compliance_rows(con, filters, now))
-    days = summarize_days_to_invoice(days_to_invoice_rows(con, filters))
-    margin = summarize_margin(margin_rows(con, filters))
-    leak = summarize_leakage(leakage_rows(con, filters))
-    kpis = [
-        Kpi(
-            "billable_utilization",
-            "Billable utilization",
-            util.value,
-            "ratio",
-            util.target,
-            detail={
-                "billable_hours": util.billable_hours,
-                "nonbillable_hours": util.nonbillable_hours,
-                "available_hours": util.available_hours,
-            },
-        ),
-        Kpi(
-            "billing_realization",
-            "Billing realization",
-            real.value,
-            "ratio",
-            REALIZATION_TARGET,
-            detail={
-                "billed_value": real.billed_value,
-                "standard_value": real.standard_value,
-                "unbilled_value": real.unbilled_value,
-            },
-        ),
-        Kpi(
-            "effective_bill_rate",
-            "Effective bill rate",
-            real.effective_rate,
-            "rate",
-            detail={"billed_hours": real.billed_hours},
-        ),
-        Kpi(
-            "project_margin",
-            "Project margin",
-            margin.margin_pct,
-            "ratio",
-            detail={"revenue": margin.revenue, "cost": margin.cost, "margin": margin.margin},
-        ),
-        Kpi(
-            "revenue_leakage",
-            "Revenue leakage",
-            leak.value,
-            "money",
-            higher_is_better=False,
-            detail={
-                "by_kind": leak.by_kind,
-                "expired_retainer_hours": leak.expired_hours_value,
-                "findings": leak.findings,
-            },
-        ),
-        Kpi(
-            "timesheet_compliance",
-            "Timesheet compliance",
-            comp.value,
-            "ratio",
-            COMPLIANCE_TARGET,
-            detail={
-                "person_weeks": comp.weeks,
-                "on_time_submission": comp.on_time_submission,
-                "completeness": comp.completeness,
-                **comp.counts,
-            },
-        ),
-        Kpi(
-            "days_to_invoice",
-            "Days to invoice",
-            days.value,
-            "days",
-            DAYS_TO_INVOICE_TARGET,
-            higher_is_better=False,
-            detail={"invoices": days.invoices},
-        ),
-        *receivable_kpis(con, filters),
-    ]
+    kpis = kpis_from(summaries(con, filters, now)) + receivable_kpis(con, filters)
     return {k.key: k for k in kpis}
+
+
+def kpis_from(s: Summaries) -> list[Kpi]:
+    """The KPIs of the summaries given (receivables apart: receivable_kpis)."""
+    out: list[Kpi] = []
+    if (util := s.utilization) is not None:
+        out.append(
+            Kpi(
+                "billable_utilization",
+                "Billable utilization",
+                util.value,
+                "ratio",
+                util.target,
+                detail={
+                    "billable_hours": util.billable_hours,
+                    "nonbillable_hours": util.nonbillable_hours,
+                    "available_hours": util.available_hours,
+                },
+            )
+        )
+    if (real := s.realization) is not None:
+        out.append(
+            Kpi(
+                "billing_realization",
+                "Billing realization",
+                real.value,
+                "ratio",
+                REALIZATION_TARGET,
+                detail={
+                    "billed_value": real.billed_value,
+                    "standard_value": real.standard_value,
+                    "unbilled_value": real.unbilled_value,
+                },
+            )
+        )
+        out.append(
+            Kpi(
+                "effective_bill_rate",
+                "Effective bill rate",
+                real.effective_rate,
+                "rate",
+                detail={"billed_hours": real.billed_hours},
+            )
+        )
+    if (margin := s.margin) is not None:
+        out.append(
+            Kpi(
+                "project_margin",
+                "Project margin",
+                margin.margin_pct,
+                "ratio",
+                detail={"revenue": margin.revenue, "cost": margin.cost, "margin": margin.margin},
+            )
+        )
+    if (leak := s.leakage) is not None:
+        out.append(
+            Kpi(
+                "revenue_leakage",
+                "Revenue leakage",
+                leak.value,
+                "money",
+                higher_is_better=False,
+                detail={
+                    "by_kind": leak.by_kind,
+                    "expired_retainer_hours": leak.expired_hours_value,
+                    "findings": leak.findings,
+                },
+            )
+        )
+    if (comp := s.compliance) is not None:
+        out.append(
+            Kpi(
+                "timesheet_compliance",
+                "Timesheet compliance",
+                comp.value,
+                "ratio",
+                COMPLIANCE_TARGET,
+                detail={
+                    "person_weeks": comp.weeks,
+                    "on_time_submission": comp.on_time_submission,
+                    "completeness": comp.completeness,
+                    **comp.counts,
+                },
+            )
+        )
+    if (days := s.days_to_invoice) is not None:
+        out.append(
+            Kpi(
+                "days_to_invoice",
+                "Days to invoice",
+                days.value,
+                "days",
+                DAYS_TO_INVOICE_TARGET,
+                higher_is_better=False,
+                detail={"invoices": days.invoices},
+            )
+        )
+    return out
 
 
 def receivable_kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
@@ -421,43 +463,58 @@ FROM ({rows}) GROUP BY ALL
 """
 
 
+def monthly_summaries(
+    con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12
+) -> dict[str, Summaries]:
+    """The summaries of each of the `months` months ending with the range's last (YYYY-MM ->
+    Summaries, oldest first; margin is not read). Each KPI's rows are read once over the whole
+    window and summarised month by month: one query per KPI, not one per point."""
+    window = trend_months(filters, months)
+    whole = filters.with_range(window[0].start, window[-1].end)
+    util = utilization_rows(con, whole)
+    real = query(con, "realization", whole.params(), wrap=REALIZATION_BY_MONTH)
+    comp = compliance_rows(con, whole)
+    days = days_to_invoice_rows(con, whole)
+    leak = leakage_rows(con, whole).with_columns(pl.col("period").alias("month"))
+    out = {}
+    for month in window:
+        label = str(month.last_month)
+
+        def of(rows: pl.DataFrame, label: str = label) -> pl.DataFrame:
+            return rows.filter(pl.col("month") == label)
+
+        out[label] = Summaries(
+            utilization=summarize_utilization(of(util)),
+            realization=summarize_realization(of(real)),
+            compliance=summarize_compliance(of(comp)),
+            days_to_invoice=summarize_days_to_invoice(of(days)),
+            leakage=summarize_leakage(of(leak)),
+        )
+    return out
+
+
+def trend_frame(by_month: dict[str, Summaries]) -> pl.DataFrame:
+    """month, kpi, value (a float, for charts) of every KPI the summaries hold."""
+    rows = [
+        {"month": month, "kpi": k.key, "value": None if k.value is None else float(k.value)}
+        for month, s in by_month.items()
+        for k in kpis_from(s)
+        if k.key in TREND_KPIS
+    ]
+    return pl.DataFrame(rows, schema={"month": pl.String, "kpi": pl.String, "value": pl.Float64})
+
+
+TREND_KPIS = (
+    "billable_utilization",
+    "billing_realization",
+    "timesheet_compliance",
+    "days_to_invoice",
+    "revenue_leakage",
+)
+
+
 def monthly_trend(
     con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12
 ) -> pl.DataFrame:
-    """One row per month (the `months` ending with the range's last) and KPI: month, kpi, value.
-
-    Each KPI's rows are read once over the whole window and summarised month by month, so the
-    trend costs one query per KPI, not one per point."""
-    window = trend_months(filters, months)
-    whole = filters.with_range(window[0].start, window[-1].end)
-    readers: dict[str, tuple[pl.DataFrame, Callable[[pl.DataFrame], Decimal | None]]] = {
-        "billable_utilization": (
-            utilization_rows(con, whole),
-            lambda r: summarize_utilization(r).value,
-        ),
-        "billing_realization": (
-            query(con, "realization", whole.params(), wrap=REALIZATION_BY_MONTH),
-            lambda r: summarize_realization(r).value,
-        ),
-        "timesheet_compliance": (
-            compliance_rows(con, whole),
-            lambda r: summarize_compliance(r).value,
-        ),
-        "days_to_invoice": (
-            days_to_invoice_rows(con, whole),
-            lambda r: summarize_days_to_invoice(r).value,
-        ),
-        "revenue_leakage": (
-            leakage_rows(con, whole).with_columns(pl.col("period").alias("month")),
-            lambda r: summarize_leakage(r).value,
-        ),
-    }
-    out = []
-    for kpi, (rows, summarize) in readers.items():
-        for month in window:
-            label = str(month.last_month)
-            value = summarize(rows.filter(pl.col("month") == label))
-            out.append(
-                {"month": label, "kpi": kpi, "value": None if value is None else float(value)}
-            )
-    return pl.DataFrame(out, schema={"month": pl.String, "kpi": pl.String, "value": pl.Float64})
+    """One row per month (the `months` ending with the range's last) and KPI: month, kpi, value."""
+    return trend_frame(monthly_summaries(con, filters, months))

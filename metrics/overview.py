@@ -10,7 +10,16 @@ import duckdb
 import polars as pl
 
 from metrics.filters import Filters
-from metrics.kpis import Kpi, firm_kpis, leakage_rows, monthly_trend, top_leakage
+from metrics.kpis import (
+    Kpi,
+    firm_kpis,
+    kpis_from,
+    leakage_rows,
+    monthly_summaries,
+    receivable_kpis,
+    top_leakage,
+    trend_frame,
+)
 
 # The cards, in reading order.
 CARD_KPIS = (
@@ -53,8 +62,14 @@ def _dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame
 
 
 def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
-    kpis = firm_kpis(con, filters)
-    trend = pl.concat([monthly_trend(con, filters), _dso_trend(con, filters)])
+    by_month = monthly_summaries(con, filters)
+    trend = pl.concat([trend_frame(by_month), _dso_trend(con, filters)])
+    if filters.grain == "month":
+        # The month is the trend's last point: its cards need no second pass over the warehouse.
+        cards = kpis_from(by_month[str(filters.last_month)]) + receivable_kpis(con, filters)
+        kpis = {k.key: k for k in cards}
+    else:
+        kpis = firm_kpis(con, filters)
     if filters.grain == "month":
         # The month before is a point of the trend: no second pass over the warehouse.
         before = str(filters.last_month.shift(-1))
