@@ -2,7 +2,8 @@
 -- on a client project, not yet on an invoice nor held by a saved draft (locked_sources);
 -- entries as the firm decided them (effective_time_entries: reassignments applied). Each carries its contract workstream (if any),
 -- its status (eligible / unapproved / no_contract, rule 1) and, for work billed by the hour,
--- the rate card's answer (rule 2): the rows at the most specific matching level, how many.
+-- the rate card's answer (rule 2, mart_entry_rates): the rows at the most specific matching
+-- level, how many, and the rate when there is exactly one.
 -- Parameters: $period_start, $period_end.
 WITH entries AS (
     SELECT
@@ -31,37 +32,10 @@ classified AS (
     FROM entries
     WHERE is_billable AND NOT is_internal
 ),
-rate_candidates AS (
-    SELECT
-        e.entry_id,
-        r.rate,
-        CASE WHEN r.person_id IS NOT NULL AND r.project_id IS NOT NULL THEN 6
-             WHEN r.role IS NOT NULL AND r.project_id IS NOT NULL THEN 5
-             WHEN r.person_id IS NOT NULL THEN 4
-             WHEN r.role IS NOT NULL THEN 3
-             WHEN r.project_id IS NOT NULL THEN 2
-             ELSE 1 END AS level
-    FROM classified e
-    JOIN rates r
-      ON r.contract_id = e.contract_id
-     AND e.date >= r.effective_from
-     AND (r.effective_to IS NULL OR e.date <= r.effective_to)
-     AND (r.person_id IS NULL OR r.person_id = e.person_id)
-     AND (r.role IS NULL OR r.role = e.role)
-     AND (r.project_id IS NULL OR r.project_id = e.project_id)
-    WHERE e.billing IN ('time_and_materials', 'retainer')
-),
-best_level AS (
-    SELECT entry_id, max(level) AS level FROM rate_candidates GROUP BY entry_id
-),
-resolved AS (
-    SELECT rc.entry_id, count(*) AS rate_rows, min(rc.rate) AS rate
-    FROM rate_candidates rc JOIN best_level b USING (entry_id, level)
-    GROUP BY rc.entry_id
-),
 final AS (
-    SELECT c.*, coalesce(r.rate_rows, 0) AS rate_rows,
-           CASE WHEN r.rate_rows = 1 THEN r.rate END AS rate
-    FROM classified c LEFT JOIN resolved r USING (entry_id)
+    SELECT c.*, coalesce(r.rate_rows, 0) AS rate_rows, r.rate
+    FROM classified c
+    LEFT JOIN mart_entry_rates_between($period_start, $period_end) r
+      ON r.entry_id = c.entry_id AND c.billing IN ('time_and_materials', 'retainer')
 )
 SELECT * FROM final ORDER BY date, entry_id

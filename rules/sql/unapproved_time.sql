@@ -16,30 +16,6 @@ WITH entries AS (
       AND e.approved_at IS NULL
       AND coalesce(e.billable, s.billable, true)
       AND pr.client_id IS NOT NULL AND coalesce(c.status, '') <> 'internal'
-),
-rate_candidates AS (
-    SELECT e.entry_id, r.rate,
-        CASE WHEN r.person_id IS NOT NULL AND r.project_id IS NOT NULL THEN 6
-             WHEN r.role IS NOT NULL AND r.project_id IS NOT NULL THEN 5
-             WHEN r.person_id IS NOT NULL THEN 4
-             WHEN r.role IS NOT NULL THEN 3
-             WHEN r.project_id IS NOT NULL THEN 2
-             ELSE 1 END AS level
-    FROM entries e
-    JOIN rates r
-      ON r.contract_id = e.contract_id
-     AND e.date >= r.effective_from
-     AND (r.effective_to IS NULL OR e.date <= r.effective_to)
-     AND (r.person_id IS NULL OR r.person_id = e.person_id)
-     AND (r.role IS NULL OR r.role = e.role)
-     AND (r.project_id IS NULL OR r.project_id = e.project_id)
-    WHERE e.billing = 'time_and_materials'
-),
-best_level AS (SELECT entry_id, max(level) AS level FROM rate_candidates GROUP BY entry_id),
-resolved AS (
-    SELECT rc.entry_id, CASE WHEN count(*) = 1 THEN min(rc.rate) END AS rate
-    FROM rate_candidates rc JOIN best_level b USING (entry_id, level)
-    GROUP BY rc.entry_id
 )
 SELECT
     e.entry_id AS ref,
@@ -56,5 +32,8 @@ SELECT
              'billing': e.billing, 'rate': r.rate}) AS evidence,
     'have the entry approved (or rejected) so it can be billed' AS suggested_action
 FROM entries e
-LEFT JOIN resolved r USING (entry_id)
+LEFT JOIN (  -- the rate card's answer (billing rule 2), shared with billing and the metrics
+    SELECT entry_id, rate FROM mart_entry_rates_between(DATE '0001-01-01', $as_of)
+    WHERE billing = 'time_and_materials'
+) r USING (entry_id)
 ORDER BY e.entry_id

@@ -27,40 +27,14 @@ entries AS (
     LEFT JOIN people pe ON pe.person_id = e.person_id
     LEFT JOIN contract_workstreams ws ON ws.project_id = e.project_id
 ),
-rate_candidates AS (
-    SELECT e.invoice_id, e.line_no, e.entry_id, r.rate,
-        CASE WHEN r.person_id IS NOT NULL AND r.project_id IS NOT NULL THEN 6
-             WHEN r.role IS NOT NULL AND r.project_id IS NOT NULL THEN 5
-             WHEN r.person_id IS NOT NULL THEN 4
-             WHEN r.role IS NOT NULL THEN 3
-             WHEN r.project_id IS NOT NULL THEN 2
-             ELSE 1 END AS level
-    FROM entries e
-    JOIN rates r
-      ON r.contract_id = e.contract_id
-     AND e.date >= r.effective_from
-     AND (r.effective_to IS NULL OR e.date <= r.effective_to)
-     AND (r.person_id IS NULL OR r.person_id = e.person_id)
-     AND (r.role IS NULL OR r.role = e.role)
-     AND (r.project_id IS NULL OR r.project_id = e.project_id)
-),
-best_level AS (
-    SELECT invoice_id, line_no, entry_id, max(level) AS level
-    FROM rate_candidates GROUP BY ALL
-),
-resolved AS (
-    SELECT rc.invoice_id, rc.line_no, rc.entry_id,
-           CASE WHEN count(*) = 1 THEN min(rc.rate) END AS rate
-    FROM rate_candidates rc JOIN best_level b USING (invoice_id, line_no, entry_id, level)
-    GROUP BY ALL
-),
 card AS (
     SELECT e.invoice_id, e.line_no,
            sum(e.hours) AS hours,
            round(sum(e.hours * r.rate), 2) AS card_value,
            bool_and(e.hours IS NOT NULL AND e.approved_at IS NOT NULL AND r.rate IS NOT NULL)
                AS judged
-    FROM entries e LEFT JOIN resolved r USING (invoice_id, line_no, entry_id)
+    FROM entries e
+    LEFT JOIN mart_entry_rates r USING (entry_id)  -- the rate card's answer (rule 2)
     GROUP BY ALL
 ),
 short AS (
