@@ -81,3 +81,15 @@ def review_view(as_of: date, clients: tuple[str, ...] = (), db: Db = None) -> Re
     return ReviewView(as_of, rows, review.client_summary(rows), moves,
                       review.movement_matrix(moves), _reminder_frame(queue), fees, credits,
                       unmatched, ledger.base_currency)  # fmt: skip
+
+
+def allocation_options(payment_id: str, db: Db = None) -> pl.DataFrame:
+    """The rows the Exceptions page edits to allocate an unmatched payment (billing.ar.sync)."""
+    from billing.ar.sync import allocation_options as options
+
+    with read_only(db) as con:
+        rows = options(con, payment_id)
+    schema = {"invoice_id": pl.Utf8, "number": pl.Utf8, "due_date": pl.Date,
+              "open_now": pl.Utf8, "currency": pl.Utf8, "allocate": pl.Utf8}  # fmt: skip
+    return pl.DataFrame([{k: (str(v) if k in ("open_now", "allocate") else v)
+                          for k, v in r.items()} for r in rows], schema=schema)  # fmt: skip
