@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 import app_state
-from billing.ar import late_fees, reminders, review, senders, sync
+from billing.ar import late_fees, polish, reminders, review, senders, sync
 from metrics import ar_page
 from metrics.filters import Filters
 from metrics.reader import WarehouseBusy, warehouse_stamp
@@ -246,6 +246,7 @@ def show_reminders(view: ar_page.ReviewView, user: str | None) -> None:
                                 "offset_days": cc.NumberColumn("Offset (d)", format="%d")})  # fmt: skip
     if st.button(f"Send {queue.height} reminder(s)", disabled=user is None or queue.is_empty()):
         app_state.act(reminders.send_reminders, view.as_of, sender,
+                      polish=polish.polisher_from_settings(),
                       done=lambda sent: f"{len(sent)} reminder(s) sent via {sender.channel}")  # fmt: skip
 
 

@@ -64,6 +64,7 @@ class Reminder:
     subject: str
     body: str
     skipped_offsets: list[int] = field(default_factory=list)  # missed, never sent later
+    facts: tuple[str, ...] = ()  # amount and due date as written: a polished text keeps them
 
     def to_json(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items()}
@@ -111,7 +112,8 @@ def reminder_queue(con: duckdb.DuckDBPyConnection, as_of: date,
         tone, subject, body = _draft(config, row, offset, firm_name)
         queue.append(Reminder(inv.invoice_id, inv.label, inv.client_id, inv.client_name,
                               inv.billing_email, offset, tone,
-                              inv.due_date + timedelta(offset), subject, body, due[:-1]))  # fmt: skip
+                              inv.due_date + timedelta(offset), subject, body, due[:-1],
+                              (money_text(row.open), inv.due_date.isoformat())))  # fmt: skip
     return sorted(queue, key=lambda r: (r.client_id, r.scheduled_date, r.invoice_id))
 
 
@@ -126,17 +128,20 @@ def email_of(reminder: Reminder, from_address: str) -> EmailMessage:
 
 
 def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: str,
-                   config: ReminderConfig | None = None, *,
-                   now: datetime | None = None) -> list[Reminder]:  # fmt: skip
+                   config: ReminderConfig | None = None, *, now: datetime | None = None,
+                   polish=None) -> list[Reminder]:  # fmt: skip
     """Sends the queue through `sender` (anything with .send(EmailMessage) and .channel), each
     reminder logged in the same transaction as its sending: a failed send logs nothing, and a
-    logged reminder is never sent again. An invoice without a billing email is left queued."""
+    logged reminder is never sent again. An invoice without a billing email is left queued.
+    `polish(reminder, facts)` (billing.ar.polish) may rewrite the text before it goes out."""
     config = config or ReminderConfig.load()
     now = now or datetime.now(UTC)
     sent = []
     for reminder in reminder_queue(con, as_of, config):
         if not reminder.recipient:
             continue
+        if polish is not None:
+            reminder = polish(reminder, [reminder.number, *reminder.facts])
         with transaction(con):
             for offset in reminder.skipped_offsets:
                 con.execute(LOG_SQL, [reminder.invoice_id, offset, config.tone_for(offset)["name"],
@@ -153,11 +158,13 @@ def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: s
 def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
     """`billing reminders`: the queue as of a date; with --send, sent through the configured
     sender (SMTP when AR_SMTP_HOST is set, else .eml files in the outbox folder)."""
+    from billing.ar.polish import polisher_from_settings
     from billing.ar.senders import sender_from_settings
 
     if args.send:
         sender = sender_from_settings(outbox=args.outbox)
-        reminders = send_reminders(con, args.as_of, sender, actor="cli")
+        reminders = send_reminders(con, args.as_of, sender, actor="cli",
+                                   polish=polisher_from_settings())  # fmt: skip
         title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
     else:
         reminders = reminder_queue(con, args.as_of)
