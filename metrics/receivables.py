@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from billing.ar.ledger import Ledger, build_ledger
-from billing.ar.model import BUCKETS
+from billing.ar.model import BUCKETS, bucket_of
 from billing.money import ZERO
 from billing.period import Period
 from metrics.filters import Filters, trend_months
@@ -136,8 +136,8 @@ class _View:
         return days.quantize(DAYS)
 
 
-def _view(con: duckdb.DuckDBPyConnection, filters: Filters) -> _View:
-    return _View(build_ledger(con), filters.clients)
+def _view(con: duckdb.DuckDBPyConnection, filters: Filters, ledger: Ledger | None) -> _View:
+    return _View(ledger or build_ledger(con), filters.clients)
 
 
 def _collections(view: _View, filters: Filters) -> dict[str, Decimal | None]:
@@ -179,8 +179,11 @@ def _broken_promises(con, view: _View, filters: Filters) -> int:
     return count
 
 
-def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> CollectionKpis:
-    view = _view(con, filters)
+def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
+                    *, ledger: Ledger | None = None) -> CollectionKpis:  # fmt: skip
+    """The firm's (or the filtered clients') AR and collections figures as of filters.end;
+    pass a `ledger` already built to skip re-reading the warehouse."""
+    view = _view(con, filters, ledger)
     end = filters.end
     total, current = view.ar(end)
     dso, bpdso, target = view.dso(end)
@@ -198,9 +201,10 @@ def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> Collect
     )  # fmt: skip
 
 
-def dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12) -> pl.DataFrame:
+def dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12,
+              *, ledger: Ledger | None = None) -> pl.DataFrame:  # fmt: skip
     """One row per month (oldest first) at its last day (or filters.end for the last month)."""
-    view = _view(con, filters)
+    view = _view(con, filters, ledger)
     rows = []
     for month in trend_months(filters, months):
         as_of = min(month.end, filters.end)
@@ -212,11 +216,10 @@ def dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12
     return pl.DataFrame(rows, schema=schema)
 
 
-def aging_by_client(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+def aging_by_client(con: duckdb.DuckDBPyConnection, filters: Filters,
+                    *, ledger: Ledger | None = None) -> pl.DataFrame:  # fmt: skip
     """Open AR per client and bucket in base currency as of filters.end, largest total first."""
-    view = _view(con, filters)
-    from billing.ar.model import bucket_of
-
+    view = _view(con, filters, ledger)
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, ZERO))
     names = {}
     for inv, open_base, days in view.open_at(filters.end):

@@ -9,6 +9,8 @@ import streamlit as st
 
 import app_state
 from billing import exceptions_queue
+from billing.ar import sync as ar_sync
+from metrics import ar_page
 from metrics import exception_review as er
 from metrics.reader import WarehouseBusy, warehouse_stamp
 from rules.engine import run_rules
@@ -264,6 +266,31 @@ def show_decision(selected: pl.DataFrame, user: str | None, stamp) -> None:
         )  # fmt: skip
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def read_allocation(stamp: tuple[str, int, int], payment_id: str) -> pl.DataFrame:
+    return ar_page.allocation_options(payment_id, stamp[0])
+
+
+def show_payment_allocation(payment_id: str, user: str | None, stamp) -> None:
+    """An unmatched payment: accept the suggested oldest-first allocation, change it, or keep
+    the whole payment as the client's credit (billing.ar.sync.allocate_payment)."""
+    st.subheader("Allocate the payment")
+    options = read_allocation(stamp, payment_id)
+    edited = st.data_editor(
+        options, hide_index=True, disabled=["invoice_id", "number", "due_date", "open_now",
+                                            "currency"], key=f"allocate_{payment_id}",
+        column_config={"allocate": st.column_config.TextColumn("Allocate (payment currency)")},
+    )  # fmt: skip
+    st.caption("Prefilled with the suggestion (oldest due first). What is not allocated stays "
+               "as the client's credit.")  # fmt: skip
+    amounts = {
+        r["invoice_id"]: (r["allocate"] or "0").strip() for r in edited.iter_rows(named=True)
+    }
+    if st.button("Apply allocation", type="primary", disabled=user is None):
+        app_state.act(ar_sync.allocate_payment, payment_id, amounts,
+                      done=f"{payment_id} allocated")  # fmt: skip
+
+
 def show_selection(selected: pl.DataFrame, user: str | None, stamp) -> None:
     if selected.is_empty():
         st.caption("Select rows in the table to see their evidence and decide.")
@@ -280,6 +307,8 @@ def show_selection(selected: pl.DataFrame, user: str | None, stamp) -> None:
     with decide:
         st.subheader(f"Decide ({selected.height} selected)")
         show_decision(selected, user, stamp)
+        if selected.height == 1 and selected["kind"][0] == "unmatched_payment":
+            show_payment_allocation(selected["ref"][0], user, stamp)
 
 
 def show_audit(selected: pl.DataFrame, stamp) -> None:

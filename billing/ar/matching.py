@@ -25,6 +25,7 @@ from billing.ar.model import (
 )
 from billing.money import ZERO, cents
 
+KEEP_AS_CREDIT = "(client credit)"  # an allocation row meaning "keep the payment as a credit"
 TOKEN_SPLIT = re.compile(r"[\s,;/#:()]+")
 ACTIONS = {
     "unmatched_payment": "accept the suggested allocation, change it, or keep it as a credit",
@@ -192,8 +193,9 @@ def _unmatched(book: _Book, payment: Payment) -> None:
 
 
 def _apply_manual(book: _Book, payment: Payment, allocations: list[Allocation]) -> None:
+    """An operator's allocation; what it leaves (all of it for KEEP_AS_CREDIT) is a credit."""
     left = payment.amount
-    for alloc in allocations:
+    for alloc in (a for a in allocations if a.invoice_id != KEEP_AS_CREDIT):
         inv = book.by_id.get(alloc.invoice_id)
         if inv is None or inv.client_id != payment.client_id or inv.invoice_id not in book.open:
             book.flag("unmatched_payment", payment.payment_id, f"allocation to "

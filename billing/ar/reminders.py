@@ -1,1 +1,176 @@
-"""stub"""
+"""Payment reminders: from each open invoice's due date, reminders at the configured offsets
+(billing/ar/reminders.toml; per client too) with the tone stepping up; a queue of what would go
+to whom on a date, drafted from templates; paused while an invoice is disputed or promised to
+pay; each (invoice, offset) logged once. Sending is pluggable (billing.ar.senders)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from string import Template
+
+import duckdb
+
+from billing.ar.aging import aging_from_ledger
+from billing.ar.ledger import build_ledger
+from billing.money import money_text
+from etl.warehouse import transaction
+
+CONFIG_PATH = Path(__file__).with_name("reminders.toml")
+PAUSES_SQL = "SELECT invoice_id, is_disputed, promised_date FROM ar_invoice_notes"
+LOGGED_SQL = "SELECT invoice_id, offset_days FROM reminder_log"
+FIRM_SQL = "SELECT coalesce(max(name), '') FROM firm"
+LOG_SQL = "INSERT INTO reminder_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+@dataclass(frozen=True)
+class ReminderConfig:
+    offsets: tuple[int, ...]
+    client_offsets: dict[str, tuple[int, ...]]
+    tones: tuple[dict, ...]  # {name, until, subject, body}, by `until`
+    from_address: str
+    firm_name: str = ""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ReminderConfig:
+        data = tomllib.loads((path or CONFIG_PATH).read_text())
+        defaults = data.get("defaults", {})
+        clients = {k: tuple(sorted(v["offsets"])) for k, v in data.get("clients", {}).items()}
+        return cls(tuple(sorted(defaults.get("offsets", (-7, 0, 7, 14, 30)))), clients,
+                   tuple(sorted(data["tones"], key=lambda t: t["until"])),
+                   defaults.get("from_address", "accounts@example.com"),
+                   defaults.get("firm_name", ""))  # fmt: skip
+
+    def offsets_for(self, client_id: str) -> tuple[int, ...]:
+        return self.client_offsets.get(client_id, self.offsets)
+
+    def tone_for(self, offset: int) -> dict:
+        return next((t for t in self.tones if offset <= t["until"]), self.tones[-1])
+
+
+@dataclass
+class Reminder:
+    invoice_id: str
+    number: str
+    client_id: str
+    client_name: str
+    recipient: str | None
+    offset_days: int
+    tone: str
+    scheduled_date: date
+    subject: str
+    body: str
+    skipped_offsets: list[int] = field(default_factory=list)  # missed, never sent later
+    facts: tuple[str, ...] = ()  # amount and due date as written: a polished text keeps them
+
+    def to_json(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items()}
+
+
+def _paused(pauses: dict, invoice_id: str, as_of: date) -> bool:
+    """Disputed, or promised to pay on or after `as_of`: no reminder until that changes."""
+    disputed, promised = pauses.get(invoice_id, (False, None))
+    return bool(disputed) or (promised is not None and promised >= as_of)
+
+
+def _draft(config: ReminderConfig, row, offset: int, firm_name: str) -> tuple[str, str, str]:
+    tone = config.tone_for(offset)
+    inv = row.invoice
+    fee = (f"A late fee of {money_text(row.late_fee)} {inv.currency} has accrued so far.\n"
+           if row.late_fee > 0 else "")  # fmt: skip
+    values = {"client_name": inv.client_name, "number": inv.label, "open": money_text(row.open),
+              "currency": inv.currency, "due_date": inv.due_date.isoformat(),
+              "days_past_due": max(row.days_past_due, 0), "late_fee_text": fee,
+              "firm_name": firm_name}  # fmt: skip
+    return (tone["name"], Template(tone["subject"]).safe_substitute(values),
+            Template(tone["body"]).safe_substitute(values))  # fmt: skip
+
+
+def reminder_queue(con: duckdb.DuckDBPyConnection, as_of: date,
+                   config: ReminderConfig | None = None) -> list[Reminder]:  # fmt: skip
+    """What would be sent on `as_of`: per open invoice not paused, the latest offset that has
+    come (due + offset <= as_of, and not before the invoice was issued) and was not sent yet;
+    earlier offsets not sent are skipped, so a client never gets three reminders at once."""
+    config = config or ReminderConfig.load()
+    pauses = {r[0]: (r[1], r[2]) for r in con.execute(PAUSES_SQL).fetchall()}
+    logged = set(con.execute(LOGGED_SQL).fetchall())
+    firm_name = config.firm_name or con.execute(FIRM_SQL).fetchall()[0][0]
+    queue = []
+    for row in aging_from_ledger(build_ledger(con), as_of).rows:
+        inv = row.invoice
+        if _paused(pauses, inv.invoice_id, as_of):
+            continue
+        due = [o for o in config.offsets_for(inv.client_id)
+               if inv.issue_date <= inv.due_date + timedelta(o) <= as_of
+               and (inv.invoice_id, o) not in logged]  # fmt: skip
+        if not due:
+            continue
+        offset = due[-1]
+        tone, subject, body = _draft(config, row, offset, firm_name)
+        queue.append(Reminder(inv.invoice_id, inv.label, inv.client_id, inv.client_name,
+                              inv.billing_email, offset, tone,
+                              inv.due_date + timedelta(offset), subject, body, due[:-1],
+                              (money_text(row.open), inv.due_date.isoformat())))  # fmt: skip
+    return sorted(queue, key=lambda r: (r.client_id, r.scheduled_date, r.invoice_id))
+
+
+def email_of(reminder: Reminder, from_address: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = reminder.recipient or ""
+    message["Subject"] = reminder.subject
+    message["X-Invoice-Id"] = reminder.invoice_id
+    message.set_content(reminder.body)
+    return message
+
+
+def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: str,
+                   config: ReminderConfig | None = None, *, now: datetime | None = None,
+                   polish=None) -> list[Reminder]:  # fmt: skip
+    """Sends the queue through `sender` (anything with .send(EmailMessage) and .channel), each
+    reminder logged in the same transaction as its sending: a failed send logs nothing, and a
+    logged reminder is never sent again. An invoice without a billing email is left queued.
+    `polish(reminder, facts)` (billing.ar.polish) may rewrite the text before it goes out."""
+    config = config or ReminderConfig.load()
+    now = now or datetime.now(UTC)
+    sent = []
+    for reminder in reminder_queue(con, as_of, config):
+        if not reminder.recipient:
+            continue
+        if polish is not None:
+            reminder = polish(reminder, [reminder.number, *reminder.facts])
+        with transaction(con):
+            for offset in reminder.skipped_offsets:
+                con.execute(LOG_SQL, [reminder.invoice_id, offset, config.tone_for(offset)["name"],
+                                      now, reminder.recipient, "(skipped: a later reminder was due)",
+                                      "", "skipped", actor]).fetchall()  # fmt: skip
+            con.execute(LOG_SQL, [reminder.invoice_id, reminder.offset_days, reminder.tone, now,
+                                  reminder.recipient, reminder.subject, reminder.body,
+                                  sender.channel, actor]).fetchall()  # fmt: skip
+            sender.send(email_of(reminder, config.from_address))
+        sent.append(reminder)
+    return sent
+
+
+def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
+    """`billing reminders`: the queue as of a date; with --send, sent through the configured
+    sender (SMTP when AR_SMTP_HOST is set, else .eml files in the outbox folder)."""
+    from billing.ar.polish import polisher_from_settings
+    from billing.ar.senders import sender_from_settings
+
+    if args.send:
+        sender = sender_from_settings(outbox=args.outbox)
+        reminders = send_reminders(con, args.as_of, sender, actor="cli",
+                                   polish=polisher_from_settings())  # fmt: skip
+        title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
+    else:
+        reminders = reminder_queue(con, args.as_of)
+        title = f"{len(reminders)} reminder(s) due on {args.as_of}"
+    lines = [title] + [f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
+                       f"{r.recipient or '(no email)'}: {r.subject}" for r in reminders]  # fmt: skip
+    return {"as_of": args.as_of.isoformat(), "reminders": [r.to_json() for r in reminders]}, (
+        "\n".join(lines) + "\n"
+    )

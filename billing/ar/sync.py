@@ -10,6 +10,7 @@ from decimal import Decimal
 import duckdb
 
 from billing.ar.ledger import build_ledger
+from billing.ar.matching import KEEP_AS_CREDIT
 from billing.exceptions_queue import decide, sync_exceptions
 from billing.money import cents
 from billing.store import _audit
@@ -57,7 +58,9 @@ def allocate_payment(con: duckdb.DuckDBPyConnection, payment_id: str,
     if sum(parts.values()) > amount:
         raise ValueError(f"the allocation ({sum(parts.values())}) is more than the payment "
                          f"({cents(amount)} {currency})")  # fmt: skip
-    known = {r[0] for r in con.execute(
+    if not parts:  # nothing to any invoice: the payment is kept as the client's credit
+        parts = {KEEP_AS_CREDIT: Decimal(0)}
+    known = {KEEP_AS_CREDIT} | {r[0] for r in con.execute(
         "SELECT invoice_id FROM invoices WHERE client_id = ? AND list_contains(?, invoice_id)",
         [client_id, list(parts)]).fetchall()}  # fmt: skip
     if unknown := sorted(set(parts) - known):
@@ -90,3 +93,25 @@ def accept_suggestion(con: duckdb.DuckDBPyConnection, payment_id: str, actor: st
     rows = found[0].evidence["suggested_allocation"]
     return allocate_payment(con, payment_id, {r["invoice_id"]: r["amount"] for r in rows},
                             actor, reason or "suggested allocation accepted")  # fmt: skip
+
+
+def allocation_options(con: duckdb.DuckDBPyConnection, payment_id: str) -> list[dict]:
+    """The client's invoices open on the payment's date (before this payment), oldest due
+    first, each with the amount the suggestion gives it: the rows operations edit."""
+    ledger = build_ledger(con)
+    payment = next((p for p in ledger.payments if p.payment_id == payment_id), None)
+    if payment is None:
+        raise ValueError(f"no payment {payment_id!r}")
+    mine = [a for a in ledger.matched.applications if a.source_id == payment_id]
+    given = {a.invoice_id: a.source_amount for a in mine}
+    found = [f for f in ledger.matched.findings if f.ref == payment_id and f.evidence]
+    suggested = {r["invoice_id"]: Decimal(r["amount"])
+                 for f in found for r in f.evidence.get("suggested_allocation", [])}  # fmt: skip
+    rows = []
+    for inv, left in ledger.open_balances(payment.date):
+        if inv.client_id == payment.client_id:
+            rows.append({"invoice_id": inv.invoice_id, "number": inv.label,
+                         "due_date": inv.due_date, "open_now": left, "currency": inv.currency,
+                         "allocate": given.get(inv.invoice_id,
+                                               suggested.get(inv.invoice_id, Decimal(0)))})  # fmt: skip
+    return sorted(rows, key=lambda r: (r["due_date"], r["invoice_id"]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
+
 from billing.ar.ledger import build_ledger
 from billing.ar.matching import match_payments
 from billing.ar.model import Allocation, FxTable, Invoice, Payment
@@ -150,3 +152,20 @@ def test_sync_records_applications_and_an_allocation_resolves_the_exception(con,
     ).fetchall() == [("approved", True)]
     audit = con.execute("SELECT actor, action FROM audit_log WHERE object_id = 'P-3'").fetchall()
     assert audit == [("Dana", "payment_allocated")]
+
+
+def test_an_unmatched_payment_kept_as_credit(con, tmp_path):
+    from billing.ar.sync import allocate_payment, allocation_options
+
+    build_ar_firm(con, tmp_path)
+    options = allocation_options(con, "P-3")
+    # open on 02-10 for CL-1: I-1 600 (due 01-31) and I-3 750 (due 03-03); suggestion 600 + 400
+    assert [(o["invoice_id"], o["open_now"], o["allocate"]) for o in options] == [
+        ("I-1", D("600.00"), D("600.00")), ("I-3", D("750.00"), D("400.00"))]  # fmt: skip
+    with pytest.raises(ValueError, match="more than the payment"):
+        allocate_payment(con, "P-3", {"I-1": "600", "I-3": "750"}, "Dana")
+    allocate_payment(con, "P-3", {}, "Dana", "client asked to hold it")
+    ledger = build_ledger(con)
+    assert _apps(ledger, "P-3") == []
+    assert ("CL-1", D("1000.00")) in [(c.client_id, c.amount) for c in ledger.matched.credits]
+    assert not [f for f in ledger.matched.findings if f.ref == "P-3"]

@@ -1,0 +1,52 @@
+"""The AR aging & DSO page in AppTest: empty warehouse, the demo firm's figures (the same as
+metrics.receivables gives), and a review edit (promise to pay) saved with who and when."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from app_state import last_complete_period
+from metrics.filters import Filters
+from metrics.reader import read_only
+from metrics.receivables import collection_kpis
+from tests.support.app_pages import button, open_page, query
+
+PAGE = "pages/ar_aging.py"
+USER = "Dana Ortiz"
+
+
+def test_an_empty_warehouse_explains_itself(monkeypatch, tmp_path):
+    at = open_page(monkeypatch, tmp_path / "warehouse.duckdb", PAGE)
+    assert at.title[0].value == "AR aging & DSO"
+    assert "No receivables yet" in at.info[0].value
+
+
+def test_the_demo_firm_shows_the_metrics_layers_figures(monkeypatch, demo_db):
+    at = open_page(monkeypatch, demo_db, PAGE, user=USER)
+    with read_only(demo_db) as con:
+        k = collection_kpis(con, Filters.month(last_complete_period()))
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Open AR (USD)"] == f"{k.open_ar:,.0f}"
+    assert shown["DSO (90 days)"] == f"{k.dso_simple:,} d"
+    assert [t.label for t in at.tabs] == ["Aging & DSO", "Weekly AR review"]
+    assert any("days_past_due" in df.value.columns for df in at.dataframe)
+
+
+def test_a_promise_to_pay_is_saved_with_who_and_when(monkeypatch, demo_db):
+    at = open_page(monkeypatch, demo_db, PAGE, user=USER)
+    invoice_id = at.selectbox(key="review_invoice").options[0]
+    # options show labels; pick the first invoice by its id through the widget's value
+    first = query(demo_db, "select invoice_id from invoices where number = ?",
+                  [invoice_id.split(" · ")[0]])[0][0]  # fmt: skip
+    at.selectbox(key="review_invoice").set_value(first).run()
+    promised = date.today() + timedelta(days=10)
+    at.date_input(key="review_promised").set_value(promised)
+    at.text_input[0].input("Sam Lee")
+    button(at, "Save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert query(demo_db, "select owner, promised_date, updated_by from ar_invoice_notes "
+                 "where invoice_id = ?", [first]) == [("Sam Lee", promised, USER)]  # fmt: skip
+    assert query(demo_db, "select invoice_id, promised_date from ar_promises") == [
+        (first, promised)]  # fmt: skip
+    assert query(demo_db, "select actor, action from audit_log where object_id = ?", [first]) == [
+        (USER, "ar_review_edit")]  # fmt: skip

@@ -1,0 +1,53 @@
+"""The weekly AR review in a real browser on the demo firm: record a promise to pay for an
+overdue invoice, reload, and see the promise still there (a screenshot of each tab is saved)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_billing_flow_browser import SLOW, WAIT, go_to, settle
+
+pytestmark = pytest.mark.browser
+
+
+def open_review(page) -> None:
+    go_to(page, "AR aging & DSO")
+    settle(page)
+    page.get_by_role("tab", name="Weekly AR review").click()
+    settle(page)
+
+
+def test_a_promise_to_pay_survives_a_reload(demo_app_url, page, artifacts):
+    page.set_viewport_size({"width": 1440, "height": 2400})
+    page.goto(demo_app_url)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("textbox", name="Your name").fill("Dana Ortiz")
+    sidebar.get_by_role("button", name="Start").click()
+    expect(sidebar.get_by_text("Acting as Dana Ortiz")).to_be_visible(timeout=WAIT)
+    go_to(page, "AR aging & DSO")
+    settle(page)
+    expect(page.get_by_text("Open invoices by age")).to_be_visible(timeout=SLOW)
+    page.screenshot(path=str(artifacts / "ar_aging.png"), full_page=True)
+
+    page.get_by_role("tab", name="Weekly AR review").click()
+    settle(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Invoice").click()
+    first = page.get_by_role("option").first
+    number = first.inner_text().split(" · ")[0].strip()
+    first.click()
+    settle(page)
+    promised = (date.today() + timedelta(days=9)).isoformat()
+    field = page.get_by_test_id("stDateInput").filter(has_text="Promised to pay on")
+    field.locator("input").fill(promised)
+    field.locator("input").press("Enter")
+    page.get_by_role("button", name="Save").click()
+    settle(page)
+    expect(page.get_by_text(f"{number} updated")).to_be_visible(timeout=WAIT)
+
+    page.reload()
+    open_review(page)
+    expect(page.get_by_text(f"promised {promised}").first).to_be_visible(timeout=SLOW)
+    page.screenshot(path=str(artifacts / "ar_review.png"), full_page=True)
