@@ -26,6 +26,7 @@ run: $(STAMP)
 	@if [ ! -f "$(DB)" ]; then \
 		echo "No warehouse at $(DB): building the demo firm"; \
 		$(PYTHON) -m etl demo --db "$(DB)" && \
+		$(PYTHON) -m billing --db "$(DB)" ar-sync > /dev/null && \
 		$(PYTHON) -m rules --db "$(DB)" run > /dev/null; \
 	fi
 	@# A warehouse from an older version gets this version's schema (migrations keep its rows).
