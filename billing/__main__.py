@@ -1,4 +1,5 @@
-"""`python -m billing draft --period YYYY-MM`: the period's draft invoices as JSON or a table.
+"""`python -m billing draft --period YYYY-MM`: the period's draft invoices as JSON or a table;
+`python -m billing aging --as-of DATE`: the open receivables as of a date.
 
 Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage.
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from billing.ar.cli import AR_COMMANDS, add_ar_commands, run_ar_command
 from billing.draft import Draft, draft_period
 from billing.money import money_text
 from billing.period import Period
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--format", choices=("json", "table"), default="table")
     draft.add_argument("--out", help="write the output to this file instead of stdout")
     draft.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    add_ar_commands(sub)
     return parser
 
 
@@ -54,6 +57,8 @@ def render_table(draft: Draft) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in AR_COMMANDS:
+        return run_ar_command(args)
     try:
         period = Period.parse(args.period)
         path = resolve_db_path(args.db)

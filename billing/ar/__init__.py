@@ -1,0 +1,1 @@
+"""Receivables: payment matching, aging, late fees, reminders and the weekly AR review."""

@@ -1,0 +1,83 @@
+"""The AR subcommands of `python -m billing`: aging, late-fees, reminders, ar-sync.
+
+Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+import duckdb
+
+from etl.warehouse import connect, resolve_db_path
+
+AR_COMMANDS = ("aging", "late-fees", "reminders", "ar-sync")
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def add_ar_commands(sub) -> None:
+    hidden_db = {"default": argparse.SUPPRESS, "help": argparse.SUPPRESS}
+    aging = sub.add_parser("aging", help="open receivables as of a date")
+    aging.add_argument("--as-of", type=_as_of, required=True, help="YYYY-MM-DD")
+    aging.add_argument("--format", choices=("json", "table"), default="table")
+    aging.add_argument("--db", **hidden_db)
+    fees = sub.add_parser("late-fees", help="accrue late fees as of a date (idempotent)")
+    fees.add_argument("--as-of", type=_as_of, default=date.today(), help="YYYY-MM-DD (today)")
+    fees.add_argument("--format", choices=("json", "table"), default="table")
+    fees.add_argument("--db", **hidden_db)
+    rem = sub.add_parser("reminders", help="the reminder queue as of a date; --send sends it")
+    rem.add_argument("--as-of", type=_as_of, default=date.today(), help="YYYY-MM-DD (today)")
+    rem.add_argument("--send", action="store_true", help="send (default: only list)")
+    rem.add_argument("--outbox", help="folder for .eml files (default data/outbox)")
+    rem.add_argument("--format", choices=("json", "table"), default="table")
+    rem.add_argument("--db", **hidden_db)
+    sync = sub.add_parser("ar-sync", help="record payment applications and AR exceptions")
+    sync.add_argument("--db", **hidden_db)
+
+
+def _connect(args) -> duckdb.DuckDBPyConnection:
+    path = resolve_db_path(args.db)
+    if not path.exists():
+        raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
+    return connect(path)
+
+
+def _run(args) -> tuple[object, str]:
+    """(JSON document, table text) of the command."""
+    from billing.ar import aging, late_fees, reminders, sync
+
+    con = _connect(args)
+    try:
+        if args.command == "aging":
+            report = aging.aging(con, args.as_of)
+            return report.to_json(), aging.render_table(report)
+        if args.command == "late-fees":
+            charges = late_fees.accrue_late_fees(con, args.as_of, actor="cli")
+            return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
+        if args.command == "reminders":
+            return reminders.cli(con, args)
+        counts = sync.sync_receivables(con, actor="cli")
+        return counts, "".join(f"{k}: {v}\n" for k, v in counts.items())
+    finally:
+        con.close()
+
+
+def run_ar_command(args) -> int:
+    try:
+        document, table = _run(args)
+    except (ValueError, duckdb.IOException) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if getattr(args, "format", "table") == "json":
+        sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(table)
+    return 0
