@@ -74,6 +74,8 @@ class PageData:
     burn: pl.DataFrame  # budget_burn_rows
     as_of: date  # the range end: collection is measured on it
     today: date
+    base_currency: str
+    has_data: bool  # the warehouse holds time entries at all (else: the empty state)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,6 +201,10 @@ def read_page(con: duckdb.DuckDBPyConnection, filters: Filters) -> PageData:
         burn=budget_burn_rows(con, filters),
         as_of=filters.end,
         today=today,
+        base_currency=con.execute(
+            "SELECT coalesce(max(base_currency), 'USD') FROM firm"
+        ).fetchall()[0][0],
+        has_data=con.execute("SELECT count(*) > 0 FROM time_entries").fetchall()[0][0],
     )
 
 
