@@ -29,7 +29,6 @@ import polars as pl
 from billing.ar.ledger import build_ledger
 from metrics.filters import Filters
 from metrics.kpis import budget_burn_rows, margin_rows, ratio
-from metrics.session import query
 
 SQL_DIR = Path(__file__).parent / "sql" / "realization_view"
 ENTRIES_SQL = (SQL_DIR / "entries.sql").read_text(encoding="utf-8")
@@ -154,7 +153,7 @@ def read_entries(
         ).fetchall()
     finally:
         con.unregister("invoice_settlement_frame")
-    return query(con, "realization", filters.params(), wrap=ENTRIES_SQL)
+    return _run(con, ENTRIES_SQL, filters.params())
 
 
 def read_margin_people(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:

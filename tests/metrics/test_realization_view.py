@@ -216,3 +216,15 @@ def test_a_range_with_no_work(firm):
     assert data.entries.is_empty() and data.clients.is_empty() and data.margin.is_empty()
     assert data.has_data
     assert rv.waterfall(data.entries)["value"].to_list() == [D("0.00")] * 6
+
+
+def test_the_page_reads_the_same_realization_as_the_kpi(firm):
+    # entries.sql repeats realization.sql's entries and values (to split them by invoice in
+    # one pass): the two must agree row for row
+    from metrics.kpis import realization_rows
+
+    kpi = realization_rows(firm, MARCH).select("entry_id", "hours", "standard_value",
+                                                "billed_value")  # fmt: skip
+    page = rv.read_entries(firm, MARCH).select(kpi.columns)
+    assert page.rows() == kpi.rows()
+    assert page.height == 5  # E-1, E-2

@@ -1,11 +1,25 @@
--- entries: the realization rows (metrics/sql/kpi/realization.sql, unchanged, wrapped) with, per
--- entry, the invoices that bill it and the part of its billed value that has been collected or
--- credited. The billed value is split over invoices exactly as realization.sql splits it (each
--- fee line over the entries it names, by hours, at the invoice date's rate); each invoice's part
--- is then multiplied by the invoice's paid share and credited share (TEMP table
--- invoice_settlement, computed from billing/ar's payment application, rule 12), at the range end
--- (paid_share, credited_share) and today (paid_share_now, credited_share_now).
-WITH r AS ({rows}),
+-- entries: the realization rows of metrics/sql/kpi/realization.sql (same entries, same
+-- standard value, same billed value: tests/metrics/test_realization_view.py checks they agree)
+-- with, per entry, the invoices that bill it and the part of its billed value collected or
+-- credited. realization.sql sums an entry's share of every fee line at once; here the shares
+-- are kept per invoice (each fee line split over the entries it names by hours, at the invoice
+-- date's rate) and multiplied by the invoice's paid and credited shares (TEMP table
+-- invoice_settlement, from billing/ar's payment application, rule 12) at the range end
+-- (paid_share, credited_share) and today (the *_now columns). One query rather than
+-- realization.sql wrapped: the fee lines are expanded once, not twice (half the page's time).
+WITH entries AS (
+    SELECT m.entry_id, m.date, strftime(m.date, '%Y-%m') AS month, m.person_id, m.person_name,
+           m.team, m.project_id, m.project_name, m.client_id, m.client_name, m.hours,
+           r.rate, r.currency, r.billing
+    FROM mart_time_entries m
+    JOIN mart_entry_rates_between($start, $end) r USING (entry_id)
+    WHERE m.date BETWEEN $start AND $end
+      AND m.is_billable
+      AND r.billing IN ('time_and_materials', 'retainer')
+      AND (len(CAST($clients AS VARCHAR[])) = 0 OR list_contains(CAST($clients AS VARCHAR[]), m.client_id))
+      AND (len(CAST($teams AS VARCHAR[])) = 0 OR list_contains(CAST($teams AS VARCHAR[]), m.team))
+      AND (len(CAST($people AS VARCHAR[])) = 0 OR list_contains(CAST($people AS VARCHAR[]), m.person_id))
+),
 fee_lines AS (
     SELECT l.invoice_id, l.line_no, l.amount, i.currency, i.issue_date,
            coalesce(i.number, i.invoice_id) AS invoice_number,
@@ -38,12 +52,13 @@ parts AS (  -- one row per (entry, invoice): the entry's billed value on that in
                * CAST(fx.rate AS DECIMAL(38, 10))) AS billed_part
     FROM fee_line_hours lh
     LEFT JOIN fx_to_base fx ON fx.currency = lh.currency AND fx.date = lh.issue_date
-    WHERE lh.entry_id IN (SELECT entry_id FROM r WHERE billed_value IS NOT NULL)
+    WHERE lh.entry_id IN (SELECT entry_id FROM entries)
     GROUP BY ALL
 ),
 per_entry AS (
     SELECT p.entry_id,
            string_agg(DISTINCT p.invoice_number, ', ' ORDER BY p.invoice_number) AS invoices,
+           sum(p.billed_part) AS billed_value,
            sum(p.billed_part * coalesce(s.paid_share, 0)) AS collected_value,
            sum(p.billed_part * coalesce(s.credited_share, 0)) AS credited_value,
            sum(p.billed_part * coalesce(s.paid_share_now, 0)) AS collected_value_now,
@@ -51,12 +66,17 @@ per_entry AS (
     FROM parts p LEFT JOIN invoice_settlement s USING (invoice_id)
     GROUP BY ALL
 )
-SELECT r.entry_id, r.date, r.month, r.person_id, r.person_name, r.team, r.project_id,
-       r.project_name, r.client_id, r.client_name, r.billing, r.hours, r.standard_value,
-       r.billed_value, e.invoices,
-       CAST(e.collected_value AS DECIMAL(18, 4)) AS collected_value,
-       CAST(e.credited_value AS DECIMAL(18, 4)) AS credited_value,
-       CAST(e.collected_value_now AS DECIMAL(18, 4)) AS collected_value_now,
-       CAST(e.credited_value_now AS DECIMAL(18, 4)) AS credited_value_now
-FROM r LEFT JOIN per_entry e USING (entry_id)
-ORDER BY r.date, r.entry_id
+SELECT e.entry_id, e.date, e.month, e.person_id, e.person_name, e.team, e.project_id,
+       e.project_name, e.client_id, e.client_name, e.billing,
+       CAST(e.hours AS DOUBLE) AS hours,
+       CAST(CAST(e.hours * e.rate AS DECIMAL(38, 10)) * CAST(fx.rate AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS standard_value,
+       CAST(b.billed_value AS DECIMAL(18, 4)) AS billed_value,
+       b.invoices,
+       CAST(b.collected_value AS DECIMAL(18, 4)) AS collected_value,
+       CAST(b.credited_value AS DECIMAL(18, 4)) AS credited_value,
+       CAST(b.collected_value_now AS DECIMAL(18, 4)) AS collected_value_now,
+       CAST(b.credited_value_now AS DECIMAL(18, 4)) AS credited_value_now
+FROM entries e
+LEFT JOIN fx_to_base fx ON fx.currency = e.currency AND fx.date = e.date
+LEFT JOIN per_entry b USING (entry_id)
+ORDER BY e.date, e.entry_id
