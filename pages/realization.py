@@ -51,7 +51,7 @@ comparison is n/a.
 Money is in the firm's base currency, rounded half-up to cents.
 """
 
-MONEY_FMT = "localized"
+MONEY_FMT = "accounting"
 
 
 def _money_col(label: str) -> st.column_config.NumberColumn:
@@ -212,18 +212,11 @@ def _wip(data: rv.PageData, cur: str) -> None:
 
 def _waterfall_tab(data: rv.PageData) -> None:
     cur = data.base_currency
-    when = st.radio(
-        "Collected as of",
-        ["range end", "today"],
-        format_func=lambda w: (
-            f"end of range ({data.as_of:%b %d, %Y})"
-            if w == "range end"
-            else f"today ({data.today:%b %d, %Y})"
-        ),
-        horizontal=True,
-        key="re_asof",
+    now = st.toggle(
+        f"Collected by today ({data.today:%b %d, %Y}) instead of by the end of the range "
+        f"({data.as_of:%b %d, %Y})",
+        key="re_asof_today",
     )
-    now = when == "today"
     steps = rv.waterfall(data.entries, now=now)
     values = [float(v) for v in steps["value"]]
     if values[0] == 0:
@@ -413,7 +406,7 @@ def _burn_tab(data: rv.PageData) -> None:
                 go.Bar(
                     x=labels,
                     y=shown["burn"].to_list(),
-                    name="Hours to date ÷ budget",
+                    name="Hours to date ÷ budget (red: ahead of milestones)",
                     customdata=shown["project_id"].to_list(),
                     marker_color=["#c62828" if f else "#1565c0" for f in shown["burn_ahead"]],
                 ),
@@ -428,10 +421,10 @@ def _burn_tab(data: rv.PageData) -> None:
         )
         fig.update_layout(
             height=380,
-            margin={"t": 40, "b": 10},
+            margin={"t": 80, "b": 10},
             yaxis_tickformat=".0%",
             title="Budget burn against milestones (red: burn ahead of completion)",
-            legend={"orientation": "h", "y": 1.1},
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         )
         chart = st.plotly_chart(
             fig, on_select="rerun", selection_mode="points", key="re_burn_chart"
@@ -472,6 +465,10 @@ def _burn_tab(data: rv.PageData) -> None:
         _project_cost(data, str(project_id))
 
 
+def _rate(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{rv.cents(Decimal(value)):,}"
+
+
 def _headline(data: rv.PageData) -> None:
     cur = data.base_currency
     real = summarize_realization(data.entries)
@@ -484,16 +481,16 @@ def _headline(data: rv.PageData) -> None:
         kpi_ui.pct(real.value),
         help=f"Target {REALIZATION_TARGET:.0%}. Invoiced hour-billed work only.",
     )
+    card_rate = real.standard_value / real.billed_hours if real.billed_hours else None
     cols[1].metric(
-        "Effective bill rate",
-        kpi_ui.money(real.effective_rate, cur),
-        help="Billed ÷ invoiced hours; rate card average: "
-        + kpi_ui.money(ratio(real.standard_value, real.billed_hours), cur),
+        f"Effective bill rate ({cur})",
+        _rate(real.effective_rate),
+        help=f"Billed ÷ invoiced hours; the rate card gives {_rate(card_rate)} for the same hours.",
     )
-    cols[2].metric("Billed", kpi_ui.money(real.billed_value, cur))
+    cols[2].metric(f"Billed ({cur})", kpi_ui.money(real.billed_value))
     cols[3].metric(
-        "Unbilled WIP",
-        kpi_ui.money(real.unbilled_value, cur),
+        f"Unbilled WIP ({cur})",
+        kpi_ui.money(real.unbilled_value),
         help=f"{float(real.unbilled_hours):,.2f} hours no invoice names yet, at rate card.",
     )
     cols[4].metric(

@@ -39,9 +39,9 @@ def test_demo_firm_september_draws_every_part(monkeypatch, demo_db):
     ]
     assert [m.label for m in at.metric] == [
         "Billing realization",
-        "Effective bill rate",
-        "Billed",
-        "Unbilled WIP",
+        "Effective bill rate (USD)",
+        "Billed (USD)",
+        "Unbilled WIP (USD)",
         "Project margin",
     ]
     assert at.metric[0].value.endswith("%")
@@ -50,6 +50,21 @@ def test_demo_firm_september_draws_every_part(monkeypatch, demo_db):
     assert {"re_clients", "re_margin", "re_burn"} <= keys
     assert len(at.dataframe) == 4
     assert at.selectbox(key="re_step_None").value == "Write-downs & discounts"
-    assert at.radio(key="re_asof").value == "range end"
+    assert at.toggle(key="re_asof_today").value is False
     buttons = {b.key for b in at.get("download_button")}
     assert {"re_clients_csv", "re_step_csv", "re_margin_csv", "re_burn_csv"} <= buttons
+
+
+def test_demo_october_is_not_invoiced_yet_and_says_so(monkeypatch, demo_db):
+    # the demo invoices October only in November, by design: WIP, not an empty page
+    at = _page(monkeypatch, demo_db, "2026-10")
+    assert any("has been invoiced yet" in i.value for i in at.info)
+    assert at.metric[0].value == "n/a"
+    assert "re_wip" in {d.key for d in at.dataframe}
+
+
+def test_collected_by_today_switch(monkeypatch, demo_db):
+    at = _page(monkeypatch, demo_db, "2026-09")
+    at.toggle(key="re_asof_today").set_value(True).run()
+    assert not at.exception
+    assert any("collection realization" in c.value for c in at.caption)
