@@ -105,13 +105,16 @@ def invoice_settlement(con: duckdb.DuckDBPyConnection, as_of: date, today: date)
     credit memos against the invoice they credit)."""
     _ensure_ar_tables(con)
     ledger = build_ledger(con)
+    by_invoice: dict[str, list] = {}
+    for app in ledger.matched.applications:
+        by_invoice.setdefault(app.invoice_id, []).append(app)
     rows = []
     for inv in ledger.invoices:
         if inv.issue_date > today:
             continue
         sums = {"paid": Decimal(0), "credited": Decimal(0), "paid_now": Decimal(0),
                 "credited_now": Decimal(0)}  # fmt: skip
-        for app in _apps_by_invoice(ledger).get(inv.invoice_id, ()):
+        for app in by_invoice.get(inv.invoice_id, ()):
             kind = "paid" if app.source_kind == "payment" else "credited"
             if app.applied_date <= today:
                 sums[f"{kind}_now"] += app.amount
@@ -127,16 +130,6 @@ def invoice_settlement(con: duckdb.DuckDBPyConnection, as_of: date, today: date)
             }
         )
     return pl.DataFrame(rows, schema=SETTLEMENT_SCHEMA)
-
-
-def _apps_by_invoice(ledger) -> dict[str, list]:
-    cached = getattr(ledger, "_by_invoice", None)
-    if cached is None:
-        cached = {}
-        for app in ledger.matched.applications:
-            cached.setdefault(app.invoice_id, []).append(app)
-        ledger._by_invoice = cached
-    return cached
 
 
 def read_entries(
