@@ -17,6 +17,7 @@ import polars as pl
 from metrics.filters import Filters
 from metrics.kpis import Compliance, compliance_rows, summarize_compliance
 from metrics.session import query
+from metrics.utilization_view import unique_labels
 
 NO_TEAM = "(no team)"
 CONTRACTOR = "contractor"
@@ -173,7 +174,9 @@ def grid(rows: pl.DataFrame) -> Grid:
         f"{name} · {team}{' · contractor' if emp == CONTRACTOR else ''}"
         for name, team, emp in order.select("person_name", "team", "employment").iter_rows()
     ]
-    return Grid(ids, labels, weeks, [[by_cell.get((p, w)) for w in weeks] for p in ids])
+    return Grid(
+        ids, unique_labels(labels, ids), weeks, [[by_cell.get((p, w)) for w in weeks] for p in ids]
+    )
 
 
 def person_week(rows: pl.DataFrame, person_id: str, week_start: date) -> dict | None:

@@ -176,7 +176,22 @@ def heatmap(weeks: pl.DataFrame) -> Heatmap:
         f"{name} · {team}{' · contractor' if emp == CONTRACTOR else ''}"
         for name, team, emp in people.select("person_name", "team", "employment").iter_rows()
     ]
-    return Heatmap(ids, labels, columns, [[by_cell.get((p, w)) for w in columns] for p in ids])
+    return Heatmap(
+        ids,
+        unique_labels(labels, ids),
+        columns,
+        [[by_cell.get((p, w)) for w in columns] for p in ids],
+    )
+
+
+def unique_labels(labels: list[str], ids: list[str]) -> list[str]:
+    """Row labels a chart can be clicked by: a label two people share gets their ids added."""
+    seen: dict[str, int] = {}
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+    return [
+        f"{lab} ({pid})" if seen[lab] > 1 else lab for lab, pid in zip(labels, ids, strict=True)
+    ]
 
 
 def hours_split(weeks: pl.DataFrame, by: str) -> pl.DataFrame:
