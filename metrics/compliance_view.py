@@ -28,7 +28,8 @@ def compliance_weeks(
     con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
 ) -> pl.DataFrame:
     """The person-weeks whose deadline has passed at `now`, with their status, each person's
-    employment, and the hours short of expected (0 when the week reached it)."""
+    employment, and the hours short of expected (0 when the week reached it). Deadline and
+    submission are in the firm's time zone, where the deadline was set."""
     rows = compliance_rows(con, filters, now)
     employment = query(con, "people_employment", {})
     return (
@@ -38,8 +39,13 @@ def compliance_weeks(
             pl.col("employment").fill_null("employee"),
             hours_short=(pl.col("expected_hours") - pl.col("logged_hours")).clip(lower_bound=0),
         )
+        .pipe(_in_zone, firm_timezone(con), "deadline", "submitted_at")
         .sort("week_start", "person_id")
     )
+
+
+def _in_zone(frame: pl.DataFrame, tz: str, *columns: str) -> pl.DataFrame:
+    return frame.with_columns(pl.col(c).dt.convert_time_zone(tz) for c in columns)
 
 
 def firm_timezone(con: duckdb.DuckDBPyConnection) -> str:
@@ -56,7 +62,8 @@ def week_entries(con: duckdb.DuckDBPyConnection, person_id: str, week_start: dat
         "clients": [],
         "people": [person_id],
     }
-    return query(con, "person_entries", params)
+    entries = query(con, "person_entries", params)
+    return _in_zone(entries, firm_timezone(con), "submitted_at", "approved_at")
 
 
 def summaries(rows: pl.DataFrame) -> dict[str, Compliance]:

@@ -86,3 +86,29 @@ def test_utilization_team_pick_shows_its_people(monkeypatch, small_db):
     at = pick(at, "ut_teams", [1])
     assert "People · Eng (employees)" in [s.value for s in at.subheader]
     assert sorted(table(at, "ut_people").value["person_name"]) == ["Ada", "Bo"]
+
+
+def test_compliance_headline_and_week_drill_down(monkeypatch, small_db):
+    at = open_at(monkeypatch, small_db, "pages/compliance.py", "2026-02")
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["On time & complete (all people)"] == "21.4%"  # 3 of 14 person-weeks
+    assert figures["Submitted on time"] == "57.1%"  # 8 of 14
+    assert figures["Employees only"] == "10.0%"  # 1 of 10
+    # offenders: Bo (4 weeks), Ada (3), Cy (2, 80 h short), Di (2, 40 h short)
+    assert list(table(at, "tc_offenders").value["person_name"]) == ["Bo", "Ada", "Cy", "Di"]
+    at = pick(at, "tc_offenders", [1])
+    assert "Ada · Eng · employee" in [s.value for s in at.subheader]
+    assert list(table(at, "tc_weeks_P-1").value["status"]) == ["short", "late", "short", "on_time"]
+    at = pick(at, "tc_weeks_P-1", [1])
+    text = " ".join(m.value for m in at.markdown)
+    assert "Week of 2026-02-09: Late" in text
+    assert "24.00 h logged of 32.00 h expected" in text
+    assert "0 h 30 min after the deadline" in text
+    assert list(tables_without_key(at)[-1].value["hours"]) == [8, 8, 8]
+
+
+def test_compliance_team_pick_narrows_offenders(monkeypatch, small_db):
+    at = open_at(monkeypatch, small_db, "pages/compliance.py", "2026-02")
+    at = pick(at, "tc_teams", [2])  # Design contractors: Cy alone
+    assert "Worst offenders · Design (contractors)" in [s.value for s in at.subheader]
+    assert list(table(at, "tc_offenders").value["person_name"]) == ["Cy"]
