@@ -80,3 +80,40 @@ def plotly_cell(event: Any, rows: list[str], columns: list[str]) -> tuple[int, i
     if isinstance(index, list | tuple) and len(index) == 2:
         return int(index[0]), int(index[1])
     return None
+
+
+def clickable_cells(
+    fig: Any,
+    x: list[str],
+    y: list[str],
+    cells: list[list[Any]],
+    hovertemplate: str,
+    text: Callable[[Any], str] = str,
+) -> Any:
+    """Lays an invisible scatter point over every filled cell of a heatmap in `fig`, so a click
+    on a cell selects it (Plotly selects scatter points, not heatmap cells); the picked cell
+    gets a dark outline. Returns `fig`."""
+    xs, ys, texts = [], [], []
+    for row, label in enumerate(y):
+        for col, week in enumerate(x):
+            if cells[row][col] is not None:
+                xs.append(week)
+                ys.append(label)
+                texts.append(text(cells[row][col]))
+    fig.add_scatter(
+        x=xs,
+        y=ys,
+        mode="markers",
+        marker={"symbol": "square-open", "size": 14, "color": "#212121", "opacity": 0},
+        selected={"marker": {"opacity": 1}},
+        unselected={"marker": {"opacity": 0}},
+        text=texts,
+        hovertemplate=hovertemplate,
+        showlegend=False,
+    )
+    fig.data[0].hoverinfo = "skip"
+    # the markers would pad the axes: keep the heatmap's own extent
+    fig.update_xaxes(range=[-0.5, len(x) - 0.5])
+    fig.update_yaxes(range=[len(y) - 0.5, -0.5], autorange=False)
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    return fig

@@ -158,7 +158,9 @@ class Heatmap:
     z: list[list[float | None]]
 
 
-def heatmap(weeks: pl.DataFrame) -> Heatmap:
+def heatmap(weeks: pl.DataFrame, order: list[str] | None = None) -> Heatmap:
+    """The matrix of `weeks`; rows in team order (employees, then contractors), or only the
+    people of `order` in that order (the page shows the people furthest below target)."""
     if weeks.is_empty():
         return Heatmap([], [], [], [])
     cells = _with_ratio(_teamed(weeks))
@@ -168,6 +170,11 @@ def heatmap(weeks: pl.DataFrame) -> Heatmap:
         .agg(pl.col("person_name", "team", "employment").first())
         .sort([pl.col("employment") == CONTRACTOR, "team", "person_name", "person_id"])
     )
+    if order is not None:
+        position = {pid: n for n, pid in enumerate(order)}
+        people = people.filter(pl.col("person_id").is_in(list(position))).sort(
+            pl.col("person_id").replace_strict(position, return_dtype=pl.Int64)
+        )
     by_cell = {
         (p, w): u for p, w, u in cells.select("person_id", "week_start", "utilization").iter_rows()
     }

@@ -13,6 +13,7 @@ from metrics.kpis import COMPLIANCE_TARGET
 
 cc = st.column_config
 PCT = "percent"
+GRID_ROWS = 60  # rows a cell can still be clicked in (the firm has hundreds of people)
 
 DEFINITIONS = f"""
 **Timesheet compliance** = person-weeks submitted by the deadline *and* reaching 90% of the
@@ -103,11 +104,15 @@ def grid_chart(grid: cv.Grid) -> go.Figure:
             zmin=-0.5, zmax=steps - 0.5, colorscale=scale, xgap=1, ygap=1, hoverongaps=False,
             colorbar={"tickvals": list(range(steps)),
                       "ticktext": [cv.STATUS_LABELS[s] for s in STATUS_ORDER]},
-            hovertemplate="%{y}<br>week of %{x}<br>%{text}<extra></extra>",
         )
     )  # fmt: skip
+    kpi_drill.clickable_cells(
+        fig, [w.isoformat() for w in grid.weeks], grid.labels, grid.statuses,
+        "%{y}<br>week of %{x}<br>%{text}<br>click for the week's entries<extra></extra>",
+        text=lambda s: cv.STATUS_LABELS[s],
+    )  # fmt: skip
     fig.update_layout(
-        height=min(max(260, 16 * len(grid.labels) + 120), 2400),
+        height=max(260, 18 * len(grid.labels) + 120),
         margin={"t": 10, "b": 10, "l": 10, "r": 10},
         yaxis={"autorange": "reversed", "type": "category"},
         xaxis={"type": "category", "side": "top"},
@@ -200,7 +205,8 @@ if picked_team.height:
 st.subheader(f"Worst offenders · {scope_label}")
 offenders = cv.offenders(scope)
 st.caption(
-    f"{offenders.height:,} people missed at least one week. Most non-compliant weeks first, "
+    f"{offenders.height:,} {'person' if offenders.height == 1 else 'people'} missed at least one week. "
+    "Most non-compliant weeks first, "
     "then most hours short. Pick one to see their weeks."
 )
 picked_offender = app_state.selectable_table(
@@ -211,6 +217,13 @@ kpi_ui.csv_button(offenders, "compliance_offenders", key="tc_offenders_csv")
 
 st.subheader(f"Person × week · {scope_label}")
 grid = cv.grid(scope)
+if len(grid.person_ids) > GRID_ROWS:
+    st.caption(
+        f"The first {GRID_ROWS} of {len(grid.person_ids):,} people, worst offenders first: "
+        "pick a team above to see its people."
+    )
+    grid = cv.Grid(grid.person_ids[:GRID_ROWS], grid.labels[:GRID_ROWS], grid.weeks,
+                   grid.statuses[:GRID_ROWS])  # fmt: skip
 event = st.plotly_chart(grid_chart(grid), key="tc_grid", on_select="rerun", selection_mode="points")
 cell = kpi_drill.plotly_cell(event, grid.labels, [w.isoformat() for w in grid.weeks])
 grid_pick = (grid.person_ids[cell[0]], grid.weeks[cell[1]]) if cell else None

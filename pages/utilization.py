@@ -14,6 +14,7 @@ from metrics import utilization_view as uv
 
 cc = st.column_config
 PCT = "percent"
+HEATMAP_ROWS = 60  # rows a cell can still be clicked in (the firm has hundreds of people)
 
 DEFINITIONS = """
 **Billable utilization** = billable hours ÷ available hours, the *net / available* variant of
@@ -41,7 +42,7 @@ TEAM_COLUMNS = {
     "people": cc.NumberColumn("People", format="localized"),
     "utilization": cc.NumberColumn("Utilization", format=PCT),
     "target_utilization": cc.NumberColumn("Target", format=PCT),
-    "gap": cc.NumberColumn("vs target", format=PCT, help="Utilization − target, in points"),
+    "gap": cc.NumberColumn("vs target", format="%+.1f pts", help="Utilization − target"),
     "billable_hours": cc.NumberColumn("Billable h", format="%.1f"),
     "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.1f"),
     "available_hours": cc.NumberColumn("Available h", format="%.1f"),
@@ -53,7 +54,7 @@ PEOPLE_COLUMNS = {
     "employment": cc.TextColumn("Employment"),
     "utilization": cc.ProgressColumn("Utilization", format=PCT, min_value=0.0, max_value=1.0),
     "target_utilization": cc.NumberColumn("Target", format=PCT),
-    "gap": cc.NumberColumn("vs target", format=PCT),
+    "gap": cc.NumberColumn("vs target", format="%+.1f pts", help="Utilization − target"),
     "billable_hours": cc.NumberColumn("Billable h", format="%.1f"),
     "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.1f"),
     "available_hours": cc.NumberColumn("Available h", format="%.1f"),
@@ -78,8 +79,9 @@ ENTRY_COLUMNS = {
 BILLABLE_COLOR, NONBILLABLE_COLOR, TARGET_COLOR = "#2e7d32", "#b0bec5", "#424242"
 
 
-def team_key(row: dict) -> str:
-    return f"{row['team']}|{row['employment']}"
+def in_points(column: str) -> pl.Expr:
+    """A ratio difference as percentage points, for display."""
+    return (pl.col(column) * 100).round(1)
 
 
 def split_chart(split: pl.DataFrame, by: str, title: str) -> go.Figure:
@@ -109,11 +111,15 @@ def heatmap_chart(hm: uv.Heatmap) -> go.Figure:
         go.Heatmap(
             z=z, x=x, y=hm.labels, zmin=0, zmax=120, colorscale="RdYlGn", xgap=1, ygap=1,
             colorbar={"title": "%"}, hoverongaps=False,
-            hovertemplate="%{y}<br>week of %{x}<br>utilization %{z:.1f}%<extra></extra>",
         )
     )  # fmt: skip
+    kpi_drill.clickable_cells(
+        fig, x, hm.labels, hm.z,
+        "%{y}<br>week of %{x}<br>utilization %{text}<br>click for the entries<extra></extra>",
+        text=lambda v: f"{v * 100:.1f}%",
+    )  # fmt: skip
     fig.update_layout(
-        height=min(max(260, 16 * len(hm.labels) + 120), 2400),
+        height=max(260, 18 * len(hm.labels) + 120),
         margin={"t": 10, "b": 10, "l": 10, "r": 10},
         yaxis={"autorange": "reversed", "type": "category"},
         xaxis={"type": "category", "side": "top"},
@@ -151,10 +157,12 @@ for col, (key, label) in zip(
         border=True,
     )
 everyone = summary["all"]
+logged = everyone.billable_hours + everyone.nonbillable_hours
 cols[3].metric(
-    "Billable / non-billable",
-    f"{float(everyone.billable_hours):,.0f} h / {float(everyone.nonbillable_hours):,.0f} h",
-    help="Hours recorded in the range, all people",
+    "Billable share of logged",
+    kpi_ui.pct(everyone.billable_hours / logged if logged else None),
+    help=f"{float(everyone.billable_hours):,.0f} billable h and "
+    f"{float(everyone.nonbillable_hours):,.0f} non-billable h recorded, all people",
     border=True,
 )
 
@@ -165,7 +173,7 @@ st.caption(
     "employee figure). Pick a team to see its people below."
 )
 teams = uv.team_table(weeks).with_columns(
-    pl.concat_str("team", pl.lit("|"), "employment").alias("key")
+    pl.concat_str("team", pl.lit("|"), "employment").alias("key"), in_points("gap")
 )
 left, right = st.columns([3, 2])
 with left:
@@ -191,7 +199,7 @@ if picked_team.height:
 
 # ---- people and the person x week heatmap
 st.subheader(f"People · {scope_label}")
-people = uv.people_table(scope)
+people = uv.people_table(scope).with_columns(in_points("gap"))
 st.caption(
     "Furthest below target first. Pick a person (row here, or a cell of the heatmap) to see "
     "their weeks and the entries behind them."
@@ -203,7 +211,12 @@ picked_row = app_state.selectable_table(
 kpi_ui.csv_button(people, "utilization_by_person", key="ut_people_csv")
 
 st.subheader(f"Person × week · {scope_label}")
-hm = uv.heatmap(scope)
+hm = uv.heatmap(scope, people["person_id"].head(HEATMAP_ROWS).to_list())
+if people.height > HEATMAP_ROWS:
+    st.caption(
+        f"The {HEATMAP_ROWS} people furthest below target, in the table's order "
+        f"({people.height:,} in all): pick a team above to see its people."
+    )
 event = st.plotly_chart(
     heatmap_chart(hm), key="ut_heatmap", on_select="rerun", selection_mode="points"
 )

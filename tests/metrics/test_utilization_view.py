@@ -171,3 +171,9 @@ def test_empty_warehouse_reads_empty(tmp_path):
     assert uv.heatmap(weeks).z == []
     assert uv.hours_split(weeks, "team").is_empty()
     assert uv.summaries(weeks)["all"].value is None
+
+
+def test_heatmap_in_a_given_order_keeps_only_those_people(db):
+    hm = uv.heatmap(weeks_of(db), ["P-3", "P-1"])
+    assert hm.person_ids == ["P-3", "P-1"]
+    assert hm.z == [[0.0, 1.0, 1.0, 0.0], [0.75, 0.75, 0.5, 1.0]]
