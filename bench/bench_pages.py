@@ -30,10 +30,15 @@ from metrics.session import kpi_connection, kpi_sql  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# What each page asks metrics/ for (module:function, each called as f(con, filters)), the same
-# functions the page hands to kpi_ui.read.
+# What each page asks metrics/ for on its first run: module:function called as f(con, filters),
+# the functions the page hands to kpi_ui.read; "@db" marks one called as f(filters, db=path),
+# the AR page's own cached reads.
 PAGE_READERS: dict[str, list[str]] = {
     "Overview": ["metrics.overview:overview"],
+    "Utilization": ["metrics.utilization_view:utilization_weeks"],
+    "Realization & margin": ["metrics.realization_view:read_page"],
+    "AR aging & DSO": ["metrics.ar_page:leadership_view@db"],
+    "Timesheet compliance": ["metrics.compliance_view:compliance_weeks"],
 }
 
 
@@ -44,6 +49,8 @@ def _resolve(spec: str):
 
 @st.cache_data(show_spinner=False)
 def _cached(stamp, spec: str, filters: Filters):
+    if spec.endswith("@db"):
+        return _resolve(spec.removesuffix("@db"))(filters, db=stamp[0])
     with kpi_connection(stamp[0], last_day=filters.end) as con:
         return _resolve(spec)(con, filters)
 
