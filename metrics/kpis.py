@@ -417,11 +417,14 @@ def kpis_from(s: Summaries) -> list[Kpi]:
     return out
 
 
-def receivable_kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Kpi]:
-    """DSO and collections, from metrics/receivables.py (payment matching applied)."""
+def receivable_kpis(
+    con: duckdb.DuckDBPyConnection, filters: Filters, ledger: object | None = None
+) -> list[Kpi]:
+    """DSO and collections, from metrics/receivables.py (payment matching applied); `ledger`
+    (billing.ar.ledger.Ledger) saves reading the receivables again when the caller has one."""
     from metrics import receivables
 
-    ar = receivables.collection_kpis(con, filters)
+    ar = receivables.collection_kpis(con, filters, ledger=ledger)
     return [
         Kpi(
             "dso",

@@ -9,6 +9,7 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
+from billing.ar.ledger import Ledger, build_ledger
 from metrics.filters import Filters
 from metrics.kpis import (
     Kpi,
@@ -50,10 +51,10 @@ class Overview:
         return all(v is None for v in ratios) and trend.is_null().all()
 
 
-def _dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+def _dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters, ledger: Ledger) -> pl.DataFrame:
     from metrics import receivables
 
-    frame = receivables.dso_trend(con, filters, months=12)
+    frame = receivables.dso_trend(con, filters, months=12, ledger=ledger)
     return frame.select(
         pl.col("month"),
         pl.lit("dso").alias("kpi"),
@@ -63,10 +64,11 @@ def _dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame
 
 def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
     by_month = monthly_summaries(con, filters)
-    trend = pl.concat([trend_frame(by_month), _dso_trend(con, filters)])
+    ledger = build_ledger(con)  # the receivables, read once for the DSO card and its trend
+    trend = pl.concat([trend_frame(by_month), _dso_trend(con, filters, ledger)])
     if filters.grain == "month":
         # The month is the trend's last point: its cards need no second pass over the warehouse.
-        cards = kpis_from(by_month[str(filters.last_month)]) + receivable_kpis(con, filters)
+        cards = kpis_from(by_month[str(filters.last_month)]) + receivable_kpis(con, filters, ledger)
         kpis = {k.key: k for k in cards}
     else:
         kpis = firm_kpis(con, filters)

@@ -42,7 +42,7 @@ line_hours AS (  -- hours of every entry a line names (also entries outside the 
     SELECT le.invoice_id, le.line_no, le.entry_id, le.amount, le.currency, le.issue_date,
            e.hours, sum(e.hours) OVER (PARTITION BY le.invoice_id, le.line_no) AS line_hours,
            count(*) OVER (PARTITION BY le.invoice_id, le.line_no) AS line_entries
-    FROM line_entries le JOIN effective_time_entries e USING (entry_id)
+    FROM line_entries le JOIN time_entries e USING (entry_id)  -- decisions never change hours
 ),
 billed AS (
     SELECT lh.entry_id,
