@@ -24,7 +24,8 @@ def learn_prefixes(history: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame
     codes = (
         catalog.select(prefix=pl.col("project_code").str.to_lowercase(), project_id="project_id")
         .drop_nulls()
-        .unique("prefix", keep="none")
+        .unique()
+        .unique("prefix", keep="none")  # a code two projects share names neither
     )
     learnt = (
         history.select(prefix=key_prefix(), project_id="project_id")

@@ -73,22 +73,21 @@ def trained_model(con, before: date, cache_dir: Path | None = None) -> LineModel
     """The calibrated model of the approved history before `before`: from memory or
     `cache_dir` when the history's digest is unchanged, else trained (and cached) now."""
     digest = data.digest(con, before)
-    key = f"{digest}:{before}"
-    if key in _MEMORY:
-        return _MEMORY[key]
-    path = cache_path(cache_dir, f"{digest}-{before}") if cache_dir else None
-    if path is not None and path.exists():
+    key = f"{digest}-{before}"
+    path = cache_path(cache_dir, key) if cache_dir else None
+    model = _MEMORY.get(key)
+    if model is None and path is not None and path.exists():
         model = pickle.loads(path.read_bytes())  # our own file, written below
-    else:
+    if model is None:
         catalog = data.catalog(con)
         early, scored = _validation(con, before, catalog)
         model = _fit_all(con, before, catalog)
         model.temperature, model.calibration = early.temperature, {}
         _calibrate(model, scored)
         model.digest = digest
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    if path is not None and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
     _MEMORY.clear()
     _MEMORY[key] = model
     return model
