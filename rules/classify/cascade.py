@@ -22,6 +22,10 @@ LLM_MODES = ("off", "auto", "on")
 LLM_CONFIDENCE_CAP = 0.97  # self-reported, not calibrated: never enough to auto-apply
 NO_KEY = ("no Anthropic API key (ANTHROPIC_API_KEY or .streamlit/secrets.toml): {n} entr{y} "
           "below {below} keep the local suggestion; the LLM step was skipped")  # fmt: skip
+NO_KEY_ON = (
+    "--llm on needs an Anthropic API key: set ANTHROPIC_API_KEY or add it to "
+    ".streamlit/secrets.toml"
+)
 PERSON_SQL = "SELECT person_id, role, team FROM people"
 
 
@@ -80,7 +84,7 @@ def _llm_items(con, unsure: pl.DataFrame, targets, pairs, catalog) -> list[llm.L
                 "team": r["team"],
             },
             r["candidates"],
-        )  # fmt: skip
+        )
         for r in rows.iter_rows(named=True)
     ]
 
@@ -92,7 +96,8 @@ def _with_llm(local: pl.DataFrame, answers: dict[str, dict], model: str) -> pl.D
         [{"entry_id": k, "project_id": a["project_id"], "sow_line_id": a["sow_line_id"],
           "billable": a["billable"], "work_type": a["work_type"],
           "confidence": min(a["confidence"], LLM_CONFIDENCE_CAP), "method": "llm",
-          "rationale": a["rationale"], "model": model} for k, a in answers.items()]
+          "rationale": a["rationale"], "model": model, "group": "llm"}
+         for k, a in answers.items()]
     )  # fmt: skip
     rest = local.join(got.select("entry_id"), on="entry_id", how="anti").with_columns(
         rationale=pl.lit(None, pl.String), model=pl.lit(None, pl.String)
@@ -109,8 +114,7 @@ def _llm_step(con, local, targets, pairs, catalog, config, mode, key, client, su
         return {}, {}
     if client is None and key is None:
         if mode == "on":
-            raise LlmKeyMissing("--llm on needs an Anthropic API key: set ANTHROPIC_API_KEY "
-                                "or add it to .streamlit/secrets.toml")  # fmt: skip
+            raise LlmKeyMissing(NO_KEY_ON)
         n = unsure.height
         notes.append(NO_KEY.format(n=n, y="y" if n == 1 else "ies", below=config.llm_below))
         return {}, {}
@@ -130,7 +134,7 @@ def _inputs(suggestions: pl.DataFrame, targets: pl.DataFrame, pairs: pl.DataFram
     return (
         suggestions.join(
             targets.select("entry_id", "person_id", "date", "notes", "hours"), on="entry_id"
-        )  # fmt: skip
+        )
         .join(lines, on="entry_id", how="left")
         .with_columns(
             input=pl.struct(
@@ -141,7 +145,7 @@ def _inputs(suggestions: pl.DataFrame, targets: pl.DataFrame, pairs: pl.DataFram
                 "candidates",
             ).struct.json_encode(),
             model=pl.coalesce("model", pl.lit(f"local-nb:{digest}")),
-        )  # fmt: skip
+        )
     )
 
 

@@ -12,7 +12,7 @@ import duckdb
 
 from etl.warehouse import connect, resolve_db_path
 from rules.classify import llm
-from rules.classify.cascade import ClassifyRun, run_classify
+from rules.classify.cascade import NO_KEY_ON, ClassifyRun, LlmKeyMissing, run_classify
 from rules.classify.config import load_classify_config
 
 
@@ -20,8 +20,8 @@ def render_table(run: ClassifyRun) -> str:
     s = run.summary
     entries = run.entries
     sure = entries.filter(entries["confidence"] >= 0.98).height
-    out = [f"run {run.run_id}: {entries.height} entr(ies), {run.expenses.height} expense(s); "
-           f"{sure} at confidence >= 0.98; {s['auto_applied']} auto-applied"]  # fmt: skip
+    out = [(f"run {run.run_id}: {entries.height} entr(ies), {run.expenses.height} expense(s); "
+           f"{sure} at confidence >= 0.98; {s['auto_applied']} auto-applied")]  # fmt: skip
     for method, n in sorted(Counter(entries["method"].to_list()).items()):
         out.append(f"  {method:<18} {n:>7}")
     if s["llm_used"]:
@@ -39,6 +39,8 @@ def classify_main(args) -> int:
         if not path.exists():
             raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
         key = llm.api_key() if args.llm != "off" else None
+        if args.llm == "on" and key is None:  # before any work is done
+            raise LlmKeyMissing(NO_KEY_ON)
         con = connect(path)
         try:
             run = run_classify(con, args.as_of, config, llm_mode=args.llm, api_key=key,

@@ -36,6 +36,7 @@ class ClassifyConfig:
     llm_concurrency: int = 4
     llm_max_retries: int = 4
     llm_batch_above: int = 1000
+    llm_batch_poll_seconds: float = 10.0
     llm_max_entries: int = 5000
     llm_price_input: Decimal = Decimal("1.00")  # USD per million tokens
     llm_price_output: Decimal = Decimal("5.00")

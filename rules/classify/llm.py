@@ -21,7 +21,6 @@ import duckdb
 PROMPT_VERSION = "entry-v1"
 SECRETS_PATH = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
 TOOL_NAME = "classify_entry"
-BATCH_POLL_SECONDS = 10.0
 SYSTEM = (
     "You classify time entries of a professional-services firm. Given the projects and SOW "
     "lines a person could have worked on that day and the person's free-text note, choose the "
@@ -51,7 +50,7 @@ TOOL = {
             "work_type",
             "confidence",
             "rationale",
-        ],  # fmt: skip
+        ],
         "additionalProperties": False,
     },
 }
@@ -211,8 +210,6 @@ def classify(
     items: list[LlmItem],
     config,
     usage: LlmUsage,
-    *,
-    poll: float = BATCH_POLL_SECONDS,
 ) -> tuple[dict[str, dict], dict[str, str]]:
     """Answers (entry_id -> validated tool input) and failures (entry_id -> reason). Cached
     answers cost nothing; new valid answers are cached. Nothing here raises for one bad reply."""
@@ -230,7 +227,7 @@ def classify(
             todo.append((item, p, key))
     batch = len(todo) > config.llm_batch_above
     if batch:
-        replies = _batch(client, [p for _, p, _ in todo], poll)
+        replies = _batch(client, [p for _, p, _ in todo], config.llm_batch_poll_seconds)
     else:
         with ThreadPoolExecutor(max_workers=max(1, config.llm_concurrency)) as pool:
             replies = list(pool.map(lambda t: _call(client, t[1]), todo))

@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 MODEL = "claude-haiku-4-5"
 
@@ -54,7 +55,7 @@ class FakeAnthropic:
 
             def _record(self, body) -> None:
                 fake.requests.append({"method": self.command, "path": self.path,
-                                      "headers": dict(self.headers), "body": body})  # fmt: skip
+                                      "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})  # fmt: skip
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
@@ -111,7 +112,7 @@ class FakeAnthropic:
     def message_posts(self) -> list[dict]:
         return [r for r in self.requests if r["method"] == "POST" and r["path"] == "/v1/messages"]
 
-    def __enter__(self) -> FakeAnthropic:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
