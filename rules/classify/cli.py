@@ -50,10 +50,11 @@ def classify_main(args) -> int:
     except (ValueError, duckdb.Error, anthropic.APIError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    for note in run.notes:
-        print(f"note: {note}", file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(json.dumps(run.to_json(), indent=2, default=str) + "\n")
     else:
         sys.stdout.write(render_table(run))
+    sys.stdout.flush()
+    for note in run.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
