@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     db = Path(args.db)
     if not db.exists():
         subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--seed",
-                        str(args.seed), "--people", str(args.people)], check=True)  # fmt: skip
+                        str(args.seed), "--people", str(args.people)], check=True,
+                       stdout=sys.stderr)  # fmt: skip
     started = time.perf_counter()
     truth = generate(seed=args.seed, people=args.people).truth
     print(f"demo truth regenerated in {time.perf_counter() - started:.1f}s", file=sys.stderr)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import polars as pl
 
-# A ticket key as typed: ACME-142, acme-142, ACME142, ACME 142.
+# A ticket key as typed: ACME-142, acme-142, ACME 142 (separated), or ACME142 (glued).
 KEY_PATTERN = r"(?:^|[^a-z0-9])([a-z]{2,6}[0-9]?)[- ]?[0-9]{1,6}(?:[^a-z0-9]|$)"
+LETTERS_ONLY = r"(?:^|[^a-z0-9])([a-z]{2,6})[0-9]{1,6}(?:[^a-z0-9]|$)"  # ACME142: acme, not acme1
+SEPARATED = r"(?:^|[^a-z0-9])[a-z]{2,6}[0-9]?[- ][0-9]{1,6}(?:[^a-z0-9]|$)"
 MIN_PREFIX_USES = 5  # a prefix learnt from history must occur this often...
 MIN_PREFIX_PURITY = 0.95  # ...and point to one project at least this often
 
@@ -41,13 +43,33 @@ def learn_prefixes(history: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame
     return pl.concat([codes, learnt.join(codes, on="prefix", how="anti")]).sort("prefix")
 
 
+def glued_safe(prefixes: pl.DataFrame) -> pl.Series:
+    """Prefixes that stay unambiguous without a separator: `TSTI214` could be TSTI's ticket 214
+    or TSTI2's ticket 14 when both codes exist, so neither is trusted glued."""
+    names = set(prefixes["prefix"].to_list())
+    shadowed = {p[:-1] for p in names if p[-1].isdigit()} | {
+        p for p in names if p[-1].isdigit() and p[:-1] in names
+    }
+    return pl.Series("prefix", sorted(names - shadowed), dtype=pl.String)
+
+
 def ticket_projects(targets: pl.DataFrame, prefixes: pl.DataFrame) -> pl.DataFrame:
-    """entry_id -> key_project_id for targets whose note names a known ticket prefix."""
-    return (
-        targets.select("entry_id", prefix=key_prefix())
-        .join(prefixes, on="prefix")
-        .select("entry_id", key_project_id="project_id")
+    """entry_id -> key_project_id for targets whose note names a known ticket prefix (a glued
+    key only when its prefix is glued_safe)."""
+    notes = pl.col("notes").fill_null("").str.to_lowercase()
+    found = targets.select(
+        "entry_id",
+        prefix=key_prefix(),
+        letters=notes.str.extract(LETTERS_ONLY, 1),
+        separated=notes.str.contains(SEPARATED),
     )
+    safe = glued_safe(prefixes).implode()
+    separated = found.filter("separated").join(prefixes, on="prefix")
+    glued = found.filter(~pl.col("separated")).with_columns(
+        prefix=pl.when(pl.col("prefix").is_in(safe)).then("prefix").otherwise("letters")
+    )
+    glued = glued.filter(pl.col("prefix").is_in(safe)).join(prefixes, on="prefix")
+    return pl.concat([separated, glued]).select("entry_id", key_project_id="project_id")
 
 
 def work_type(pattern: str) -> pl.Expr:

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from rules.classify import data
+from rules.classify import data, deterministic
 from rules.classify.config import ClassifyConfig
 from rules.classify.local import classify_entries
 from rules.classify.training import trained_model
@@ -88,3 +88,17 @@ def test_the_model_is_cached_by_the_history_digest(con, tmp_path):
     con.execute("UPDATE time_entries SET approved_at = now() WHERE entry_id = 'T-7'").fetchall()
     retrained = trained_model(con, date(2026, 5, 1), tmp_path / "cache")
     assert retrained.digest != first.digest and len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_a_glued_ticket_key_is_trusted_only_when_unambiguous():
+    prefixes = pl.DataFrame({"prefix": ["acme", "tsti", "tsti2"], "project_id": ["A", "T", "T2"]})
+    notes = {
+        "N-1": "TSTI-214 fix",  # separated: TSTI
+        "N-2": "tsti2 14 retest",  # separated: TSTI2
+        "N-3": "TSTI214 fix",  # TSTI's 214 or TSTI2's 14: no rule
+        "N-4": "ACME142 checkout",  # glued, but no other code starts with acme
+        "N-5": "#142 checkout",  # names no project
+    }
+    targets = pl.DataFrame({"entry_id": list(notes), "notes": list(notes.values())})
+    found = deterministic.ticket_projects(targets, prefixes).sort("entry_id")
+    assert found.rows() == [("N-1", "T"), ("N-2", "T2"), ("N-4", "A")]
