@@ -99,7 +99,7 @@ def apply_suggestion(con, suggestion: dict, actor: str, now: datetime, status: s
     return audit_id
 
 
-def _decide_exception(con, exception_id: str, status: str, actor: str, reason, now) -> None:
+def decide_exception(con, exception_id: str, status: str, actor: str, reason, now) -> None:
     before = con.execute("SELECT to_json(x) FROM exceptions x WHERE exception_id = ?",
                          [exception_id]).fetchall()[0][0]  # fmt: skip
     con.execute(
@@ -135,7 +135,7 @@ def accept(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor
     with transaction(con):
         for exception_id, suggestion in plan:
             apply_suggestion(con, suggestion, actor, now, "accepted")
-            _decide_exception(con, exception_id, "approved", actor,
+            decide_exception(con, exception_id, "approved", actor,
                               reason or f"accepted suggestion {suggestion['suggestion_id']}", now)  # fmt: skip
     return len(plan)
 
@@ -185,5 +185,5 @@ def undo(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor: 
     with transaction(con):
         for exception_id, suggestion in plan:
             _restore(con, suggestion, actor, now)
-            _decide_exception(con, exception_id, "open", actor, reason or "suggestion undone", now)
+            decide_exception(con, exception_id, "open", actor, reason or "suggestion undone", now)
     return len(plan)

@@ -187,7 +187,7 @@ def _auto_apply(con, run_id: int, config: ClassifyConfig, now: datetime) -> int:
     with transaction(con):
         for s in todo:
             apply.apply_suggestion(con, s, apply.AUTO_ACTOR, now, "applied")
-            apply._decide_exception(con, f"{store.SUGGESTION_KIND}:{s['object_id']}", "approved",
+            apply.decide_exception(con, f"{store.SUGGESTION_KIND}:{s['object_id']}", "approved",
                                     apply.AUTO_ACTOR, "auto-applied at or above the threshold",
                                     now)  # fmt: skip
     return len(todo)
