@@ -100,12 +100,16 @@ def apply_suggestion(con, suggestion: dict, actor: str, now: datetime, status: s
 
 
 def decide_exception(con, exception_id: str, status: str, actor: str, reason, now) -> None:
+    """Sets the queue row's status and decision (reopening clears a resolution) and audits
+    it, as billing's decide() does for its own actions."""
     before = con.execute("SELECT to_json(x) FROM exceptions x WHERE exception_id = ?",
                          [exception_id]).fetchall()[0][0]  # fmt: skip
     con.execute(
-        "UPDATE exceptions SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ? "
+        "UPDATE exceptions SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, "
+        "resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE resolved_at END, "
+        "resolved_reason = CASE WHEN ? = 'open' THEN NULL ELSE resolved_reason END "
         "WHERE exception_id = ?",
-        [status, now, actor, reason, exception_id],
+        [status, now, actor, reason, status, status, exception_id],
     ).fetchall()
     after = con.execute("SELECT to_json(x) FROM exceptions x WHERE exception_id = ?",
                         [exception_id]).fetchall()[0][0]  # fmt: skip
