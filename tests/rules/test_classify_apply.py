@@ -167,3 +167,18 @@ def test_cli_llm_on_without_a_key_is_a_one_line_error(db_path, con, tmp_path, ca
                  "--config", str(config)]) == 0  # fmt: skip
     notes = [line for line in capsys.readouterr().err.splitlines() if "API key" in line]
     assert len(notes) == 1  # said once
+
+
+def test_an_applied_row_resolved_by_a_rerun_can_still_be_undone(con, tmp_path):
+    build(con, tmp_path, ENTRIES)
+    config = ClassifyConfig(llm_below=0.0, auto_apply=True)
+    run_classify(con, AS_OF, config, llm_mode="off", now=NOW)
+    run_classify(con, AS_OF, config, llm_mode="off", now=LATER)  # T-7 is classified now
+    before = con.execute("SELECT status, resolved_at IS NOT NULL FROM exceptions "
+                         "WHERE exception_id = 'classify_suggestion:T-7'").fetchall()  # fmt: skip
+    assert before == [("approved", True)]
+    apply.undo(con, "classify_suggestion:T-7", "dana", now=LATER)
+    after = con.execute("SELECT status, resolved_at FROM exceptions "
+                        "WHERE exception_id = 'classify_suggestion:T-7'").fetchall()  # fmt: skip
+    assert after == [("open", None)]
+    assert effective(con, "T-7") == ("PR-2", "S-2-DEV", None, None)
