@@ -275,32 +275,36 @@ ABBREVIATIONS = {
 TYPO_SHARE, DROP_SHARE, ABBREV_SHARE, LOWER_SHARE = 0.10, 0.05, 0.25, 0.10
 
 
+def _swap(s: pl.Expr, at: pl.Expr) -> pl.Expr:
+    swapped = s.str.slice(0, at) + s.str.slice(at + 1, 1) + s.str.slice(at, 1) + s.str.slice(at + 2)
+    # only lower-case letters are touched, so a ticket key keeps its project code
+    return pl.when(s.str.slice(at, 2).str.contains("^[a-z]{2}$")).then(swapped).otherwise(s)
+
+
+def _drop(s: pl.Expr, at: pl.Expr) -> pl.Expr:
+    dropped = s.str.slice(0, at) + s.str.slice(at + 1)
+    return pl.when(s.str.slice(at, 1).str.contains("[a-z]")).then(dropped).otherwise(s)
+
+
+def _abbreviate(s: pl.Expr, at: pl.Expr) -> pl.Expr:
+    return s.str.replace_many(list(ABBREVIATIONS), list(ABBREVIATIONS.values()))
+
+
 def roughen(notes: pl.Series, u: np.ndarray, keep: np.ndarray) -> pl.Series:
     """Typos (two letters swapped, or one dropped), shorthand and lower-case, on a share of the
-    notes chosen by `u` (uniform integers); rows where `keep` is set are left as written."""
-    frame = pl.DataFrame({"s": notes, "u": u, "keep": keep})
-    s, u_ = pl.col("s"), pl.col("u")
-    pick = (u_ % 1000).cast(pl.Float64) / 1000
-    at = (u_ // 1000) % (s.str.len_chars() - 2).clip(1) + 1
-    swap = s.str.slice(0, at) + s.str.slice(at + 1, 1) + s.str.slice(at, 1) + s.str.slice(at + 2)
-    drop = s.str.slice(0, at) + s.str.slice(at + 1)
-    # only lower-case letters are touched, so a ticket key keeps its project code
-    lowers = (
-        s.str.slice(at, 2).str.contains("^[a-z]{2}$"),
-        s.str.slice(at, 1).str.contains("[a-z]"),
-    )
-    swap = pl.when(lowers[0]).then(swap).otherwise(s)
-    drop = pl.when(lowers[1]).then(drop).otherwise(s)
-    abbrev = s.str.replace_many(list(ABBREVIATIONS), list(ABBREVIATIONS.values()))
-    cut = (TYPO_SHARE, TYPO_SHARE + DROP_SHARE, TYPO_SHARE + DROP_SHARE + ABBREV_SHARE)
-    rough = (
-        pl.when(pick < cut[0]).then(swap).when(pick < cut[1]).then(drop)
-        .when(pick < cut[2]).then(abbrev).otherwise(s)
-    )  # fmt: skip
-    lower = ((u_ // 7919) % 1000).cast(pl.Float64) / 1000 < LOWER_SHARE
-    rough = pl.when(lower).then(rough.str.to_lowercase()).otherwise(rough)
-    out = frame.select(pl.when(pl.col("keep")).then(s).otherwise(rough).alias("notes"))
-    return out.get_column("notes")
+    notes chosen by `u` (uniform integers); rows where `keep` is set are left as written. Each
+    change is computed on its own rows only (a million notes, a few string passes)."""
+    pick = (u % 1000) / 1000
+    edits = ((_swap, 0.0, TYPO_SHARE), (_drop, TYPO_SHARE, TYPO_SHARE + DROP_SHARE),
+             (_abbreviate, TYPO_SHARE + DROP_SHARE, TYPO_SHARE + DROP_SHARE + ABBREV_SHARE))  # fmt: skip
+    out = notes.clone()
+    for edit, low, high in edits:
+        rows = np.flatnonzero(~keep & (pick >= low) & (pick < high))
+        part = pl.DataFrame({"s": out.gather(rows), "u": u[rows]})
+        at = (pl.col("u") // 1000) % (pl.col("s").str.len_chars() - 2).clip(1) + 1
+        out = out.scatter(rows, part.select(edit(pl.col("s"), at))["s"])
+    lower = np.flatnonzero(~keep & (((u // 7919) % 1000) / 1000 < LOWER_SHARE))
+    return out.scatter(lower, out.gather(lower).str.to_lowercase())
 
 
 def render(frame: pl.DataFrame) -> pl.Series:
