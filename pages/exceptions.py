@@ -13,6 +13,8 @@ from billing.ar import sync as ar_sync
 from metrics import ar_page
 from metrics import exception_review as er
 from metrics.reader import WarehouseBusy, warehouse_stamp
+from rules.classify import apply as classify_apply
+from rules.classify import review as classify_review
 from rules.engine import run_rules
 
 cc = st.column_config
@@ -55,6 +57,13 @@ DECISIONS = {
     "snooze": "Snooze",
     "reopen": "Reopen",
 }
+SUGGESTION_COLUMNS = {
+    "entry_id": cc.TextColumn("Entry", width=90),
+    "project_name": cc.TextColumn("Project", width=115),
+    "sow_line": cc.TextColumn("SOW line", width=115),
+    "confidence": cc.NumberColumn("Conf.", format="%.2f", width=45),
+    "method": cc.TextColumn("By", width=90, help="The rule, model or LLM that suggested it"),
+}
 SNOOZE_DAYS = 7
 EVIDENCE_SHOWN = 5  # exceptions whose evidence is drawn when many are selected
 
@@ -86,7 +95,7 @@ def read_targets(stamp: tuple[str, int, int]) -> pl.DataFrame:
 
 def show_refresh(period, user: str | None) -> None:
     label = app_state.period_label(period)
-    left, right, _ = st.columns([3, 2, 4])
+    left = right = third = st.container(horizontal=True)  # buttons wrap instead of truncating
     if left.button(
         f"Refresh billing exceptions for {label}",
         icon=":material/sync:",
@@ -113,6 +122,20 @@ def show_refresh(period, user: str | None) -> None:
             run_rules,
             done=lambda run: (
                 "Rules run: " + ", ".join(f"{n} {what}" for what, n in run.counts.items())
+            ),
+        )
+    if third.button(
+        "Classify unassigned time",
+        icon=":material/category:",
+        disabled=user is None,
+        help="Suggests project, SOW line, billable and work type for time without them "
+        "(docs/classify.md); suggestions wait here for one-click approval.",
+    ):
+        app_state.act(
+            classify_review.classify_from_app,
+            done=lambda run: (
+                f"Classified {run.entries.height} entries and {run.expenses.height} expenses"
+                + "".join(f". {note}" for note in run.notes)
             ),
         )
     if user is None:
@@ -259,6 +282,10 @@ def show_decision(selected: pl.DataFrame, user: str | None, stamp) -> None:
         st.caption(app_state.SIGN_IN_HINT)
     if submitted and decision == "reassign" and not extra:
         st.error("Choose the project or SOW line to reassign to.")
+    elif submitted and decision == "approve" and (selected["kind"] == "classify_suggestion").all():
+        # approving a classification is accepting it: the entry gets the suggested fields
+        app_state.act(classify_apply.accept, ids, reason=reason.strip() or None,
+                      done=lambda n: f"{n} suggestion(s) accepted")  # fmt: skip
     elif submitted:
         app_state.act(
             exceptions_queue.decide, ids, decision, reason=reason.strip() or None,
@@ -291,6 +318,32 @@ def show_payment_allocation(payment_id: str, user: str | None, stamp) -> None:
                       done=f"{payment_id} allocated")  # fmt: skip
 
 
+def show_classification(selected: pl.DataFrame, user: str | None, stamp) -> None:
+    """One-click approval (and undo) of the classification suggestions of the selected rows."""
+    rows = selected.filter(pl.col("kind").is_in(classify_apply.ACCEPTS))
+    found = classify_review.current_suggestions(rows["ref"].to_list(), stamp[0])
+    if found.is_empty():
+        return
+    st.markdown("**Classification suggestions**")
+    st.dataframe(
+        found,
+        hide_index=True,
+        column_order=list(SUGGESTION_COLUMNS),
+        column_config=SUGGESTION_COLUMNS,
+    )
+    ids = dict(zip(rows["ref"], rows["exception_id"], strict=True))
+    open_ids = [ids[e] for e in found.filter(pl.col("status") == "open")["entry_id"]]
+    done_ids = [ids[e] for e in found.filter(pl.col("status") != "open")["entry_id"]]
+    accept, undo = st.columns(2)
+    if accept.button(f"Accept {len(open_ids)} suggestion(s)", type="primary",
+                     disabled=user is None or not open_ids, icon=":material/done_all:"):  # fmt: skip
+        app_state.act(classify_apply.accept, open_ids,
+                      done=lambda n: f"{n} suggestion(s) accepted")  # fmt: skip
+    if undo.button(f"Undo {len(done_ids)} applied", disabled=user is None or not done_ids,
+                   icon=":material/undo:"):  # fmt: skip
+        app_state.act(classify_apply.undo, done_ids, done=lambda n: f"{n} suggestion(s) undone")
+
+
 def show_selection(selected: pl.DataFrame, user: str | None, stamp) -> None:
     if selected.is_empty():
         st.caption("Select rows in the table to see their evidence and decide.")
@@ -306,6 +359,7 @@ def show_selection(selected: pl.DataFrame, user: str | None, stamp) -> None:
             st.caption(f"…and {selected.height - EVIDENCE_SHOWN} more selected.")
     with decide:
         st.subheader(f"Decide ({selected.height} selected)")
+        show_classification(selected, user, stamp)
         show_decision(selected, user, stamp)
         if selected.height == 1 and selected["kind"][0] == "unmatched_payment":
             show_payment_allocation(selected["ref"][0], user, stamp)

@@ -1,5 +1,6 @@
 """`python -m rules run [--as-of DATE] [--format json|table]`: run the rules and store their
-exceptions in the queue (source `rules`).
+exceptions in the queue (source `rules`). `python -m rules classify [--llm off|auto|on]`: suggest
+projects, SOW lines, billable and work type for unclassified work (docs/classify.md).
 
 Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage.
 """
@@ -36,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("json", "table"), default="table")
     run.add_argument("--config", help="rules config TOML (default rules/config.toml)")
     run.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    classify = sub.add_parser("classify", help="suggest projects and SOW lines for open work")
+    classify.add_argument("--llm", choices=("off", "auto", "on"), default="auto")
+    classify.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
+    classify.add_argument("--format", choices=("json", "table"), default="table")
+    classify.add_argument("--config", help="rules config TOML (default rules/config.toml)")
+    classify.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -53,6 +60,10 @@ def render_table(result: RulesRun) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "classify":
+        from rules.classify.cli import classify_main
+
+        return classify_main(args)
     try:
         config = load_config(args.config)
         path = resolve_db_path(args.db)

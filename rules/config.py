@@ -110,7 +110,7 @@ def load_config(path: str | Path | None = None) -> RulesConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"rules config {path}: {err}") from None
-    if unknown := sorted(set(data) - set(DEFAULT_THRESHOLDS) - {"severity"}):
+    if unknown := sorted(set(data) - set(DEFAULT_THRESHOLDS) - {"severity", "classify"}):
         raise ValueError(f"rules config {path}: unknown key(s) {unknown}")
     thresholds = dict(DEFAULT_THRESHOLDS)
     for key in DEFAULT_THRESHOLDS:

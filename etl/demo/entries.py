@@ -14,6 +14,7 @@ from .plan import Plan
 RUSH_SHARE = 0.08
 BLANK_PROJECT = 0.09  # project, SOW line, billable and work type all empty
 BLANK_SOW = 0.065  # only the SOW line empty
+HINTED_BLANK = 0.75  # unclassified rows whose note names a ticket, client or internal work
 
 
 def period_of(cfg: DemoConfig, days: np.ndarray) -> np.ndarray:
@@ -90,7 +91,8 @@ def _notes(
     sow_code = np.array([notes.code_index(code) for _, code in sows])[df["sow"].to_numpy()]
     sow_code = np.where(df["rush"].to_numpy(), notes.code_index("RUSH"), sow_code)
     sow_code = np.where(df["post_end"].to_numpy(), notes.code_index("HOTFIX"), sow_code)
-    t_id = notes.choose(sow_code, df["blank_proj"].to_numpy(), rng)
+    hinted = df["blank_proj"].to_numpy() & (rng.random(df.height) < HINTED_BLANK)
+    t_id = notes.choose(sow_code, hinted, rng)
     pcode = pl.Series([p.code for p in projects]).gather(df["proj"])
     short = [
         clients[p.client_idx].short if p.client_idx is not None else "Northbeam" for p in projects
@@ -103,7 +105,10 @@ def _notes(
             "cshort": pl.Series(short).gather(df["proj"]),
         }
     )
-    return df.with_columns(notes=notes.render(frame))
+    rough = notes.roughen(
+        notes.render(frame), rng.integers(0, 1 << 40, df.height), df["post_end"].to_numpy()
+    )
+    return df.with_columns(notes=rough)
 
 
 def decorate(

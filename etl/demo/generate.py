@@ -36,6 +36,7 @@ class DemoFirm:
     firm: dict
     contracts: dict
     manifest: dict  # every planted problem with its ids (docs/demo_firm.md)
+    truth: pl.DataFrame | None = None  # every entry's real labels (ledger.truth_frame)
 
 
 @dataclass
@@ -145,4 +146,5 @@ def generate(
     contracts = {"contracts": [contract_yaml(c, w.clients, w.projects) for c in b.contracts]}
     info = manifest.manifest(cfg, b.entries, w.people, w.projects, w.plan, events, entry_map)
     info.update(manifest.receivables_manifest(cfg, invoices, payments))
-    return DemoFirm(cfg, frames, firm_yaml(), contracts, info)
+    truth = ledger.truth_frame(b.entries, w.projects)
+    return DemoFirm(cfg, frames, firm_yaml(), contracts, info, truth)

@@ -77,6 +77,21 @@ def _yes_no(cond: pl.Expr, yes: str, no: str) -> pl.Expr:
     return pl.when(cond).then(pl.lit(yes)).otherwise(pl.lit(no))
 
 
+def truth_frame(df: pl.DataFrame, projects: list[Project]) -> pl.DataFrame:
+    """What every entry really was, before unclassified rows lost their labels: the answer key
+    of the classification benchmark (entry_id, project_id, sow_line_id, billable, work_type)."""
+    sow_ids = pl.Series([f"S-{projects[pi].number}-{code}" for pi, code in sow_table(projects)])
+    return df.select(
+        "entry_id",
+        project_id=pl.Series([p.project_id for p in projects]).gather(df["proj"]),
+        sow_line_id=sow_ids.gather(df["sow"]),
+        billable=pl.col("billable_true"),
+        work_type=_yes_no(pl.col("rush"), "rush", "standard"),
+        was_blank=pl.col("blank_proj"),
+        sow_was_blank=pl.col("blank_sow"),
+    )
+
+
 def entries_frame(
     df: pl.DataFrame, people: list[Person], projects: list[Project], entry_map: pl.DataFrame
 ) -> pl.DataFrame:

@@ -25,6 +25,15 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{K} - {F} backend",
         "sprint planning",
         "fix flaky tests in CI",
+        "worked on {K}",
+        "{F} feature cont.",
+        "PR review + merge",
+        "implementing {F}",
+        "{C} - {F} integration",
+        "debugging {F}",
+        "{K} wip",
+        "migrations / db schema",
+        "cleanup after release",
     ),
     "QA": (
         "QA regression",
@@ -33,6 +42,11 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "writing e2e tests for {F}",
         "bug triage w/ {C}",
         "{K} retest",
+        "test plan {F}",
+        "smoke testing release {V}",
+        "{C} UAT support",
+        "verify fixes {K}",
+        "exploratory testing",
     ),
     "DESIGN": (
         "wireframes v{V} for {F}",
@@ -42,6 +56,11 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "design system tokens",
         "hi-fi mockups {F}",
         "{C} design crit",
+        "user flows {F}",
+        "prototype v{V}",
+        "{C} feedback on screens",
+        "icons + illustrations",
+        "handoff specs for devs",
     ),
     "PM": (
         "client call",
@@ -53,6 +72,11 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "budget check / forecast",
         "{C} steering committee prep",
         "RAID log update",
+        "call w/ {C}",
+        "{C} invoice questions",
+        "resourcing / scheduling",
+        "retro",
+        "update project plan",
     ),
     "STRAT": (
         "workshop prep",
@@ -62,6 +86,9 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "synthesis",
         "{C} workshop",
         "competitive landscape research",
+        "roadmap options for {C}",
+        "deck edits",
+        "{C} exec sync",
     ),
     "DISC": (
         "discovery interviews",
@@ -69,6 +96,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{C} discovery workshop",
         "requirements doc",
         "{K} findings writeup",
+        "as-is / to-be mapping",
+        "{C} requirements session",
     ),
     "SUPPORT": (
         "{K} prod issue",
@@ -77,8 +106,16 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "patch release",
         "{K} investigate slow queries",
         "monthly maintenance",
+        "{C} support queue",
+        "dependency upgrades",
+        "look into {K}",
     ),
-    "NB": ("rework on {K} (not billable)", "internal: fix our own bug {K}", "{K} warranty fix"),
+    "NB": (
+        "rework on {K} (not billable)",
+        "internal: fix our own bug {K}",
+        "{K} warranty fix",
+        "redo {F} - our mistake, no charge",
+    ),
     "ADMIN": (
         "internal: timesheets",
         "admin",
@@ -88,6 +125,9 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "1:1",
         "internal: team meeting",
         "hiring interviews",
+        "admin / emails",
+        "timesheet fixes",
+        "internal - planning",
     ),
     "SALES": (
         "proposal for {P}",
@@ -95,19 +135,31 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "pitch deck",
         "sales call w/ {P}",
         "SOW draft for {P}",
+        "{P} proposal edits",
+        "biz dev - {P}",
     ),
     "TRAIN": (
         "training: AWS cert",
         "learning - react",
         "conference talk prep",
         "internal brown bag",
+        "training (udemy)",
+        "learning: kubernetes",
     ),
-    "BENCH": ("bench", "internal tooling", "bench - knowledge base cleanup", "bench: demo app"),
+    "BENCH": (
+        "bench",
+        "internal tooling",
+        "bench - knowledge base cleanup",
+        "bench: demo app",
+        "bench / internal tooling",
+    ),
     "RUSH": (
         "URGENT {K} outage",
         "hotfix {K} (urgent)",
         "weekend escalation {K}",
         "rush: {K} prod down",
+        "{C} sev1 - urgent",
+        "asap fix {K} prod",
     ),
     "HOTFIX": ("{K} hotfix after go-live",),
 }
@@ -164,12 +216,46 @@ def code_index(code: str) -> int:
     return CODES.index(code)
 
 
+def _ticket(r: pl.Expr) -> pl.Expr:
+    """A ticket key the way people type it: mostly `ACME-142`, sometimes lower-case, without the
+    dash, with a space, or only `#142` (which names no project)."""
+    number = (r % 480 + 12).cast(pl.String)
+    style = (r // 480) % 20
+    code = pl.col("pcode")
+    return (
+        pl.when(style < 12)
+        .then(code + "-" + number)
+        .when(style < 15)
+        .then(code.str.to_lowercase() + "-" + number)
+        .when(style < 17)
+        .then(code + number)
+        .when(style < 19)
+        .then(code + " " + number)
+        .otherwise("#" + number)
+    )
+
+
+def _client(r: pl.Expr) -> pl.Expr:
+    """A client's short name as typed: as is, lower-case, cut to four letters, or misspelt."""
+    name = pl.col("cshort")
+    style = (r // 9600) % 10
+    return (
+        pl.when(style < 6)
+        .then(name)
+        .when(style < 8)
+        .then(name.str.to_lowercase())
+        .when(style < 9)
+        .then(name.str.slice(0, 4))
+        .otherwise(name.str.slice(0, 2) + name.str.slice(3))
+    )
+
+
 def _value(ph: str) -> pl.Expr:
     r = pl.col("note_r")
     values = {
-        "K": pl.col("pcode") + "-" + (r % 480 + 12).cast(pl.String),
+        "K": _ticket(r),
         "N": (r % 900 + 100).cast(pl.String),
-        "C": pl.col("cshort"),
+        "C": _client(r),
         "F": (r % len(FEATURES)).replace_strict(dict(enumerate(FEATURES)), return_dtype=pl.String),
         "V": (r % 4 + 1).cast(pl.String),
         "P": (r % len(PROSPECTS)).replace_strict(
@@ -177,6 +263,48 @@ def _value(ph: str) -> pl.Expr:
         ),
     }
     return values[ph]
+
+
+# Shorthand people use; applied to about a quarter of the notes.
+ABBREVIATIONS = {
+    "review": "rvw", "meeting": "mtg", "testing": "tstg", "development": "dev",
+    "design": "dsgn", "workshop": "wkshp", "interviews": "intvws", "requirements": "reqs",
+    "regression": "regr", "planning": "plng", "status": "stat", "support": "supp",
+    "mockups": "mocks", "stakeholder": "stkhldr", "release": "rel", " and ": " & ",
+}  # fmt: skip
+TYPO_SHARE, DROP_SHARE, ABBREV_SHARE, LOWER_SHARE = 0.10, 0.05, 0.25, 0.10
+
+
+def _swap(s: pl.Expr, at: pl.Expr) -> pl.Expr:
+    swapped = s.str.slice(0, at) + s.str.slice(at + 1, 1) + s.str.slice(at, 1) + s.str.slice(at + 2)
+    # only lower-case letters are touched, so a ticket key keeps its project code
+    return pl.when(s.str.slice(at, 2).str.contains("^[a-z]{2}$")).then(swapped).otherwise(s)
+
+
+def _drop(s: pl.Expr, at: pl.Expr) -> pl.Expr:
+    dropped = s.str.slice(0, at) + s.str.slice(at + 1)
+    return pl.when(s.str.slice(at, 1).str.contains("[a-z]")).then(dropped).otherwise(s)
+
+
+def _abbreviate(s: pl.Expr, at: pl.Expr) -> pl.Expr:
+    return s.str.replace_many(list(ABBREVIATIONS), list(ABBREVIATIONS.values()))
+
+
+def roughen(notes: pl.Series, u: np.ndarray, keep: np.ndarray) -> pl.Series:
+    """Typos (two letters swapped, or one dropped), shorthand and lower-case, on a share of the
+    notes chosen by `u` (uniform integers); rows where `keep` is set are left as written. Each
+    change is computed on its own rows only (a million notes, a few string passes)."""
+    pick = (u % 1000) / 1000
+    edits = ((_swap, 0.0, TYPO_SHARE), (_drop, TYPO_SHARE, TYPO_SHARE + DROP_SHARE),
+             (_abbreviate, TYPO_SHARE + DROP_SHARE, TYPO_SHARE + DROP_SHARE + ABBREV_SHARE))  # fmt: skip
+    out = notes.clone()
+    for edit, low, high in edits:
+        rows = np.flatnonzero(~keep & (pick >= low) & (pick < high))
+        part = pl.DataFrame({"s": out.gather(rows), "u": u[rows]})
+        at = (pl.col("u") // 1000) % (pl.col("s").str.len_chars() - 2).clip(1) + 1
+        out = out.scatter(rows, part.select(edit(pl.col("s"), at))["s"])
+    lower = np.flatnonzero(~keep & (((u // 7919) % 1000) / 1000 < LOWER_SHARE))
+    return out.scatter(lower, out.gather(lower).str.to_lowercase())
 
 
 def render(frame: pl.DataFrame) -> pl.Series:

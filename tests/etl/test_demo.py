@@ -244,7 +244,9 @@ def test_fifteen_percent_unclassified_with_hints(t):
     codes = "|".join(t["projects"]["code"]) + "|" + internal_words
     clients = "|".join(re.escape(n.split()[0]) for n in t["clients"]["name"])
     hinted = blank["notes"].str.contains(f"(?i)({codes}|{clients})")
-    assert hinted.mean() > 0.97
+    # About three in four name a ticket, a client or internal work (some misspelt past this
+    # check); the rest name no project at all ("standup", "code review PR #412").
+    assert 0.65 < hinted.mean() < 0.92
 
 
 def test_notes_ticket_prefix_matches_project_code(t):

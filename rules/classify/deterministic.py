@@ -1,0 +1,83 @@
+"""Deterministic rules, cheapest first: a ticket key or project code written in the note
+(prefixes learnt from the approved history), the person's only candidate project, the rush
+words of the config, and billable as the SOW line and project say."""
+
+from __future__ import annotations
+
+import polars as pl
+
+# A ticket key as typed: ACME-142, acme-142, ACME 142 (separated), or ACME142 (glued).
+KEY_PATTERN = r"(?:^|[^a-z0-9])([a-z]{2,6}[0-9]?)[- ]?[0-9]{1,6}(?:[^a-z0-9]|$)"
+LETTERS_ONLY = r"(?:^|[^a-z0-9])([a-z]{2,6})[0-9]{1,6}(?:[^a-z0-9]|$)"  # ACME142: acme, not acme1
+SEPARATED = r"(?:^|[^a-z0-9])[a-z]{2,6}[0-9]?[- ][0-9]{1,6}(?:[^a-z0-9]|$)"
+MIN_PREFIX_USES = 5  # a prefix learnt from history must occur this often...
+MIN_PREFIX_PURITY = 0.95  # ...and point to one project at least this often
+
+
+def key_prefix(col: str = "notes") -> pl.Expr:
+    """The first ticket-key prefix in the note, lower-case, or null."""
+    return pl.col(col).fill_null("").str.to_lowercase().str.extract(KEY_PATTERN, 1)
+
+
+def learn_prefixes(history: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """prefix -> project_id: every project code, plus prefixes the history uses (at least
+    MIN_PREFIX_USES times, for one project at least MIN_PREFIX_PURITY of the time): a team that
+    writes `chk-12` for the checkout project teaches the rule `chk`."""
+    codes = (
+        catalog.select(prefix=pl.col("project_code").str.to_lowercase(), project_id="project_id")
+        .drop_nulls()
+        .unique()
+        .unique("prefix", keep="none")  # a code two projects share names neither
+    )
+    learnt = (
+        history.select(prefix=key_prefix(), project_id="project_id")
+        .drop_nulls()
+        .group_by("prefix", "project_id")
+        .agg(n=pl.len())
+        .with_columns(total=pl.col("n").sum().over("prefix"))
+        .filter(
+            (pl.col("n") >= MIN_PREFIX_USES) & (pl.col("n") / pl.col("total") >= MIN_PREFIX_PURITY)
+        )
+        .select("prefix", "project_id")
+    )
+    return pl.concat([codes, learnt.join(codes, on="prefix", how="anti")]).sort("prefix")
+
+
+def glued_safe(prefixes: pl.DataFrame) -> pl.Series:
+    """Prefixes that stay unambiguous without a separator: `TSTI214` could be TSTI's ticket 214
+    or TSTI2's ticket 14 when both codes exist, so neither is trusted glued."""
+    names = set(prefixes["prefix"].to_list())
+    shadowed = {p[:-1] for p in names if p[-1].isdigit()} | {
+        p for p in names if p[-1].isdigit() and p[:-1] in names
+    }
+    return pl.Series("prefix", sorted(names - shadowed), dtype=pl.String)
+
+
+def ticket_projects(targets: pl.DataFrame, prefixes: pl.DataFrame) -> pl.DataFrame:
+    """entry_id -> key_project_id for targets whose note names a known ticket prefix (a glued
+    key only when its prefix is glued_safe)."""
+    notes = pl.col("notes").fill_null("").str.to_lowercase()
+    found = targets.select(
+        "entry_id",
+        prefix=key_prefix(),
+        letters=notes.str.extract(LETTERS_ONLY, 1),
+        separated=notes.str.contains(SEPARATED),
+    )
+    safe = glued_safe(prefixes).implode()
+    separated = found.filter("separated").join(prefixes, on="prefix")
+    glued = found.filter(~pl.col("separated")).with_columns(
+        prefix=pl.when(pl.col("prefix").is_in(safe)).then("prefix").otherwise("letters")
+    )
+    glued = glued.filter(pl.col("prefix").is_in(safe)).join(prefixes, on="prefix")
+    return pl.concat([separated, glued]).select("entry_id", key_project_id="project_id")
+
+
+def work_type(pattern: str) -> pl.Expr:
+    """rush when the note matches the config's rush words, else standard."""
+    flagged = pl.col("notes").fill_null("").str.to_lowercase().str.contains(pattern)
+    return pl.when(flagged).then(pl.lit("rush")).otherwise(pl.lit("standard"))
+
+
+def billable() -> pl.Expr:
+    """A line is billable when its SOW line is and its project is not internal."""
+    return pl.col("line_billable") & ~pl.col("is_internal")

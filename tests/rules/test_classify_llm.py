@@ -1,0 +1,175 @@
+"""The LLM step against a local fake of the Messages API (tests/rules/fake_anthropic.py): the
+request it sends, how it reads answers, retries, bad replies, its response cache, the batch
+path and the token and cost accounting of a run."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+
+import pytest
+
+from rules.classify import llm
+from rules.classify.cascade import LlmKeyMissing, run_classify
+from rules.classify.config import ClassifyConfig
+from tests.rules.classify_firm import build
+from tests.rules.fake_anthropic import FakeAnthropic, error_body, tool_message
+
+AS_OF = date(2026, 4, 30)
+NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+STATUS = "T-4,P-1,2026-04-07,1,,,globex status,,,\n"
+ADMIN = "T-3,P-1,2026-04-07,1,,,timesheets,,,\n"
+# P-1's candidates on 2026-04-07: the lines of PR-1, PR-2 (history) and the internal PR-9
+CANDIDATES = ["S-1-DES", "S-1-DEV", "S-2-DEV", "S-2-PM", "S-9-ADM"]
+PM = {"project_id": "PR-2", "sow_line_id": "S-2-PM", "billable": True, "work_type": "standard",
+      "confidence": 0.9, "rationale": "Globex status call"}  # fmt: skip
+ADMIN_ANSWER = {"project_id": "PR-9", "sow_line_id": "S-9-ADM", "billable": False,
+                "work_type": "standard", "confidence": 0.8, "rationale": "timesheets"}  # fmt: skip
+# every entry goes to the LLM; retries back off for 10 ms (retry-after-ms)
+CONFIG = ClassifyConfig(llm_below=1.01, llm_max_retries=3, llm_batch_poll_seconds=0.01)
+FAST_RETRY = {"retry-after-ms": "10"}
+
+
+def ok(answer: dict = PM):
+    return lambda body: (200, {}, tool_message(answer))
+
+
+def scripted(*replies):
+    """Replies in order, the last one repeated."""
+    queue = list(replies)
+    return lambda body: queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def run(con, fake, config=CONFIG, **kw):
+    client = llm.make_client("test-key", config, base_url=fake.base_url)
+    return run_classify(con, AS_OF, config, llm_mode="on", client=client, now=NOW, **kw)
+
+
+def by_entry(result) -> dict:
+    return {r["entry_id"]: r for r in result.entries.iter_rows(named=True)}
+
+
+def test_request_carries_model_tool_candidates_and_cache_control(con, tmp_path):
+    build(con, tmp_path, STATUS)
+    with FakeAnthropic(ok()) as fake:
+        result = run(con, fake)
+    (post,) = fake.message_posts()
+    body = post["body"]
+    assert post["headers"]["authorization"] == "Bearer test-key"  # how SDK 2.10 sends the key
+    assert body["model"] == "claude-haiku-4-5"
+    assert body["tools"][0]["name"] == "classify_entry"
+    assert set(body["tools"][0]["input_schema"]["required"]) == {
+        "project_id", "sow_line_id", "billable", "work_type", "confidence", "rationale"}  # fmt: skip
+    assert body["tool_choice"] == {"type": "tool", "name": "classify_entry"}
+    context, entry = body["messages"][0]["content"]
+    assert context["cache_control"] == {"type": "ephemeral"}
+    assert all(f'"sow_line_id": "{line}"' in context["text"] for line in CANDIDATES)
+    assert context["text"].count('"sow_line_id"') == len(CANDIDATES)
+    assert "globex status" in entry["text"]
+    got = by_entry(result)["T-4"]
+    assert (got["project_id"], got["sow_line_id"], got["method"], got["confidence"]) == (
+        "PR-2", "S-2-PM", "llm", 0.9)  # fmt: skip
+    stored = con.execute(
+        "SELECT method, model, prompt_version, rationale FROM classify_suggestions "
+        "WHERE object_id = 'T-4'"
+    ).fetchall()
+    assert stored == [("llm", "claude-haiku-4-5", "entry-v1", "Globex status call")]
+
+
+def test_tokens_and_cost_are_counted_per_run(con, tmp_path):
+    build(con, tmp_path, STATUS)
+    with FakeAnthropic(ok()) as fake:
+        result = run(con, fake)
+    s = result.summary
+    assert (s["llm_calls"], s["input_tokens"], s["output_tokens"],
+            s["cache_creation_input_tokens"], s["cache_read_input_tokens"]) == (1, 1000, 100, 2000, 0)  # fmt: skip
+    # 1000 x 1.00 + 100 x 5.00 + 2000 x 1.25 = 4000 USD per million tokens
+    assert D(s["cost_usd"]) == D("0.004")
+
+
+def test_an_id_outside_the_candidates_is_rejected(con, tmp_path):
+    build(con, tmp_path, STATUS)
+    outside = PM | {"project_id": "PR-3", "sow_line_id": "S-3-DEV"}  # real, not a candidate
+    with FakeAnthropic(ok(outside)) as fake:
+        result = run(con, fake)
+    assert by_entry(result)["T-4"]["method"] != "llm"  # the local suggestion stays
+    assert result.summary["llm_errors"] == 1
+    rows = con.execute("SELECT kind, status, detail FROM exceptions WHERE ref = 'T-4' "
+                       "ORDER BY kind").fetchall()  # fmt: skip
+    assert [(k, s) for k, s, _ in rows] == [("classify_failed", "open"),
+                                            ("classify_suggestion", "open")]  # fmt: skip
+    assert "S-3-DEV" in rows[0][2] and "not a candidate" in rows[0][2]
+
+
+@pytest.mark.parametrize(("status", "kind"), [(429, "rate_limit_error"), (529, "overloaded_error")])
+def test_rate_limits_and_overload_are_retried(con, tmp_path, status, kind):
+    build(con, tmp_path, STATUS)
+    busy = (status, FAST_RETRY, error_body(kind))
+    with FakeAnthropic(scripted(busy, busy, (200, {}, tool_message(PM)))) as fake:
+        result = run(con, fake)
+    assert len(fake.message_posts()) == 3
+    assert by_entry(result)["T-4"]["method"] == "llm"
+
+
+def test_malformed_json_becomes_an_exception_not_a_crash(con, tmp_path):
+    build(con, tmp_path, STATUS + ADMIN)
+    replies = {"globex": (200, {}, '{"id": "msg_01", "content": [{"type": "tool_use", '),
+               "timesheets": (200, {}, tool_message({"project_id": "PR-9"}))}  # fmt: skip
+    with FakeAnthropic(
+        lambda body: next(v for k, v in replies.items() if k in str(body["messages"]))
+    ) as fake:
+        result = run(con, fake)
+    assert result.summary["llm_errors"] == 2 and set(result.failures) == {"T-3", "T-4"}
+    assert "lacks" in result.failures["T-3"]
+    failed = con.execute("SELECT ref FROM exceptions WHERE kind = 'classify_failed' "
+                         "ORDER BY ref").fetchall()  # fmt: skip
+    assert failed == [("T-3",), ("T-4",)]
+
+
+def test_the_response_cache_prevents_a_second_call(con, tmp_path):
+    build(con, tmp_path, STATUS)
+    with FakeAnthropic(ok()) as fake:
+        run(con, fake)
+        again = run(con, fake)
+    assert len(fake.message_posts()) == 1
+    s = again.summary
+    assert (s["llm_calls"], s["llm_cache_hits"], D(s["cost_usd"])) == (0, 1, D(0))
+    assert by_entry(again)["T-4"]["method"] == "llm"
+
+
+def test_a_large_backfill_goes_through_the_batches_api_at_half_price(con, tmp_path):
+    build(con, tmp_path, STATUS + ADMIN)
+    config = ClassifyConfig(llm_below=1.01, llm_batch_above=1, llm_batch_poll_seconds=0.01)
+
+    def answer(params):
+        text = str(params["messages"])
+        return 200, {}, tool_message(ADMIN_ANSWER if "timesheets" in text else PM)
+
+    with FakeAnthropic(answer) as fake:
+        result = run(con, fake, config)
+    paths = [(r["method"], r["path"].split("?")[0]) for r in fake.requests]
+    assert ("POST", "/v1/messages/batches") in paths and not fake.message_posts()
+    assert len(fake.batches["msgbatch_0001"]) == 2
+    got = by_entry(result)
+    assert (got["T-3"]["sow_line_id"], got["T-4"]["sow_line_id"]) == ("S-9-ADM", "S-2-PM")
+    # two replies of 1000 in, 100 out, 2000 cache write: 2 x 4000 per million, half price
+    assert D(result.summary["cost_usd"]) == D("0.004")
+
+
+def test_auto_without_a_key_stops_before_the_llm_and_says_so_once(con, tmp_path):
+    build(con, tmp_path, STATUS + ADMIN)
+    result = run_classify(con, AS_OF, CONFIG, llm_mode="auto", api_key=None, now=NOW)
+    assert len(result.notes) == 1 and "2 entries below 1.01" in result.notes[0]
+    assert not result.summary["llm_used"]
+    with pytest.raises(LlmKeyMissing):
+        run_classify(con, AS_OF, CONFIG, llm_mode="on", api_key=None, now=NOW)
+
+
+def test_the_key_comes_from_the_environment_or_the_secrets_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    secrets = tmp_path / "secrets.toml"
+    assert llm.api_key(secrets) is None
+    secrets.write_text('ANTHROPIC_API_KEY = "sk-ant-from-file"\n')
+    assert llm.api_key(secrets) == "sk-ant-from-file"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
+    assert llm.api_key(secrets) == "sk-ant-from-env"
