@@ -167,7 +167,7 @@ def draw_leakage(data: Overview) -> None:
             "period": cc.TextColumn("Period"),
             "findings": cc.NumberColumn("Findings"),
             "value_base": cc.NumberColumn(
-                f"Value ({data.base_currency or 'base'})", format="localized"
+                f"Value ({data.base_currency or 'base'})", format="accounting"
             ),
         },
         hide_index=True,
