@@ -50,6 +50,18 @@ def read(reader: Callable[..., Any]) -> Any:
         return None
 
 
+def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFrame:
+    """read(reader) for a page built on one frame: stops the page (after the notice) while a
+    load holds the warehouse, and after the explained empty state when there are no rows."""
+    rows = read(reader)
+    if rows is None:
+        st.stop()
+    if rows.is_empty():
+        empty_state(empty_what)
+        st.stop()
+    return rows
+
+
 def page_header(title: str, caption: str, definitions: str) -> Filters:
     """Title, one line of purpose, the definitions behind the numbers (expander), and the range
     the page shows. Returns the sidebar's filters."""

@@ -147,12 +147,7 @@ filters = kpi_ui.page_header(
     "Person-weeks submitted by the deadline and complete, against the firm's 95% target",
     DEFINITIONS,
 )
-rows = kpi_ui.read(cv.compliance_weeks)
-if rows is None:
-    st.stop()
-if rows.is_empty():
-    kpi_ui.empty_state(f"person-weeks whose deadline has passed in {filters.label()}")
-    st.stop()
+rows = kpi_ui.read_rows(cv.compliance_weeks, f"person-weeks whose deadline has passed in {filters.label()}")
 
 # ---- the firm against its target
 summary = cv.summaries(rows)

@@ -132,12 +132,7 @@ filters = kpi_ui.page_header(
     "Billable hours against the hours each person had, by team, person and week",
     DEFINITIONS,
 )
-weeks = kpi_ui.read(uv.utilization_weeks)
-if weeks is None:
-    st.stop()
-if weeks.is_empty():
-    kpi_ui.empty_state(f"people with capacity in {filters.label()}")
-    st.stop()
+weeks = kpi_ui.read_rows(uv.utilization_weeks, f"people with capacity in {filters.label()}")
 
 # ---- headline: employees and contractors apart, and the firm figure Overview shows
 summary = uv.summaries(weeks)
