@@ -17,7 +17,6 @@ Definitions (the page's help text repeats them in a billing manager's words):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,6 +28,7 @@ import polars as pl
 from billing.ar.ledger import build_ledger
 from metrics.filters import Filters
 from metrics.kpis import budget_burn_rows, margin_rows, ratio
+from metrics.session import run_sql
 
 SQL_DIR = Path(__file__).parent / "sql" / "realization_view"
 ENTRIES_SQL = (SQL_DIR / "entries.sql").read_text(encoding="utf-8")
@@ -146,24 +146,12 @@ def read_entries(
         ).fetchall()
     finally:
         con.unregister("invoice_settlement_frame")
-    return _run(con, ENTRIES_SQL, filters.params())
+    return run_sql(con, ENTRIES_SQL, filters.params())
 
 
 def read_margin_people(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Cost by project and person (the cost side of margin_rows)."""
-    return _run(con, MARGIN_PEOPLE_SQL, filters.params())
-
-
-_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
-_COMMENT = re.compile(r"--[^\n]*")
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pl.DataFrame:
-    """Runs one of this module's .sql files with the parameters it names (DuckDB refuses
-    unused named parameters), as metrics.session.query does for the KPI files."""
-    text = _COMMENT.sub("", sql)
-    used = set(_PARAM.findall(text))
-    return con.sql(text, params={k: v for k, v in params.items() if k in used}).pl()
+    return run_sql(con, MARGIN_PEOPLE_SQL, filters.params())
 
 
 KEEP = (

@@ -44,10 +44,18 @@ FROM days d ASOF JOIN rates r ON r.currency = d.currency AND d.date >= r.date
 """
 
 
+_INCLUDE = re.compile(r"^@include (\w+)", re.MULTILINE)
+
+
 @cache
 def kpi_sql(name: str) -> str:
-    """The text of metrics/sql/kpi/<name>.sql."""
-    return (KPI_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The text of metrics/sql/kpi/<name>.sql, its `@include other` lines replaced by the
+    text of metrics/sql/kpi/other.sql (CTEs two queries share)."""
+    return expand_includes((KPI_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+def expand_includes(text: str) -> str:
+    return _INCLUDE.sub(lambda m: kpi_sql(m.group(1)), text)
 
 
 def _temp_marts(con: duckdb.DuckDBPyConnection) -> None:
@@ -88,9 +96,16 @@ def query(
     """Runs metrics/sql/kpi/<name>.sql with the parameters it names (DuckDB refuses unused
     named parameters; a `$word` inside a comment is not one). `wrap` may aggregate the rows in
     DuckDB ("SELECT month, sum(x) FROM ({rows}) GROUP BY month") when only totals are needed."""
-    text = wrap.format(rows=_COMMENT.sub("", kpi_sql(name)))
-    used = set(_PARAM.findall(_COMMENT.sub("", text)))
+    return run_sql(con, wrap.format(rows=_COMMENT.sub("", kpi_sql(name))), params, name)
+
+
+def run_sql(
+    con: duckdb.DuckDBPyConnection, text: str, params: dict[str, object], name: str = "query"
+) -> pl.DataFrame:
+    """Runs SQL text with the parameters it names, as polars."""
+    text = _COMMENT.sub("", expand_includes(text))
+    used = set(_PARAM.findall(text))
     missing = used - params.keys()
     if missing:
-        raise KeyError(f"{name}.sql needs {sorted(missing)}")
+        raise KeyError(f"{name} needs {sorted(missing)}")
     return con.sql(text, params={k: v for k, v in params.items() if k in used}).pl()

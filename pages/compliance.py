@@ -147,7 +147,9 @@ filters = kpi_ui.page_header(
     "Person-weeks submitted by the deadline and complete, against the firm's 95% target",
     DEFINITIONS,
 )
-rows = kpi_ui.read_rows(cv.compliance_weeks, f"person-weeks whose deadline has passed in {filters.label()}")
+rows = kpi_ui.read_rows(
+    cv.compliance_weeks, f"person-weeks whose deadline has passed in {filters.label()}"
+)
 
 # ---- the firm against its target
 summary = cv.summaries(rows)

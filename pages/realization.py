@@ -110,6 +110,17 @@ def _picked_row(frame: pl.DataFrame, event: object) -> dict | None:
     return frame.row(rows[0], named=True) if rows and rows[0] < frame.height else None
 
 
+def _picked_id(frame: pl.DataFrame, table: object, chart: object, column: str) -> str | None:
+    """What the user picked: the id of the table's selected row, else of the clicked bar (its
+    customdata), else None."""
+    row = _picked_row(frame, table)
+    if row:
+        return str(row[column])
+    points = kpi_ui.picked_points(chart)
+    picked = points[0].get("customdata") if points else None
+    return None if picked is None else str(picked)
+
+
 def _realization_tab(data: rv.PageData) -> None:
     cur = data.base_currency
     billed = data.entries.filter(pl.col("billed_value").is_not_null())
@@ -132,13 +143,9 @@ def _realization_tab(data: rv.PageData) -> None:
             key="re_clients",
         )
         kpi_ui.csv_button(data.clients, "realization_by_client", key="re_clients_csv")
-        client = _picked_row(data.clients, table)
-        points = kpi_ui.picked_points(chart)
-        client_id = (
-            client["client_id"] if client else (points[0].get("customdata") if points else None)
-        )
+        client_id = _picked_id(data.clients, table, chart, "client_id")
         if client_id:
-            _client_drill(data, str(client_id))
+            _client_drill(data, client_id)
     _wip(data, cur)
 
 
@@ -346,11 +353,9 @@ def _margin_tab(data: rv.PageData) -> None:
         key="re_margin",
     )
     kpi_ui.csv_button(table_rows, "project_margin", key="re_margin_csv")
-    row = _picked_row(table_rows, table)
-    points = kpi_ui.picked_points(chart)
-    project_id = row["project_id"] if row else (points[0].get("customdata") if points else None)
+    project_id = _picked_id(table_rows, table, chart, "project_id")
     if project_id:
-        _project_cost(data, str(project_id))
+        _project_cost(data, project_id)
 
 
 def _project_cost(data: rv.PageData, project_id: str) -> None:
@@ -458,11 +463,9 @@ def _burn_tab(data: rv.PageData) -> None:
         key="re_burn",
     )
     kpi_ui.csv_button(burn, "budget_burn", key="re_burn_csv")
-    row = _picked_row(burn, table)
-    points = kpi_ui.picked_points(chart)
-    project_id = row["project_id"] if row else (points[0].get("customdata") if points else None)
+    project_id = _picked_id(burn, table, chart, "project_id")
     if project_id:
-        _project_cost(data, str(project_id))
+        _project_cost(data, project_id)
 
 
 def _rate(value: Decimal | None) -> str:
