@@ -118,12 +118,8 @@ class Utilization:
 
 def summarize_utilization(rows: pl.DataFrame) -> Utilization:
     available = _sum(rows, "available_hours")
-    weighted_target = sum(
-        (
-            Decimal(str(t)) * Decimal(str(a))
-            for t, a in zip(rows["target_utilization"], rows["available_hours"], strict=True)
-        ),
-        Decimal(0),
+    weighted_target = _sum(
+        rows.select((pl.col("target_utilization") * pl.col("available_hours")).alias("w")), "w"
     )
     return Utilization(
         value=ratio(_sum(rows, "billable_hours"), available),
@@ -144,13 +140,10 @@ class Compliance:
 
 
 def summarize_compliance(rows: pl.DataFrame) -> Compliance:
-    counts = {s: rows.filter(pl.col("status") == s).height for s in COMPLIANCE_STATUSES}
-    capped = sum(
-        (
-            min(Decimal(str(logged)), Decimal(str(expected)))
-            for logged, expected in zip(rows["logged_hours"], rows["expected_hours"], strict=True)
-        ),
-        Decimal(0),
+    found = dict(rows.group_by("status").len().iter_rows())
+    counts = {s: found.get(s, 0) for s in COMPLIANCE_STATUSES}
+    capped = _sum(
+        rows.select(pl.min_horizontal("logged_hours", "expected_hours").alias("capped")), "capped"
     )
     return Compliance(
         value=ratio(counts["on_time"], rows.height),

@@ -40,9 +40,10 @@ SHARE_PLACES = Decimal("1e-10")
 # than 10 points.
 BURN_AHEAD = 0.10
 
-# Receivables tables added by migration 004: a warehouse built before it (read-only here, so
-# not migrated) has none; empty stand-ins let billing/ar match payments by reference and amount
-# alone, which is what it does when no operator has allocated anything.
+# Receivables tables added by migration 004. The app's reads upgrade an older warehouse first
+# (metrics/reader.py), so these stand-ins only serve a connection handed in without them: empty
+# tables let billing/ar match payments by reference and amount alone, which is what it does when
+# no operator has allocated anything.
 _AR_STANDINS = {
     "payment_allocations": (
         "SELECT NULL::VARCHAR AS payment_id, NULL::VARCHAR AS invoice_id, "

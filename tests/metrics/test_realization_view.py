@@ -219,8 +219,8 @@ def test_a_range_with_no_work(firm):
 
 
 def test_the_page_reads_the_same_realization_as_the_kpi(firm):
-    # entries.sql repeats realization.sql's entries and values (to split them by invoice in
-    # one pass): the two must agree row for row
+    # entries.sql shares realization.sql's CTEs (realization_parts.sql) and splits the billed
+    # value by invoice: the two must agree row for row
     from metrics.kpis import realization_rows
 
     kpi = realization_rows(firm, MARCH).select("entry_id", "hours", "standard_value",
