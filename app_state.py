@@ -13,6 +13,7 @@ import polars as pl
 import streamlit as st
 
 from billing.period import Period
+from etl import clock
 from metrics.dimensions import Dimensions, dimensions
 from metrics.filters import Filters
 from metrics.reader import WarehouseBusy, read_write, warehouse_stamp
@@ -57,7 +58,7 @@ def identity_sidebar() -> None:
 
 
 def last_complete_period(today: date | None = None) -> Period:
-    return Period.of(today or date.today()).shift(-1)
+    return Period.of(today or clock.today()).shift(-1)
 
 
 def period_choices() -> list[str]:

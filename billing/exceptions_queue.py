@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import polars as pl
 from billing.draft import draft_period
 from billing.model import BillingException
 from billing.period import Period
+from etl import clock
 from etl.warehouse import transaction
 
 HIGH = ("po_exceeded", "over_cap", "no_contract", "missing_rate", "ambiguous_rate",
@@ -179,7 +180,7 @@ def sync_exceptions(con: duckdb.DuckDBPyConnection, found: list, source: str, sc
                     actor: str = "system", *, now: datetime | None = None) -> dict[str, int]:  # fmt: skip
     """Upserts one run's findings by '<kind>:<ref>' and resolves what the run no longer finds
     in its scope. Decisions stay; every status change the sync makes is audited as `actor`."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     owned, owned_params = _scope_filter(source, scope)
     reason = f"condition no longer holds after {source} run at {now.isoformat(timespec='seconds')}"
     gone = (f"{owned} AND resolved_at IS NULL "
@@ -284,7 +285,7 @@ def _list(values) -> list[str] | None:
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 def queue(con: duckdb.DuckDBPyConnection, *, kinds=None, client_ids=None, severities=None,
@@ -512,7 +513,7 @@ def decide(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actio
     entry_overrides), mark_billable / mark_non_billable (entry_overrides), reopen (undo).
     A bad action, id or target raises ValueError and writes nothing."""
     ids = list(dict.fromkeys([exception_ids] if isinstance(exception_ids, str) else exception_ids))
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     rows = _validate(con, ids, action, actor, kw)
     fields = _override_fields(con, action, kw)
     until = _as_date(kw["until"]) if action == "snooze" else None

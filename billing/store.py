@@ -5,7 +5,7 @@ action writes an audit_log row (who, before, after, why); every write is one tra
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -16,6 +16,7 @@ from billing.model import DraftInvoice
 from billing.money import dec
 from billing.period import Period
 from billing.terms import load_contracts
+from etl import clock
 from etl.checks import quote, row_hash_expression
 from etl.contract import ENTITIES
 from etl.warehouse import transaction
@@ -273,7 +274,7 @@ def approve_draft(
         if draft["total"] < 0:
             raise ValueError(f"cannot approve draft {draft_id}: its total is negative; "
                              "issue a credit memo instead")  # fmt: skip
-        issue = issue_date or date.today()
+        issue = issue_date or clock.today()
         terms = _run(con, TERMS_SQL, [DEFAULT_TERMS_DAYS, draft_id])[0][0]
         number, due = next_invoice_number(con, issue.year), issue + timedelta(days=terms)
         _run(con, "UPDATE invoice_drafts SET status = 'approved', invoice_number = ?, "
@@ -315,7 +316,7 @@ def _billing_load(con, draft_id: int, message: str, rows: dict[str, tuple[int, i
     """A load_log entry (source 'billing') for staging rows written by approval or void;
     `rows` maps entity -> (new, updated)."""
     load_id = _run(con, "SELECT nextval('load_id_seq')")[0][0]
-    now, path = datetime.now(UTC), f"invoice_drafts/{draft_id}"
+    now, path = clock.now(), f"invoice_drafts/{draft_id}"
     _run(con, "INSERT INTO load_log VALUES (?, 'billing', ?, ?, ?, 'ok', ?)",
          [load_id, path, now, now, f"draft {draft_id} {message}"])  # fmt: skip
     for entity, (new, updated) in rows.items():

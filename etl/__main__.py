@@ -6,6 +6,7 @@ Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no tracebac
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl import clock
 from etl.loader import LoadReport, import_canonical
 from etl.warehouse import connect, resolve_db_path
 
@@ -23,6 +25,13 @@ MAX_EXAMPLES = 20
 
 class UserError(Exception):
     """Something the user can fix; printed as one line."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--people", type=int, default=24)
     demo.add_argument(
         "--months", type=int, default=None, help="history length (default 12, 24 above 50 people)"
+    )
+    demo.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="the demo's today: its history ends the month before, nothing is dated after it "
+        "(YYYY-MM-DD, default today)",
     )
     demo.add_argument(
         "--keep-files", metavar="DIR", help="also keep the generated canonical files in DIR"
@@ -105,19 +121,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.people < 1:
         raise UserError("--people must be at least 1")
+    try:
+        as_of = args.as_of or clock.today()
+    except clock.ClockError as err:
+        raise UserError(str(err)) from None
     con = open_warehouse(args.db)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="demo-firm-") as tmp:
         folder = Path(args.keep_files) if args.keep_files else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            write_demo_folder(folder, seed=args.seed, people=args.people, months=args.months)
+            write_demo_folder(
+                folder, seed=args.seed, people=args.people, months=args.months, as_of=as_of
+            )
         except ValueError as err:  # sizes the demo cannot plant its problems in
             raise UserError(str(err)) from None
         generated = time.perf_counter() - started
-        label = f"demo firm (seed {args.seed}, {args.people} people)"
+        label = f"demo firm (seed {args.seed}, {args.people} people, as of {as_of})"
         report = import_canonical(con, folder, label=label)
-    print_report(report, f"demo firm (seed {args.seed}, {args.people} people)")
+    print_report(report, label)
     print(
         f"generated in {generated:.1f}s, total {time.perf_counter() - started:.1f}s "
         f"-> {resolve_db_path(args.db)}"

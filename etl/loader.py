@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from etl import expectations
+from etl import clock, expectations
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, read_csv_file
@@ -53,14 +52,14 @@ class LoadReport:
 
 def _start(con: duckdb.DuckDBPyConnection, source: str, path: Path | str) -> Load:
     load_id = scalar(con, "SELECT nextval('load_id_seq')")
-    return Load(load_id, source, str(path), datetime.now(UTC))
+    return Load(load_id, source, str(path), clock.now())
 
 
 def _log(con, load: Load, status: str, message: str | None) -> None:
     """Wall-clock start and end (now() would give the transaction's start for both)."""
     con.execute(
         "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [load.load_id, load.source, load.path, load.started_at, datetime.now(UTC), status, message],
+        [load.load_id, load.source, load.path, load.started_at, clock.now(), status, message],
     )
 
 

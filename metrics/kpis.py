@@ -10,12 +10,13 @@ metrics/receivables.py and are summarised here next to the others."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import polars as pl
 
+from etl import clock
 from metrics.filters import Filters, trend_months
 from metrics.session import query
 
@@ -75,7 +76,7 @@ def compliance_rows(
     con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
 ) -> pl.DataFrame:
     """Person-weeks whose deadline has passed at `now`, with their status."""
-    return query(con, "compliance", {**filters.params(), "now": now or datetime.now(UTC)})
+    return query(con, "compliance", {**filters.params(), "now": now or clock.now()})
 
 
 def realization_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:

@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 
 from billing.ar.ledger import build_ledger
+from etl import clock
 from metrics.filters import Filters
 from metrics.kpis import budget_burn_rows, margin_rows, ratio
 from metrics.session import run_sql
@@ -137,7 +138,7 @@ def read_entries(
     con: duckdb.DuckDBPyConnection, filters: Filters, today: date | None = None
 ) -> pl.DataFrame:
     """The realization rows of the range with their invoices and collected/credited values."""
-    today = max(today or date.today(), filters.end)
+    today = max(today or clock.today(), filters.end)
     settlement = invoice_settlement(con, filters.end, today)
     con.register("invoice_settlement_frame", settlement)
     try:
@@ -171,7 +172,7 @@ def _compact(entries: pl.DataFrame) -> pl.DataFrame:
 
 def read_page(con: duckdb.DuckDBPyConnection, filters: Filters) -> PageData:
     """Everything the page needs for the range, in one prepared connection."""
-    today = max(date.today(), filters.end)
+    today = max(clock.today(), filters.end)
     entries = _compact(read_entries(con, filters, today))
     return PageData(
         entries=entries,

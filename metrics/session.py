@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from etl import clock
 from etl.warehouse import MARTS_DIR
 from metrics.reader import Db, read_only
 from rules.prepare import firm_holidays
@@ -82,7 +83,8 @@ def kpi_connection(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short read-only connection prepared for KPIs up to `last_day` (default today)."""
     with read_only(db) as con:
-        prepare(con, max(last_day or date.today(), date.today()))
+        today = clock.today()
+        prepare(con, max(last_day or today, today))
         yield con
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 import app_state
 from billing.ar import late_fees, polish, reminders, review, senders, sync
+from etl import clock
 from metrics import ar_page
 from metrics.filters import Filters
 from metrics.reader import WarehouseBusy, warehouse_stamp
@@ -252,7 +253,7 @@ def show_reminders(view: ar_page.ReviewView, user: str | None) -> None:
 
 def show_review(filters: Filters, user: str | None, stamp) -> None:
     top = st.columns([1, 1, 3], vertical_alignment="bottom")
-    as_of = top[0].date_input("Review as of", value=date.today(), format="YYYY-MM-DD",
+    as_of = top[0].date_input("Review as of", value=clock.today(), format="YYYY-MM-DD",
                               key="review_as_of")  # fmt: skip
     if top[1].button("Re-match payments", disabled=user is None,
                      help="Applies payments and credit memos again and updates the unmatched "

@@ -1,7 +1,7 @@
 """Exceptions: the operations queue. Filter it, read an exception's evidence, decide one or
 many at once (approve, reject, reassign, billable or not, snooze), and see who decided what."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 
 import polars as pl
@@ -10,6 +10,7 @@ import streamlit as st
 import app_state
 from billing import exceptions_queue
 from billing.ar import sync as ar_sync
+from etl import clock
 from metrics import ar_page
 from metrics import exception_review as er
 from metrics.reader import WarehouseBusy, warehouse_stamp
@@ -258,8 +259,8 @@ def decision_inputs(decision: str, stamp) -> dict:
     if decision == "snooze":
         until = st.date_input(
             "Snooze until",
-            value=date.today() + timedelta(days=SNOOZE_DAYS),
-            min_value=date.today() + timedelta(days=1),
+            value=clock.today() + timedelta(days=SNOOZE_DAYS),
+            min_value=clock.today() + timedelta(days=1),
         )
         return {"until": until}
     return {}

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from billing.exceptions_queue import sync_exceptions
+from etl import clock
 from rules.config import RulesConfig, load_config
 from rules.prepare import prepare
 
@@ -95,7 +96,7 @@ def run_rules(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
     """Runs every rule as of `as_of` (default today) and syncs the findings over the whole
     `rules` scope: new ones open, decided ones keep their decision, ones no longer found are
     resolved with the reason."""
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     config = config or load_config()
     found: list[RuleException] = []
     seconds: dict[str, float] = {}

@@ -11,6 +11,7 @@ from datetime import date
 
 import duckdb
 
+from etl import clock
 from etl.warehouse import connect, resolve_db_path
 
 AR_COMMANDS = ("aging", "late-fees", "reminders", "ar-sync")
@@ -26,15 +27,17 @@ def _as_of(text: str) -> date:
 def add_ar_commands(sub) -> None:
     hidden_db = {"default": argparse.SUPPRESS, "help": argparse.SUPPRESS}
     aging = sub.add_parser("aging", help="open receivables as of a date")
-    aging.add_argument("--as-of", type=_as_of, required=True, help="YYYY-MM-DD")
+    # "today" is resolved when the command runs (etl.clock), not when the parser is built.
+    today = {"type": _as_of, "default": None, "help": "YYYY-MM-DD (today)"}
+    aging.add_argument("--as-of", **today)
     aging.add_argument("--format", choices=("json", "table"), default="table")
     aging.add_argument("--db", **hidden_db)
     fees = sub.add_parser("late-fees", help="accrue late fees as of a date (idempotent)")
-    fees.add_argument("--as-of", type=_as_of, default=date.today(), help="YYYY-MM-DD (today)")
+    fees.add_argument("--as-of", **today)
     fees.add_argument("--format", choices=("json", "table"), default="table")
     fees.add_argument("--db", **hidden_db)
     rem = sub.add_parser("reminders", help="the reminder queue as of a date; --send sends it")
-    rem.add_argument("--as-of", type=_as_of, default=date.today(), help="YYYY-MM-DD (today)")
+    rem.add_argument("--as-of", **today)
     rem.add_argument("--send", action="store_true", help="send (default: only list)")
     rem.add_argument("--outbox", help="folder for .eml files (default data/outbox)")
     rem.add_argument("--format", choices=("json", "table"), default="table")
@@ -54,6 +57,8 @@ def _run(args) -> tuple[object, str]:
     """(JSON document, table text) of the command."""
     from billing.ar import aging, late_fees, reminders, sync
 
+    if hasattr(args, "as_of") and args.as_of is None:
+        args.as_of = clock.today()
     con = _connect(args)
     try:
         if args.command == "aging":

@@ -5,7 +5,7 @@ a fee invoice per client and currency, or waived, when operations decide."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -15,6 +15,7 @@ from billing.ar.aging import aging_from_ledger, late_fee_periods
 from billing.ar.ledger import build_ledger
 from billing.money import ZERO, money_text, percent_text
 from billing.store import _audit, _billing_load, _stage_row, next_invoice_number
+from etl import clock
 from etl.warehouse import transaction
 
 CHARGED_SQL = """
@@ -41,7 +42,7 @@ def accrue_late_fees(con: duckdb.DuckDBPyConnection, as_of: date, actor: str = "
                      *, now: datetime | None = None) -> list[dict]:  # fmt: skip
     """Records, per late invoice, the accrued fee as of `as_of` less every fee already charged
     on it (pending, posted or waived). Returns the charges written by this run."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     report = aging_from_ledger(build_ledger(con), as_of)
     charged = dict(con.execute(CHARGED_SQL).fetchall())
     due_rows = [(row, due) for row in report.rows
@@ -74,7 +75,7 @@ def post_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor:
     late fee itself (no compounding)."""
     if not actor or not actor.strip():
         raise ValueError("posting late fees needs an actor")
-    issue = issue_date or date.today()
+    issue = issue_date or clock.today()
     with transaction(con):
         pending = charges(con).filter(pl.col("charge_id").is_in(list(charge_ids)))
         if pending.height != len(set(charge_ids)):
@@ -96,7 +97,7 @@ def _fee_invoice(con, client_id: str, currency: str, rows: list[dict], actor: st
     _stage_row(con, "invoices", load_id, {
         "invoice_id": number, "client_id": client_id, "issue_date": issue,
         "due_date": issue + timedelta(days=terms), "currency": currency, "total": total,
-        "number": number, "status": "sent", "kind": "invoice", "sent_at": datetime.now(UTC),
+        "number": number, "status": "sent", "kind": "invoice", "sent_at": clock.now(),
     })  # fmt: skip
     for no, r in enumerate(rows, 1):
         text = (f"Late fee on {r['invoice_number'] or r['invoice_id']}: "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from string import Template
@@ -17,6 +17,7 @@ import duckdb
 from billing.ar.aging import aging_from_ledger
 from billing.ar.ledger import build_ledger
 from billing.money import money_text
+from etl import clock
 from etl.warehouse import transaction
 
 CONFIG_PATH = Path(__file__).with_name("reminders.toml")
@@ -135,7 +136,7 @@ def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: s
     logged reminder is never sent again. An invoice without a billing email is left queued.
     `polish(reminder, facts)` (billing.ar.polish) may rewrite the text before it goes out."""
     config = config or ReminderConfig.load()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     sent = []
     for reminder in reminder_queue(con, as_of, config):
         if not reminder.recipient:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -18,6 +18,7 @@ from billing.ar.ledger import Ledger, build_ledger
 from billing.ar.model import BUCKETS
 from billing.export import REPLACEMENTS, amount_text
 from billing.store import _audit
+from etl import clock
 from etl.warehouse import transaction
 
 NOTES_SQL = """
@@ -107,7 +108,7 @@ def save_note(con: duckdb.DuckDBPyConnection, invoice_id: str, actor: str, *,
         raise ValueError(f"unknown review fields: {sorted(unknown)}")
     if not con.execute("SELECT 1 FROM invoices WHERE invoice_id = ?", [invoice_id]).fetchall():
         raise ValueError(f"no invoice {invoice_id!r}")
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     with transaction(con):
         found = con.execute("SELECT owner, note, is_disputed, promised_date FROM "
                             "ar_invoice_notes WHERE invoice_id = ?", [invoice_id]).fetchall()  # fmt: skip

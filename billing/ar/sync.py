@@ -4,7 +4,7 @@ payments) into the exception queue, where operations accept or change an allocat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import duckdb
@@ -14,6 +14,7 @@ from billing.ar.matching import KEEP_AS_CREDIT
 from billing.exceptions_queue import decide, sync_exceptions
 from billing.money import cents
 from billing.store import _audit
+from etl import clock
 from etl.warehouse import transaction
 
 SOURCE = "ar"
@@ -27,7 +28,7 @@ def sync_receivables(con: duckdb.DuckDBPyConnection, actor: str = "system",
                      *, now: datetime | None = None) -> dict[str, int]:  # fmt: skip
     """Re-matches the receivables, rewrites payment_applications and syncs the AR exceptions
     (decisions kept; what no longer holds is resolved). Returns counts."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     ledger = build_ledger(con)
     apps = ledger.matched.applications
     with transaction(con):

@@ -17,7 +17,9 @@ def write_demo_folder(
     people: int = 24,
     months: int | None = None,
     end_month: datetime.date | None = None,
+    as_of: datetime.date | None = None,
 ) -> dict[str, int]:
     """Writes a complete canonical folder (every file of DATA_CONTRACT.md) and returns row counts
     per file."""
-    return write_firm(generate(seed, people, months, end_month), pathlib.Path(out_dir))
+    firm = generate(seed, people, months, end_month, as_of)
+    return write_firm(firm, pathlib.Path(out_dir))

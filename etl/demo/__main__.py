@@ -19,11 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=None)
     help_end = "first day of the last month of history (default: the last full month)"
     parser.add_argument("--end-month", type=dt.date.fromisoformat, default=None, help=help_end)
+    help_as_of = "the demo's today: nothing is dated after it (default: today, or a week after"
+    help_as_of += " --end-month)"
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help=help_as_of)
     parser.add_argument(
         "--manifest", action="store_true", help="print the planted problems as JSON"
     )
     args = parser.parse_args(argv)
-    firm = generate(args.seed, args.people, args.months, args.end_month)
+    firm = generate(args.seed, args.people, args.months, args.end_month, args.as_of)
     counts = write_firm(firm, args.out_dir)
     if args.manifest:
         print(json.dumps(firm.manifest, indent=2, ensure_ascii=False))

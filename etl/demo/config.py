@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from etl import clock
+
 from .dates import add_months, month_end
 
 # Each generation step draws from its own child stream, so adding draws to one step never
@@ -38,6 +40,9 @@ class DemoConfig:
     people: int
     months: int
     end_month: dt.date
+    # The snapshot date, the demo's "now": no payment, submission, approval, invoice or
+    # acceptance is dated after it (docs/demo_firm.md, "The as-of date").
+    as_of: dt.date
 
     @property
     def start_month(self) -> dt.date:
@@ -47,12 +52,6 @@ class DemoConfig:
     def history_end(self) -> dt.date:
         return month_end(self.end_month)
 
-    @property
-    def as_of(self) -> dt.date:
-        # The export is taken a week after the last month closed: that month's timesheets are
-        # submitted, its invoices are not drafted yet (that is the app's job).
-        return self.history_end + dt.timedelta(days=7)
-
     def month_start(self, index: int) -> dt.date:
         return add_months(self.start_month, index)
 
@@ -61,20 +60,43 @@ class DemoConfig:
         return round(fraction * self.months)
 
 
+# Without an explicit as-of, a folder built for a given end month is exported a week after that
+# month closed: its timesheets are submitted, its invoices not drafted yet (the app's job).
+EXPORT_LAG_DAYS = 7
+
+
 def last_complete_month(today: dt.date) -> dt.date:
     return add_months(dt.date(today.year, today.month, 1), -1)
 
 
 def make_config(
-    seed: int, people: int, months: int | None, end_month: dt.date | None
+    seed: int,
+    people: int,
+    months: int | None,
+    end_month: dt.date | None,
+    as_of: dt.date | None = None,
 ) -> DemoConfig:
+    """The run parameters. The anchor rule: the as-of date is the demo's "now" and the history
+    ends with the last complete month before it. Without an as-of, the history ends at
+    `end_month` (exported EXPORT_LAG_DAYS after it) or, without either, at today's (etl.clock)
+    last complete month with today as the as-of."""
     if people < MIN_PEOPLE:
         raise ValueError(f"people must be >= {MIN_PEOPLE} (the core demo firm)")
     months = months if months is not None else (12 if people <= 50 else 24)
     if months < MIN_MONTHS:
         raise ValueError(f"months must be >= {MIN_MONTHS}")
-    end = end_month or last_complete_month(dt.date.today())
-    return DemoConfig(seed, people, months, dt.date(end.year, end.month, 1))
+    if as_of is None and end_month is None:
+        as_of = clock.today()
+    if end_month is None:
+        end_month = last_complete_month(as_of)
+    end = dt.date(end_month.year, end_month.month, 1)
+    if as_of is None:
+        as_of = month_end(end) + dt.timedelta(days=EXPORT_LAG_DAYS)
+    if as_of <= month_end(end):
+        raise ValueError(
+            f"as-of {as_of} must be after the last month of history ({end:%Y-%m})"
+        )
+    return DemoConfig(seed, people, months, end, as_of)
 
 
 def rng_streams(seed: int) -> dict[str, np.random.Generator]:

@@ -127,10 +127,15 @@ def _frames(
 
 
 def generate(
-    seed: int = 7, people: int = 24, months: int | None = None, end_month: dt.date | None = None
+    seed: int = 7,
+    people: int = 24,
+    months: int | None = None,
+    end_month: dt.date | None = None,
+    as_of: dt.date | None = None,
 ) -> DemoFirm:
-    """The whole demo firm in memory: CSV frames, firm.yaml, contracts.yaml and the manifest."""
-    w = _world(make_config(seed, people, months, end_month))
+    """The whole demo firm in memory: CSV frames, firm.yaml, contracts.yaml and the manifest,
+    as the firm's books stood on `as_of` (config.make_config has the anchor rule)."""
+    w = _world(make_config(seed, people, months, end_month, as_of))
     cfg, b, rng = w.cfg, w.billing, w.rng
     invoices, entry_map, billed = run_billing(b)
     for inv in invoices:

@@ -42,10 +42,14 @@ def add_workflow(
     weeks_key, week_of = np.unique(key, return_inverse=True)
     w_pidx, w_monday = weeks_key // 1_000_000, weeks_key % 1_000_000
     sub = _submitted(w_monday, plan, w_pidx, rng)
-    approved = w_monday + 6 + APPROVAL_AGE_DAYS <= to_int(cfg.as_of)
-    approved &= ~((w_pidx == plan.stale[0]) & (w_monday == plan.stale[1]))
     sub_abs = w_monday * DAY + sub
     app_abs = _approval(sub_abs, rng)
+    # A week submitted after the snapshot (the Monday after a month that ends midweek, on an
+    # as-of early in the next month) is not submitted yet; nothing is approved after it either.
+    submitted = sub_abs // DAY <= to_int(cfg.as_of)
+    approved = w_monday + 6 + APPROVAL_AGE_DAYS <= to_int(cfg.as_of)
+    approved &= ~((w_pidx == plan.stale[0]) & (w_monday == plan.stale[1]))
+    approved &= submitted & (app_abs // DAY <= to_int(cfg.as_of))
     sub_s = zoned_strings(sub_abs // DAY, sub_abs % DAY)
     app_s = zoned_strings(app_abs // DAY, app_abs % DAY)
     mgr = [people[p.manager_idx if p.manager_idx is not None else 1].person_id for p in people]
@@ -53,7 +57,7 @@ def add_workflow(
     week = pl.Series(week_of)
     approved_s = pl.Series(approved).gather(week)
     return df.with_columns(
-        submitted_at=sub_s.gather(week),
+        submitted_at=pl.when(pl.Series(submitted).gather(week)).then(sub_s.gather(week)),
         approved=approved_s,
         approved_at=pl.when(approved_s).then(app_s.gather(week)),
         approved_by=pl.when(approved_s).then(approver.gather(week)),

@@ -28,6 +28,7 @@ import polars as pl
 from dateutil.rrule import rrulestr
 from dateutil.tz import tzical
 
+from etl import clock
 from etl.contract import ENTITIES
 from etl.exports.common import (
     ExportBatch,
@@ -51,7 +52,7 @@ SERIES_PROPS = {"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "DTSTART", "DTEND",
 
 
 def default_window(today: date | None = None) -> tuple[date, date]:
-    today = today or date.today()
+    today = today or clock.today()
     return today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS)
 
 

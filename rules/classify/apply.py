@@ -6,7 +6,7 @@ undoing restores the overrides the entry had before."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 
@@ -15,6 +15,7 @@ from billing.exceptions_queue import (
     ENTRY_STATE_SQL,
     UPSERT_OVERRIDE_SQL,
 )
+from etl import clock
 from etl.warehouse import transaction
 from rules.classify.store import SUGGESTION_KIND
 
@@ -125,7 +126,7 @@ def accept(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor
     ids = [exception_ids] if isinstance(exception_ids, str) else list(exception_ids)
     if not actor or not str(actor).strip():
         raise ValueError("accepting a suggestion needs an actor")
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     plan = []
     for exception_id in ids:
         row = _exception(con, exception_id)
@@ -178,7 +179,7 @@ def undo(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor: 
     ids = [exception_ids] if isinstance(exception_ids, str) else list(exception_ids)
     if not actor or not str(actor).strip():
         raise ValueError("undoing a suggestion needs an actor")
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     plan = []
     for exception_id in ids:
         row = _exception(con, exception_id)

@@ -5,12 +5,13 @@ suggestions, the queue rows and (when the firm turned it on) auto-apply, all rec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from etl import clock
 from etl.warehouse import transaction
 from rules.classify import apply, data, llm, store
 from rules.classify.config import ClassifyConfig
@@ -200,7 +201,7 @@ def run_classify(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
     """Classifies every open entry and expense as of `as_of` (today) and records the run."""
     if llm_mode not in LLM_MODES:
         raise ValueError(f"--llm must be one of {LLM_MODES}, not {llm_mode!r}")
-    config, now = config or ClassifyConfig(), now or datetime.now(UTC)
+    config, now = config or ClassifyConfig(), now or clock.now()
     as_of = as_of or now.date()
     catalog = data.catalog(con)
     targets = data.targets(con, as_of)

@@ -12,11 +12,12 @@ import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import anthropic
 import duckdb
+
+from etl import clock
 
 PROMPT_VERSION = "entry-v1"
 SECRETS_PATH = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
@@ -174,7 +175,7 @@ def _store(con, key: str, params: dict, answer: dict, usage) -> None:
         "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
         [key, params["model"], PROMPT_VERSION, json.dumps(answer),
          getattr(usage, "input_tokens", 0) or 0, getattr(usage, "output_tokens", 0) or 0,
-         datetime.now(UTC)],
+         clock.now()],
     ).fetchall()  # fmt: skip
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import duckdb
 import polars as pl
 
 from billing.exceptions_queue import sync_exceptions
+from etl import clock
 
 SUGGESTION_KIND = "classify_suggestion"
 FAILED_KIND = "classify_failed"
@@ -70,7 +71,7 @@ def start_run(con: duckdb.DuckDBPyConnection, actor: str, llm_mode: str, now: da
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, **values) -> None:
     """Sets the run's counts, tokens and cost (names of RUN_COLUMNS only)."""
-    values.setdefault("finished_at", datetime.now(UTC))
+    values.setdefault("finished_at", clock.now())
     unknown = set(values) - set(RUN_COLUMNS)
     if unknown:
         raise ValueError(f"unknown run columns {sorted(unknown)}")

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.demo import build_demo
+
 
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo firm through the real CLI path (`python -m etl demo`), built once per module."""
-    from etl.__main__ import main
-
-    db = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
-    assert main(["--db", str(db), "demo"]) == 0
-    return db
+    """The demo firm through the real CLI path (`python -m etl demo --as-of DEMO_AS_OF`), built
+    once per module."""
+    return build_demo(tmp_path_factory.mktemp("demo") / "warehouse.duckdb")
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@ metrics.receivables gives), and a review edit (promise to pay) saved with who an
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from app_state import last_complete_period
 from metrics.filters import Filters
 from metrics.reader import read_only
 from metrics.receivables import collection_kpis
 from tests.support.app_pages import button, open_page, query
+from tests.support.demo import DEMO_AS_OF
 
 PAGE = "pages/ar_aging.py"
 USER = "Dana Ortiz"
@@ -39,7 +40,7 @@ def test_a_promise_to_pay_is_saved_with_who_and_when(monkeypatch, demo_db):
     first = query(demo_db, "select invoice_id from invoices where number = ?",
                   [invoice_id.split(" · ")[0]])[0][0]  # fmt: skip
     at.selectbox(key="review_invoice").set_value(first).run()
-    promised = date.today() + timedelta(days=10)
+    promised = DEMO_AS_OF + timedelta(days=10)
     at.date_input(key="review_promised").set_value(promised)
     at.text_input[0].input("Sam Lee")
     button(at, "Save").click().run()

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.contract import CSV_ENTITIES
 from etl.warehouse import connect
+from tests.support.demo import build_demo
 from tests.support.warehouse import (
     FILE_REASON,
     OPEN_REASON,
@@ -79,10 +80,7 @@ def test_a_running_load_shows_a_busy_notice(monkeypatch, tmp_path):
 
 def test_the_demo_firm_renders_with_every_entity_loaded(monkeypatch, tmp_path):
     """The demo through the real CLI path, then the page a new user sees after `make run`."""
-    from etl.__main__ import main
-
-    db = tmp_path / "warehouse.duckdb"
-    assert main(["--db", str(db), "demo"]) == 0
+    db = build_demo(tmp_path / "warehouse.duckdb")
     at = run_app(monkeypatch, db)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Entities loaded"] == "17 of 17"

@@ -3,8 +3,6 @@ leakage drill-down, a month picked from a trend, and the empty state."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from app_state import PERIOD_KEY, last_complete_period
@@ -14,6 +12,7 @@ from metrics.kpis import firm_kpis
 from metrics.session import kpi_connection
 from rules.engine import run_rules
 from tests.support.app_pages import open_page
+from tests.support.demo import DEMO_AS_OF
 
 PAGE = "pages/overview.py"
 CARDS = [
@@ -29,7 +28,7 @@ CARDS = [
 @pytest.fixture
 def demo_with_rules(demo_db):
     con = connect(demo_db)
-    run_rules(con, as_of=date.today())
+    run_rules(con, as_of=DEMO_AS_OF)
     con.close()
     return demo_db
 

@@ -1,5 +1,5 @@
-"""The Realization & margin page renders on the demo firm (default period and September 2026,
-with drill-downs picked) and explains itself on an empty warehouse."""
+"""The Realization & margin page renders on the demo firm (default period and its last invoiced
+month, with drill-downs picked) and explains itself on an empty warehouse."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl.demo.dates import add_months
+from tests.support.demo import DEMO_LAST_MONTH, month_text
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+# The demo's last month is not invoiced yet (docs/demo_firm.md); the month before it is.
+NOT_INVOICED = month_text(DEMO_LAST_MONTH)
+INVOICED = month_text(add_months(DEMO_LAST_MONTH, -1))
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, db: Path, period: str | None = None) -> AppTest:
@@ -29,8 +35,8 @@ def test_empty_warehouse_explains_itself(monkeypatch, tmp_path):
     assert not at.tabs
 
 
-def test_demo_firm_september_draws_every_part(monkeypatch, demo_db):
-    at = _page(monkeypatch, demo_db, "2026-09")
+def test_demo_firm_last_invoiced_month_draws_every_part(monkeypatch, demo_db):
+    at = _page(monkeypatch, demo_db, INVOICED)
     assert [t.label for t in at.tabs] == [
         "Realization by client",
         "Standard → billed → collected",
@@ -55,16 +61,16 @@ def test_demo_firm_september_draws_every_part(monkeypatch, demo_db):
     assert {"re_clients_csv", "re_step_csv", "re_margin_csv", "re_burn_csv"} <= buttons
 
 
-def test_demo_october_is_not_invoiced_yet_and_says_so(monkeypatch, demo_db):
-    # the demo invoices October only in November, by design: WIP, not an empty page
-    at = _page(monkeypatch, demo_db, "2026-10")
+def test_demo_last_month_is_not_invoiced_yet_and_says_so(monkeypatch, demo_db):
+    # the demo's last month is invoiced only after its as-of, by design: WIP, not an empty page
+    at = _page(monkeypatch, demo_db, NOT_INVOICED)
     assert any("has been invoiced yet" in i.value for i in at.info)
     assert at.metric[0].value == "n/a"
     assert "re_wip" in {d.key for d in at.dataframe}
 
 
 def test_collected_by_today_switch(monkeypatch, demo_db):
-    at = _page(monkeypatch, demo_db, "2026-09")
+    at = _page(monkeypatch, demo_db, INVOICED)
     at.toggle(key="re_asof_today").set_value(True).run()
     assert not at.exception
     assert any("collection realization" in c.value for c in at.caption)

@@ -23,6 +23,7 @@ from billing.model import BillingException
 from billing.period import Period
 from etl.loader import import_canonical
 from tests.billing.firm import ENTRY_HEADER, build, entry
+from tests.support.demo import DEMO_AS_OF
 
 MARCH = Period(2026, 3)
 T0 = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
@@ -232,8 +233,7 @@ def test_mark_non_billable_stops_the_unapproved_time_exception(con, firm):
 
 
 def test_snooze_hides_until_the_date_passes(con, firm):
-    today = datetime.now(UTC).date()
-    until = today + timedelta(days=7)
+    until = DEMO_AS_OF + timedelta(days=7)  # the suite's today (tests/conftest.py)
     sync_billing_exceptions(con, MARCH)
     decide(con, ["no_contract:T-2"], "snooze", "maria", "contract being signed", until=until)
     assert queue(con)["exception_id"].to_list() == ["unapproved_time:T-1"]

@@ -26,6 +26,7 @@ from billing.store import (
 from etl.loader import import_canonical
 from tests.billing.firm import build, entry
 from tests.conftest import write_folder
+from tests.support.demo import DEMO_AS_OF
 
 MARCH, APRIL = Period(2026, 3), Period(2026, 4)
 ISSUE = date(2026, 4, 2)
@@ -255,7 +256,7 @@ def test_approve_refuses_an_empty_draft_and_defaults_to_today(con, tmp_path):
 
     c2 = drafts(con)["C-2"]["draft_id"]
     number = approve_draft(con, c2, "lee")
-    today = date.today()
+    today = DEMO_AS_OF  # approval issues on the suite's today (tests/conftest.py)
     assert number == f"INV-{today.year}-0001"
     assert (drafts(con)["C-2"]["issue_date"], drafts(con)["C-2"]["due_date"]) == (
         today, date.fromordinal(today.toordinal() + 45),

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from etl import clock
+from tests.support.demo import DEMO_AS_OF, build_demo
 from tests.support.warehouse import fill_small_warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +62,9 @@ def running_app(db: Path, log: Path) -> Iterator[str]:
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    env = {**os.environ, "WAREHOUSE_DB": str(db)}
+    # The app's "today" is the suite's (tests/conftest.py pins it), not the server's wall clock.
+    today = os.environ.get(clock.TODAY_ENV) or DEMO_AS_OF.isoformat()
+    env = {**os.environ, "WAREHOUSE_DB": str(db), clock.TODAY_ENV: today}
     with log.open("w") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -91,11 +95,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo firm, built through the real CLI (`python -m etl demo`) as `make run` does."""
-    from etl.__main__ import main
-
-    db = tmp_path_factory.mktemp("browser-demo") / "warehouse.duckdb"
-    assert main(["--db", str(db), "demo"]) == 0
-    return db
+    return build_demo(tmp_path_factory.mktemp("browser-demo") / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="session")

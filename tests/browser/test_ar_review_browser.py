@@ -3,12 +3,13 @@ overdue invoice, reload, and see the promise still there (a screenshot of each t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_billing_flow_browser import SLOW, WAIT, go_to, settle
+from tests.support.demo import DEMO_AS_OF
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +40,7 @@ def test_a_promise_to_pay_survives_a_reload(demo_app_url, page, artifacts):
     number = first.inner_text().split(" · ")[0].strip()
     first.click()
     settle(page)
-    promised = (date.today() + timedelta(days=9)).isoformat()
+    promised = (DEMO_AS_OF + timedelta(days=9)).isoformat()
     field = page.get_by_test_id("stDateInput").filter(has_text="Promised to pay on")
     field.locator("input").fill(promised)
     field.locator("input").press("Enter")

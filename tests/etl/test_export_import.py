@@ -9,6 +9,7 @@ from etl.export_import import import_export
 from etl.loader import import_canonical
 from tests.conftest import ROOT, write_folder
 from tests.etl.canonical_fixtures import BASE_FILES
+from tests.support.demo import DEMO_AS_OF
 
 SAMPLES = ROOT / "data" / "samples"
 
@@ -121,7 +122,7 @@ def calendar(day) -> str:
 def test_ics_files_in_a_canonical_folder_load_as_calendar_events(con, tmp_path):
     import datetime as dt
 
-    day = dt.date.today() - dt.timedelta(days=10)
+    day = DEMO_AS_OF - dt.timedelta(days=10)  # inside the import window around today
     people = (
         "person_id,name,role,email\nP-1,Elena Ruiz,Engineer,elena@kestrel.example\n"
         "P-2,Sam Lee,Designer,sam@kestrel.example\n"
@@ -150,12 +151,11 @@ def test_ics_files_in_a_canonical_folder_load_as_calendar_events(con, tmp_path):
 
 
 def test_ics_whose_owner_is_unknown_is_refused_in_one_line(tmp_path, db_path):
-    import datetime as dt
     import subprocess
     import sys
 
     path = tmp_path / "someone.ics"
-    path.write_text(calendar(dt.date.today()))
+    path.write_text(calendar(DEMO_AS_OF))
     result = subprocess.run(
         [sys.executable, "-m", "etl", "--db", str(db_path), "import", "ics", str(path)],
         cwd=ROOT,
