@@ -1,5 +1,7 @@
 # make run   — the app on http://localhost:8501 (builds the demo firm on first run)
 # make test  — the whole pytest suite, browser tests included
+# make test-clock — the date-sensitive tests (-m clock) with the wall clock on a month start, a
+#              month end, a leap day and a year end (BILLING_TODAY stays pinned: tests/conftest.py)
 # make lint  — ruff
 SHELL := /bin/bash
 
@@ -10,7 +12,10 @@ STAMP  := $(VENV)/.requirements.stamp
 DB     := $(or $(WAREHOUSE_DB),data/warehouse.duckdb)
 PORT   ?= 8501
 
-.PHONY: run test lint install browser-deps
+# Wall-clock dates for test-clock: a month start, a month end, a leap day, a year end.
+CLOCK_DATES ?= 2027-03-01 2027-01-31 2028-02-29 2026-12-31
+
+.PHONY: run test test-clock lint install browser-deps
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -44,6 +49,12 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(PYTHON) -m pytest -q
+
+test-clock: $(STAMP)
+	@set -e; for day in $(CLOCK_DATES); do \
+		echo "== wall clock at $$day"; \
+		$(PYTHON) -m pytest -q -p no:cacheprovider -m clock --wall-clock=$$day; \
+	done
 
 lint: $(STAMP)
 	$(PYTHON) -m ruff check .

@@ -121,10 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.people < 1:
         raise UserError("--people must be at least 1")
-    try:
-        as_of = args.as_of or clock.today()
-    except clock.ClockError as err:
-        raise UserError(str(err)) from None
+    as_of = args.as_of or clock.today()
     con = open_warehouse(args.db)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="demo-firm-") as tmp:
@@ -154,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    except (FileNotFoundError, PermissionError, duckdb.IOException) as err:
+    except (FileNotFoundError, PermissionError, duckdb.IOException, clock.ClockError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -232,6 +232,7 @@ def test_mark_non_billable_stops_the_unapproved_time_exception(con, firm):
     assert (row["status"], row["resolved_at"]) == ("approved", T2)
 
 
+@pytest.mark.clock
 def test_snooze_hides_until_the_date_passes(con, firm):
     until = DEMO_AS_OF + timedelta(days=7)  # the suite's today (tests/conftest.py)
     sync_billing_exceptions(con, MARCH)

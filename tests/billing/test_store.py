@@ -241,6 +241,7 @@ def test_approve_numbers_dates_and_writes_the_invoice_into_staging(con, tmp_path
     ]  # fmt: skip
 
 
+@pytest.mark.clock
 def test_approve_refuses_an_empty_draft_and_defaults_to_today(con, tmp_path):
     firm(con, tmp_path)
     save_drafts(con, MARCH, "ops")

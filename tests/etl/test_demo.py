@@ -17,10 +17,13 @@ import yaml
 from etl import contract
 from etl.demo import FILES, generate, write_demo_folder
 from etl.demo.config import last_complete_month
+from tests.support.demo import DEMO_AS_OF
 
 # Fixed so the planted ids in docs/demo_firm.md stay valid; override to sweep other firms by hand.
 SEED = int(os.environ.get("DEMO_TEST_SEED", "7"))
-END = dt.date.fromisoformat(os.environ.get("DEMO_TEST_END", "2026-10-01"))
+# The demo's today (its --as-of); its history ends with the month before (END, 2026-10-01).
+AS_OF = dt.date.fromisoformat(os.environ.get("DEMO_TEST_AS_OF", DEMO_AS_OF.isoformat()))
+END = last_complete_month(AS_OF)
 PEOPLE = int(os.environ.get("DEMO_TEST_PEOPLE", "24"))  # counts and timing are asserted for 24 only
 MONTHS = int(os.environ["DEMO_TEST_MONTHS"]) if os.environ.get("DEMO_TEST_MONTHS") else None
 NY = "America/New_York"
@@ -32,7 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def folder(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("demo")
     started = time.perf_counter()
-    counts = write_demo_folder(out, seed=SEED, people=PEOPLE, months=MONTHS, end_month=END)
+    counts = write_demo_folder(out, seed=SEED, people=PEOPLE, months=MONTHS, as_of=AS_OF)
     elapsed = time.perf_counter() - started
     assert PEOPLE != 24 or elapsed < 3.0, f"default demo took {elapsed:.2f}s"
     assert set(counts) == set(FILES)
@@ -41,7 +44,7 @@ def folder(tmp_path_factory) -> pathlib.Path:
 
 @pytest.fixture(scope="module")
 def firm():
-    return generate(seed=SEED, people=PEOPLE, months=MONTHS, end_month=END)
+    return generate(seed=SEED, people=PEOPLE, months=MONTHS, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +84,12 @@ def _billing_types(contracts: list[dict]) -> dict[str, str]:
 
 
 def test_same_seed_same_bytes(folder, tmp_path):
-    write_demo_folder(tmp_path, seed=SEED, people=PEOPLE, months=MONTHS, end_month=END)
+    write_demo_folder(tmp_path, seed=SEED, people=PEOPLE, months=MONTHS, as_of=AS_OF)
     assert _digest(tmp_path) == _digest(folder)
 
 
 def test_different_seed_differs(folder, tmp_path):
-    write_demo_folder(tmp_path, seed=SEED + 1, people=PEOPLE, months=MONTHS, end_month=END)
+    write_demo_folder(tmp_path, seed=SEED + 1, people=PEOPLE, months=MONTHS, as_of=AS_OF)
     assert _digest(tmp_path)["time_entries.csv"] != _digest(folder)["time_entries.csv"]
 
 
@@ -623,7 +626,7 @@ def _leaves(value) -> list[str]:
     return [str(value)[:10] if "T" in str(value) else str(value)]  # timestamps by their date
 
 
-@pytest.mark.skipif((SEED, PEOPLE, MONTHS, END) != (7, 24, None, dt.date(2026, 10, 1)),
+@pytest.mark.skipif((SEED, PEOPLE, MONTHS, AS_OF) != (7, 24, None, dt.date(2026, 11, 7)),
                     reason="docs/demo_firm.md lists the ids of the default firm")  # fmt: skip
 def test_docs_list_the_planted_ids(firm):
     doc = (ROOT / "docs" / "demo_firm.md").read_text(encoding="utf-8")

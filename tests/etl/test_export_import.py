@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from etl.export_import import import_export
 from etl.loader import import_canonical
 from tests.conftest import ROOT, write_folder
@@ -119,6 +121,7 @@ def calendar(day) -> str:
     )
 
 
+@pytest.mark.clock
 def test_ics_files_in_a_canonical_folder_load_as_calendar_events(con, tmp_path):
     import datetime as dt
 
