@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         "--manifest", action="store_true", help="print the planted problems as JSON"
     )
     args = parser.parse_args(argv)
-    firm = generate(args.seed, args.people, args.months, args.end_month, args.as_of)
+    try:
+        firm = generate(args.seed, args.people, args.months, args.end_month, args.as_of)
+    except ValueError as err:  # sizes or dates the demo cannot use; a bad BILLING_TODAY
+        parser.error(str(err))
     counts = write_firm(firm, args.out_dir)
     if args.manifest:
         print(json.dumps(firm.manifest, indent=2, ensure_ascii=False))
