@@ -65,8 +65,8 @@ class DemoConfig:
 EXPORT_LAG_DAYS = 7
 
 
-def last_complete_month(today: dt.date) -> dt.date:
-    return add_months(dt.date(today.year, today.month, 1), -1)
+def last_complete_month(day: dt.date) -> dt.date:
+    return add_months(dt.date(day.year, day.month, 1), -1)
 
 
 def make_config(
