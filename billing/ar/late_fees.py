@@ -16,7 +16,7 @@ from billing.ar.aging import aging_from_ledger, late_fee_periods
 from billing.ar.ledger import build_ledger
 from billing.money import ZERO, money_text, percent_text
 from billing.store import _audit, _billing_load, _stage_row, next_invoice_number
-from etl.warehouse import transaction
+from etl.warehouse import WarehouseBusy, transaction
 
 CHARGED_SQL = """
 SELECT invoice_id, sum(amount) FROM late_fee_charges GROUP BY invoice_id
@@ -62,7 +62,10 @@ def accrue_late_fees(con: duckdb.DuckDBPyConnection, as_of: date, actor: str = "
             inv = row.invoice
             values = [inv.invoice_id, inv.client_id, as_of, late_fee_periods(inv, as_of),
                       row.open, inv.late_fee_rate, due, inv.currency, now, before]  # fmt: skip
-            charge_id = con.execute(INSERT_SQL, values).fetchall()[0][0]
+            try:
+                charge_id = con.execute(INSERT_SQL, values).fetchall()[0][0]
+            except duckdb.ConstraintException as err:  # the chain key: a concurrent run's row
+                raise WarehouseBusy(f"another run charged {inv.invoice_id} meanwhile") from err
             written.append({"charge_id": charge_id, "invoice_id": inv.invoice_id,
                             "client_id": inv.client_id, "amount": due,
                             "currency": inv.currency, "periods": values[3],
