@@ -23,6 +23,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from billing.ar.late_fees import accrue_late_fees
@@ -90,12 +92,7 @@ def write_behind_read(db: Path, filters: Filters, as_of: date) -> str:
     a.start()
     time.sleep(0.02)
     started = time.perf_counter()
-    try:
-        with read_write(db) as con:
-            accrue_late_fees(con, as_of, "bench")
-        outcome = "done"
-    except Exception as err:  # the figure is which error the old layer gave
-        outcome = f"failed: {type(err).__name__}: {str(err).splitlines()[0][:90]}"
+    outcome = _write(db, as_of)
     waited = (time.perf_counter() - started) * 1000
     a.join()
     return f"write {waited:.0f} ms ({outcome}); the read it overlapped took {result.get('read')}"
@@ -119,29 +116,28 @@ def main() -> None:
         print(f"  bare read (open + 1 query)   {timings(bare_read, db, filters)}")
         print(f"  Overview page read           {timings(page_read, db, filters)}")
         print("while another session holds a read open")
-        try:
-            line = while_another_session_reads(db, lambda: timings(bare_read, db, filters))
-        except Exception as err:
-            line = f"failed: {type(err).__name__}"
+        line = while_another_session_reads(db, lambda: timings(bare_read, db, filters))
         print(f"  bare read                    {line}")
         for n in range(3):
-            print(f"  write behind a page read #{n + 1}  {write_behind_read(db, filters, filters.end)}")
-        try:
-            with_held = while_another_session_reads(
-                db, lambda: _timed_write(db, filters.end))  # fmt: skip
-        except Exception as err:
-            with_held = f"failed: {type(err).__name__}"
-        print(f"  write while a read is held   {with_held}")
+            line = write_behind_read(db, filters, filters.end)
+            print(f"  write behind a page read #{n + 1}  {line}")
+        line = while_another_session_reads(db, lambda: _timed_write(db, filters.end))
+        print(f"  write while a read is held   {line}")
+
+
+def _write(db: Path, as_of: date) -> str:
+    """One page action; "done", or the error the layer gave (the old one failed here)."""
+    try:
+        with read_write(db) as con:
+            accrue_late_fees(con, as_of, "bench")
+    except duckdb.Error as err:
+        return f"failed: {type(err).__name__}: {str(err).splitlines()[0][:90]}"
+    return "done"
 
 
 def _timed_write(db: Path, as_of: date) -> str:
     started = time.perf_counter()
-    try:
-        with read_write(db) as con:
-            accrue_late_fees(con, as_of, "bench")
-        outcome = "done"
-    except Exception as err:
-        outcome = f"failed: {type(err).__name__}: {str(err).splitlines()[0][:90]}"
+    outcome = _write(db, as_of)
     return f"{(time.perf_counter() - started) * 1000:.0f} ms ({outcome})"
 
 

@@ -48,7 +48,7 @@ def overlap(
             started.set()
         try:
             outcome.value = action()
-        except BaseException as err:  # the test asserts which, if any
+        except BaseException as err:  # noqa: BLE001 - the test asserts which, if any
             outcome.error = err
         outcome.finished = time.perf_counter()
 
