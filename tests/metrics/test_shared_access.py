@@ -192,3 +192,31 @@ def test_the_views_are_re_created_when_their_sql_changed(db, tmp_path, monkeypat
         assert con.execute("SELECT answer FROM probe").fetchall() == [(42,)]
         stored = con.execute("SELECT value FROM warehouse_meta WHERE key = 'marts_sha256'")
         assert stored.fetchall() == [(marts_digest(),)]
+
+
+def test_sessions_opening_at_the_same_moment_do_not_collide(db):
+    """Before, each open re-created the views, and opens at the same moment on the shared
+    instance failed with a catalog write-write conflict. Four sessions, five rounds each, all
+    starting together: every read and every (empty) action goes through."""
+    start, errors = threading.Barrier(4), []
+
+    def session(n: int) -> None:
+        for _ in range(5):
+            start.wait(30)
+            try:
+                if n % 2:
+                    with read_write(db) as con:
+                        con.execute("SELECT count(*) FROM invoices").fetchall()
+                else:
+                    connect(db).close()
+                    with read_only(db) as con:
+                        con.execute("SELECT count(*) FROM mart_time_entries").fetchall()
+            except Exception as err:  # noqa: BLE001 - collected, asserted below
+                errors.append(err)
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
