@@ -27,6 +27,7 @@ CUSTOM_RANGE_KEY = "custom_range"
 CLIENTS_KEY = "filter_clients"
 TEAMS_KEY = "filter_teams"
 RANGE_LABELS = {"month": "Month", "quarter": "Quarter to date", "custom": "Custom range"}
+BUSY_TEXT = "The warehouse is busy; try again in a moment."
 SIGN_IN_HINT = "Enter your name in the sidebar first: every decision is recorded with it."
 
 
@@ -146,10 +147,11 @@ def period_label(period: Period | str) -> str:
 
 
 def act(action: Callable[..., Any], *args: Any, done: str | Callable[[Any], str], **kwargs):
-    """Runs one write, `action(con, *args, actor=<user>, **kwargs)`, on a read-write connection
-    closed right after; then clears the cached reads and reruns, so the page (and not a dialog)
-    shows the warehouse as it now is, with the outcome: `done` (text, or made from the action's
-    result), or why it was refused."""
+    """Runs one write, `action(con, *args, actor=<user>, **kwargs)`, on a read_write connection
+    (the process's actions take turns); then clears the cached reads and reruns, so the page
+    (and not a dialog) shows the warehouse as it now is, with the outcome: `done` (text, or
+    made from the action's result), or why it was refused (BUSY_TEXT when the warehouse was
+    busy: another process writing, or another session's action taking too long)."""
     user = current_user()
     try:
         if user is None:
@@ -157,8 +159,8 @@ def act(action: Callable[..., Any], *args: Any, done: str | Callable[[Any], str]
         with read_write() as con:
             result = action(con, *args, actor=user, **kwargs)
         _flash("success", done(result) if callable(done) else done)
-    except WarehouseBusy:
-        _flash("error", "A load is writing to the warehouse right now; try again in a moment.")
+    except WarehouseBusy:  # another process writing, another session's turn, a conflict
+        _flash("error", BUSY_TEXT)
     except ValueError as refused:  # the billing layer's "not allowed", with its reason
         _flash("error", str(refused))
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -507,17 +507,25 @@ def _write_overrides(con, entry_id: str, fields: dict, action: str, actor: str,
 
 def decide(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, action: str,
            actor: str, reason: str | None = None, *, now: datetime | None = None,
-           **kw) -> None:  # fmt: skip
+           pause: Callable[[], None] | None = None, **kw) -> None:  # fmt: skip
     """Records one decision on one or more exceptions, all or nothing, one audit row each:
     approve, reject, snooze (until=date), reassign (project_id= and/or sow_line_id=; writes
     entry_overrides), mark_billable / mark_non_billable (entry_overrides), reopen (undo).
-    A bad action, id or target raises ValueError and writes nothing."""
+    A bad action, id or target raises ValueError and writes nothing.
+
+    The checks and the writes are one transaction, so a decision is checked against the state
+    it is applied to: of two sessions deciding the same exception at once, the second sees the
+    first's decision (its audit row's `before`), or fails with WarehouseBusy when their writes
+    overlap; neither is lost. `pause()`, when given, is called between the checks and the
+    writes: the seam the race tests use."""
     ids = list(dict.fromkeys([exception_ids] if isinstance(exception_ids, str) else exception_ids))
     now = now or clock.now()
-    rows = _validate(con, ids, action, actor, kw)
-    fields = _override_fields(con, action, kw)
-    until = _as_date(kw["until"]) if action == "snooze" else None
     with transaction(con):
+        rows = _validate(con, ids, action, actor, kw)
+        fields = _override_fields(con, action, kw)
+        until = _as_date(kw["until"]) if action == "snooze" else None
+        if pause is not None:
+            pause()
         for row in rows:
             exception_id = row["exception_id"]
             before = _to_json(con, exception_id)

@@ -1,7 +1,12 @@
-"""Opening the DuckDB warehouse: path resolution, schema migrations, mart views, transactions."""
+"""Opening the DuckDB warehouse: path resolution, schema migrations, mart views, transactions,
+and the one error every lock or write conflict becomes (WarehouseBusy).
+
+How connections are shared inside one process (the app) is etl/access.py; docs/warehouse.md
+describes the whole model."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -14,6 +19,58 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "warehouse.duckdb"
 MIGRATIONS_DIR = Path(__file__).parent / "sql" / "migrations"
 MARTS_DIR = Path(__file__).parent / "sql" / "marts"
+MARTS_DIGEST_KEY = "marts_sha256"  # warehouse_meta row: the mart SQL the views were made from
+CLI_WAIT_SECONDS = 10.0  # how long a command waits for another process to release the file
+BUSY_MESSAGE = "The warehouse is busy; try again in a moment."
+
+
+class WarehouseBusy(duckdb.IOException):
+    """Someone else is using the warehouse in a way that excludes this call right now: another
+    process holds the file (DuckDB's lock), another session's write held the app's writer lock
+    past the wait, or two transactions changed the same rows. Nothing was written by the call
+    that gets it; the same call succeeds a moment later.
+
+    A subclass of duckdb.IOException so that every command line that already reports DuckDB's
+    lock error in one line reports this one the same way."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(f"{BUSY_MESSAGE} ({detail})" if detail else BUSY_MESSAGE)
+        self.detail = detail
+
+
+# DuckDB's exception classes are too broad to tell a lock from a missing file, or a write
+# conflict from a bad statement; their messages tell.
+_BUSY_MESSAGES: tuple[tuple[type[duckdb.Error], tuple[str, ...]], ...] = (
+    (duckdb.IOException, ("could not set lock", "conflicting lock")),  # another process
+    (duckdb.ConnectionException, ("different configuration",)),  # read-only vs read-write
+    (duckdb.TransactionException, ("conflict",)),  # "Conflict on update!", write-write, ...
+)
+
+
+def busy_reason(err: BaseException) -> str | None:
+    """The first line of DuckDB's message when `err` means "someone else is using it", else
+    None. A constraint violation found only at COMMIT counts too: it is a row a concurrent
+    transaction committed first (one against rows committed before is raised at the INSERT,
+    as a ConstraintException, and stays what it is)."""
+    if isinstance(err, WarehouseBusy):
+        return err.detail or BUSY_MESSAGE
+    text = str(err).strip()
+    lower = text.lower()
+    busy = any(isinstance(err, kind) and any(p in lower for p in patterns)
+               for kind, patterns in _BUSY_MESSAGES)  # fmt: skip
+    if isinstance(err, duckdb.TransactionException) and "failed to commit" in lower:
+        busy = busy or "constraint" in lower
+    return (text.splitlines()[0][:200] if text else type(err).__name__) if busy else None
+
+
+def as_busy(err: BaseException) -> BaseException:
+    """`err` as WarehouseBusy when it is a lock or conflict error, else `err` itself."""
+    reason = busy_reason(err)
+    if reason is None or isinstance(err, WarehouseBusy):
+        return err
+    busy = WarehouseBusy(reason)
+    busy.__cause__ = err
+    return busy
 
 
 def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
@@ -42,20 +99,29 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchall()[0][0]
-    if not exists:
+    """The schema version of the warehouse (0: never migrated). Call it outside a transaction:
+    on a file without the table the failed query would end one. It asks the table directly
+    (catalog listings such as information_schema cost tens of milliseconds on a fresh open),
+    with DuckDB's Python replacement scans off so a missing table is not looked up among the
+    caller's Python names (this module has a function of the same name)."""
+    con.execute("SET python_enable_replacements = false")
+    try:
+        return scalar(con, "SELECT coalesce(max(version), 0) FROM schema_version")
+    except duckdb.CatalogException:
         return 0
-    return scalar(con, "SELECT coalesce(max(version), 0) FROM schema_version")
+    finally:
+        con.execute("RESET python_enable_replacements")
 
 
 def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
-    """Upgrades the schema in place, one migration per transaction, keeping all data."""
+    """Upgrades the schema in place, one migration per transaction, keeping all data. A
+    warehouse already there is left untouched (no DDL at all)."""
+    current = schema_version(con)
+    if current >= (LATEST_VERSION if target is None else target):
+        return current
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMPTZ)"
     )
-    current = schema_version(con)
     for version, path in migrations():
         if version <= current or (target is not None and version > target):
             continue
@@ -66,48 +132,115 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
     return current
 
 
+def marts_digest() -> str:
+    """sha256 of the mart views' SQL files (names and text): what the views were made from."""
+    digest = hashlib.sha256()
+    for path in sorted(MARTS_DIR.glob("*.sql")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def create_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """Mart views are derived, so they are rebuilt from their .sql files on every open."""
+    """(Re)creates the mart views from their .sql files."""
     for path in sorted(MARTS_DIR.glob("*.sql")):
         con.execute(path.read_text())
+
+
+def ensure_marts(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """Re-creates the mart views only when their SQL changed since they were made (the digest
+    kept in warehouse_meta) or `force` (a migration just ran). Re-creating a view on every open
+    made two sessions opening at once collide on the catalog. True when it re-created them."""
+    digest = marts_digest()
+    stored = scalar(con, "SELECT value FROM warehouse_meta WHERE key = ?", [MARTS_DIGEST_KEY])
+    if stored == digest and not force:
+        return False
+    with transaction(con):
+        create_marts(con)
+        con.execute(
+            "INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?, now())", [MARTS_DIGEST_KEY, digest]
+        ).fetchall()
+    return True
+
+
+def ensure_current(con: duckdb.DuckDBPyConnection) -> None:
+    """Pending migrations, then the marts if a migration ran or their SQL changed: the only
+    times opening the warehouse writes anything."""
+    before = schema_version(con)
+    after = migrate(con)
+    ensure_marts(con, force=after != before)
 
 
 def connect(
     db: str | os.PathLike | None = None, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """Opens (creating and upgrading if needed) the warehouse."""
+    """Opens (creating and upgrading if needed) the warehouse: a plain connection for a command
+    line process (the caller closes it), waiting up to CLI_WAIT_SECONDS for another process to
+    let go of the file. The app goes through metrics.reader (read_only / read_write) instead,
+    which shares one database instance between its sessions.
+
+    `read_only=True` opens the file in DuckDB's read-only mode (several processes may read at
+    once); in a process that already has the file open read-write (the app) that is refused as
+    "different configuration", so the app never asks for it."""
     path = resolve_db_path(db)
     if read_only:
-        con = duckdb.connect(str(path), read_only=True)
+        con = _connect_waiting_for_lock(path, read_only=True)
         con.execute("SET TimeZone = 'UTC'")
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect_waiting_for_lock(path)
-    con.execute("SET TimeZone = 'UTC'")
-    migrate(con)
-    create_marts(con)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        ensure_current(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def _connect_waiting_for_lock(path: Path, wait_seconds: float = 10.0) -> duckdb.DuckDBPyConnection:
-    """The app opens the file read-only for a moment per query; a writer waits that out."""
-    deadline = time.monotonic() + wait_seconds
+def _connect_waiting_for_lock(
+    path: Path, wait_seconds: float | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Opens the file, retrying while another process holds it (the app holds it only while a
+    session reads or writes). After `wait_seconds` (CLI_WAIT_SECONDS) DuckDB's lock error
+    goes up as it is; other errors (a corrupt file) at once."""
+    wait = CLI_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    deadline = time.monotonic() + wait
     while True:
         try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException as err:
-            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+            return duckdb.connect(str(path), read_only=read_only)
+        except (duckdb.IOException, duckdb.ConnectionException) as err:
+            if busy_reason(err) is None or time.monotonic() > deadline:
                 raise
-            time.sleep(0.2)
+            time.sleep(0.05)
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: a failure anywhere inside leaves the warehouse as it was."""
+    """All or nothing: a failure anywhere inside leaves the warehouse as it was. A write
+    conflict with another transaction (inside, or found at COMMIT) is raised as WarehouseBusy,
+    having written nothing."""
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
-    except BaseException:
+    except BaseException as err:
+        _rollback(con)
+        busy = as_busy(err)
+        if busy is err:
+            raise
+        raise busy from err
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as err:
+        _rollback(con)  # DuckDB has already rolled back a failed COMMIT; this is for the rest
+        busy = as_busy(err)
+        if busy is err:
+            raise
+        raise busy from err
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK, quiet when DuckDB already ended the transaction (a failed COMMIT does)."""
+    try:
         con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+    except duckdb.TransactionException:
+        pass

@@ -1,5 +1,11 @@
-"""Short-lived access to the warehouse (read-only for pages, read-write for one action), and
-the stamp that tells a cache it changed."""
+"""Access to the warehouse for the app's sessions (read_only for pages, read_write for one
+action) and the stamp that tells a cache it changed.
+
+Both are blocks on a connection of the process's shared warehouse instance (etl/access.py):
+reads see the last committed state and never wait for a write; writes take turns. Any lock or
+write conflict comes out as WarehouseBusy, which the pages show as "the warehouse is busy".
+docs/warehouse.md describes the model.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,13 @@ from pathlib import Path
 
 import duckdb
 
-from etl.warehouse import LATEST_VERSION, connect, migrate, resolve_db_path, schema_version
+from etl.access import session_connection, write_turn
+from etl.warehouse import WarehouseBusy, as_busy, create_marts, migrate, resolve_db_path
+
+__all__ = ["Db", "WarehouseBusy", "read_only", "read_write", "sql", "warehouse_stamp"]
 
 SQL_DIR = Path(__file__).parent / "sql"
 Db = str | os.PathLike | None  # a warehouse path; None: $WAREHOUSE_DB or the default
-
-
-class WarehouseBusy(RuntimeError):
-    """Another process (an import or the demo build) holds the write lock right now."""
 
 
 @cache
@@ -48,62 +53,62 @@ def _empty_warehouse() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     migrate(con)
+    create_marts(con)
     return con
 
 
 @contextmanager
-def read_only(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for the length of one block.
-
-    The connection is never kept open: DuckDB lets a writer in only when no other process holds
-    the file, so a connection cached for the app's lifetime would make every import fail. A
-    warehouse that does not exist (or was never migrated) reads as an empty one."""
-    path = resolve_db_path(db)
-    con = _open(path) if path.exists() else _empty_warehouse()
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-@contextmanager
-def _busy_when_locked(path: Path) -> Iterator[None]:
-    """Turns DuckDB's lock error (another process is writing) into WarehouseBusy."""
+def _busy_as_warehouse_busy() -> Iterator[None]:
+    """DuckDB's lock and conflict errors (opening, or inside the block) as WarehouseBusy."""
     try:
         yield
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseBusy(f"{path} is being written by another process") from exc
-        raise
+    except duckdb.Error as err:
+        busy = as_busy(err)
+        if busy is err:
+            raise
+        raise busy from err
 
 
-def _open(path: Path) -> duckdb.DuckDBPyConnection:
-    with _busy_when_locked(path):
-        con = connect(path, read_only=True)
-    version = schema_version(con)
-    if version == 0:
-        con.close()
-        return _empty_warehouse()
-    if version < LATEST_VERSION:
-        # A warehouse built by an older version: upgrade it once (the migrations keep every
-        # row, in one transaction each), then read it as usual.
-        con.close()
-        with _busy_when_locked(path):
-            connect(path).close()
-            con = connect(path, read_only=True)
-    return con
+@contextmanager
+def read_only(db: Db = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for reading, for the length of one block, in one read-only transaction: the
+    block sees one consistent state however many queries it runs, even while another session
+    writes, and cannot write itself (TEMP tables and views are allowed). A warehouse that does
+    not exist reads as an empty one.
+
+    Nothing stays open after the block (unless another session is still inside one), so an
+    import in another process gets the file as soon as the app is idle."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        con = _empty_warehouse()
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    with _busy_as_warehouse_busy(), session_connection(path) as con:
+        con.execute("BEGIN TRANSACTION READ ONLY")
+        try:
+            yield con
+        finally:
+            _end_read(con)
+
+
+def _end_read(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass  # the block ended its transaction itself
 
 
 @contextmanager
 def read_write(db: Db = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection for one action (a decision, an approval), closed right after.
+    """A connection for one action (a decision, an approval), for the length of one block.
 
-    Opening waits a few seconds for another writer, as every writer does; a load that holds the
-    file longer raises WarehouseBusy."""
+    Actions of this process take turns (one at a time, waiting up to
+    etl.access.WRITER_WAIT_SECONDS for the one before); reads go on meanwhile. A warehouse that
+    does not exist is created. Busy (another process writing, a turn not coming, a conflict)
+    raises WarehouseBusy, and the action's own transactions leave nothing half-written."""
     path = resolve_db_path(db)
-    with _busy_when_locked(path):
-        con = connect(path)
-    try:
+    with _busy_as_warehouse_busy(), write_turn(path), session_connection(path) as con:
         yield con
-    finally:
-        con.close()

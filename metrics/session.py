@@ -1,7 +1,7 @@
-"""A read-only connection ready for the KPI queries: the marts as this version of the code
-defines them, the firm's public holidays and an FX lookup, all as TEMP objects (a read-only
-connection may create those). A warehouse built by an older version therefore answers with
-today's definitions without being rewritten."""
+"""A read-only connection ready for the KPI queries: the firm's public holidays, an FX lookup
+and each person's working days, all as TEMP objects (a read-only transaction may create those).
+The mart views are the warehouse's own: opening it brings them up to this version of the code
+(etl.warehouse.ensure_marts), so a read never re-creates them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import duckdb
 import polars as pl
 
 from etl import clock
-from etl.warehouse import MARTS_DIR
 from metrics.reader import Db, read_only
 from rules.prepare import firm_holidays
 
@@ -59,18 +58,8 @@ def expand_includes(text: str) -> str:
     return _INCLUDE.sub(lambda m: kpi_sql(m.group(1)), text)
 
 
-def _temp_marts(con: duckdb.DuckDBPyConnection) -> None:
-    for path in sorted(MARTS_DIR.glob("*.sql")):
-        con.execute(
-            path.read_text(encoding="utf-8")
-            .replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
-            .replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO")
-        )
-
-
 def prepare(con: duckdb.DuckDBPyConnection, last_day: date) -> None:
     """Readies `con` for the KPI queries up to `last_day` (holidays and capacity end there)."""
-    _temp_marts(con)
     con.execute(FX_TO_BASE_SQL.replace("$last_day", f"DATE '{last_day.isoformat()}'"))
     firm_holidays(con, last_day)
     # DuckDB binds no parameters inside CREATE TABLE AS; a date's ISO literal is safe.

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
+from collections.abc import Callable
 from datetime import date
 
 import duckdb
@@ -53,6 +56,26 @@ def _connect(args) -> duckdb.DuckDBPyConnection:
     return connect(path)
 
 
+# Test seam, read only here: `BILLING_PAUSE_LATE_FEES=SECONDS` makes `billing late-fees` stop
+# for that long after writing its first charge, inside its transaction, after printing
+# PAUSE_MARKER on stderr: the crash-consistency test kills the process there
+# (tests/billing/test_crash_consistency.py). Unset, nothing pauses.
+PAUSE_ENV = "BILLING_PAUSE_LATE_FEES"
+PAUSE_MARKER = "paused after the first late-fee charge"
+
+
+def _pause_from_env() -> Callable[[], None] | None:
+    seconds = os.environ.get(PAUSE_ENV, "").strip()
+    if not seconds:
+        return None
+
+    def pause() -> None:
+        print(PAUSE_MARKER, file=sys.stderr, flush=True)
+        time.sleep(float(seconds))
+
+    return pause
+
+
 def _run(args) -> tuple[object, str]:
     """(JSON document, table text) of the command."""
     from billing.ar import aging, late_fees, reminders, sync
@@ -65,7 +88,8 @@ def _run(args) -> tuple[object, str]:
             report = aging.aging(con, args.as_of)
             return report.to_json(), aging.render_table(report)
         if args.command == "late-fees":
-            charges = late_fees.accrue_late_fees(con, args.as_of, actor="cli")
+            charges = late_fees.accrue_late_fees(con, args.as_of, actor="cli",
+                                                 pause=_pause_from_env())  # fmt: skip
             return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
         if args.command == "reminders":
             return reminders.cli(con, args)

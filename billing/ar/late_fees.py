@@ -5,6 +5,7 @@ a fee invoice per client and currency, or waived, when operations decide."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -16,15 +17,15 @@ from billing.ar.ledger import build_ledger
 from billing.money import ZERO, money_text, percent_text
 from billing.store import _audit, _billing_load, _stage_row, next_invoice_number
 from etl import clock
-from etl.warehouse import transaction
+from etl.warehouse import WarehouseBusy, transaction
 
 CHARGED_SQL = """
 SELECT invoice_id, sum(amount) FROM late_fee_charges GROUP BY invoice_id
 """
 INSERT_SQL = """
 INSERT INTO late_fee_charges (charge_id, invoice_id, client_id, as_of_date, periods,
-    open_amount, monthly_rate, amount, currency, status, created_at)
-VALUES (nextval('late_fee_charge_seq'), ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+    open_amount, monthly_rate, amount, currency, status, created_at, charged_before)
+VALUES (nextval('late_fee_charge_seq'), ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
 RETURNING charge_id
 """
 CHARGES_SQL = """
@@ -39,27 +40,39 @@ TERMS_SQL = "SELECT coalesce(max(payment_terms_days), 30) FROM clients WHERE cli
 
 
 def accrue_late_fees(con: duckdb.DuckDBPyConnection, as_of: date, actor: str = "system",
-                     *, now: datetime | None = None) -> list[dict]:  # fmt: skip
+                     *, now: datetime | None = None,
+                     pause: Callable[[], None] | None = None) -> list[dict]:  # fmt: skip
     """Records, per late invoice, the accrued fee as of `as_of` less every fee already charged
-    on it (pending, posted or waived). Returns the charges written by this run."""
+    on it (pending, posted or waived). Returns the charges written by this run.
+
+    The reading of what was charged and the writing are one transaction, and each charge
+    records the amount charged before it (unique per invoice): a run that overlaps another
+    (two sessions, or the app and the command line) fails at COMMIT with WarehouseBusy instead
+    of charging the same fee twice. `pause()`, when given, is called after the first charge is
+    written and before the commit: the seam tests use to overlap two runs or stop one midway."""
     now = now or clock.now()
-    report = aging_from_ledger(build_ledger(con), as_of)
-    charged = dict(con.execute(CHARGED_SQL).fetchall())
-    due_rows = [(row, due) for row in report.rows
-                if (due := row.late_fee - charged.get(row.invoice.invoice_id, ZERO)) > 0]  # fmt: skip
     written = []
-    if not due_rows:
-        return written
     with transaction(con):
-        for row, due in due_rows:
+        report = aging_from_ledger(build_ledger(con), as_of)
+        charged = dict(con.execute(CHARGED_SQL).fetchall())
+        for row in report.rows:
+            before = charged.get(row.invoice.invoice_id, ZERO)
+            due = row.late_fee - before
+            if due <= 0:
+                continue
             inv = row.invoice
             values = [inv.invoice_id, inv.client_id, as_of, late_fee_periods(inv, as_of),
-                      row.open, inv.late_fee_rate, due, inv.currency, now]  # fmt: skip
-            charge_id = con.execute(INSERT_SQL, values).fetchall()[0][0]
+                      row.open, inv.late_fee_rate, due, inv.currency, now, before]  # fmt: skip
+            try:
+                charge_id = con.execute(INSERT_SQL, values).fetchall()[0][0]
+            except duckdb.ConstraintException as err:  # the chain key: a concurrent run's row
+                raise WarehouseBusy(f"another run charged {inv.invoice_id} meanwhile") from err
             written.append({"charge_id": charge_id, "invoice_id": inv.invoice_id,
                             "client_id": inv.client_id, "amount": due,
                             "currency": inv.currency, "periods": values[3],
                             "open_amount": row.open})  # fmt: skip
+            if pause is not None and len(written) == 1:
+                pause()
     return written
 
 

@@ -6,6 +6,7 @@ pay; each (invoice, offset) logged once. Sending is pluggable (billing.ar.sender
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -18,13 +19,19 @@ from billing.ar.aging import aging_from_ledger
 from billing.ar.ledger import build_ledger
 from billing.money import money_text
 from etl import clock
-from etl.warehouse import transaction
+from etl.warehouse import WarehouseBusy, transaction
 
 CONFIG_PATH = Path(__file__).with_name("reminders.toml")
 PAUSES_SQL = "SELECT invoice_id, is_disputed, promised_date FROM ar_invoice_notes"
 LOGGED_SQL = "SELECT invoice_id, offset_days FROM reminder_log"
 FIRM_SQL = "SELECT coalesce(max(name), '') FROM firm"
 LOG_SQL = "INSERT INTO reminder_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+CLAIMED = "sending"  # reminder_log.channel of a reminder claimed and not yet handed over
+SENT_SQL = "UPDATE reminder_log SET channel = ? WHERE invoice_id = ? AND offset_days = ?"
+UNCLAIM_SQL = """
+DELETE FROM reminder_log
+WHERE invoice_id = ? AND (offset_days = ? OR list_contains(?, offset_days))
+"""
 
 
 @dataclass(frozen=True)
@@ -130,30 +137,61 @@ def email_of(reminder: Reminder, from_address: str) -> EmailMessage:
 
 def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: str,
                    config: ReminderConfig | None = None, *, now: datetime | None = None,
-                   polish=None) -> list[Reminder]:  # fmt: skip
-    """Sends the queue through `sender` (anything with .send(EmailMessage) and .channel), each
-    reminder logged in the same transaction as its sending: a failed send logs nothing, and a
-    logged reminder is never sent again. An invoice without a billing email is left queued.
-    `polish(reminder, facts)` (billing.ar.polish) may rewrite the text before it goes out."""
+                   polish=None, pause: Callable[[], None] | None = None) -> list[Reminder]:  # fmt: skip
+    """Sends the queue through `sender` (anything with .send(EmailMessage) and .channel).
+
+    Each reminder is claimed before it is sent: its reminder_log row (key: invoice and offset)
+    is committed first, marked `sending`, so a second session working from the same queue
+    cannot claim it again and skips it; the row then gets the channel once the message went
+    out. A failed send removes the claim (it logs nothing and stays queued). A process killed
+    between claim and send leaves the row `sending`: that reminder is not sent again (at most
+    once). An invoice without a billing email is left queued. `polish(reminder, facts)`
+    (billing.ar.polish) may rewrite the text before it goes out. `pause()`, when given, is
+    called once the queue is read, before the first claim: the seam the race tests use."""
     config = config or ReminderConfig.load()
     now = now or clock.now()
+    queue = [r for r in reminder_queue(con, as_of, config) if r.recipient]
+    if pause is not None and queue:
+        pause()
     sent = []
-    for reminder in reminder_queue(con, as_of, config):
-        if not reminder.recipient:
-            continue
+    for reminder in queue:
         if polish is not None:
             reminder = polish(reminder, [reminder.number, *reminder.facts])
-        with transaction(con):
-            for offset in reminder.skipped_offsets:
-                con.execute(LOG_SQL, [reminder.invoice_id, offset, config.tone_for(offset)["name"],
-                                      now, reminder.recipient, "(skipped: a later reminder was due)",
-                                      "", "skipped", actor]).fetchall()  # fmt: skip
-            con.execute(LOG_SQL, [reminder.invoice_id, reminder.offset_days, reminder.tone, now,
-                                  reminder.recipient, reminder.subject, reminder.body,
-                                  sender.channel, actor]).fetchall()  # fmt: skip
+        if not _claim(con, reminder, config, now, actor):
+            continue
+        try:
             sender.send(email_of(reminder, config.from_address))
+        except BaseException:
+            _unclaim(con, reminder)
+            raise
+        con.execute(SENT_SQL, [sender.channel, reminder.invoice_id,
+                               reminder.offset_days]).fetchall()  # fmt: skip
         sent.append(reminder)
     return sent
+
+
+def _claim(con, reminder: Reminder, config: ReminderConfig, now: datetime, actor: str) -> bool:
+    """Commits the reminder's log row (and the skipped offsets') as `sending`; False when
+    another session logged this reminder first (seen at the INSERT, or at COMMIT when both
+    were in flight)."""
+    rows = [[reminder.invoice_id, offset, config.tone_for(offset)["name"], now,
+             reminder.recipient, "(skipped: a later reminder was due)", "", "skipped", actor]
+            for offset in reminder.skipped_offsets]  # fmt: skip
+    rows.append([reminder.invoice_id, reminder.offset_days, reminder.tone, now,
+                 reminder.recipient, reminder.subject, reminder.body, CLAIMED, actor])  # fmt: skip
+    try:
+        with transaction(con):
+            for row in rows:
+                con.execute(LOG_SQL, row).fetchall()
+    except (duckdb.ConstraintException, WarehouseBusy):
+        return False
+    return True
+
+
+def _unclaim(con, reminder: Reminder) -> None:
+    with transaction(con):
+        con.execute(UNCLAIM_SQL, [reminder.invoice_id, reminder.offset_days,
+                                  reminder.skipped_offsets]).fetchall()  # fmt: skip
 
 
 def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
