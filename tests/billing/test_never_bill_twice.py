@@ -9,13 +9,14 @@ from collections.abc import Callable
 from decimal import Decimal as D
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from billing import store
 from billing.draft import draft_period
 from billing.locks import AlreadyBilled
 from billing.period import Period
-from etl.warehouse import connect
+from etl.warehouse import connect, migrate
 from metrics.reader import read_write
 from tests.billing.firm import build, entry
 
@@ -308,3 +309,46 @@ def test_two_approvals_of_the_same_draft_approve_it_once(firm_db):
     with read_write(firm_db) as con:
         assert con.execute("SELECT number FROM invoices").fetchall() == [("INV-2026-0001",)]
         assert fee_count(con, MARCH) == {"PR-1": 1}
+
+
+def test_upgrading_a_warehouse_locks_what_its_saved_drafts_hold(tmp_path):
+    # A version-5 warehouse with drafts saved by the old code, which had drafted March's C-1
+    # retainer twice (drafts 1 and 2, both open) and approved C-2's as INV-2026-0004 (draft 3);
+    # draft 4 is void. Version 6 locks what drafts 1 and 3 hold (the first draft wins a
+    # duplicate); the void one holds nothing.
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    try:
+        migrate(con, target=5)
+        con.execute(
+            "INSERT INTO invoice_drafts (draft_id, period, contract_id, client_id, currency, "
+            "tax_rate, status, invoice_number, created_at, created_by) VALUES "
+            "(1, '2026-03', 'C-1', 'CL-1', 'USD', 0, 'draft', NULL, now(), 'ops'), "
+            "(2, '2026-03', 'C-1', 'CL-1', 'USD', 0, 'draft', NULL, now(), 'ops'), "
+            "(3, '2026-03', 'C-2', 'CL-2', 'USD', 0, 'approved', 'INV-2026-0004', now(), 'ops'), "
+            "(4, '2026-03', 'C-1', 'CL-1', 'USD', 0, 'void', NULL, now(), 'ops')"
+        )
+        con.execute(
+            "INSERT INTO invoice_draft_lines (draft_id, line_no, kind, project_id, description, "
+            "amount, sources) VALUES "
+            "(1, 1, 'retainer_fee', 'PR-1', 'fee', 1000, ['T-1']), "
+            "(1, 2, 'expense', 'PR-1', 'taxi', 20, ['X-1']), "
+            "(2, 1, 'retainer_fee', 'PR-1', 'fee', 1000, ['T-1']), "
+            "(3, 1, 'retainer_fee', 'PR-2', 'fee', 2000, []), "
+            "(4, 1, 'milestone', 'PR-4', 'm', 500, ['M-1'])"
+        )
+        assert migrate(con) >= 6
+        locks = con.execute(
+            "SELECT lock_kind, ref, contract_id, project_id, period, draft_id FROM billing_locks "
+            "ORDER BY ALL"
+        ).fetchall()
+        numbers = con.execute("SELECT number, draft_id FROM invoice_numbers").fetchall()
+    finally:
+        con.close()
+    assert locks == [
+        ("entry", "T-1", "", "", "", 1),
+        ("expense", "X-1", "", "PR-1", "", 1),
+        ("open_draft", "", "C-1", "", "2026-03", 1),
+        ("retainer_fee", "", "C-1", "PR-1", "2026-03", 1),
+        ("retainer_fee", "", "C-2", "PR-2", "2026-03", 3),
+    ]
+    assert numbers == [("INV-2026-0004", 3)]
