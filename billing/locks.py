@@ -28,7 +28,13 @@ SQL_DIR = Path(__file__).parent / "sql"
 ENTRY_KINDS = frozenset({"time", "rush", "discount", "cap_adjustment", "retainer_fee", "overage",
                          "credit"})  # fmt: skip
 
-INSERT_LOCK_SQL = "INSERT INTO billing_locks VALUES (?, ?, ?, ?, ?, ?, now())"
+# One statement for all of a draft's locks (executemany would run one insert per entry): five
+# lists of equal length, unnested side by side.
+INSERT_LOCKS_SQL = """
+INSERT INTO billing_locks
+SELECT unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])),
+       unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), ?, now()
+"""
 RELEASE_SQL = "DELETE FROM billing_locks WHERE draft_id = ?"
 RELEASE_OPEN_SQL = "DELETE FROM billing_locks WHERE draft_id = ? AND lock_kind = 'open_draft'"
 CLAIM_NUMBER_SQL = "INSERT INTO invoice_numbers VALUES (?, ?, now())"
@@ -87,7 +93,8 @@ def draft_locks(period: Period, invoice: DraftInvoice) -> list[Lock]:
 def hold(con: duckdb.DuckDBPyConnection, draft_id: int, locks: list[Lock]) -> None:
     """Writes the draft's locks; a lock another draft holds raises AlreadyBilled."""
     with refused_when_taken("it is already drafted or invoiced"):
-        con.executemany(INSERT_LOCK_SQL, [[*lock[:5], draft_id] for lock in locks])
+        columns = [list(column) for column in zip(*locks, strict=True)] if locks else [[]] * 5
+        con.execute(INSERT_LOCKS_SQL, [*columns, draft_id]).fetchall()
 
 
 def release(con: duckdb.DuckDBPyConnection, draft_id: int) -> None:
