@@ -96,7 +96,7 @@ def show_save(
             icon=":material/task_alt:",
         )
         return
-    if billing is not None and billing.invoices and not pending:
+    if billing is not None and billing.invoices:
         st.caption(
             f"Already invoiced for {label}: {numbers_text(billing.invoices)}. Saving drafts "
             "proposes only what is not billed yet (work approved later, fees not invoiced)."
