@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from billing import store
+from billing import locks, store
 from billing.draft import draft_period
 from billing.locks import AlreadyBilled
 from billing.period import Period
@@ -352,3 +352,21 @@ def test_upgrading_a_warehouse_locks_what_its_saved_drafts_hold(tmp_path):
         ("retainer_fee", "", "C-2", "PR-2", "2026-03", 3),
     ]
     assert numbers == [("INV-2026-0004", 3)]
+
+
+def test_a_lock_taken_by_a_transaction_that_commits_first_refuses_the_other_at_commit(firm_db):
+    # Both sessions write the same fee lock before either commits: DuckDB lets both inserts
+    # through and refuses the second COMMIT; billing turns that into the same refusal.
+    fee = [("retainer_fee", "", "C-1", "PR-1", "2026-03")]
+    with read_write(firm_db) as ana, read_write(firm_db) as ben:
+        ana.execute("BEGIN TRANSACTION")
+        ben.execute("BEGIN TRANSACTION")
+        locks.hold(ana, 1, fee)
+        locks.hold(ben, 2, fee)
+        ana.execute("COMMIT")
+        with (
+            pytest.raises(AlreadyBilled, match="already drafted or invoiced"),
+            locks.refused_when_taken("already drafted or invoiced"),
+        ):
+            ben.execute("COMMIT")
+        assert ben.execute("SELECT draft_id FROM billing_locks").fetchall() == [(1,)]
