@@ -4,6 +4,7 @@ moment end with one draft and distinct invoice numbers. Amounts worked out by ha
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from decimal import Decimal as D
@@ -13,6 +14,7 @@ import duckdb
 import pytest
 
 from billing import locks, store
+from billing.__main__ import main as billing_main
 from billing.draft import draft_period
 from billing.locks import AlreadyBilled
 from billing.period import Period
@@ -130,6 +132,30 @@ def test_a_partly_invoiced_month_proposes_only_what_is_not_billed(con, tmp_path)
         ("C-1", "time", D(2), D("200.00")),
         ("C-2", "retainer_fee", D(1), D("2000.00")),
     ]
+
+
+def test_billing_draft_names_the_invoices_and_proposes_nothing_for_an_invoiced_month(
+    con, db_path, tmp_path, capsys
+):
+    # Both March fees are on INV-2026-0007 (C-1) and INV-2026-0008 (C-2): `billing draft`
+    # proposes no invoice and says which invoices bill the month.
+    firm(con, tmp_path,
+         invoices="I-7,CL-1,2026-04-10,2026-05-10,USD,1080.00,INV-2026-0007,C-1,sent,"
+                  "2026-03-01,2026-03-31\n"
+                  "I-8,CL-2,2026-04-10,2026-05-10,USD,2000.00,INV-2026-0008,C-2,paid,,\n",
+         lines="I-7,1,1000.00,retainer_fee,PR-1,\nI-8,1,2000.00,retainer_fee,PR-2,\n")  # fmt: skip
+    con.close()
+    path = str(db_path)
+    assert billing_main(["--db", path, "draft", "--period", "2026-03"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1:3] == [
+        "Already invoiced: INV-2026-0007, INV-2026-0008 (not drafted again)",
+        "Nothing left to draft.",
+    ]
+    assert billing_main(["--db", path, "draft", "--period", "2026-03", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["invoices"] == []
+    assert document["already_invoiced"] == ["INV-2026-0007", "INV-2026-0008"]
 
 
 # ---- drafted here ---------------------------------------------------------------------------
