@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def render_table(draft: Draft) -> str:
     out = [f"Draft invoices for {draft.period}"]
+    if draft.already_invoiced:
+        out.append(f"Already invoiced: {', '.join(draft.already_invoiced)} (not drafted again)")
+    if not draft.invoices:
+        out.append("Nothing left to draft.")
     for inv in draft.invoices:
         po = f", PO {inv.po_number}" if inv.po_number else ""
         project = f" / {inv.project_id}" if inv.project_id else ""

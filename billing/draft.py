@@ -11,6 +11,7 @@ import duckdb
 from billing.entries import PeriodWork, period_work, round_hours
 from billing.expenses import FxRates, expense_lines
 from billing.fixed import fixed_fee_lines, milestone_lines
+from billing.locks import InvoicedFee, invoiced_fees, period_billed, period_invoices
 from billing.model import BillingException, Contract, DraftInvoice, Line, Workstream
 from billing.money import ZERO, dec, money_text
 from billing.period import Period
@@ -57,12 +58,21 @@ class Draft:
     period: Period
     invoices: list[DraftInvoice] = field(default_factory=list)
     exceptions: list[BillingException] = field(default_factory=list)
+    # What was billed for the period before this draft: the invoices that bill it, and the
+    # retainer fees left off because an invoice or a saved draft already bills them.
+    already_invoiced: list[str] = field(default_factory=list)
+    fees_already_billed: list[InvoicedFee] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
             "period": str(self.period),
             "invoices": [inv.to_json() for inv in self.invoices],
             "exceptions": [e.to_json() for e in self.exceptions],
+            "already_invoiced": self.already_invoiced,
+            "fees_already_billed": [
+                {"kind": f.kind, "project_id": f.project_id, "ref": f.ref}
+                for f in self.fees_already_billed
+            ],
         }
 
 
@@ -103,7 +113,10 @@ def _runs_in(con, project_id: str, period: Period) -> bool:
     return (start is None or start <= period.end) and (end is None or end >= period.start)
 
 
-def workstream_lines(con, contract, ws, period, work: PeriodWork, names):
+def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
+                     fee_billed: frozenset[str] = frozenset()):  # fmt: skip
+    """The workstream's lines and exceptions; `fee_billed` names the retainer projects whose
+    fee for the period is already on an invoice or a saved draft (left off, never twice)."""
     entries = work.by_project.get(ws.project_id, [])
     if ws.billing == "time_and_materials":
         billed = dec(con.execute(BILLED_TIME_SQL, [ws.project_id, period.start]).fetchall()[0][0])
@@ -112,7 +125,10 @@ def workstream_lines(con, contract, ws, period, work: PeriodWork, names):
         if not _runs_in(con, ws.project_id, period):
             return [], []
         history, first = _retainer_history(con, contract, ws, period)
-        return retainer_lines(ws, period, entries, history, first)
+        lines, problems = retainer_lines(ws, period, entries, history, first)
+        if ws.project_id in fee_billed:
+            lines = [line for line in lines if line.kind != "retainer_fee"]
+        return lines, problems
     if ws.billing == "fixed_fee":
         return fixed_fee_lines(con, ws, period), []
     return milestone_lines(con, ws, period), []
@@ -191,19 +207,25 @@ def draft_period(
     contract_ids: set[str] | None = None,
 ) -> Draft:
     """Drafts every contract (of one client, or only `contract_ids`, when given) for the period.
-    Pure: writes nothing."""
+    Pure: writes nothing. What is already billed for the period (an imported or approved
+    invoice, a saved draft) is left off, so an invoiced month proposes only what is new."""
     contracts = load_contracts(con, client_id)
     if contract_ids is not None:
         contracts = {k: c for k, c in contracts.items() if k in contract_ids}
     work = period_work(con, period, contracts, client_id)
     draft = Draft(period, exceptions=refused_contracts(con, client_id) + list(work.exceptions))
+    billed = period_billed(con, period)
+    draft.already_invoiced = period_invoices(billed)
+    draft.fees_already_billed = invoiced_fees(billed)
+    fee_billed = frozenset(fee.project_id for fee in draft.fees_already_billed)
     names = _names(con)
     expenses, expense_problems = client_expenses(con, period, contracts, client_id)
     draft.exceptions += expense_problems
     for contract in contracts.values():
         lines: list[Line] = []
         for ws in contract.workstreams:
-            ws_lines, problems = workstream_lines(con, contract, ws, period, work, names)
+            ws_lines, problems = workstream_lines(con, contract, ws, period, work, names,
+                                                  fee_billed)  # fmt: skip
             lines += ws_lines
             draft.exceptions += problems
         lines += expenses.get(contract.contract_id, [])

@@ -25,6 +25,10 @@ SELECT milestone_id, name, amount,
 FROM milestones
 WHERE project_id = ? AND invoice_id IS NULL
   AND milestone_id NOT IN (SELECT source_id FROM locked_sources)
+  AND milestone_id NOT IN (  -- on an invoice line that names it (approved here, or imported)
+      SELECT unnest(string_split(l.entry_ids, ';')) FROM invoice_lines l
+      JOIN invoices i USING (invoice_id)
+      WHERE l.kind = 'milestone' AND coalesce(i.status, 'sent') <> 'void')
   AND status IN ({statuses})
   AND (CASE WHEN ? = 'accepted' THEN accepted_on ELSE completed_on END) BETWEEN ? AND ?
 ORDER BY reached_on, milestone_id

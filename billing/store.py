@@ -5,13 +5,16 @@ action writes an audit_log row (who, before, after, why); every write is one tra
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
 import duckdb
 import polars as pl
 
+from billing import locks
 from billing.draft import draft_period
+from billing.locks import AlreadyBilled
 from billing.model import DraftInvoice
 from billing.money import dec
 from billing.period import Period
@@ -22,6 +25,7 @@ from etl.contract import ENTITIES
 from etl.warehouse import transaction
 
 DEFAULT_TERMS_DAYS = 30
+APPROVAL_ATTEMPTS = 3  # a number taken by a concurrent approval is retried with the next one
 
 # Grain: one row per saved draft, with its totals over the lines that are not excluded.
 DRAFTS_SQL = """
@@ -66,7 +70,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 NUMBERS_SQL = """
 SELECT coalesce(max(TRY_CAST(regexp_extract(n, '^INV-[0-9]{4}-([0-9]+)$', 1) AS BIGINT)), 0)
 FROM (SELECT number AS n FROM invoices UNION ALL SELECT invoice_id FROM invoices
-      UNION ALL SELECT invoice_number FROM invoice_drafts)
+      UNION ALL SELECT invoice_number FROM invoice_drafts
+      UNION ALL SELECT number FROM invoice_numbers)
 WHERE starts_with(n, ?)
 """
 
@@ -130,16 +135,32 @@ def _summary(draft: dict) -> dict:
 
 
 def save_drafts(
-    con: duckdb.DuckDBPyConnection, period: Period, actor: str, client_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    actor: str,
+    client_id: str | None = None,
+    *,
+    before_save: Callable[[], None] | None = None,
 ) -> list[int]:
     """Re-drafts the period (of one client, when given) in one transaction: the period's saved
-    drafts still in status 'draft' for those contracts are replaced, approved ones stay (their
-    sources are locked, so nothing is billed twice). Returns the new draft ids."""
+    drafts still in status 'draft' for those contracts are replaced, approved ones stay (what
+    they bill is locked, so nothing is billed twice). Returns the new draft ids.
+
+    Each draft's locks (billing/locks.py) are written with it; when another session saved or
+    replaced the same drafts in the meantime, this raises AlreadyBilled and writes nothing.
+    `before_save` runs between drafting and writing (a seam for tests to line up a race)."""
     actor = _required(actor, "actor")
-    with transaction(con):
+    refusal = (f"cannot save drafts for {period}: it is already drafted or invoiced by another "
+               "session that saved at the same time; reload to see its drafts")  # fmt: skip
+    with locks.refused_when_taken(refusal), transaction(con):
         _replace_unapproved(con, period, list(load_contracts(con, client_id)), actor)
         draft = draft_period(con, period, client_id)
-        return [_save_invoice(con, period, inv, actor) for inv in draft.invoices]
+        if before_save is not None:
+            before_save()
+        try:
+            return [_save_invoice(con, period, inv, actor) for inv in draft.invoices]
+        except AlreadyBilled as taken:
+            raise AlreadyBilled(refusal) from taken
 
 
 def _replace_unapproved(con, period: Period, contract_ids: list[str], actor: str) -> None:
@@ -148,6 +169,7 @@ def _replace_unapproved(con, period: Period, contract_ids: list[str], actor: str
     stale = _drafts(con, "period = ? AND status = 'draft' AND list_contains(?, contract_id)",
                     [str(period), contract_ids]).to_dicts()  # fmt: skip
     for draft in stale:
+        locks.release(con, draft["draft_id"])
         _run(con, "DELETE FROM invoice_draft_lines WHERE draft_id = ?", [draft["draft_id"]])
         _run(con, "DELETE FROM invoice_drafts WHERE draft_id = ?", [draft["draft_id"]])
         _audit(con, actor, "draft_replaced", "invoice_draft", draft["draft_id"],
@@ -170,6 +192,7 @@ def _save_invoice(con, period: Period, inv: DraftInvoice, actor: str) -> int:
           line.quantity, line.unit_price, line.amount, list(line.sources)]
          for no, line in enumerate(inv.lines, 1)],
     )  # fmt: skip
+    locks.hold(con, draft_id, locks.draft_locks(period, inv))
     after = {"period": str(period), "contract_id": inv.contract_id, "client_id": inv.client_id,
              "project_id": inv.project_id, "currency": inv.currency, "line_count": len(inv.lines),
              "subtotal": inv.subtotal, "tax": inv.tax, "total": inv.total}  # fmt: skip
@@ -254,20 +277,48 @@ def include_line(con, draft_id: int, line_no: int, actor: str, reason: str | Non
 
 
 def next_invoice_number(con: duckdb.DuckDBPyConnection, year: int) -> str:
-    """INV-YYYY-NNNN after the highest number of that year in staging invoices (number or id)
-    and saved drafts; numbers of void invoices are never reused."""
+    """INV-YYYY-NNNN after the highest number of that year in staging invoices (number or id),
+    saved drafts and the numbers given (invoice_numbers); numbers of void invoices are never
+    reused. Reading it is not claiming it: locks.claim_number does, under a unique key."""
     prefix = f"INV-{year:04d}-"
     return f"{prefix}{_run(con, NUMBERS_SQL, [prefix])[0][0] + 1:04d}"
 
 
 def approve_draft(
-    con: duckdb.DuckDBPyConnection, draft_id: int, actor: str, *, issue_date: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    draft_id: int,
+    actor: str,
+    *,
+    issue_date: date | None = None,
+    on_numbered: Callable[[str], None] | None = None,
 ) -> str:
     """Numbers and dates the draft (issue today unless given; due after the contract's terms,
     else the client's, else 30 days) and writes it into the staging invoices as status 'draft'
-    (approved, not yet sent), so caps, PO-to-date and fixed-fee checks see it."""
+    (approved, not yet sent), so caps, PO-to-date and fixed-fee checks see it.
+
+    The number is claimed under a unique key: when a concurrent approval took the same number,
+    the approval is redone with the next one (a draft that other approval approved is then
+    refused as already approved). `on_numbered` runs once a number is chosen, before anything
+    is written (a seam for tests to line up a race)."""
     actor = _required(actor, "actor")
-    with transaction(con):
+    for _ in range(APPROVAL_ATTEMPTS - 1):
+        try:
+            return _approve(con, draft_id, actor, issue_date, on_numbered)
+        except AlreadyBilled:
+            continue  # a concurrent approval took the number: the next attempt reads the next
+    try:
+        return _approve(con, draft_id, actor, issue_date, on_numbered)
+    except AlreadyBilled as err:
+        raise AlreadyBilled(
+            f"cannot approve draft {draft_id} now: other approvals are taking "
+            "invoice numbers at the same time; try again"
+        ) from err
+
+
+def _approve(con, draft_id: int, actor: str, issue_date: date | None,
+             on_numbered: Callable[[str], None] | None) -> str:  # fmt: skip
+    """One attempt, one transaction; AlreadyBilled when it collided with another session."""
+    with locks.refused_when_taken("the invoice number was taken"), transaction(con):
         draft = _editable(con, draft_id, "approve")
         if draft["line_count"] == 0:
             raise ValueError(f"cannot approve draft {draft_id}: every line is excluded")
@@ -277,6 +328,10 @@ def approve_draft(
         issue = issue_date or clock.today()
         terms = _run(con, TERMS_SQL, [DEFAULT_TERMS_DAYS, draft_id])[0][0]
         number, due = next_invoice_number(con, issue.year), issue + timedelta(days=terms)
+        if on_numbered is not None:
+            on_numbered(number)
+        locks.claim_number(con, number, draft_id)
+        locks.release_open_slot(con, draft_id)
         _run(con, "UPDATE invoice_drafts SET status = 'approved', invoice_number = ?, "
              "issue_date = ?, due_date = ?, approved_at = now(), approved_by = ? "
              "WHERE draft_id = ?", [number, issue, due, actor, draft_id])  # fmt: skip
@@ -345,6 +400,7 @@ def void_draft(con: duckdb.DuckDBPyConnection, draft_id: int, actor: str, reason
             raise ValueError(f"draft {draft_id} is already void")
         if draft["status"] == "approved":
             _void_staged_invoice(con, draft)
+        locks.release(con, draft_id)
         _run(con, "UPDATE invoice_drafts SET status = 'void', voided_at = now(), voided_by = ?, "
              "void_reason = ? WHERE draft_id = ?", [actor, reason, draft_id])  # fmt: skip
         _audit(con, actor, "draft_voided", "invoice_draft", draft_id, _summary(draft),

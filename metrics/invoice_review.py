@@ -9,7 +9,9 @@ from decimal import Decimal
 import polars as pl
 
 from billing import exceptions_queue, export, store
+from billing.draft import draft_period
 from billing.period import Period
+from etl.warehouse import resolve_db_path
 from metrics.reader import Db, read_only
 
 
@@ -19,6 +21,30 @@ class DraftSummary:
     approved_count: int
     void_count: int
     totals: list[tuple[str, Decimal]]  # (currency, total of the drafts not void), largest first
+
+
+@dataclass(frozen=True)
+class PeriodBilling:
+    """Where the period stands before anyone saves: what already bills it, and what is left."""
+
+    invoices: list[str]  # numbers of the non-void invoices that bill the period (any source)
+    left_to_draft: int  # draft invoices a save would write now (0: nothing left to bill)
+
+    @property
+    def already_invoiced(self) -> bool:
+        """Invoiced, with nothing left: the page offers no save, only the invoice numbers."""
+        return bool(self.invoices) and self.left_to_draft == 0
+
+
+def period_billing(period: Period, db: Db = None) -> PeriodBilling:
+    """Drafts the period without saving (what `billing draft` prints): the invoices that already
+    bill it and how many draft invoices are left, so the page never offers to bill it twice.
+    A warehouse not built yet has nothing invoiced and nothing to draft."""
+    if not resolve_db_path(db).exists():
+        return PeriodBilling([], 0)
+    with read_only(db) as con:
+        draft = draft_period(con, period)
+    return PeriodBilling(draft.already_invoiced, len(draft.invoices))
 
 
 def period_drafts(period: Period, db: Db = None) -> pl.DataFrame:

@@ -56,6 +56,11 @@ def read_drafts(stamp: tuple[str, int, int], period: Period) -> pl.DataFrame:
     return ir.period_drafts(period, stamp[0])
 
 
+@st.cache_data(show_spinner="Checking what is already invoiced…", max_entries=8)
+def read_billing(stamp: tuple[str, int, int], period: Period) -> ir.PeriodBilling:
+    return ir.period_billing(period, stamp[0])
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def read_lines(stamp: tuple[str, int, int], draft_id: int) -> pl.DataFrame:
     return ir.draft_lines(draft_id, stamp[0])
@@ -72,9 +77,30 @@ def saved_text(draft_ids: list[int]) -> str:
     return f"Saved {len(draft_ids)} draft invoice(s)."
 
 
-def show_save(period, drafts: pl.DataFrame | None, user: str | None) -> None:
+def numbers_text(numbers: list[str], shown: int = 12) -> str:
+    more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+    return ", ".join(numbers[:shown]) + more
+
+
+def show_save(
+    period, drafts: pl.DataFrame | None, billing: ir.PeriodBilling | None, user: str | None
+) -> None:
+    """The save button, or, for a month already invoiced with nothing left, the invoices that
+    bill it instead (saving again would bill nothing; the warehouse refuses a second draft)."""
     label = app_state.period_label(period)
     pending = 0 if drafts is None else drafts.filter(pl.col("status") == "draft").height
+    if billing is not None and billing.already_invoiced and not pending:
+        st.success(
+            f"**{label} is already invoiced**: {numbers_text(billing.invoices)}. Every fee and "
+            "all approved work of the month is on these invoices; nothing is left to draft.",
+            icon=":material/task_alt:",
+        )
+        return
+    if billing is not None and billing.invoices:
+        st.caption(
+            f"Already invoiced for {label}: {numbers_text(billing.invoices)}. Saving drafts "
+            "proposes only what is not billed yet (work approved later, fees not invoiced)."
+        )
     if st.button(
         f"Draft again for {label}" if pending else f"Save drafts for {label}",
         type="secondary" if pending else "primary",
@@ -289,22 +315,29 @@ st.caption(
     "reaches a client: edit or exclude lines, approve to number it, then download the PDF."
 )
 app_state.show_flash()
+billing = None
 try:
     drafts = read_drafts(stamp, period)
     run_exceptions = read_run_exceptions(stamp, period)
+    billing = read_billing(stamp, period)
 except WarehouseBusy:
     drafts = None
     st.warning(
         "A load is writing to the warehouse right now. Refresh in a moment to see the drafts.",
         icon=":material/hourglass_top:",
     )
-show_save(period, drafts, user)
+show_save(period, drafts, billing, user)
 if drafts is not None:
     show_kpis(ir.summarize(drafts))
     show_run_exceptions(run_exceptions, period)
     st.subheader("Drafts")
     selected = drafts.clear()
-    if drafts.is_empty():
+    if drafts.is_empty() and billing is not None and billing.already_invoiced:
+        st.caption(
+            f"No drafts were saved here for {app_state.period_label(period)}: its invoices came "
+            "from the accounting system."
+        )
+    elif drafts.is_empty():
         st.info(
             f"**No drafts saved for {app_state.period_label(period)}.** Click **Save drafts** to "
             "price the period's approved work by each contract's terms. Time that is unapproved "

@@ -14,6 +14,7 @@ import polars as pl
 
 from billing.ar.aging import aging_from_ledger, late_fee_periods
 from billing.ar.ledger import build_ledger
+from billing.locks import claim_number
 from billing.money import ZERO, money_text, percent_text
 from billing.store import _audit, _billing_load, _stage_row, next_invoice_number
 from etl import clock
@@ -103,6 +104,7 @@ def post_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor:
 def _fee_invoice(con, client_id: str, currency: str, rows: list[dict], actor: str,
                  issue: date) -> str:  # fmt: skip
     number = next_invoice_number(con, issue.year)
+    claim_number(con, number, None)  # unique: a concurrent approval cannot take it too
     terms = con.execute(TERMS_SQL, [client_id]).fetchall()[0][0]
     total = sum((Decimal(r["amount"]) for r in rows), ZERO)
     load_id = _billing_load(con, 0, f"late fees posted as {number}",
