@@ -13,16 +13,13 @@ from pathlib import Path
 
 import duckdb
 
+from etl.cli_errors import UserError, cli_errors, one_line
 from etl.loader import LoadReport, import_canonical
 from etl.warehouse import connect, resolve_db_path
 
 EXPORT_SOURCES = ("harvest-csv", "toggl-csv", "clockify-csv")
 SOURCES = ("canonical", *EXPORT_SOURCES, "ics")
 MAX_EXAMPLES = 20
-
-
-class UserError(Exception):
-    """Something the user can fix; printed as one line."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,8 +64,8 @@ def print_report(report: LoadReport, label: str) -> None:
 def open_warehouse(db: str | None) -> duckdb.DuckDBPyConnection:
     try:
         return connect(db)
-    except duckdb.IOException as err:
-        raise UserError(f"cannot open warehouse {resolve_db_path(db)}: {err}") from None
+    except (duckdb.IOException, duckdb.SerializationException, OSError) as err:
+        raise UserError(f"cannot open warehouse {resolve_db_path(db)}: {one_line(err)}") from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -125,16 +122,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return {"import": cmd_import, "demo": cmd_demo}[args.command](args)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, PermissionError, duckdb.IOException) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    return {"import": cmd_import, "demo": cmd_demo}[args.command](args)
 
 
 if __name__ == "__main__":

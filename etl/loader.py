@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import yaml
 
 from etl import expectations
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
@@ -163,13 +164,22 @@ def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) ->
     report.entities.append(stats)
 
 
+def _yaml_error_line(err: Exception) -> int:
+    """The line a YAML or contract error points at (1 when it names none)."""
+    mark = getattr(err, "problem_mark", None)
+    return getattr(err, "line", None) or (mark.line + 1 if mark is not None else 1)
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
 def load_firm(con, load: Load, report: LoadReport, path: Path) -> None:
     try:
         row = parse_firm(path.read_text(encoding="utf-8"))
-    except (ContractError, ValueError) as err:
-        line = (
-            getattr(err, "line", None) or getattr(getattr(err, "problem_mark", None), "line", 0) + 1
-        )
+    except (ContractError, ValueError, yaml.YAMLError) as err:
+        line = _yaml_error_line(err)
+        report.file_errors.append(f"{path.name}: {_one_line(err)}")
         quarantine_rejected(con, load, "firm", path.name, [Rejected(line, str(err), {})])
         report.entities.append(EntityStats("firm", path.name, quarantined=1, notes=[str(err)]))
         return
@@ -183,9 +193,9 @@ def load_contracts(con, load: Load, report: LoadReport, path: Path) -> None:
     projects = {r[0] for r in con.execute("SELECT project_id FROM projects").fetchall()}
     try:
         parsed = parse_contracts(path.read_text(encoding="utf-8"), projects)
-    except (ContractError, ValueError) as err:
-        line = getattr(err, "line", None) or 1
-        report.file_errors.append(f"{path.name}: {err}")
+    except (ContractError, ValueError, yaml.YAMLError) as err:
+        line = _yaml_error_line(err)
+        report.file_errors.append(f"{path.name}: {_one_line(err)}")
         quarantine_rejected(con, load, "contracts", path.name, [Rejected(line, str(err), {})])
         report.entities.append(EntityStats("contracts", path.name, quarantined=1, notes=[str(err)]))
         return
