@@ -1,9 +1,16 @@
 """One import run end to end: a load id, one transaction, per-entity staging, the load log.
-A run that fails anywhere rolls back whole and is logged as failed."""
+A run that fails anywhere rolls back whole and is logged as failed.
+
+`ETL_PAUSE_AFTER_FIRST_ENTITY=SECONDS` (read only in `_pause_for_crash_test`) makes a canonical
+import sleep inside its transaction right after the first entity is written: the
+crash-consistency test kills the process there and checks nothing of the run remains."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +23,7 @@ import yaml
 from etl import expectations
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
-from etl.csv_source import FileRejected, read_csv_file
+from etl.csv_source import FileRejected, SourceFile, read_csv_file
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
 from etl.warehouse import scalar, transaction
 
@@ -85,11 +92,16 @@ def run_load(
     source: str,
     path: Path | str,
     body: Callable[[Load, LoadReport], None],
+    prepare: Callable[[], None] | None = None,
 ) -> LoadReport:
-    """Runs `body` inside one transaction; on any error the warehouse is left as it was."""
+    """Runs `body` inside one transaction; on any error the warehouse is left as it was.
+    `prepare` runs first, outside the transaction: reading files into temp tables, where a
+    failed statement (DuckDB's CSV reader giving up) must not abort the transaction."""
     load = _start(con, source, path)
     report = LoadReport(load.load_id, source)
     try:
+        if prepare is not None:
+            prepare()
         with transaction(con):
             body(load, report)
             for stats in report.entities:
@@ -145,10 +157,32 @@ def _strings_frame(rows: list[dict], entity: Entity) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) -> None:
+PAUSE_ENV = "ETL_PAUSE_AFTER_FIRST_ENTITY"
+
+
+def _pause_for_crash_test(report: LoadReport) -> None:
+    """The one place PAUSE_ENV is read: sleeps once, inside the transaction, after the first
+    entity was written, saying so on stderr, so a test can SIGKILL the import right there."""
+    seconds = os.environ.get(PAUSE_ENV)
+    if not seconds or len(report.entities) != 1:
+        return
+    print(f"paused after {report.entities[0].entity} ({PAUSE_ENV})", file=sys.stderr, flush=True)
+    time.sleep(float(seconds))
+
+
+def read_source(con, path: Path, entity: Entity) -> SourceFile | FileRejected:
+    """The file in temp table `src_<entity>`, or why it cannot load (outside the transaction)."""
     try:
-        source = read_csv_file(con, path, entity)
+        return read_csv_file(con, path, entity, table=f"src_{entity.name}")
     except FileRejected as err:
+        return err
+
+
+def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path, source=None) -> None:
+    """Stages one CSV file; `source` is what read_source read before the transaction."""
+    source = source if source is not None else read_source(con, path, entity)
+    if isinstance(source, FileRejected):
+        err = source
         report.file_errors.append(str(err))
         quarantine_rejected(con, load, entity.name, path.name, [Rejected(1, err.reason, {})])
         report.entities.append(
@@ -159,6 +193,7 @@ def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) ->
     stats = stage_entity(
         con, load, entity, path.name, source.table, source.columns, rejected, validator(entity)
     )
+    con.execute(f"DROP TABLE IF EXISTS {source.table}")
     record_validation(con, load, stats)
     stats.notes += source.notes
     report.entities.append(stats)
@@ -239,22 +274,33 @@ def import_canonical(
     `label` replaces the folder in the load log (the demo's folder is temporary)."""
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
+    sources: dict[str, SourceFile | FileRejected] = {}
+
+    def prepare() -> None:
+        for entity in CSV_ENTITIES:
+            if (folder / entity.file).exists():
+                sources[entity.name] = read_source(con, folder / entity.file, entity)
 
     def body(load: Load, report: LoadReport) -> None:
         if (folder / "firm.yaml").exists():
             load_firm(con, load, report, folder / "firm.yaml")
+            _pause_for_crash_test(report)
         for entity in CSV_ENTITIES:
             if entity.name == "sow_lines" and (folder / "contracts.yaml").exists():
                 load_contracts(con, load, report, folder / "contracts.yaml")
-            path = folder / entity.file
-            if path.exists():
-                load_csv(con, load, report, entity, path)
+            if entity.name in sources:
+                load_csv(con, load, report, entity, folder / entity.file, sources[entity.name])
+                _pause_for_crash_test(report)
             if entity.name == "calendar_events":
                 load_calendars(con, load, report, folder)
         if not report.entities:
             raise FileNotFoundError(f"{folder} holds none of the data contract's files")
 
-    return run_load(con, "canonical", label or folder, body)
+    try:
+        return run_load(con, "canonical", label or folder, body, prepare)
+    finally:
+        for entity in CSV_ENTITIES:
+            con.execute(f"DROP TABLE IF EXISTS src_{entity.name}")
 
 
 __all__ = ["ENTITIES", "LoadReport", "import_canonical", "run_load", "stage_frame"]
