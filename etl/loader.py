@@ -175,7 +175,7 @@ def read_source(con, path: Path, entity: Entity) -> SourceFile | FileRejected:
     try:
         return read_csv_file(con, path, entity, table=f"src_{entity.name}")
     except FileRejected as err:
-        return err
+        return err.with_traceback(None)  # kept until staging: hold no frames (no connection)
 
 
 def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path, source=None) -> None:
