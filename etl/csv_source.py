@@ -20,7 +20,7 @@ import polars as pl
 
 from etl.contract import Entity
 from etl.csv_rows import MAX_CELL, BadRecord, header_end, physical_lines, read_records
-from etl.encoding import decode, is_plain_utf8
+from etl.encoding import decode
 
 
 class FileRejected(ValueError):
@@ -91,7 +91,7 @@ def read_csv_file(
     header = read_header(path.name, text)
     check_required(path.name, entity, header)
     notes = [note] if note else []
-    if _fast_candidate(data, text) and _fast_read(con, path, header, table, text):
+    if _fast_candidate(note, text) and _fast_read(con, path, header, table, text):
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         return SourceFile(path.name, table, header, rows, notes)
     ragged = _slow_read(con, path.name, text, header, table)
@@ -99,10 +99,11 @@ def read_csv_file(
     return SourceFile(path.name, table, header, rows, notes, ragged)
 
 
-def _fast_candidate(data: bytes, text: str) -> bool:
+def _fast_candidate(note: str | None, text: str) -> bool:
     """Only files where DuckDB's row number + 1 is surely the physical line, and whose bad rows
-    DuckDB would stop at anyway, are worth trying: cheap scans of the decoded text."""
-    if not is_plain_utf8(data) or "\x00" in text:
+    DuckDB would stop at anyway, are worth trying: cheap scans of the decoded text. `note` is
+    None only for plain UTF-8 (decode notes UTF-16 and Windows-1252)."""
+    if note is not None or "\x00" in text:
         return False
     carriage_returns = text.count("\r")
     return carriage_returns == 0 or carriage_returns == text.count("\r\n") == text.count("\n")

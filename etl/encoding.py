@@ -7,17 +7,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 WINDOWS_NOTE = "not UTF-8: read as Windows-1252 (Latin-1)"
 
 
-def is_plain_utf8(data: bytes) -> bool:
-    """Whether DuckDB can read the bytes as they are (UTF-8, with or without its BOM)."""
-    if data.startswith(UTF16_BOMS):
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def decode(data: bytes) -> tuple[str, str | None]:
     """Text and a note when it was not plain UTF-8. Strips a UTF-8 BOM; honours a UTF-16 BOM
     (LE or BE). Spreadsheet exports are often Windows-1252, a superset of Latin-1 for text;
