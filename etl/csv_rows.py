@@ -64,9 +64,10 @@ def header_end(lines: list[str], delimiter: str = ",") -> int:
 
 
 def _first_line_cells(line: str, delimiter: str) -> list[str]:
+    """The bad record's first line split at every delimiter, quotes kept: what is on the line."""
     stripped = line.rstrip("\r\n")
     try:
-        return next(csv.reader([stripped], delimiter=delimiter), [])
+        return next(csv.reader([stripped], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
     except csv.Error:
         return [stripped[:MAX_CELL]]
 
