@@ -178,9 +178,15 @@ def read_source(con, path: Path, entity: Entity) -> SourceFile | FileRejected:
         return err.with_traceback(None)  # kept until staging: hold no frames (no connection)
 
 
-def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path, source=None) -> None:
-    """Stages one CSV file; `source` is what read_source read before the transaction."""
-    source = source if source is not None else read_source(con, path, entity)
+def load_csv(
+    con,
+    load: Load,
+    report: LoadReport,
+    entity: Entity,
+    path: Path,
+    source: SourceFile | FileRejected,
+) -> None:
+    """Stages one CSV file from what read_source read before the transaction opened."""
     if isinstance(source, FileRejected):
         err = source
         report.file_errors.append(str(err))
