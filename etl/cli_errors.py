@@ -81,17 +81,26 @@ def cli_errors(main: Callable[..., int]) -> Callable[..., int]:
     return wrapper
 
 
-UNKNOWN_CLIENTS_SQL = """
-SELECT c FROM unnest(?::VARCHAR[]) AS t(c)
-WHERE c NOT IN (SELECT client_id FROM clients) ORDER BY c
-"""
+UNKNOWN_SQL = {
+    "client": """
+        SELECT c FROM unnest(?::VARCHAR[]) AS t(c)
+        WHERE c NOT IN (SELECT client_id FROM clients) ORDER BY c""",
+    "team": """
+        SELECT c FROM unnest(?::VARCHAR[]) AS t(c)
+        WHERE c NOT IN (SELECT team FROM people WHERE team IS NOT NULL) ORDER BY c""",
+}
+WHERE_KNOWN = {"client": "no such client_id in the warehouse", "team": "no person is in it"}
 
 
-def check_clients(con: duckdb.DuckDBPyConnection, client_ids: list[str] | tuple[str, ...]) -> None:
-    """A --client the warehouse does not know is a typo, not an empty result: say so."""
-    if not client_ids:
+def check_known(con: duckdb.DuckDBPyConnection, kind: str, values) -> None:
+    """A --client or --team the warehouse does not know is a typo, not an empty result."""
+    if not values:
         return
-    unknown = [r[0] for r in con.execute(UNKNOWN_CLIENTS_SQL, [list(client_ids)]).fetchall()]
+    unknown = [r[0] for r in con.execute(UNKNOWN_SQL[kind], [list(values)]).fetchall()]
     if unknown:
-        names = ", ".join(repr(c) for c in unknown)
-        raise UserError(f"unknown client {names} (no such client_id in the warehouse)")
+        names = ", ".join(repr(v) for v in unknown)
+        raise UserError(f"unknown {kind} {names} ({WHERE_KNOWN[kind]})")
+
+
+def check_clients(con: duckdb.DuckDBPyConnection, client_ids) -> None:
+    check_known(con, "client", client_ids)

@@ -11,7 +11,7 @@ import sys
 from decimal import Decimal
 
 from billing.period import Period
-from etl.cli_errors import check_clients, cli_errors
+from etl.cli_errors import check_known, cli_errors
 from etl.warehouse import resolve_db_path
 from metrics.filters import Filters
 from metrics.kpis import Kpi, firm_kpis
@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
         with kpi_connection(path) as con:
-            check_clients(con, args.client)
+            check_known(con, "client", args.client)
+            check_known(con, "team", args.team)
             base = con.execute("SELECT max(base_currency) FROM firm").fetchall()[0][0]
             kpis = firm_kpis(con, filters)
     except WarehouseBusy:

@@ -109,6 +109,7 @@ CASES = [
     ("rules", [*CORRUPT, "classify", "--llm", "off"], "not a valid DuckDB"),
     ("metrics", [*GOOD, "kpis", "--period", "2026-13"], "2026-13"),
     ("metrics", [*GOOD, "kpis", "--period", "2026-03", "--client", "CL-NOPE"], "CL-NOPE"),
+    ("metrics", [*GOOD, "kpis", "--period", "2026-03", "--team", "Nope"], "Nope"),
     ("metrics", [*CORRUPT, "kpis", "--period", "2026-03"], "not a valid DuckDB"),
     ("metrics", [*A_DIRECTORY, "kpis", "--period", "2026-03"], "a_folder"),
 ]
