@@ -11,12 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-import duckdb
-
 from billing.ar.cli import AR_COMMANDS, add_ar_commands, run_ar_command
 from billing.draft import Draft, draft_period
 from billing.money import money_text
 from billing.period import Period
+from etl.cli_errors import check_clients, cli_errors
 from etl.warehouse import connect, resolve_db_path
 
 
@@ -59,21 +58,21 @@ def render_table(draft: Draft) -> str:
     return "\n".join(out) + "\n"
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in AR_COMMANDS:
         return run_ar_command(args)
+    period = Period.parse(args.period)
+    path = resolve_db_path(args.db)
+    if not path.exists():
+        raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
+    con = connect(path)
     try:
-        period = Period.parse(args.period)
-        path = resolve_db_path(args.db)
-        if not path.exists():
-            raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
-        con = connect(path)
+        check_clients(con, [args.client] if args.client else [])
         draft = draft_period(con, period, args.client)
+    finally:
         con.close()
-    except (ValueError, duckdb.IOException) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
     text = (
         json.dumps(draft.to_json(), indent=2) + "\n"
         if args.format == "json"

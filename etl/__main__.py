@@ -15,16 +15,13 @@ from pathlib import Path
 import duckdb
 
 from etl import clock
+from etl.cli_errors import UserError, cli_errors, one_line
 from etl.loader import LoadReport, import_canonical
 from etl.warehouse import connect, resolve_db_path
 
 EXPORT_SOURCES = ("harvest-csv", "toggl-csv", "clockify-csv")
 SOURCES = ("canonical", *EXPORT_SOURCES, "ics")
 MAX_EXAMPLES = 20
-
-
-class UserError(Exception):
-    """Something the user can fix; printed as one line."""
 
 
 def _date(text: str) -> dt.date:
@@ -83,37 +80,44 @@ def print_report(report: LoadReport, label: str) -> None:
 def open_warehouse(db: str | None) -> duckdb.DuckDBPyConnection:
     try:
         return connect(db)
-    except duckdb.IOException as err:
-        raise UserError(f"cannot open warehouse {resolve_db_path(db)}: {err}") from None
+    except (duckdb.IOException, duckdb.SerializationException, OSError) as err:
+        raise UserError(f"cannot open warehouse {resolve_db_path(db)}: {one_line(err)}") from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise UserError(f"{path}: no such file or folder")
+    if args.source == "canonical" and not path.is_dir():
+        raise UserError(f"{path}: 'canonical' imports a folder of contract files")
     con = open_warehouse(args.db)
     started = time.perf_counter()
+    try:
+        report = _run_import(con, args, path)
+    finally:
+        con.close()
+    print_report(report, f"{args.source} {path} in {time.perf_counter() - started:.1f}s")
+    if report.file_errors:
+        errors = report.file_errors
+        text = (
+            errors[0] if len(errors) == 1 else f"{len(errors)} files refused: " + "; ".join(errors)
+        )
+        raise UserError(text)
+    if args.strict and report.quarantined:
+        raise UserError(f"{report.quarantined} row(s) quarantined (--strict)")
+    return 0
+
+
+def _run_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, path: Path) -> LoadReport:
     if args.source == "canonical":
-        if not path.is_dir():
-            raise UserError(f"{path}: 'canonical' imports a folder of contract files")
-        report = import_canonical(con, path)
-    elif args.source == "ics":
+        return import_canonical(con, path)
+    if args.source == "ics":
         from etl.export_import import import_ics
 
-        report = import_ics(con, path, args.person)
-    else:
-        from etl.export_import import import_export
+        return import_ics(con, path, args.person)
+    from etl.export_import import import_export
 
-        report = import_export(con, args.source, path)
-    print_report(report, f"{args.source} {path} in {time.perf_counter() - started:.1f}s")
-    for error in report.file_errors:
-        print(f"error: {error}", file=sys.stderr)
-    if report.file_errors:
-        return 1
-    if args.strict and report.quarantined:
-        print(f"error: {report.quarantined} row(s) quarantined (--strict)", file=sys.stderr)
-        return 1
-    return 0
+    return import_export(con, args.source, path)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -135,7 +139,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise UserError(str(err)) from None
         generated = time.perf_counter() - started
         label = f"demo firm (seed {args.seed}, {args.people} people, as of {as_of})"
-        report = import_canonical(con, folder, label=label)
+        try:
+            report = import_canonical(con, folder, label=label)
+        finally:
+            con.close()
     print_report(report, label)
     print(
         f"generated in {generated:.1f}s, total {time.perf_counter() - started:.1f}s "
@@ -144,16 +151,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return {"import": cmd_import, "demo": cmd_demo}[args.command](args)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, PermissionError, duckdb.IOException, clock.ClockError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    return {"import": cmd_import, "demo": cmd_demo}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """Reading one canonical CSV file into a DuckDB temp table of strings, with source line numbers.
 
-The fast path is DuckDB's own reader; a file it cannot read strictly (ragged rows, quoted line
-breaks, odd encodings) falls back to Python's csv module so every row still gets its line.
+The fast path is DuckDB's own reader, for files that are plain UTF-8 with one line ending style,
+no NUL byte and no line over MAX_CELL. Every other file, and every file DuckDB cannot read
+strictly (ragged rows, quoted line breaks, unterminated quotes), is read record by record by
+etl.csv_rows, so each bad row is reported with its true line and the good rows still load.
+Reading happens before the import's transaction opens (loader.import_canonical): DuckDB aborts
+a transaction on any failed statement, so a failed fast read must not happen inside one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import duckdb
 import polars as pl
 
 from etl.contract import Entity
+from etl.csv_rows import MAX_CELL, BadRecord, header_end, physical_lines, read_records
 from etl.encoding import decode
 
 
@@ -46,18 +51,19 @@ class SourceFile:
     ragged: list[RaggedRow] = field(default_factory=list)
 
 
-def _decode(path: Path) -> tuple[str, str | None]:
-    return decode(path.read_bytes())
-
-
 def _normalise_header(names: list[str]) -> list[str]:
     return [n.strip().strip("\ufeff").strip().lower() for n in names]
 
 
 def read_header(file: str, text: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text[: 1 << 16])), None)
+    try:
+        first = next(csv.reader(io.StringIO(text[: 1 << 16], newline="")), None)
+    except csv.Error as err:
+        raise FileRejected(file, f"cannot read the header row: {err}") from None
     if not first or not any(n.strip() for n in first):
         raise FileRejected(file, "empty file: no header row")
+    if any("\x00" in n for n in first):
+        raise FileRejected(file, "not a text file: NUL bytes in the header (UTF-16 without a BOM?)")
     header = _normalise_header(first)
     dupes = sorted({n for n in header if header.count(n) > 1})
     if dupes:
@@ -76,14 +82,16 @@ def check_required(file: str, entity: Entity, header: list[str]) -> None:
 def read_csv_file(
     con: duckdb.DuckDBPyConnection, path: Path, entity: Entity, table: str = "src"
 ) -> SourceFile:
-    """Loads `path` into temp table `table`; raises FileRejected when the file cannot load."""
-    text, note = _decode(path)
+    """Loads `path` into temp table `table`; raises FileRejected when the file cannot load.
+    Call it outside a transaction: DuckDB's reader may fail, and that is not fatal here."""
+    data = path.read_bytes()
+    text, note = decode(data)
     if not text.strip():
         raise FileRejected(path.name, "empty file: no header row")
     header = read_header(path.name, text)
     check_required(path.name, entity, header)
     notes = [note] if note else []
-    if note is None and _fast_read(con, path, header, table, text):
+    if _fast_candidate(note, text) and _fast_read(con, path, header, table, text):
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         return SourceFile(path.name, table, header, rows, notes)
     ragged = _slow_read(con, path.name, text, header, table)
@@ -91,23 +99,34 @@ def read_csv_file(
     return SourceFile(path.name, table, header, rows, notes, ragged)
 
 
+def _fast_candidate(note: str | None, text: str) -> bool:
+    """Only files where DuckDB's row number + 1 is surely the physical line, and whose bad rows
+    DuckDB would stop at anyway, are worth trying: cheap scans of the decoded text. `note` is
+    None only for plain UTF-8 (decode notes UTF-16 and Windows-1252)."""
+    if note is not None or "\x00" in text:
+        return False
+    carriage_returns = text.count("\r")
+    return carriage_returns == 0 or carriage_returns == text.count("\r\n") == text.count("\n")
+
+
 def _physical_rows(text: str) -> int:
-    """Data lines in the file, not counting the header and a final newline."""
+    """Data lines in the file (LF or CRLF endings), not counting the header and a final newline."""
     return text.count("\n") + (0 if text.endswith("\n") else 1) - 1
 
 
 def _fast_read(
     con: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: str, text: str
 ) -> bool:
-    """DuckDB's reader; only trusted when one row is one line, so row number + 1 is the line."""
+    """DuckDB's reader; only trusted when one row is one line, so row number + 1 is the line.
+    A line longer than MAX_CELL fails it, so the slow path applies the per-cell rule."""
     try:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT (row_number() OVER () + 1)::BIGINT AS _line, *
             FROM read_csv(?, header = true, all_varchar = true, delim = ',', quote = '"',
                           escape = '"', names = ?, strict_mode = true, null_padding = false,
-                          parallel = true)""",
-            [str(path), header],
+                          parallel = true, max_line_size = ?)""",
+            [str(path), header, MAX_CELL],
         )
     except duckdb.Error:
         return False
@@ -121,35 +140,44 @@ def _fast_read(
 def _slow_read(
     con: duckdb.DuckDBPyConnection, file: str, text: str, header: list[str], table: str
 ) -> list[RaggedRow]:
-    """Python's csv reader: exact physical line numbers, ragged rows reported, not fatal."""
-    reader = csv.reader(io.StringIO(text))
-    next(reader)
+    """Record by record (etl.csv_rows): exact physical line numbers; ragged, unterminated, NUL
+    and over-long rows reported with a reason, never fatal to the rows after them."""
+    lines = physical_lines(text)
     columns: list[list[str | None]] = [[] for _ in header]
-    lines: list[int] = []
+    numbers: list[int] = []
     ragged: list[RaggedRow] = []
-    start = reader.line_num + 1
-    for record in reader:
-        line = start
-        start = reader.line_num + 1
-        if not record or all(not v.strip() for v in record):
+    for record in read_records(lines, start=header_end(lines), width=len(header)):
+        if isinstance(record, BadRecord):
+            ragged.append(RaggedRow(record.line, record.reason, _raw(header, record.cells)))
             continue
-        if len(record) != len(header):
-            raw = {h: v for h, v in zip(header, record)}
-            if len(record) > len(header):
-                raw["_extra_fields"] = ",".join(record[len(header) :])
-            ragged.append(RaggedRow(line, _ragged_reason(record, header), raw))
+        cells = record.cells
+        if all(not v.strip() for v in cells):
             continue
-        lines.append(line)
-        for values, v in zip(columns, record):
+        if len(cells) != len(header):
+            ragged.append(
+                RaggedRow(record.line, _ragged_reason(cells, header), _raw(header, cells))
+            )
+            continue
+        numbers.append(record.line)
+        for values, v in zip(columns, cells):
             values.append(v)
     frame = pl.DataFrame(
-        {"_line": pl.Series(lines, dtype=pl.Int64)}
+        {"_line": pl.Series(numbers, dtype=pl.Int64)}
         | {h: pl.Series(v, dtype=pl.Utf8) for h, v in zip(header, columns)}
     )
     con.register("_slow_frame", frame)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _slow_frame")
     con.unregister("_slow_frame")
     return ragged
+
+
+def _raw(header: list[str], cells: list[str]) -> dict[str, str]:
+    """The row as it arrived, for the quarantine: NUL bytes shown as U+FFFD, not stored."""
+    cells = [c.replace("\x00", "\ufffd") for c in cells]
+    raw = {h: v for h, v in zip(header, cells)}
+    if len(cells) > len(header):
+        raw["_extra_fields"] = ",".join(cells[len(header) :])
+    return raw
 
 
 def _ragged_reason(record: list[str], header: list[str]) -> str:

@@ -1,20 +1,28 @@
 """One import run end to end: a load id, one transaction, per-entity staging, the load log.
-A run that fails anywhere rolls back whole and is logged as failed."""
+A run that fails anywhere rolls back whole and is logged as failed.
+
+`ETL_PAUSE_AFTER_FIRST_ENTITY=SECONDS` (read only in `_pause_for_crash_test`) makes a canonical
+import sleep inside its transaction right after the first entity is written: the
+crash-consistency test kills the process there and checks nothing of the run remains."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import yaml
 
 from etl import clock, expectations
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
-from etl.csv_source import FileRejected, read_csv_file
+from etl.csv_source import FileRejected, SourceFile, read_csv_file
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
 from etl.warehouse import scalar, transaction
 
@@ -83,11 +91,16 @@ def run_load(
     source: str,
     path: Path | str,
     body: Callable[[Load, LoadReport], None],
+    prepare: Callable[[], None] | None = None,
 ) -> LoadReport:
-    """Runs `body` inside one transaction; on any error the warehouse is left as it was."""
+    """Runs `body` inside one transaction; on any error the warehouse is left as it was.
+    `prepare` runs first, outside the transaction: reading files into temp tables, where a
+    failed statement (DuckDB's CSV reader giving up) must not abort the transaction."""
     load = _start(con, source, path)
     report = LoadReport(load.load_id, source)
     try:
+        if prepare is not None:
+            prepare()
         with transaction(con):
             body(load, report)
             for stats in report.entities:
@@ -143,10 +156,38 @@ def _strings_frame(rows: list[dict], entity: Entity) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) -> None:
+PAUSE_ENV = "ETL_PAUSE_AFTER_FIRST_ENTITY"
+
+
+def _pause_for_crash_test(report: LoadReport) -> None:
+    """The one place PAUSE_ENV is read: sleeps once, inside the transaction, after the first
+    entity was written, saying so on stderr, so a test can SIGKILL the import right there."""
+    seconds = os.environ.get(PAUSE_ENV)
+    if not seconds or len(report.entities) != 1:
+        return
+    print(f"paused after {report.entities[0].entity} ({PAUSE_ENV})", file=sys.stderr, flush=True)
+    time.sleep(float(seconds))
+
+
+def read_source(con, path: Path, entity: Entity) -> SourceFile | FileRejected:
+    """The file in temp table `src_<entity>`, or why it cannot load (outside the transaction)."""
     try:
-        source = read_csv_file(con, path, entity)
+        return read_csv_file(con, path, entity, table=f"src_{entity.name}")
     except FileRejected as err:
+        return err.with_traceback(None)  # kept until staging: hold no frames (no connection)
+
+
+def load_csv(
+    con,
+    load: Load,
+    report: LoadReport,
+    entity: Entity,
+    path: Path,
+    source: SourceFile | FileRejected,
+) -> None:
+    """Stages one CSV file from what read_source read before the transaction opened."""
+    if isinstance(source, FileRejected):
+        err = source
         report.file_errors.append(str(err))
         quarantine_rejected(con, load, entity.name, path.name, [Rejected(1, err.reason, {})])
         report.entities.append(
@@ -157,18 +198,28 @@ def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) ->
     stats = stage_entity(
         con, load, entity, path.name, source.table, source.columns, rejected, validator(entity)
     )
+    con.execute(f"DROP TABLE IF EXISTS {source.table}")
     record_validation(con, load, stats)
     stats.notes += source.notes
     report.entities.append(stats)
 
 
+def _yaml_error_line(err: Exception) -> int:
+    """The line a YAML or contract error points at (1 when it names none)."""
+    mark = getattr(err, "problem_mark", None)
+    return getattr(err, "line", None) or (mark.line + 1 if mark is not None else 1)
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
 def load_firm(con, load: Load, report: LoadReport, path: Path) -> None:
     try:
         row = parse_firm(path.read_text(encoding="utf-8"))
-    except (ContractError, ValueError) as err:
-        line = (
-            getattr(err, "line", None) or getattr(getattr(err, "problem_mark", None), "line", 0) + 1
-        )
+    except (ContractError, ValueError, yaml.YAMLError) as err:
+        line = _yaml_error_line(err)
+        report.file_errors.append(f"{path.name}: {_one_line(err)}")
         quarantine_rejected(con, load, "firm", path.name, [Rejected(line, str(err), {})])
         report.entities.append(EntityStats("firm", path.name, quarantined=1, notes=[str(err)]))
         return
@@ -182,9 +233,9 @@ def load_contracts(con, load: Load, report: LoadReport, path: Path) -> None:
     projects = {r[0] for r in con.execute("SELECT project_id FROM projects").fetchall()}
     try:
         parsed = parse_contracts(path.read_text(encoding="utf-8"), projects)
-    except (ContractError, ValueError) as err:
-        line = getattr(err, "line", None) or 1
-        report.file_errors.append(f"{path.name}: {err}")
+    except (ContractError, ValueError, yaml.YAMLError) as err:
+        line = _yaml_error_line(err)
+        report.file_errors.append(f"{path.name}: {_one_line(err)}")
         quarantine_rejected(con, load, "contracts", path.name, [Rejected(line, str(err), {})])
         report.entities.append(EntityStats("contracts", path.name, quarantined=1, notes=[str(err)]))
         return
@@ -228,22 +279,33 @@ def import_canonical(
     `label` replaces the folder in the load log (the demo's folder is temporary)."""
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
+    sources: dict[str, SourceFile | FileRejected] = {}
+
+    def prepare() -> None:
+        for entity in CSV_ENTITIES:
+            if (folder / entity.file).exists():
+                sources[entity.name] = read_source(con, folder / entity.file, entity)
 
     def body(load: Load, report: LoadReport) -> None:
         if (folder / "firm.yaml").exists():
             load_firm(con, load, report, folder / "firm.yaml")
+            _pause_for_crash_test(report)
         for entity in CSV_ENTITIES:
             if entity.name == "sow_lines" and (folder / "contracts.yaml").exists():
                 load_contracts(con, load, report, folder / "contracts.yaml")
-            path = folder / entity.file
-            if path.exists():
-                load_csv(con, load, report, entity, path)
+            if entity.name in sources:
+                load_csv(con, load, report, entity, folder / entity.file, sources[entity.name])
+                _pause_for_crash_test(report)
             if entity.name == "calendar_events":
                 load_calendars(con, load, report, folder)
         if not report.entities:
             raise FileNotFoundError(f"{folder} holds none of the data contract's files")
 
-    return run_load(con, "canonical", label or folder, body)
+    try:
+        return run_load(con, "canonical", label or folder, body, prepare)
+    finally:
+        for entity in CSV_ENTITIES:
+            con.execute(f"DROP TABLE IF EXISTS src_{entity.name}")
 
 
 __all__ = ["ENTITIES", "LoadReport", "import_canonical", "run_load", "stage_frame"]

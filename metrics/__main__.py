@@ -10,9 +10,8 @@ import json
 import sys
 from decimal import Decimal
 
-import duckdb
-
 from billing.period import Period
+from etl.cli_errors import check_known, cli_errors
 from etl.warehouse import resolve_db_path
 from metrics.filters import Filters
 from metrics.kpis import Kpi, firm_kpis
@@ -83,6 +82,7 @@ def render_table(filters: Filters, base_currency: str | None, kpis: dict[str, Kp
     return "\n".join(out) + "\n"
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -92,13 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
         with kpi_connection(path) as con:
+            check_known(con, "client", args.client)
+            check_known(con, "team", args.team)
             base = con.execute("SELECT max(base_currency) FROM firm").fetchall()[0][0]
             kpis = firm_kpis(con, filters)
     except WarehouseBusy:
         print("error: a load is writing to the warehouse right now; try again", file=sys.stderr)
-        return 1
-    except (ValueError, duckdb.IOException) as err:
-        print(f"error: {err}", file=sys.stderr)
         return 1
     if args.format == "json":
         sys.stdout.write(json.dumps(to_json(filters, base, kpis), indent=2) + "\n")

@@ -12,8 +12,7 @@ import json
 import sys
 from datetime import date
 
-import duckdb
-
+from etl.cli_errors import cli_errors
 from etl.warehouse import connect, resolve_db_path
 from rules.config import load_config
 from rules.engine import RulesRun, run_rules
@@ -58,25 +57,22 @@ def render_table(result: RulesRun) -> str:
     return "\n".join(out) + "\n"
 
 
+@cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "classify":
         from rules.classify.cli import classify_main
 
         return classify_main(args)
+    config = load_config(args.config)
+    path = resolve_db_path(args.db)
+    if not path.exists():
+        raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
+    con = connect(path)
     try:
-        config = load_config(args.config)
-        path = resolve_db_path(args.db)
-        if not path.exists():
-            raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
-        con = connect(path)
-        try:
-            result = run_rules(con, args.as_of, config)
-        finally:
-            con.close()
-    except (ValueError, duckdb.Error) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        result = run_rules(con, args.as_of, config)
+    finally:
+        con.close()
     if args.format == "json":
         text = json.dumps({"exceptions": [e.to_json() for e in result.exceptions]}, indent=2)
         sys.stdout.write(text + "\n")

@@ -108,7 +108,7 @@ def load_config(path: str | Path | None = None) -> RulesConfig:
         raise ValueError(f"rules config {path}: no such file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"rules config {path}: {err}") from None
     if unknown := sorted(set(data) - set(DEFAULT_THRESHOLDS) - {"severity", "classify"}):
         raise ValueError(f"rules config {path}: unknown key(s) {unknown}")

@@ -100,11 +100,8 @@ def _run(args) -> tuple[object, str]:
 
 
 def run_ar_command(args) -> int:
-    try:
-        document, table = _run(args)
-    except (ValueError, duckdb.IOException) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    """User errors reach `python -m billing`'s cli_errors wrapper: one line, exit 1."""
+    document, table = _run(args)
     if getattr(args, "format", "table") == "json":
         sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
     else:

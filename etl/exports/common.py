@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from etl.csv_rows import BadRecord, physical_lines, read_records
 from etl.currencies import ISO_4217
 from etl.encoding import decode
 
@@ -270,7 +270,10 @@ def _find_header(lines: list[str], lookup: dict[str, str]) -> tuple[int, str]:
         for delimiter in DELIMITERS:
             if delimiter not in line and delimiter != ",":
                 continue
-            cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+            try:
+                cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+            except csv.Error:  # an over-long or garbled line is not the header
+                continue
             score = len(map_header(cells, lookup)[0])
             if score > best[0]:
                 best = (score, index, delimiter)
@@ -303,10 +306,13 @@ def read_export_text(path: Path) -> tuple[str, str | None]:
 def read_table(path: Path, spec: ExportSpec) -> Table:
     """Decodes, skips preamble rows, maps the header, drops Total rows and footers."""
     text, note = read_export_text(path)
-    lines = io.StringIO(text, newline="").readlines()
+    lines = physical_lines(text)
     lookup = spec.lookup()
     start, delimiter = _find_header(lines, lookup)
-    header = next(csv.reader([lines[start].rstrip("\r\n")], delimiter=delimiter))
+    try:
+        header = next(csv.reader([lines[start].rstrip("\r\n")], delimiter=delimiter))
+    except csv.Error as err:
+        raise ExportFormatError(f"{path.name}: cannot read the header row: {err}") from None
     columns, currency = map_header(header, lookup)
     for alternatives in spec.required:
         if not any(f in columns for f in alternatives):
@@ -314,16 +320,23 @@ def read_table(path: Path, spec: ExportSpec) -> Table:
             raise ExportFormatError(f"{path.name}: missing required column {column!r}")
     table = Table(path.name, header, columns, tuple(spec.aliases), currency, [])
     table.notes = [note] if note else []
-    _read_rows(table, lines[start + 1 :], start + 1, delimiter, spec)
+    _read_rows(table, lines, start + 1, delimiter, spec)
     return table
 
 
-def _read_rows(table: Table, lines: list[str], offset: int, delimiter: str, spec: ExportSpec):
-    reader = csv.reader(lines, delimiter=delimiter)
+def _read_rows(table: Table, lines: list[str], start: int, delimiter: str, spec: ExportSpec):
+    """Every record under the header (etl.csv_rows: a bad record never stops the next one).
+    Summary rows (Total, repeated header, footers) are skipped and listed; entry rows with the
+    wrong number of fields, and rows that only look like a Total row, are quarantined."""
     width = len(table.header)
-    previous = 0
-    for cells in reader:
-        line, previous = offset + previous + 1, reader.line_num
+    person_fields = spec.required[-1]
+    for record in read_records(lines, start, delimiter, width):
+        if isinstance(record, BadRecord):
+            table.bad.append(
+                RowError(table.file, record.line, record.reason, table.raw(record.cells))
+            )
+            continue
+        line, cells = record.line, record.cells
         date_cell = table.get(cells, spec.date_field)
         if not date_cell and not "".join(cells).strip():
             continue  # blank line
@@ -334,14 +347,45 @@ def _read_rows(table: Table, lines: list[str], offset: int, delimiter: str, spec
             )
             table.bad.append(RowError(table.file, line, reason, table.raw(cells)))
         elif _is_total(cells, date_cell):
-            table.skipped.append(RowError(table.file, line, "Total row", table.raw(cells)))
+            if any(_names_someone(table.get(cells, f)) for f in person_fields):
+                table.bad.append(RowError(table.file, line, _lookalike_reason(table, cells, spec),
+                                          table.raw(cells)))  # fmt: skip
+            else:
+                table.skipped.append(RowError(table.file, line, "Total row", table.raw(cells)))
         elif cells == table.header:
             table.skipped.append(RowError(table.file, line, "repeated header", table.raw(cells)))
-        elif not date_cell and not any(table.get(cells, f) for f in spec.key_fields):
+        elif _is_footer(table, cells, date_cell, spec):
             reason = "not a time entry (no date, no duration)"
             table.skipped.append(RowError(table.file, line, reason, table.raw(cells)))
+        elif len(cells) < width:
+            reason = f"row has {len(cells)} fields, the header has {width} (a row cut short?)"
+            table.bad.append(RowError(table.file, line, reason, table.raw(cells)))
         else:
             table.rows.append((line, cells))
+
+
+def _is_footer(table: Table, cells: list[str], date_cell: str, spec: ExportSpec) -> bool:
+    """A footer such as "Generated by Toggl Track": no date, no duration and at most one
+    filled cell. A row with more in it is a broken entry and is quarantined instead."""
+    if date_cell or any(table.get(cells, f) for f in spec.key_fields):
+        return False
+    return sum(1 for c in cells if c.strip()) <= 1
+
+
+def _names_someone(value: str) -> bool:
+    """A person cell that is filled with something other than the word Total itself."""
+    return bool(value) and not _TOTAL.match(value)
+
+
+def _lookalike_reason(table: Table, cells: list[str], spec: ExportSpec) -> str:
+    """A row with a cell like "Total ..." that also names a person is someone's entry with a
+    bad date, not the export's Total row: it is quarantined, never dropped."""
+    total = next(c.strip() for c in cells if _TOTAL.match(c.strip()))
+    date = table.get(cells, spec.date_field)
+    return (
+        f"looks like a Total row ({total!r}) but names a person, and "
+        f"{table.label(spec.date_field)} {date!r} is not a date"
+    )
 
 
 # ---------------------------------------------------------------- numbers and durations

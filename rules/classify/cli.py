@@ -8,8 +8,8 @@ import sys
 from collections import Counter
 
 import anthropic
-import duckdb
 
+from etl.cli_errors import report
 from etl.warehouse import connect, resolve_db_path
 from rules.classify import llm
 from rules.classify.cascade import NO_KEY_ON, ClassifyRun, LlmKeyMissing, run_classify
@@ -47,9 +47,8 @@ def classify_main(args) -> int:
                                cache_dir=path.with_name(path.name + ".classify"))  # fmt: skip
         finally:
             con.close()
-    except (ValueError, duckdb.Error, anthropic.APIError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    except anthropic.APIError as err:  # other user errors: `python -m rules`'s cli_errors
+        return report(err)
     if args.format == "json":
         sys.stdout.write(json.dumps(run.to_json(), indent=2, default=str) + "\n")
     else:

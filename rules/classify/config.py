@@ -115,7 +115,7 @@ def load_classify_config(path: str | Path | None = None) -> ClassifyConfig:
         raise ValueError(f"classify config {path}: no such file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8")).get("classify", {})
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"classify config {path}: {err}") from None
     defaults = ClassifyConfig()
     known = {f.name for f in fields(ClassifyConfig)} - {"extra"}
