@@ -15,6 +15,7 @@ import polars as pl
 from etl import expectations
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
+from etl.yaml_nodes import YamlRefused, read_yaml_text
 from etl.csv_source import FileRejected, read_csv_file
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
 from etl.warehouse import scalar, transaction
@@ -165,11 +166,13 @@ def load_csv(con, load: Load, report: LoadReport, entity: Entity, path: Path) ->
 
 def load_firm(con, load: Load, report: LoadReport, path: Path) -> None:
     try:
-        row = parse_firm(path.read_text(encoding="utf-8"))
+        row = parse_firm(read_yaml_text(path))
     except (ContractError, ValueError) as err:
         line = (
             getattr(err, "line", None) or getattr(getattr(err, "problem_mark", None), "line", 0) + 1
         )
+        if isinstance(err, YamlRefused):  # unreadable, not merely wrong: the run fails
+            report.file_errors.append(f"{path.name}: {err}")
         quarantine_rejected(con, load, "firm", path.name, [Rejected(line, str(err), {})])
         report.entities.append(EntityStats("firm", path.name, quarantined=1, notes=[str(err)]))
         return
@@ -182,7 +185,7 @@ def load_firm(con, load: Load, report: LoadReport, path: Path) -> None:
 def load_contracts(con, load: Load, report: LoadReport, path: Path) -> None:
     projects = {r[0] for r in con.execute("SELECT project_id FROM projects").fetchall()}
     try:
-        parsed = parse_contracts(path.read_text(encoding="utf-8"), projects)
+        parsed = parse_contracts(read_yaml_text(path), projects)
     except (ContractError, ValueError) as err:
         line = getattr(err, "line", None) or 1
         report.file_errors.append(f"{path.name}: {err}")
