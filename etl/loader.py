@@ -15,10 +15,10 @@ import polars as pl
 from etl import expectations
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
-from etl.yaml_nodes import YamlRefused, read_yaml_text
 from etl.csv_source import FileRejected, read_csv_file
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
 from etl.warehouse import scalar, transaction
+from etl.yaml_nodes import YamlRefused, read_yaml_text
 
 WORKSTREAM_COLUMNS = (
     "contract_id",

@@ -84,7 +84,7 @@ class _GuardedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def fetch_flow_collection_start(self, token_class):  # noqa: ANN001 - PyYAML's signature
+    def fetch_flow_collection_start(self, token_class):
         """The scanner's own check on `[` and `{`: PyYAML's scanner keeps one pending simple
         key per open flow level and walks them all on every token, so 1,000 open brackets
         cost a quadratic second before the composer sees the first node."""
@@ -93,7 +93,7 @@ class _GuardedLoader(yaml.SafeLoader):
             raise YamlRefused(line, f"nested deeper than {MAX_YAML_DEPTH} levels")
         super().fetch_flow_collection_start(token_class)
 
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+    def compose_node(self, parent, index):
         event = self.peek_event()
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
