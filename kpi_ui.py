@@ -12,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 import app_state
+from etl.csv_safe import frame_csv
 from metrics.filters import Filters
 from metrics.reader import WarehouseBusy, warehouse_stamp
 from metrics.session import kpi_connection
@@ -97,10 +98,10 @@ def days(value: Decimal | float | None) -> str:
 
 
 def csv_button(frame: pl.DataFrame, name: str, *, key: str) -> None:
-    """A CSV download of exactly the rows shown (filters applied)."""
+    """A CSV download of exactly the rows shown (filters applied), formula cells neutralised."""
     st.download_button(
         f"Download CSV ({frame.height:,} rows)",
-        frame.write_csv().encode("utf-8"),
+        frame_csv(frame).encode("utf-8"),
         file_name=f"{name}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -1,8 +1,11 @@
 """Data health: is the warehouse complete and trustworthy? Rows, loads, quarantine, checks."""
 
+from functools import partial
+
 import polars as pl
 import streamlit as st
 
+from etl.csv_safe import frame_csv
 from metrics import data_health as dh
 from metrics.reader import WarehouseBusy, warehouse_stamp
 
@@ -155,7 +158,7 @@ def show_quarantine(quarantine: pl.DataFrame) -> None:
     shown = dh.filter_quarantine(quarantine, entities, files)
     download.download_button(
         "Download CSV",
-        shown.write_csv,  # written only when clicked
+        partial(frame_csv, shown),  # written only when clicked
         file_name="quarantine.csv",
         mime="text/csv",
         icon=":material/download:",
