@@ -247,7 +247,8 @@ def show_reminders(view: ar_page.ReviewView, user: str | None) -> None:
     if st.button(f"Send {queue.height} reminder(s)", disabled=user is None or queue.is_empty()):
         app_state.act(reminders.send_reminders, view.as_of, sender,
                       polish=polish.polisher_from_settings(),
-                      done=lambda sent: f"{len(sent)} reminder(s) sent via {sender.channel}")  # fmt: skip
+                      done=lambda sent: f"{len(sent)} reminder(s) sent via {sender.channel}"
+                      + "".join(f"; {line}" for line in sent.refused))  # fmt: skip
 
 
 def show_review(filters: Filters, user: str | None, stamp) -> None:
