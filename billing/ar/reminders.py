@@ -214,9 +214,11 @@ def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
         reminders = reminder_queue(con, args.as_of)
         title = f"{len(reminders)} reminder(s) due on {args.as_of}"
         refused = []
-    lines = [title] + [f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
-                       f"{r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
-                       for r in reminders]
+    lines = [title] + [
+        f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
+        f"{r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
+        for r in reminders
+    ]
     lines += [f"  refused {line}" for line in refused]  # fmt: skip
     return {"as_of": args.as_of.isoformat(), "reminders": [r.to_json() for r in reminders],
             "refused": refused}, "\n".join(lines) + "\n"  # fmt: skip

@@ -73,7 +73,9 @@ class SmtpSender:
         try:
             return ssl.create_default_context(cafile=self.ca_file or None)
         except (OSError, ssl.SSLError) as err:
-            raise SendError(f"reminders: AR_SMTP_CA_FILE {self.ca_file}: {_one_line(err)}") from None
+            raise SendError(
+                f"reminders: AR_SMTP_CA_FILE {self.ca_file}: {_one_line(err)}"
+            ) from None
 
     def send(self, message: EmailMessage) -> None:
         if self.username and not self.starttls:

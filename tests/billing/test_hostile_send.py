@@ -220,6 +220,9 @@ def test_header_refusal_reaches_the_cli_as_a_line(con, tmp_path, db_path, monkey
                          "--outbox", str(outbox)])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0 and "Sent 1 reminder(s) via outbox" in out
-    assert "  refused reminder for 'INV-R\\nBcc: evil@example.com': the Subject header" in out and "Bcc" not in out.split("refused")[0]
+    assert (
+        "  refused reminder for 'INV-R\\nBcc: evil@example.com': the Subject header" in out
+        and "Bcc" not in out.split("refused")[0]
+    )
     assert [p.name for p in outbox.iterdir()] == ["I-S_1.eml"]
     assert os.path.getsize(outbox / "I-S_1.eml") > 0

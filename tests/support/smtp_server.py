@@ -148,7 +148,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 self._reply("250 ok")
 
 
-class serve_smtp:  # noqa: N801 - used as a context manager, like open()
+class serve_smtp:
     """`with serve_smtp(certs) as server:` a server on 127.0.0.1 for the block."""
 
     def __init__(self, certs: Certs):
