@@ -14,7 +14,7 @@ import streamlit as st
 import app_state
 from etl.csv_safe import frame_csv
 from metrics.filters import Filters
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 from metrics.session import kpi_connection
 
 EMPTY_TEXT = (
@@ -49,6 +49,8 @@ def read(reader: Callable[..., Any]) -> Any:
         )
         st.button("Refresh", icon=":material/refresh:")
         return None
+    except WarehouseUnreadable as damaged:
+        app_state.show_damaged(damaged)
 
 
 def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFrame:

@@ -21,6 +21,22 @@ class WarehouseBusy(RuntimeError):
     """Another process (an import or the demo build) holds the write lock right now."""
 
 
+class WarehouseUnreadable(RuntimeError):
+    """The warehouse file is damaged (truncated, overwritten) or is not a DuckDB database:
+    nothing the app can read or fix. app.py shows it as one message on every page."""
+
+    def __init__(self, path: Path, detail: str):
+        super().__init__(f"{path}: {detail}")
+        self.path, self.detail = path, detail
+
+
+# DuckDB's words for a file it cannot read as a database (2.0: IOException / Serialization).
+DATABASE_SIZE_SQL = "SELECT block_size, total_blocks FROM pragma_database_size() LIMIT 1"
+FILE_HEADERS_BYTES = 3 * 4096  # DuckDB's main header and its two database headers
+DAMAGE_MARKERS = ("not a valid duckdb database", "could not read enough bytes", "corrupt",
+                  "checksum", "failed to read", "deserializ", "serializ")  # fmt: skip
+
+
 @cache
 def sql(name: str) -> str:
     """The text of metrics/sql/<name>.sql."""
@@ -59,27 +75,47 @@ def read_only(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCo
     the file, so a connection cached for the app's lifetime would make every import fail. A
     warehouse that does not exist (or was never migrated) reads as an empty one."""
     path = resolve_db_path(db)
-    con = _open(path) if path.exists() else _empty_warehouse()
-    try:
-        yield con
-    finally:
-        con.close()
+    with _busy_when_locked(path):
+        con = _open(path) if path.exists() else _empty_warehouse()
+        try:
+            yield con  # a damaged block may only show when a query reads it
+        finally:
+            con.close()
 
 
 @contextmanager
 def _busy_when_locked(path: Path) -> Iterator[None]:
-    """Turns DuckDB's lock error (another process is writing) into WarehouseBusy."""
+    """Turns DuckDB's lock error (another process is writing) into WarehouseBusy, and its
+    errors for a damaged file into WarehouseUnreadable; anything else passes unchanged."""
     try:
         yield
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+    except (duckdb.IOException, duckdb.SerializationException) as exc:
+        text = " ".join(str(exc).split())
+        if "lock" in text.lower() and isinstance(exc, duckdb.IOException):
             raise WarehouseBusy(f"{path} is being written by another process") from exc
+        if any(marker in text.lower() for marker in DAMAGE_MARKERS):
+            raise WarehouseUnreadable(path, text) from exc
         raise
+
+
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A file cut short (a copy that stopped, a full disk) opens fine and fails only on the
+    query that reads a missing block, maybe never on the page shown: compare the file's
+    length with the blocks its header counts, so every page says so at once."""
+    block_size, total_blocks = con.execute(DATABASE_SIZE_SQL).fetchone()
+    expected = FILE_HEADERS_BYTES + block_size * total_blocks
+    actual = path.stat().st_size
+    if actual < expected:
+        con.close()
+        raise WarehouseUnreadable(
+            path, f"the file is {actual:,} bytes but its header counts {expected:,}: it was cut short"
+        )
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
     with _busy_when_locked(path):
         con = connect(path, read_only=True)
+        _check_length(con, path)
     version = schema_version(con)
     if version == 0:
         con.close()
@@ -103,7 +139,7 @@ def read_write(db: Db = None) -> Iterator[duckdb.DuckDBPyConnection]:
     path = resolve_db_path(db)
     with _busy_when_locked(path):
         con = connect(path)
-    try:
-        yield con
-    finally:
-        con.close()
+        try:
+            yield con
+        finally:
+            con.close()

@@ -13,7 +13,7 @@ import app_state
 from billing.ar import late_fees, polish, reminders, review, senders, sync
 from metrics import ar_page
 from metrics.filters import Filters
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 cc = st.column_config
 BUCKET_LABELS = {"current": "Current", "d1_30": "1–30", "d31_60": "31–60", "d61_90": "61–90",
@@ -287,6 +287,8 @@ app_state.show_flash()
 filters, user, stamp = app_state.current_filters(), app_state.current_user(), warehouse_stamp()
 try:
     leadership = read_leadership(stamp, filters)
+except WarehouseUnreadable as damaged:
+    app_state.show_damaged(damaged)
 except WarehouseBusy:
     st.warning("A load is writing to the warehouse right now. Refresh in a moment.",
                icon=":material/hourglass_top:")  # fmt: skip

@@ -5,9 +5,10 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
+import app_state
 from etl.csv_safe import frame_csv
 from metrics import data_health as dh
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 cc = st.column_config
 
@@ -217,6 +218,8 @@ st.caption(
 stamp = warehouse_stamp()
 try:
     health = read_health(stamp)
+except WarehouseUnreadable as damaged:
+    app_state.show_damaged(damaged)
 except WarehouseBusy:
     health = None
     st.warning(

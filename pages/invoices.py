@@ -10,7 +10,7 @@ import app_state
 from billing import store
 from billing.period import Period
 from metrics import invoice_review as ir
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 cc = st.column_config
 MONEY = "accounting"
@@ -292,6 +292,8 @@ app_state.show_flash()
 try:
     drafts = read_drafts(stamp, period)
     run_exceptions = read_run_exceptions(stamp, period)
+except WarehouseUnreadable as damaged:
+    app_state.show_damaged(damaged)
 except WarehouseBusy:
     drafts = None
     st.warning(
