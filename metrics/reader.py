@@ -30,11 +30,11 @@ class WarehouseUnreadable(RuntimeError):
         self.path, self.detail = path, detail
 
 
-# DuckDB's words for a file it cannot read as a database (2.0: IOException / Serialization).
+# DuckDB's words for a file it cannot read as a database (IOException, or a bare Error).
 DATABASE_SIZE_SQL = "SELECT block_size, total_blocks FROM pragma_database_size() LIMIT 1"
 FILE_HEADERS_BYTES = 3 * 4096  # DuckDB's main header and its two database headers
 DAMAGE_MARKERS = ("not a valid duckdb database", "could not read enough bytes", "corrupt",
-                  "checksum", "failed to read", "deserializ", "serializ")  # fmt: skip
+                  "checksum", "failed to read", "deserializ")  # fmt: skip
 
 
 @cache
@@ -89,7 +89,7 @@ def _busy_when_locked(path: Path) -> Iterator[None]:
     errors for a damaged file into WarehouseUnreadable; anything else passes unchanged."""
     try:
         yield
-    except (duckdb.IOException, duckdb.SerializationException) as exc:
+    except duckdb.Error as exc:  # a checksum mismatch is a bare duckdb.Error in 2.0
         text = " ".join(str(exc).split())
         if "lock" in text.lower() and isinstance(exc, duckdb.IOException):
             raise WarehouseBusy(f"{path} is being written by another process") from exc
