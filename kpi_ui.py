@@ -13,6 +13,7 @@ import streamlit as st
 
 import app_state
 from etl.csv_safe import frame_csv
+from etl.safe_paths import safe_file_name
 from metrics.filters import Filters
 from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 from metrics.session import kpi_connection
@@ -104,7 +105,7 @@ def csv_button(frame: pl.DataFrame, name: str, *, key: str) -> None:
     st.download_button(
         f"Download CSV ({frame.height:,} rows)",
         frame_csv(frame).encode("utf-8"),
-        file_name=f"{name}.csv",
+        file_name=f"{safe_file_name(name, fallback='download')}.csv",  # ids from data
         mime="text/csv",
         icon=":material/download:",
         key=key,

@@ -150,8 +150,10 @@ def test_kpi_csv_button_serves_the_neutralised_csv(monkeypatch):
     monkeypatch.setattr(
         kpi_ui.st, "download_button", lambda label, data, **kw: served.update(data=data, **kw)
     )  # streamlit is the boundary: record what it would serve
-    kpi_ui.csv_button(pl.DataFrame({"person": ["@evil"], "hours": [-1.5]}), "people", key="k")
+    frame = pl.DataFrame({"person": ["@evil"], "hours": [-1.5]})
+    kpi_ui.csv_button(frame, "utilization_../../P-1\\x_weeks", key="k")  # a person id from data
     assert served["data"].decode() == "person,hours\n'@evil,-1.5\n"
+    assert served["file_name"] == "utilization_.._.._P-1_x_weeks.csv"
 
 
 APP_CODE = ["app.py", "app_state.py", "kpi_ui.py", "kpi_drill.py", "pages", "metrics", "billing"]
