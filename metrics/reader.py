@@ -108,7 +108,8 @@ def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if actual < expected:
         con.close()
         raise WarehouseUnreadable(
-            path, f"the file is {actual:,} bytes but its header counts {expected:,}: it was cut short"
+            path,
+            f"the file is {actual:,} bytes but its header counts {expected:,}: it was cut short",
         )
 
 
