@@ -11,6 +11,8 @@ STAMP  := $(VENV)/.requirements.stamp
 # Same rule as etl.warehouse.resolve_db_path: $WAREHOUSE_DB, else data/warehouse.duckdb.
 DB     := $(or $(WAREHOUSE_DB),data/warehouse.duckdb)
 PORT   ?= 8501
+# The app listens on this machine only; ADDRESS=0.0.0.0 make run serves the network (no login!).
+ADDRESS ?= 127.0.0.1
 
 # Wall-clock dates for test-clock: a month start, a month end, a leap day, a year end.
 CLOCK_DATES ?= 2027-03-01 2027-01-31 2028-02-29 2026-12-31
@@ -36,7 +38,7 @@ run: $(STAMP)
 	fi
 	@# A warehouse from an older version gets this version's schema (migrations keep its rows).
 	$(PYTHON) -c "from etl.warehouse import connect; connect('$(DB)').close()"
-	$(PYTHON) -m streamlit run app.py --server.headless true --server.port $(PORT)
+	$(PYTHON) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
 
 # The browser tests drive Debian's chromium (Playwright's own browser download is not used).
 browser-deps:

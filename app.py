@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_state
+from metrics.reader import WarehouseUnreadable
 
 st.set_page_config(page_title="Billing ops", layout="wide")
 
@@ -34,9 +35,12 @@ page = st.navigation(
 )
 
 # The shared sidebar, drawn once for every page: who is acting, the period, and the leadership
-# filters (drawn on every page so that they persist from page to page).
-app_state.identity_sidebar()
-app_state.period_picker()
-app_state.kpi_filters_sidebar()
-
-page.run()
+# filters (drawn on every page so that they persist from page to page). A damaged warehouse file
+# shows up on whichever read touches it first: one message, the same on every page.
+try:
+    app_state.identity_sidebar()
+    app_state.period_picker()
+    app_state.kpi_filters_sidebar()
+    page.run()
+except WarehouseUnreadable as damaged:  # pages stop on it themselves; this catches the rest
+    app_state.show_damaged(damaged)

@@ -16,7 +16,7 @@ from billing.period import Period
 from etl import clock
 from metrics.dimensions import Dimensions, dimensions
 from metrics.filters import Filters
-from metrics.reader import WarehouseBusy, read_write, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, read_write, warehouse_stamp
 
 USER_KEY = "user"
 PERIOD_KEY = "period"
@@ -29,6 +29,14 @@ TEAMS_KEY = "filter_teams"
 RANGE_LABELS = {"month": "Month", "quarter": "Quarter to date", "custom": "Custom range"}
 BUSY_TEXT = "The warehouse is busy; try again in a moment."
 SIGN_IN_HINT = "Enter your name in the sidebar first: every decision is recorded with it."
+DAMAGED_TEXT = (
+    "**The warehouse file `{path}` cannot be read.** It is damaged (cut short, overwritten) or "
+    "is not a DuckDB database. Nothing was changed.\n\n"
+    "To fix it: restore the file from a backup; or move it aside and rebuild it — `make run` "
+    "builds the demo firm when there is no warehouse, `python -m etl import canonical DIR` "
+    "loads your own files into a new one. To open another file, set `WAREHOUSE_DB` and "
+    "restart the app.\n\nDuckDB said: `{detail}`"
+)
 
 
 def current_user() -> str | None:
@@ -166,6 +174,14 @@ def act(action: Callable[..., Any], *args: Any, done: str | Callable[[Any], str]
     finally:
         st.cache_data.clear()
     st.rerun()
+
+
+def show_damaged(damaged: WarehouseUnreadable) -> None:
+    """The one message for a warehouse file that cannot be read (which file, what to do), in
+    place of the page; stops the run. app.py calls it for any page, the pages where they read."""
+    st.error(DAMAGED_TEXT.format(path=damaged.path, detail=damaged.detail[:300]),
+             icon=":material/broken_image:")  # fmt: skip
+    st.stop()
 
 
 def _flash(kind: str, message: str) -> None:

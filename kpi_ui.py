@@ -12,8 +12,10 @@ import polars as pl
 import streamlit as st
 
 import app_state
+from etl.csv_safe import frame_csv
+from etl.safe_paths import safe_file_name
 from metrics.filters import Filters
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 from metrics.session import kpi_connection
 
 EMPTY_TEXT = (
@@ -48,6 +50,8 @@ def read(reader: Callable[..., Any]) -> Any:
         )
         st.button("Refresh", icon=":material/refresh:")
         return None
+    except WarehouseUnreadable as damaged:
+        app_state.show_damaged(damaged)
 
 
 def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFrame:
@@ -97,11 +101,11 @@ def days(value: Decimal | float | None) -> str:
 
 
 def csv_button(frame: pl.DataFrame, name: str, *, key: str) -> None:
-    """A CSV download of exactly the rows shown (filters applied)."""
+    """A CSV download of exactly the rows shown (filters applied), formula cells neutralised."""
     st.download_button(
         f"Download CSV ({frame.height:,} rows)",
-        frame.write_csv().encode("utf-8"),
-        file_name=f"{name}.csv",
+        frame_csv(frame).encode("utf-8"),
+        file_name=f"{safe_file_name(name, fallback='download')}.csv",  # ids from data
         mime="text/csv",
         icon=":material/download:",
         key=key,

@@ -3,8 +3,6 @@ one row per invoiced line. Excluded lines appear in neither."""
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -16,6 +14,7 @@ from fpdf.fonts import FontFace
 from billing.money import cents, percent_text, price_text
 from billing.period import Period
 from billing.store import draft_lines, get_draft
+from etl.csv_safe import rows_csv
 
 CSV_COLUMNS = (
     "invoice_number", "status", "draft_id", "client_id", "client_name", "contract_id",
@@ -61,27 +60,35 @@ def amount_text(value: Decimal) -> str:
 # ---- CSV ------------------------------------------------------------------------------------
 
 
+def _number(text: str) -> Decimal | None:
+    """A number formatted as text (places as wanted), passed on as a number so the CSV writer
+    keeps it numeric (etl.csv_safe neutralises text only: a negative amount is money)."""
+    return Decimal(text) if text else None
+
+
 def invoice_csv(con: duckdb.DuckDBPyConnection, draft_id: int) -> str:
     """One row per invoiced (non-excluded) line. The invoice's fields and its subtotal, tax and
     total repeat on every row (as accounting imports expect), so the file has one row shape:
     sum(amount) = subtotal, subtotal + tax = total. `sources` is the line's ids, ';'-joined.
-    Any status exports; a draft not yet approved has no number or dates."""
+    Any status exports; a draft not yet approved has no number or dates. Text cells that would
+    start a spreadsheet formula are neutralised (etl.csv_safe); numbers stay numbers."""
     draft = get_draft(con, draft_id)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
     invoice = {k: _text(draft[k]) for k in CSV_COLUMNS if k in draft}
     invoice |= {"invoice_number": _text(draft["invoice_number"]),
-                "tax_rate": f"{draft['tax_rate'].normalize():f}"}  # fmt: skip
+                "tax_rate": _number(f"{draft['tax_rate'].normalize():f}"),
+                "subtotal": draft["subtotal"], "tax": draft["tax"],
+                "total": draft["total"]}  # fmt: skip
+    rows = []
     for no, line in enumerate(_lines(con, draft_id), 1):
-        writer.writerow(invoice | {
+        row = invoice | {
             "line_no": no, "kind": line["kind"], "project_id": _text(line["project_id"]),
             "person_id": _text(line["person_id"]), "description": line["description"],
-            "quantity": quantity_text(line["quantity"]),
-            "unit_price": _text(line["unit_price"] and price_text(line["unit_price"])),
-            "amount": str(cents(line["amount"])), "sources": ";".join(line["sources"]),
-        })  # fmt: skip
-    return out.getvalue()
+            "quantity": _number(quantity_text(line["quantity"])),
+            "unit_price": _number(_text(line["unit_price"] and price_text(line["unit_price"]))),
+            "amount": cents(line["amount"]), "sources": ";".join(line["sources"]),
+        }  # fmt: skip
+        rows.append([row.get(column) for column in CSV_COLUMNS])
+    return rows_csv(CSV_COLUMNS, rows)
 
 
 # ---- PDF ------------------------------------------------------------------------------------

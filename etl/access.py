@@ -20,7 +20,14 @@ from pathlib import Path
 
 import duckdb
 
-from etl.warehouse import WarehouseBusy, _connect_waiting_for_lock, busy_reason, ensure_current
+from etl.warehouse import (
+    WarehouseBusy,
+    _connect_waiting_for_lock,
+    as_unreadable,
+    busy_reason,
+    check_length,
+    ensure_current,
+)
 
 FILE_WAIT_SECONDS = 3.0  # how long a session waits for another process to release the file
 WRITER_WAIT_SECONDS = 10.0  # how long a session's write waits for another session's write
@@ -88,11 +95,15 @@ def _open_instance(path: Path) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as err:
         reason = busy_reason(err)
         if reason is None:
-            raise
+            raise as_unreadable(err, path) from err
         raise WarehouseBusy(f"{path} is held by another process: {reason}") from err
     try:
         anchor.execute("SET TimeZone = 'UTC'")
+        check_length(anchor, path)
         ensure_current(anchor)
+    except duckdb.Error as err:
+        anchor.close()
+        raise as_unreadable(err, path) from err
     except BaseException:
         anchor.close()
         raise

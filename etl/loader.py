@@ -25,6 +25,7 @@ from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, SourceFile, read_csv_file
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
 from etl.warehouse import scalar, transaction
+from etl.yaml_nodes import read_yaml_text
 
 WORKSTREAM_COLUMNS = (
     "contract_id",
@@ -216,7 +217,7 @@ def _one_line(err: Exception) -> str:
 
 def load_firm(con, load: Load, report: LoadReport, path: Path) -> None:
     try:
-        row = parse_firm(path.read_text(encoding="utf-8"))
+        row = parse_firm(read_yaml_text(path))
     except (ContractError, ValueError, yaml.YAMLError) as err:
         line = _yaml_error_line(err)
         report.file_errors.append(f"{path.name}: {_one_line(err)}")
@@ -232,7 +233,7 @@ def load_firm(con, load: Load, report: LoadReport, path: Path) -> None:
 def load_contracts(con, load: Load, report: LoadReport, path: Path) -> None:
     projects = {r[0] for r in con.execute("SELECT project_id FROM projects").fetchall()}
     try:
-        parsed = parse_contracts(path.read_text(encoding="utf-8"), projects)
+        parsed = parse_contracts(read_yaml_text(path), projects)
     except (ContractError, ValueError, yaml.YAMLError) as err:
         line = _yaml_error_line(err)
         report.file_errors.append(f"{path.name}: {_one_line(err)}")

@@ -38,6 +38,49 @@ class WarehouseBusy(duckdb.IOException):
         self.detail = detail
 
 
+class WarehouseUnreadable(RuntimeError):
+    """The warehouse file is damaged (truncated, overwritten) or is not a DuckDB database:
+    nothing the app can read or fix. app.py shows it as one message on every page."""
+
+    def __init__(self, path: Path, detail: str):
+        super().__init__(f"{path}: {detail}")
+        self.path, self.detail = path, detail
+
+
+# DuckDB's words for a file it cannot read as a database (IOException, or a bare Error).
+DAMAGE_MARKERS = ("not a valid duckdb database", "could not read enough bytes", "corrupt",
+                  "checksum", "failed to read", "deserializ")  # fmt: skip
+DATABASE_SIZE_SQL = "SELECT block_size, total_blocks FROM pragma_database_size() LIMIT 1"
+FILE_HEADERS_BYTES = 3 * 4096  # DuckDB's main header and its two database headers
+
+
+def as_unreadable(err: BaseException, path: Path) -> BaseException:
+    """`err` as WarehouseUnreadable when DuckDB's message says the file is damaged, else `err`
+    (a checksum mismatch is a bare duckdb.Error in 2.0, so the message decides)."""
+    if not isinstance(err, duckdb.Error) or busy_reason(err) is not None:
+        return err
+    text = " ".join(str(err).split())
+    if not any(marker in text.lower() for marker in DAMAGE_MARKERS):
+        return err
+    unreadable = WarehouseUnreadable(path, text)
+    unreadable.__cause__ = err
+    return unreadable
+
+
+def check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A file cut short (a copy that stopped, a full disk) opens fine and fails only on the
+    query that reads a missing block, maybe never on the page shown: compare the file's length
+    with the blocks its header counts when it is opened, so every page says so at once."""
+    block_size, total_blocks = con.execute(DATABASE_SIZE_SQL).fetchone()
+    expected = FILE_HEADERS_BYTES + block_size * total_blocks
+    actual = path.stat().st_size
+    if actual < expected:
+        raise WarehouseUnreadable(
+            path,
+            f"the file is {actual:,} bytes but its header counts {expected:,}: it was cut short",
+        )
+
+
 # DuckDB's exception classes are too broad to tell a lock from a missing file, or a write
 # conflict from a bad statement; their messages tell.
 _BUSY_MESSAGES: tuple[tuple[type[duckdb.Error], tuple[str, ...]], ...] = (

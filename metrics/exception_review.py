@@ -11,6 +11,7 @@ from decimal import Decimal
 import polars as pl
 
 from billing import exceptions_queue
+from etl.csv_safe import frame_csv
 from metrics.reader import Db, read_only, sql
 
 SEVERITIES = ("high", "medium", "low")
@@ -84,14 +85,15 @@ def summarize(queue: pl.DataFrame) -> QueueSummary:
 
 
 def queue_csv(queue: pl.DataFrame) -> str:
-    """The queue as CSV: lists joined with ';', nested records as JSON text."""
+    """The queue as CSV: lists joined with ';', nested records as JSON text, formula cells
+    neutralised (etl.csv_safe)."""
     flat = []
     for name, dtype in queue.schema.items():
         if isinstance(dtype, pl.List | pl.Array):
             flat.append(pl.col(name).cast(pl.List(pl.String)).list.join(";"))
         elif isinstance(dtype, pl.Struct):
             flat.append(pl.col(name).struct.json_encode())
-    return queue.with_columns(flat).write_csv()
+    return frame_csv(queue.with_columns(flat))
 
 
 def evidence(exception_id: str, db: Db = None) -> dict:

@@ -18,9 +18,25 @@ from pathlib import Path
 import duckdb
 
 from etl.access import session_connection, write_turn
-from etl.warehouse import WarehouseBusy, as_busy, create_marts, migrate, resolve_db_path
+from etl.warehouse import (
+    WarehouseBusy,
+    WarehouseUnreadable,
+    as_busy,
+    as_unreadable,
+    create_marts,
+    migrate,
+    resolve_db_path,
+)
 
-__all__ = ["Db", "WarehouseBusy", "read_only", "read_write", "sql", "warehouse_stamp"]
+__all__ = [
+    "Db",
+    "WarehouseBusy",
+    "WarehouseUnreadable",
+    "read_only",
+    "read_write",
+    "sql",
+    "warehouse_stamp",
+]
 
 SQL_DIR = Path(__file__).parent / "sql"
 Db = str | os.PathLike | None  # a warehouse path; None: $WAREHOUSE_DB or the default
@@ -58,15 +74,19 @@ def _empty_warehouse() -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def _busy_as_warehouse_busy() -> Iterator[None]:
-    """DuckDB's lock and conflict errors (opening, or inside the block) as WarehouseBusy."""
+def _busy_as_warehouse_busy(path: Path) -> Iterator[None]:
+    """DuckDB's lock and conflict errors (opening, or inside the block) as WarehouseBusy, and
+    its errors for a damaged file as WarehouseUnreadable (a damaged block may only show when
+    a query reads it)."""
     try:
         yield
     except duckdb.Error as err:
-        busy = as_busy(err)
-        if busy is err:
+        mapped = as_busy(err)
+        if mapped is err:
+            mapped = as_unreadable(err, path)
+        if mapped is err:
             raise
-        raise busy from err
+        raise mapped from err
 
 
 @contextmanager
@@ -86,7 +106,7 @@ def read_only(db: Db = None) -> Iterator[duckdb.DuckDBPyConnection]:
         finally:
             con.close()
         return
-    with _busy_as_warehouse_busy(), session_connection(path) as con:
+    with _busy_as_warehouse_busy(path), session_connection(path) as con:
         con.execute("BEGIN TRANSACTION READ ONLY")
         try:
             yield con
@@ -110,5 +130,5 @@ def read_write(db: Db = None) -> Iterator[duckdb.DuckDBPyConnection]:
     does not exist is created. Busy (another process writing, a turn not coming, a conflict)
     raises WarehouseBusy, and the action's own transactions leave nothing half-written."""
     path = resolve_db_path(db)
-    with _busy_as_warehouse_busy(), write_turn(path), session_connection(path) as con:
+    with _busy_as_warehouse_busy(path), write_turn(path), session_connection(path) as con:
         yield con

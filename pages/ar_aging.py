@@ -14,7 +14,7 @@ from billing.ar import late_fees, polish, reminders, review, senders, sync
 from etl import clock
 from metrics import ar_page
 from metrics.filters import Filters
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 cc = st.column_config
 BUCKET_LABELS = {"current": "Current", "d1_30": "1–30", "d31_60": "31–60", "d61_90": "61–90",
@@ -248,7 +248,8 @@ def show_reminders(view: ar_page.ReviewView, user: str | None) -> None:
     if st.button(f"Send {queue.height} reminder(s)", disabled=user is None or queue.is_empty()):
         app_state.act(reminders.send_reminders, view.as_of, sender,
                       polish=polish.polisher_from_settings(),
-                      done=lambda sent: f"{len(sent)} reminder(s) sent via {sender.channel}")  # fmt: skip
+                      done=lambda sent: f"{len(sent)} reminder(s) sent via {sender.channel}"
+                      + "".join(f"; {line}" for line in sent.refused))  # fmt: skip
 
 
 def show_review(filters: Filters, user: str | None, stamp) -> None:
@@ -287,6 +288,8 @@ app_state.show_flash()
 filters, user, stamp = app_state.current_filters(), app_state.current_user(), warehouse_stamp()
 try:
     leadership = read_leadership(stamp, filters)
+except WarehouseUnreadable as damaged:
+    app_state.show_damaged(damaged)
 except WarehouseBusy:
     st.warning("A load is writing to the warehouse right now. Refresh in a moment.",
                icon=":material/hourglass_top:")  # fmt: skip

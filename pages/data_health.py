@@ -1,10 +1,14 @@
 """Data health: is the warehouse complete and trustworthy? Rows, loads, quarantine, checks."""
 
+from functools import partial
+
 import polars as pl
 import streamlit as st
 
+import app_state
+from etl.csv_safe import frame_csv
 from metrics import data_health as dh
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 cc = st.column_config
 
@@ -155,7 +159,7 @@ def show_quarantine(quarantine: pl.DataFrame) -> None:
     shown = dh.filter_quarantine(quarantine, entities, files)
     download.download_button(
         "Download CSV",
-        shown.write_csv,  # written only when clicked
+        partial(frame_csv, shown),  # written only when clicked
         file_name="quarantine.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -214,6 +218,8 @@ st.caption(
 stamp = warehouse_stamp()
 try:
     health = read_health(stamp)
+except WarehouseUnreadable as damaged:
+    app_state.show_damaged(damaged)
 except WarehouseBusy:
     health = None
     st.warning(

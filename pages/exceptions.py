@@ -13,7 +13,7 @@ from billing.ar import sync as ar_sync
 from etl import clock
 from metrics import ar_page
 from metrics import exception_review as er
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 from rules.classify import apply as classify_apply
 from rules.classify import review as classify_review
 from rules.engine import run_rules
@@ -390,6 +390,8 @@ period, user, stamp = app_state.current_period(), app_state.current_user(), ware
 show_refresh(period, user)
 try:
     options = read_options(stamp)
+except WarehouseUnreadable as damaged:
+    app_state.show_damaged(damaged)
 except WarehouseBusy:
     options = None
     st.warning(

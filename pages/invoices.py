@@ -10,7 +10,7 @@ import app_state
 from billing import store
 from billing.period import Period
 from metrics import invoice_review as ir
-from metrics.reader import WarehouseBusy, warehouse_stamp
+from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 cc = st.column_config
 MONEY = "accounting"
@@ -320,6 +320,8 @@ try:
     drafts = read_drafts(stamp, period)
     run_exceptions = read_run_exceptions(stamp, period)
     billing = read_billing(stamp, period)
+except WarehouseUnreadable as damaged:
+    app_state.show_damaged(damaged)
 except WarehouseBusy:
     drafts = None
     st.warning(

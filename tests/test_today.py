@@ -127,7 +127,9 @@ def test_ar_commands_default_to_billing_today(monkeypatch, con, tmp_path, db_pat
 # --- a bad BILLING_TODAY ----------------------------------------------------------------------
 
 
-def test_a_bad_billing_today_is_one_line_from_every_cli(monkeypatch, con, tmp_path, db_path, capsys):
+def test_a_bad_billing_today_is_one_line_from_every_cli(
+    monkeypatch, con, tmp_path, db_path, capsys
+):
     build_ar_firm(con, tmp_path)
     con.close()
     monkeypatch.setenv(clock.TODAY_ENV, "2026-13-01")

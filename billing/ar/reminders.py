@@ -6,6 +6,7 @@ pay; each (invoice, offset) logged once. Sending is pluggable (billing.ar.sender
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -125,19 +126,54 @@ def reminder_queue(con: duckdb.DuckDBPyConnection, as_of: date,
     return sorted(queue, key=lambda r: (r.client_id, r.scheduled_date, r.invoice_id))
 
 
+class HeaderRefused(ValueError):
+    """A header of one reminder would carry a line break or a control character (from a
+    client's name or billing e-mail, an invoice number, the config): sending it could add
+    headers (Bcc: someone) or split the message, so that reminder is not sent."""
+
+
+def _header_problem(value: str) -> str | None:
+    """Why `value` cannot be a header, or None. CR, LF and the other line separators, NUL and
+    every other control character except tab are refused."""
+    bad = next((c for c in value if c != "\t" and (unicodedata.category(c) in ("Cc", "Zl", "Zp")
+                                                  or c == "\x85")), None)  # fmt: skip
+    return None if bad is None else f"contains the control character {bad!r}"
+
+
 def email_of(reminder: Reminder, from_address: str) -> EmailMessage:
+    """The reminder as an e-mail. EmailMessage's default policy already refuses CR/LF in a
+    header value; the value as decoded is checked too, because an RFC 2047 encoded word
+    (`=?utf-8?q?x=0D=0ABcc:_y?=`) would otherwise be written out as a second header line."""
     message = EmailMessage()
-    message["From"] = from_address
-    message["To"] = reminder.recipient or ""
-    message["Subject"] = reminder.subject
-    message["X-Invoice-Id"] = reminder.invoice_id
+    headers = {"From": from_address, "To": reminder.recipient or "",
+               "Subject": reminder.subject, "X-Invoice-Id": reminder.invoice_id}  # fmt: skip
+    for name, value in headers.items():
+        problem = _header_problem(value)
+        if problem is None:
+            try:
+                message[name] = value
+                problem = _header_problem(str(message[name]))  # as decoded
+            except ValueError as err:  # the policy's own refusal, should ours miss a case
+                problem = " ".join(str(err).split())
+        if problem:
+            raise HeaderRefused(f"reminder for {reminder.number!r}: the {name} header {problem}; "
+                                "not sent (fix the data it comes from)")  # fmt: skip
     message.set_content(reminder.body)
     return message
 
 
+class SentReminders(list):
+    """The reminders sent (a list, as before), and `.refused`: one line per reminder whose
+    e-mail was refused before sending (HeaderRefused); those stay queued and unlogged."""
+
+    def __init__(self, sent=(), refused=()):
+        super().__init__(sent)
+        self.refused: list[str] = list(refused)
+
+
 def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: str,
                    config: ReminderConfig | None = None, *, now: datetime | None = None,
-                   polish=None, pause: Callable[[], None] | None = None) -> list[Reminder]:  # fmt: skip
+                   polish=None, pause: Callable[[], None] | None = None) -> SentReminders:  # fmt: skip
     """Sends the queue through `sender` (anything with .send(EmailMessage) and .channel).
 
     Each reminder is claimed before it is sent: its reminder_log row (key: invoice and offset)
@@ -146,21 +182,28 @@ def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: s
     out. A failed send removes the claim (it logs nothing and stays queued). A process killed
     between claim and send leaves the row `sending`: that reminder is not sent again (at most
     once). An invoice without a billing email is left queued. `polish(reminder, facts)`
-    (billing.ar.polish) may rewrite the text before it goes out. `pause()`, when given, is
-    called once the queue is read, before the first claim: the seam the race tests use."""
+    (billing.ar.polish) may rewrite the text before it goes out. A reminder whose e-mail would
+    carry a line break in a header is neither sent nor logged; the others go out and the
+    refusal is in the result's `.refused`. `pause()`, when given, is called once the queue is
+    read, before the first claim: the seam the race tests use."""
     config = config or ReminderConfig.load()
     now = now or clock.now()
     queue = [r for r in reminder_queue(con, as_of, config) if r.recipient]
     if pause is not None and queue:
         pause()
-    sent = []
+    sent = SentReminders()
     for reminder in queue:
         if polish is not None:
             reminder = polish(reminder, [reminder.number, *reminder.facts])
+        try:
+            message = email_of(reminder, config.from_address)
+        except HeaderRefused as refused:
+            sent.refused.append(str(refused))
+            continue
         if not _claim(con, reminder, config, now, actor):
             continue
         try:
-            sender.send(email_of(reminder, config.from_address))
+            sender.send(message)
         except BaseException:
             _unclaim(con, reminder)
             raise
@@ -205,11 +248,16 @@ def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
         reminders = send_reminders(con, args.as_of, sender, actor="cli",
                                    polish=polisher_from_settings())  # fmt: skip
         title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
+        refused = reminders.refused
     else:
         reminders = reminder_queue(con, args.as_of)
         title = f"{len(reminders)} reminder(s) due on {args.as_of}"
-    lines = [title] + [f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
-                       f"{r.recipient or '(no email)'}: {r.subject}" for r in reminders]  # fmt: skip
-    return {"as_of": args.as_of.isoformat(), "reminders": [r.to_json() for r in reminders]}, (
-        "\n".join(lines) + "\n"
-    )
+        refused = []
+    lines = [title] + [
+        f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
+        f"{r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
+        for r in reminders
+    ]
+    lines += [f"  refused {line}" for line in refused]  # fmt: skip
+    return {"as_of": args.as_of.isoformat(), "reminders": [r.to_json() for r in reminders],
+            "refused": refused}, "\n".join(lines) + "\n"  # fmt: skip

@@ -4,8 +4,6 @@ last week; the review as CSV and PDF for the meeting."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -19,6 +17,7 @@ from billing.ar.model import BUCKETS
 from billing.export import REPLACEMENTS, amount_text
 from billing.store import _audit
 from etl import clock
+from etl.csv_safe import rows_csv
 from etl.warehouse import transaction
 
 NOTES_SQL = """
@@ -169,12 +168,9 @@ CSV_COLUMNS = REVIEW_COLUMNS
 
 
 def review_csv(rows: pl.DataFrame) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows.iter_rows(named=True):
-        writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
-    return out.getvalue()
+    """The review's rows as CSV; notes and names are text, so formula cells are neutralised."""
+    return rows_csv(CSV_COLUMNS, ([row[c] for c in CSV_COLUMNS]
+                                  for row in rows.iter_rows(named=True)))  # fmt: skip
 
 
 def _latin(text) -> str:

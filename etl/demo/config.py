@@ -93,9 +93,7 @@ def make_config(
     if as_of is None:
         as_of = month_end(end) + dt.timedelta(days=EXPORT_LAG_DAYS)
     if as_of <= month_end(end):
-        raise ValueError(
-            f"as-of {as_of} must be after the last month of history ({end:%Y-%m})"
-        )
+        raise ValueError(f"as-of {as_of} must be after the last month of history ({end:%Y-%m})")
     return DemoConfig(seed, people, months, end, as_of)
 
 

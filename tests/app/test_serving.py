@@ -1,0 +1,43 @@
+"""`make run` serves the app on this machine only unless told otherwise: the app has no login,
+so listening on every interface would hand the firm's billing data to the whole network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tomllib
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def streamlit_command(**env: str) -> str:
+    """The `streamlit run` line `make run` would execute (make -n: nothing runs)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("ADDRESS", "MAKEFLAGS")}
+    result = subprocess.run(
+        ["make", "-n", "run"],
+        cwd=ROOT,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return next(line for line in result.stdout.splitlines() if "streamlit run" in line)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_listens_on_localhost_by_default():
+    assert "--server.address 127.0.0.1" in streamlit_command()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_takes_another_address_when_asked():
+    assert "--server.address 0.0.0.0" in streamlit_command(ADDRESS="0.0.0.0")
+
+
+def test_streamlit_config_defaults_to_localhost_for_a_plain_streamlit_run():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
