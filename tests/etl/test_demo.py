@@ -7,7 +7,6 @@ import hashlib
 import os
 import pathlib
 import re
-import time
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
@@ -24,7 +23,9 @@ SEED = int(os.environ.get("DEMO_TEST_SEED", "7"))
 # The demo's today (its --as-of); its history ends with the month before (END, 2026-10-01).
 AS_OF = dt.date.fromisoformat(os.environ.get("DEMO_TEST_AS_OF", DEMO_AS_OF.isoformat()))
 END = last_complete_month(AS_OF)
-PEOPLE = int(os.environ.get("DEMO_TEST_PEOPLE", "24"))  # counts and timing are asserted for 24 only
+PEOPLE = int(
+    os.environ.get("DEMO_TEST_PEOPLE", "24")
+)  # counts are asserted for 24 only (speed: bench/bench_demo_generate.py)
 MONTHS = int(os.environ["DEMO_TEST_MONTHS"]) if os.environ.get("DEMO_TEST_MONTHS") else None
 NY = "America/New_York"
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
@@ -34,10 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("demo")
-    started = time.perf_counter()
     counts = write_demo_folder(out, seed=SEED, people=PEOPLE, months=MONTHS, as_of=AS_OF)
-    elapsed = time.perf_counter() - started
-    assert PEOPLE != 24 or elapsed < 3.0, f"default demo took {elapsed:.2f}s"
     assert set(counts) == set(FILES)
     return out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -651,17 +650,19 @@ def test_known_names_from_empty_and_filled_duckdb():
 # ---------------------------------------------------------------- speed
 
 
-def test_100k_rows_parse_in_under_3_seconds(tmp_path):
+def test_100k_rows_parse_every_row(tmp_path):
+    # Speed is bench/bench_import.py's job (docs/benchmarks.md); this checks nothing is lost
+    # on a file large enough to take the bulk path.
     lines = HARVEST.read_text().splitlines()
     body = [lines[1 + i % 15].replace("Bug fixes", f"Bug fixes {i}") for i in range(100_000)]
     path = write(tmp_path, "big.csv", "\n".join([lines[0], *body]) + "\n")
-    best = float("inf")
-    for _ in range(2):  # CPU time, best of two: other test workers may share the machine
-        start = time.process_time()
-        batch = parse_export("harvest-csv", path)
-        best = min(best, time.process_time() - start)
-    assert batch.frames["time_entries"].height == 100_000
-    assert best < 3.0
+    batch = parse_export("harvest-csv", path)
+    entries = batch.frames["time_entries"]
+    assert entries.height == 100_000
+    expected = [line for i in range(100_000) if "Bug fixes" in (line := lines[1 + i % 15])]
+    assert expected, "the sample's rows name 'Bug fixes' somewhere"
+    numbered = entries.filter(pl.col("notes").str.starts_with("Bug fixes "))
+    assert numbered.height == len(expected)
 
 
 def test_clockify_compact_clock_beats_the_two_place_decimal(tmp_path):

@@ -6,7 +6,6 @@ the expansion. The message names the file (the importer prefixes it) and the lin
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -50,15 +49,14 @@ def test_the_bomb_is_small_and_would_expand_past_five_gigabytes():
     ],
     ids=["bomb-contracts", "bomb-firm", "deep-sequence", "deep-mapping", "alias"],
 )
-def test_hostile_yaml_is_refused_in_well_under_a_second(parse, text, reason):
-    started = time.perf_counter()
+def test_hostile_yaml_is_refused_before_building_nodes(parse, text, reason):
+    # The reason names the guard, which refuses from the token stream before any node exists
+    # (how fast: bench/bench_yaml.py).
     with pytest.raises(YamlRefused) as refused:
         parse(text)
-    elapsed = time.perf_counter() - started
     assert isinstance(refused.value, ValueError)
     assert reason in str(refused.value)
     assert "\n" not in str(refused.value)
-    assert elapsed < 1.0, f"took {elapsed * 1000:.0f} ms"
 
 
 def test_syntax_error_is_one_line_with_its_line_number():
@@ -73,12 +71,10 @@ def test_ordinary_nesting_still_loads():
     assert tree.get("a").get("b").items[1].get("c").items[1].text == "3"
 
 
-def run_import(folder: Path, db: Path, capsys) -> tuple[int, str, str, float]:
-    started = time.perf_counter()
+def run_import(folder: Path, db: Path, capsys) -> tuple[int, str, str]:
     code = main(["--db", str(db), "import", "canonical", str(folder)])
-    elapsed = time.perf_counter() - started
     out = capsys.readouterr()
-    return code, out.out, out.err, elapsed
+    return code, out.out, out.err
 
 
 @pytest.mark.parametrize(
@@ -94,13 +90,10 @@ def run_import(folder: Path, db: Path, capsys) -> tuple[int, str, str, float]:
 def test_import_refuses_hostile_yaml_with_one_line(tmp_path, db_path, capsys, name, text, reason):
     folder = write_folder(tmp_path / "firm", BASE_FILES)
     (folder / name).write_text(text)
-    code, _, err, elapsed = run_import(folder, db_path, capsys)
+    code, _, err = run_import(folder, db_path, capsys)
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"error: {name}: line ") and reason in err
-    # The whole import (python start-up aside) includes loading the other files and the
-    # expectation suite, a few seconds on a busy machine; the refusal itself is timed above.
-    assert elapsed < 30.0
 
 
 def test_import_refuses_an_oversized_yaml_file_without_reading_it(tmp_path, db_path, capsys):
@@ -110,7 +103,6 @@ def test_import_refuses_an_oversized_yaml_file_without_reading_it(tmp_path, db_p
         f.write("contracts:\n")
         f.write(("# padding comment line\n") * (MAX_YAML_BYTES // 20))
     assert big.stat().st_size > MAX_YAML_BYTES
-    code, _, err, elapsed = run_import(folder, db_path, capsys)
+    code, _, err = run_import(folder, db_path, capsys)
     assert code == 1 and err.count("\n") == 1
     assert err.startswith("error: contracts.yaml: file is ") and "over the 4 MB limit" in err
-    assert elapsed < 30.0
