@@ -47,7 +47,7 @@ ENTRIES = (
     + entry("A-3", "P-1", "2026-03-20", "1", "PR-1")  # never invoiced: WIP 100.00
     + entry("E-1", "P-3", "2026-03-10", "3", "PR-6")  # EUR 300 x 1.10 = 330.00
     + entry("E-2", "P-3", "2026-03-17", "2", "PR-6")  # EUR 200 x 1.20 = 240.00
-    + entry("F-1", "P-1", "2026-03-05", "15", "PR-4")  # fixed fee: margin and burn only
+    + entry("F-1", "P-1", "2026-03-05", "15", "PR-4")  # fixed fee: card 15 x 100 = 1500.00
     + entry("N-1", "P-2", "2026-03-06", "1", "PR-1", billable="false")  # cost only
 )
 FILES = {
@@ -112,20 +112,28 @@ def test_realization_and_effective_rate_by_client(firm):
     data = rv.read_page(firm, MARCH)
     # billed: A-1 (600 - 60) x 4/6 = 360.00, A-2 540 x 2/6 = 180.00,
     #         E-1 EUR 500 x 3/5 x 1.20 = 360.00, E-2 EUR 500 x 2/5 x 1.20 = 240.00
-    # standard over the billed entries: 400 + 200 + 330 + 240 = 1170.00; billed 1140.00
+    #         F-1 the whole fixed fee of I-3 (its only work on PR-4 in March): 2000.00
+    # standard over the billed entries: 400 + 200 + 330 + 240 + F-1 15 x 100 = 2670.00;
+    # billed 1140.00 + 2000.00 = 3140.00
     total = summarize_realization(data.entries)
-    assert (total.standard_value, total.billed_value) == (D("1170.00"), D("1140.00"))
-    assert total.value == D("0.9744")  # 1140 / 1170 = 0.974358...
-    assert total.effective_rate == D("103.64")  # 1140 / 11 h = 103.636...
+    assert (total.standard_value, total.billed_value) == (D("2670.00"), D("3140.00"))
+    assert total.value == D("1.1760")  # 3140 / 2670 = 1.176029...
+    assert total.effective_rate == D("120.77")  # 3140 / 26 h = 120.769...
     assert (total.unbilled_value, total.unbilled_hours) == (D("100.00"), D(1))  # A-3
     rows = {r["client_id"]: r for r in data.clients.iter_rows(named=True)}
-    assert list(rows) == ["CL-1", "CL-3"]  # by standard value: 600.00, then 570.00
+    assert list(rows) == ["CL-1", "CL-3"]  # by standard value: 2100.00, then 570.00
     acme, initech = rows["CL-1"], rows["CL-3"]
-    # Acme: 540 / 600 = 90%, 540 / 6 h = 90.00 against the card's 100.00; 60.00 written down
+    # Acme: (540 + 2000) / (600 + 1500) = 1.2095, 2540 / 21 h = 120.95 against the card's
+    # 100.00; the fee writes up 500.00 and the discount writes down 60.00: -440.00
     assert (acme["realization"], acme["effective_rate"], acme["standard_rate"]) == (
-        0.9, D("90.00"), D("100.00"))  # fmt: skip
-    assert (acme["write_down"], acme["wip_hours"], acme["wip_value"]) == (D("60.00"), 1.0,
+        1.2095, D("120.95"), D("100.00"))  # fmt: skip
+    assert (acme["write_down"], acme["wip_hours"], acme["wip_value"]) == (D("-440.00"), 1.0,
                                                                           D("100.00"))  # fmt: skip
+    projects = {
+        r["project_id"]: r for r in rv.by_project(data.entries, "CL-1").iter_rows(named=True)
+    }
+    assert projects["PR-1"]["realization"] == 0.9  # 540 / 600: the T&M work alone
+    assert projects["PR-4"]["realization"] == 1.3333  # the fee 2000 / card 1500
     # Initech: 600 / 570 = 1.0526 (a write-up from the rate moving between work and invoice),
     # 600 / 5 h = 120.00 against 570 / 5 = 114.00
     assert initech["realization"] == 1.0526
@@ -136,7 +144,8 @@ def test_realization_and_effective_rate_by_client(firm):
 def test_drill_down_client_projects_and_project_entries(firm):
     data = rv.read_page(firm, MARCH)
     projects = rv.by_project(data.entries, "CL-1")
-    assert projects["project_id"].to_list() == ["PR-1"]  # PR-4 is fixed fee: not realization
+    # PR-4 is fixed fee: its fee is spread over its work (card 1500.00), before PR-1's 600.00
+    assert projects["project_id"].to_list() == ["PR-4", "PR-1"]
     entries = rv.project_entries(data.entries, "PR-6")
     shown = ("person_name", "hours", "rate", "standard_value", "billed_value", "invoices")
     assert entries.select(shown).rows() == [
@@ -150,29 +159,30 @@ def test_drill_down_client_projects_and_project_entries(firm):
 def test_waterfall_at_the_range_end_and_today(firm):
     entries = rv.read_entries(firm, MARCH, today=LATER)
     # by 03-31 only PAY-1 has come in: 270 / 540 = half of INV-1, so half of A-1 (360) and
-    # A-2 (180) = 270.00 collected; INV-2 is issued on 04-01; nothing credited yet
+    # A-2 (180) = 270.00 collected; INV-2 is issued on 04-01, INV-3 (the fee) is unpaid;
+    # nothing credited yet. Standard 1170 + 1500 (F-1) = 2670, billed 1140 + 2000 = 3140
     assert [(s, v) for s, _, v in rv.waterfall(entries).rows()] == [
-        ("Standard value", D("1170.00")),
-        ("Write-downs & discounts", D("-30.00")),  # 1140 - 1170
-        ("Billed", D("1140.00")),
+        ("Standard value", D("2670.00")),
+        ("Write-downs & discounts", D("470.00")),  # 3140 - 2670: the fee writes up
+        ("Billed", D("3140.00")),
         ("Written off (credit memos)", D("0.00")),
-        ("Not yet collected", D("-870.00")),  # 1140 - 270
+        ("Not yet collected", D("-2870.00")),  # 3140 - 270
         ("Collected", D("270.00")),
     ]
     # by 05-31: CM-1 credits 54 / 540 = 10% of INV-1 (540 x 0.1 = 54.00 written off);
     # PAY-2 pays EUR 300 / 500 = 60% of INV-2: 600 x 0.6 = 360.00; collected 270 + 360 = 630
     assert [v for _, _, v in rv.waterfall(entries, now=True).rows()] == [
-        D("1170.00"), D("-30.00"), D("1140.00"), D("-54.00"),
-        D("-456.00"),  # 1140 - 630 - 54
+        D("2670.00"), D("470.00"), D("3140.00"), D("-54.00"),
+        D("-2456.00"),  # 3140 - 630 - 54
         D("630.00"),
     ]  # fmt: skip
     by_project = rv.waterfall_step_by_project(entries, "Write-downs & discounts")
     assert by_project.select("project_id", "amount").rows() == [
-        ("PR-1", D("60.00")), ("PR-6", D("-30.00"))]  # fmt: skip
+        ("PR-1", D("60.00")), ("PR-6", D("-30.00")), ("PR-4", D("-500.00"))]  # fmt: skip
     not_yet = rv.waterfall_step_by_project(entries, "Not yet collected", now=True)
-    # PR-1: 540 - 270 - 54 = 216.00; PR-6: 600 - 360 = 240.00
+    # PR-4: 2000 unpaid; PR-1: 540 - 270 - 54 = 216.00; PR-6: 600 - 360 = 240.00
     assert not_yet.select("project_id", "amount").rows() == [
-        ("PR-6", D("240.00")), ("PR-1", D("216.00"))]  # fmt: skip
+        ("PR-4", D("2000.00")), ("PR-6", D("240.00")), ("PR-1", D("216.00"))]  # fmt: skip
 
 
 def test_margin_by_project_and_cost_by_person(firm):
@@ -227,4 +237,4 @@ def test_the_page_reads_the_same_realization_as_the_kpi(firm):
                                                 "billed_value")  # fmt: skip
     page = rv.read_entries(firm, MARCH).select(kpi.columns)
     assert page.rows() == kpi.rows()
-    assert page.height == 5  # A-1, A-2, A-3, E-1, E-2
+    assert page.height == 6  # A-1, A-2, A-3, E-1, E-2, F-1

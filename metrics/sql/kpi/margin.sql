@@ -1,22 +1,56 @@
 -- margin: one row per client project with revenue or hours in [$start, $end], in the firm's
 -- base currency:
---   revenue = fee lines (every kind but `expense`) of invoices whose service period starts in
---             the range (period_start, else issue_date), credit memos included (they reduce
---             it), not void or draft, converted at the invoice date's rate;
+--   revenue = fee lines (every kind but `expense`) of invoices not void or draft, credit memos
+--             included (they reduce it), converted at the invoice date's rate, recognised:
+--             - a `fixed_fee` line of an invoice with a service period (period_start ..
+--               period_end): straight-line by days over that period. What is recognised up to
+--               a day is amount x days elapsed / days in the period, half-up to cents, and a
+--               range takes (recognised by its end) - (recognised by the day before its
+--               start), so the months of a fee add up to it to the cent;
+--             - any other line: whole, in the range holding its service period's start
+--               (period_start, else the issue date);
 --   cost    = every hour logged on the project in the range (billable or not) x the person's
 --             cost_rate (people.cost_rate, taken to be in the base currency);
 --   margin  = revenue - cost ("contribution margin": no overhead is allocated).
-WITH revenue AS (
-    SELECT l.project_id,
-           sum(CAST(l.amount AS DECIMAL(38, 10)) * CAST(fx.rate AS DECIMAL(38, 10))) AS revenue
+WITH fee_lines AS (
+    SELECT l.project_id, l.amount, CAST(fx.rate AS DECIMAL(38, 10)) AS fx_rate,
+           coalesce(i.period_start, i.issue_date) AS starts_on,
+           coalesce(l.kind, 'time') = 'fixed_fee' AND i.period_start IS NOT NULL
+               AND i.period_end >= i.period_start AS is_spread,
+           i.period_start, i.period_end,
+           CAST(i.period_end - i.period_start + 1 AS HUGEINT) AS period_days,
+           CAST(round(l.amount * 100) AS HUGEINT) AS amount_cents
     FROM invoice_lines l
     JOIN invoices i USING (invoice_id)
     LEFT JOIN fx_to_base fx ON fx.currency = i.currency AND fx.date = i.issue_date
     WHERE coalesce(l.kind, 'time') <> 'expense'
       AND coalesce(i.status, 'sent') NOT IN ('void', 'draft')
-      AND coalesce(i.period_start, i.issue_date) BETWEEN $start AND $end
       AND l.project_id IS NOT NULL
-    GROUP BY l.project_id
+),
+spread AS (  -- days of a spread fee's period elapsed by the range's end and before its start
+    SELECT *,
+           CAST(greatest(0, least($end, period_end) - period_start + 1) AS HUGEINT) AS days_by_end,
+           CAST(greatest(0, least(CAST($start - INTERVAL 1 DAY AS DATE), period_end) - period_start + 1) AS HUGEINT) AS days_before
+    FROM fee_lines WHERE is_spread
+),
+recognised AS (  -- cents recognised by the end and before the start, half-up (away from zero)
+    SELECT project_id, fx_rate,
+           sign(amount_cents) * ((abs(amount_cents) * days_by_end * 2 + period_days) // (2 * period_days)) AS by_end,
+           sign(amount_cents) * ((abs(amount_cents) * days_before * 2 + period_days) // (2 * period_days)) AS before_start
+    FROM spread
+),
+revenue AS (
+    SELECT project_id, sum(amount) AS revenue FROM (
+        SELECT project_id, CAST(l.amount AS DECIMAL(38, 10)) * fx_rate AS amount
+        FROM fee_lines l
+        WHERE NOT is_spread AND starts_on BETWEEN $start AND $end
+        UNION ALL
+        SELECT project_id,
+               CAST(CAST(by_end - before_start AS DECIMAL(38, 0)) * CAST(0.01 AS DECIMAL(3, 2))
+                    AS DECIMAL(38, 10)) * fx_rate AS amount
+        FROM recognised WHERE by_end <> before_start
+    )
+    GROUP BY project_id
 ),
 cost AS (
     SELECT project_id, sum(hours) AS hours,

@@ -1,0 +1,189 @@
+-- mart_invoice_attribution: one row per (time entry, invoice): the part of the invoice's fee
+-- lines that bills the entry, and the entry's hours and value at rate card. Realization and
+-- the effective bill rate read it (metrics/sql/kpi/realization_parts.sql); so can accounting.
+-- Amounts are in their own currencies (the KPI queries convert, docs/metrics.md).
+--
+-- Invoices: neither void, draft nor credit memos (a credit memo is a write-off, collection's
+-- side). Fee lines: every kind but expense, late_fee, credit and tax (an empty kind is time).
+-- Each fee line goes to the work it bills, the first rule that finds some:
+--   1. the entries its entry_ids name;
+--   2. else the invoice's work by id (entries some line of it names, or whose
+--      time_entries.invoice_id is the invoice), narrowed to the line's project and person
+--      when it names them and some of that work matches (a discount line with neither spreads
+--      over all of it);
+--   3. else, on an invoice with no work by id: the billable entries of the line's project
+--      (a line naming none: those of the invoice's other lines, else of the client's projects)
+--      dated in the invoice's service period (period_start..period_end; without one, a
+--      fixed_fee or milestone line takes the project's work up to the issue date and any other
+--      line the calendar month before the issue date), narrowed to the line's person when
+--      named and matching, leaving out entries that some invoice bills by id.
+-- A line is split over its entries pro rata to value at rate card (by hours when one of them
+-- has no single card rate; equally when they have no hours).
+--
+-- Columns: entry_id, invoice_id, invoice_number, issue_date, currency (the invoice's),
+-- billed_value (invoice currency; negative when only a discount of the invoice reaches the
+-- entry), hours and standard_value (carried by the entry's first invoice row only, 0 on later
+-- ones, so sums never count an entry twice), standard_currency, standard_fx_date (the date to
+-- convert standard_value at) and standard_basis:
+--   rate_card: hours x the card's single rate (mart_entry_rates), at the work date;
+--   billed:    the entry has no single card rate (missing, ambiguous, or no contract), so its
+--              billed value on each invoice stands as its standard value (realization 100%
+--              on it, never billed without a standard), at the issue date.
+-- mart_invoice_attribution_between(first_day, last_day) answers for the invoices that may
+-- bill work dated in that range (issued, or service period ending, on or after first_day);
+-- the view for every invoice.
+CREATE OR REPLACE MACRO mart_invoice_attribution_between(first_day, last_day) AS TABLE
+WITH billed_invoices AS (
+    SELECT invoice_id, client_id, currency, issue_date,
+           coalesce(number, invoice_id) AS invoice_number,
+           coalesce(period_start, CAST(date_trunc('month', issue_date) - INTERVAL 1 MONTH AS DATE)) AS window_start,
+           coalesce(period_end, CAST(date_trunc('month', issue_date) - INTERVAL 1 DAY AS DATE)) AS window_end,
+           period_start IS NULL AND period_end IS NULL AS has_no_period
+    FROM invoices
+    WHERE coalesce(status, 'sent') NOT IN ('void', 'draft')
+      AND coalesce(kind, 'invoice') <> 'credit_memo'
+      AND greatest(issue_date, coalesce(period_end, issue_date)) >= first_day
+),
+fee_lines AS (
+    SELECT l.invoice_id, l.line_no, l.amount,
+           coalesce(l.kind, 'time') AS kind, l.project_id, l.person_id,
+           list_filter(list_transform(string_split(coalesce(l.entry_ids, ''), ';'),
+                                      lambda x: trim(x)), lambda x: x <> '') AS ids
+    FROM invoice_lines l JOIN billed_invoices USING (invoice_id)
+    WHERE coalesce(l.kind, 'time') NOT IN ('expense', 'late_fee', 'credit', 'tax')
+),
+named AS (  -- rule 1
+    SELECT invoice_id, line_no, unnest(ids) AS entry_id FROM fee_lines WHERE len(ids) > 0
+),
+by_id AS (  -- every invoice's work by id: named by a line, or linked by time_entries.invoice_id
+    SELECT DISTINCT invoice_id, entry_id FROM (
+        SELECT invoice_id, entry_id FROM named
+        UNION ALL
+        SELECT e.invoice_id, e.entry_id
+        FROM effective_time_entries e JOIN billed_invoices USING (invoice_id)
+    )
+),
+by_id_anywhere AS (  -- by id on any invoice that is not void (a bill of an earlier range too)
+    SELECT DISTINCT entry_id FROM (
+        SELECT unnest(list_filter(list_transform(string_split(l.entry_ids, ';'),
+                                                 lambda x: trim(x)), lambda x: x <> '')) AS entry_id
+        FROM invoice_lines l JOIN invoices i USING (invoice_id)
+        WHERE coalesce(i.status, 'sent') <> 'void' AND coalesce(l.entry_ids, '') <> ''
+        UNION ALL
+        SELECT e.entry_id FROM effective_time_entries e JOIN invoices i USING (invoice_id)
+        WHERE coalesce(i.status, 'sent') <> 'void'
+    )
+),
+unnamed_lines AS (
+    SELECT l.*, i.client_id, i.issue_date, i.window_start, i.window_end, i.has_no_period,
+           l.invoice_id IN (SELECT invoice_id FROM by_id) AS has_work_by_id
+    FROM fee_lines l JOIN billed_invoices i USING (invoice_id)
+    WHERE len(l.ids) = 0
+),
+rule2 AS (
+    SELECT l.invoice_id, l.line_no, w.entry_id,
+           (l.project_id IS NULL OR m.project_id = l.project_id)
+           AND (l.person_id IS NULL OR m.person_id = l.person_id) AS matches
+    FROM unnamed_lines l
+    JOIN by_id w USING (invoice_id)
+    JOIN mart_time_entries m ON m.entry_id = w.entry_id
+    WHERE l.has_work_by_id
+),
+rule3_project_lines AS (
+    SELECT l.invoice_id, l.line_no, m.entry_id,
+           l.person_id IS NULL OR m.person_id = l.person_id AS matches
+    FROM unnamed_lines l
+    JOIN mart_time_entries m ON m.project_id = l.project_id AND m.is_billable
+    WHERE NOT l.has_work_by_id AND l.project_id IS NOT NULL
+      AND m.date <= l.issue_date
+      AND (CASE WHEN l.has_no_period AND l.kind IN ('fixed_fee', 'milestone') THEN true
+                ELSE m.date BETWEEN l.window_start AND l.window_end END)
+      AND m.entry_id NOT IN (SELECT entry_id FROM by_id_anywhere)
+),
+rule3_invoice_lines AS (  -- lines naming no project: the other lines' work, else the client's
+    SELECT l.invoice_id, l.line_no, c.entry_id,
+           l.person_id IS NULL OR m.person_id = l.person_id AS matches
+    FROM unnamed_lines l
+    JOIN (SELECT DISTINCT invoice_id, entry_id FROM rule3_project_lines) c USING (invoice_id)
+    JOIN mart_time_entries m ON m.entry_id = c.entry_id
+    WHERE NOT l.has_work_by_id AND l.project_id IS NULL
+    UNION ALL
+    SELECT l.invoice_id, l.line_no, m.entry_id,
+           l.person_id IS NULL OR m.person_id = l.person_id AS matches
+    FROM unnamed_lines l
+    JOIN mart_time_entries m ON m.client_id = l.client_id AND m.is_billable
+    WHERE NOT l.has_work_by_id AND l.project_id IS NULL
+      AND l.invoice_id NOT IN (SELECT invoice_id FROM rule3_project_lines)
+      AND m.date BETWEEN l.window_start AND l.window_end AND m.date <= l.issue_date
+      AND m.entry_id NOT IN (SELECT entry_id FROM by_id_anywhere)
+),
+narrowed AS (  -- rules 2 and 3: the matching work when some matches, else all of it
+    SELECT invoice_id, line_no, entry_id
+    FROM (SELECT * FROM rule2 UNION ALL SELECT * FROM rule3_project_lines
+          UNION ALL SELECT * FROM rule3_invoice_lines)
+    QUALIFY matches OR NOT bool_or(matches) OVER (PARTITION BY invoice_id, line_no)
+),
+line_entries AS (
+    SELECT DISTINCT invoice_id, line_no, entry_id
+    FROM (SELECT * FROM named UNION ALL SELECT * FROM narrowed)
+),
+entry_cards AS (  -- the card's answer for every entry some line bills
+    SELECT * FROM mart_entry_rates_between(
+        (SELECT min(e.date) FROM line_entries le JOIN effective_time_entries e USING (entry_id)),
+        (SELECT max(e.date) FROM line_entries le JOIN effective_time_entries e USING (entry_id)))
+    WHERE entry_id IN (SELECT entry_id FROM line_entries)
+),
+weighted AS (
+    SELECT le.invoice_id, le.line_no, le.entry_id, e.date, e.hours, c.rate, c.currency AS rate_currency,
+           CAST(e.hours * c.rate AS DECIMAL(38, 10)) AS card_value
+    FROM line_entries le
+    JOIN effective_time_entries e USING (entry_id)  -- decisions never change hours
+    LEFT JOIN entry_cards c USING (entry_id)
+),
+weights AS (  -- integers (value in 1e-10, hours in 1e-4), so every split below is exact
+    SELECT invoice_id, line_no, entry_id,
+           CASE WHEN count(*) FILTER (WHERE rate IS NULL) OVER line = 0
+                     AND sum(card_value) OVER line <> 0
+                THEN CAST(CAST(card_value AS DECIMAL(38, 10)) * 10000000000 AS HUGEINT)
+                WHEN sum(hours) OVER line > 0 THEN CAST(CAST(hours AS DECIMAL(38, 4)) * 10000 AS HUGEINT)
+                ELSE CAST(1 AS HUGEINT) END AS weight
+    FROM weighted
+    WINDOW line AS (PARTITION BY invoice_id, line_no)
+),
+shares AS (  -- the entry's share of its line to 12 places (truncated: a line loses < 1e-8)
+    SELECT invoice_id, line_no, entry_id,
+           CAST(CAST(weight * CAST(1000000000000 AS HUGEINT) // sum(weight) OVER (PARTITION BY invoice_id, line_no)
+                     AS DECIMAL(13, 0)) * CAST(0.000000000001 AS DECIMAL(13, 12))
+                AS DECIMAL(13, 12)) AS share
+    FROM weights
+),
+billed AS (
+    SELECT s.entry_id, s.invoice_id,
+           CAST(sum(CAST(l.amount AS DECIMAL(38, 4)) * s.share) AS DECIMAL(38, 16)) AS billed_value
+    FROM shares s JOIN fee_lines l USING (invoice_id, line_no)
+    GROUP BY ALL
+),
+ordered AS (
+    SELECT b.*, i.invoice_number, i.issue_date, i.currency,
+           row_number() OVER (PARTITION BY b.entry_id ORDER BY i.issue_date, b.invoice_id) = 1 AS is_first
+    FROM billed b JOIN billed_invoices i USING (invoice_id)
+),
+final AS (
+    SELECT o.entry_id, o.invoice_id, o.invoice_number, o.issue_date, o.currency,
+           CAST(o.billed_value AS DECIMAL(38, 10)) AS billed_value,
+           CAST(CASE WHEN o.is_first THEN e.hours ELSE 0 END AS DECIMAL(12, 4)) AS hours,
+           CAST(CASE WHEN c.rate IS NULL THEN o.billed_value
+                     WHEN o.is_first THEN e.hours * c.rate
+                     ELSE 0 END AS DECIMAL(38, 10)) AS standard_value,
+           CASE WHEN c.rate IS NULL THEN o.currency ELSE c.currency END AS standard_currency,
+           CASE WHEN c.rate IS NULL THEN o.issue_date ELSE e.date END AS standard_fx_date,
+           CASE WHEN c.rate IS NULL THEN 'billed' ELSE 'rate_card' END AS standard_basis,
+           o.is_first
+    FROM ordered o
+    JOIN effective_time_entries e USING (entry_id)
+    LEFT JOIN entry_cards c USING (entry_id)
+)
+SELECT * FROM final;
+
+CREATE OR REPLACE VIEW mart_invoice_attribution AS
+SELECT * FROM mart_invoice_attribution_between(DATE '0001-01-01', DATE '9999-12-31')
