@@ -10,7 +10,7 @@ metrics/receivables.py and are summarised here next to the others."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
@@ -164,6 +164,38 @@ class Realization:
     billed_hours: Decimal
     unbilled_value: Decimal  # value at rate card of entries no invoice names yet (WIP)
     unbilled_hours: Decimal
+    # billed hours by the workstream's billing type (time_and_materials, retainer, fixed_fee,
+    # milestone, none): what the figure covers
+    billed_hours_by_billing: dict[str, Decimal] = field(default_factory=dict)
+    # standard value of billed entries whose card has no single rate: their billed value
+    standard_at_billed_value: Decimal = Decimal(0)
+
+    @property
+    def covers(self) -> str:
+        kinds = ", ".join(
+            f"{BILLING_LABEL.get(k, k)} {v:,.2f} h" for k, v in self.billed_hours_by_billing.items()
+        )
+        text = (
+            f"Work done in the range and invoiced since ({kinds or 'none yet'}); fixed fees "
+            "and milestones spread over their work pro rata to value at rate card."
+        )
+        if self.standard_at_billed_value:
+            text += (
+                f" {self.standard_at_billed_value:,.2f} of standard value is billed value "
+                "(entries with no single card rate)."
+            )
+        return (
+            text + f" Unbilled hour-billed work ({self.unbilled_hours:,.2f} h) is WIP, not in it."
+        )
+
+
+BILLING_LABEL = {
+    "time_and_materials": "T&M",
+    "retainer": "retainer",
+    "fixed_fee": "fixed fee",
+    "milestone": "milestone",
+    "none": "no contract",
+}
 
 
 def summarize_realization(rows: pl.DataFrame) -> Realization:
@@ -172,6 +204,13 @@ def summarize_realization(rows: pl.DataFrame) -> Realization:
     billed_value = _sum(billed, "billed_value")
     hours = _sum(billed, "hours")
     rate = (billed_value / hours).quantize(CENTS, ROUND_HALF_UP) if hours else None
+    by_billing: dict[str, Decimal] = {}
+    if "billing" in billed.columns:
+        for (kind,), part in billed.group_by("billing", maintain_order=True):
+            by_billing[str(kind)] = _sum(part, "hours")
+    at_billed = Decimal(0)
+    if "standard_is_billed" in billed.columns:
+        at_billed = _sum(billed.filter(pl.col("standard_is_billed")), "standard_value")
     return Realization(
         value=ratio(billed_value, _sum(billed, "standard_value")),
         effective_rate=rate,
@@ -180,6 +219,8 @@ def summarize_realization(rows: pl.DataFrame) -> Realization:
         billed_hours=hours,
         unbilled_value=_sum(unbilled, "standard_value").quantize(CENTS, ROUND_HALF_UP),
         unbilled_hours=_sum(unbilled, "hours"),
+        billed_hours_by_billing=dict(sorted(by_billing.items())),
+        standard_at_billed_value=at_billed.quantize(CENTS, ROUND_HALF_UP),
     )
 
 
@@ -268,6 +309,7 @@ class Kpi:
     target: Decimal | None = None
     higher_is_better: bool = True
     detail: dict[str, object] = field(default_factory=dict)
+    covers: str = ""  # what the figure counts (work, invoices, view), in a reader's words
 
     @property
     def status(self) -> str | None:
@@ -306,10 +348,14 @@ def summaries(
 
 
 def firm_kpis(
-    con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    now: datetime | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Kpi]:
-    """Every leadership KPI of the range, firm-level (or for the filtered clients/teams)."""
-    kpis = kpis_from(summaries(con, filters, now)) + receivable_kpis(con, filters)
+    """Every leadership KPI of the range, firm-level (or for the filtered clients/teams);
+    `as_of` bounds the cash the collection cohort counts (default: the range end)."""
+    kpis = kpis_from(summaries(con, filters, now)) + receivable_kpis(con, filters, as_of=as_of)
     return {k.key: k for k in kpis}
 
 
@@ -343,7 +389,10 @@ def kpis_from(s: Summaries) -> list[Kpi]:
                     "billed_value": real.billed_value,
                     "standard_value": real.standard_value,
                     "unbilled_value": real.unbilled_value,
+                    "billed_hours_by_billing": real.billed_hours_by_billing,
+                    "standard_at_billed_value": real.standard_at_billed_value,
                 },
+                covers=real.covers,
             )
         )
         out.append(
@@ -353,6 +402,7 @@ def kpis_from(s: Summaries) -> list[Kpi]:
                 real.effective_rate,
                 "rate",
                 detail={"billed_hours": real.billed_hours},
+                covers="Billed value ÷ hours of the same work as billing realization.",
             )
         )
     if (margin := s.margin) is not None:
@@ -363,6 +413,11 @@ def kpis_from(s: Summaries) -> list[Kpi]:
                 margin.margin_pct,
                 "ratio",
                 detail={"revenue": margin.revenue, "cost": margin.cost, "margin": margin.margin},
+                covers=(
+                    "Client projects: fee revenue of the range (fixed fees straight-line over "
+                    "their service period, other lines in the month their service period "
+                    "starts) − every hour logged × cost rate."
+                ),
             )
         )
     if (leak := s.leakage) is not None:
@@ -412,13 +467,16 @@ def kpis_from(s: Summaries) -> list[Kpi]:
 
 
 def receivable_kpis(
-    con: duckdb.DuckDBPyConnection, filters: Filters, ledger: object | None = None
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    ledger: object | None = None,
+    as_of: date | None = None,
 ) -> list[Kpi]:
     """DSO and collections, from metrics/receivables.py (payment matching applied); `ledger`
     (billing.ar.ledger.Ledger) saves reading the receivables again when the caller has one."""
     from metrics import receivables
 
-    ar = receivables.collection_kpis(con, filters, ledger=ledger)
+    ar = receivables.collection_kpis(con, filters, ledger=ledger, as_of=as_of)
     return [
         Kpi(
             "dso",
@@ -441,7 +499,21 @@ def receivable_kpis(
             _dec(ar.collection_realization),
             "ratio",
             COLLECTION_TARGET,
-            detail={"cei": _dec(ar.cei), "collection_rate": _dec(ar.collection_rate)},
+            covers=(
+                f"Cohort view: cash applied by {ar.collection_as_of.isoformat()} to the "
+                "invoices issued in the range ÷ their total (credit memos are write-offs, "
+                "not cash). Period view (cash received in the range ÷ invoiced in it) "
+                "beside it."
+            ),
+            detail={
+                "view": "cohort",
+                "as_of": ar.collection_as_of.isoformat(),
+                "cohort_billed": ar.cohort_billed,
+                "cohort_collected": ar.cohort_collected,
+                "period_view": _dec(ar.collection_rate),
+                "collection_rate": _dec(ar.collection_rate),
+                "cei": _dec(ar.cei),
+            },
         ),
     ]
 
@@ -453,7 +525,7 @@ def receivable_kpis(
 # The realization rows of a year are 300k entries at 600 people; the trend needs only monthly
 # sums, so DuckDB sums them (billed and unbilled apart, as summarize_realization reads them).
 REALIZATION_BY_MONTH = """
-SELECT month, billed_value IS NOT NULL AS billed,
+SELECT month, billing, standard_is_billed, billed_value IS NOT NULL AS billed,
        sum(hours) AS hours, sum(standard_value) AS standard_value,
        CAST(sum(billed_value) AS DECIMAL(18, 4)) AS billed_value
 FROM ({rows}) GROUP BY ALL

@@ -46,8 +46,11 @@ class CollectionKpis:
     average_days_delinquent: Decimal | None
     dso_target: Decimal | None
     cei: Decimal | None  # a ratio: 0.865 is a CEI of 86.5
-    collection_realization: Decimal | None
-    collection_rate: Decimal | None
+    collection_realization: Decimal | None  # cohort: applied by collection_as_of / billed
+    collection_rate: Decimal | None  # period: received in the range / invoiced in it
+    collection_as_of: date  # cash applied after this day is not counted in the cohort
+    cohort_billed: Decimal
+    cohort_collected: Decimal
     invoice_to_cash_days: Decimal | None
     broken_promises: int
 
@@ -140,17 +143,23 @@ def _view(con: duckdb.DuckDBPyConnection, filters: Filters, ledger: Ledger | Non
     return _View(ledger or build_ledger(con), filters.clients)
 
 
-def _collections(view: _View, filters: Filters) -> dict[str, Decimal | None]:
+def _collections(view: _View, filters: Filters, as_of: date) -> dict[str, object]:
+    """Both forms of kpis.md §10. Cohort: payments applied on or before `as_of` to the invoices
+    issued in the range ÷ their total (a later payment is not known at `as_of`). Period: cash
+    received in the range ÷ net invoiced in it (can pass 100%)."""
     start, end = filters.start, filters.end
     cohort = {i.invoice_id for i in view.invoices if start <= i.issue_date <= end}
     billed = sum((i.total * view.base[i.invoice_id] for i in view.invoices
                   if i.invoice_id in cohort), ZERO)  # fmt: skip
     collected = sum((a.amount * view.base[a.invoice_id] for a in view.apps
-                     if a.invoice_id in cohort and a.source_kind == "payment"), ZERO)  # fmt: skip
+                     if a.invoice_id in cohort and a.source_kind == "payment"
+                     and a.applied_date <= as_of), ZERO)  # fmt: skip
     received = sum((p.amount * view._rate(p.currency, p.date) for p in view.payments
                     if start <= p.date <= end), ZERO)  # fmt: skip
     return {"collection_realization": _ratio(collected, billed),
-            "collection_rate": _ratio(received, view.sales(start, end))}  # fmt: skip
+            "collection_rate": _ratio(received, view.sales(start, end)),
+            "collection_as_of": as_of, "cohort_billed": billed.quantize(Decimal("0.01")),
+            "cohort_collected": collected.quantize(Decimal("0.01"))}  # fmt: skip
 
 
 def _invoice_to_cash(view: _View, filters: Filters) -> Decimal | None:
@@ -179,10 +188,11 @@ def _broken_promises(con, view: _View, filters: Filters) -> int:
     return count
 
 
-def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
-                    *, ledger: Ledger | None = None) -> CollectionKpis:  # fmt: skip
+def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters, *,
+                    ledger: Ledger | None = None, as_of: date | None = None) -> CollectionKpis:  # fmt: skip
     """The firm's (or the filtered clients') AR and collections figures as of filters.end;
-    pass a `ledger` already built to skip re-reading the warehouse."""
+    the collection cohort counts cash applied up to `as_of` (default filters.end). Pass a
+    `ledger` already built to skip re-reading the warehouse."""
     view = _view(con, filters, ledger)
     end = filters.end
     total, current = view.ar(end)
@@ -195,7 +205,7 @@ def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
         open_ar=total.quantize(Decimal("0.01")), overdue_ar=(total - current).quantize(Decimal("0.01")),
         dso_simple=dso, dso_countback=view.countback(end), best_possible_dso=bpdso,
         average_days_delinquent=None if dso is None or bpdso is None else dso - bpdso,
-        dso_target=target, cei=cei, **_collections(view, filters),
+        dso_target=target, cei=cei, **_collections(view, filters, as_of or end),
         invoice_to_cash_days=_invoice_to_cash(view, filters),
         broken_promises=_broken_promises(con, view, filters),
     )  # fmt: skip
