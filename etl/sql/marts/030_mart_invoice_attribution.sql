@@ -95,16 +95,22 @@ rule3_project_lines AS (
     FROM unnamed_lines l
     JOIN mart_time_entries m ON m.project_id = l.project_id AND m.is_billable
     WHERE NOT l.has_work_by_id AND l.project_id IS NOT NULL
-      AND m.date <= l.issue_date
-      AND (CASE WHEN l.has_no_period AND l.kind IN ('fixed_fee', 'milestone') THEN true
+      AND (CASE WHEN l.has_no_period AND l.kind IN ('fixed_fee', 'milestone')
+                THEN m.date <= l.issue_date
                 ELSE m.date BETWEEN l.window_start AND l.window_end END)
       AND m.entry_id NOT IN (SELECT entry_id FROM by_id_anywhere)
+),
+narrowed_by_project AS (  -- rules 2 and 3: the matching work when some matches, else all
+    SELECT invoice_id, line_no, entry_id
+    FROM (SELECT * FROM rule2 UNION ALL SELECT * FROM rule3_project_lines)
+    QUALIFY matches OR NOT bool_or(matches) OVER (PARTITION BY invoice_id, line_no)
 ),
 rule3_invoice_lines AS (  -- lines naming no project: the other lines' work, else the client's
     SELECT l.invoice_id, l.line_no, c.entry_id,
            l.person_id IS NULL OR m.person_id = l.person_id AS matches
     FROM unnamed_lines l
-    JOIN (SELECT DISTINCT invoice_id, entry_id FROM rule3_project_lines) c USING (invoice_id)
+    JOIN (SELECT DISTINCT p.invoice_id, p.entry_id FROM narrowed_by_project p
+          JOIN rule3_project_lines r USING (invoice_id, line_no, entry_id)) c USING (invoice_id)
     JOIN mart_time_entries m ON m.entry_id = c.entry_id
     WHERE NOT l.has_work_by_id AND l.project_id IS NULL
     UNION ALL
@@ -114,13 +120,13 @@ rule3_invoice_lines AS (  -- lines naming no project: the other lines' work, els
     JOIN mart_time_entries m ON m.client_id = l.client_id AND m.is_billable
     WHERE NOT l.has_work_by_id AND l.project_id IS NULL
       AND l.invoice_id NOT IN (SELECT invoice_id FROM rule3_project_lines)
-      AND m.date BETWEEN l.window_start AND l.window_end AND m.date <= l.issue_date
+      AND m.date BETWEEN l.window_start AND l.window_end
       AND m.entry_id NOT IN (SELECT entry_id FROM by_id_anywhere)
 ),
-narrowed AS (  -- rules 2 and 3: the matching work when some matches, else all of it
-    SELECT invoice_id, line_no, entry_id
-    FROM (SELECT * FROM rule2 UNION ALL SELECT * FROM rule3_project_lines
-          UNION ALL SELECT * FROM rule3_invoice_lines)
+narrowed AS (
+    SELECT * FROM narrowed_by_project
+    UNION ALL
+    SELECT invoice_id, line_no, entry_id FROM rule3_invoice_lines
     QUALIFY matches OR NOT bool_or(matches) OVER (PARTITION BY invoice_id, line_no)
 ),
 line_entries AS (
@@ -150,17 +156,26 @@ weights AS (  -- integers (value in 1e-10, hours in 1e-4), so every split below 
     FROM weighted
     WINDOW line AS (PARTITION BY invoice_id, line_no)
 ),
-shares AS (  -- the entry's share of its line to 12 places (truncated: a line loses < 1e-8)
+shares AS (  -- the entry's share of its line to 12 places (truncated; see line_parts)
     SELECT invoice_id, line_no, entry_id,
            CAST(CAST(weight * CAST(1000000000000 AS HUGEINT) // sum(weight) OVER (PARTITION BY invoice_id, line_no)
                      AS DECIMAL(13, 0)) * CAST(0.000000000001 AS DECIMAL(13, 12))
                 AS DECIMAL(13, 12)) AS share
     FROM weights
 ),
-billed AS (
-    SELECT s.entry_id, s.invoice_id,
-           CAST(sum(CAST(l.amount AS DECIMAL(38, 4)) * s.share) AS DECIMAL(38, 16)) AS billed_value
+line_parts AS (  -- the line's last entry (by id) takes the remainder: a line adds up exactly
+    SELECT s.entry_id, s.invoice_id, CAST(l.amount AS DECIMAL(38, 4)) * s.share AS part,
+           CAST(l.amount AS DECIMAL(38, 4))
+             - sum(CAST(l.amount AS DECIMAL(38, 4)) * s.share) OVER line AS remainder,
+           row_number() OVER (line ORDER BY s.entry_id DESC) = 1 AS takes_remainder
     FROM shares s JOIN fee_lines l USING (invoice_id, line_no)
+    WINDOW line AS (PARTITION BY s.invoice_id, s.line_no)
+),
+billed AS (
+    SELECT entry_id, invoice_id,
+           CAST(sum(part + CASE WHEN takes_remainder THEN remainder ELSE 0 END)
+                AS DECIMAL(38, 16)) AS billed_value
+    FROM line_parts
     GROUP BY ALL
 ),
 ordered AS (
