@@ -158,10 +158,11 @@ def read_margin_people(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.D
 
 KEEP = (
     "entry_id", "date", "person_name", "project_id", "project_name", "client_id",
-    "client_name", "hours", "standard_value", "billed_value", "invoices", "collected_value",
-    "credited_value", "collected_value_now", "credited_value_now",
+    "client_name", "billing", "hours", "standard_value", "billed_value", "standard_is_billed",
+    "invoices", "collected_value", "credited_value", "collected_value_now", "credited_value_now",
 )  # fmt: skip
-REPEATED = ("person_name", "project_id", "project_name", "client_id", "client_name", "invoices")
+REPEATED = ("person_name", "project_id", "project_name", "client_id", "client_name", "billing",
+            "invoices")  # fmt: skip
 
 
 def _compact(entries: pl.DataFrame) -> pl.DataFrame:

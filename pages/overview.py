@@ -41,9 +41,12 @@ DEFINITIONS = """
   Available: weekly capacity ÷ 5 per weekday between start and end date, less public holidays
   and time off (the larger of the two on a day). Target: each person's own target, weighted by
   their available hours. Everyone with capacity counts, contractors included.
-- **Billing realization** = billed value ÷ value at rate card, for hour-billed work (T&M and
-  retainers) done in the range and invoiced since. Unbilled work is not in it (it is WIP or
-  leakage). Target ≥ 95%.
+- **Billing realization** = billed value ÷ value at rate card, for work done in the range and
+  invoiced since: T&M and retainer hours, and fixed-fee and milestone work once its fee is
+  invoiced (the fee spread over the work pro rata to value at rate card). Invoices that name no
+  entries are matched to the work by the entries' invoice, else by project, person and service
+  period; discounts on the invoice count. Unbilled work is not in it (it is WIP or leakage).
+  Target ≥ 95%.
 - **DSO** (countback) = days of the most recent months' invoicing that the open receivables
   at the range end represent. Target: the clients' payment terms (weighted by open amount) + 5
   days.
@@ -109,6 +112,8 @@ def draw_card(k: Kpi, data: Overview) -> None:
             color=color,
             icon=icon,
         )
+        if k.covers:
+            st.caption(k.covers)
         page, title = DETAIL_PAGE[k.key]
         st.page_link(page, label=title, icon=":material/arrow_forward:")
 

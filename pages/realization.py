@@ -15,20 +15,24 @@ from metrics import realization_view as rv
 from metrics.kpis import REALIZATION_TARGET, ratio, summarize_realization
 
 DEFINITIONS = f"""
-**Billing realization** = billed value ÷ value at rate card, over the hour-billed work
-(time & materials and retainers) done in the range **that has been invoiced**. The value at rate
-card is hours × the contract's rate card rate, converted to the base currency at the work
-date's rate; the billed value is each entry's share of the invoice lines that name it (time,
-rush, discounts, caps, retainer fees and overage; a line is split over its entries by hours),
-at the invoice date's rate. Above 100% means billing above rate card; it is never capped.
-Target: {REALIZATION_TARGET:.0%}.
+**Billing realization** = billed value ÷ value at rate card, over the work done in the range
+**that has been invoiced**: time & materials and retainer hours, and fixed-fee and milestone
+work once its fee is invoiced. The value at rate card is hours × the contract's rate card
+rate, converted to the base currency at the work date's rate; an invoiced entry with no single
+card rate counts its billed value as its value at rate card. The billed value is each entry's
+part of the invoice's fee lines (time, rush, discounts, caps, retainer fees, overage, fixed
+fees, milestones), at the invoice date's rate: a line goes to the entries it names, else to
+the invoice's entries (by the entries' invoice), else to the project's (and person's) work in
+the invoice's service period, split pro rata to value at rate card; a discount or write-down
+line spreads over all of the invoice's work. A fixed fee above the effort shows above 100%;
+it is never capped. Target: {REALIZATION_TARGET:.0%}.
 
 **Effective bill rate** = billed value ÷ hours of the same invoiced entries, next to the rate
 card rate (value at rate card ÷ the same hours).
 
 **Unbilled work (WIP)** — billable entries of the range that no invoice names yet — is shown
 apart at rate card value and left out of realization: it is not a write-down until it is billed.
-Fixed-fee and milestone work is judged by margin and budget burn instead.
+Fixed-fee and milestone work not invoiced yet is followed by budget burn instead.
 
 **Standard → billed → collected**: for the invoiced work of the range, *write-downs & discounts*
 = value at rate card − billed; of the billed value, the part **collected** is the billed value ×
@@ -39,7 +43,8 @@ applied to an invoice is a **write-off** — shown as its own step, not as colle
 *not yet collected*.
 
 **Project margin** = revenue − cost, and margin % = margin ÷ revenue. Revenue = the fee lines
-(not expenses) of the invoices whose service period starts in the range, credit memos included;
+(not expenses) of the invoices whose service period starts in the range, credit memos included,
+except fixed fees, recognised straight-line by days over their invoice's service period;
 cost = every hour logged on the project in the range, billable or not, × the person's cost rate.
 This is a contribution margin: no overhead is allocated.
 
@@ -482,7 +487,7 @@ def _headline(data: rv.PageData) -> None:
     cols[0].metric(
         "Billing realization",
         kpi_ui.pct(real.value),
-        help=f"Target {REALIZATION_TARGET:.0%}. Invoiced hour-billed work only.",
+        help=f"Target {REALIZATION_TARGET:.0%}. {real.covers}",
     )
     card_rate = real.standard_value / real.billed_hours if real.billed_hours else None
     cols[1].metric(

@@ -29,9 +29,11 @@
 --   billed:    the entry has no single card rate (missing, ambiguous, or no contract), so its
 --              billed value on each invoice stands as its standard value (realization 100%
 --              on it, never billed without a standard), at the issue date.
--- mart_invoice_attribution_between(first_day, last_day) answers for the invoices that may
--- bill work dated in that range (issued, or service period ending, on or after first_day);
--- the view for every invoice.
+-- mart_invoice_attribution_between(first_day, last_day) gives the rows of the entries dated
+-- in that range (their lines still split over all of their work, in the range or not); the
+-- view gives every row. Reading one month of 1.5 M entries this way costs a fraction of the
+-- whole: only the invoices issued (or whose service period ends) on or after first_day, and
+-- only the lines billing some entry of the range, are priced at the rate card.
 CREATE OR REPLACE MACRO mart_invoice_attribution_between(first_day, last_day) AS TABLE
 WITH billed_invoices AS (
     SELECT invoice_id, client_id, currency, issue_date,
@@ -55,23 +57,22 @@ fee_lines AS (
 named AS (  -- rule 1
     SELECT invoice_id, line_no, unnest(ids) AS entry_id FROM fee_lines WHERE len(ids) > 0
 ),
+work AS (  -- the entries these invoices may bill, read once: linked or named by them, dated
+            -- from the earliest service period on, or on a fee project billed without one
+    SELECT entry_id, person_id, project_id, client_id, date, hours, is_billable, invoice_id
+    FROM mart_time_entries
+    WHERE date >= (SELECT min(window_start) FROM billed_invoices)
+       OR invoice_id IN (SELECT invoice_id FROM billed_invoices)
+       OR entry_id IN (SELECT entry_id FROM named)
+       OR project_id IN (SELECT l.project_id FROM fee_lines l JOIN billed_invoices i USING (invoice_id)
+                         WHERE i.has_no_period AND l.kind IN ('fixed_fee', 'milestone'))
+),
 by_id AS (  -- every invoice's work by id: named by a line, or linked by time_entries.invoice_id
     SELECT DISTINCT invoice_id, entry_id FROM (
         SELECT invoice_id, entry_id FROM named
         UNION ALL
         SELECT e.invoice_id, e.entry_id
-        FROM effective_time_entries e JOIN billed_invoices USING (invoice_id)
-    )
-),
-by_id_anywhere AS (  -- by id on any invoice that is not void (a bill of an earlier range too)
-    SELECT DISTINCT entry_id FROM (
-        SELECT unnest(list_filter(list_transform(string_split(l.entry_ids, ';'),
-                                                 lambda x: trim(x)), lambda x: x <> '')) AS entry_id
-        FROM invoice_lines l JOIN invoices i USING (invoice_id)
-        WHERE coalesce(i.status, 'sent') <> 'void' AND coalesce(l.entry_ids, '') <> ''
-        UNION ALL
-        SELECT e.entry_id FROM effective_time_entries e JOIN invoices i USING (invoice_id)
-        WHERE coalesce(i.status, 'sent') <> 'void'
+        FROM work e JOIN billed_invoices USING (invoice_id)
     )
 ),
 unnamed_lines AS (
@@ -80,25 +81,36 @@ unnamed_lines AS (
     FROM fee_lines l JOIN billed_invoices i USING (invoice_id)
     WHERE len(l.ids) = 0
 ),
+named_anywhere AS (  -- rule 3 leaves out what any non-void invoice of those clients names
+    SELECT DISTINCT unnest(list_filter(list_transform(string_split(l.entry_ids, ';'),
+                                                      lambda x: trim(x)), lambda x: x <> '')) AS entry_id
+    FROM invoice_lines l JOIN invoices i USING (invoice_id)
+    WHERE coalesce(i.status, 'sent') <> 'void' AND coalesce(l.entry_ids, '') <> ''
+      AND i.client_id IN (SELECT client_id FROM unnamed_lines WHERE NOT has_work_by_id)
+),
+void_invoices AS (
+    SELECT invoice_id FROM invoices WHERE status = 'void'
+),
 rule2 AS (
     SELECT l.invoice_id, l.line_no, w.entry_id,
            (l.project_id IS NULL OR m.project_id = l.project_id)
            AND (l.person_id IS NULL OR m.person_id = l.person_id) AS matches
     FROM unnamed_lines l
     JOIN by_id w USING (invoice_id)
-    JOIN mart_time_entries m ON m.entry_id = w.entry_id
+    JOIN work m ON m.entry_id = w.entry_id
     WHERE l.has_work_by_id
 ),
 rule3_project_lines AS (
     SELECT l.invoice_id, l.line_no, m.entry_id,
            l.person_id IS NULL OR m.person_id = l.person_id AS matches
     FROM unnamed_lines l
-    JOIN mart_time_entries m ON m.project_id = l.project_id AND m.is_billable
+    JOIN work m ON m.project_id = l.project_id AND m.is_billable
     WHERE NOT l.has_work_by_id AND l.project_id IS NOT NULL
       AND (CASE WHEN l.has_no_period AND l.kind IN ('fixed_fee', 'milestone')
                 THEN m.date <= l.issue_date
                 ELSE m.date BETWEEN l.window_start AND l.window_end END)
-      AND m.entry_id NOT IN (SELECT entry_id FROM by_id_anywhere)
+      AND (m.invoice_id IS NULL OR m.invoice_id IN (SELECT invoice_id FROM void_invoices))
+      AND m.entry_id NOT IN (SELECT entry_id FROM named_anywhere)
 ),
 narrowed_by_project AS (  -- rules 2 and 3: the matching work when some matches, else all
     SELECT invoice_id, line_no, entry_id
@@ -111,17 +123,18 @@ rule3_invoice_lines AS (  -- lines naming no project: the other lines' work, els
     FROM unnamed_lines l
     JOIN (SELECT DISTINCT p.invoice_id, p.entry_id FROM narrowed_by_project p
           JOIN rule3_project_lines r USING (invoice_id, line_no, entry_id)) c USING (invoice_id)
-    JOIN mart_time_entries m ON m.entry_id = c.entry_id
+    JOIN work m ON m.entry_id = c.entry_id
     WHERE NOT l.has_work_by_id AND l.project_id IS NULL
     UNION ALL
     SELECT l.invoice_id, l.line_no, m.entry_id,
            l.person_id IS NULL OR m.person_id = l.person_id AS matches
     FROM unnamed_lines l
-    JOIN mart_time_entries m ON m.client_id = l.client_id AND m.is_billable
+    JOIN work m ON m.client_id = l.client_id AND m.is_billable
     WHERE NOT l.has_work_by_id AND l.project_id IS NULL
       AND l.invoice_id NOT IN (SELECT invoice_id FROM rule3_project_lines)
       AND m.date BETWEEN l.window_start AND l.window_end
-      AND m.entry_id NOT IN (SELECT entry_id FROM by_id_anywhere)
+      AND (m.invoice_id IS NULL OR m.invoice_id IN (SELECT invoice_id FROM void_invoices))
+      AND m.entry_id NOT IN (SELECT entry_id FROM named_anywhere)
 ),
 narrowed AS (
     SELECT * FROM narrowed_by_project
@@ -133,17 +146,26 @@ line_entries AS (
     SELECT DISTINCT invoice_id, line_no, entry_id
     FROM (SELECT * FROM named UNION ALL SELECT * FROM narrowed)
 ),
-entry_cards AS (  -- the card's answer for every entry some line bills
+relevant_lines AS (  -- lines billing some entry dated in the range: only they are answered
+    SELECT DISTINCT le.invoice_id, le.line_no
+    FROM line_entries le JOIN work e USING (entry_id)
+    WHERE e.date BETWEEN first_day AND last_day
+),
+relevant_entries AS (
+    SELECT le.invoice_id, le.line_no, le.entry_id, e.date, e.hours
+    FROM line_entries le
+    JOIN relevant_lines USING (invoice_id, line_no)
+    JOIN work e USING (entry_id)
+),
+entry_cards AS (  -- the card's answer for every entry a relevant line bills
     SELECT * FROM mart_entry_rates_between(
-        (SELECT min(e.date) FROM line_entries le JOIN effective_time_entries e USING (entry_id)),
-        (SELECT max(e.date) FROM line_entries le JOIN effective_time_entries e USING (entry_id)))
-    WHERE entry_id IN (SELECT entry_id FROM line_entries)
+        (SELECT min(date) FROM relevant_entries), (SELECT max(date) FROM relevant_entries))
+    WHERE entry_id IN (SELECT entry_id FROM relevant_entries)
 ),
 weighted AS (
-    SELECT le.invoice_id, le.line_no, le.entry_id, e.date, e.hours, c.rate, c.currency AS rate_currency,
-           CAST(e.hours * c.rate AS DECIMAL(38, 10)) AS card_value
-    FROM line_entries le
-    JOIN effective_time_entries e USING (entry_id)  -- decisions never change hours
+    SELECT le.invoice_id, le.line_no, le.entry_id, le.date, le.hours, c.rate,
+           c.currency AS rate_currency, CAST(le.hours * c.rate AS DECIMAL(38, 10)) AS card_value
+    FROM relevant_entries le
     LEFT JOIN entry_cards c USING (entry_id)
 ),
 weights AS (  -- integers (value in 1e-10, hours in 1e-4), so every split below is exact
@@ -195,8 +217,9 @@ final AS (
            CASE WHEN c.rate IS NULL THEN 'billed' ELSE 'rate_card' END AS standard_basis,
            o.is_first
     FROM ordered o
-    JOIN effective_time_entries e USING (entry_id)
+    JOIN work e USING (entry_id)
     LEFT JOIN entry_cards c USING (entry_id)
+    WHERE e.date BETWEEN first_day AND last_day
 )
 SELECT * FROM final;
 

@@ -12,7 +12,7 @@
 --            currency: billed_part at the invoice date's rate, standard_part (the entry's
 --            value at rate card, or its billed value where the card has no single rate) at
 --            the work date's (resp. invoice date's) rate.
-attribution AS (
+attribution AS MATERIALIZED (
     SELECT * FROM mart_invoice_attribution_between($start, $end)
 ),
 entries AS (

@@ -14,6 +14,7 @@ per_entry AS (
            string_agg(DISTINCT p.invoice_number, ', ' ORDER BY p.invoice_number) AS invoices,
            sum(p.billed_part) AS billed_value,
            sum(p.standard_part) AS standard_value,
+           bool_or(p.standard_basis = 'billed') AS standard_is_billed,
            sum(p.billed_part * coalesce(s.paid_share, 0)) AS collected_value,
            sum(p.billed_part * coalesce(s.credited_share, 0)) AS credited_value,
            sum(p.billed_part * coalesce(s.paid_share_now, 0)) AS collected_value_now,
@@ -28,6 +29,7 @@ SELECT e.entry_id, e.date, e.month, e.person_id, e.person_name, e.team, e.projec
                  ELSE CAST(e.hours * e.rate AS DECIMAL(38, 10)) * CAST(fx.rate AS DECIMAL(38, 10))
             END AS DECIMAL(18, 4)) AS standard_value,
        CAST(b.billed_value AS DECIMAL(18, 4)) AS billed_value,
+       coalesce(b.standard_is_billed, false) AS standard_is_billed,
        b.invoices,
        CAST(b.collected_value AS DECIMAL(18, 4)) AS collected_value,
        CAST(b.credited_value AS DECIMAL(18, 4)) AS credited_value,
