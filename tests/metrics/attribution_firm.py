@@ -19,6 +19,8 @@ October 2026, PR-2 (the entries carry time_entries.invoice_id = I-2; the lines n
 August-September 2026, PR-3 fixed fee 6100.00, billed in advance by INV-3 (issued 08-01,
   service period 08-01..09-30, 61 days): F-1 P-1 08-10 10 h, F-2 P-2 09-03 10 h,
   F-3 P-1 09-20 20 h (card 1500 + 1500 + 3000 = 6000).
+June-July 2026, PR-4 (Umbrella, C-4 card 100/h) fixed fee 1200.00 billed on completion by
+  INV-4 (issued 07-31, service period July only): G-1 P-2 06-15 5 h, G-2 P-2 07-10 5 h.
 Cost rates: P-1 50, P-2 40, P-3 45, P-4 30."""
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ FILES = {
         CL-1,Acme Corp,USD,30,0,active
         CL-2,Globex,USD,30,0,active
         CL-3,Initech,USD,30,0,active
+        CL-4,Umbrella,USD,30,0,active
     """,
     "people.csv": """
         person_id,name,role,team,cost_rate
@@ -54,6 +57,7 @@ FILES = {
         PR-1,Storefront,CL-1,active,2026-01-01
         PR-2,Portal,CL-2,active,2026-01-01
         PR-3,Audit,CL-3,completed,2026-08-01
+        PR-4,Review,CL-4,completed,2026-06-01
     """,
     "contracts.yaml": """
         contracts:
@@ -72,6 +76,11 @@ FILES = {
             currency: USD
             workstreams:
               - {project_id: PR-3, billing: fixed_fee, fee: "6100.00"}
+          - contract_id: C-4
+            client_id: CL-4
+            currency: USD
+            workstreams:
+              - {project_id: PR-4, billing: fixed_fee, fee: "1200.00"}
     """,
     "rates.csv": """
         contract_id,rate,effective_from,person_id
@@ -80,6 +89,7 @@ FILES = {
         C-1,130.00,2026-07-01,P-3
         C-2,200.00,2026-01-01,
         C-3,150.00,2026-01-01,
+        C-4,100.00,2026-01-01,
     """,
     "time_entries.csv": f"""
         entry_id,person_id,date,hours,project_id,billable,approved_at,invoice_id
@@ -93,12 +103,15 @@ FILES = {
         F-1,P-1,2026-08-10,10,PR-3,true,{APPROVED},
         F-2,P-2,2026-09-03,10,PR-3,true,{APPROVED},
         F-3,P-1,2026-09-20,20,PR-3,true,{APPROVED},
+        G-1,P-2,2026-06-15,5,PR-4,true,{APPROVED},
+        G-2,P-2,2026-07-10,5,PR-4,true,{APPROVED},
     """,
     "invoices.csv": """
         invoice_id,number,client_id,issue_date,due_date,currency,total,status,kind,period_start,period_end
         I-1,INV-1,CL-1,2026-11-02,2026-12-02,USD,1710.00,sent,invoice,2026-10-01,2026-10-31
         I-2,INV-2,CL-2,2026-10-20,2026-11-19,USD,1440.00,sent,invoice,,
         I-3,INV-3,CL-3,2026-08-01,2026-08-31,USD,6100.00,sent,invoice,2026-08-01,2026-09-30
+        I-4,INV-4,CL-4,2026-07-31,2026-08-30,USD,1200.00,sent,invoice,2026-07-01,2026-07-31
     """,
     "invoice_lines.csv": """
         invoice_id,line_no,amount,kind,project_id,person_id,quantity,unit_price,entry_ids
@@ -109,6 +122,7 @@ FILES = {
         I-2,1,1600.00,time,PR-2,,8,200.00,
         I-2,2,-160.00,discount,,,,,
         I-3,1,6100.00,fixed_fee,PR-3,,,,
+        I-4,1,1200.00,fixed_fee,PR-4,,,,
     """,
     "payments.csv": """
         payment_id,client_id,date,amount,currency,reference,invoice_id

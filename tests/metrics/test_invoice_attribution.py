@@ -77,13 +77,13 @@ def test_entries_carrying_the_invoice_id_take_its_lines_and_write_down(con):
 
 def test_every_fee_line_is_attributed_in_full(con):
     # the mart's grain adds up to the invoices: INV-1 900 + 500 + 500 - 190 = 1710,
-    # INV-2 1600 - 160 = 1440, INV-3 the fee 6100
+    # INV-2 1600 - 160 = 1440, INV-3 and INV-4 their fees 6100 and 1200
     totals = dict(
         con.execute(
             "SELECT invoice_id, sum(billed_value) FROM mart_invoice_attribution GROUP BY ALL"
         ).fetchall()
     )
-    assert totals == {"I-1": D(1710), "I-2": D(1440), "I-3": D(6100)}
+    assert totals == {"I-1": D(1710), "I-2": D(1440), "I-3": D(6100), "I-4": D(1200)}
 
 
 def test_realization_and_effective_rate_without_entry_ids(con):
@@ -117,6 +117,15 @@ def test_a_fixed_fee_is_spread_over_its_work_pro_rata_to_card_value(con):
     assert "fixed fee 40.00 h" in both.covers
     august = k.summarize_realization(k.realization_rows(con, Filters.month("2026-08")))
     assert (august.billed_value, august.standard_value) == (D("1525.00"), D("1500.00"))
+
+
+def test_a_fee_billed_on_completion_covers_the_projects_earlier_work(con):
+    # INV-4's service period is July, but the fee covers all of PR-4's work up to then:
+    # G-1 (June, card 500) and G-2 (July, card 500) take 1200 x 500/1000 = 600.00 each
+    mart = _mart(con)
+    assert (mart[("G-1", "I-4")][0], mart[("G-2", "I-4")][0]) == (D("600.00"), D("600.00"))
+    june = k.summarize_realization(k.realization_rows(con, Filters.month("2026-06")))
+    assert june.value == D("1.2000")  # 600 / 500
 
 
 def test_fixed_fee_revenue_is_recognised_straight_line_over_its_service_period(con):

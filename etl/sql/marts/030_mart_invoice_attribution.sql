@@ -13,10 +13,12 @@
 --      over all of it);
 --   3. else, on an invoice with no work by id: the billable entries of the line's project
 --      (a line naming none: those of the invoice's other lines, else of the client's projects)
---      dated in the invoice's service period (period_start..period_end; without one, a
---      fixed_fee or milestone line takes the project's work up to the issue date and any other
---      line the calendar month before the issue date), narrowed to the line's person when
---      named and matching, leaving out entries that some invoice bills by id.
+--      dated in the invoice's service period (period_start..period_end; without one, the
+--      calendar month before the issue date), narrowed to the line's person when named and
+--      matching, leaving out entries that some invoice bills by id. A fixed_fee line takes all
+--      of the project's work up to the end of its service period (a fee billed on completion
+--      covers the whole project; billed in advance, its service period is the project's term);
+--      a milestone line without a service period the project's work up to the issue date.
 -- A line is split over its entries pro rata to value at rate card (by hours when one of them
 -- has no single card rate; equally when they have no hours).
 --
@@ -65,7 +67,7 @@ work AS (  -- the entries these invoices may bill, read once: linked or named by
        OR invoice_id IN (SELECT invoice_id FROM billed_invoices)
        OR entry_id IN (SELECT entry_id FROM named)
        OR project_id IN (SELECT l.project_id FROM fee_lines l JOIN billed_invoices i USING (invoice_id)
-                         WHERE i.has_no_period AND l.kind IN ('fixed_fee', 'milestone'))
+                         WHERE l.kind = 'fixed_fee' OR (i.has_no_period AND l.kind = 'milestone'))
 ),
 by_id AS (  -- every invoice's work by id: named by a line, or linked by time_entries.invoice_id
     SELECT DISTINCT invoice_id, entry_id FROM (
@@ -106,8 +108,9 @@ rule3_project_lines AS (
     FROM unnamed_lines l
     JOIN work m ON m.project_id = l.project_id AND m.is_billable
     WHERE NOT l.has_work_by_id AND l.project_id IS NOT NULL
-      AND (CASE WHEN l.has_no_period AND l.kind IN ('fixed_fee', 'milestone')
-                THEN m.date <= l.issue_date
+      AND (CASE WHEN l.kind = 'fixed_fee'  -- the fee covers the project's work to date
+                THEN m.date <= CASE WHEN l.has_no_period THEN l.issue_date ELSE l.window_end END
+                WHEN l.has_no_period AND l.kind = 'milestone' THEN m.date <= l.issue_date
                 ELSE m.date BETWEEN l.window_start AND l.window_end END)
       AND (m.invoice_id IS NULL OR m.invoice_id IN (SELECT invoice_id FROM void_invoices))
       AND m.entry_id NOT IN (SELECT entry_id FROM named_anywhere)
