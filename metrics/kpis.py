@@ -184,9 +184,9 @@ class Realization:
                 f" {self.standard_at_billed_value:,.2f} of standard value is billed value "
                 "(entries with no single card rate)."
             )
-        return (
-            text + f" Unbilled hour-billed work ({self.unbilled_hours:,.2f} h) is WIP, not in it."
-        )
+        if self.unbilled_hours:
+            text += f" Unbilled hour-billed work ({self.unbilled_hours:,.2f} h) is WIP, not in it."
+        return text
 
 
 BILLING_LABEL = {
