@@ -1,0 +1,450 @@
+"""Shared machinery for accounting exports (QuickBooks Online, Xero): documents, lines, payments.
+
+An accounting export is read like a tracker export (etl.exports.common: header found by name,
+preamble, Total rows and footers skipped), then its rows are grouped into documents: an invoice
+or credit note with its lines, or a payment. A document with any bad row is quarantined whole
+(a partial invoice would not add up); every other document loads. docs/import.md
+"Accounting exports" records the mapping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import polars as pl
+
+from etl.csv_rows import physical_lines
+from etl.exports.common import (
+    BatchBuilder,
+    ExportFormatError,
+    ExportSpec,
+    KnownNames,
+    RowError,
+    RowProblem,
+    Table,
+    _rows,
+    clean,
+    map_header,
+    name_key,
+    parse_decimal,
+    read_export_text,
+    read_table,
+)
+
+CENT = Decimal("0.01")
+LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "invoices": (
+        "invoice_id",
+        "client_id",
+        "issue_date",
+        "due_date",
+        "currency",
+        "total",
+        "number",
+        "status",
+        "po_number",
+        "kind",
+        "credits_invoice_id",
+    ),
+    "invoice_lines": (
+        "invoice_id",
+        "line_no",
+        "amount",
+        "kind",
+        "description",
+        "quantity",
+        "unit_price",
+        "project_id",
+        "person_id",
+    ),
+    "payments": (
+        "payment_id",
+        "client_id",
+        "date",
+        "amount",
+        "currency",
+        "reference",
+        "invoice_id",
+    ),
+}
+# Parents before children: new clients and projects exist before the documents naming them.
+LEDGER_ENTITIES = ("clients", "projects", "invoices", "invoice_lines", "payments")
+DEFAULT_TERMS_DAYS = 30
+
+
+@dataclass
+class KnownLedger:
+    """What the warehouse already holds about clients' terms and currencies, and invoices."""
+
+    names: KnownNames
+    client_currency: dict[str, str] = field(default_factory=dict)  # client_id -> currency
+    client_terms: dict[str, int] = field(default_factory=dict)  # client_id -> days
+    invoices: dict[str, dict[str, str | None]] = field(default_factory=dict)  # id -> header
+
+    @classmethod
+    def from_duckdb(cls, con) -> KnownLedger:
+        clients = _rows(con, "clients", ("client_id", "currency", "payment_terms_days"))
+        invoices = _rows(con, "invoices", LEDGER_COLUMNS["invoices"])
+        return cls(
+            KnownNames.from_duckdb(con),
+            {i: c for i, c, _ in clients if c},
+            {i: int(t) for i, _, t in clients if t},
+            {r[0]: dict(zip(LEDGER_COLUMNS["invoices"], r)) for r in invoices},
+        )
+
+
+@dataclass
+class LedgerBatch:
+    report: str  # e.g. "QuickBooks Online Invoice List"
+    frames: dict[str, pl.DataFrame]  # keys of LEDGER_ENTITIES
+    errors: dict[str, list[RowError]]  # entity -> quarantined rows
+    skipped: list[RowError]
+    warnings: list[str]
+
+
+# ---------------------------------------------------------------- finding the report
+
+
+@dataclass(frozen=True)
+class Report:
+    """One export layout: its title as it appears in the preamble, and its columns."""
+
+    title: str
+    spec: ExportSpec
+    signature: tuple[str, ...]  # fields that tell this report from its siblings
+    absent: tuple[str, ...] = ()  # fields this report never has
+    titled: bool = True  # the vendor writes `title` in a preamble above the header
+
+
+def detect_report(path: Path, reports: tuple[Report, ...], vendor: str) -> Report:
+    """The report a file is, by the title in its preamble, else by its header row."""
+    text, _ = read_export_text(path)
+    lines = physical_lines(text)[:50]
+    scored = []
+    for report in reports:
+        lookup = report.spec.lookup()
+        for index, line in enumerate(lines):
+            cells = [c.strip() for c in re.split(r"[,;\t]", line)]
+            columns, _ = map_header(cells, lookup)
+            if len(columns) >= 3:
+                preamble = " ".join(lines[:index]).casefold()
+                has_title = report.titled and report.title.casefold() in preamble
+                scored.append((report, set(columns), has_title))
+                break
+    titled = [r for r, cols, has_title in scored if has_title and _has_required(r, cols)]
+    if titled:
+        return titled[0]
+    fitting = [
+        r
+        for r, cols, _ in scored
+        if _has_required(r, cols)
+        and all(f in cols for f in r.signature)
+        and not any(f in cols for f in r.absent)
+    ]
+    if fitting:
+        return fitting[0]
+    names = ", ".join(f'"{r.title}"' for r in reports)
+    raise ExportFormatError(
+        f"{path.name}: not a {vendor} export this importer reads ({names}): "
+        "no header row with their columns"
+    )
+
+
+def _has_required(report: Report, columns: set[str]) -> bool:
+    return all(any(f in columns for f in alts) for alts in report.spec.required)
+
+
+def read_report(path: Path, report: Report) -> tuple[Table, dict[int, str]]:
+    """The table and its section rows (line -> label): a row with only its first cell filled
+    ("Consulting Income", a customer's name) opens a section of a grouped report."""
+    table = read_table(path, report.spec)
+    sections: dict[int, str] = {}
+    rows = []
+    for line, cells in table.rows:
+        if _section_label(cells) is not None:
+            sections[line] = _section_label(cells)
+        else:
+            rows.append((line, cells))
+    table.rows = rows
+    kept = []
+    for error in table.bad:  # a short section row ("Consulting Income" alone on its line)
+        values = list(error.raw.values())
+        if "cut short" in error.reason and _section_label(values) is not None:
+            sections[error.line] = values[0].strip()
+        else:
+            kept.append(error)
+    table.bad = kept
+    return table, sections
+
+
+def _section_label(cells: list[str]) -> str | None:
+    first = cells[0].strip() if cells else ""
+    if first and not first[:1].isdigit() and not any(c.strip() for c in cells[1:]):
+        return first
+    return None
+
+
+def section_of(sections: dict[int, str], line: int) -> str:
+    """The label of the last section opened above `line` ('' when none)."""
+    above = [n for n in sections if n < line]
+    return sections[max(above)] if above else ""
+
+
+# ---------------------------------------------------------------- cells
+
+
+def money(value: str, label: str, decimal_comma: bool | None = None) -> Decimal:
+    """An amount cell: '$4,250.00', '(1,200.00)', '-75.5', '1.234,50'; RowProblem otherwise."""
+    if not value:
+        raise RowProblem(f"{label}: empty amount")
+    try:
+        return parse_decimal(value, decimal_comma)
+    except ValueError:
+        raise RowProblem(f"{label}: cannot parse amount {value!r}") from None
+
+
+def optional_money(value: str, label: str, decimal_comma: bool | None = None) -> Decimal | None:
+    return money(value, label, decimal_comma) if value else None
+
+
+def money_text(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def document_id(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+_KIND_WORDS = (
+    ("discount", "discount"),
+    ("retainer", "retainer_fee"),
+    ("fixed fee", "fixed_fee"),
+    ("fixed-fee", "fixed_fee"),
+    ("milestone", "milestone"),
+    ("overage", "overage"),
+    ("rush", "rush"),
+    ("reimburs", "expense"),
+    ("expense", "expense"),
+)
+
+
+def line_kind(
+    texts: tuple[str, ...], amount: Decimal, has_quantity: bool, credit: bool
+) -> str | None:
+    """The canonical line kind from the item/account/description words (first word wins, item
+    first), a negative line on an invoice being a discount; else `time` when it has a quantity
+    (services firms bill hours), else none; every line of a credit note is `credit`."""
+    if credit:
+        return "credit"
+    for text in texts:
+        folded = text.casefold()
+        for word, kind in _KIND_WORDS:
+            if word in folded:
+                return kind
+    if amount < 0:
+        return "discount"
+    return "time" if has_quantity else None
+
+
+# ---------------------------------------------------------------- building the batch
+
+
+@dataclass
+class Document:
+    """An invoice or credit note being assembled from its rows."""
+
+    invoice_id: str
+    header: dict[str, str | None]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # every row of it
+    lines: list[dict[str, str | None]] = field(default_factory=list)
+    total: Decimal | None = None  # as the export states it, when it does
+    tax: Decimal = Decimal(0)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+class LedgerBuilder:
+    """Clients and projects through BatchBuilder (matched by name first); documents here."""
+
+    def __init__(self, source: str, table: Table, known: KnownLedger, report: Report):
+        self.source, self.table, self.known, self.report = source, table, known, report
+        self.entities = BatchBuilder(source, table, known.names)
+        self.documents: dict[str, Document] = {}
+        self.payments: list[dict[str, str | None]] = []
+        self.errors: dict[str, list[RowError]] = {}
+        self.skipped: list[RowError] = list(table.skipped)
+        self._payment_keys: dict[str, int] = {}
+        self.unmatched_people: set[str] = set()
+
+    # ---- entities
+    def client(self, name: str, currency: str | None, line: int) -> str | None:
+        return self.entities.client(name, currency, line)
+
+    def known_project(self, client_id: str | None, *names: str) -> str | None:
+        """A project of the client named (or coded) like one of `names`; never creates one."""
+        known = self.known.names
+        for name in names:
+            key = name_key(name)
+            if not key:
+                continue
+            found = known.projects.get((client_id or "", key)) or known.project_codes.get(key)
+            if found:
+                return found
+            new = self.entities._resolved.get(("project", client_id or "", key))
+            if new:
+                return new
+        return None
+
+    def project(self, client_id: str | None, client: str, name: str, line: int) -> str | None:
+        """The named project of the client, created when the export names it as a project."""
+        return self.entities.project(client_id, client, name, "", line)
+
+    def known_person(self, *names: str) -> str | None:
+        for name in names:
+            found = self.known.names.people_by_name.get(name_key(name))
+            if found:
+                return found
+        return None
+
+    def client_currency(self, client_id: str | None) -> str:
+        return self.known.client_currency.get(client_id or "") or self.known.names.default_currency
+
+    def terms_days(self, client_id: str | None) -> int:
+        return self.known.client_terms.get(client_id or "", DEFAULT_TERMS_DAYS)
+
+    # ---- rows
+    def error(self, entity: str, line: int, reason: str, cells: list[str]) -> None:
+        row = RowError(self.table.file, line, reason, self.table.raw(cells))
+        self.errors.setdefault(entity, []).append(row)
+
+    def skip(self, line: int, reason: str, cells: list[str]) -> None:
+        self.skipped.append(RowError(self.table.file, line, reason, self.table.raw(cells)))
+
+    def document(self, invoice_id: str, line: int, cells: list[str], **header) -> Document:
+        doc = self.documents.get(invoice_id)
+        if doc is None:
+            doc = self.documents[invoice_id] = Document(invoice_id, dict(header))
+        else:
+            for key, value in header.items():
+                if value and not doc.header.get(key):
+                    doc.header[key] = value
+            if header.get("client_id") and doc.header.get("client_id") != header["client_id"]:
+                doc.problems.append((line, f"{invoice_id}: names another customer than its rows"))
+        doc.rows.append((line, cells))
+        return doc
+
+    def payment(self, line: int, key: tuple[str, ...], **values: str | None) -> None:
+        """A payment; its id hashes `key` (date, customer, number, amount) plus a counter."""
+        base = f"{self.source}-payment-{document_id(self.source, *key)}"
+        self._payment_keys[base] = self._payment_keys.get(base, 0) + 1
+        count = self._payment_keys[base]
+        payment_id = base if count == 1 else f"{base}-{count}"
+        self.payments.append({"payment_id": payment_id, "_line": line, **values})
+
+    # ---- output
+    def _finish(self, doc: Document) -> tuple[dict, list[dict]] | None:
+        """The invoice row and its lines, or None after quarantining the whole document."""
+        problems = list(doc.problems)
+        lines_sum = sum((Decimal(x["amount"]) for x in doc.lines), Decimal(0))
+        total = doc.total
+        if total is None:
+            total = lines_sum + doc.tax if doc.lines else None
+        elif doc.lines and total not in (lines_sum, lines_sum + doc.tax):
+            reason = (
+                f"{doc.invoice_id}: lines add up to {money_text(lines_sum)} "
+                f"(+ tax {money_text(doc.tax)}), the export's total is {money_text(total)}"
+            )
+            problems.append((doc.rows[0][0], reason))
+        if total is None:
+            problems.append((doc.rows[0][0], f"{doc.invoice_id}: no amount"))
+        if problems:
+            first_line, first_reason = problems[0]
+            entity = "invoice_lines" if doc.lines else "invoices"
+            for line, cells in doc.rows:
+                own = [r for n, r in problems if n == line]
+                reason = "; ".join(own) if own else f"{first_reason} (line {first_line})"
+                self.error(entity, line, reason, cells)
+            return None
+        header = self._merged_header(doc, total)
+        return header, doc.lines
+
+    def _merged_header(self, doc: Document, total: Decimal) -> dict:
+        """This export's header fields; what it does not carry keeps the warehouse's value."""
+        header = dict(doc.header)
+        header["invoice_id"] = doc.invoice_id
+        header["total"] = money_text(total)
+        existing = self.known.invoices.get(doc.invoice_id, {})
+        for column in LEDGER_COLUMNS["invoices"]:
+            if not header.get(column) and existing.get(column):
+                header[column] = existing[column]
+        if not header.get("currency"):
+            header["currency"] = self.client_currency(header.get("client_id"))
+        header["_line"] = doc.rows[0][0]
+        return header
+
+    def batch(self) -> LedgerBatch:
+        invoices, lines = [], []
+        for doc in self.documents.values():
+            finished = self._finish(doc)
+            if finished is None:
+                continue
+            header, doc_lines = finished
+            invoices.append(header)
+            for number, row in enumerate(doc_lines, 1):
+                lines.append(row | {"invoice_id": doc.invoice_id, "line_no": str(number)})
+        base = self.entities.batch()
+        frames = {
+            "clients": base.frames["clients"],
+            "projects": base.frames["projects"],
+            "invoices": _frame("invoices", invoices, self.table.file),
+            "invoice_lines": _frame("invoice_lines", lines, self.table.file),
+            "payments": _frame("payments", self.payments, self.table.file),
+        }
+        warnings = list(base.warnings)
+        if self.unmatched_people:
+            names = ", ".join(sorted(self.unmatched_people))
+            warnings.append(f"{self.table.file}: no known person named {names}: lines kept without")
+        bad = [e for e in self.entities.errors]  # table.bad: unreadable records
+        if bad:
+            self.errors.setdefault(self.main_entity(), []).extend(bad)
+        return LedgerBatch(self.report.title, frames, self.errors, self.skipped, warnings)
+
+    def main_entity(self) -> str:
+        if self.payments and not self.documents:
+            return "payments"
+        return "invoice_lines" if any(d.lines for d in self.documents.values()) else "invoices"
+
+
+def _frame(name: str, rows: list[dict], file: str) -> pl.DataFrame:
+    columns = LEDGER_COLUMNS[name]
+    schema = dict.fromkeys(columns, pl.Utf8) | {"_line": pl.Int64}
+    data = [[r.get(c) or None for c in columns] + [r["_line"]] for r in rows]
+    frame = pl.DataFrame(data, schema=schema, orient="row")
+    return frame.with_columns(_file=pl.lit(file, dtype=pl.Utf8))
+
+
+__all__ = [
+    "LEDGER_ENTITIES",
+    "KnownLedger",
+    "LedgerBatch",
+    "LedgerBuilder",
+    "Report",
+    "cents",
+    "clean",
+    "detect_report",
+    "line_kind",
+    "money",
+    "money_text",
+    "read_report",
+    "section_of",
+]
