@@ -10,30 +10,23 @@ or credit note with its lines, or a payment. A document with any bad row is quar
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import polars as pl
 
-from etl.csv_rows import physical_lines
 from etl.exports.common import (
     BatchBuilder,
-    ExportFormatError,
-    ExportSpec,
     KnownNames,
     RowError,
     RowProblem,
     Table,
     _rows,
     clean,
-    map_header,
     name_key,
     parse_decimal,
-    read_export_text,
-    read_table,
 )
+from etl.exports.reports import Report
 
 CENT = Decimal("0.01")
 LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -60,6 +53,7 @@ LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
         "unit_price",
         "project_id",
         "person_id",
+        "entry_ids",
     ),
     "payments": (
         "payment_id",
@@ -84,16 +78,19 @@ class KnownLedger:
     client_currency: dict[str, str] = field(default_factory=dict)  # client_id -> currency
     client_terms: dict[str, int] = field(default_factory=dict)  # client_id -> days
     invoices: dict[str, dict[str, str | None]] = field(default_factory=dict)  # id -> header
+    lines: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
 
     @classmethod
     def from_duckdb(cls, con) -> KnownLedger:
         clients = _rows(con, "clients", ("client_id", "currency", "payment_terms_days"))
         invoices = _rows(con, "invoices", LEDGER_COLUMNS["invoices"])
+        lines = _rows(con, "invoice_lines", LEDGER_COLUMNS["invoice_lines"])
         return cls(
             KnownNames.from_duckdb(con),
             {i: c for i, c, _ in clients if c},
             {i: int(t) for i, _, t in clients if t},
             {r[0]: dict(zip(LEDGER_COLUMNS["invoices"], r)) for r in invoices},
+            {(r[0], r[1]): dict(zip(LEDGER_COLUMNS["invoice_lines"], r)) for r in lines},
         )
 
 
@@ -104,94 +101,6 @@ class LedgerBatch:
     errors: dict[str, list[RowError]]  # entity -> quarantined rows
     skipped: list[RowError]
     warnings: list[str]
-
-
-# ---------------------------------------------------------------- finding the report
-
-
-@dataclass(frozen=True)
-class Report:
-    """One export layout: its title as it appears in the preamble, and its columns."""
-
-    title: str
-    spec: ExportSpec
-    signature: tuple[str, ...]  # fields that tell this report from its siblings
-    absent: tuple[str, ...] = ()  # fields this report never has
-    titled: bool = True  # the vendor writes `title` in a preamble above the header
-
-
-def detect_report(path: Path, reports: tuple[Report, ...], vendor: str) -> Report:
-    """The report a file is, by the title in its preamble, else by its header row."""
-    text, _ = read_export_text(path)
-    lines = physical_lines(text)[:50]
-    scored = []
-    for report in reports:
-        lookup = report.spec.lookup()
-        for index, line in enumerate(lines):
-            cells = [c.strip() for c in re.split(r"[,;\t]", line)]
-            columns, _ = map_header(cells, lookup)
-            if len(columns) >= 3:
-                preamble = " ".join(lines[:index]).casefold()
-                has_title = report.titled and report.title.casefold() in preamble
-                scored.append((report, set(columns), has_title))
-                break
-    titled = [r for r, cols, has_title in scored if has_title and _has_required(r, cols)]
-    if titled:
-        return titled[0]
-    fitting = [
-        r
-        for r, cols, _ in scored
-        if _has_required(r, cols)
-        and all(f in cols for f in r.signature)
-        and not any(f in cols for f in r.absent)
-    ]
-    if fitting:
-        return fitting[0]
-    names = ", ".join(f'"{r.title}"' for r in reports)
-    raise ExportFormatError(
-        f"{path.name}: not a {vendor} export this importer reads ({names}): "
-        "no header row with their columns"
-    )
-
-
-def _has_required(report: Report, columns: set[str]) -> bool:
-    return all(any(f in columns for f in alts) for alts in report.spec.required)
-
-
-def read_report(path: Path, report: Report) -> tuple[Table, dict[int, str]]:
-    """The table and its section rows (line -> label): a row with only its first cell filled
-    ("Consulting Income", a customer's name) opens a section of a grouped report."""
-    table = read_table(path, report.spec)
-    sections: dict[int, str] = {}
-    rows = []
-    for line, cells in table.rows:
-        if _section_label(cells) is not None:
-            sections[line] = _section_label(cells)
-        else:
-            rows.append((line, cells))
-    table.rows = rows
-    kept = []
-    for error in table.bad:  # a short section row ("Consulting Income" alone on its line)
-        values = list(error.raw.values())
-        if "cut short" in error.reason and _section_label(values) is not None:
-            sections[error.line] = values[0].strip()
-        else:
-            kept.append(error)
-    table.bad = kept
-    return table, sections
-
-
-def _section_label(cells: list[str]) -> str | None:
-    first = cells[0].strip() if cells else ""
-    if first and not first[:1].isdigit() and not any(c.strip() for c in cells[1:]):
-        return first
-    return None
-
-
-def section_of(sections: dict[int, str], line: int) -> str:
-    """The label of the last section opened above `line` ('' when none)."""
-    above = [n for n in sections if n < line]
-    return sections[max(above)] if above else ""
 
 
 # ---------------------------------------------------------------- cells
@@ -359,13 +268,13 @@ class LedgerBuilder:
         total = doc.total
         if total is None:
             total = lines_sum + doc.tax if doc.lines else None
-        elif doc.lines and total not in (lines_sum, lines_sum + doc.tax):
+        elif not problems and doc.lines and total not in (lines_sum, lines_sum + doc.tax):
             reason = (
                 f"{doc.invoice_id}: lines add up to {money_text(lines_sum)} "
                 f"(+ tax {money_text(doc.tax)}), the export's total is {money_text(total)}"
             )
             problems.append((doc.rows[0][0], reason))
-        if total is None:
+        if total is None and not problems:
             problems.append((doc.rows[0][0], f"{doc.invoice_id}: no amount"))
         if problems:
             first_line, first_reason = problems[0]
@@ -392,6 +301,15 @@ class LedgerBuilder:
         header["_line"] = doc.rows[0][0]
         return header
 
+    def _merged_line(self, line: dict) -> dict:
+        """A line keeps the warehouse's project, person and entry ids where the export has
+        none (an invoice approved here, then read back from the accounting system)."""
+        existing = self.known.lines.get((line["invoice_id"], line["line_no"]), {})
+        for column in ("project_id", "person_id", "entry_ids"):
+            if not line.get(column) and existing.get(column):
+                line[column] = existing[column]
+        return line
+
     def batch(self) -> LedgerBatch:
         invoices, lines = [], []
         for doc in self.documents.values():
@@ -401,7 +319,8 @@ class LedgerBuilder:
             header, doc_lines = finished
             invoices.append(header)
             for number, row in enumerate(doc_lines, 1):
-                lines.append(row | {"invoice_id": doc.invoice_id, "line_no": str(number)})
+                line = row | {"invoice_id": doc.invoice_id, "line_no": str(number)}
+                lines.append(self._merged_line(line))
         base = self.entities.batch()
         frames = {
             "clients": base.frames["clients"],
@@ -438,13 +357,9 @@ __all__ = [
     "KnownLedger",
     "LedgerBatch",
     "LedgerBuilder",
-    "Report",
     "cents",
     "clean",
-    "detect_report",
     "line_kind",
     "money",
     "money_text",
-    "read_report",
-    "section_of",
 ]

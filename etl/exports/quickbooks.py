@@ -35,14 +35,11 @@ from etl.exports.ledger import (
     KnownLedger,
     LedgerBatch,
     LedgerBuilder,
-    Report,
-    detect_report,
     line_kind,
     money,
     money_text,
-    read_report,
-    section_of,
 )
+from etl.exports.reports import Report, detect_report, read_report, section_of
 
 SOURCE = "qbo"
 ALIASES = {

@@ -34,14 +34,12 @@ from etl.exports.ledger import (
     KnownLedger,
     LedgerBatch,
     LedgerBuilder,
-    Report,
     cents,
-    detect_report,
     line_kind,
     money,
     money_text,
-    read_report,
 )
+from etl.exports.reports import Report, detect_report, read_report
 
 SOURCE = "xero"
 
