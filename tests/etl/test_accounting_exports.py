@@ -389,3 +389,44 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path, db_path):
     # the refused Xero file loaded nothing; the first import's four documents are still there
     assert con.execute("SELECT count(*) FROM invoices").fetchone() == (5,)
     con.close()
+
+
+def test_the_three_qbo_reports_give_the_same_invoices_in_any_order(tmp_path):
+    def invoices_after(order, name):
+        db = str(tmp_path / name)
+        for path in order:
+            assert main(["--db", db, "import", "quickbooks-csv", str(path)]) == 0
+        con = duckdb.connect(db, read_only=True)
+        got = con.execute(
+            "SELECT invoice_id, client_id, issue_date, due_date, currency, total, number, status,"
+            " kind FROM invoices ORDER BY 1"
+        ).fetchall()
+        con.close()
+        return got
+
+    forward = invoices_after([QBO_LIST, QBO_DETAIL, QBO_BALANCE], "a.duckdb")
+    backward = invoices_after([QBO_BALANCE, QBO_DETAIL, QBO_LIST], "b.duckdb")
+    assert forward == backward
+    # 1041 appears in the Invoice List and the Customer Balance Detail only; Paid from the list
+    assert [(r[0], r[3].isoformat(), r[7]) for r in forward][:2] == [
+        ("1041", "2026-11-04", "paid"),
+        ("1042", "2026-11-30", "sent"),
+    ]
+
+
+def test_currency_column_and_decimal_comma(tmp_path):
+    path = write(
+        tmp_path,
+        "qbo_eur.csv",
+        "Invoice List\n\nDate;Num;Customer;Due Date;Amount;Open Balance;Currency\n"
+        '05.10.2026;3001;Brise GmbH;04.11.2026;"€1.234,50";"1.234,50";EUR\n'
+        "06.10.2026;3002;Brise GmbH;05.11.2026;99,90;99,90;EUR\n",
+    )
+    batch = parse("quickbooks-csv", path)
+    invoices = by_id(batch, "invoices", "invoice_id")
+    # "€1.234,50" -> 1234.50 (decimal comma, '.' groups thousands); dotted dates are day-first
+    assert {i: (r["issue_date"], r["total"], r["currency"]) for i, r in invoices.items()} == {
+        "3001": ("2026-10-05", "1234.5", "EUR"),
+        "3002": ("2026-10-06", "99.9", "EUR"),
+    }
+    assert rows(batch, "clients")[0]["currency"] == "EUR"
