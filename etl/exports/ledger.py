@@ -10,6 +10,7 @@ or credit note with its lines, or a payment. A document with any bad row is quar
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -135,31 +136,34 @@ def document_id(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
-_KIND_WORDS = (
-    ("discount", "discount"),
-    ("retainer", "retainer_fee"),
-    ("fixed fee", "fixed_fee"),
-    ("fixed-fee", "fixed_fee"),
-    ("milestone", "milestone"),
-    ("overage", "overage"),
-    ("rush", "rush"),
-    ("reimburs", "expense"),
-    ("expense", "expense"),
+# Most specific first: "Retainer overage" is an overage, "Rush hours on retainer" rush.
+_KIND_WORDS = tuple(
+    (re.compile(rf"\b{pattern}", re.IGNORECASE), kind)
+    for pattern, kind in (
+        ("discount", "discount"),
+        ("overage", "overage"),
+        ("rush", "rush"),
+        ("fixed[- ]fee", "fixed_fee"),
+        ("milestone", "milestone"),
+        ("retainer", "retainer_fee"),
+        ("reimburs", "expense"),
+        ("expense", "expense"),
+    )
 )
 
 
 def line_kind(
     texts: tuple[str, ...], amount: Decimal, has_quantity: bool, credit: bool
 ) -> str | None:
-    """The canonical line kind from the item/account/description words (first word wins, item
-    first), a negative line on an invoice being a discount; else `time` when it has a quantity
-    (services firms bill hours), else none; every line of a credit note is `credit`."""
+    """The canonical line kind from the words (at a word's start) of the item, the account and
+    the description, in that order: the first text with such a word decides; else a negative
+    line on an invoice is a discount, a line with a quantity `time` (services firms bill
+    hours), anything else has no kind. Every line of a credit note is `credit`."""
     if credit:
         return "credit"
     for text in texts:
-        folded = text.casefold()
-        for word, kind in _KIND_WORDS:
-            if word in folded:
+        for pattern, kind in _KIND_WORDS:
+            if pattern.search(text):
                 return kind
     if amount < 0:
         return "discount"

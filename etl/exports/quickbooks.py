@@ -39,7 +39,7 @@ from etl.exports.ledger import (
     money,
     money_text,
 )
-from etl.exports.reports import Report, detect_report, read_report, section_of
+from etl.exports.reports import Report, detect_report, read_report
 
 SOURCE = "qbo"
 ALIASES = {
@@ -105,7 +105,7 @@ def parse(path: Path, known: KnownLedger) -> LedgerBatch:
     }[report.title]
     for line, row, cells in table.records():
         try:
-            parse_row(line, row, cells, section_of(sections, line))
+            parse_row(line, row, cells, sections.of(line))
         except RowProblem as problem:
             reader.problem(line, row, cells, str(problem))
     reader.fill_due_dates()

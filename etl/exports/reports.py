@@ -8,6 +8,7 @@ columns do. A file that is none of the vendor's reports is refused in one line.
 
 from __future__ import annotations
 
+import bisect
 import csv
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +85,7 @@ def _has_required(report: Report, columns: set[str]) -> bool:
     return all(any(f in columns for f in alts) for alts in report.spec.required)
 
 
-def read_report(path: Path, report: Report) -> tuple[Table, dict[int, str]]:
+def read_report(path: Path, report: Report) -> tuple[Table, Sections]:
     """The table and its section rows (line -> label): a row with only its first cell filled
     ("Consulting Income", a customer's name) opens a section of a grouped report."""
     table = read_table(path, report.spec)
@@ -104,7 +105,7 @@ def read_report(path: Path, report: Report) -> tuple[Table, dict[int, str]]:
         else:
             kept.append(error)
     table.bad = kept
-    return table, sections
+    return table, Sections(sections)
 
 
 def _section_label(cells: list[str]) -> str | None:
@@ -114,7 +115,14 @@ def _section_label(cells: list[str]) -> str | None:
     return None
 
 
-def section_of(sections: dict[int, str], line: int) -> str:
-    """The label of the last section opened above `line` ('' when none)."""
-    above = [n for n in sections if n < line]
-    return sections[max(above)] if above else ""
+class Sections:
+    """Section rows of a grouped report (line -> label), asked which section a row is in."""
+
+    def __init__(self, labels: dict[int, str]):
+        self.labels = labels
+        self._starts = sorted(labels)
+
+    def of(self, line: int) -> str:
+        """The label of the last section opened above `line` ('' when none)."""
+        index = bisect.bisect_left(self._starts, line)
+        return self.labels[self._starts[index - 1]] if index else ""

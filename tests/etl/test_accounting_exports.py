@@ -430,3 +430,25 @@ def test_currency_column_and_decimal_comma(tmp_path):
         "3002": ("2026-10-06", "99.9", "EUR"),
     }
     assert rows(batch, "clients")[0]["currency"] == "EUR"
+
+
+@pytest.mark.parametrize(
+    ("texts", "amount", "has_quantity", "kind"),
+    [
+        (("Retainer overage",), "450", True, "overage"),  # overage before retainer
+        (("Monthly retainer",), "8000", True, "retainer_fee"),
+        (("Consulting:Development", "Consulting Income", "Brush-up session"), "300", True, "time"),
+        (("", "Discounts given", "5%"), "-210", False, "discount"),
+        (("Fixed-fee phase 1",), "25000", False, "fixed_fee"),
+        (("", "Reimbursable Expenses", "Train to client"), "84.20", True, "expense"),
+        (("Goodwill",), "-50", False, "discount"),  # a negative invoice line
+        (("Setup",), "100", False, None),
+    ],
+)
+def test_line_kind_from_words(texts, amount, has_quantity, kind):
+    from decimal import Decimal
+
+    from etl.exports.ledger import line_kind
+
+    assert line_kind(texts, Decimal(amount), has_quantity, credit=False) == kind
+    assert line_kind(texts, Decimal(amount), has_quantity, credit=True) == "credit"
