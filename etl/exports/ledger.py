@@ -43,6 +43,8 @@ LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
         "po_number",
         "kind",
         "credits_invoice_id",
+        "period_start",
+        "period_end",
     ),
     "invoice_lines": (
         "invoice_id",
@@ -196,7 +198,7 @@ class LedgerBuilder:
         self.payments: list[dict[str, str | None]] = []
         self.errors: dict[str, list[RowError]] = {}
         self.skipped: list[RowError] = list(table.skipped)
-        self._payment_keys: dict[str, int] = {}
+        self._merged_payments: dict[tuple[str, ...], dict] = {}
         self.unmatched_people: set[str] = set()
 
     # ---- entities
@@ -256,13 +258,31 @@ class LedgerBuilder:
         doc.rows.append((line, cells))
         return doc
 
-    def payment(self, line: int, key: tuple[str, ...], **values: str | None) -> None:
-        """A payment; its id hashes `key` (date, customer, number, amount) plus a counter."""
-        base = f"{self.source}-payment-{document_id(self.source, *key)}"
-        self._payment_keys[base] = self._payment_keys.get(base, 0) + 1
-        count = self._payment_keys[base]
-        payment_id = base if count == 1 else f"{base}-{count}"
-        self.payments.append({"payment_id": payment_id, "_line": line, **values})
+    def payment(
+        self, line: int, key: tuple[str, ...], amount: Decimal, merge: bool = False, **values
+    ) -> None:
+        """A payment; its id hashes `key` (date, customer, number, …) and the amount, plus a
+        counter for exact repeats. With `merge`, rows with the same key are one payment whose
+        amount is their sum (a QBO payment applied to several invoices may come as one row per
+        invoice in one report and as one row in another)."""
+        if merge and key in self._merged_payments:
+            self._merged_payments[key]["_amount"] += amount
+            return
+        payment = {"_line": line, "_key": key, "_amount": amount, **values}
+        if merge:
+            self._merged_payments[key] = payment
+        self.payments.append(payment)
+
+    def _payment_rows(self) -> list[dict]:
+        counts: dict[str, int] = {}
+        rows = []
+        for payment in self.payments:
+            amount = money_text(payment["_amount"])
+            base = f"{self.source}-payment-{document_id(self.source, *payment['_key'], amount)}"
+            counts[base] = counts.get(base, 0) + 1
+            payment_id = base if counts[base] == 1 else f"{base}-{counts[base]}"
+            rows.append(payment | {"payment_id": payment_id, "amount": amount})
+        return rows
 
     # ---- output
     def _finish(self, doc: Document) -> tuple[dict, list[dict]] | None:
@@ -331,7 +351,7 @@ class LedgerBuilder:
             "projects": base.frames["projects"],
             "invoices": _frame("invoices", invoices, self.table.file),
             "invoice_lines": _frame("invoice_lines", lines, self.table.file),
-            "payments": _frame("payments", self.payments, self.table.file),
+            "payments": _frame("payments", self._payment_rows(), self.table.file),
         }
         warnings = list(base.warnings)
         if self.unmatched_people:

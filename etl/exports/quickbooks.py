@@ -61,6 +61,7 @@ ALIASES = {
     "split": ("Split",),
     "account": ("Account", "Account Name"),
     "currency": ("Currency",),
+    "service_date": ("Service Date",),
 }
 
 
@@ -118,7 +119,7 @@ class _Rows:
     def __init__(self, builder: LedgerBuilder):
         self.b = builder
         table = builder.table
-        self.dates = builder.entities.dates("date", "due_date")
+        self.dates = builder.entities.dates("date", "due_date", "service_date")
         self.decimal_comma = detect_decimal_comma(table.values("amount", "rate"))
 
     # ---- cells
@@ -174,7 +175,8 @@ class _Rows:
             doc = self.b.documents.get(doc_id)
             if doc is None:
                 doc = self.b.documents[doc_id] = _empty_document(doc_id)
-            doc.rows.append((line, cells))
+            if not doc.rows or doc.rows[-1][0] != line:  # the row may be in it already
+                doc.rows.append((line, cells))
             doc.problems.append((line, reason))
             return
         self.b.error("payments" if kind == "payment" else "invoices", line, reason, cells)
@@ -182,13 +184,13 @@ class _Rows:
     def _payment(self, line: int, row: dict, customer: str, amount: Decimal) -> None:
         client_id, _ = self._client(customer, row, line)
         day = self._date(row, "date")
-        paid = abs(amount)
         self.b.payment(
             line,
-            (day, name_key(customer), row["num"], money_text(paid)),
+            (day, name_key(customer), row["num"]),
+            abs(amount),
+            merge=bool(row["num"]),  # a payment without a reference number is never merged
             client_id=client_id,
             date=day,
-            amount=money_text(paid),
             currency=currency_code(row["currency"]) or self.b.client_currency(client_id),
             reference=row["num"] or None,
         )
@@ -232,6 +234,7 @@ class _Rows:
         elif _TAX.search(account):
             doc.tax += signed
         else:
+            self._service_period(doc.header, row)
             doc.lines.append(self._line(line, row, signed, client_id, project, credit, account))
             doc.lines[-1]["_line"] = line
 
@@ -255,6 +258,15 @@ class _Rows:
             "project_id": project_id,
             "person_id": self.b.known_person(row["class"], *segments),
         }
+
+    def _service_period(self, header: dict, row: dict) -> None:
+        """Line service dates bound the invoice's period (billing reads it as the months the
+        invoice bills: docs/billing.md); without any, billing takes the month before issue."""
+        if not row["service_date"]:
+            return
+        day = self._date(row, "service_date")
+        header["period_start"] = min(header.get("period_start") or day, day)
+        header["period_end"] = max(header.get("period_end") or day, day)
 
     def fill_due_dates(self) -> None:
         """A report without Due Date: the warehouse's due date, else issue + the client's terms."""

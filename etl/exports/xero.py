@@ -175,7 +175,8 @@ class _Rows:
         doc = self.b.documents.get(row["number"])
         if doc is None:
             doc = self.b.documents[row["number"]] = Document(row["number"], {})
-        doc.rows.append((line, cells))
+        if not doc.rows or doc.rows[-1][0] != line:  # the row may be in it already
+            doc.rows.append((line, cells))
         doc.problems.append((line, reason))
 
     def document_row(self, line, row, cells, with_lines: bool) -> None:
@@ -266,10 +267,10 @@ class _Rows:
         number = row["number"]
         self.b.payment(
             line,
-            (day, name_key(row["contact"]), number, row["reference"], money_text(amount)),
+            (day, name_key(row["contact"]), number, row["reference"]),
+            amount,
             client_id=client_id,
             date=day,
-            amount=money_text(amount),
             currency=currency_code(row["currency"]) or self.b.client_currency(client_id),
             reference=row["reference"] or number or None,
             invoice_id=number or None,

@@ -452,3 +452,54 @@ def test_line_kind_from_words(texts, amount, has_quantity, kind):
 
     assert line_kind(texts, Decimal(amount), has_quantity, credit=False) == kind
     assert line_kind(texts, Decimal(amount), has_quantity, credit=True) == "credit"
+
+
+SPLIT_PAYMENT_DETAIL = """\
+Transaction Detail by Account
+
+Date,Transaction Type,Num,Name,Memo/Description,Product/Service,Qty,Rate,Class,Service Date,Split,Amount,Balance
+Accounts Receivable (A/R),,,,,,,,,,,,
+09/30/2026,Invoice,4001,Kestrel & Co,,,,,,,-Split-,300.00,
+10/31/2026,Invoice,4002,Kestrel & Co,,,,,,,-Split-,200.00,
+10/31/2026,Invoice,4003,Kestrel & Co,,,,,,,-Split-,90.00,
+11/12/2026,Payment,TRF-9,Kestrel & Co,,,,,,,Undeposited Funds,-300.00,
+11/12/2026,Payment,TRF-9,Kestrel & Co,,,,,,,Undeposited Funds,-200.00,
+Consulting Income,,,,,,,,,,,,
+09/30/2026,Invoice,4001,Kestrel & Co,Dev,Consulting:Development,2,150.00,,09/30/2026,A/R,300.00,
+10/31/2026,Invoice,4002,Kestrel & Co,Dev,Consulting:Development,1,100.00,,09/15/2026,A/R,100.00,
+10/31/2026,Invoice,4002,Kestrel & Co,Dev,Consulting:Development,1,100.00,,10/20/2026,A/R,100.00,
+10/31/2026,Invoice,4003,Kestrel & Co,Dev,Consulting:Development,one,90.00,,10/20/2026,A/R,90.00,
+"""
+SPLIT_PAYMENT_BALANCE = """\
+Customer Balance Detail
+
+Date,Transaction Type,Num,Due Date,Amount,Open Balance,Balance
+Kestrel & Co,,,,,,
+11/12/2026,Payment,TRF-9,,-500.00,0.00,0.00
+"""
+
+
+def test_a_payment_split_by_invoice_is_one_payment_in_every_report(tmp_path, db_path):
+    detail = write(tmp_path, "detail.csv", SPLIT_PAYMENT_DETAIL)
+    balance = write(tmp_path, "balance.csv", SPLIT_PAYMENT_BALANCE)
+    from_detail = rows(parse("quickbooks-csv", detail), "payments")
+    from_balance = rows(parse("quickbooks-csv", balance), "payments")
+    # the two A/R rows of TRF-9 (300.00 + 200.00) are one payment of 500, as in the balance report
+    assert [(p["amount"], p["_line"]) for p in from_detail] == [("500", 8)]
+    assert from_detail[0]["payment_id"] == from_balance[0]["payment_id"]
+    for path in (detail, balance, detail):
+        assert main(["--db", str(db_path), "import", "quickbooks-csv", str(path)]) == 0
+    con = duckdb.connect(str(db_path), read_only=True)
+    assert con.execute("SELECT CAST(amount AS VARCHAR) FROM payments").fetchall() == [("500.0000",)]
+    periods = con.execute(
+        "SELECT invoice_id, period_start::VARCHAR, period_end::VARCHAR FROM invoices ORDER BY 1"
+    ).fetchall()
+    quarantined = con.execute("SELECT line, reason FROM quarantine ORDER BY line").fetchall()
+    con.close()
+    # Service Date bounds the period: 4001 bills September; 4002 September to October
+    assert periods == [("4001", "2026-09-30", "2026-09-30"), ("4002", "2026-09-15", "2026-10-20")]
+    # 4003's Qty "one" quarantines its two rows once each, however often the file is imported
+    assert quarantined == [
+        (7, "Qty: cannot parse number 'one' (line 14)"),
+        (14, "Qty: cannot parse number 'one'"),
+    ]
