@@ -288,6 +288,7 @@ class LedgerBuilder:
     def _finish(self, doc: Document) -> tuple[dict, list[dict]] | None:
         """The invoice row and its lines, or None after quarantining the whole document."""
         problems = list(doc.problems)
+        _orient(doc)
         lines_sum = sum((Decimal(x["amount"]) for x in doc.lines), Decimal(0))
         total = doc.total
         if total is None:
@@ -308,8 +309,14 @@ class LedgerBuilder:
                 reason = "; ".join(own) if own else f"{first_reason} (line {first_line})"
                 self.error(entity, line, reason, cells)
             return None
-        header = self._merged_header(doc, total)
-        return header, doc.lines
+        credit = doc.header.get("kind") == "credit_memo"
+        lines = []
+        for line in doc.lines:
+            amount = Decimal(line["amount"])
+            kind = line_kind(line["_texts"], amount, line["_has_quantity"], credit)
+            kept = {k: v for k, v in line.items() if k not in ("_texts", "_has_quantity")}
+            lines.append(kept | {"kind": kind})
+        return self._merged_header(doc, total), lines
 
     def _merged_header(self, doc: Document, total: Decimal) -> dict:
         """This export's header fields; what it does not carry keeps the warehouse's value."""
@@ -366,6 +373,26 @@ class LedgerBuilder:
         if self.payments and not self.documents:
             return "payments"
         return "invoice_lines" if any(d.lines for d in self.documents.values()) else "invoices"
+
+
+def _orient(doc: Document) -> None:
+    """Negates the lines and tax of a document whose export shows them with the opposite sign
+    to its total (a ledger report may show income as credits, i.e. negative, against a positive
+    receivable); without a stated total, an invoice's lines must add up to a positive amount
+    and a credit note's to a negative one."""
+    if not doc.lines:
+        return
+    lines_sum = sum((Decimal(x["amount"]) for x in doc.lines), Decimal(0))
+    shown = (lines_sum, lines_sum + doc.tax)
+    if doc.total is not None:
+        flip = doc.total != 0 and doc.total not in shown and -doc.total in shown
+    else:
+        credit = doc.header.get("kind") == "credit_memo"
+        flip = shown[1] > 0 if credit else shown[1] < 0
+    if flip:
+        for line in doc.lines:
+            line["amount"] = money_text(-Decimal(line["amount"]))
+        doc.tax = -doc.tax
 
 
 def _frame(name: str, rows: list[dict], file: str) -> pl.DataFrame:

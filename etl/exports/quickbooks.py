@@ -35,7 +35,6 @@ from etl.exports.ledger import (
     KnownLedger,
     LedgerBatch,
     LedgerBuilder,
-    line_kind,
     money,
     money_text,
 )
@@ -228,9 +227,9 @@ class _Rows:
             return
         amount = self._amount(row)
         doc, client_id, project, credit = self._document(line, row, cells, row["customer"], kind)
-        signed = -abs(amount) if credit else amount
+        signed = amount  # as shown; LedgerBuilder orients the document against its total
         if _AR.search(account):
-            doc.total = signed
+            doc.total = -abs(amount) if credit else amount
         elif _TAX.search(account):
             doc.tax += signed
         else:
@@ -251,7 +250,8 @@ class _Rows:
         texts = (item, account, row["memo"])
         return {
             "amount": money_text(amount),
-            "kind": line_kind(texts, amount, quantity is not None, credit),
+            "_texts": texts,  # the kind is decided once the document's sign is known
+            "_has_quantity": quantity is not None,
             "description": row["memo"] or item or None,
             "quantity": money_text(abs(quantity)) if quantity is not None else None,
             "unit_price": money_text(rate),

@@ -35,7 +35,6 @@ from etl.exports.ledger import (
     LedgerBatch,
     LedgerBuilder,
     cents,
-    line_kind,
     money,
     money_text,
 )
@@ -230,7 +229,8 @@ class _Rows:
         doc.lines.append(
             {
                 "amount": money_text(amount),
-                "kind": line_kind(texts, amount, quantity is not None, credit),
+                "_texts": texts,
+                "_has_quantity": quantity is not None,
                 "description": row["description"] or row["item"] or None,
                 "quantity": money_text(abs(quantity)) if quantity is not None else None,
                 "unit_price": money_text(unit),

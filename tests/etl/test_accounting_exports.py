@@ -503,3 +503,30 @@ def test_a_payment_split_by_invoice_is_one_payment_in_every_report(tmp_path, db_
         (7, "Qty: cannot parse number 'one' (line 14)"),
         (14, "Qty: cannot parse number 'one'"),
     ]
+
+
+def test_a_ledger_showing_income_as_credits_gives_the_same_lines(tmp_path):
+    """Some ledger exports show credits negative (income) and debits positive (receivable,
+    discounts): the document is turned round against its A/R total."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    section = ""
+    turned = ("Consulting Income", "Discounts given", "Sales Tax Payable")
+    for cells in csv.reader(io.StringIO(QBO_DETAIL.read_text(encoding="utf-8"))):
+        if len(cells) > 1 and cells[0] and not cells[0][:1].isdigit() and not any(cells[1:]):
+            section = cells[0]
+        if section in turned and cells and cells[0][:1].isdigit():
+            amount = cells[10]  # "1,350.00" -> "-1,350.00", "(250.00)" -> "250.00"
+            if amount.startswith(("-", "(")):
+                cells[10] = amount.strip("-()")
+            else:
+                cells[10] = f"-{amount}"
+        writer.writerow(cells)
+    batch = parse("quickbooks-csv", write(tmp_path, "debits.csv", out.getvalue()))
+    original = parse("quickbooks-csv", QBO_DETAIL)
+    assert batch.errors == {}
+    assert rows(batch, "invoice_lines") == rows(original, "invoice_lines")
+    assert rows(batch, "invoices") == rows(original, "invoices")
