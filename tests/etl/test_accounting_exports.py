@@ -530,3 +530,23 @@ def test_a_ledger_showing_income_as_credits_gives_the_same_lines(tmp_path):
     assert batch.errors == {}
     assert rows(batch, "invoice_lines") == rows(original, "invoice_lines")
     assert rows(batch, "invoices") == rows(original, "invoices")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty.csv: empty file"),
+        ("Date,Hours,Notes\n2026-10-01,2,x\n", "empty.csv: not a QuickBooks Online export"),
+    ],
+)
+def test_empty_or_foreign_file_is_one_line_and_loads_nothing(
+    tmp_path, db_path, capsys, text, message
+):
+    path = write(tmp_path, "empty.csv", text)
+    assert main(["--db", str(db_path), "import", "quickbooks-csv", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {message}")
+    con = duckdb.connect(str(db_path), read_only=True)
+    assert con.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
+    assert con.execute("SELECT line, entity FROM quarantine").fetchall() == [(1, "invoices")]
+    con.close()
