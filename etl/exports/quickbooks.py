@@ -42,7 +42,7 @@ from etl.exports.reports import Report, detect_report, read_report
 
 SOURCE = "qbo"
 ALIASES = {
-    "date": ("Date", "Transaction Date", "Txn Date"),
+    "date": ("Date", "Transaction Date", "Txn Date", "Invoice Date"),
     "type": ("Transaction Type", "Type"),
     "num": ("Num", "No.", "Number", "Invoice No.", "Invoice #"),
     "customer": ("Customer", "Name", "Customer Name", "Customer full name"),

@@ -108,6 +108,11 @@ _STATUS = {
     "paid": "paid",
     "voided": "void",
     "deleted": "void",
+    # the words Xero's screens and reports use for the same states
+    "awaiting approval": "draft",
+    "awaiting payment": "sent",
+    "overdue": "sent",
+    "void": "void",
 }
 PROJECT_CATEGORIES = {"project", "projects", "job", "jobs", "engagement"}
 PERSON_CATEGORIES = {"person", "people", "staff", "employee", "consultant", "team member"}

@@ -199,9 +199,11 @@ def test_xero_receivable_invoice_detail(tmp_path):
     batch = parse("xero-csv", path)
     assert batch.report == "Receivable Invoice Detail"
     invoices = by_id(batch, "invoices", "invoice_id")
-    assert {i: (r["issue_date"], r["due_date"], r["total"]) for i, r in invoices.items()} == {
-        "INV-0142": ("2026-10-31", "2026-11-30", "1976.4"),
-        "INV-0143": ("2026-11-03", "2026-11-17", "1026"),
+    assert {
+        i: (r["issue_date"], r["due_date"], r["total"], r["status"]) for i, r in invoices.items()
+    } == {
+        "INV-0142": ("2026-10-31", "2026-11-30", "1976.4", "sent"),  # Awaiting Payment
+        "INV-0143": ("2026-11-03", "2026-11-17", "1026", "paid"),
     }
     assert rows(batch, "invoice_lines") == []
 
