@@ -6,8 +6,8 @@ Three reports, told apart by the title in the preamble, else by their columns:
   maybe `Transaction Type, Memo/Description, Status, P.O. Number`): invoice headers, no lines.
 - "Transaction Detail by Account": rows grouped under account sections (`Date, Transaction Type,
   Num, Name, Memo/Description, Split, Amount, Balance`, customised with `Product/Service, Qty,
-  Rate, Class, Service Date, Due Date`): under Accounts Receivable an invoice's total and its payments, under a
-  tax account its tax, under any other account one line of it.
+  Rate, Class, Service Date, Due Date`): under Accounts Receivable an invoice's total and its
+  payments, under a tax account its tax, under any other account one line of it.
 - "Customer Balance Detail": rows grouped under customer sections (`Date, Transaction Type,
   Num, Due Date, Amount, Open Balance, Balance`): invoices, credit memos and payments.
 Dates `MM/DD/YYYY` (US companies; the column decides), amounts like `"$4,250.00"`, negatives
