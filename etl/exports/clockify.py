@@ -3,9 +3,11 @@
 Dates and times follow the user's settings (YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY, 12 or 24 h);
 the day/month order is detected from the whole column. Hours: `Duration (h)` when it reads as a
 clock (`H:MM:SS`, or the compact `H:MM`: exact to the minute), else `Duration (decimal)` (2
-places only: 20 min shows as 0.33). `Group` becomes a new person's team; a tag with the word
+places only: 20 min shows as 0.33). A report without either duration column (only Start/End
+Date and Time, 12 h AM/PM or 24 h) gets its hours from end minus start (etl/exports/spans.py:
+exact, across midnight to the end date, dates never guessed). `Group` becomes a new person's team; a tag with the word
 "rush" makes a rush entry. New clients take the currency of the `Billable Rate (XXX)` header.
-Row handling: common.parse_user_export.
+Row handling: common.parse_user_export, or entries.parse_entries for start/end-only reports.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from etl.exports.common import (
     Table,
     hours_cell,
     parse_user_export,
+    read_table,
 )
+from etl.exports.entries import Layout, parse_entries
 
 SPEC = ExportSpec(
     source="clockify",
@@ -47,7 +51,8 @@ SPEC = ExportSpec(
         "cost_amount": ("Cost Amount",),
         "profit": ("Profit",),
     },
-    required=(("start_date",), ("duration_decimal", "duration_h"), ("user", "email")),
+    # a duration column, or else Start Time and End Time: checked by entries.check_hours_columns
+    required=(("start_date",), ("user", "email")),
     date_field="start_date",
     key_fields=("start_date", "duration_decimal", "duration_h"),
 )
@@ -62,5 +67,12 @@ def _hours(row: dict[str, str], table: Table) -> str:
     return hours_cell(decimal, table.label("duration_decimal"))
 
 
+# reports without a duration column: the hours come from the start and end times
+SPAN_LAYOUT = Layout(SPEC, duration_fields=("duration_h", "duration_decimal"))
+
+
 def parse(path: Path, known: KnownNames) -> ExportBatch:
-    return parse_user_export(path, known, SPEC, _hours)
+    table = read_table(path, SPEC)
+    if table.has("duration_h") or table.has("duration_decimal"):
+        return parse_user_export(path, known, SPEC, _hours, table=table)
+    return parse_entries(table, known, SPAN_LAYOUT)
