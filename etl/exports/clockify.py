@@ -1,13 +1,15 @@
 """Clockify "Detailed report" CSV export -> canonical clients, projects, people, tasks, entries.
 
-Dates and times follow the user's settings (YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY, 12 or 24 h);
-the day/month order is detected from the whole column. Hours: `Duration (h)` when it reads as a
-clock (`H:MM:SS`, or the compact `H:MM`: exact to the minute), else `Duration (decimal)` (2
-places only: 20 min shows as 0.33). A report without either duration column (only Start/End
-Date and Time, 12 h AM/PM or 24 h) gets its hours from end minus start (etl/exports/spans.py:
-exact, across midnight to the end date, dates never guessed). `Group` becomes a new person's team; a tag with the word
-"rush" makes a rush entry. New clients take the currency of the `Billable Rate (XXX)` header.
-Row handling: common.parse_user_export, or entries.parse_entries for start/end-only reports.
+Dates and times follow the user's settings (YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY, 12 h AM/PM or
+24 h). The day/month order is read from all the start and end dates at once; when no date in the
+file settles it, a date that reads two ways is quarantined, never guessed (spans.StrictDates).
+Hours: `Duration (h)` when it reads as a clock (`H:MM:SS`, or the compact `H:MM`: exact to the
+minute), else `Duration (decimal)` (2 places only: 20 min shows as 0.33). A report without
+duration columns (only Start/End Date and Time), or a row whose durations are empty, gets its
+hours from end minus start: exact, across midnight to the end date, an end before the start
+quarantined (spans.row_span). `Group` becomes a new person's team; a tag with the word "rush"
+makes a rush entry. New clients take the currency of the `Billable Rate (XXX)` header.
+Row handling: entries.parse_entries.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from etl.exports.common import (
     KnownNames,
     Table,
     hours_cell,
-    parse_user_export,
     read_table,
 )
 from etl.exports.entries import Layout, parse_entries
@@ -60,19 +61,19 @@ SPEC = ExportSpec(
 _EXACT = re.compile(r"^-?\d+:\d{1,2}(:\d{1,2})?$")  # H:MM:SS or compact H:MM
 
 
-def _hours(row: dict[str, str], table: Table) -> str:
+def _hours(row: dict[str, str], table: Table) -> str | None:
+    """The clock-form `Duration (h)` when it reads as a clock, else the two-place decimal; None
+    when both are empty (or absent), so the hours come from Start/End Time."""
     exact, decimal = row["duration_h"], row["duration_decimal"]
-    if _EXACT.match(exact) or not decimal and table.has("duration_h"):
+    if _EXACT.match(exact) or (exact and not decimal):
         return hours_cell(exact, table.label("duration_h"))
-    return hours_cell(decimal, table.label("duration_decimal"))
+    if decimal:
+        return hours_cell(decimal, table.label("duration_decimal"))
+    return None
 
 
-# reports without a duration column: the hours come from the start and end times
-SPAN_LAYOUT = Layout(SPEC, duration_fields=("duration_h", "duration_decimal"))
+LAYOUT = Layout(SPEC, duration_fields=("duration_h", "duration_decimal"), hours_of=_hours)
 
 
 def parse(path: Path, known: KnownNames) -> ExportBatch:
-    table = read_table(path, SPEC)
-    if table.has("duration_h") or table.has("duration_decimal"):
-        return parse_user_export(path, known, SPEC, _hours, table=table)
-    return parse_entries(table, known, SPAN_LAYOUT)
+    return parse_entries(read_table(path, SPEC), known, LAYOUT)

@@ -1,10 +1,10 @@
-"""One engine for the exports that list one time entry per row (FreshBooks, Hubstaff, Odoo, and
-Clockify reports without a duration column), mapped like the Toggl/Clockify reports.
+"""One engine for the exports that list one time entry per row (Clockify detailed reports, with
+or without duration columns; FreshBooks, Hubstaff, Odoo), mapped like the Toggl report.
 
 A layout names its columns through the shared field names below; the engine reads the table
 (common.read_table: preamble, BOM, delimiters, Total rows and footers), then for each row:
 the date (common to the file, never guessed: spans.StrictDates), the hours (the first duration
-column that is filled, else end minus start), the person (email, else name), client, project,
+column that is filled, else end minus start; a row with neither is quarantined), the person (email, else name), client, project,
 task (a SOW line), notes, billable, approval and "billed in the tool". Same matching, same ids,
 same quarantine as the other exports (a bad row becomes a RowError with its line and reason).
 
@@ -14,7 +14,9 @@ billable, tags, invoiced, approved, start_time, end_date, end_time, and its dura
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from etl.exports.common import (
     BatchBuilder,
@@ -40,11 +42,15 @@ class Layout:
     duration_fields: tuple[str, ...] = ()  # duration columns, preferred first
     invoiced_id: str | None = None  # invoice_id of an entry already billed in the tool
     empty_notes: tuple[str, ...] = ()  # placeholders that mean "no description" (Odoo's "/")
+    # the row's hours from its duration cells, None when they are empty (Clockify's choice
+    # between its clock and its two-place decimal); default: the first filled duration field
+    hours_of: Callable[[dict[str, str], Table], str | None] | None = None
 
 
 _NOT_BILLABLE = ("non billable", "non-billable", "not billable", "no charge")
 
 
+@lru_cache(maxsize=1024)
 def billable_flag(text: str) -> bool | None:
     """Yes/No, true/false, and phrases like Odoo's 'Billed on Timesheets' / 'Non Billable'."""
     flag = parse_bool(text)
@@ -56,6 +62,7 @@ def billable_flag(text: str) -> bool | None:
     return True if v.startswith(("billed", "billable")) else None
 
 
+@lru_cache(maxsize=1024)
 def billed_flag(text: str) -> bool:
     """Whether the tool already billed the entry: Yes, 'Billed', 'Invoiced' or an invoice number;
     No, 'Unbilled', 'Not billed' or empty mean not billed."""
@@ -81,14 +88,26 @@ def check_hours_columns(table: Table, layout: Layout) -> None:
     )
 
 
-def _hours(row: dict[str, str], table: Table, layout: Layout, dates: StrictDates, day) -> str:
-    present = [f for f in layout.duration_fields if table.has(f)]
-    for f in present:
-        if row[f]:
-            return hours_cell(row[f], table.label(f))
-    if table.has("start_time") and table.has("end_time"):
-        return row_span(row, table, dates, day)
-    raise RowProblem(f"{table.label(present[0])}: empty duration")
+class _Hours:
+    """A row's hours, with the file's columns looked up once: the layout's own rule, else the
+    first filled duration column, else end minus start; a row with none is a RowProblem."""
+
+    def __init__(self, table: Table, layout: Layout, dates: StrictDates):
+        self.table, self.dates, self.hours_of = table, dates, layout.hours_of
+        self.present = [(f, table.label(f)) for f in layout.duration_fields if table.has(f)]
+        self.span = table.has("start_time") and table.has("end_time")
+
+    def __call__(self, row: dict[str, str], day) -> str:
+        if self.hours_of is not None:
+            hours = self.hours_of(row, self.table)
+            if hours is not None:
+                return hours
+        for f, label in self.present:
+            if row[f]:
+                return hours_cell(row[f], label)
+        if self.span:
+            return row_span(row, self.table, self.dates, day)
+        raise RowProblem(f"{self.present[0][1]}: empty duration")
 
 
 def parse_entries(table: Table, known: KnownNames, layout: Layout) -> ExportBatch:
@@ -97,10 +116,13 @@ def parse_entries(table: Table, known: KnownNames, layout: Layout) -> ExportBatc
     spec = layout.spec
     batch = BatchBuilder(spec.source, table, known)
     dates = strict_dates(table, spec.date_field, "end_date", "start_time", "end_time")
+    hours_of = _Hours(table, layout, dates)
+    date_label = table.label(spec.date_field)
+    tracks_billing = bool(layout.invoiced_id) and table.has("invoiced")
     for line, row, cells in table.records():
         try:
-            day = dates.parse(row[spec.date_field], table.label(spec.date_field))
-            hours = _hours(row, table, layout, dates, day)
+            day = dates.parse(row[spec.date_field], date_label)
+            hours = hours_of(row, day)
         except RowProblem as problem:
             batch.error(line, str(problem), cells)
             continue
@@ -114,7 +136,7 @@ def parse_entries(table: Table, known: KnownNames, layout: Layout) -> ExportBatc
         client = batch.client(client_name, table.header_currency, line)
         project = batch.project(client, client_name, project_name, "", line)
         task = batch.task(project, client_name, project_name, task_name, line)
-        iso = day.isoformat()
+        iso = dates.iso_of(day)
         key = (
             iso,
             email.lower() or name_key(user),
@@ -124,7 +146,6 @@ def parse_entries(table: Table, known: KnownNames, layout: Layout) -> ExportBatc
             name_key(notes),
             normalize_time(split_stamp(row.get("start_time", ""))[1]),
         )
-        tracks_billing = bool(layout.invoiced_id) and table.has("invoiced")
         billed = tracks_billing and billed_flag(row["invoiced"])
         approved = parse_bool(row.get("approved", "")) or False
         batch.entry(

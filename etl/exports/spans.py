@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from etl.exports.common import (
     _NUMERIC_DATE,
@@ -43,6 +44,7 @@ class StrictDates:
         order, guessed = detect_date_order(values)
         self.order: str | None = None if guessed else order
         self._cache: dict[str, date] = {}
+        self._iso: dict[date, str] = {}
 
     def parse(self, value: str, label: str) -> date:
         hit = self._cache.get(value)
@@ -70,7 +72,13 @@ class StrictDates:
         return parsed
 
     def iso(self, value: str, label: str) -> str:
-        return self.parse(value, label).isoformat()
+        return self.iso_of(self.parse(value, label))
+
+    def iso_of(self, day: date) -> str:
+        text = self._iso.get(day)
+        if text is None:
+            text = self._iso[day] = day.isoformat()
+        return text
 
 
 def strict_dates(table: Table, *fields: str) -> StrictDates:
@@ -87,6 +95,7 @@ _CLOCK = re.compile(
 _STAMP = re.compile(r"^(\S+?)(?:T|\s+)(\d{1,2}[:.]\d{2}.*)$")  # "2026-03-02 09:00", "…T09:00:00"
 
 
+@lru_cache(maxsize=8192)
 def split_stamp(text: str) -> tuple[str, str]:
     """'2026-03-02 9:00 AM' -> ('2026-03-02', '9:00 AM'); a bare time -> ('', time)."""
     v = text.strip()
@@ -153,6 +162,14 @@ def row_span(
         end_date = dates.parse(row[end_date_field], table.label(end_date_field))
     else:
         end_date = start_date
+    return _span(start_date, start_clock, end_date, end_clock, start_label, end_label)
+
+
+@lru_cache(maxsize=65536)
+def _span(
+    start_date: date, start_clock: str, end_date: date, end_clock: str, start_label, end_label
+) -> str:
+    """Cached: a timesheet repeats the same start and end times day after day."""
     start = datetime.combine(start_date, parse_clock(start_clock, start_label))
     end = datetime.combine(end_date, parse_clock(end_clock, end_label))
     return span_hours(start, end, start_label, end_label)
