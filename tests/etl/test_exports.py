@@ -62,7 +62,16 @@ def ids(batch, frame: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("kind", "path"), [("harvest-csv", HARVEST), ("toggl-csv", TOGGL), ("clockify-csv", CLOCKIFY)]
+    ("kind", "path"),
+    [
+        ("harvest-csv", HARVEST),
+        ("toggl-csv", TOGGL),
+        ("clockify-csv", CLOCKIFY),
+        ("clockify-csv", SAMPLES / "clockify_start_end_report.csv"),
+        ("freshbooks-csv", SAMPLES / "freshbooks_time_entries.csv"),
+        ("hubstaff-csv", SAMPLES / "hubstaff_timesheet.csv"),
+        ("odoo-csv", SAMPLES / "odoo_timesheets.csv"),
+    ],
 )
 def test_frames_are_canonical_strings_with_line_and_file(kind, path):
     batch = parse_export(kind, path, KnownNames())
