@@ -163,4 +163,9 @@ def parse_entries(table: Table, known: KnownNames, layout: Layout) -> ExportBatc
             invoice_id=layout.invoiced_id if billed else None,
             locked=bool_text(billed) if tracks_billing else None,
         )
+    if dates.ambiguous:
+        batch.warnings.append(
+            f"{table.file}: {date_label}: {dates.ambiguous} date(s) read both as DD/MM/YYYY and "
+            "MM/DD/YYYY and no date in the file settles which: quarantined, not guessed"
+        )
     return batch.batch()

@@ -45,6 +45,7 @@ class StrictDates:
         self.order: str | None = None if guessed else order
         self._cache: dict[str, date] = {}
         self._iso: dict[date, str] = {}
+        self.ambiguous = 0  # cells refused because they read two ways
 
     def parse(self, value: str, label: str) -> date:
         hit = self._cache.get(value)
@@ -58,6 +59,7 @@ class StrictDates:
             first, second, year = int(m[1]), int(m[3]), _year(m[4])
             dmy, mdy = _make_date(year, second, first), _make_date(year, first, second)
             if dmy and mdy and dmy != mdy:
+                self.ambiguous += 1
                 raise RowProblem(
                     f"{label}: {value!r} reads as {dmy} ({ORDER_LABELS['DMY']}) or {mdy} "
                     f"({ORDER_LABELS['MDY']}) and no date in the file settles which; "

@@ -171,6 +171,11 @@ def test_clockify_ambiguous_dates_are_quarantined_not_guessed(tmp_path):
         3: "Start Date: '03/04/2026' reads as 2026-04-03 (DD/MM/YYYY) or 2026-03-04 "
         "(MM/DD/YYYY) and no date in the file settles which; re-export with YYYY-MM-DD dates"
     }
+    warning = (
+        "c.csv: Start Date: 1 date(s) read both as DD/MM/YYYY and MM/DD/YYYY and no date in the "
+        "file settles which: quarantined, not guessed"
+    )
+    assert batch.warnings == [warning]
 
 
 def test_clockify_duration_report_quarantines_ambiguous_dates_too(tmp_path):
