@@ -19,7 +19,14 @@ from etl.cli_errors import UserError, cli_errors, one_line
 from etl.loader import LoadReport, import_canonical
 from etl.warehouse import connect, resolve_db_path
 
-EXPORT_SOURCES = ("harvest-csv", "toggl-csv", "clockify-csv")
+EXPORT_SOURCES = (
+    "harvest-csv",
+    "toggl-csv",
+    "clockify-csv",
+    "freshbooks-csv",
+    "hubstaff-csv",
+    "odoo-csv",
+)
 ACCOUNTING_SOURCES = ("quickbooks-csv", "xero-csv")
 SOURCES = ("canonical", *EXPORT_SOURCES, *ACCOUNTING_SOURCES, "ics")
 MAX_EXAMPLES = 20
