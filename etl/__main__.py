@@ -1,4 +1,4 @@
-"""`python -m etl`: build the demo firm, import canonical folders and tracker exports.
+"""`python -m etl`: build the demo firm, import canonical folders, tracker and accounting exports.
 
 Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage.
 """
@@ -19,8 +19,16 @@ from etl.cli_errors import UserError, cli_errors, one_line
 from etl.loader import LoadReport, import_canonical
 from etl.warehouse import connect, resolve_db_path
 
-EXPORT_SOURCES = ("harvest-csv", "toggl-csv", "clockify-csv")
-SOURCES = ("canonical", *EXPORT_SOURCES, "ics")
+EXPORT_SOURCES = (
+    "harvest-csv",
+    "toggl-csv",
+    "clockify-csv",
+    "freshbooks-csv",
+    "hubstaff-csv",
+    "odoo-csv",
+)
+ACCOUNTING_SOURCES = ("quickbooks-csv", "xero-csv")
+SOURCES = ("canonical", *EXPORT_SOURCES, *ACCOUNTING_SOURCES, "ics")
 MAX_EXAMPLES = 20
 
 
@@ -115,6 +123,10 @@ def _run_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, path: 
         from etl.export_import import import_ics
 
         return import_ics(con, path, args.person)
+    if args.source in ACCOUNTING_SOURCES:
+        from etl.accounting_import import import_accounting
+
+        return import_accounting(con, args.source, path)
     from etl.export_import import import_export
 
     return import_export(con, args.source, path)

@@ -18,6 +18,8 @@ from collections.abc import Callable
 import duckdb
 import yaml
 
+from etl.warehouse import WarehouseUnreadable
+
 TRACEBACK_ENV = "CLI_TRACEBACK"
 
 
@@ -34,6 +36,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     yaml.YAMLError,
     duckdb.IOException,
     duckdb.SerializationException,
+    WarehouseUnreadable,
 )
 
 

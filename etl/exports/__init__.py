@@ -1,4 +1,5 @@
-"""Tracker CSV exports (Harvest, Toggl, Clockify detailed reports) parsed into canonical rows.
+"""Tracker CSV exports (Harvest, Toggl, Clockify detailed reports; FreshBooks, Hubstaff, Odoo
+timesheets) parsed into canonical rows.
 
 `parse_export(kind, path, known)` returns an ExportBatch whose frames the engine validates and
 upserts exactly like a canonical import. See common.py for the shared rules.
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl.exports import clockify, harvest, toggl
+from etl.exports import clockify, freshbooks, harvest, hubstaff, odoo, toggl
 from etl.exports.common import ExportBatch, ExportFormatError, KnownNames, RowError
 
 PARSERS = {
     "harvest-csv": harvest.parse,
     "toggl-csv": toggl.parse,
     "clockify-csv": clockify.parse,
+    "freshbooks-csv": freshbooks.parse,
+    "hubstaff-csv": hubstaff.parse,
+    "odoo-csv": odoo.parse,
 }
 EXPORT_KINDS = tuple(PARSERS)
 

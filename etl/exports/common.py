@@ -846,12 +846,15 @@ class BatchBuilder:
         return ExportBatch(frames, self.errors, list(self.table.skipped), self.warnings)
 
 
-def parse_user_export(path: Path, known: KnownNames, spec: ExportSpec, hours_of) -> ExportBatch:
+def parse_user_export(
+    path: Path, known: KnownNames, spec: ExportSpec, hours_of, table: Table | None = None
+) -> ExportBatch:
     """Toggl and Clockify detailed reports: a row per entry with User/Email, Start date/time,
     Client/Project/Task, Description, Billable, Tags (and Group, a team). `hours_of(row, table)`
     returns the canonical hours or raises RowProblem. A tag with the word "rush" makes a rush entry.
+    `table`: the file already read (Clockify looks at its columns first).
     """
-    table = read_table(path, spec)
+    table = table if table is not None else read_table(path, spec)
     batch = BatchBuilder(spec.source, table, known)
     dates = batch.dates("start_date", "end_date")
     for line, row, cells in table.records():

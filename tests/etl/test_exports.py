@@ -62,7 +62,16 @@ def ids(batch, frame: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("kind", "path"), [("harvest-csv", HARVEST), ("toggl-csv", TOGGL), ("clockify-csv", CLOCKIFY)]
+    ("kind", "path"),
+    [
+        ("harvest-csv", HARVEST),
+        ("toggl-csv", TOGGL),
+        ("clockify-csv", CLOCKIFY),
+        ("clockify-csv", SAMPLES / "clockify_start_end_report.csv"),
+        ("freshbooks-csv", SAMPLES / "freshbooks_time_entries.csv"),
+        ("hubstaff-csv", SAMPLES / "hubstaff_timesheet.csv"),
+        ("odoo-csv", SAMPLES / "odoo_timesheets.csv"),
+    ],
 )
 def test_frames_are_canonical_strings_with_line_and_file(kind, path):
     batch = parse_export(kind, path, KnownNames())
@@ -523,9 +532,12 @@ def test_ragged_row_is_an_error(tmp_path):
         ("toggl-csv", TOGGL_HEADER.replace(",Duration,", ",Length,"), "Duration"),
         ("toggl-csv", TOGGL_HEADER.replace("User,Email", "Who,Mail"), "User"),
         (
+            # no duration column and no End Time: nothing gives the hours
             "clockify-csv",
-            CLOCKIFY_HEADER.replace("Duration (h),Duration (decimal)", "X,Y"),
-            "Duration (decimal)",
+            CLOCKIFY_HEADER.replace("Duration (h),Duration (decimal)", "X,Y").replace(
+                "End Time", "Z"
+            ),
+            "'Duration (h)' or 'Duration (decimal)' (or both 'Start Time' and 'End Time')",
         ),
     ],
 )
@@ -533,7 +545,8 @@ def test_missing_required_column(tmp_path, kind, header, column):
     path = write(tmp_path, "export.csv", header + "\n")
     with pytest.raises(ExportFormatError) as error:
         parse_export(kind, path)
-    assert str(error.value) == f"export.csv: missing required column {column!r}"
+    named = column if column.startswith("'") else repr(column)
+    assert str(error.value) == f"export.csv: missing required column {named}"
 
 
 def test_empty_and_missing_files(tmp_path):
