@@ -52,9 +52,11 @@ DEFINITIONS = """
   Target ≥ 95%.
 - **Days to invoice** = business days from a billing period's end to the day its invoice was
   sent, averaged over invoices. Target ≤ 3.
-- **Revenue leakage** = unbilled approved time in closed periods, write-downs below the rate
-  card and hours over caps, from the exception queue (`python -m rules run`). Expired retainer
-  hours are reported apart. Amounts are in the firm's base currency.
+- **Revenue leakage** = unbilled approved time whose billing day (the 5th business day of the
+  next month) has passed, plus the write-downs the Realization page shows for the same range
+  (value at rate card − billed), plus hours over caps. Unbilled time and caps come from the
+  exception queue (`python -m rules run`). Expired retainer hours are reported apart. Amounts
+  are in the firm's base currency.
 
 Status: green meets the target, amber is within 5 points (2 days) of it, red is further off.
 """
