@@ -98,6 +98,13 @@ def _retainer_history(con, contract: Contract, ws: Workstream, period: Period):
     return history, first
 
 
+def approved_retainer_hours(con, contract: Contract, ws: Workstream, through: Period):
+    """Hours that drew on the allowance in every period up to and including `through`, invoiced
+    or not, and the retainer's first period: the bank as the work happened, which the rules
+    replay for closed months (a draft sees only its period's uninvoiced entries)."""
+    return _retainer_history(con, contract, ws, through.shift(1))
+
+
 def _periods(first: Period, last: Period) -> list[Period]:
     out, p = [], first
     while p <= last:
