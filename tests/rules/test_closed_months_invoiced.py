@@ -88,3 +88,74 @@ def test_expired_rollover_sees_hours_used_in_an_invoiced_month(con, tmp_path):
     earlier = found(con, "expired_rollover", date(2026, 3, 15))
     assert sorted(earlier) == ["C-IDLE"]
     assert (earlier["C-IDLE"].value, earlier["C-IDLE"].period) == (D(10), "2026-02")
+
+
+# A capped T&M contract (PR-1) and a plain one (PR-2), both at 100.00/h.
+TM = """
+contracts:
+  - contract_id: C-CAP
+    client_id: CL-1
+    currency: USD
+    workstreams:
+      - project_id: PR-1
+        billing: time_and_materials
+        cap: {amount: "1000.00", scope: contract}
+  - contract_id: C-WD
+    client_id: CL-2
+    currency: USD
+    workstreams:
+      - {project_id: PR-2, billing: time_and_materials}
+"""
+TM_RATES = "C-CAP,100.00,2026-01-01,,,,\nC-WD,100.00,2026-01-01,,,,\n"
+TM_ENTRIES = (
+    entry("J-1", "P-1", "2026-01-05", "6", "PR-1", invoice="I-1")  # 6 x 100 = 600.00
+    + entry("J-2", "P-2", "2026-01-06", "4", "PR-1", invoice="I-1")  # 4 x 100 = 400.00
+    + entry("F-1", "P-1", "2026-02-02", "3", "PR-1")  # February, unbilled: 300.00
+    + entry("W-1", "P-1", "2026-03-02", "5", "PR-2", invoice="I-5")
+    + entry("W-2", "P-1", "2026-03-03", "5", "PR-2", invoice="I-5")  # P-1: 10 h = 1,000.00
+    + entry("W-3", "P-2", "2026-03-04", "4", "PR-2", invoice="I-5")  # P-2: 4 h = 400.00
+    + entry("W-4", "P-3", "2026-03-05", "2", "PR-2", invoice="I-5")  # P-3: 2 h = 200.00
+)
+# Imported from the accounting system: no entry_ids, no service period on I-1 (issued in
+# February, so it bills January), I-1's second line names a person but no project and no kind.
+TM_INVOICES = {
+    "invoices__csv": """
+        invoice_id,client_id,issue_date,due_date,currency,total,period_start,period_end
+        I-1,CL-1,2026-02-05,2026-03-07,USD,1080.00,,
+        I-5,CL-2,2026-04-03,2026-05-03,USD,1360.00,2026-03-01,2026-03-31
+    """,
+    "invoice_lines__csv": """
+        invoice_id,line_no,amount,kind,project_id,person_id,quantity,unit_price
+        I-1,1,600.00,time,PR-1,P-1,6,100.00
+        I-1,2,400.00,,,P-2,4,100.00
+        I-5,1,800.00,time,PR-2,P-1,8,100.00
+        I-5,2,360.00,time,PR-2,P-2,4,90.00
+        I-5,3,200.00,time,PR-2,P-3,2,100.00
+    """,
+}
+
+
+def test_over_cap_counts_time_invoiced_by_an_imported_invoice(con, tmp_path):
+    build(con, tmp_path, TM, TM_RATES, TM_ENTRIES, **TM_INVOICES)
+    # Already invoiced on PR-1: line 1 names PR-1 (600.00); line 2 names no project, and the
+    # entries with invoice_id I-1 of its person... all of I-1's work is on PR-1, so 400.00.
+    # 1,000.00 of the 1,000.00 cap is used: February's 300.00 cannot be billed -> over by 300.
+    by = found(con, "over_cap")
+    assert sorted(by) == ["C-CAP"]
+    assert (by["C-CAP"].value, by["C-CAP"].period) == (D("300.00"), "2026-02")
+    assert by["C-CAP"].project_id == "PR-1"
+
+
+def test_write_down_on_per_person_lines_without_entry_ids(con, tmp_path):
+    build(con, tmp_path, TM, TM_RATES, TM_ENTRIES, **TM_INVOICES)
+    # I-5 bills PR-2 per person; the entries behind each line are I-5's entries of that person:
+    #   P-1: 8 h billed of 10 h worked: 1,000.00 card - 800.00 = 200.00 (fewer hours)
+    #   P-2: 4 h at 90.00 = 360.00 vs 4 x 100.00 = 400.00: 40.00 (lower rate)
+    #   P-3: 2 h at 100.00 = 200.00 = card: nothing (near miss)
+    # I-1 bills its entries at the card (600.00 = 6 h, 400.00 = 4 h): no finding.
+    by = found(con, "write_down")
+    assert sorted(by) == ["I-5"]
+    assert (by["I-5"].value, by["I-5"].period, by["I-5"].project_id) == (
+        D("240.00"), "2026-03", "PR-2")  # fmt: skip
+    lines = {(x["line_no"], x["shortfall"]) for x in by["I-5"].evidence["lines"]}
+    assert lines == {(1, 200.0), (2, 40.0)}
