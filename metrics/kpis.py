@@ -535,3 +535,50 @@ def monthly_trend(
 ) -> pl.DataFrame:
     """One row per month (the `months` ending with the range's last) and KPI: month, kpi, value."""
     return trend_frame(monthly_summaries(con, filters, months))
+
+
+# ---------------------------------------------------------------------------------------------
+# Which filters each KPI honours: every card says so (docs/metrics.md "Filters on each KPI").
+
+# KPI -> {filter: None (applies as is) | how it applies | why it does not (prefixed "not:")}
+FILTER_SCOPE: dict[str, dict[str, str | None]] = {
+    "billable_utilization": {
+        "clients": "the clients' hours over the capacity of the people who worked for them",
+        "teams": None,
+    },
+    "billing_realization": {"clients": None, "teams": None},
+    "effective_bill_rate": {"clients": None, "teams": None},
+    "project_margin": {"clients": None, "teams": None},
+    "revenue_leakage": {
+        "clients": None,
+        "teams": "write-downs only (unbilled and over-cap findings carry no team)",
+    },
+    "timesheet_compliance": {
+        "clients": "not: timesheets are per person-week, not per client",
+        "teams": None,
+    },
+    "days_to_invoice": {"clients": None, "teams": "not: invoices belong to no team"},
+    "dso": {"clients": None, "teams": "not: receivables belong to no team"},
+    "collection_realization": {"clients": None, "teams": "not: receivables belong to no team"},
+}
+
+
+def filter_note(key: str, filters: Filters) -> str:
+    """One line for a KPI card: the range, and for each client/team filter set whether and how
+    this KPI honours it ("Applies: October 2026 · clients CL-1 · not by team: …")."""
+    scope = FILTER_SCOPE.get(key, {})
+    parts = [filters.label()]
+    for name, chosen in (("clients", filters.clients), ("teams", filters.teams)):
+        if not chosen:
+            continue
+        how = scope.get(name)
+        listed = ", ".join(chosen)
+        if how is None:
+            parts.append(f"{name} {listed}")
+        elif how.startswith("not:"):
+            parts.append(f"not by {name.rstrip('s')}:{how[4:]}")
+        else:
+            parts.append(f"{name} {listed}: {how}")
+    if not filters.clients and not filters.teams:
+        parts.append("all clients and teams")
+    return "Applies: " + " · ".join(parts)

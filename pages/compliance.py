@@ -150,6 +150,7 @@ filters = kpi_ui.page_header(
     "Timesheet compliance",
     "Person-weeks submitted by the deadline and complete, against the firm's 95% target",
     DEFINITIONS,
+    kpi="timesheet_compliance",
 )
 rows = kpi_ui.read_rows(
     cv.compliance_weeks, f"person-weeks whose deadline has passed in {filters.label()}"

@@ -11,7 +11,8 @@ import streamlit as st
 
 import app_state
 import kpi_ui
-from metrics.kpis import Kpi
+from metrics.filters import Filters
+from metrics.kpis import Kpi, filter_note
 from metrics.overview import CARD_KPIS, Overview, overview
 
 cc = st.column_config
@@ -88,7 +89,17 @@ def target_text(k: Kpi) -> str:
     return f"Target {sign} {value_text(k, k.target, None)}"
 
 
-def draw_card(k: Kpi, data: Overview) -> None:
+def leakage_parts(k: Kpi, currency: str | None) -> str:
+    """The three parts of the leakage figure; the write-downs are the Realization page's."""
+    d = k.detail
+    return (
+        f"Unbilled past billing day {kpi_ui.money(d['unbilled_time'], currency or '')} · "
+        f"write-downs (as on Realization) {kpi_ui.money(d['write_downs'], currency or '')} · "
+        f"over cap {kpi_ui.money(d['over_cap'], currency or '')}"
+    )
+
+
+def draw_card(k: Kpi, data: Overview, filters: Filters) -> None:
     before = data.previous.get(k.key)
     with st.container(border=True):
         delta = delta_text(k, k.value, before)
@@ -111,6 +122,9 @@ def draw_card(k: Kpi, data: Overview) -> None:
             color=color,
             icon=icon,
         )
+        if k.key == "revenue_leakage":
+            st.caption(leakage_parts(k, data.base_currency))
+        st.caption(filter_note(k.key, filters))
         page, title = DETAIL_PAGE[k.key]
         st.page_link(page, label=title, icon=":material/arrow_forward:")
 
@@ -219,7 +233,7 @@ elif data is not None:
     for row in (cards[:3], cards[3:]):
         for col, k in zip(st.columns(3), row, strict=False):
             with col:
-                draw_card(k, data)
+                draw_card(k, data, filters)
     st.subheader("12-month trend")
     for row in (cards[:3], cards[3:]):
         for col, k in zip(st.columns(3), row, strict=False):

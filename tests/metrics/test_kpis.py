@@ -53,11 +53,13 @@ def test_utilization_per_person_and_by_team_and_client(con):
         k.utilization_rows(con, Filters.month("2026-06", teams=("Engineering",)))
     )
     assert engineering.value == Decimal("0.6373")  # (100 + 30) / (164 + 40) = 0.63725…
-    # A client filter keeps only that client's hours; capacity stays everyone's.
-    globex = k.summarize_utilization(
-        k.utilization_rows(con, Filters.month("2026-06", clients=("CL-2",)))
-    )
-    assert globex.value == Decimal("0.1210")  # 30 / 248 = 0.12096…
+    # A client filter keeps that client's hours over the capacity of the people who worked
+    # for it (any hours on it in the range), never the whole firm's: on Globex P-1 logged 6 h
+    # (non-billable) and P-3 30 h billable; P-2 never did. 30 / (164 + 40) = 0.147058…
+    globex_rows = k.utilization_rows(con, Filters.month("2026-06", clients=("CL-2",)))
+    assert sorted(globex_rows["person_id"]) == ["P-1", "P-3"]
+    globex = k.summarize_utilization(globex_rows)
+    assert globex.value == Decimal("0.1471")
 
 
 def test_an_empty_range_has_no_utilization_rather_than_zero(con):
