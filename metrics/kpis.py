@@ -390,8 +390,8 @@ def kpis_from(s: Summaries) -> list[Kpi]:
                 "money",
                 higher_is_better=False,
                 detail={
-                    "unbilled_time": leak.by_kind.get("unbilled_time", Decimal(0)),
-                    "over_cap": leak.by_kind.get("over_cap", Decimal(0)),
+                    "unbilled_time": leak.by_kind.get("unbilled_time", Decimal(0)).quantize(CENTS),
+                    "over_cap": leak.by_kind.get("over_cap", Decimal(0)).quantize(CENTS),
                     "write_downs": leak.write_downs,
                     "by_kind": leak.by_kind,
                     "expired_retainer_hours": leak.expired_hours_value,
