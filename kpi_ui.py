@@ -80,7 +80,7 @@ def page_header(title: str, caption: str, definitions: str, kpi: str | None = No
         scope.append("teams: " + ", ".join(filters.teams))
     st.caption(f"{caption} · **{' · '.join(scope)}**")
     if kpi is not None and (filters.clients or filters.teams):
-        st.caption(filter_note(kpi, filters))
+        st.caption(filter_note(kpi, filters, app_state.client_names()))
     with st.expander("How these numbers are computed", icon=":material/help:"):
         st.markdown(definitions)
     return filters

@@ -563,12 +563,14 @@ FILTER_SCOPE: dict[str, dict[str, str | None]] = {
 }
 
 
-def filter_note(key: str, filters: Filters) -> str:
+def filter_note(key: str, filters: Filters, client_names: dict[str, str] | None = None) -> str:
     """One line for a KPI card: the range, and for each client/team filter set whether and how
-    this KPI honours it ("Applies: October 2026 · clients CL-1 · not by team: …")."""
+    this KPI honours it ("Applies: October 2026 · clients Acme · not by team: …")."""
     scope = FILTER_SCOPE.get(key, {})
     parts = [filters.label()]
-    for name, chosen in (("clients", filters.clients), ("teams", filters.teams)):
+    names = client_names or {}
+    clients = tuple(names.get(c, c) for c in filters.clients)
+    for name, chosen in (("clients", clients), ("teams", filters.teams)):
         if not chosen:
             continue
         how = scope.get(name)

@@ -124,7 +124,7 @@ def draw_card(k: Kpi, data: Overview, filters: Filters) -> None:
         )
         if k.key == "revenue_leakage":
             st.caption(leakage_parts(k, data.base_currency))
-        st.caption(filter_note(k.key, filters))
+        st.caption(filter_note(k.key, filters, app_state.client_names()))
         page, title = DETAIL_PAGE[k.key]
         st.page_link(page, label=title, icon=":material/arrow_forward:")
 
