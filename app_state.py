@@ -93,6 +93,11 @@ def _read_dimensions(stamp: tuple[str, int, int]) -> Dimensions:
     return dimensions(stamp[0])
 
 
+def client_names() -> dict[str, str]:
+    """client_id -> name, for saying which clients a filter keeps."""
+    return _read_dimensions(warehouse_stamp()).clients
+
+
 def kpi_filters_sidebar() -> None:
     """The leadership filters under the period: month / quarter to date / custom range, clients
     and teams. Drawn by app.py on every page, so a choice made on one page holds on the next

@@ -15,6 +15,7 @@ import app_state
 from etl.csv_safe import frame_csv
 from etl.safe_paths import safe_file_name
 from metrics.filters import Filters
+from metrics.kpis import filter_note
 from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 from metrics.session import kpi_connection
 
@@ -66,9 +67,10 @@ def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFr
     return rows
 
 
-def page_header(title: str, caption: str, definitions: str) -> Filters:
+def page_header(title: str, caption: str, definitions: str, kpi: str | None = None) -> Filters:
     """Title, one line of purpose, the definitions behind the numbers (expander), and the range
-    the page shows. Returns the sidebar's filters."""
+    the page shows; with `kpi`, also which of the sidebar's filters that KPI honours (a
+    compliance page ignores a client filter, and says so). Returns the sidebar's filters."""
     filters = app_state.current_filters()
     st.title(title)
     scope = [filters.label()]
@@ -77,6 +79,8 @@ def page_header(title: str, caption: str, definitions: str) -> Filters:
     if filters.teams:
         scope.append("teams: " + ", ".join(filters.teams))
     st.caption(f"{caption} · **{' · '.join(scope)}**")
+    if kpi is not None and (filters.clients or filters.teams):
+        st.caption(filter_note(kpi, filters, app_state.client_names()))
     with st.expander("How these numbers are computed", icon=":material/help:"):
         st.markdown(definitions)
     return filters

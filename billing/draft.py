@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
@@ -19,12 +20,9 @@ from billing.retainer import retainer_lines, rush_apart
 from billing.terms import load_contracts, project_contracts
 from billing.time_and_materials import tm_lines
 
-BILLED_TIME_SQL = """
-SELECT coalesce(sum(l.amount), 0) FROM invoice_lines l JOIN invoices i USING (invoice_id)
-WHERE l.project_id = ? AND l.kind IN ('time', 'rush', 'discount', 'cap_adjustment')
-  AND coalesce(i.status, 'sent') <> 'void'
-  AND coalesce(i.period_end, i.issue_date) < ?
-"""
+BILLED_TIME_SQL = (Path(__file__).parent / "sql" / "time_billed_before.sql").read_text(
+    encoding="utf-8"
+)
 
 PO_TO_DATE_SQL = """
 SELECT coalesce(sum(total), 0) FROM invoices
@@ -98,6 +96,13 @@ def _retainer_history(con, contract: Contract, ws: Workstream, period: Period):
     return history, first
 
 
+def approved_retainer_hours(con, contract: Contract, ws: Workstream, through: Period):
+    """Hours that drew on the allowance in every period up to and including `through`, invoiced
+    or not, and the retainer's first period: the bank as the work happened, which the rules
+    replay for closed months (a draft sees only its period's uninvoiced entries)."""
+    return _retainer_history(con, contract, ws, through.shift(1))
+
+
 def _periods(first: Period, last: Period) -> list[Period]:
     out, p = [], first
     while p <= last:
@@ -119,7 +124,8 @@ def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
     fee for the period is already on an invoice or a saved draft (left off, never twice)."""
     entries = work.by_project.get(ws.project_id, [])
     if ws.billing == "time_and_materials":
-        billed = dec(con.execute(BILLED_TIME_SQL, [ws.project_id, period.start]).fetchall()[0][0])
+        params = {"project_id": ws.project_id, "period_start": period.start}
+        billed = dec(con.execute(BILLED_TIME_SQL, params).fetchall()[0][0])
         return tm_lines(contract, ws, entries, billed, names)
     if ws.billing == "retainer":
         if not _runs_in(con, ws.project_id, period):

@@ -24,11 +24,21 @@ CONTRACTOR = "contractor"
 STATUS_LABELS = {"on_time": "On time", "short": "Short", "late": "Late", "missing": "Missing"}
 
 
+# A week submitted on time is judged on the hours submitted by the deadline (a later batch does
+# not complete it); a late or missing week on everything logged, since all of it is late.
+_counted_hours = (
+    pl.when(pl.col("status").is_in(["on_time", "short"]))
+    .then(pl.col("on_time_hours"))
+    .otherwise(pl.col("logged_hours"))
+)
+
+
 def compliance_weeks(
     con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
 ) -> pl.DataFrame:
     """The person-weeks whose deadline has passed at `now`, with their status, each person's
-    employment, and the hours short of expected (0 when the week reached it). Deadline and
+    employment, and the hours short of expected (0 when the week reached it; for a week first
+    submitted on time, short of the hours submitted by the deadline). Deadline and
     submission are in the firm's time zone, where the deadline was set."""
     rows = compliance_rows(con, filters, now)
     employment = query(con, "people_employment", {})
@@ -37,7 +47,7 @@ def compliance_weeks(
         .with_columns(
             pl.col("team").fill_null(NO_TEAM),
             pl.col("employment").fill_null("employee"),
-            hours_short=(pl.col("expected_hours") - pl.col("logged_hours")).clip(lower_bound=0),
+            hours_short=(pl.col("expected_hours") - _counted_hours).clip(lower_bound=0),
         )
         .pipe(_in_zone, firm_timezone(con), "deadline", "submitted_at")
         .sort("week_start", "person_id")

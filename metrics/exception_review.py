@@ -59,6 +59,14 @@ def filter_options(db: Db = None) -> FilterOptions:
     )
 
 
+def clients_offered(options: FilterOptions, sidebar: tuple[str, ...]) -> dict[str, str]:
+    """The clients the queue's Client picker offers: with the sidebar's client filter set, only
+    those clients (so the page keeps the sidebar's meaning), else every client with exceptions."""
+    if not sidebar:
+        return dict(options.clients)
+    return {cid: options.clients.get(cid, cid) for cid in sidebar}
+
+
 def exception_queue(
     filters: QueueFilters, db: Db = None, as_of: date | None = None
 ) -> pl.DataFrame:

@@ -252,24 +252,39 @@ def summarize_margin(rows: pl.DataFrame) -> Margin:
 
 @dataclass(frozen=True)
 class Leakage:
-    value: Decimal  # unbilled time + write-downs + over-cap, base currency
+    """Revenue leakage of a range (docs/metrics.md "Revenue leakage"): unbilled time past the
+    billing day and hours over caps (findings of the exception queue) plus the write-downs the
+    realization page shows (value at rate card − billed value of the range's billed work), so
+    the two pages agree. The queue's `write_down` findings (invoice lines billed below the card)
+    are part of those write-downs: listed for the drill-down, not added a second time."""
+
+    value: Decimal  # unbilled time + over-cap + write-downs, base currency
     expired_hours_value: Decimal  # expired retainer hours, reported apart
-    by_kind: dict[str, Decimal]
+    by_kind: dict[str, Decimal]  # the findings' values per kind
     findings: int
+    write_downs: Decimal = Decimal(0)  # realization's value at card − billed (a net write-up: 0)
 
 
-def summarize_leakage(rows: pl.DataFrame) -> Leakage:
+# Finding kinds whose value is leakage; write_down findings are inside `write_downs`.
+LEAKAGE_FINDING_KINDS = ("unbilled_time", "over_cap")
+
+
+def summarize_leakage(rows: pl.DataFrame, realization: Realization | None = None) -> Leakage:
     by_kind: dict[str, Decimal] = {}
     for kind, value in zip(rows["kind"], rows["value_base"], strict=True):
         by_kind[kind] = by_kind.get(kind, Decimal(0)) + (value or Decimal(0))
     expired = by_kind.get("expired_rollover", Decimal(0))
+    if realization is None:  # no realization read: the write_down findings stand in for it
+        write_downs = by_kind.get("write_down", Decimal(0))
+    else:
+        write_downs = max(realization.standard_value - realization.billed_value, Decimal(0))
+    found = sum((by_kind.get(k, Decimal(0)) for k in LEAKAGE_FINDING_KINDS), Decimal(0))
     return Leakage(
-        value=sum((v for k, v in by_kind.items() if k != "expired_rollover"), Decimal(0)).quantize(
-            CENTS
-        ),
+        value=(found + write_downs).quantize(CENTS),
         expired_hours_value=expired.quantize(CENTS),
         by_kind=by_kind,
         findings=rows.height,
+        write_downs=write_downs.quantize(CENTS),
     )
 
 
@@ -337,13 +352,14 @@ class Summaries:
 def summaries(
     con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime | None = None
 ) -> Summaries:
+    realization = summarize_realization(realization_rows(con, filters))
     return Summaries(
         utilization=summarize_utilization(utilization_rows(con, filters)),
-        realization=summarize_realization(realization_rows(con, filters)),
+        realization=realization,
         compliance=summarize_compliance(compliance_rows(con, filters, now)),
         days_to_invoice=summarize_days_to_invoice(days_to_invoice_rows(con, filters)),
         margin=summarize_margin(margin_rows(con, filters)),
-        leakage=summarize_leakage(leakage_rows(con, filters)),
+        leakage=summarize_leakage(leakage_rows(con, filters), realization),
     )
 
 
@@ -429,6 +445,9 @@ def kpis_from(s: Summaries) -> list[Kpi]:
                 "money",
                 higher_is_better=False,
                 detail={
+                    "unbilled_time": leak.by_kind.get("unbilled_time", Decimal(0)).quantize(CENTS),
+                    "over_cap": leak.by_kind.get("over_cap", Decimal(0)).quantize(CENTS),
+                    "write_downs": leak.write_downs,
                     "by_kind": leak.by_kind,
                     "expired_retainer_hours": leak.expired_hours_value,
                     "findings": leak.findings,
@@ -552,12 +571,13 @@ def monthly_summaries(
         def of(rows: pl.DataFrame, label: str = label) -> pl.DataFrame:
             return rows.filter(pl.col("month") == label)
 
+        realization = summarize_realization(of(real))
         out[label] = Summaries(
             utilization=summarize_utilization(of(util)),
-            realization=summarize_realization(of(real)),
+            realization=realization,
             compliance=summarize_compliance(of(comp)),
             days_to_invoice=summarize_days_to_invoice(of(days)),
-            leakage=summarize_leakage(of(leak)),
+            leakage=summarize_leakage(of(leak), realization),
         )
     return out
 
@@ -587,3 +607,52 @@ def monthly_trend(
 ) -> pl.DataFrame:
     """One row per month (the `months` ending with the range's last) and KPI: month, kpi, value."""
     return trend_frame(monthly_summaries(con, filters, months))
+
+
+# ---------------------------------------------------------------------------------------------
+# Which filters each KPI honours: every card says so (docs/metrics.md "Filters on each KPI").
+
+# KPI -> {filter: None (applies as is) | how it applies | why it does not (prefixed "not:")}
+FILTER_SCOPE: dict[str, dict[str, str | None]] = {
+    "billable_utilization": {
+        "clients": "the clients' hours over the capacity of the people who worked for them",
+        "teams": None,
+    },
+    "billing_realization": {"clients": None, "teams": None},
+    "effective_bill_rate": {"clients": None, "teams": None},
+    "project_margin": {"clients": None, "teams": None},
+    "revenue_leakage": {
+        "clients": None,
+        "teams": "write-downs only (unbilled and over-cap findings carry no team)",
+    },
+    "timesheet_compliance": {
+        "clients": "not: timesheets are per person-week, not per client",
+        "teams": None,
+    },
+    "days_to_invoice": {"clients": None, "teams": "not: invoices belong to no team"},
+    "dso": {"clients": None, "teams": "not: receivables belong to no team"},
+    "collection_realization": {"clients": None, "teams": "not: receivables belong to no team"},
+}
+
+
+def filter_note(key: str, filters: Filters, client_names: dict[str, str] | None = None) -> str:
+    """One line for a KPI card: the range, and for each client/team filter set whether and how
+    this KPI honours it ("Applies: October 2026 · clients Acme · not by team: …")."""
+    scope = FILTER_SCOPE.get(key, {})
+    parts = [filters.label()]
+    names = client_names or {}
+    clients = tuple(names.get(c, c) for c in filters.clients)
+    for name, chosen in (("clients", clients), ("teams", filters.teams)):
+        if not chosen:
+            continue
+        how = scope.get(name)
+        listed = ", ".join(chosen)
+        if how is None:
+            parts.append(f"{name} {listed}")
+        elif how.startswith("not:"):
+            parts.append(f"not by {name.rstrip('s')}:{how[4:]}")
+        else:
+            parts.append(f"{name} {listed}: {how}")
+    if not filters.clients and not filters.teams:
+        parts.append("all clients and teams")
+    return "Applies: " + " · ".join(parts)

@@ -28,11 +28,14 @@ the on-time submission share and completeness are shown next to it).
   12:00) in the firm's time zone. The week's submission is the *first* `submitted_at` of its
   entries: a resubmission does not clear a late flag.
 - **Status** of a person-week: *missing* (nothing submitted), *late* (first submission after
-  the deadline), *short* (on time but under 90% of expected hours), *on time*.
+  the deadline), *short* (first submission on time, but the hours *submitted by the deadline*
+  are under 90% of expected: a week sent in batches, the rest late or never, is short), *on
+  time*.
 - **On-time submission** = on time + short ÷ expected; **completeness** = Σ min(logged,
   expected) ÷ Σ expected hours.
 - **Worst offenders**: most non-compliant weeks (late, missing or short), then most hours short
-  of expected (Σ of expected − logged over their weeks).
+  of expected (Σ of expected − logged over their weeks; for a week first submitted on time,
+  expected − hours submitted by the deadline).
 - **Contractors** follow their own policy (kpis.md §7): teams are split by employment and the
   employees' rate is shown apart. *All people* is the figure Overview reports.
 """
@@ -74,6 +77,7 @@ WEEK_COLUMNS = {
     "status": cc.TextColumn("Status"),
     "expected_hours": cc.NumberColumn("Expected h", format="%.2f"),
     "logged_hours": cc.NumberColumn("Logged h", format="%.2f"),
+    "on_time_hours": cc.NumberColumn("Submitted by deadline h", format="%.2f"),
     "deadline": cc.DatetimeColumn("Deadline", format="YYYY-MM-DD HH:mm"),
     "submitted_at": cc.DatetimeColumn("First submitted", format="YYYY-MM-DD HH:mm"),
 }
@@ -146,6 +150,7 @@ filters = kpi_ui.page_header(
     "Timesheet compliance",
     "Person-weeks submitted by the deadline and complete, against the firm's 95% target",
     DEFINITIONS,
+    kpi="timesheet_compliance",
 )
 rows = kpi_ui.read_rows(
     cv.compliance_weeks, f"person-weeks whose deadline has passed in {filters.label()}"
@@ -267,7 +272,8 @@ if detail is None:
 st.markdown(
     f"**Week of {week.isoformat()}: {cv.STATUS_LABELS[detail['status']]}** — "
     f"{detail['logged_hours']:,.2f} h logged of {detail['expected_hours']:,.2f} h expected "
-    f"(90% is {0.9 * detail['expected_hours']:,.2f} h). Deadline "
+    f"(90% is {0.9 * detail['expected_hours']:,.2f} h), "
+    f"{detail['on_time_hours']:,.2f} h of it submitted by the deadline. Deadline "
     f"{detail['deadline']:%a %Y-%m-%d %H:%M} ({tz}); first submission "
     + (
         f"{detail['submitted_at']:%a %Y-%m-%d %H:%M}, "

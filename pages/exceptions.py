@@ -156,11 +156,22 @@ def show_empty_state(period) -> None:
 
 
 def pick_filters(options: er.FilterOptions) -> er.QueueFilters:
+    """The queue's own filters; the sidebar's client filter holds here too (the picker offers
+    only its clients, and left empty shows all of them)."""
+    sidebar = app_state.current_filters().clients
+    offered = er.clients_offered(options, sidebar)
     kind, client, severity, status, age = st.columns([3, 3, 2, 2, 1.4])
     kinds = kind.multiselect("Kind", options.kinds, placeholder="All kinds")
-    clients = client.multiselect(
-        "Client", list(options.clients), format_func=options.clients.get, placeholder="All clients"
+    picked = client.multiselect(
+        "Client",
+        list(offered),
+        format_func=lambda cid: offered.get(cid, cid),
+        placeholder="All sidebar clients" if sidebar else "All clients",
+        help="The sidebar's client filter applies: only its clients are offered."
+        if sidebar
+        else None,
     )
+    clients = list(picked) or list(sidebar)
     severities = severity.multiselect("Severity", er.SEVERITIES, placeholder="All severities")
     statuses = status.multiselect("Status", er.STATUSES, default=["open"], placeholder="Any status")
     min_age = age.number_input(

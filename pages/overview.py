@@ -11,7 +11,8 @@ import streamlit as st
 
 import app_state
 import kpi_ui
-from metrics.kpis import Kpi
+from metrics.filters import Filters
+from metrics.kpis import Kpi, filter_note
 from metrics.overview import CARD_KPIS, Overview, overview
 
 cc = st.column_config
@@ -55,9 +56,11 @@ DEFINITIONS = """
   Target ≥ 95%.
 - **Days to invoice** = business days from a billing period's end to the day its invoice was
   sent, averaged over invoices. Target ≤ 3.
-- **Revenue leakage** = unbilled approved time in closed periods, write-downs below the rate
-  card and hours over caps, from the exception queue (`python -m rules run`). Expired retainer
-  hours are reported apart. Amounts are in the firm's base currency.
+- **Revenue leakage** = unbilled approved time whose billing day (the 5th business day of the
+  next month) has passed, plus the write-downs the Realization page shows for the same range
+  (value at rate card − billed), plus hours over caps. Unbilled time and caps come from the
+  exception queue (`python -m rules run`). Expired retainer hours are reported apart. Amounts
+  are in the firm's base currency.
 
 Status: green meets the target, amber is within 5 points (2 days) of it, red is further off.
 """
@@ -89,7 +92,17 @@ def target_text(k: Kpi) -> str:
     return f"Target {sign} {value_text(k, k.target, None)}"
 
 
-def draw_card(k: Kpi, data: Overview) -> None:
+def leakage_parts(k: Kpi, currency: str | None) -> str:
+    """The three parts of the leakage figure; the write-downs are the Realization page's."""
+    d = k.detail
+    return (
+        f"Unbilled past billing day {kpi_ui.money(d['unbilled_time'], currency or '')} · "
+        f"write-downs (as on Realization) {kpi_ui.money(d['write_downs'], currency or '')} · "
+        f"over cap {kpi_ui.money(d['over_cap'], currency or '')}"
+    )
+
+
+def draw_card(k: Kpi, data: Overview, filters: Filters) -> None:
     before = data.previous.get(k.key)
     with st.container(border=True):
         delta = delta_text(k, k.value, before)
@@ -114,6 +127,9 @@ def draw_card(k: Kpi, data: Overview) -> None:
         )
         if k.covers:
             st.caption(k.covers)
+        if k.key == "revenue_leakage":
+            st.caption(leakage_parts(k, data.base_currency))
+        st.caption(filter_note(k.key, filters, app_state.client_names()))
         page, title = DETAIL_PAGE[k.key]
         st.page_link(page, label=title, icon=":material/arrow_forward:")
 
@@ -222,7 +238,7 @@ elif data is not None:
     for row in (cards[:3], cards[3:]):
         for col, k in zip(st.columns(3), row, strict=False):
             with col:
-                draw_card(k, data)
+                draw_card(k, data, filters)
     st.subheader("12-month trend")
     for row in (cards[:3], cards[3:]):
         for col, k in zip(st.columns(3), row, strict=False):

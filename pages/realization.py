@@ -512,6 +512,7 @@ filters = kpi_ui.page_header(
     "Realization & margin",
     "How much of the work's value at rate card was billed and collected, and what projects earn",
     DEFINITIONS,
+    kpi="billing_realization",
 )
 data: rv.PageData | None = kpi_ui.read(rv.read_page)
 if data is None:

@@ -32,8 +32,9 @@ kpis.md §1, measured against each person's own `target_utilization` (0.75 when 
 - **Contractors** are reported apart from employees (kpis.md §1). *All people* is the figure
   Overview and `python -m metrics kpis` report.
 - A **week** starts on the firm's `week_starts` day; only its days inside the range count, so
-  the weeks add up to the range. The client filter keeps only hours on those clients; capacity
-  stays the person's.
+  the weeks add up to the range. The client filter keeps only hours on those clients and only
+  the people who worked for them in the range: utilization then reads as the clients' share of
+  those people's capacity (never one client's hours over the whole firm's capacity).
 """
 
 TEAM_COLUMNS = {
@@ -131,6 +132,7 @@ filters = kpi_ui.page_header(
     "Utilization",
     "Billable hours against the hours each person had, by team, person and week",
     DEFINITIONS,
+    kpi="billable_utilization",
 )
 weeks = kpi_ui.read_rows(uv.utilization_weeks, f"people with capacity in {filters.label()}")
 

@@ -21,6 +21,9 @@ DEFAULT_THRESHOLDS: dict[str, Decimal] = {
     "budget_alert_2": Decimal(90),
     "budget_alert_3": Decimal(100),
     "approval_overdue_business_days": Decimal(2),  # approval_overdue
+    # unbilled_time: a month's work is leakage once this business day of the next month (the
+    # firm's billing day) has passed without an invoice
+    "billing_business_day": Decimal(5),
 }
 
 DEFAULT_SEVERITY: dict[str, str] = {

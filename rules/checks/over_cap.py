@@ -36,7 +36,9 @@ def closed_drafts(con: duckdb.DuckDBPyConnection, as_of: date,
     """draft_period of each closed month (as_of past its last day), latest first: at most
     `months`, none before the month of the first time entry; only capped contracts and
     retainers with rollover. Cached for the run (the engine clears the cache per run)."""
-    key = (id(con), as_of, months)
+    # The connection itself, not its id(): a closed connection's id can be reused by the next
+    # one, which would then read another warehouse's drafts. Holding it keeps it unique.
+    key = (con, as_of, months)
     if key not in _DRAFTS:
         _DRAFTS.clear()
         _DRAFTS[key] = _draft_months(con, as_of, months)

@@ -6,7 +6,10 @@ draft (locked_sources), on work billed by the hour:
 - retainers: only hours beyond the allowance and the bank are billable, so an entry is flagged
   only when billing's own draft of that closed month puts it on an `overage` or `rush` line;
   value = its share of those lines' amounts, by hours.
-Time on fixed-fee and milestone work is never unbilled (the fee or the milestone bills it)."""
+Time on fixed-fee and milestone work is never unbilled (the fee or the milestone bills it).
+Grace: a closed month is judged only once the firm's billing day of the next month has passed
+(rules/billing_day.py; `billing_business_day`, default the 5th business day), so the month just
+ended is work in progress while it is being invoiced, not leakage."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import duckdb
 from billing.draft import draft_period
 from billing.money import cents
 from billing.period import Period
+from rules.billing_day import last_month_due
 from rules.config import RulesConfig
 from rules.engine import RuleException
 
@@ -36,7 +40,7 @@ WITH entries AS (
     LEFT JOIN clients c ON c.client_id = pr.client_id
     JOIN contract_workstreams ws ON ws.project_id = e.project_id
     LEFT JOIN contracts k ON k.contract_id = ws.contract_id
-    WHERE last_day(e.date) < $as_of
+    WHERE e.date <= $due_through
       AND e.approved_at IS NOT NULL
       AND coalesce(e.invoice_id, '') = ''
       AND e.entry_id NOT IN (SELECT source_id FROM locked_sources WHERE source_id IS NOT NULL)
@@ -57,7 +61,8 @@ ORDER BY e.entry_id
 
 
 def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> list[RuleException]:
-    rows = con.execute(CANDIDATES_SQL, {"as_of": as_of}).fetchall()
+    due = last_month_due(con, as_of, int(config.billing_business_day))
+    rows = con.execute(CANDIDATES_SQL, {"as_of": as_of, "due_through": due.end}).fetchall()
     cols = ("entry_id", "billing", "project_id", "period", "date", "hours", "person_id",
             "contract_id", "currency", "rate", "value")  # fmt: skip
     candidates = {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
@@ -98,7 +103,7 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
             kind=KIND, ref=entry_id, severity=config.severity_of(KIND),
             detail=(f"entry {entry_id} on {c['date']} ({Decimal(c['hours']):.2f} h, project "
                     f"{c['project_id']}, {what}) is approved but on no invoice, and its period "
-                    f"{c['period']} is closed"),
+                    f"{c['period']} is closed and its billing day has passed"),
             value=value, currency=c["currency"] if value is not None else None,
             project_id=c["project_id"], period=c["period"],
             evidence=json.loads(json.dumps({

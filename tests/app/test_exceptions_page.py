@@ -148,3 +148,21 @@ def test_running_the_rules_adds_their_exceptions_to_the_queue(monkeypatch, demo_
                            "and ref like 'E-010:2026-06-%'")  # fmt: skip
     assert weeks[0][0] >= 4
     assert at.toast and "Rules run:" in at.toast[0].value
+
+
+def test_the_sidebars_client_filter_holds_on_the_queue(monkeypatch, demo_db):
+    at = refreshed(monkeypatch, demo_db)
+    (globex,) = query(demo_db, "select client_id from clients where name = 'Globex Logistics'")[0]
+    at.session_state["filter_clients"] = [globex]  # the sidebar's Clients picker
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = queue_table(at)
+    (expected,) = query(
+        demo_db,
+        "select count(*) from exceptions where status = 'open' and client_id = ?",
+        [globex],
+    )[0]
+    assert len(table) == expected > 0
+    assert set(table["client_name"]) == {"Globex Logistics"}
+    picker = next(m for m in at.multiselect if m.label == "Client")
+    assert picker.options == ["Globex Logistics"]  # only the sidebar's client is offered

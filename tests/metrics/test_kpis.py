@@ -53,11 +53,13 @@ def test_utilization_per_person_and_by_team_and_client(con):
         k.utilization_rows(con, Filters.month("2026-06", teams=("Engineering",)))
     )
     assert engineering.value == Decimal("0.6373")  # (100 + 30) / (164 + 40) = 0.63725…
-    # A client filter keeps only that client's hours; capacity stays everyone's.
-    globex = k.summarize_utilization(
-        k.utilization_rows(con, Filters.month("2026-06", clients=("CL-2",)))
-    )
-    assert globex.value == Decimal("0.1210")  # 30 / 248 = 0.12096…
+    # A client filter keeps that client's hours over the capacity of the people who worked
+    # for it (any hours on it in the range), never the whole firm's: on Globex P-1 logged 6 h
+    # (non-billable) and P-3 30 h billable; P-2 never did. 30 / (164 + 40) = 0.147058…
+    globex_rows = k.utilization_rows(con, Filters.month("2026-06", clients=("CL-2",)))
+    assert sorted(globex_rows["person_id"]) == ["P-1", "P-3"]
+    globex = k.summarize_utilization(globex_rows)
+    assert globex.value == Decimal("0.1471")
 
 
 def test_an_empty_range_has_no_utilization_rather_than_zero(con):
@@ -153,11 +155,19 @@ def test_leakage_sums_the_rules_findings_in_base_currency(tmp_path):
     run_rules(connection, as_of=date(2026, 7, 10))
     prepare(connection, date(2026, 12, 31))
     leak = k.summarize_leakage(k.leakage_rows(connection, JUNE))
-    # June is closed on Jul 10: P-2's 22 approved, uninvoiced hours on PR-1 at 100/h.
+    # June's billing day is Wed Jul 8 (Jul 1, 2, Fri 3 is Independence Day observed, 6, 7, 8),
+    # so on Jul 10 P-2's 22 approved, uninvoiced hours on PR-1 at 100/h are leakage.
     assert leak.by_kind["unbilled_time"] == Decimal("2200.00")
-    # I-2 billed P-3's 30 h (card 4,500) at 4,200.
+    # I-2 billed P-3's 30 h (card 4,500) at 4,200: the write_down finding.
     assert leak.by_kind["write_down"] == Decimal("300.00")
-    assert leak.value == Decimal("2500.00")
+    assert leak.value == Decimal("2500.00")  # without realization: the findings stand in
+    # With the realization page's write-downs (value at card − billed of June's billed work):
+    # I-1 10,000 − 500 discount vs 10,000 card = 500; I-2 300; I-3 1,000 EUR at 1.20 = 1,200 vs
+    # 5 h x 100 EUR x 1.10 + 5 h x 100 EUR x 1.20 = 1,150 (a 50 write-up):
+    # 15,650 − 14,900 = 750. Leakage = 2,200 unbilled + 750 write-downs = 2,950.
+    real = k.summarize_realization(k.realization_rows(connection, JUNE))
+    both = k.summarize_leakage(k.leakage_rows(connection, JUNE), real)
+    assert (both.write_downs, both.value) == (Decimal("750.00"), Decimal("2950.00"))
     top = k.top_leakage(k.leakage_rows(connection, JUNE))
     assert top.row(0, named=True)["findings"] == 5  # the five unbilled entries, one item
     assert top.row(0, named=True)["value_base"] == Decimal("2200.00")

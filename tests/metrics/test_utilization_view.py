@@ -112,12 +112,15 @@ def test_summaries_employees_and_contractors(db):
     assert s["contractors"].target == D("0.9000")
 
 
-def test_client_filter_keeps_capacity_counts_only_its_hours(db):
+def test_client_filter_is_the_clients_share_of_the_people_who_worked_for_it(db):
     weeks = weeks_of(db, Filters.month("2026-02", clients=("CL-2",)))
     s = uv.summaries(weeks)
-    assert s["all"].available_hours == D(436)
+    # Only Bo worked for Globex in February: his capacity 20 + 20 + 16 + 20 = 76 h, not the
+    # firm's 436 h
+    assert set(weeks["person_id"]) == {"P-2"}
+    assert s["all"].available_hours == D(76)
     assert s["all"].billable_hours == D(8)  # Bo's 8 h on Globex
-    assert s["all"].value == D("0.0183")  # 8 / 436 = 0.018349
+    assert s["all"].value == D("0.1053")  # 8 / 76 = 0.105263
 
 
 def test_heatmap_rows_in_team_order_contractors_last(db):

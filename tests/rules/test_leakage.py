@@ -82,7 +82,10 @@ def test_unbilled_time_flags_closed_tm_time_only(con, tmp_path):
     assert (by["T-1"].value, by["T-1"].currency, by["T-1"].period) == (D("200.00"), "USD",
                                                                        "2026-03")  # fmt: skip
     assert by["T-1"].severity == "high"
-    assert "T-2" in found(con, "unbilled_time", date(2026, 5, 1))  # April closed by then
+    # April's billing day is its next month's 5th business day: Fri 05-01, Mon 05-04, 05-05,
+    # 05-06, Thu 05-07. On it April is still being invoiced; the day after it is leakage.
+    assert "T-2" not in found(con, "unbilled_time", date(2026, 5, 7))
+    assert "T-2" in found(con, "unbilled_time", date(2026, 5, 8))
 
 
 def test_unapproved_time_in_closed_periods(con, tmp_path):

@@ -3,9 +3,12 @@
 -- $now, for people expected to log time that week (available hours > 0). The deadline is
 -- firm.timesheet_deadline ('mon 12:00' = the first Monday after the week's last day, 12:00) in
 -- the firm's time zone. The week's submission is the first submitted_at of its entries (a
--- resubmission does not clear a late flag).
+-- resubmission does not clear a late flag). Submission is recorded per entry, so a week can be
+-- submitted in batches: only the hours of entries submitted by the deadline (on_time_hours)
+-- count toward the 90%; hours submitted later, or never, do not make the week complete.
 -- status: missing (nothing submitted), late (first submission after the deadline), short
--- (on time, but under 90% of the expected hours), on_time.
+-- (first batch on time, but the hours submitted by the deadline are under 90% of the expected
+-- hours), on_time.
 WITH cfg AS (
     SELECT
         coalesce(list_position(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
@@ -36,11 +39,17 @@ weeks_in AS (
     FROM weeks w CROSS JOIN cfg c
     WHERE w.week_start BETWEEN $start AND $end AND w.expected_hours > 0
 ),
-logged AS (
+entries AS (
     SELECT e.person_id, e.date - CAST((isodow(e.date) - c.ws + 7) % 7 AS INTEGER) AS week_start,
-           sum(e.hours) AS logged_hours, min(e.submitted_at) AS submitted_at
+           e.hours, e.submitted_at
     FROM effective_time_entries e CROSS JOIN cfg c
     WHERE e.date BETWEEN $start - 6 AND $end + 6
+),
+logged AS (
+    SELECT n.person_id, n.week_start, sum(n.hours) AS logged_hours,
+           coalesce(sum(n.hours) FILTER (WHERE n.submitted_at <= w.deadline), 0) AS on_time_hours,
+           min(n.submitted_at) AS submitted_at
+    FROM entries n JOIN weeks_in w USING (person_id, week_start)
     GROUP BY ALL
 ),
 final AS (
@@ -48,10 +57,11 @@ final AS (
            strftime(w.week_start, '%Y-%m') AS month,
            CAST(w.expected_hours AS DOUBLE) AS expected_hours,
            CAST(coalesce(l.logged_hours, 0) AS DOUBLE) AS logged_hours,
+           CAST(coalesce(l.on_time_hours, 0) AS DOUBLE) AS on_time_hours,
            w.deadline, l.submitted_at,
            CASE WHEN l.submitted_at IS NULL THEN 'missing'
                 WHEN l.submitted_at > w.deadline THEN 'late'
-                WHEN coalesce(l.logged_hours, 0) < 0.9 * w.expected_hours THEN 'short'
+                WHEN coalesce(l.on_time_hours, 0) < 0.9 * w.expected_hours THEN 'short'
                 ELSE 'on_time' END AS status
     FROM weeks_in w LEFT JOIN logged l USING (person_id, week_start)
     WHERE w.deadline <= $now

@@ -2,12 +2,18 @@
 -- (kpi_person_days: capacity less holidays and time off), hours logged, billable hours (client
 -- work, billing's rule 1 meaning of billable: mart_time_entries.is_billable) and non-billable
 -- hours, with the person's target. Numerator: all billable hours recorded, approved or not
--- (time entered on a holiday counts). Filters: $clients keeps only hours on those clients
--- (capacity stays the person's), $teams and $people keep those people.
+-- (time entered on a holiday counts). Filters: $teams and $people keep those people; $clients
+-- keeps only hours on those clients *and* only the people who logged time on them in the range,
+-- so a client filter reads "the client's share of the capacity of the people who worked for it"
+-- (never one client's hours over the whole firm's capacity).
 WITH people_in AS (
     SELECT person_id FROM people
     WHERE (len(CAST($teams AS VARCHAR[])) = 0 OR list_contains(CAST($teams AS VARCHAR[]), team))
       AND (len(CAST($people AS VARCHAR[])) = 0 OR list_contains(CAST($people AS VARCHAR[]), person_id))
+      AND (len(CAST($clients AS VARCHAR[])) = 0 OR person_id IN (
+            SELECT person_id FROM mart_time_entries
+            WHERE date BETWEEN $start AND $end
+              AND list_contains(CAST($clients AS VARCHAR[]), client_id)))
 ),
 capacity AS (
     SELECT person_id, strftime(day, '%Y-%m') AS month,

@@ -4,8 +4,8 @@
 -- and billable / non-billable hours logged (mart_time_entries.is_billable), the person's
 -- employment and target. Only the days of a week inside the range count, so the weeks of a
 -- range add up to exactly what utilization.sql reports for it. Filters as in utilization.sql:
--- $clients keeps only hours on those clients (capacity stays the person's), $teams and
--- $people keep those people.
+-- $clients keeps only hours on those clients and only the people who logged time on them in
+-- the range (the client's share of their capacity), $teams and $people keep those people.
 WITH cfg AS (
     SELECT coalesce(list_position(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
                                   lower(trim(any_value(week_starts)))), 1) AS ws
@@ -15,6 +15,10 @@ people_in AS (
     SELECT person_id FROM people
     WHERE (len(CAST($teams AS VARCHAR[])) = 0 OR list_contains(CAST($teams AS VARCHAR[]), team))
       AND (len(CAST($people AS VARCHAR[])) = 0 OR list_contains(CAST($people AS VARCHAR[]), person_id))
+      AND (len(CAST($clients AS VARCHAR[])) = 0 OR person_id IN (
+            SELECT person_id FROM mart_time_entries
+            WHERE date BETWEEN $start AND $end
+              AND list_contains(CAST($clients AS VARCHAR[]), client_id)))
 ),
 capacity AS (
     SELECT d.person_id, d.day - CAST((isodow(d.day) - c.ws + 7) % 7 AS INTEGER) AS week_start,
