@@ -12,12 +12,65 @@ import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import anthropic
 import duckdb
 
 from etl import clock
+
+# USD per million tokens, from the Anthropic pricing page
+# (https://platform.claude.com/docs/en/about-claude/pricing), read on PRICES_AS_OF. "cache_write"
+# is the 5-minute cache write (1.25 x input), "cache_read" a cache hit (0.1 x input); the
+# Message Batches API bills every count at BATCH_DISCOUNT of these.
+PRICES_AS_OF = "2026-12-05"
+PRICES: dict[str, dict[str, Decimal]] = {
+    "claude-haiku-4-5": {"input": Decimal("1.00"), "output": Decimal("5.00"),
+                         "cache_write": Decimal("1.25"), "cache_read": Decimal("0.10")},
+    "claude-sonnet-4-5": {"input": Decimal("3.00"), "output": Decimal("15.00"),
+                          "cache_write": Decimal("3.75"), "cache_read": Decimal("0.30")},
+    "claude-opus-4-5": {"input": Decimal("5.00"), "output": Decimal("25.00"),
+                        "cache_write": Decimal("6.25"), "cache_read": Decimal("0.50")},
+}  # fmt: skip
+BATCH_DISCOUNT = Decimal("0.5")
+# the shortest prefix each model caches (prompt-caching docs); a shorter one is billed in full
+# and both cache counters stay 0, silently
+MIN_CACHEABLE_TOKENS = {"claude-haiku-4-5": 4096, "claude-sonnet-4-5": 1024,
+                        "claude-opus-4-5": 4096}  # fmt: skip
+CHARS_PER_TOKEN = 4  # a rough English-text estimate, for sizing only (the API counts exactly)
+USAGE_FIELDS = {"input_tokens": "input", "output_tokens": "output",
+                "cache_creation_input_tokens": "cache_write",
+                "cache_read_input_tokens": "cache_read"}  # fmt: skip
+
+
+def price_of(model: str) -> dict[str, Decimal]:
+    """The model's prices; a dated id (claude-haiku-4-5-20251001) uses its alias's row."""
+    for name in sorted(PRICES, key=len, reverse=True):
+        if model == name or model.startswith(name + "-"):
+            return PRICES[name]
+    raise ValueError(f"no price for model {model!r}: add it to rules/classify/llm.py PRICES")
+
+
+def cost_usd(model: str, tokens: dict[str, int], *, batch: bool = False) -> Decimal:
+    """Exact USD for token counts (the API usage field names) at the published prices."""
+    price = price_of(model)
+    total = sum((Decimal(tokens.get(name, 0) or 0) * price[key]
+                 for name, key in USAGE_FIELDS.items()), Decimal(0))  # fmt: skip
+    return total / Decimal(1_000_000) * (BATCH_DISCOUNT if batch else 1)
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
+def cacheable(model: str, prefix_tokens: int) -> bool:
+    """Whether a prefix of this many tokens is long enough for the model to cache it."""
+    for name, minimum in MIN_CACHEABLE_TOKENS.items():
+        if model == name or model.startswith(name + "-"):
+            return prefix_tokens >= minimum
+    return prefix_tokens >= max(MIN_CACHEABLE_TOKENS.values())
+
 
 PROMPT_VERSION = "entry-v1"
 SECRETS_PATH = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
