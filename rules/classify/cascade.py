@@ -108,9 +108,7 @@ def _with_llm(local: pl.DataFrame, answers: dict[str, dict], model: str) -> pl.D
 
 def _llm_step(con, local, targets, pairs, catalog, config, mode, key, client, summary, notes):
     """Answers and failures of the LLM step, or none when it is off, not needed or has no key."""
-    unsure = local.filter(
-        (pl.col("confidence") < config.llm_below) & (pl.col("method") != "sow_line_defaults")
-    )
+    unsure = llm.route(local, config)
     if mode == "off" or unsure.is_empty():
         return {}, {}
     if client is None and key is None:

@@ -37,6 +37,7 @@ class FakeAnthropic:
         self.replies = replies
         self.requests: list[dict] = []  # {"method", "path", "headers", "body"}
         self.batches: dict[str, list] = {}
+        self.batches_ended = True  # False: retrieve says in_progress (a backfill still running)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -75,7 +76,7 @@ class FakeAnthropic:
                     lines = "\n".join(json.dumps(r) for r in fake.batches[parts[3]])
                     self._send(200, {"content-type": "application/binary"}, lines)
                 elif len(parts) == 4:
-                    self._send(200, {}, fake.batch(parts[3], ended=True))
+                    self._send(200, {}, fake.batch(parts[3], ended=fake.batches_ended))
                 else:
                     self._send(404, {}, error_body("not_found_error"))
 
