@@ -17,10 +17,10 @@ SHORT = {"leakage": LEAKAGE, "scope_creep": SCOPE_CREEP,
 REF_TYPE = {LEAKAGE: "time_entry", SCOPE_CREEP: "time_entry",
             MILESTONE_MISMATCH: "milestone", UNDER_REPORTING: "person_day"}  # fmt: skip
 PLAIN = {
-    LEAKAGE: "Billable work logged as non-billable or no-charge (review)",
-    SCOPE_CREEP: "Work outside the statement of work (review)",
-    MILESTONE_MISMATCH: "Note and milestone status disagree (review)",
-    UNDER_REPORTING: "Calendar or notes show more work than logged (review)",
+    LEAKAGE: "Leakage: billable work logged as non-billable or no-charge",
+    SCOPE_CREEP: "Scope creep: work outside the statement of work",
+    MILESTONE_MISMATCH: "Milestone mismatch: the notes and the milestone's status disagree",
+    UNDER_REPORTING: "Under-reported: calendar or notes show more work than logged",
 }
 SEVERITY = {LEAKAGE: "high", SCOPE_CREEP: "medium", MILESTONE_MISMATCH: "medium",
             UNDER_REPORTING: "low"}  # fmt: skip
