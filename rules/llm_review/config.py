@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from rules.classify.llm import price_of
 from rules.config import CONFIG_PATH
 
 
@@ -53,7 +54,14 @@ def load_review_config(path: str | Path | None = None) -> ReviewConfig:
             number = Decimal(str(value))
         except InvalidOperation:
             raise bad from None
-        if not number.is_finite() or number < 0 or (isinstance(default, int) and number < 1):
+        whole = number == number.to_integral_value()
+        if not number.is_finite() or number < 0 or (isinstance(default, int) and
+                                                    (number < 1 or not whole)):  # fmt: skip
             raise bad
         values[key] = type(default)(number) if not isinstance(default, Decimal) else number
-    return ReviewConfig(**values)
+    config = ReviewConfig(**values)
+    try:
+        price_of(config.model)
+    except ValueError as err:
+        raise ValueError(f"review config {path}: model: {err}") from None
+    return config

@@ -28,7 +28,7 @@ from rules.llm_review.text import stems
 EXCUSE = re.compile(
     r"\b(internal|admin\w*|training|learning|timesheets?|huddle|staffing|warranty|goodwill|"
     r"courtesy|pro bono|write.?off|written off|presales|pre-sales|proposal|pitching|"
-    r"not billable|non.?billable|no.?charge|n/c|"
+    r"(not?|non)[- ]?bil\w*|no.?charge|n/c|w\w*r\w*ty|"  # typos too: 'billabel', 'warraty'
     r"our (own )?(bug|mistake|error|fault)|we (introduced|broke|caused)|(agreed|promised) "
     r"not to (bill|charge)|not billing|no charge agreed|free of charge|on the house)\b"
 )
