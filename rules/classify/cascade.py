@@ -125,6 +125,7 @@ def _llm_step(con, local, targets, pairs, catalog, config, mode, key, client, su
     summary.update(llm_used=True, model=config.llm_model, llm_calls=usage.calls,
                    llm_cache_hits=usage.cache_hits, llm_errors=usage.errors,
                    cost_usd=config.cost(usage.tokens()) - batch_cost, **usage.tokens())  # fmt: skip
+    notes.extend(llm.batch_notes(usage, config.llm_model))
     return answers, failures
 
 

@@ -428,6 +428,24 @@ def collect_batches(con, client: anthropic.Anthropic, usage: LlmUsage) -> set[st
     return waiting
 
 
+def batch_notes(usage: LlmUsage, model: str) -> list[str]:
+    """What a run says about its batches and its prefix (the CLI prints them on stderr)."""
+    notes = []
+    if usage.batches_submitted:
+        notes.append(f"{usage.waiting} entr(ies) sent to Message Batch "
+                     f"{', '.join(usage.batches_submitted)} (half price); they keep the local "
+                     "suggestion until a later run reads the answers")  # fmt: skip
+    elif usage.waiting:
+        notes.append(f"{usage.waiting} entr(ies) wait for batch "
+                     f"{', '.join(usage.batches_pending)}, still running")  # fmt: skip
+    if usage.batch_answers:
+        notes.append(f"{usage.batch_answers} answer(s) read from ended batches")
+    if usage.calls and usage.prefix_tokens and not cacheable(model, usage.prefix_tokens):
+        notes.append(f"the firm-wide prefix (~{usage.prefix_tokens} tokens) is below {model}'s "
+                     "minimum cacheable length: every request pays it in full")  # fmt: skip
+    return notes
+
+
 def classify(
     con: duckdb.DuckDBPyConnection,
     client: anthropic.Anthropic,

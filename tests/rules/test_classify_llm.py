@@ -167,11 +167,13 @@ def test_a_large_backfill_goes_to_a_batch_without_blocking_and_a_later_run_reads
             ("POST", "/v1/messages/batches")]  # fmt: skip
         assert not fake.message_posts() and len(fake.batches["msgbatch_0001"]) == 2
         assert all(r["method"] != "llm" for r in by_entry(first).values())
+        assert any("sent to Message Batch msgbatch_0001" in n for n in first.notes)
         assert D(first.summary["cost_usd"]) == D(0)
         # still running: the next run neither waits nor sends the same requests again
         running = run(con, fake, config)
         assert sum(r["path"] == "/v1/messages/batches" for r in fake.requests) == 1
         assert all(r["method"] != "llm" for r in by_entry(running).values())
+        assert any("2 entr(ies) wait for batch msgbatch_0001" in n for n in running.notes)
         fake.batches_ended = True
         done = run(con, fake, config)
     got = by_entry(done)
