@@ -98,3 +98,20 @@ def test_the_window_leaves_older_notes_out(con, tmp_path):
     assert {f.ref for f in result.findings if f.kind == kinds.LEAKAGE} == set()
     assert ("review_under_reporting", "P-3:2026-10-21") in found_pairs(result)
     assert all(set(EXPECTED) >= {f.kind} for f in result.findings)
+
+
+def test_held_out_notes_written_after_the_heuristic(con, tmp_path):
+    from tests.llm_review.review_firm import build_held_out, held_out_pairs
+
+    build_held_out(con, tmp_path)
+    got = found_pairs(judge(con, AS_OF, llm_mode="off"))
+    expected = held_out_pairs()
+    # what a cue list cannot see: 'sampling' is fieldwork (M-C2 signed off 10-10), "new ask" is
+    # no cue word, "went on till 9pm" states no duration; and a training session with no
+    # excuse word reads as unbilled client work (H-04)
+    assert expected - got == {("review_milestone_mismatch", "M-C2"),
+                              ("review_scope_creep", "H-05"),
+                              ("review_under_reporting", "P-1:2026-10-27")}  # fmt: skip
+    assert got - expected == {("review_leakage", "H-04")}
+    hits = len(got & expected)
+    assert (round(hits / len(got), 3), round(hits / len(expected), 3)) == (0.833, 0.625)
