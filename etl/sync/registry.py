@@ -12,7 +12,9 @@ from etl.cli_errors import UserError
 if TYPE_CHECKING:
     from etl.sync.run import Source
 
-SOURCES: dict[str, str] = {}
+SOURCES: dict[str, str] = {
+    "harvest": "etl.sync.harvest:SOURCE",
+}
 
 _loaded: dict[str, Source] = {}
 

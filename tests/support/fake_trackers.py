@@ -1,0 +1,189 @@
+"""Local fakes of the tracker APIs, reproducing the documented request and response shapes
+(../shared/reference/connectors.md sections 1-4): headers and auth, paging styles, filters,
+429 + Retry-After and error bodies. Each fake is a handler `httpx.Request -> httpx.Response`:
+`.transport()` serves it in-process (httpx.MockTransport), `serve(fake)` over real HTTP on
+127.0.0.1 (the bench). `fail` maps a request number (1-based) to a (status, headers) reply,
+so a test can put a 429 exactly where it wants one."""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
+
+import httpx
+
+
+def _json(status: int, body, headers: dict | None = None) -> httpx.Response:
+    return httpx.Response(status, json=body, headers=headers or {})
+
+
+@dataclass
+class Fake:
+    base: str = "https://fake.test"
+    fail: dict[int, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    seen: list[httpx.Request] = field(default_factory=list)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        planned = self.fail.get(len(self.seen))
+        if planned:
+            status, headers = planned
+            return _json(status, {"message": "planned failure"}, headers)
+        return self.handle(request)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:  # pragma: no cover
+        raise NotImplementedError
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+
+# ------------------------------------------------------------------ Harvest v2
+
+
+def harvest_entry(entry_id: int, day: str, hours: float, *, user: str = "Elena Ruiz",
+                  client: str = "Kestrel & Co", currency: str = "EUR",
+                  project: str = "Storefront", code: str = "KES-01", task: str = "Development",
+                  notes: str = "Checkout totals refactor", updated_at: str = "2026-03-16T11:31:40Z",
+                  billable: bool = True, is_closed: bool = False, is_billed: bool = False) -> dict:  # fmt: skip
+    """A time_entry in the documented shape (hours a JSON number)."""
+    return {
+        "id": entry_id, "spent_date": day, "hours": hours, "rounded_hours": hours,
+        "notes": notes, "is_locked": False, "locked_reason": None, "is_closed": is_closed,
+        "is_billed": is_billed, "timer_started_at": None, "started_time": "9:05am",
+        "ended_time": "11:29am", "is_running": False, "billable": billable, "budgeted": True,
+        "billable_rate": 150.0, "cost_rate": 70.0, "created_at": updated_at,
+        "updated_at": updated_at, "user": {"id": zlib.crc32(user.encode()) % 10**7, "name": user},
+        "client": {"id": zlib.crc32(client.encode()) % 10**7, "name": client, "currency": currency},
+        "project": {"id": zlib.crc32(project.encode()) % 10**8, "name": project, "code": code},
+        "task": {"id": zlib.crc32(task.encode()) % 10**7, "name": task},
+        "external_reference": None, "invoice": None,
+    }  # fmt: skip
+
+
+@dataclass
+class FakeHarvest(Fake):
+    """GET /v2/time_entries with updated_since (>=), from/to on spent_date, per_page (422 above
+    2000), cursor or page style `links.next`; 400 without User-Agent, 401 on a bad token."""
+
+    token: str = "good-token"
+    account_id: str = "123"
+    style: str = "cursor"  # or "page"
+    entries: dict[int, dict] = field(default_factory=dict)
+
+    def put(self, *entries: dict) -> None:
+        for e in entries:
+            self.entries[e["id"]] = e
+
+    def delete(self, entry_id: int) -> None:
+        self.entries.pop(entry_id)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if not request.headers.get("User-Agent"):
+            return _json(400, {"message": "User-Agent header is required"})
+        if (request.headers.get("Authorization") != f"Bearer {self.token}"
+                or request.headers.get("Harvest-Account-Id") != self.account_id):  # fmt: skip
+            return _json(401, {"error": "invalid_token", "error_description":
+                               "The access token provided is expired, revoked, malformed or "
+                               "invalid for other reasons."})  # fmt: skip
+        if request.url.path != "/v2/time_entries":
+            return _json(404, {"message": "Not found"})
+        q = request.url.params
+        per_page = int(q.get("per_page", "2000"))
+        if per_page > 2000:
+            return _json(422, {"message": "per_page must be less than or equal to 2000"})
+        rows = sorted(self.entries.values(), key=lambda e: e["id"])
+        if "updated_since" in q:
+            since = datetime.fromisoformat(q["updated_since"])
+            rows = [e for e in rows
+                    if datetime.fromisoformat(e["updated_at"]) >= since]  # fmt: skip
+        if "from" in q:
+            rows = [e for e in rows if e["spent_date"] >= q["from"]]
+        if "to" in q:
+            rows = [e for e in rows if e["spent_date"] <= q["to"]]
+        offset = (
+            int(q.get("cursor", "0"))
+            if self.style == "cursor"
+            else (int(q.get("page", "1")) - 1) * per_page
+        )
+        page_rows = rows[offset : offset + per_page]
+        more = offset + per_page < len(rows)
+        keep = {k: v for k, v in q.items() if k not in ("cursor", "ref", "page")}
+        total_pages = max(1, -(-len(rows) // per_page))
+        if self.style == "cursor":
+            nxt = (
+                f"{self.base}/v2/time_entries?"
+                + urlencode({**keep, "cursor": offset + per_page, "ref": "next_cursor"})
+                if more
+                else None
+            )
+            page = next_page = None
+        else:
+            page = offset // per_page + 1
+            next_page = page + 1 if more else None
+            nxt = (
+                f"{self.base}/v2/time_entries?" + urlencode({**keep, "page": next_page})
+                if more
+                else None
+            )
+        return _json(200, {
+            "time_entries": page_rows, "per_page": per_page, "total_pages": total_pages,
+            "total_entries": len(rows), "page": page, "next_page": next_page,
+            "previous_page": None,
+            "links": {"first": f"{self.base}/v2/time_entries?page=1", "next": nxt,
+                      "previous": None, "last": None},
+        })  # fmt: skip
+
+
+# ------------------------------------------------------------------ real HTTP
+
+
+@contextmanager
+def serve(fake: Fake) -> Iterator[str]:
+    """Serves `fake` on 127.0.0.1 (a free port); yields the base URL. The fake's `base` is set
+    to it so its next links point back at the server."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = httpx.Request(self.command, f"{fake.base}{self.path}",
+                                    headers=dict(self.headers.items()), content=body)  # fmt: skip
+            response = fake(request)
+            payload = response.content
+            self.send_response(response.status_code)
+            for k, v in response.headers.items():
+                if k.lower() not in ("content-length", "transfer-encoding"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _any
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake.base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def later(stamp: str, seconds: int) -> str:
+    return iso(datetime.fromisoformat(stamp) + timedelta(seconds=seconds))
