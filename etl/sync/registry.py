@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 SOURCES: dict[str, str] = {
     "harvest": "etl.sync.harvest:SOURCE",
+    "toggl": "etl.sync.toggl:SOURCE",
 }
 
 _loaded: dict[str, Source] = {}

@@ -132,8 +132,8 @@ def seconds_text(seconds: Any) -> str:
     return format_hours(Decimal(int(seconds)) / Decimal(3600))
 
 
-def utc_day(timestamp: str) -> str:
-    """The date of an ISO-8601 timestamp as the tracker wrote it (its own offset)."""
+def local_day(timestamp: str) -> str:
+    """The date of an ISO-8601 timestamp in the offset the tracker wrote it with."""
     return datetime.fromisoformat(timestamp).date().isoformat()
 
 

@@ -7,6 +7,8 @@ so a test can put a 429 exactly where it wants one."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import zlib
 from collections.abc import Iterator
@@ -187,3 +189,73 @@ def iso(moment: datetime) -> str:
 
 def later(stamp: str, seconds: int) -> str:
     return iso(datetime.fromisoformat(stamp) + timedelta(seconds=seconds))
+
+
+# ------------------------------------------------------------------ Toggl Track v9 + Reports v3
+
+
+@dataclass
+class FakeToggl(Fake):
+    """Basic auth `<token>:api_token` (403 otherwise); v9 workspaces, clients, projects
+    (page/per_page), tasks, tags; Reports v3 detailed search with `X-Next-*` paging headers;
+    `quota` requests before 402 (the hourly quota); entries are grouped rows."""
+
+    token: str = "toggl-token"
+    workspace: dict = field(default_factory=lambda: {"id": 7311024, "name": "Acme",
+                                                     "default_currency": "EUR"})  # fmt: skip
+    clients: list[dict] = field(default_factory=list)
+    projects: list[dict] = field(default_factory=list)
+    tags: list[dict] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)  # grouped report rows
+    quota: int = 10_000
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        expected = "Basic " + base64.b64encode(f"{self.token}:api_token".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return httpx.Response(403, text="Incorrect username and/or password")
+        self.quota -= 1
+        if self.quota < 0:
+            return _json(402, {"message": "You have hit your hourly API quota"})
+        path, wid = request.url.path, self.workspace["id"]
+        if path == "/api/v9/me/workspaces":
+            return _json(200, [self.workspace])
+        if path == f"/api/v9/workspaces/{wid}/clients":
+            return _json(200, self.clients)
+        if path == f"/api/v9/workspaces/{wid}/tasks":
+            return _json(200, [])
+        if path == f"/api/v9/workspaces/{wid}/tags":
+            return _json(200, self.tags)
+        if path == f"/api/v9/workspaces/{wid}/projects":
+            page, per = int(request.url.params["page"]), int(request.url.params["per_page"])
+            return _json(200, self.projects[(page - 1) * per : page * per])
+        if path == f"/reports/api/v3/workspace/{wid}/search/time_entries":
+            body = json.loads(request.content)
+            rows = [r for r in self.rows
+                    if body["start_date"] <= r["time_entries"][0]["start"][:10] <= body["end_date"]]  # fmt: skip
+            first = int(body.get("first_row_number", 1))
+            page = rows[first - 1 : first - 1 + body["page_size"]]
+            for i, r in enumerate(page, first):
+                r["row_number"] = i
+            headers = {}
+            if first - 1 + body["page_size"] < len(rows):
+                last = page[-1]["time_entries"][0]
+                headers = {"X-Next-ID": str(last["id"]),
+                           "X-Next-Row-Number": str(first + body["page_size"]),
+                           "X-Next-Timestamp": "1773650000"}  # fmt: skip
+            return _json(200, page, headers)
+        return _json(404, {"message": "not found"})
+
+
+def toggl_row(entry_id: int, start: str, seconds: int, *, user: str = "Elena Ruiz",
+              project_id: int | None = 201448812, description: str = "Sprint planning",
+              billable: bool = True, tag_ids: list[int] | None = None,
+              at: str = "2026-11-02T09:15:04+00:00") -> dict:  # fmt: skip
+    stop = iso(datetime.fromisoformat(start) + timedelta(seconds=max(seconds, 0)))
+    return {
+        "user_id": zlib.crc32(user.encode()) % 10**7, "username": user, "project_id": project_id,
+        "task_id": None, "description": description, "billable": billable,
+        "tag_ids": tag_ids or [], "hourly_rate_in_cents": 9000, "billable_amount_in_cents": 0,
+        "currency": "EUR", "row_number": 0,
+        "time_entries": [{"id": entry_id, "seconds": seconds, "start": start, "stop": stop,
+                          "at": at}],
+    }  # fmt: skip
