@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 SOURCES: dict[str, str] = {
     "harvest": "etl.sync.harvest:SOURCE",
     "toggl": "etl.sync.toggl:SOURCE",
+    "clockify": "etl.sync.clockify:SOURCE",
 }
 
 _loaded: dict[str, Source] = {}

@@ -259,3 +259,50 @@ def toggl_row(entry_id: int, start: str, seconds: int, *, user: str = "Elena Rui
         "time_entries": [{"id": entry_id, "seconds": seconds, "start": start, "stop": stop,
                           "at": at}],
     }  # fmt: skip
+
+
+# ------------------------------------------------------------------ Clockify v1
+
+
+@dataclass
+class FakeClockify(Fake):
+    """`X-Api-Key` (401 otherwise); GET /api/v1/workspaces; POST
+    /report/v1/workspaces/{ws}/reports/detailed paged by detailedFilter.page/pageSize with a
+    short last page and no totals on it; report durations in whole seconds."""
+
+    api_key: str = "clockify-key"
+    workspace_id: str = "64c7770001"
+    entries: list[dict] = field(default_factory=list)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.headers.get("X-Api-Key") != self.api_key:
+            return _json(401, {"message": "Full authentication is required to access this "
+                                          "resource", "code": 1000})  # fmt: skip
+        path = request.url.path
+        if path == "/api/v1/workspaces":
+            return _json(200, [{"id": self.workspace_id, "name": "Acme"}])
+        if path == f"/report/v1/workspaces/{self.workspace_id}/reports/detailed":
+            body = json.loads(request.content)
+            lo, hi = body["dateRangeStart"][:10], body["dateRangeEnd"][:10]
+            rows = [e for e in self.entries if lo <= e["timeInterval"]["start"][:10] <= hi]
+            page, size = body["detailedFilter"]["page"], body["detailedFilter"]["pageSize"]
+            chunk = rows[(page - 1) * size : page * size]
+            totals = [{"_id": "", "totalTime": 0, "entriesCount": len(rows)}] if page == 1 else []
+            return _json(200, {"totals": totals, "timeentries": chunk})
+        return _json(404, {"message": "not found"})
+
+
+def clockify_entry(entry_id: str, start: str, seconds: int, *, user: str = "Elena Ruiz",
+                   email: str = "elena@firm.example", client: str = "Kestrel & Co",
+                   project: str = "Storefront", task: str | None = "Newsletter",
+                   description: str = "Draft the March newsletter", billable: bool = True,
+                   tags: list[str] | None = None) -> dict:  # fmt: skip
+    end = iso(datetime.fromisoformat(start) + timedelta(seconds=seconds))
+    return {
+        "_id": entry_id, "description": description, "userId": "64c777dd01", "userName": user,
+        "userEmail": email, "billable": billable, "projectId": "64c7771234",
+        "projectName": project, "clientId": "64c7775678", "clientName": client,
+        "taskId": None, "taskName": task, "isLocked": False,
+        "tags": [{"name": t} for t in tags or []],
+        "timeInterval": {"start": start, "end": end, "duration": seconds},
+    }  # fmt: skip
