@@ -16,6 +16,7 @@ SOURCES: dict[str, str] = {
     "harvest": "etl.sync.harvest:SOURCE",
     "toggl": "etl.sync.toggl:SOURCE",
     "clockify": "etl.sync.clockify:SOURCE",
+    "tempo": "etl.sync.tempo:SOURCE",
 }
 
 _loaded: dict[str, Source] = {}

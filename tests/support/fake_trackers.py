@@ -306,3 +306,66 @@ def clockify_entry(entry_id: str, start: str, seconds: int, *, user: str = "Elen
         "tags": [{"name": t} for t in tags or []],
         "timeInterval": {"start": start, "end": end, "duration": seconds},
     }  # fmt: skip
+
+
+# ------------------------------------------------------------------ Tempo v4 (+ Jira Cloud)
+
+
+@dataclass
+class FakeTempo(Fake):
+    """Bearer token (401 otherwise); GET /4/worklogs with updatedFrom (>=) or from/to, offset
+    and limit, `metadata.next` a full URL absent on the last page. Jira: GET
+    /rest/api/3/issue/{id} and /rest/api/3/user?accountId= (basic auth not checked)."""
+
+    token: str = "tempo-token"
+    worklogs: dict[int, dict] = field(default_factory=dict)
+    issues: dict[int, str] = field(default_factory=dict)  # id -> key
+    users: dict[str, tuple[str, str]] = field(default_factory=dict)  # accountId -> name, email
+
+    def put(self, *worklogs: dict) -> None:
+        for w in worklogs:
+            self.worklogs[w["tempoWorklogId"]] = w
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path, q = request.url.path, request.url.params
+        if path.startswith("/rest/api/3/issue/"):
+            issue_id = int(path.rsplit("/", 1)[1])
+            return _json(200, {"id": str(issue_id), "key": self.issues[issue_id], "fields": {}})
+        if path == "/rest/api/3/user":
+            name, email = self.users[q["accountId"]]
+            return _json(200, {"accountId": q["accountId"], "displayName": name,
+                               "emailAddress": email})  # fmt: skip
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return _json(401, {"errors": [{"message": "Authentication failed"}]})
+        if path != "/4/worklogs":
+            return _json(404, {"message": "not found"})
+        rows = sorted(self.worklogs.values(), key=lambda w: w["tempoWorklogId"])
+        if "updatedFrom" in q:
+            rows = [w for w in rows if w["updatedAt"] >= q["updatedFrom"]]
+        if "from" in q:
+            rows = [w for w in rows if q["from"] <= w["startDate"] <= q["to"]]
+        offset, limit = int(q.get("offset", "0")), int(q.get("limit", "50"))
+        chunk = rows[offset : offset + limit]
+        keep = {k: v for k, v in q.items() if k != "offset"}
+        meta = {"count": len(chunk), "offset": offset, "limit": limit}
+        if offset + limit < len(rows):
+            meta["next"] = f"{self.base}/4/worklogs?" + urlencode(
+                {**keep, "offset": offset + limit}
+            )
+        return _json(200, {"self": str(request.url), "metadata": meta, "results": chunk})
+
+
+def tempo_worklog(worklog_id: int, day: str, seconds: int, *, issue_id: int = 10421,
+                  account_id: str = "5b10a2844c20165700ede21g", description: str = "Checkout totals",
+                  account: str | None = "KES-01", billable_seconds: int | None = None,
+                  updated_at: str = "2026-11-02T10:31:02Z") -> dict:  # fmt: skip
+    return {
+        "self": f"https://api.tempo.io/4/worklogs/{worklog_id}", "tempoWorklogId": worklog_id,
+        "issue": {"self": f"https://acme.atlassian.net/rest/api/2/issue/{issue_id}", "id": issue_id},
+        "timeSpentSeconds": seconds,
+        "billableSeconds": seconds if billable_seconds is None else billable_seconds,
+        "startDate": day, "startTime": "09:00:00", "startDateTimeUtc": f"{day}T08:00:00Z",
+        "description": description, "createdAt": updated_at, "updatedAt": updated_at,
+        "author": {"accountId": account_id},
+        "attributes": {"values": [{"key": "_Account_", "value": account}] if account else []},
+    }  # fmt: skip
