@@ -21,6 +21,28 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return sync
 
 
+def add_webhooks_parser(sub) -> argparse.ArgumentParser:
+    hooks = sub.add_parser("webhooks", help="receive tracker webhooks and queue syncs")
+    hooks.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    hooks.add_argument("--port", type=int, default=8787)
+    return hooks
+
+
+def cmd_webhooks(args: argparse.Namespace, open_warehouse) -> int:
+    """Serves until interrupted; each verified call opens the warehouse briefly."""
+    from etl.sync.webhooks import make_server
+
+    server = make_server(args.host, args.port, lambda: open_warehouse(args.db))
+    print(f"webhooks: listening on http://{args.host}:{args.port}/hooks/<source>", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
     ctx = SyncContext(full=args.full)
     con = open_warehouse(args.db)
