@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
 
+from etl.cli_errors import UserError
 from etl.sync.registry import names
 from etl.sync.run import request_sync
 from etl.sync.settings import Settings, load_settings
@@ -92,7 +93,7 @@ def handle(
         return Reply(401, "bad signature")
     try:
         con = connect()
-    except (WarehouseBusy, duckdb.IOException):
+    except (WarehouseBusy, duckdb.Error, UserError, OSError):  # busy, or held by a command
         return Reply(503, "warehouse busy; retry")
     try:
         request_id = request_sync(con, source, _event(source, headers, body))

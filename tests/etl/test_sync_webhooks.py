@@ -92,3 +92,13 @@ def test_over_http(db_path):
         server.server_close()
     assert (ok.status_code, bad.status_code) == (202, 401)
     assert [r[0] for r in requests(db_path)] == ["clockify"]
+
+
+def test_a_busy_warehouse_is_503_so_the_sender_retries(db_path):
+    from etl.cli_errors import UserError
+
+    def busy():
+        raise UserError("cannot open warehouse: the warehouse is busy")
+
+    reply = handle("/hooks/clockify", {"Clockify-Signature": "clk-secret"}, BODY, SETTINGS, busy)
+    assert reply.status == 503
