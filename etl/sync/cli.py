@@ -8,6 +8,7 @@ import argparse
 import time
 
 from etl.cli_errors import UserError
+from etl.sync.http import SyncError
 from etl.sync.registry import names
 from etl.sync.run import SyncContext, configured_sources, pending_sources, run_sync
 
@@ -56,9 +57,16 @@ def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
                 "no sync source is configured (set e.g. HARVEST_ACCESS_TOKEN and "
                 "HARVEST_ACCOUNT_ID; see docs/connectors.md)"
             )
+        failed = []
         for name in chosen:
             started = time.perf_counter()
-            report = run_sync(con, name, ctx)
+            try:
+                report = run_sync(con, name, ctx)
+            except SyncError as err:  # one source's problem; the others still run
+                if len(chosen) == 1:
+                    raise
+                failed.append(str(err))
+                continue
             elapsed = time.perf_counter() - started
             print_report(
                 report.load,
@@ -67,4 +75,6 @@ def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
             )
     finally:
         con.close()
+    if failed:
+        raise UserError("; ".join(failed))
     return 0

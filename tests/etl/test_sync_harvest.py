@@ -242,3 +242,22 @@ def test_cli_sync_against_a_local_server(db_path, capsys, monkeypatch, tmp_path)
     assert err.count("\n") == 1
     assert err.startswith("error: harvest: GET /v2/time_entries: 401 Unauthorized: The access")
     assert err.rstrip().endswith("check the harvest credentials")
+
+
+def test_cli_one_failing_source_does_not_stop_the_others(db_path, capsys, monkeypatch, tmp_path):
+    from tests.support.fake_trackers import FakeClockify
+
+    monkeypatch.setattr("etl.sync.settings.SECRETS_PATH", tmp_path / "none.toml")
+    harvest, clockify = FakeHarvest(), FakeClockify()
+    harvest.put(*three_entries())
+    with serve(harvest) as h_base, serve(clockify) as c_base:
+        monkeypatch.setenv("HARVEST_BASE_URL", f"{h_base}/v2")
+        monkeypatch.setenv("HARVEST_ACCOUNT_ID", "123")
+        monkeypatch.setenv("HARVEST_ACCESS_TOKEN", "good-token")
+        monkeypatch.setenv("CLOCKIFY_BASE_URL", f"{c_base}/api/v1")
+        monkeypatch.setenv("CLOCKIFY_API_KEY", "revoked")
+        assert etl_main(["--db", str(db_path), "sync"]) == 1
+    captured = capsys.readouterr()
+    assert "harvest: 3 record(s) in 2 request(s)" in captured.out
+    assert captured.err.startswith("error: clockify: GET /api/v1/workspaces: 401 Unauthorized")
+    assert captured.err.count("\n") == 1
