@@ -6,9 +6,11 @@
 -- else the month before its issue date (billing in arrears, as period_billed.sql reads it).
 -- Lines: time value = kinds time, rush, discount, cap_adjustment (an imported line without a
 -- kind is time). A line naming the project counts whole. A line naming no project (imported
--- invoices often carry person or description only) is split over the projects of the work it
--- bills, by hours: its entry_ids when it has them, else the entries whose invoice_id is the
--- invoice (time_entries.invoice_id).
+-- invoices often carry person or description only, and an invoice-level discount names
+-- nothing) counts for the part of it that mart_invoice_attribution gives the project's
+-- entries (its unnamed_time_value: by entry ids, time_entries.invoice_id, else the invoice's
+-- other lines' work or the client's work of the service period, pro rata to card value), so
+-- the cap reads the same attribution as realization and the write-down rule.
 -- Parameters: $project_id, $period_start (the drafted period's first day).
 WITH inv AS (
     SELECT invoice_id,
@@ -17,28 +19,18 @@ WITH inv AS (
     FROM invoices
     WHERE coalesce(status, 'sent') <> 'void'
 ),
-lines AS (
-    SELECT l.invoice_id, l.line_no, l.amount, nullif(trim(l.project_id), '') AS project_id,
-           list_filter(list_transform(string_split(coalesce(l.entry_ids, ''), ';'),
-                                      lambda x: trim(x)), lambda x: x <> '') AS ids
+named AS (
+    SELECT coalesce(sum(l.amount), 0) AS amount
     FROM invoice_lines l JOIN inv i USING (invoice_id)
     WHERE coalesce(nullif(trim(l.kind), ''), 'time') IN ('time', 'rush', 'discount', 'cap_adjustment')
       AND i.billed_month <= $period_start
+      AND nullif(trim(l.project_id), '') = $project_id
 ),
-named AS (
-    SELECT coalesce(sum(amount), 0) AS amount FROM lines WHERE project_id = $project_id
-),
-unnamed_work AS (  -- the entries behind each line that names no project
-    SELECT l.invoice_id, l.line_no, l.amount, e.project_id, e.hours
-    FROM lines l JOIN time_entries e
-      ON (len(l.ids) > 0 AND list_contains(l.ids, e.entry_id))
-      OR (len(l.ids) = 0 AND e.invoice_id = l.invoice_id)
-    WHERE l.project_id IS NULL
-),
-shares AS (
-    SELECT CAST(amount AS DECIMAL(38, 10)) * sum(hours) FILTER (WHERE project_id = $project_id)
-           / nullif(sum(hours), 0) AS amount
-    FROM unnamed_work GROUP BY invoice_id, line_no, amount
+unnamed AS (  -- parts of the lines naming no project that reach this project's work
+    SELECT coalesce(sum(a.unnamed_time_value), 0) AS amount
+    FROM mart_invoice_attribution a
+    JOIN inv i USING (invoice_id)
+    JOIN effective_time_entries e USING (entry_id)
+    WHERE i.billed_month <= $period_start AND e.project_id = $project_id
 )
-SELECT CAST((SELECT amount FROM named) + coalesce((SELECT sum(amount) FROM shares), 0)
-            AS DECIMAL(18, 2)) AS billed
+SELECT CAST((SELECT amount FROM named) + (SELECT amount FROM unnamed) AS DECIMAL(18, 2)) AS billed
