@@ -4,6 +4,7 @@ per contract (or per project), tax (rule 8), PO checks (rule 9) and the exceptio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -124,7 +125,10 @@ def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
     fee for the period is already on an invoice or a saved draft (left off, never twice)."""
     entries = work.by_project.get(ws.project_id, [])
     if ws.billing == "time_and_materials":
-        params = {"project_id": ws.project_id, "period_start": period.start}
+        # contract scope counts every earlier month, period scope this month only
+        from_month = period.start if ws.cap_scope == "period" else date.min
+        params = {"project_id": ws.project_id, "period_start": period.start,
+                  "from_month": from_month}  # fmt: skip
         billed = dec(con.execute(BILLED_TIME_SQL, params).fetchall()[0][0])
         return tm_lines(contract, ws, entries, billed, names)
     if ws.billing == "retainer":

@@ -1,5 +1,8 @@
--- time_billed_before: the time value already invoiced on a project, which a contract-scope cap
--- counts (DATA_CONTRACT rule 4). One row: the sum, in the invoices' amounts.
+-- time_billed_before: the time value already invoiced on a project, which a not-to-exceed cap
+-- counts (DATA_CONTRACT rule 4): scope contract from the first month ($from_month the earliest
+-- date), scope period the drafted month only ($from_month = $period_start: an invoice imported
+-- from the accounting system may bill part of the month). One row: the sum, in the invoices'
+-- amounts.
 -- Invoices: not void, billing a month up to and including the period being drafted (a draft
 -- holds only entries no invoice has, so an invoice of the same month is earlier work, never
 -- counted twice). The month an invoice bills is its period_end's, else its period_start's,
@@ -11,7 +14,7 @@
 -- entries (its unnamed_time_value: by entry ids, time_entries.invoice_id, else the invoice's
 -- other lines' work or the client's work of the service period, pro rata to card value), so
 -- the cap reads the same attribution as realization and the write-down rule.
--- Parameters: $project_id, $period_start (the drafted period's first day).
+-- Parameters: $project_id, $period_start (the drafted period's first day), $from_month.
 WITH inv AS (
     SELECT invoice_id,
            CAST(date_trunc('month', coalesce(period_end, period_start,
@@ -23,7 +26,7 @@ named AS (
     SELECT coalesce(sum(l.amount), 0) AS amount
     FROM invoice_lines l JOIN inv i USING (invoice_id)
     WHERE coalesce(nullif(trim(l.kind), ''), 'time') IN ('time', 'rush', 'discount', 'cap_adjustment')
-      AND i.billed_month <= $period_start
+      AND i.billed_month BETWEEN $from_month AND $period_start
       AND nullif(trim(l.project_id), '') = $project_id
 ),
 unnamed AS (  -- parts of the lines naming no project that reach this project's work
@@ -31,6 +34,6 @@ unnamed AS (  -- parts of the lines naming no project that reach this project's 
     FROM mart_invoice_attribution a
     JOIN inv i USING (invoice_id)
     JOIN effective_time_entries e USING (entry_id)
-    WHERE i.billed_month <= $period_start AND e.project_id = $project_id
+    WHERE i.billed_month BETWEEN $from_month AND $period_start AND e.project_id = $project_id
 )
 SELECT CAST((SELECT amount FROM named) + (SELECT amount FROM unnamed) AS DECIMAL(18, 2)) AS billed
