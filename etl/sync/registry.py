@@ -12,7 +12,10 @@ from etl.cli_errors import UserError
 if TYPE_CHECKING:
     from etl.sync.run import Source
 
-SOURCES: dict[str, str] = {}
+SOURCES: dict[str, str] = {
+    "quickbooks": "etl.sync.quickbooks.source:SOURCE",
+    "xero": "etl.sync.xero.source:SOURCE",
+}
 
 _loaded: dict[str, Source] = {}
 
