@@ -18,7 +18,7 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -262,3 +262,154 @@ def qbo_payment(n: int, customer: str, amount: Decimal, ref: str, invoice_id: st
             "TotalAmt": amount, "UnappliedAmt": 0, "PaymentRefNum": ref,
             "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}],
             "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}}  # fmt: skip
+
+
+def net_date(when: datetime) -> str:
+    """Xero's .NET JSON date."""
+    return f"/Date({int(when.timestamp() * 1000)}+0000)/"
+
+
+def xero_time(n: int) -> datetime:
+    """The n-th second of 2026-03-01, UTC."""
+    return datetime(2026, 3, 1, tzinfo=UTC) + timedelta(seconds=n)
+
+
+@dataclass
+class FakeXero:
+    tenant: str = "3c2f6a1e-0000-4b7a-9c1d-2e3f4a5b6c7d"
+    tokens: TokenServer = field(default_factory=TokenServer)
+    objects: dict[str, list[dict]] = field(
+        default_factory=lambda: {"Invoices": [], "CreditNotes": [], "Payments": []}
+    )
+    throttle: int = 0
+    retry_after: str = "1"
+    problem: str = "minute"  # X-Rate-Limit-Problem of a 429
+    lose_next_post: bool = False
+    requests: int = 0
+    log: list[tuple[str, str, dict]] = field(default_factory=list)
+    by_key: dict[str, dict] = field(default_factory=dict)
+    clock: int = 100_000
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/connect/token"):
+            return self.tokens.handle(request)
+        if request.url.path == "/connections":
+            return _json(200, [{"tenantId": self.tenant, "tenantType": "ORGANISATION",
+                                "tenantName": "Kestrel Partners"}])  # fmt: skip
+        self.requests += 1
+        self.log.append((request.method, str(request.url), dict(request.headers)))
+        if request.headers.get("Authorization") != f"Bearer {self.tokens.access}":
+            return _json(401, {"Type": None, "Title": "Unauthorized", "Status": 401,
+                               "Detail": "TokenExpired: token expired"})  # fmt: skip
+        if request.headers.get("xero-tenant-id") != self.tenant:
+            return _json(403, {"Title": "Forbidden", "Detail": "AuthenticationUnsuccessful"})
+        if self.throttle:
+            self.throttle -= 1
+            return _json(429, {"Title": "Too Many Requests"},
+                         {"Retry-After": self.retry_after, "X-Rate-Limit-Problem": self.problem})  # fmt: skip
+        entity = request.url.path.rsplit("/", 1)[-1]
+        if request.method in ("PUT", "POST") and entity == "Invoices":
+            return self._create(json.loads(request.content, parse_float=Decimal),
+                                request.headers.get("Idempotency-Key"))  # fmt: skip
+        found = re.search(r"/Invoices/([\w-]+)$", request.url.path)
+        if found:
+            for obj in self.objects["Invoices"]:
+                if obj["InvoiceID"] == found.group(1):
+                    return _json(200, {"Invoices": [obj]})
+            return _json(404, {"Title": "Not found"})
+        if entity not in self.objects:
+            return _json(404, {"Title": "Not found"})
+        rows = sorted(self.objects[entity], key=lambda o: o["_updated"])
+        since = request.headers.get("If-Modified-Since")
+        if since:
+            floor = datetime.fromisoformat(since).replace(tzinfo=UTC)
+            rows = [o for o in rows if xero_time(o["_updated"]) >= floor]  # inclusive
+        page, size = (
+            int(request.url.params.get("page", "1")),
+            int(request.url.params.get("pageSize", "100")),
+        )
+        chunk = [{k: v for k, v in o.items() if k != "_updated"}
+                 for o in rows[(page - 1) * size : page * size]]  # fmt: skip
+        return _json(200, {entity: chunk, "pagination": {"page": page, "pageSize": size,
+                                                         "pageCount": -(-len(rows) // size),
+                                                         "itemCount": len(rows)}})  # fmt: skip
+
+    def _create(self, body: dict, key: str | None) -> httpx.Response:
+        if key and key in self.by_key:
+            return _json(200, {"Invoices": [self._public(self.by_key[key])]})
+        invoice = body["Invoices"][0] if "Invoices" in body else body
+        self.clock += 1
+        total = sum((Decimal(str(x["Quantity"])) * Decimal(str(x["UnitAmount"]))
+                     for x in invoice["LineItems"]), Decimal(0))  # fmt: skip
+        n = len(self.objects["Invoices"]) + 1
+        obj = invoice | {"InvoiceID": f"00000000-0000-4000-8000-{n:012d}",
+                         "InvoiceNumber": invoice.get("InvoiceNumber") or f"INV-{9000 + n}",
+                         "Type": "ACCREC", "Status": invoice.get("Status", "DRAFT"),
+                         "Total": total, "AmountDue": total, "AmountPaid": Decimal(0),
+                         "UpdatedDateUTC": net_date(xero_time(self.clock)), "_updated": self.clock}  # fmt: skip
+        self.objects["Invoices"].append(obj)
+        if key:
+            self.by_key[key] = obj
+        if self.lose_next_post:
+            self.lose_next_post = False
+            raise httpx.ReadTimeout("the response was lost")
+        return _json(200, {"Invoices": [self._public(obj)]})
+
+    @staticmethod
+    def _public(obj: dict) -> dict:
+        return {k: v for k, v in obj.items() if k != "_updated"}
+
+    def edit(self, entity: str, key: str, value: str, **changes) -> dict:
+        self.clock += 1
+        for obj in self.objects[entity]:
+            if obj.get(key) == value:
+                obj.update(changes)
+                obj["_updated"] = self.clock
+                obj["UpdatedDateUTC"] = net_date(xero_time(self.clock))
+                return obj
+        raise KeyError(value)
+
+
+def xero_invoice(n: int, contact: str, lines: list[dict], *, number: str | None = None,
+                 date: str = "2026-04-03", status: str = "AUTHORISED",
+                 credit: bool = False) -> dict:  # fmt: skip
+    """An ACCREC Invoice (or ACCRECCREDIT CreditNote) as Xero returns it; `lines` are
+    `{"desc","qty","unit","project","staff"}`."""
+    items, total = [], Decimal(0)
+    for i, line in enumerate(lines, 1):
+        amount = (Decimal(line["qty"]) * Decimal(line["unit"])).quantize(Decimal("0.01"))
+        total += amount
+        tracking = []
+        if line.get("project"):
+            tracking.append({"Name": "Project", "Option": line["project"]})
+        if line.get("staff"):
+            tracking.append({"Name": "Staff", "Option": line["staff"]})
+        items.append({"LineItemID": f"li-{n}-{i}", "Description": line["desc"],
+                      "Quantity": Decimal(line["qty"]), "UnitAmount": Decimal(line["unit"]),
+                      "AccountCode": "200", "TaxType": "NONE", "TaxAmount": Decimal(0),
+                      "LineAmount": amount, "Tracking": tracking})  # fmt: skip
+    when = datetime.fromisoformat(date).replace(tzinfo=UTC)
+    obj = {"Type": "ACCRECCREDIT" if credit else "ACCREC", "Status": status,
+           "Contact": {"ContactID": "c-1", "Name": contact}, "Date": net_date(when),
+           "DateString": f"{date}T00:00:00", "DueDate": net_date(when + timedelta(days=30)),
+           "LineAmountTypes": "Exclusive", "LineItems": items, "SubTotal": total,
+           "TotalTax": Decimal(0), "Total": total, "CurrencyCode": "USD",
+           "UpdatedDateUTC": net_date(xero_time(n)), "_updated": n}  # fmt: skip
+    if credit:
+        obj |= {"CreditNoteID": f"cn-{n}", "CreditNoteNumber": number or f"CN-{n}"}
+    else:
+        obj |= {"InvoiceID": f"inv-{n}", "InvoiceNumber": number or f"INV-{n}",
+                "AmountDue": total, "AmountPaid": Decimal(0)}  # fmt: skip
+    return obj
+
+
+def xero_payment(n: int, invoice: dict, amount: Decimal, date: str = "2026-04-20") -> dict:
+    when = datetime.fromisoformat(date).replace(tzinfo=UTC)
+    return {"PaymentID": f"pay-{n}", "Date": net_date(when), "Amount": amount,
+            "Reference": f"TRF-{n}", "Status": "AUTHORISED", "PaymentType": "ACCRECPAYMENT",
+            "Invoice": {"InvoiceID": invoice["InvoiceID"], "InvoiceNumber": invoice["InvoiceNumber"],
+                        "Contact": invoice["Contact"], "CurrencyCode": "USD"},
+            "UpdatedDateUTC": net_date(xero_time(n)), "_updated": n}  # fmt: skip

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -29,6 +28,7 @@ from etl.accounting_import import stage_ledger
 from etl.exports.ledger import KnownLedger
 from etl.loader import LoadReport
 from etl.staging import Load
+from etl.sync.accounting import LINKS_SQL, Label, decode
 from etl.sync.http import ApiError, SyncClient
 from etl.sync.oauth import TOKEN_KEY, BearerAuth, OAuthApp, TokenStore
 from etl.sync.quickbooks import mapping
@@ -47,9 +47,6 @@ HOSTS = {
 AUTHORIZE_URL = "https://appcenter.intuit.com/connect/oauth2"
 TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 SCOPE = "com.intuit.quickbooks.accounting"
-LINKS_SQL = """
-INSERT OR REPLACE INTO accounting_links VALUES (?, ?, ?, ?, ?, ?, ?)
-"""
 
 
 def app(settings: Settings) -> OAuthApp:
@@ -62,14 +59,6 @@ def app(settings: Settings) -> OAuthApp:
         SCOPE,
         settings.get("QBO_REDIRECT_URI", "http://localhost:8765/callback"),
     )
-
-
-def decode(response) -> Any:
-    """JSON with exact numbers: amounts become Decimal, never float."""
-    try:
-        return json.loads(response.text, parse_float=Decimal)
-    except ValueError:
-        raise ApiError(f"{NAME}: {response.request.url.path}: the response is not JSON") from None
 
 
 def _updated(obj: dict[str, Any]) -> str:
@@ -104,7 +93,7 @@ class QuickBooksApi:
     def _get(self, path: str, params: dict[str, Any]) -> Any:
         url = f"/v3/company/{self.realm}/{path}"
         body = decode(
-            self.client.request("GET", url, params={**params, "minorversion": self.minor})
+            NAME, self.client.request("GET", url, params={**params, "minorversion": self.minor})
         )
         if self.server_time is None and isinstance(body, dict) and body.get("time"):
             self.server_time = str(body["time"])
@@ -202,17 +191,9 @@ class QuickBooksSource:
             if str(obj.get("status", "")).lower() != "deleted":
                 rows += mapping.payment_rows(obj)
         batch = mapping.to_batch(rows, known, "quickbooks-api")
-        stage_ledger(con, load, report, _Label("quickbooks-api"), batch)
+        stage_ledger(con, load, report, Label("quickbooks-api"), batch)
         if links:
             con.executemany(LINKS_SQL, links)
-
-
-class _Label(str):
-    """stage_ledger wants a path-like with a `.name`; an API batch has a label."""
-
-    @property
-    def name(self) -> str:
-        return str(self)
 
 
 DELETED_SQL = """
