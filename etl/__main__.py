@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     from etl.sync.cli import add_parser as add_sync_parser
 
     sync = add_sync_parser(sub)
+    from etl.sync.connect import add_parser as add_connect_parser
+
+    add_connect_parser(sub)
     for p in (demo, imp, sync):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
@@ -169,7 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 @cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"import": cmd_import, "demo": cmd_demo, "sync": cmd_sync}
+    commands = {"import": cmd_import, "demo": cmd_demo, "sync": cmd_sync, "connect": cmd_connect}
     return commands[args.command](args)
 
 
@@ -177,6 +180,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from etl.sync.cli import cmd_sync as run
 
     return run(args, open_warehouse, print_report)
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from etl.sync.connect import cmd_connect as run
+
+    return run(args)
 
 
 if __name__ == "__main__":

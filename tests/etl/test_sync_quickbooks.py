@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import httpx
 import pytest
 
 from etl.sync.http import CredentialError, RetryPolicy
@@ -161,3 +162,30 @@ def test_429_is_retried_after_retry_after(con, tmp_path):
     assert sleeps == [7.0, 7.0]
     assert report.requests == 5  # 2 throttled + invoices, credit memos, payments
     assert con.execute("SELECT count(*) FROM invoices").fetchone() == (5,)
+
+
+def test_connect_stores_the_tokens_and_realm_from_the_redirect(tmp_path, monkeypatch):
+    from etl.sync import connect
+
+    fake = FakeQuickBooks()
+    settings = Settings({
+        "QBO_CLIENT_ID": "client-id", "QBO_CLIENT_SECRET": "client-secret",
+        "QBO_TOKEN_URL": "https://oauth.fake.test/oauth2/v1/tokens/bearer",
+        "QBO_REDIRECT_URI": "http://localhost:8765/callback",
+        "ACCOUNTING_TOKEN_KEY": new_key(), "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
+    })  # fmt: skip
+    url = connect.begin("quickbooks", settings)
+    params = dict(httpx.URL(url).params)
+    assert url.startswith("https://appcenter.intuit.com/connect/oauth2?")
+    assert (params["client_id"], params["response_type"], params["scope"]) == (
+        "client-id", "code", "com.intuit.quickbooks.accounting")  # fmt: skip
+    forged = f"http://localhost:8765/callback?code=good-code&state=other&realmId={fake.realm}"
+    with pytest.raises(CredentialError, match="not an authorisation answer"):
+        connect.finish("quickbooks", settings, forged, transport=fake.transport())
+    back = (f"http://localhost:8765/callback?code=good-code&state={params['state']}"
+            f"&realmId={fake.realm}")  # fmt: skip
+    message = connect.finish("quickbooks", settings, back, transport=fake.transport())
+    assert f"company {fake.realm}" in message and "at-2" not in message
+    stored = TokenStore("quickbooks", settings).load()
+    assert (stored["access_token"], stored["refresh_token"], stored["realm_id"]) == (
+        "at-2", "rt-2", fake.realm)  # fmt: skip
