@@ -20,8 +20,14 @@ import httpx
 
 from etl.cli_errors import UserError
 from etl.sync.http import CredentialError
-from etl.sync.oauth import OAuthApp, TokenStore, authorization_url, code_from_redirect
-from etl.sync.oauth import exchange_code, new_key
+from etl.sync.oauth import (
+    OAuthApp,
+    TokenStore,
+    authorization_url,
+    code_from_redirect,
+    exchange_code,
+    new_key,
+)
 from etl.sync.settings import Settings
 
 SOURCES = ("quickbooks", "xero")
