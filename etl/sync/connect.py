@@ -123,6 +123,8 @@ def cmd_connect(args, settings: Settings | None = None) -> int:
         print(finish(args.source, settings, args.redirect_url, tenant=args.tenant))
         return 0
     url = begin(args.source, settings)
-    print(f"Open this URL, approve, then run:\n  python -m etl connect {args.source} "
-          f"--redirect-url '<the URL your browser is sent back to>'\n\n{url}")  # fmt: skip
+    print(
+        f"Open this URL, approve, then run:\n  python -m etl connect {args.source} "
+        f"--redirect-url '<the URL your browser is sent back to>'\n\n{url}"
+    )
     return 0

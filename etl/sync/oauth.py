@@ -106,9 +106,13 @@ def authorization_url(app: OAuthApp, state: str | None = None) -> tuple[str, str
     """(URL to open in a browser, the state to check on the redirect)."""
     state = state or secrets.token_urlsafe(24)
     url = parameters.prepare_grant_uri(
-        app.authorize_url, app.client_id, "code", redirect_uri=app.redirect_uri,
-        scope=app.scope, state=state,
-    )  # fmt: skip
+        app.authorize_url,
+        app.client_id,
+        "code",
+        redirect_uri=app.redirect_uri,
+        scope=app.scope,
+        state=state,
+    )
     return url, state
 
 
@@ -132,9 +136,11 @@ def _token_request(
             app.token_url,
             content=body,
             auth=(app.client_id, app.client_secret),
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "Accept": "application/json"},
-        )  # fmt: skip
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            },
+        )
     try:
         token = response.json()
     except ValueError:

@@ -27,18 +27,28 @@ def today(monkeypatch):
 
 
 def elena(qty="10", rate="90.00"):
-    return {"item": "Consulting:Elena Ruiz", "class": "Storefront", "qty": qty, "rate": rate,
-            "desc": "Development"}  # fmt: skip
+    return {
+        "item": "Consulting:Elena Ruiz",
+        "class": "Storefront",
+        "qty": qty,
+        "rate": rate,
+        "desc": "Development",
+    }
 
 
 def setup(con, tmp_path, fake, *, page="2", token=None):
     build(con, tmp_path, CONTRACTS)
-    settings = Settings({
-        "QBO_CLIENT_ID": "client-id", "QBO_CLIENT_SECRET": "client-secret",
-        "QBO_BASE_URL": "https://qbo.fake.test", "QBO_TOKEN_URL": "https://oauth.fake.test/oauth2/v1/tokens/bearer",
-        "QBO_PAGE_SIZE": page, "ACCOUNTING_TOKEN_KEY": new_key(),
-        "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
-    })  # fmt: skip
+    settings = Settings(
+        {
+            "QBO_CLIENT_ID": "client-id",
+            "QBO_CLIENT_SECRET": "client-secret",
+            "QBO_BASE_URL": "https://qbo.fake.test",
+            "QBO_TOKEN_URL": "https://oauth.fake.test/oauth2/v1/tokens/bearer",
+            "QBO_PAGE_SIZE": page,
+            "ACCOUNTING_TOKEN_KEY": new_key(),
+            "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
+        }
+    )
     store = TokenStore("quickbooks", settings)
     store.save((token or fake.tokens.token()) | {"realm_id": fake.realm})
     sleeps: list[float] = []
@@ -83,10 +93,18 @@ def test_first_run_pages_then_cdc_loads_nothing_new(con, tmp_path):
 
 def test_discount_and_person_lines_map_like_the_csv_import(con, tmp_path):
     fake = FakeQuickBooks()
-    fake.objects["Invoice"].append(qbo_invoice(
-        1, "Acme Corp", [elena(), {"item": "Consulting:Sam Lee", "class": "Storefront",
-                                   "qty": "4", "rate": "100.00"}],
-        number="1001", discount=D("130.00")))  # fmt: skip
+    fake.objects["Invoice"].append(
+        qbo_invoice(
+            1,
+            "Acme Corp",
+            [
+                elena(),
+                {"item": "Consulting:Sam Lee", "class": "Storefront", "qty": "4", "rate": "100.00"},
+            ],
+            number="1001",
+            discount=D("130.00"),
+        )
+    )
     ctx, _, _ = setup(con, tmp_path, fake)
     run_sync(con, "quickbooks", ctx)
     invoice = con.execute(
@@ -168,24 +186,36 @@ def test_connect_stores_the_tokens_and_realm_from_the_redirect(tmp_path, monkeyp
     from etl.sync import connect
 
     fake = FakeQuickBooks()
-    settings = Settings({
-        "QBO_CLIENT_ID": "client-id", "QBO_CLIENT_SECRET": "client-secret",
-        "QBO_TOKEN_URL": "https://oauth.fake.test/oauth2/v1/tokens/bearer",
-        "QBO_REDIRECT_URI": "http://localhost:8765/callback",
-        "ACCOUNTING_TOKEN_KEY": new_key(), "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
-    })  # fmt: skip
+    settings = Settings(
+        {
+            "QBO_CLIENT_ID": "client-id",
+            "QBO_CLIENT_SECRET": "client-secret",
+            "QBO_TOKEN_URL": "https://oauth.fake.test/oauth2/v1/tokens/bearer",
+            "QBO_REDIRECT_URI": "http://localhost:8765/callback",
+            "ACCOUNTING_TOKEN_KEY": new_key(),
+            "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
+        }
+    )
     url = connect.begin("quickbooks", settings)
     params = dict(httpx.URL(url).params)
     assert url.startswith("https://appcenter.intuit.com/connect/oauth2?")
     assert (params["client_id"], params["response_type"], params["scope"]) == (
-        "client-id", "code", "com.intuit.quickbooks.accounting")  # fmt: skip
+        "client-id",
+        "code",
+        "com.intuit.quickbooks.accounting",
+    )
     forged = f"http://localhost:8765/callback?code=good-code&state=other&realmId={fake.realm}"
     with pytest.raises(CredentialError, match="not an authorisation answer"):
         connect.finish("quickbooks", settings, forged, transport=fake.transport())
-    back = (f"http://localhost:8765/callback?code=good-code&state={params['state']}"
-            f"&realmId={fake.realm}")  # fmt: skip
+    back = (
+        f"http://localhost:8765/callback?code=good-code&state={params['state']}"
+        f"&realmId={fake.realm}"
+    )
     message = connect.finish("quickbooks", settings, back, transport=fake.transport())
     assert f"company {fake.realm}" in message and "at-2" not in message
     stored = TokenStore("quickbooks", settings).load()
     assert (stored["access_token"], stored["refresh_token"], stored["realm_id"]) == (
-        "at-2", "rt-2", fake.realm)  # fmt: skip
+        "at-2",
+        "rt-2",
+        fake.realm,
+    )

@@ -22,13 +22,17 @@ CONTRACTS = "contracts: []\n"
 
 def setup(con, tmp_path, fake, page="2"):
     build(con, tmp_path, CONTRACTS)
-    settings = Settings({
-        "XERO_CLIENT_ID": "client-id", "XERO_CLIENT_SECRET": "client-secret",
-        "XERO_BASE_URL": "https://xero.fake.test/api.xro/2.0",
-        "XERO_TOKEN_URL": "https://identity.fake.test/connect/token",
-        "XERO_PAGE_SIZE": page, "ACCOUNTING_TOKEN_KEY": new_key(),
-        "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
-    })  # fmt: skip
+    settings = Settings(
+        {
+            "XERO_CLIENT_ID": "client-id",
+            "XERO_CLIENT_SECRET": "client-secret",
+            "XERO_BASE_URL": "https://xero.fake.test/api.xro/2.0",
+            "XERO_TOKEN_URL": "https://identity.fake.test/connect/token",
+            "XERO_PAGE_SIZE": page,
+            "ACCOUNTING_TOKEN_KEY": new_key(),
+            "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
+        }
+    )
     TokenStore("xero", settings).save(fake.tokens.token() | {"tenant_id": fake.tenant})
     sleeps: list[float] = []
     return SyncContext(settings, fake.transport(), RetryPolicy(sleep=sleeps.append)), sleeps
@@ -42,8 +46,13 @@ def globex(fake, count=3):
     for n in range(1, count + 1):
         fake.objects["Invoices"].append(xero_invoice(n, "Globex", [portal()]))
     fake.objects["CreditNotes"].append(
-        xero_invoice(20, "Globex", [{"desc": "Goodwill", "qty": "1", "unit": "50.00",
-                                     "project": "Portal"}], credit=True))  # fmt: skip
+        xero_invoice(
+            20,
+            "Globex",
+            [{"desc": "Goodwill", "qty": "1", "unit": "50.00", "project": "Portal"}],
+            credit=True,
+        )
+    )
     fake.objects["Payments"].append(xero_payment(30, fake.objects["Invoices"][0], D("800.00")))
 
 

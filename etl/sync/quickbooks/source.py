@@ -185,8 +185,17 @@ class QuickBooksSource:
                     continue
                 rows += mapping.document_rows(obj, credit)
                 local = mapping.local_invoice_id(obj, credit)
-                links.append([NAME, kind, str(obj["Id"]), local, str(obj.get("SyncToken") or ""),
-                              json.dumps(obj, default=str), clock.now()])  # fmt: skip
+                links.append(
+                    [
+                        NAME,
+                        kind,
+                        str(obj["Id"]),
+                        local,
+                        str(obj.get("SyncToken") or ""),
+                        json.dumps(obj, default=str),
+                        clock.now(),
+                    ]
+                )
         for obj in payload.get("Payment", []):
             if str(obj.get("status", "")).lower() != "deleted":
                 rows += mapping.payment_rows(obj)

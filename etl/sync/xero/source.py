@@ -145,9 +145,17 @@ class XeroSource:
                 documents += rows
                 external = obj.get("CreditNoteID" if credit else "InvoiceID")
                 if external:
-                    links.append([NAME, kind, str(external), str(rows[0]["number"]),
-                                  str(obj.get("UpdatedDateUTC") or ""),
-                                  json.dumps(obj, default=str), clock.now()])  # fmt: skip
+                    links.append(
+                        [
+                            NAME,
+                            kind,
+                            str(external),
+                            str(rows[0]["number"]),
+                            str(obj.get("UpdatedDateUTC") or ""),
+                            json.dumps(obj, default=str),
+                            clock.now(),
+                        ]
+                    )
         payments = [
             row
             for obj in payload.get("Payments", [])
