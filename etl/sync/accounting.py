@@ -7,11 +7,31 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 import httpx
+import polars as pl
 
 from etl.sync.http import ApiError
 
 LINKS_SQL = "INSERT OR REPLACE INTO accounting_links VALUES (?, ?, ?, ?, ?, ?, ?)"
+LINK_COLUMNS = ("source", "entity", "external_id", "local_id", "version", "remote_json")
+BULK_LINKS_SQL = """
+INSERT OR REPLACE INTO accounting_links
+SELECT source, entity, external_id, local_id, version, CAST(remote_json AS JSON), ?
+FROM links_batch
+"""
+
+
+def write_links(con: duckdb.DuckDBPyConnection, rows: list[list], now: object) -> None:
+    """Many links in one statement (row-by-row executemany costs seconds per thousand)."""
+    if not rows:
+        return
+    links_batch = pl.DataFrame(rows, schema=dict.fromkeys(LINK_COLUMNS, pl.Utf8), orient="row")
+    con.register("links_batch", links_batch)
+    try:
+        con.execute(BULK_LINKS_SQL, [now]).fetchall()
+    finally:
+        con.unregister("links_batch")
 
 
 def decode(source: str, response: httpx.Response) -> Any:

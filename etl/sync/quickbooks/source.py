@@ -28,7 +28,7 @@ from etl.accounting_import import stage_ledger
 from etl.exports.ledger import KnownLedger
 from etl.loader import LoadReport
 from etl.staging import Load
-from etl.sync.accounting import LINKS_SQL, Label, decode
+from etl.sync.accounting import Label, decode, write_links
 from etl.sync.http import ApiError, SyncClient
 from etl.sync.oauth import TOKEN_KEY, BearerAuth, OAuthApp, TokenStore
 from etl.sync.quickbooks import mapping
@@ -193,7 +193,6 @@ class QuickBooksSource:
                         local,
                         str(obj.get("SyncToken") or ""),
                         json.dumps(obj, default=str),
-                        clock.now(),
                     ]
                 )
         for obj in payload.get("Payment", []):
@@ -201,8 +200,7 @@ class QuickBooksSource:
                 rows += mapping.payment_rows(obj)
         batch = mapping.to_batch(rows, known, "quickbooks-api")
         stage_ledger(con, load, report, Label("quickbooks-api"), batch)
-        if links:
-            con.executemany(LINKS_SQL, links)
+        write_links(con, links, clock.now())
 
 
 DELETED_SQL = """

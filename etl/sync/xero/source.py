@@ -26,7 +26,7 @@ from etl.accounting_import import stage_ledger
 from etl.exports.ledger import KnownLedger
 from etl.loader import LoadReport
 from etl.staging import Load
-from etl.sync.accounting import LINKS_SQL, Label, decode
+from etl.sync.accounting import Label, decode, write_links
 from etl.sync.http import ApiError, SyncClient
 from etl.sync.oauth import TOKEN_KEY, BearerAuth, OAuthApp, TokenStore
 from etl.sync.run import Extract, SyncContext
@@ -153,7 +153,6 @@ class XeroSource:
                             str(rows[0]["number"]),
                             str(obj.get("UpdatedDateUTC") or ""),
                             json.dumps(obj, default=str),
-                            clock.now(),
                         ]
                     )
         payments = [
@@ -164,8 +163,7 @@ class XeroSource:
         ]
         batch = mapping.to_batch(documents, payments, KnownLedger.from_duckdb(con))
         stage_ledger(con, load, report, Label("xero-api"), batch)
-        if links:
-            con.executemany(LINKS_SQL, links)
+        write_links(con, links, clock.now())
 
 
 SOURCE = XeroSource()
