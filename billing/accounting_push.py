@@ -430,3 +430,32 @@ def read_back(
     with transaction(con):
         con.executemany(LINKS_SQL, links)
     return states
+
+
+STORED_SQL = """
+SELECT p.source, p.draft_id, d.invoice_number, p.external_id, p.pushed_json, l.remote_json
+FROM accounting_pushes p
+JOIN invoice_drafts d USING (draft_id)
+LEFT JOIN accounting_links l
+  ON l.source = p.source AND l.entity = 'invoice' AND l.external_id = p.external_id
+WHERE p.draft_id = ? AND p.status = 'pushed'
+ORDER BY p.source
+"""
+
+
+def stored_states(con: duckdb.DuckDBPyConnection, draft_id: int) -> list[tuple[str, PushedState]]:
+    """The draft's pushes as last read (by `billing pushed` or `etl sync`), without asking the
+    accounting system: what the Invoices page shows."""
+    out = []
+    for source, draft, invoice_number, external_id, sent_json, remote_json in con.execute(
+        STORED_SQL, [draft_id]
+    ).fetchall():
+        vendor = QuickBooksPush if source == "quickbooks" else XeroPush
+        remote = vendor.remote(json.loads(remote_json)) if remote_json else None
+        if remote is None:
+            continue
+        changes = differences(json.loads(sent_json), remote)
+        state = PushedState(draft, invoice_number, external_id, remote["number"],
+                            remote["status"], remote["paid"], changes)  # fmt: skip
+        out.append((source, state))
+    return out

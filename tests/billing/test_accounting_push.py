@@ -11,7 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing.accounting_push import push_draft, read_back
+from billing.accounting_push import push_draft, read_back, stored_states
 from billing.period import Period
 from billing.store import approve_draft, save_drafts
 from etl.sync.http import ApiError, RetryPolicy
@@ -106,8 +106,12 @@ def test_read_back_reports_payments_and_edits_made_in_quickbooks(con, tmp_path):
     line = obj["Line"][0]
     line["Amount"], line["SalesItemLineDetail"]["Qty"] = D(500), D(5)
     fake.edit("Invoice", obj["Id"], TotalAmt=D(900), Balance=D(600))
+    [(_, before)] = stored_states(con, draft_id)  # the page's view: as last read, no edit yet
+    assert before.changes == []
     [state] = read_back(con, "quickbooks", ctx)
     assert state.paid == "300.00"
+    [(source, stored)] = stored_states(con, draft_id)  # read back, so the page sees the edit
+    assert (source, stored.changes, stored.paid) == ("quickbooks", state.changes, "300.00")
     assert state.changes == [
         "line 1 qty 6 -> 5",
         "line 1 amount 600.00 -> 500.00",
