@@ -360,13 +360,11 @@ class PushedState:
     changes: list[str] = field(default_factory=list)
 
     def line(self, source: str) -> str:
-        head = (
-            f"{self.invoice_number} -> {VENDOR[source]} {self.number} ({self.status}, "
-            f"paid {self.paid})"
-        )
+        vendor = VENDOR[source]
+        head = f"{self.invoice_number} in {vendor}: {self.number}, {self.status}, paid {self.paid}"
         if not self.changes:
             return head
-        return f"{head}: changed in {VENDOR[source]}: " + "; ".join(self.changes)
+        return f"{head} · changed in {vendor} since the push: " + "; ".join(self.changes)
 
 
 def differences(sent: dict[str, Any], remote: dict[str, Any]) -> list[str]:

@@ -301,7 +301,7 @@ def show_draft(draft: dict, found: pl.DataFrame, user: str | None, stamp) -> Non
     st.caption(draft_caption(draft))
     if draft["status"] == "approved":
         for text in read_accounting(stamp, draft["draft_id"]):
-            (st.warning if ": changed in " in text else st.caption)(text)
+            (st.warning if " · changed in " in text else st.caption)(text)
     cols = st.columns(4)
     cols[0].metric("Subtotal", f"{draft['subtotal']:,.2f}", border=True)
     cols[1].metric("Tax", f"{draft['tax']:,.2f}", help=f"Rate {draft['tax_rate']:.2%}", border=True)

@@ -117,8 +117,9 @@ def test_read_back_reports_payments_and_edits_made_in_quickbooks(con, tmp_path):
         "line 1 amount 600.00 -> 500.00",
         "total 1000.00 -> 900.00",
     ]
-    assert state.line("quickbooks").startswith(
-        f"{number} -> QuickBooks {number} (open, paid 300.00): changed in QuickBooks: "
+    assert state.line("quickbooks") == (
+        f"{number} in QuickBooks: {number}, open, paid 300.00 · changed in QuickBooks since the "
+        "push: line 1 qty 6 -> 5; line 1 amount 600.00 -> 500.00; total 1000.00 -> 900.00"
     )
 
 
