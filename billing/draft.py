@@ -24,6 +24,9 @@ from billing.time_and_materials import tm_lines
 BILLED_TIME_SQL = (Path(__file__).parent / "sql" / "time_billed_before.sql").read_text(
     encoding="utf-8"
 )
+BILLED_UNNAMED_SQL = (Path(__file__).parent / "sql" / "time_billed_unnamed.sql").read_text(
+    encoding="utf-8"
+)
 
 PO_TO_DATE_SQL = """
 SELECT coalesce(sum(total), 0) FROM invoices
@@ -125,11 +128,7 @@ def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
     fee for the period is already on an invoice or a saved draft (left off, never twice)."""
     entries = work.by_project.get(ws.project_id, [])
     if ws.billing == "time_and_materials":
-        # contract scope counts every earlier month, period scope this month only
-        from_month = period.start if ws.cap_scope == "period" else date.min
-        params = {"project_id": ws.project_id, "period_start": period.start,
-                  "from_month": from_month}  # fmt: skip
-        billed = dec(con.execute(BILLED_TIME_SQL, params).fetchall()[0][0])
+        billed = _time_billed(con, ws, period) if ws.cap_amount is not None else dec(0)
         return tm_lines(contract, ws, entries, billed, names)
     if ws.billing == "retainer":
         if not _runs_in(con, ws.project_id, period):
@@ -142,6 +141,19 @@ def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
     if ws.billing == "fixed_fee":
         return fixed_fee_lines(con, ws, period), []
     return milestone_lines(con, ws, period), []
+
+
+def _time_billed(con, ws: Workstream, period: Period) -> Decimal:
+    """What invoices already bill against the workstream's cap: contract scope every earlier
+    month, period scope this month only (time_billed_before.sql); the attribution mart is read
+    only when some invoice line of those months names no project."""
+    from_month = period.start if ws.cap_scope == "period" else date.min
+    params = {"project_id": ws.project_id, "period_start": period.start, "from_month": from_month}
+    named, has_unnamed = con.execute(BILLED_TIME_SQL, params).fetchall()[0]
+    if not has_unnamed:
+        return dec(named)
+    unnamed = con.execute(BILLED_UNNAMED_SQL, params | {"period_end": period.end}).fetchall()
+    return dec(named) + dec(unnamed[0][0])
 
 
 def _invoices(contract: Contract, lines: list[Line]) -> list[DraftInvoice]:

@@ -114,3 +114,24 @@ def test_the_daily_limit_stops_the_run_and_loads_nothing(con, tmp_path):
     assert sleeps == []  # never sits out a 12-hour ban
     assert con.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM sync_cursors").fetchone() == (0,)
+
+
+def test_connect_stores_the_organisation_from_connections(tmp_path):
+    import httpx
+
+    from etl.sync import connect
+
+    fake = FakeXero()
+    settings = Settings({
+        "XERO_CLIENT_ID": "client-id", "XERO_CLIENT_SECRET": "client-secret",
+        "ACCOUNTING_TOKEN_KEY": new_key(), "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
+    })  # fmt: skip
+    url = connect.begin("xero", settings)
+    params = dict(httpx.URL(url).params)
+    assert url.startswith("https://login.xero.com/identity/connect/authorize?")
+    assert "offline_access" in params["scope"].split()  # or no refresh token comes back
+    back = f"http://localhost:8765/callback?code=good-code&state={params['state']}"
+    message = connect.finish("xero", settings, back, transport=fake.transport())
+    assert message.startswith("xero: connected to organisation Kestrel Partners")
+    stored = TokenStore("xero", settings).load()
+    assert (stored["tenant_id"], stored["refresh_token"]) == (fake.tenant, "rt-2")
