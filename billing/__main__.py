@@ -1,5 +1,8 @@
 """`python -m billing draft --period YYYY-MM`: the period's draft invoices as JSON or a table;
-`python -m billing aging --as-of DATE`: the open receivables as of a date.
+`python -m billing aging --as-of DATE`: the open receivables as of a date;
+`python -m billing push --to quickbooks|xero DRAFT_ID...`: approved drafts out, once each;
+`python -m billing pushed --to quickbooks|xero`: the pushed invoices as the accounting system
+has them now (number, status, paid) and what was changed there since the push.
 
 Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage.
 """
@@ -32,7 +35,39 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--out", help="write the output to this file instead of stdout")
     draft.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     add_ar_commands(sub)
+    push = sub.add_parser("push", help="push approved drafts to QuickBooks Online or Xero")
+    push.add_argument("--to", required=True, choices=("quickbooks", "xero"))
+    push.add_argument("draft_ids", nargs="+", type=int, metavar="DRAFT_ID")
+    pushed = sub.add_parser("pushed", help="read pushed invoices back: status, paid, edits")
+    pushed.add_argument("--to", required=True, choices=("quickbooks", "xero"))
+    for p in (push, pushed):
+        p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
+
+
+def run_accounting(args: argparse.Namespace) -> int:
+    """push / pushed: one line per draft; API and credential errors are one line (exit 1)."""
+    from billing.accounting_push import VENDOR, push_draft, read_back
+
+    path = resolve_db_path(args.db)
+    if not path.exists():
+        raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
+    con = connect(path)
+    try:
+        if args.command == "push":
+            for draft_id in args.draft_ids:
+                r = push_draft(con, draft_id, args.to)
+                verb = "pushed as" if r.sent else "already pushed as"
+                print(f"draft {draft_id}: {verb} {VENDOR[args.to]} {r.number} (id {r.external_id})")
+        else:
+            states = read_back(con, args.to)
+            if not states:
+                print(f"nothing pushed to {VENDOR[args.to]} yet")
+            for state in states:
+                print(state.line(args.to))
+    finally:
+        con.close()
+    return 0
 
 
 def render_table(draft: Draft) -> str:
@@ -63,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in AR_COMMANDS:
         return run_ar_command(args)
+    if args.command in ("push", "pushed"):
+        return run_accounting(args)
     period = Period.parse(args.period)
     path = resolve_db_path(args.db)
     if not path.exists():

@@ -4,6 +4,7 @@ per contract (or per project), tax (rule 8), PO checks (rule 9) and the exceptio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from billing.terms import load_contracts, project_contracts
 from billing.time_and_materials import tm_lines
 
 BILLED_TIME_SQL = (Path(__file__).parent / "sql" / "time_billed_before.sql").read_text(
+    encoding="utf-8"
+)
+BILLED_UNNAMED_SQL = (Path(__file__).parent / "sql" / "time_billed_unnamed.sql").read_text(
     encoding="utf-8"
 )
 
@@ -124,8 +128,7 @@ def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
     fee for the period is already on an invoice or a saved draft (left off, never twice)."""
     entries = work.by_project.get(ws.project_id, [])
     if ws.billing == "time_and_materials":
-        params = {"project_id": ws.project_id, "period_start": period.start}
-        billed = dec(con.execute(BILLED_TIME_SQL, params).fetchall()[0][0])
+        billed = _time_billed(con, ws, period) if ws.cap_amount is not None else dec(0)
         return tm_lines(contract, ws, entries, billed, names)
     if ws.billing == "retainer":
         if not _runs_in(con, ws.project_id, period):
@@ -138,6 +141,19 @@ def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
     if ws.billing == "fixed_fee":
         return fixed_fee_lines(con, ws, period), []
     return milestone_lines(con, ws, period), []
+
+
+def _time_billed(con, ws: Workstream, period: Period) -> Decimal:
+    """What invoices already bill against the workstream's cap: contract scope every earlier
+    month, period scope this month only (time_billed_before.sql); the attribution mart is read
+    only when some invoice line of those months names no project."""
+    from_month = period.start if ws.cap_scope == "period" else date.min
+    params = {"project_id": ws.project_id, "period_start": period.start, "from_month": from_month}
+    named, has_unnamed = con.execute(BILLED_TIME_SQL, params).fetchall()[0]
+    if not has_unnamed:
+        return dec(named)
+    unnamed = con.execute(BILLED_UNNAMED_SQL, params | {"period_end": period.end}).fetchall()
+    return dec(named) + dec(unnamed[0][0])
 
 
 def _invoices(contract: Contract, lines: list[Line]) -> list[DraftInvoice]:

@@ -102,12 +102,14 @@ def discount_lines(ws: Workstream, entries: list[BillableEntry]) -> list[Line]:
 def cap_adjustment(
     contract: Contract, ws: Workstream, lines: list[Line], billed_before: Decimal
 ) -> tuple[list[Line], list[BillingException]]:
-    """A not-to-exceed cap on time value after discounts; scope contract counts earlier
-    non-void invoices of the project. The excess is not billed and raises over_cap."""
+    """A not-to-exceed cap on time value after discounts. `billed_before` is what invoices
+    already bill against it (time_billed_before.sql): scope contract, every earlier non-void
+    invoice of the project; scope period, the invoices billing this same period (an imported
+    invoice may bill part of the month's work). The excess is not billed and raises over_cap."""
     if ws.cap_amount is None:
         return [], []
     value = sum((line.amount for line in lines), ZERO)
-    earlier = billed_before if ws.cap_scope == "contract" else ZERO
+    earlier = billed_before
     room = max(ws.cap_amount - earlier, ZERO)
     if value <= room:
         return [], []

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = add_sync_parser(sub)
     hooks = add_webhooks_parser(sub)
+    from etl.sync.connect import add_parser as add_connect_parser
+
+    add_connect_parser(sub)
     for p in (demo, imp, sync, hooks):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
@@ -171,7 +174,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 @cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"import": cmd_import, "demo": cmd_demo, "sync": cmd_sync, "webhooks": cmd_webhooks}
+    commands = {
+        "import": cmd_import,
+        "demo": cmd_demo,
+        "sync": cmd_sync,
+        "webhooks": cmd_webhooks,
+        "connect": cmd_connect,
+    }
     return commands[args.command](args)
 
 
@@ -185,6 +194,12 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     from etl.sync.cli import cmd_webhooks as serve
 
     return serve(args, open_warehouse)
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from etl.sync.connect import cmd_connect as run
+
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -109,3 +109,13 @@ def exceptions_by_kind(found: pl.DataFrame) -> pl.DataFrame:
         .agg(raised=pl.len(), open=(pl.col("status") == "open").sum())
         .sort(["open", "raised", "kind"], descending=[True, True, False])
     )
+
+
+def accounting_states(draft_id: int, db: Db = None) -> list[str]:
+    """One line per accounting system the approved draft was pushed to: its number, status and
+    amount paid there, and "changed in QuickBooks/Xero" with the difference when it was edited
+    there after the push (as last read by `billing pushed` or `etl sync`; no API call)."""
+    from billing.accounting_push import stored_states
+
+    with read_only(db) as con:
+        return [state.line(source) for source, state in stored_states(con, draft_id)]

@@ -66,6 +66,11 @@ def read_lines(stamp: tuple[str, int, int], draft_id: int) -> pl.DataFrame:
     return ir.draft_lines(draft_id, stamp[0])
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def read_accounting(stamp: tuple[str, int, int], draft_id: int) -> list[str]:
+    return ir.accounting_states(draft_id, stamp[0])
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def read_run_exceptions(stamp: tuple[str, int, int], period: Period) -> pl.DataFrame:
     return ir.run_exceptions(period, stamp[0])
@@ -294,6 +299,9 @@ def show_draft(draft: dict, found: pl.DataFrame, user: str | None, stamp) -> Non
     number = draft["invoice_number"] or f"Draft #{draft['draft_id']}"
     st.subheader(f"{number} · {draft['client_name']}")
     st.caption(draft_caption(draft))
+    if draft["status"] == "approved":
+        for text in read_accounting(stamp, draft["draft_id"]):
+            (st.warning if " · changed in " in text else st.caption)(text)
     cols = st.columns(4)
     cols[0].metric("Subtotal", f"{draft['subtotal']:,.2f}", border=True)
     cols[1].metric("Tax", f"{draft['tax']:,.2f}", help=f"Rate {draft['tax_rate']:.2%}", border=True)

@@ -1,11 +1,17 @@
 -- period_entries: one row per time entry of the period that billing must look at: billable,
--- on a client project, not yet on an invoice nor held by a saved draft (locked_sources);
+-- on a client project, not yet on an invoice (time_entries.invoice_id, or a time line that
+-- mart_invoice_attribution attributes to it) nor held by a saved draft (locked_sources);
 -- entries as the firm decided them (effective_time_entries: reassignments applied). Each carries its contract workstream (if any),
 -- its status (eligible / unapproved / no_contract, rule 1) and, for work billed by the hour,
 -- the rate card's answer (rule 2, mart_entry_rates): the rows at the most specific matching
 -- level, how many, and the rate when there is exactly one.
 -- Parameters: $period_start, $period_end.
-WITH entries AS (
+WITH billed_by_attribution AS (  -- billed by an invoice's time line without the entry carrying
+    -- its invoice_id (an imported invoice per person x project, mart_invoice_attribution)
+    SELECT entry_id FROM mart_invoice_attribution_between($period_start, $period_end)
+    WHERE billed_as_time
+),
+entries AS (
     SELECT
         e.entry_id, e.person_id, pe.role, e.project_id, pr.client_id, e.date, e.hours,
         coalesce(e.work_type, 'standard') AS work_type,
@@ -23,6 +29,7 @@ WITH entries AS (
     WHERE e.date BETWEEN $period_start AND $period_end
       AND e.invoice_id IS NULL
       AND e.entry_id NOT IN (SELECT source_id FROM locked_sources)
+      AND e.entry_id NOT IN (SELECT entry_id FROM billed_by_attribution)
 ),
 classified AS (
     SELECT *,

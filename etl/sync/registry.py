@@ -17,6 +17,8 @@ SOURCES: dict[str, str] = {
     "toggl": "etl.sync.toggl:SOURCE",
     "clockify": "etl.sync.clockify:SOURCE",
     "tempo": "etl.sync.tempo:SOURCE",
+    "quickbooks": "etl.sync.quickbooks.source:SOURCE",
+    "xero": "etl.sync.xero.source:SOURCE",
 }
 
 _loaded: dict[str, Source] = {}

@@ -1,6 +1,7 @@
 """unbilled_time (ref entry): approved billable time on a client project in a closed period
-(as_of past the month's last day) that is on no invoice (invoice_id empty) and held by no saved
-draft (locked_sources), on work billed by the hour:
+(as_of past the month's last day) that is on no invoice (invoice_id empty, and no time line of
+an invoice reaches it in mart_invoice_attribution: an imported invoice billing per person x
+project bills it too) and held by no saved draft (locked_sources), on work billed by the hour:
 - time-and-materials workstreams: every such entry (set-based SQL below); value = hours x the
   rate card's rate (billing's rule 2) when it resolves, in the contract currency;
 - retainers: only hours beyond the allowance and the bank are billable, so an entry is flagged
@@ -44,6 +45,9 @@ WITH entries AS (
       AND e.approved_at IS NOT NULL
       AND coalesce(e.invoice_id, '') = ''
       AND e.entry_id NOT IN (SELECT source_id FROM locked_sources WHERE source_id IS NOT NULL)
+      AND e.entry_id NOT IN (  -- billed by an invoice line that names no entry (imported)
+          SELECT entry_id FROM mart_invoice_attribution_between(DATE '0001-01-01', $due_through)
+          WHERE billed_as_time)
       AND coalesce(e.billable, s.billable, true)
       AND pr.client_id IS NOT NULL AND coalesce(c.status, '') <> 'internal'
       AND ws.billing IN ('time_and_materials', 'retainer')

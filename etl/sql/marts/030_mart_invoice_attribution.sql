@@ -38,6 +38,13 @@
 --   billed:    the entry has no single card rate (missing, ambiguous, or no contract), so its
 --              billed value on each invoice stands as its standard value (realization 100%
 --              on it, never billed without a standard), at the issue date.
+-- The billed value split by the kind of line it came from: time_value (time and rush lines:
+-- the hours billed), adjustment_value (discount and cap_adjustment lines, an invoice-level
+-- discount of an imported invoice included), unnamed_time_value (time, rush, discount and
+-- cap_adjustment lines naming no project: the contract cap splits them over the projects of
+-- their work), and billed_as_time (a time, rush or overage line reaches the entry: the entry is
+-- billed, so no draft bills it again and it is not unbilled time; a retainer or fixed fee line
+-- alone does not bill the hours beyond the fee).
 -- mart_invoice_attribution_between(first_day, last_day) gives the rows of the entries dated
 -- in that range (their lines still split over all of their work, in the range or not); the
 -- view gives every row. Reading one month of 1.5 M entries this way costs a fraction of the
@@ -83,11 +90,11 @@ milestone_windows AS (  -- (work_after, work_end]: after the project's previous 
 ),
 fee_lines AS (
     SELECT l.invoice_id, l.line_no, l.amount,
-           coalesce(l.kind, 'time') AS kind, l.project_id, l.person_id,
+           coalesce(nullif(trim(l.kind), ''), 'time') AS kind, l.project_id, l.person_id,
            list_filter(list_transform(string_split(coalesce(l.entry_ids, ''), ';'),
                                       lambda x: trim(x)), lambda x: x <> '') AS ids
     FROM invoice_lines l JOIN billed_invoices USING (invoice_id)
-    WHERE coalesce(l.kind, 'time') NOT IN ('expense', 'late_fee', 'credit', 'tax')
+    WHERE coalesce(nullif(trim(l.kind), ''), 'time') NOT IN ('expense', 'late_fee', 'credit', 'tax')
 ),
 named AS (  -- rule 1 (ids that are no time entry, such as the milestone or project our
             -- own milestone and fixed-fee lines name, leave the line to rules 2 and 3)
@@ -241,19 +248,32 @@ shares AS (  -- the entry's share of its line to 12 places (truncated; see line_
     FROM weights
 ),
 line_parts AS (  -- the line's last entry (by id) takes the remainder: a line adds up exactly
-    SELECT s.entry_id, s.invoice_id, CAST(l.amount AS DECIMAL(38, 4)) * s.share AS part,
+    SELECT s.entry_id, s.invoice_id, l.kind, l.project_id AS line_project_id,
+           CAST(l.amount AS DECIMAL(38, 4)) * s.share AS part,
            CAST(l.amount AS DECIMAL(38, 4))
              - sum(CAST(l.amount AS DECIMAL(38, 4)) * s.share) OVER line AS remainder,
            row_number() OVER (line ORDER BY s.entry_id DESC) = 1 AS takes_remainder
     FROM shares s JOIN fee_lines l USING (invoice_id, line_no)
     WINDOW line AS (PARTITION BY s.invoice_id, s.line_no)
 ),
+line_values AS (
+    SELECT entry_id, invoice_id, kind, line_project_id,
+           part + CASE WHEN takes_remainder THEN remainder ELSE 0 END AS value
+    FROM line_parts
+),
 billed AS (
     SELECT entry_id, invoice_id,
-           CAST(sum(part + CASE WHEN takes_remainder THEN remainder ELSE 0 END)
-                AS DECIMAL(38, 16)) AS billed_value
-    FROM line_parts
-    GROUP BY ALL
+           CAST(sum(value) AS DECIMAL(38, 16)) AS billed_value,
+           CAST(coalesce(sum(value) FILTER (WHERE kind IN ('time', 'rush')), 0)
+                AS DECIMAL(38, 16)) AS time_value,
+           CAST(coalesce(sum(value) FILTER (WHERE kind IN ('discount', 'cap_adjustment')), 0)
+                AS DECIMAL(38, 16)) AS adjustment_value,
+           CAST(coalesce(sum(value) FILTER (WHERE kind IN ('time', 'rush', 'discount', 'cap_adjustment')
+                                             AND nullif(trim(line_project_id), '') IS NULL), 0)
+                AS DECIMAL(38, 16)) AS unnamed_time_value,
+           bool_or(kind IN ('time', 'rush', 'overage')) AS billed_as_time
+    FROM line_values
+    GROUP BY entry_id, invoice_id
 ),
 ordered AS (
     SELECT b.*, i.invoice_number, i.issue_date, i.currency,
@@ -263,6 +283,10 @@ ordered AS (
 final AS (
     SELECT o.entry_id, o.invoice_id, o.invoice_number, o.issue_date, o.currency,
            CAST(o.billed_value AS DECIMAL(38, 10)) AS billed_value,
+           CAST(o.time_value AS DECIMAL(38, 10)) AS time_value,
+           CAST(o.adjustment_value AS DECIMAL(38, 10)) AS adjustment_value,
+           CAST(o.unnamed_time_value AS DECIMAL(38, 10)) AS unnamed_time_value,
+           o.billed_as_time,
            CAST(CASE WHEN o.is_first THEN e.hours ELSE 0 END AS DECIMAL(12, 4)) AS hours,
            CAST(CASE WHEN c.rate IS NULL THEN o.billed_value
                      WHEN o.is_first THEN e.hours * c.rate

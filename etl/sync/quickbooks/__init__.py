@@ -1,0 +1,1 @@
+"""QuickBooks Online API connector: source.py (read sync), mapping.py (API -> export rows)."""

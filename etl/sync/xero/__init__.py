@@ -1,0 +1,1 @@
+"""Xero API connector: source.py (read sync), mapping.py (API -> export rows)."""
