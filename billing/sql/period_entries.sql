@@ -38,4 +38,4 @@ final AS (
     LEFT JOIN mart_entry_rates_between($period_start, $period_end) r
       ON r.entry_id = c.entry_id AND c.billing IN ('time_and_materials', 'retainer')
 )
-SELECT * FROM final ORDER BY date, entry_id
+SELECT * EXCLUDE (approved_at) FROM final ORDER BY date, entry_id  -- timestamps cost to convert
