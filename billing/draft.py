@@ -188,17 +188,20 @@ def draft_period(
     client_id: str | None = None,
     contract_ids: set[str] | None = None,
     ledger: RetainerLedger | None = None,
+    contracts_only: bool = False,
 ) -> Draft:
     """Drafts every contract (of one client, or only `contract_ids`, when given) for the period.
     Pure: writes nothing. What is already billed for the period (an imported or approved
     invoice, a saved draft) is left off, so an invoiced month proposes only what is new.
     A `ledger` read once for a later month serves many drafts (the rules' closed months).
     The month's entries, fixed fees, milestones, retainer history and billed time are each
-    read once for all contracts: no query per workstream."""
+    read once for all contracts: no query per workstream. `contracts_only` (with
+    `contract_ids`) reads only those contracts' entries: their lines and exceptions, without
+    the period's no_contract and unapproved time of other work (the rules' closed months)."""
     contracts = load_contracts(con, client_id)
     if contract_ids is not None:
         contracts = {k: c for k, c in contracts.items() if k in contract_ids}
-    work = period_work(con, period, contracts, client_id)
+    work = period_work(con, period, contracts, client_id, contracts_only)
     if ledger is None or ledger.before < period.start:
         ledger = RetainerLedger.read(con, contracts, period.start)
     workstreams = [ws for c in contracts.values() for ws in c.workstreams]

@@ -4,7 +4,8 @@
 -- its status (eligible / unapproved / no_contract, rule 1) and, for work billed by the hour,
 -- the rate card's answer (rule 2, mart_entry_rates): the rows at the most specific matching
 -- level, how many, and the rate when there is exactly one.
--- Parameters: $period_start, $period_end.
+-- Parameters: $period_start, $period_end, $only_contracts (a list of contract ids: only their
+-- entries, for a caller that wants their lines alone; empty: every entry of the period).
 WITH entries AS (
     SELECT
         e.entry_id, e.person_id, pe.role, e.project_id, pr.client_id, e.date, e.hours,
@@ -23,6 +24,7 @@ WITH entries AS (
     WHERE e.date BETWEEN $period_start AND $period_end
       AND e.invoice_id IS NULL
       AND e.entry_id NOT IN (SELECT source_id FROM locked_sources)
+      AND (len($only_contracts) = 0 OR list_contains($only_contracts, ws.contract_id))
 ),
 classified AS (
     SELECT *,

@@ -71,7 +71,9 @@ def _draft_months(con, as_of: date, months: int) -> list[Draft]:
         return []
     out, period, ledger = [], Period.of(as_of).shift(-1), run_ledger(con, as_of)
     while len(out) < months and period >= Period.of(first):
-        out.append(draft_period(con, period, contract_ids=watched, ledger=ledger))
+        draft = draft_period(con, period, contract_ids=watched, ledger=ledger,
+                             contracts_only=True)  # fmt: skip
+        out.append(draft)
         period = period.shift(-1)
     return out
 

@@ -73,7 +73,7 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
     retainers = {c["contract_id"] for c in candidates.values() if c["billing"] == "retainer"}
     for text in retainer_months:  # one draft per closed month with retainer candidates
         draft = draft_period(con, Period.parse(text), contract_ids=retainers,
-                             ledger=run_ledger(con, as_of))  # fmt: skip
+                             ledger=run_ledger(con, as_of), contracts_only=True)  # fmt: skip
         for invoice in draft.invoices:
             for line in invoice.lines:
                 mine = [

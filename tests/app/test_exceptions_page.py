@@ -61,7 +61,7 @@ def test_refresh_fills_the_queue_with_the_months_billing_exceptions(monkeypatch,
     assert metrics["Exceptions shown"] == f"{open_count:,}"
     assert metrics["High severity"] == str(high_count)
     table = queue_table(at)
-    assert len(table) == open_count
+    assert len(table) == min(open_count, 500)  # the first page of 500 rows
     # The demo firm's planted problems of the month (docs/demo_firm.md): P-7 goes over its cap.
     over_cap = table[table["kind"] == "over_cap"].iloc[0]
     assert (over_cap["ref"], over_cap["severity"], over_cap["client_name"]) == (
