@@ -44,7 +44,7 @@ def runs_in(spans: dict[str, tuple[date | None, date | None]], project_id: str,
 
 
 def billed_time_by_project(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Decimal]:
-    """project_id -> time value invoiced up to the period (time_billed_before.sql's answer for
+    """project_id -> time value invoiced up to the period (billed_time_by_project.sql, for
     every project at once); a project missing from the dict has 0.00."""
     any_unnamed = bool(con.execute(ANY_UNNAMED_SQL).fetchall()[0][0])
     params = {"period_start": period.start, "any_unnamed": any_unnamed}

@@ -1,4 +1,5 @@
--- billed_time_by_project: time_billed_before.sql for every project at once (one read of the
+-- billed_time_by_project: the time value already invoiced on each project, which a contract-scope cap
+-- counts (DATA_CONTRACT rule 4), for every project at once (one read of the
 -- invoices and of the entries behind lines naming no project, instead of one per project).
 -- Same definitions: invoices not void, billing a month up to and including $period_start's;
 -- lines of the time-value kinds; a line naming its project counts whole, a line naming none is
