@@ -107,6 +107,7 @@ def one_run(browser, code: Path, db: Path, tmp: Path, shots: Path | None) -> dic
     context = browser.new_context(viewport={"width": 1440, "height": 2400})
     context.add_init_script(WATCH_JS)
     page = context.new_page()
+    page.set_default_timeout(WAIT_MS)  # a busy server can take long to accept a navigation
     try:
         for kind in ("cold", "warm"):
             for name, path in PAGES.items():

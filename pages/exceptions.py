@@ -239,7 +239,9 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
 def show_queue_and_decisions(queue: pl.DataFrame, user: str | None, stamp) -> None:
     """The table and what acts on its selection: selecting rows or turning a page reruns only
     this part, not the queue's read and its figures."""
-    show_queue_and_decisions(queue, user, stamp)
+    selected = show_queue(queue)
+    show_selection(selected, user, stamp)
+    show_audit(selected, stamp)
 
 
 def show_evidence_part(view: er.EvidenceView) -> None:
