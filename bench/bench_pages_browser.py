@@ -112,6 +112,8 @@ def one_run(browser, code: Path, db: Path, tmp: Path, shots: Path | None) -> dic
         for kind in ("cold", "warm"):
             for name, path in PAGES.items():
                 times.setdefault(name, {})[kind] = _open(page, f"{url}/{path}")
+                print(f"  {code.name} {name} {kind} {times[name][kind]:.2f} s", file=sys.stderr,
+                      flush=True)  # fmt: skip
                 if kind == "warm" and shots is not None:
                     file = name.lower().replace(" & ", "_").replace(" ", "_") + ".png"
                     page.screenshot(path=shots / file, full_page=True)
@@ -123,7 +125,11 @@ def one_run(browser, code: Path, db: Path, tmp: Path, shots: Path | None) -> dic
     finally:
         context.close()
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return times
 
 
