@@ -10,14 +10,19 @@ from pathlib import Path
 
 import duckdb
 
-from billing.entries import PeriodWork, period_work, round_hours
+from billing.entries import PeriodWork, period_work
 from billing.expenses import FxRates, expense_lines
-from billing.fixed import fixed_fee_lines, milestone_lines
+from billing.fixed import FixedWork, fixed_fee_lines, milestone_lines
 from billing.locks import InvoicedFee, invoiced_fees, period_billed, period_invoices
 from billing.model import BillingException, Contract, DraftInvoice, Line, Workstream
 from billing.money import ZERO, dec, money_text
 from billing.period import Period
-from billing.retainer import retainer_lines, rush_apart
+from billing.period_reads import (
+    NOTHING_BILLED,
+    RetainerLedger,
+    runs_in,
+)
+from billing.retainer import retainer_lines
 from billing.terms import load_contracts, project_contracts
 from billing.time_and_materials import tm_lines
 
@@ -32,17 +37,6 @@ PO_TO_DATE_SQL = """
 SELECT coalesce(sum(total), 0) FROM invoices
 WHERE po_number = ? AND coalesce(status, 'sent') <> 'void'
 """
-
-RETAINER_HISTORY_SQL = """
-SELECT e.date, e.hours, coalesce(e.work_type, 'standard') = 'rush' AS is_rush
-FROM effective_time_entries e
-LEFT JOIN sow_lines s ON s.sow_line_id = e.sow_line_id
-WHERE e.project_id = ? AND e.date < ? AND e.approved_at IS NOT NULL
-  AND coalesce(e.billable, s.billable, true)
-"""
-
-RETAINER_START_SQL = "SELECT start_date FROM projects WHERE project_id = ?"
-PROJECT_SPAN_SQL = "SELECT start_date, end_date FROM projects WHERE project_id = ?"
 
 # Contracts the import refused (unknown project, negative hours, typo'd billing type...): the
 # draft repeats why, so a billing run never silently leaves a client out.
@@ -82,65 +76,57 @@ def _names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT person_id, name FROM people").fetchall())
 
 
-def _retainer_history(con, contract: Contract, ws: Workstream, period: Period):
-    """Hours that drew on the allowance in each earlier period, and the retainer's first."""
-    history: dict[Period, Decimal] = {}
-    apart = rush_apart(ws)
-    rows = con.execute(RETAINER_HISTORY_SQL, [ws.project_id, period.start]).fetchall()
-    for day, hours, is_rush in rows:
-        if is_rush and apart:
-            continue
-        key = Period.of(day)
-        history[key] = history.get(key, ZERO) + round_hours(dec(hours), contract)
-    start = con.execute(RETAINER_START_SQL, [ws.project_id]).fetchall()
-    first = Period.of(start[0][0]) if start and start[0][0] else min(history, default=period)
-    first = min(first, period)
-    for p in _periods(first, period.shift(-1)):
-        history.setdefault(p, ZERO)
-    return history, first
-
-
-def approved_retainer_hours(con, contract: Contract, ws: Workstream, through: Period):
+def approved_retainer_hours(con: duckdb.DuckDBPyConnection, contract: Contract, ws: Workstream,
+                            through: Period, ledger: RetainerLedger | None = None):  # fmt: skip
     """Hours that drew on the allowance in every period up to and including `through`, invoiced
     or not, and the retainer's first period: the bank as the work happened, which the rules
-    replay for closed months (a draft sees only its period's uninvoiced entries)."""
-    return _retainer_history(con, contract, ws, through.shift(1))
+    replay for closed months (a draft sees only its period's uninvoiced entries). Pass a ledger
+    read once (RetainerLedger.read) when asking for many workstreams."""
+    if ledger is None:
+        ledger = RetainerLedger.read(con, {contract.contract_id: contract}, through.shift(1).start)
+    return ledger.history(contract, ws, through.shift(1))
 
 
-def _periods(first: Period, last: Period) -> list[Period]:
-    out, p = [], first
-    while p <= last:
-        out.append(p)
-        p = p.shift(1)
-    return out
+@dataclass
+class PeriodReads:
+    """Everything a draft reads beside the month's entries, once for all contracts."""
+
+    work: PeriodWork
+    fixed: FixedWork
+    ledger: RetainerLedger
+    billed_time: dict[str, Decimal]  # capped T&M project -> what invoices already bill of it
 
 
-def _runs_in(con, project_id: str, period: Period) -> bool:
-    """A retainer bills its fee only in months its project runs (start and end dates)."""
-    rows = con.execute(PROJECT_SPAN_SQL, [project_id]).fetchall()
-    start, end = rows[0] if rows else (None, None)
-    return (start is None or start <= period.end) and (end is None or end >= period.start)
+def _capped_billed_time(con, contracts: dict[str, Contract], period: Period) -> dict[str, Decimal]:
+    """What invoices already bill against each capped T&M workstream: one read per capped
+    workstream (few; uncapped work reads nothing)."""
+    return {
+        ws.project_id: _time_billed(con, ws, period)
+        for c in contracts.values()
+        for ws in c.workstreams
+        if ws.billing == "time_and_materials" and ws.cap_amount is not None
+    }
 
 
-def workstream_lines(con, contract, ws, period, work: PeriodWork, names,
-                     fee_billed: frozenset[str] = frozenset()):  # fmt: skip
+def workstream_lines(contract: Contract, ws: Workstream, period: Period, reads: PeriodReads,
+                     names: dict[str, str], fee_billed: frozenset[str] = frozenset()):  # fmt: skip
     """The workstream's lines and exceptions; `fee_billed` names the retainer projects whose
     fee for the period is already on an invoice or a saved draft (left off, never twice)."""
-    entries = work.by_project.get(ws.project_id, [])
+    entries = reads.work.by_project.get(ws.project_id, [])
     if ws.billing == "time_and_materials":
-        billed = _time_billed(con, ws, period) if ws.cap_amount is not None else dec(0)
+        billed = reads.billed_time.get(ws.project_id, NOTHING_BILLED)
         return tm_lines(contract, ws, entries, billed, names)
     if ws.billing == "retainer":
-        if not _runs_in(con, ws.project_id, period):
+        if not runs_in(reads.ledger.spans, ws.project_id, period):
             return [], []
-        history, first = _retainer_history(con, contract, ws, period)
+        history, first = reads.ledger.history(contract, ws, period)
         lines, problems = retainer_lines(ws, period, entries, history, first)
         if ws.project_id in fee_billed:
             lines = [line for line in lines if line.kind != "retainer_fee"]
         return lines, problems
     if ws.billing == "fixed_fee":
-        return fixed_fee_lines(con, ws, period), []
-    return milestone_lines(con, ws, period), []
+        return fixed_fee_lines(reads.fixed, ws), []
+    return milestone_lines(reads.fixed, ws), []
 
 
 def _time_billed(con, ws: Workstream, period: Period) -> Decimal:
@@ -227,14 +213,28 @@ def draft_period(
     period: Period,
     client_id: str | None = None,
     contract_ids: set[str] | None = None,
+    ledger: RetainerLedger | None = None,
+    contracts_only: bool = False,
 ) -> Draft:
     """Drafts every contract (of one client, or only `contract_ids`, when given) for the period.
     Pure: writes nothing. What is already billed for the period (an imported or approved
-    invoice, a saved draft) is left off, so an invoiced month proposes only what is new."""
+    invoice, a saved draft) is left off, so an invoiced month proposes only what is new.
+    A `ledger` read once for a later month serves many drafts (the rules' closed months).
+    The month's entries, fixed fees, milestones, retainer history and billed time are each
+    read once for all contracts: no query per workstream. `contracts_only` (with
+    `contract_ids`) reads only those contracts' entries: their lines and exceptions, without
+    the period's no_contract and unapproved time of other work (the rules' closed months)."""
     contracts = load_contracts(con, client_id)
     if contract_ids is not None:
         contracts = {k: c for k, c in contracts.items() if k in contract_ids}
-    work = period_work(con, period, contracts, client_id)
+    work = period_work(con, period, contracts, client_id, contracts_only)
+    if ledger is None or ledger.before < period.start:
+        ledger = RetainerLedger.read(con, contracts, period.start)
+    workstreams = [ws for c in contracts.values() for ws in c.workstreams]
+    reads = PeriodReads(
+        work, FixedWork.read(con, period, workstreams), ledger,
+        _capped_billed_time(con, contracts, period),
+    )  # fmt: skip
     draft = Draft(period, exceptions=refused_contracts(con, client_id) + list(work.exceptions))
     billed = period_billed(con, period)
     draft.already_invoiced = period_invoices(billed)
@@ -246,8 +246,7 @@ def draft_period(
     for contract in contracts.values():
         lines: list[Line] = []
         for ws in contract.workstreams:
-            ws_lines, problems = workstream_lines(con, contract, ws, period, work, names,
-                                                  fee_billed)  # fmt: skip
+            ws_lines, problems = workstream_lines(contract, ws, period, reads, names, fee_billed)
             lines += ws_lines
             draft.exceptions += problems
         lines += expenses.get(contract.contract_id, [])

@@ -37,10 +37,9 @@ class PeriodWork:
     exceptions: list[BillingException] = field(default_factory=list)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, period: Period) -> list[dict]:
-    result = con.execute(
-        PERIOD_ENTRIES_SQL, {"period_start": period.start, "period_end": period.end}
-    )
+def _rows(con: duckdb.DuckDBPyConnection, period: Period, only: list[str]) -> list[dict]:
+    params = {"period_start": period.start, "period_end": period.end, "only_contracts": only}
+    result = con.execute(PERIOD_ENTRIES_SQL, params)
     names = [d[0] for d in result.description]
     return [dict(zip(names, row)) for row in result.fetchall()]
 
@@ -74,10 +73,16 @@ def period_work(
     period: Period,
     contracts: dict[str, Contract],
     client_id: str | None = None,
+    contracts_only: bool = False,
 ) -> PeriodWork:
-    """Eligible entries of `contracts`, grouped by project, and the exceptions of rule 1."""
+    """Eligible entries of `contracts`, grouped by project, and the exceptions of rule 1.
+    `contracts_only`: read the entries of `contracts` alone, leaving out the rule 1 exceptions
+    of other work (time with no contract): for callers that want these contracts' lines."""
     work = PeriodWork()
-    for row in _rows(con, period):
+    only = sorted(contracts) if contracts_only else []
+    if contracts_only and not only:
+        return work
+    for row in _rows(con, period, only):
         if client_id is not None and row["client_id"] != client_id:
             continue
         contract = contracts.get(row["contract_id"]) if row["contract_id"] else None

@@ -1,7 +1,13 @@
 """Rule 6: a fixed fee bills once when its project is completed; a milestone bills once when
-it reaches `bill_on`. Time on these projects is never billed by the hour."""
+it reaches `bill_on`. Time on these projects is never billed by the hour. The period's fixed
+fees and milestones are read once for all projects (FixedWork.read), then priced per
+workstream without the database."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
 
@@ -16,44 +22,83 @@ SELECT p.project_id, p.name, p.end_date,
                  AND coalesce(i.status, 'sent') <> 'void')
        OR p.project_id IN (SELECT source_id FROM locked_sources) AS already_billed
 FROM projects p
-WHERE p.project_id = ? AND p.status = 'completed' AND p.end_date BETWEEN ? AND ?
+WHERE list_contains($projects, p.project_id) AND p.status = 'completed'
+  AND p.end_date BETWEEN $start AND $end
 """
 
+# Both readings of bill_on at once; the workstream's own picks its rows (milestone_lines).
 MILESTONES_SQL = """
-SELECT milestone_id, name, amount,
-       CASE WHEN ? = 'accepted' THEN accepted_on ELSE completed_on END AS reached_on
+SELECT project_id, milestone_id, name, amount, status, accepted_on, completed_on
 FROM milestones
-WHERE project_id = ? AND invoice_id IS NULL
+WHERE list_contains($projects, project_id) AND invoice_id IS NULL
   AND milestone_id NOT IN (SELECT source_id FROM locked_sources)
   AND milestone_id NOT IN (  -- on an invoice line that names it (approved here, or imported)
       SELECT unnest(string_split(l.entry_ids, ';')) FROM invoice_lines l
       JOIN invoices i USING (invoice_id)
       WHERE l.kind = 'milestone' AND coalesce(i.status, 'sent') <> 'void')
-  AND status IN ({statuses})
-  AND (CASE WHEN ? = 'accepted' THEN accepted_on ELSE completed_on END) BETWEEN ? AND ?
-ORDER BY reached_on, milestone_id
+  AND ((status = 'accepted' AND accepted_on BETWEEN $start AND $end)
+       OR (status IN ('complete', 'accepted') AND completed_on BETWEEN $start AND $end))
 """
 
 
-def fixed_fee_lines(con: duckdb.DuckDBPyConnection, ws: Workstream, period: Period) -> list[Line]:
-    rows = con.execute(FIXED_FEE_SQL, [ws.project_id, period.start, period.end]).fetchall()
-    if not rows or rows[0][3] or ws.fee is None:
+@dataclass
+class FixedWork:
+    """The period's completed fixed-fee projects and unbilled milestones, by project."""
+
+    period: Period
+    fixed: dict[str, tuple] = field(default_factory=dict)
+    milestones: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, period: Period,
+             workstreams: list[Workstream]) -> FixedWork:  # fmt: skip
+        """Two queries for every fixed-fee and milestone workstream of the draft."""
+        work = cls(period)
+        params = {"start": period.start, "end": period.end}
+        fixed = sorted({ws.project_id for ws in workstreams if ws.billing == "fixed_fee"})
+        if fixed:
+            for row in con.execute(FIXED_FEE_SQL, params | {"projects": fixed}).fetchall():
+                work.fixed[row[0]] = row
+        staged = sorted({ws.project_id for ws in workstreams if ws.billing == "milestone"})
+        if staged:
+            for row in con.execute(MILESTONES_SQL, params | {"projects": staged}).fetchall():
+                work.milestones[row[0]].append(row[1:])
+        return work
+
+
+def fixed_fee_lines(work: FixedWork, ws: Workstream) -> list[Line]:
+    row = work.fixed.get(ws.project_id)
+    if row is None or row[3] or ws.fee is None:
         return []
-    project_id, name, end_date, _ = rows[0]
+    project_id, name, end_date, _ = row
     text = f"{name}: fixed fee, project completed {end_date}"
     return [Line("fixed_fee", project_id, text, dec(1), ws.fee, ws.fee, [project_id])]
 
 
-def milestone_lines(con: duckdb.DuckDBPyConnection, ws: Workstream, period: Period) -> list[Line]:
+def _reached_on(bill_on: str, status: str, accepted_on: date | None,
+                completed_on: date | None, period: Period) -> date | None:  # fmt: skip
+    """The day the milestone reached `bill_on` within the period, else None."""
+    if bill_on == "accepted":
+        day, statuses = accepted_on, ("accepted",)
+    else:
+        day, statuses = completed_on, ("complete", "accepted")
+    if status in statuses and day is not None and period.start <= day <= period.end:
+        return day
+    return None
+
+
+def milestone_lines(work: FixedWork, ws: Workstream) -> list[Line]:
     """Each milestone once, in the period it was accepted (or completed, per bill_on)."""
     bill_on = ws.bill_on or "accepted"
-    statuses = "'accepted'" if bill_on == "accepted" else "'complete', 'accepted'"
-    rows = con.execute(
-        MILESTONES_SQL.format(statuses=statuses),
-        [bill_on, ws.project_id, bill_on, period.start, period.end],
-    ).fetchall()
+    rows = []
+    for milestone_id, name, amount, status, accepted_on, completed_on in work.milestones.get(
+        ws.project_id, []
+    ):
+        reached_on = _reached_on(bill_on, status, accepted_on, completed_on, work.period)
+        if reached_on is not None:
+            rows.append((reached_on, milestone_id, name, amount))
     lines = []
-    for milestone_id, name, amount, reached_on in rows:
+    for reached_on, milestone_id, name, amount in sorted(rows, key=lambda r: (r[0], r[1])):
         text = f"Milestone: {name} ({bill_on} {reached_on})"
         lines.append(Line("milestone", ws.project_id, text, dec(1), dec(amount), dec(amount),
                           [milestone_id]))  # fmt: skip

@@ -11,13 +11,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from etl import clock
 from etl.cli_errors import UserError, cli_errors, one_line
-from etl.loader import LoadReport, import_canonical
 from etl.warehouse import connect, resolve_db_path
+
+if TYPE_CHECKING:  # the loader (polars, and GX on a load) is imported by the commands using it
+    from etl.loader import LoadReport
 
 EXPORT_SOURCES = (
     "harvest-csv",
@@ -126,6 +129,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _run_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, path: Path) -> LoadReport:
     if args.source == "canonical":
+        from etl.loader import import_canonical
+
         return import_canonical(con, path)
     if args.source == "ics":
         from etl.export_import import import_ics
@@ -159,6 +164,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise UserError(str(err)) from None
         generated = time.perf_counter() - started
         label = f"demo firm (seed {args.seed}, {args.people} people, as of {as_of})"
+        from etl.loader import import_canonical
+
         try:
             report = import_canonical(con, folder, label=label)
         finally:

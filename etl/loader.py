@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from etl import clock, expectations
+from etl import clock
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, SourceFile, read_csv_file
@@ -115,8 +115,16 @@ def run_load(
 
 
 def validator(entity: Entity) -> Callable:
-    """The great-expectations suite of `entity`, as the staging step's `validate` hook."""
-    return lambda frame: expectations.validate_entity(entity, frame)
+    """The great-expectations suite of `entity`, as the staging step's `validate` hook. GX and
+    pandas are imported on the first validation, not with the loader (`etl --help` stays
+    fast)."""
+
+    def validate(frame):
+        from etl import expectations
+
+        return expectations.validate_entity(entity, frame)
+
+    return validate
 
 
 def record_validation(con, load: Load, stats: EntityStats) -> None:

@@ -172,7 +172,10 @@ def edit_form(rows: pl.DataFrame, user: str | None) -> None:
                       done=f"{row['number']} updated")  # fmt: skip
 
 
+@st.fragment
 def show_clients(view: ar_page.ReviewView) -> None:
+    """One section per client; a section's table is built only while it is open (a firm has
+    a hundred clients with open invoices), and opening one reruns only this part."""
     st.subheader("Clients by overdue amount")
     for client in view.clients.iter_rows(named=True):
         head = (f"**{client['client_name']}** · overdue {client['overdue_base']:,.2f} "
@@ -180,7 +183,11 @@ def show_clients(view: ar_page.ReviewView) -> None:
                 f"invoice(s), oldest {client['oldest_days']} d")  # fmt: skip
         if client["promised_date"]:
             head += f" · promised {client['promised_date']}"
-        with st.expander(head, expanded=False):
+        section = st.expander(head, expanded=False, key=f"ar_client_{client['client_id']}",
+                              on_change="rerun")  # fmt: skip
+        if not section.open:
+            continue
+        with section:
             rows = view.rows.filter(pl.col("client_id") == client["client_id"])
             st.dataframe(rows, column_config=INVOICE_COLUMNS, hide_index=True, placeholder="—",
                          column_order=["number", "due_date", "days_past_due", "bucket", "open",

@@ -67,6 +67,7 @@ SUGGESTION_COLUMNS = {
     "method": cc.TextColumn("By", width=90, help="The rule, model or LLM that suggested it"),
 }
 SNOOZE_DAYS = 7
+PAGE_ROWS = 500  # rows sent to the browser at a time: a large firm's queue holds 150,000
 EVIDENCE_SHOWN = 5  # exceptions whose evidence is drawn when many are selected
 
 
@@ -199,7 +200,9 @@ def show_kpis(summary: er.QueueSummary) -> None:
 
 
 def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
-    """The table, its CSV download, and the rows the user selected."""
+    """The table, a page at a time, its CSV download (the whole queue), and the rows the user
+    selected on the page shown."""
+    pages = -(-queue.height // PAGE_ROWS)
     # Left of the table: its toolbar, which shows on hover, takes the top right corner.
     with st.container(horizontal=True, vertical_alignment="center"):
         st.download_button(
@@ -211,14 +214,21 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
             on_click="ignore",
             key="exceptions_csv",
         )
-        st.caption(
-            f"{queue.height:,} exceptions, oldest first. Select one or more rows to see the "
-            "evidence and decide."
-        )
+        shown = queue
+        if pages > 1:  # keyed by the page count: new filters start again at page 1
+            number = st.number_input(f"Page of {pages:,}", min_value=1, max_value=pages,
+                                     step=1, key=f"exception_page_{pages}", width=150,
+                                     label_visibility="collapsed")  # fmt: skip
+            shown = queue.slice((number - 1) * PAGE_ROWS, PAGE_ROWS)
+            first = (number - 1) * PAGE_ROWS + 1
+            where = f"rows {first:,}–{first + shown.height - 1:,} of {queue.height:,} (page {number} of {pages:,}), "
+        else:
+            where = f"{queue.height:,} exceptions, "
+        st.caption(where + "oldest first. Select one or more rows to see the evidence and decide.")
     # The keyed container gives the browser tests a stable handle (CSS class st-key-…).
     with st.container(key="exception_queue"):
         return app_state.selectable_table(
-            queue.with_columns(
+            shown.with_columns(
                 severity_tag=pl.concat_list("severity"),
                 kind_label=pl.col("kind").replace(review_kinds.PLAIN),
             ),
@@ -229,6 +239,15 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
             hide_index=True,
             placeholder="—",
         )
+
+
+@st.fragment
+def show_queue_and_decisions(queue: pl.DataFrame, user: str | None, stamp) -> None:
+    """The table and what acts on its selection: selecting rows or turning a page reruns only
+    this part, not the queue's read and its figures."""
+    selected = show_queue(queue)
+    show_selection(selected, user, stamp)
+    show_audit(selected, stamp)
 
 
 def show_evidence_part(view: er.EvidenceView) -> None:
@@ -423,6 +442,4 @@ elif options is not None:
     show_kpis(er.summarize(queue))
     if queue.is_empty():
         st.success("Nothing matches these filters.", icon=":material/check_circle:")
-    selected = show_queue(queue)
-    show_selection(selected, user, stamp)
-    show_audit(selected, stamp)
+    show_queue_and_decisions(queue, user, stamp)

@@ -5,7 +5,8 @@
 -- its status (eligible / unapproved / no_contract, rule 1) and, for work billed by the hour,
 -- the rate card's answer (rule 2, mart_entry_rates): the rows at the most specific matching
 -- level, how many, and the rate when there is exactly one.
--- Parameters: $period_start, $period_end.
+-- Parameters: $period_start, $period_end, $only_contracts (a list of contract ids: only their
+-- entries, for a caller that wants their lines alone; empty: every entry of the period).
 WITH billed_by_attribution AS (  -- billed by an invoice's time line without the entry carrying
     -- its invoice_id (an imported invoice per person x project, mart_invoice_attribution)
     SELECT entry_id FROM mart_invoice_attribution_between($period_start, $period_end)
@@ -30,6 +31,7 @@ entries AS (
       AND e.invoice_id IS NULL
       AND e.entry_id NOT IN (SELECT source_id FROM locked_sources)
       AND e.entry_id NOT IN (SELECT entry_id FROM billed_by_attribution)
+      AND (len($only_contracts) = 0 OR list_contains($only_contracts, ws.contract_id))
 ),
 classified AS (
     SELECT *,
@@ -45,4 +47,4 @@ final AS (
     LEFT JOIN mart_entry_rates_between($period_start, $period_end) r
       ON r.entry_id = c.entry_id AND c.billing IN ('time_and_materials', 'retainer')
 )
-SELECT * FROM final ORDER BY date, entry_id
+SELECT * EXCLUDE (approved_at) FROM final ORDER BY date, entry_id  -- timestamps cost to convert

@@ -17,22 +17,15 @@ import duckdb
 
 from billing.draft import approved_retainer_hours
 from billing.period import Period
+from billing.period_reads import runs_in
 from billing.retainer import simulate_bank
 from billing.terms import load_contracts
-from rules.checks.over_cap import MONTHS
+from rules.checks.over_cap import MONTHS, run_ledger
 from rules.config import RulesConfig
 from rules.engine import RuleException
 
 KIND = "expired_rollover"
 FIRST_ENTRY_SQL = "SELECT min(date) FROM effective_time_entries"
-PROJECT_SPAN_SQL = "SELECT start_date, end_date FROM projects WHERE project_id = ?"
-
-
-def _runs_in(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> bool:
-    """As billing: a retainer bills (and reports its bank) only in months its project runs."""
-    rows = con.execute(PROJECT_SPAN_SQL, [project_id]).fetchall()
-    start, end = rows[0] if rows else (None, None)
-    return (start is None or start <= period.end) and (end is None or end >= period.start)
 
 
 def _hours(hours: Decimal) -> str:
@@ -47,15 +40,16 @@ def expiries(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, tuple[Per
     last = Period.of(as_of).shift(-1)
     oldest = max(last.shift(-(MONTHS - 1)), Period.of(first_entry))
     found: dict[str, tuple[Period, list]] = {}
+    ledger = run_ledger(con, as_of)  # one read of the retainers' hours for every contract
     for contract in load_contracts(con).values():
         for ws in contract.workstreams:
             if ws.billing != "retainer" or ws.rollover_expires_after_months is None:
                 continue
-            history, first = approved_retainer_hours(con, contract, ws, last)
+            history, first = approved_retainer_hours(con, contract, ws, last, ledger)
             for month in reversed(simulate_bank(ws, history, first, last)):
                 if month.period < oldest:
                     break
-                if month.expired_from and _runs_in(con, ws.project_id, month.period):
+                if month.expired_from and runs_in(ledger.spans, ws.project_id, month.period):
                     lots = [(ws.project_id, origin, h) for origin, h in month.expired_from]
                     seen = found.get(contract.contract_id)
                     if seen is None or month.period > seen[0]:

@@ -12,6 +12,7 @@ import duckdb
 
 from billing.draft import Draft, draft_period
 from billing.period import Period
+from billing.period_reads import RetainerLedger
 from billing.terms import load_contracts
 from rules.config import RulesConfig
 from rules.engine import RuleException
@@ -29,6 +30,19 @@ WHERE cap_amount IS NOT NULL OR (billing = 'retainer' AND rollover_max_hours IS 
 
 # One rules run drafts the closed months once for over_cap and expired_rollover both.
 _DRAFTS: dict[tuple, list[Draft]] = {}
+# ...and reads the retainers' history once for every closed month it drafts or replays.
+_LEDGERS: dict[tuple, RetainerLedger] = {}
+
+
+def run_ledger(con: duckdb.DuckDBPyConnection, as_of: date) -> RetainerLedger:
+    """Every retainer's approved hours before as_of's month, read once per rules run (the
+    engine clears it with the drafts): over_cap, unbilled_time and expired_rollover replay
+    closed months from it instead of reading the entries once per month and retainer."""
+    key = (con, as_of)
+    if key not in _LEDGERS:
+        _LEDGERS.clear()
+        _LEDGERS[key] = RetainerLedger.read(con, load_contracts(con), Period.of(as_of).start)
+    return _LEDGERS[key]
 
 
 def closed_drafts(con: duckdb.DuckDBPyConnection, as_of: date,
@@ -47,6 +61,7 @@ def closed_drafts(con: duckdb.DuckDBPyConnection, as_of: date,
 
 def clear_cache() -> None:
     _DRAFTS.clear()
+    _LEDGERS.clear()
 
 
 def _draft_months(con, as_of: date, months: int) -> list[Draft]:
@@ -54,9 +69,11 @@ def _draft_months(con, as_of: date, months: int) -> list[Draft]:
     watched = {r[0] for r in con.execute(WATCHED_SQL).fetchall()}
     if first is None or not watched:
         return []
-    out, period = [], Period.of(as_of).shift(-1)
+    out, period, ledger = [], Period.of(as_of).shift(-1), run_ledger(con, as_of)
     while len(out) < months and period >= Period.of(first):
-        out.append(draft_period(con, period, contract_ids=watched))
+        draft = draft_period(con, period, contract_ids=watched, ledger=ledger,
+                             contracts_only=True)  # fmt: skip
+        out.append(draft)
         period = period.shift(-1)
     return out
 

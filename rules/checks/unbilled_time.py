@@ -24,6 +24,7 @@ from billing.draft import draft_period
 from billing.money import cents
 from billing.period import Period
 from rules.billing_day import last_month_due
+from rules.checks.over_cap import run_ledger
 from rules.config import RulesConfig
 from rules.engine import RuleException
 
@@ -75,7 +76,8 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
                               if c["billing"] == "retainer"})  # fmt: skip
     retainers = {c["contract_id"] for c in candidates.values() if c["billing"] == "retainer"}
     for text in retainer_months:  # one draft per closed month with retainer candidates
-        draft = draft_period(con, Period.parse(text), contract_ids=retainers)
+        draft = draft_period(con, Period.parse(text), contract_ids=retainers,
+                             ledger=run_ledger(con, as_of), contracts_only=True)  # fmt: skip
         for invoice in draft.invoices:
             for line in invoice.lines:
                 mine = [

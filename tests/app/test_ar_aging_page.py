@@ -51,3 +51,18 @@ def test_a_promise_to_pay_is_saved_with_who_and_when(monkeypatch, demo_db):
         (first, promised)]  # fmt: skip
     assert query(demo_db, "select actor, action from audit_log where object_id = ?", [first]) == [
         (USER, "ar_review_edit")]  # fmt: skip
+
+
+def test_a_client_section_builds_its_table_only_when_opened(monkeypatch, demo_db):
+    at = open_page(monkeypatch, demo_db, PAGE, user=USER)
+    sections = [e for e in at.expander if e.key and e.key.startswith("ar_client_")]
+    assert sections, "the demo firm has clients with open invoices"
+    assert all(len(e.dataframe) == 0 for e in sections)  # collapsed: no table sent
+    client_id = sections[0].key.removeprefix("ar_client_")
+    at.session_state[sections[0].key] = True  # what opening it in the browser sets
+    at.run()
+    opened = next(e for e in at.expander if e.key == sections[0].key)
+    assert len(opened.dataframe) == 1
+    numbers = {r[0] for r in query(demo_db, "select number from invoices where client_id = ?",
+                                   [client_id])}  # fmt: skip
+    assert set(opened.dataframe[0].value["number"]) <= numbers
