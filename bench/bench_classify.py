@@ -27,12 +27,14 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl.bench_firm.generate import LAST_DAY, generate as generate_second
+from etl.bench_firm.generate import LAST_DAY
+from etl.bench_firm.generate import generate as generate_second
 from etl.demo import generate
 from etl.loader import import_canonical
 from etl.warehouse import connect
 from rules.classify import data
 from rules.classify.config import load_classify_config
+from rules.classify.expenses import classify_expenses
 from rules.classify.local import classify_entries
 from rules.classify.reliability import at_threshold, expected_calibration_error
 from rules.classify.training import MODEL_KINDS, calibration_status, trained_model
@@ -140,6 +142,18 @@ def build_second(db: Path, seed: int = 11):
     return firm
 
 
+def expense_report(con, firm) -> dict:
+    """October's expenses without a project: learnt vendor and split rules against the key."""
+    got = classify_expenses(con, LAST_DAY, load_classify_config())
+    joined = got.join(firm.expense_truth, on="expense_id")
+    right = 0
+    for r in joined.iter_rows(named=True):
+        split = ";".join(f"{s['project_id']}:{int(float(s['share']) * 100)}" for s in r["splits"])
+        right += split == r["split"] if r["split"] else split == f"{r['project_id']}:100"
+    methods = joined.group_by("method").len().sort("method").rows()
+    return {"expenses": joined.height, "right": right, "by_method": dict(methods)}
+
+
 def bench_second(args, kinds: list[str]) -> dict:
     db = Path(args.second_db)
     firm = build_second(db)
@@ -154,6 +168,7 @@ def bench_second(args, kinds: list[str]) -> dict:
             got, sec = classify(con, model, targets, LAST_DAY, rush, catalog)
             out[kind] = {**_model_facts(model, train_s),
                          "october": report("october", got, firm.truth, sec)}  # fmt: skip
+        out["expenses"] = expense_report(con, firm)
     finally:
         con.close()
     return out

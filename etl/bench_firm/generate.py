@@ -105,8 +105,14 @@ def _projects() -> list[Project]:
 
 def _nickname(rng: random.Random, project: Project) -> str:
     words = project.name.lower().split()
-    options = (project.typed, project.typed[:3], words[0], words[0][:4],
-               "".join(w[0] for w in words), f"{project.typed[:3]}-{words[0][:3]}")
+    options = (
+        project.typed,
+        project.typed[:3],
+        words[0],
+        words[0][:4],
+        "".join(w[0] for w in words),
+        f"{project.typed[:3]}-{words[0][:3]}",
+    )
     return rng.choice(options)
 
 

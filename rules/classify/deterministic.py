@@ -93,13 +93,28 @@ def _phrases(notes: pl.Series) -> pl.Series:
 
 
 def _learn(frame: pl.DataFrame, flag: str) -> list[str]:
+    """Pure, frequent words and word pairs; a word that only ever marks the entry inside one
+    of those pairs (`after` of `after hours`) is left to the pair, so `regression after patch`
+    is not rush; a pair with a word that is a cue on its own, or that marks fewer entries than
+    one of its words does (`backfill after`), adds nothing."""
     grams = frame.select(flag, gram=_phrases(frame["notes"])).explode("gram").drop_nulls()
     stats = grams.group_by("gram").agg(n=pl.col(flag).sum(), total=pl.len())
-    found = stats.filter(
-        (pl.col("n") >= MIN_CUE_USES) & (pl.col("n") / pl.col("total") >= MIN_CUE_PURITY)
-    )["gram"].sort().to_list()
-    singles = {g for g in found if " " not in g}
-    return [g for g in found if " " not in g or not set(g.split(" ")) & singles]
+    found = dict(
+        stats.filter(
+            (pl.col("n") >= MIN_CUE_USES) & (pl.col("n") / pl.col("total") >= MIN_CUE_PURITY)
+        )
+        .select("gram", "n")
+        .iter_rows()
+    )
+    pairs = [g for g in found if " " in g]
+    inside = {w for g in pairs for w in g.split(" ") if w in found and found[w] == found[g]}
+    singles = {g for g in found if " " not in g and g not in inside}
+    keep = singles | {
+        g for g in pairs
+        if not set(g.split(" ")) & singles
+        and all(found[w] == found[g] for w in g.split(" ") if w in found)
+    }  # fmt: skip
+    return sorted(keep)
 
 
 def learn_cues(con: duckdb.DuckDBPyConnection, before: date) -> dict[str, list[str]]:

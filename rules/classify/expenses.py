@@ -53,7 +53,7 @@ def learn_rules(con: duckdb.DuckDBPyConnection, as_of: date, projects: set[str])
     frame = con.sql(HISTORY_SQL, params=[as_of]).pl()
     vendors, splits = [], []
     for (vendor,), rows in frame.group_by("vendor", maintain_order=True):
-        targets = set(rows["project_id"].to_list()) | set(rows["split"].to_list())
+        targets = set(rows["project_id"].drop_nulls()) | set(rows["split"].drop_nulls())
         if rows.height < MIN_VENDOR_USES or len(targets) != 1:
             continue
         target = targets.pop()

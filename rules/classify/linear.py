@@ -10,9 +10,8 @@ history, every feature computed as of each entry's date."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -25,6 +24,7 @@ D = 1 << 18  # hashed crossed features
 MIX = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)
 L2 = 1.0  # ridge on the weights (per training set, not per row)
 MAX_ITER = 50
+WARM_ITER = 15  # from the calibration model's weights
 TRAIN_MAX = 15_000  # distinct (person, note, line, candidates) rows kept, most recent first
 WINDOW_DAYS = 120
 RECENCY = (7, 30, 60, 120)  # days since the person last logged time on the project
@@ -151,28 +151,58 @@ def _dense(pairs: pl.DataFrame, staffing: pl.DataFrame, match: np.ndarray) -> np
     return np.column_stack(cols)
 
 
+def _binary(sets: list[set[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+    indptr, indices = [0], []
+    for words in sets:
+        indices.extend(sorted(vocab[w] for w in words if w in vocab))
+        indptr.append(len(indices))
+    return sp.csr_matrix(
+        (np.ones(len(indices), np.float32), np.asarray(indices, np.int64), np.asarray(indptr)),
+        shape=(len(sets), len(vocab)),
+    )
+
+
 def _match(notes_words: list[set[str]], u: np.ndarray, lines: pl.DataFrame, l: np.ndarray):
-    """Note words found in the line's project text and in its description, per pair."""
-    wp = [set(x) for x in lines["words_project"].to_list()]
-    wd = [set(x) for x in lines["words_desc"].to_list()]
+    """Note words found in the line's project text and in its description, per pair (a row-wise
+    product of two binary word matrices, so it costs a few sparse passes, not a Python loop)."""
+    vocab: dict[str, int] = {}
+    for words in notes_words:
+        for w in words:
+            vocab.setdefault(w, len(vocab))
+    notes = _binary(notes_words, vocab)
     out = np.zeros((len(u), 2))
-    for i, (ui, li) in enumerate(zip(u.tolist(), l.tolist(), strict=True)):
-        words = notes_words[ui]
-        if words:
-            out[i, 0] = len(words & wp[li])
-            out[i, 1] = len(words & wd[li])
+    for j, col in enumerate(("words_project", "words_desc")):
+        line_words = _binary([set(x) for x in lines[col].to_list()], vocab)
+        out[:, j] = np.asarray(notes[u].multiply(line_words[l]).sum(axis=1)).ravel()
     return out
 
 
 @dataclass
 class PairMatrix:
-    """The crossed features of each pair (sparse, pairs x D) and the dense block."""
+    """The crossed features of each pair as (row, column) lists, and the dense block; the
+    sparse matrix is built only for training (scoring gathers the weights directly)."""
 
-    x: sp.csr_matrix
+    rows: np.ndarray
+    cols: np.ndarray
     dense: np.ndarray
+    _x: sp.csr_matrix | None = None
+
+    @property
+    def x(self) -> sp.csr_matrix:
+        if self._x is None:
+            n = self.dense.shape[0]
+            self._x = sp.csr_matrix(
+                (np.ones(len(self.cols), np.float64), (self.rows, self.cols)), shape=(n, D)
+            )
+            self._x.sum_duplicates()
+        return self._x
 
     def scores(self, w: np.ndarray) -> np.ndarray:
         return self.x @ w[:D] + self.dense @ w[D:]
+
+    def predict(self, w: np.ndarray) -> np.ndarray:
+        n = self.dense.shape[0]
+        return np.bincount(self.rows, weights=w[self.cols], minlength=n) + self.dense @ w[D:]
 
     def gradient(self, g: np.ndarray) -> np.ndarray:
         return np.concatenate([self.x.T @ g, self.dense.T @ g])
@@ -208,9 +238,7 @@ def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.Dat
     staffing = _staffing(known, activity)
     words = [_words(s) for s in uniq.to_list()]
     dense = _dense(known, staffing, _match(words, u, model_lines, known["l"].to_numpy()))
-    x = sp.csr_matrix((np.ones(len(cols), np.float64), (all_rows, cols)), shape=(len(u), D))
-    x.sum_duplicates()
-    return PairMatrix(x, dense), known
+    return PairMatrix(all_rows, cols, dense), known
 
 
 def _softmax_by(scores: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -262,21 +290,29 @@ def lbfgs(objective, w: np.ndarray, iterations: int, memory: int = 5) -> np.ndar
     return w
 
 
-def fit_linear(history: pl.DataFrame, catalog: pl.DataFrame, pairs: pl.DataFrame) -> LinearModel:
+def fit_linear(
+    history: pl.DataFrame,
+    catalog: pl.DataFrame,
+    pairs: pl.DataFrame,
+    start: LinearModel | None = None,
+) -> LinearModel:
     """history: approved entries (entry_id, person_id, date, notes, project_id, sow_line_id);
     pairs: their candidate lines (entry_id, sow_line_id). Entries whose true line is not a
-    candidate teach nothing and are left out."""
+    candidate teach nothing and are left out. `start` (the calibration model, trained on all
+    but the last weeks) warm-starts the optimiser, so the final fit needs few iterations."""
     lines = _line_frame(catalog)
-    activity = history.group_by("person_id", "sow_line_id", "project_id", "date").agg(
-        n=pl.len()
-    )
+    activity = history.group_by("person_id", "sow_line_id", "project_id", "date").agg(n=pl.len())
     truth = history.select("entry_id", "person_id", "date", truth="sow_line_id",
                            norm=normalize_expr("notes"))  # fmt: skip
     cands = pairs.select("entry_id", "sow_line_id").join(truth, on="entry_id")
-    sig = cands.group_by("entry_id").agg(
-        sig=pl.col("sow_line_id").sort().str.join(","),
-        has=(pl.col("sow_line_id") == pl.col("truth")).any(),
-    ).filter("has")
+    sig = (
+        cands.group_by("entry_id")
+        .agg(
+            sig=pl.col("sow_line_id").sort().str.join(","),
+            has=(pl.col("sow_line_id") == pl.col("truth")).any(),
+        )
+        .filter("has")
+    )
     rows = (
         truth.join(sig, on="entry_id")
         .sort("date", descending=True)
@@ -306,9 +342,9 @@ def fit_linear(history: pl.DataFrame, catalog: pl.DataFrame, pairs: pl.DataFrame
         grad = matrix.gradient(gw[group] * (p - y)) + L2 * w
         return loss, grad
 
-    w0 = np.zeros(D + len(DENSE))
+    w0 = np.zeros(D + len(DENSE)) if start is None else start.weights.copy()
     if n_groups:
-        w0 = lbfgs(objective, w0, MAX_ITER)
+        w0 = lbfgs(objective, w0, MAX_ITER if start is None else WARM_ITER)
     return LinearModel(
         line_ids=catalog["sow_line_id"].to_list(),
         line_frame=lines,
@@ -340,6 +376,6 @@ def raw_scores_linear(model: LinearModel, targets: pl.DataFrame, pairs: pl.DataF
         return frame.select("entry_id", "sow_line_id", score=pl.lit(0.0), backoff=pl.lit(False))
     matrix, known = pair_matrix(frame, model.line_frame, model.activity)
     return known.select("entry_id", "sow_line_id").with_columns(
-        score=pl.Series(matrix.scores(model.weights), dtype=pl.Float64),
+        score=pl.Series(matrix.predict(model.weights), dtype=pl.Float64),
         backoff=pl.Series(model.backoff[known["l"].to_numpy()]),
     )

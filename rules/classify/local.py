@@ -123,7 +123,9 @@ def classify_entries(
             group="group",
         )
     )
-    done = pl.concat([_defaults(targets, catalog, rush_pattern, model.cues), modelled], how="vertical_relaxed")
+    done = pl.concat(
+        [_defaults(targets, catalog, rush_pattern, model.cues), modelled], how="vertical_relaxed"
+    )
     missing = targets.join(done, on="entry_id", how="anti").select(
         "entry_id",
         project_id="project_id",

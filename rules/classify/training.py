@@ -15,7 +15,7 @@ import polars as pl
 
 from rules.classify import data, deterministic, local
 from rules.classify.linear import LinearModel, fit_linear
-from rules.classify.model import UNCALIBRATED_CAP, LineModel, fit, isotonic, softmax
+from rules.classify.model import LineModel, fit, isotonic, softmax
 from rules.classify.reliability import expected_calibration_error
 
 MODEL_KINDS = ("linear", "nb")
@@ -29,12 +29,12 @@ CACHE_VERSION = "2"
 _MEMORY: dict[str, LineModel | LinearModel] = {}
 
 
-def _fit_all(con, before: date, catalog: pl.DataFrame, kind: str) -> LineModel | LinearModel:
+def _fit_all(con, before: date, catalog: pl.DataFrame, kind: str, start=None):
     history = data.history(con, before)
     if kind == "linear":
         hidden = history.with_columns(project_id=pl.lit(None, pl.String))
         pairs = data.candidates(con, hidden, before - timedelta(days=1))
-        model = fit_linear(history, catalog, pairs)
+        model = fit_linear(history, catalog, pairs, start)
     else:
         model = fit(history, catalog, data.person_lines(con, before))
     model.prefixes = deterministic.learn_prefixes(history, catalog)
@@ -131,7 +131,7 @@ def trained_model(con, before: date, cache_dir: Path | None = None,
     if model is None:
         catalog = data.catalog(con)
         early, scored, window = _validation(con, before, catalog, kind)
-        model = _fit_all(con, before, catalog, kind)
+        model = _fit_all(con, before, catalog, kind, early if kind == "linear" else None)
         _calibrate(model, scored, window)
         model.digest = digest
     if path is not None and not path.exists():
