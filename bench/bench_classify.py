@@ -74,7 +74,7 @@ def report(name: str, got: pl.DataFrame, truth: pl.DataFrame, seconds: float) ->
 
 def classify(con, model, targets: pl.DataFrame, as_of: date, rush: str, catalog) -> tuple:
     start = time.perf_counter()
-    pairs = data.candidates(con, targets, as_of)
+    pairs = data.candidates(con, targets, as_of, model.reach_days)
     got = classify_entries(model, targets, pairs, catalog, rush)
     return got, time.perf_counter() - start
 

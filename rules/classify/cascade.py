@@ -210,7 +210,7 @@ def run_classify(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
     catalog = data.catalog(con)
     targets = data.targets(con, as_of)
     model = trained_model(con, as_of + timedelta(days=1), cache_dir, kind=config.local_model)
-    pairs = data.candidates(con, targets, as_of)
+    pairs = data.candidates(con, targets, as_of, model.reach_days)
     local = classify_entries(model, targets, pairs, catalog, config.rush_pattern)
     summary: dict = {"training_digest": model.digest, "entries": local.height}
     notes: list[str] = [RULE_REJECTED.format(problem=p) for p in

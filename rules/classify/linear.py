@@ -49,6 +49,7 @@ class LinearModel:
     prefixes: pl.DataFrame | None = None
     cues: dict = field(default_factory=dict)
     kind: str = "linear"
+    reach_days: int = 240
     backoff: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 

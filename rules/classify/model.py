@@ -38,6 +38,7 @@ class LineModel:
     prefixes: pl.DataFrame | None = None  # ticket-key prefix -> project_id (deterministic.py)
     cues: dict = field(default_factory=dict)  # learnt rush / no-charge words (deterministic.py)
     kind: str = "nb"
+    reach_days: int = 60  # candidate window after a person's last entry on a project
 
     @property
     def line_index(self) -> dict[str, int]:

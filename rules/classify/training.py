@@ -20,6 +20,8 @@ from rules.classify.reliability import expected_calibration_error
 
 MODEL_KINDS = ("linear", "nb")
 DEFAULT_KIND = "linear"  # the better on both benchmark firms (docs/benchmarks.md)
+REACH_DAYS = {"linear": 240, "nb": 60}  # candidates: days after the person's last entry there
+TRAIN_RECENT = 60_000  # linear: the most recent approved entries it learns from (600 people: 1.2 M)
 HOLDOUT_DAYS = 28  # the last approved weeks, counted back from the last approved entry
 MIN_CALIBRATION = 100  # held-out entries (with candidates) needed to calibrate at all
 VALIDATION_MAX = 20_000  # entries sampled from the held-out weeks
@@ -32,12 +34,14 @@ _MEMORY: dict[str, LineModel | LinearModel] = {}
 def _fit_all(con, before: date, catalog: pl.DataFrame, kind: str, start=None):
     history = data.history(con, before)
     if kind == "linear":
-        hidden = history.with_columns(project_id=pl.lit(None, pl.String))
-        pairs = data.candidates(con, hidden, before - timedelta(days=1))
+        recent = history.sort("date").tail(TRAIN_RECENT)  # candidates of these only
+        hidden = recent.with_columns(project_id=pl.lit(None, pl.String))
+        pairs = data.candidates(con, hidden, before - timedelta(days=1), REACH_DAYS[kind])
         model = fit_linear(history, catalog, pairs, start)
     else:
         model = fit(history, catalog, data.person_lines(con, before))
     model.prefixes = deterministic.learn_prefixes(history, catalog)
+    model.reach_days = REACH_DAYS[kind]
     model.cues = deterministic.learn_cues(con, before)
     return model
 
@@ -65,7 +69,7 @@ def _validation(con, before: date, catalog: pl.DataFrame, kind: str):
     hidden = held.with_columns(
         project_id=pl.lit(None, pl.String), sow_line_id=pl.lit(None, pl.String)
     )
-    pairs = data.candidates(con, hidden, cut - timedelta(days=1))
+    pairs = data.candidates(con, hidden, cut - timedelta(days=1), REACH_DAYS[kind])
     scored = local.score(early, hidden, pairs, catalog) if pairs.height else pairs
     truth = held.select("entry_id", truth="sow_line_id")
     return early, scored.join(truth, on="entry_id") if scored.height else scored, window

@@ -32,7 +32,7 @@ def second(tmp_path_factory):
     model = trained_model(con, LAST_DAY + timedelta(days=1), kind="linear")
     catalog = data.catalog(con)
     targets = data.targets(con, LAST_DAY)
-    pairs = data.candidates(con, targets, LAST_DAY)
+    pairs = data.candidates(con, targets, LAST_DAY, model.reach_days)
     got = classify_entries(model, targets, pairs, catalog, r"\b(urgent)\b")
     history = data.history(con, TEST_DAY)
     yield firm, model, got.join(firm.truth, on="entry_id", suffix="_true"), history, targets
