@@ -93,10 +93,10 @@ def _phrases(notes: pl.Series) -> pl.Series:
 
 
 def _learn(frame: pl.DataFrame, flag: str) -> list[str]:
-    """Pure, frequent words and word pairs; a word that only ever marks the entry inside one
-    of those pairs (`after` of `after hours`) is left to the pair, so `regression after patch`
-    is not rush; a pair with a word that is a cue on its own, or that marks fewer entries than
-    one of its words does (`backfill after`), adds nothing."""
+    """Pure, frequent words and word pairs. Two words that only ever mark entries together
+    (`after hours`) are a phrase: the pair is the cue, not its words, so `regression after
+    patch` is not rush. A pair with a word that is a cue on its own, or that marks fewer
+    entries than one of its words does (`backfill after`), adds nothing."""
     grams = frame.select(flag, gram=_phrases(frame["notes"])).explode("gram").drop_nulls()
     stats = grams.group_by("gram").agg(n=pl.col(flag).sum(), total=pl.len())
     found = dict(
@@ -107,7 +107,8 @@ def _learn(frame: pl.DataFrame, flag: str) -> list[str]:
         .iter_rows()
     )
     pairs = [g for g in found if " " in g]
-    inside = {w for g in pairs for w in g.split(" ") if w in found and found[w] == found[g]}
+    phrases = [g for g in pairs if all(found.get(w) == found[g] for w in g.split(" "))]
+    inside = {w for g in phrases for w in g.split(" ")}
     singles = {g for g in found if " " not in g and g not in inside}
     keep = singles | {
         g for g in pairs

@@ -72,7 +72,9 @@ def test_vendors_rush_no_charge_and_prefixes_are_learnt_from_history(con, tmp_pa
         for d in range(6, 9)  # three uses of each cue (MIN_CUE_USES)
         for i, (note, bill, wt) in enumerate((
             (f"pager cart {d}", "true", "rush"),  # rush, though no configured word says so
-            (f"goodwill redo of cart {d}", "false", "standard"),  # no charge on a billing line
+            # no charge on a billing line, `goodwill` next to different words each time
+            (("goodwill redo of cart", "cart totals goodwill", "goodwill - rounding")[d - 6],
+             "false", "standard"),
         ))
     ) + "".join(row.format(id=f"K-{d}", d=d, note=f"chk-{d}1 cart", bill="true", wt="standard")
                 for d in range(6, 8))  # a ticket prefix used twice, for PR-1 only  # fmt: skip
