@@ -23,9 +23,9 @@ from rules.classify.model import MIN_HISTORY
 D = 1 << 18  # hashed crossed features
 MIX = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)
 L2 = 1.0  # ridge on the weights (per training set, not per row)
-MAX_ITER = 50
-WARM_ITER = 15  # from the calibration model's weights
-TRAIN_MAX = 15_000  # distinct (person, note, line, candidates) rows kept, most recent first
+MAX_ITER = 35
+WARM_ITER = 10  # from the calibration model's weights
+TRAIN_MAX = 10_000  # distinct (person, note, line, candidates) rows kept, most recent first
 WINDOW_DAYS = 120
 RECENCY = (7, 30, 60, 120)  # days since the person last logged time on the project
 _WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")

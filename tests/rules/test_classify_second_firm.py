@@ -75,7 +75,7 @@ def test_the_model_beats_the_persons_habit(second):
 def test_presales_and_training_notes_naming_a_client_stay_internal(second):
     firm, _model, got, history, targets = second
     clients = ("orion", "nimbus", "bramble", "tessellate", "quarry", "helix", "lumen")
-    named = got.join(targets.select("entry_id", "notes"), on="entry_id").filter(
+    named = got.join(targets.select("entry_id", "notes", "person_id"), on="entry_id").filter(
         pl.col("project_id_true").is_in(["BP-BD", "BP-LND"])
         & pl.col("notes").str.to_lowercase().str.contains("|".join(clients))
     )
