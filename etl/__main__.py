@@ -66,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("path")
     imp.add_argument("--strict", action="store_true", help="exit 1 when any row was quarantined")
     imp.add_argument("--person", help="ics: whose calendar (default: from the file name)")
-    for p in (demo, imp):
+    from etl.sync.cli import add_parser as add_sync_parser
+    from etl.sync.cli import add_webhooks_parser
+
+    sync = add_sync_parser(sub)
+    hooks = add_webhooks_parser(sub)
+    for p in (demo, imp, sync, hooks):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
@@ -166,7 +171,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 @cli_errors
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return {"import": cmd_import, "demo": cmd_demo}[args.command](args)
+    commands = {"import": cmd_import, "demo": cmd_demo, "sync": cmd_sync, "webhooks": cmd_webhooks}
+    return commands[args.command](args)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from etl.sync.cli import cmd_sync as run
+
+    return run(args, open_warehouse, print_report)
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    from etl.sync.cli import cmd_webhooks as serve
+
+    return serve(args, open_warehouse)
 
 
 if __name__ == "__main__":

@@ -161,23 +161,44 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("RESET python_enable_replacements")
 
 
-def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
-    """Upgrades the schema in place, one migration per transaction, keeping all data. A
-    warehouse already there is left untouched (no DDL at all)."""
-    current = schema_version(con)
-    if current >= (LATEST_VERSION if target is None else target):
-        return current
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMPTZ)"
-    )
-    for version, path in migrations():
-        if version <= current or (target is not None and version > target):
-            continue
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migrations this warehouse has run. A set, not the highest number: branches land in
+    any order, and a warehouse migrated to 11 before 9 and 10 existed still needs 9 and 10.
+    Call it outside a transaction (see schema_version)."""
+    con.execute("SET python_enable_replacements = false")
+    try:
+        return {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    except duckdb.CatalogException:
+        return set()
+    finally:
+        con.execute("RESET python_enable_replacements")
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[int]:
+    """Runs every numbered migration (up to `target`) the warehouse has not run yet, in order,
+    one per transaction, keeping all data; returns the versions it ran. A warehouse already
+    there is left untouched (no DDL at all)."""
+    applied = applied_versions(con)
+    missing = [
+        (version, path)
+        for version, path in migrations()
+        if version not in applied and (target is None or version <= target)
+    ]
+    if missing:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMPTZ)"
+        )
+    for version, path in missing:
         with transaction(con):
             con.execute(path.read_text())
             con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
-        current = version
-    return current
+    return [version for version, _ in missing]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
+    """Upgrades the schema in place (apply_migrations); returns the schema version."""
+    apply_migrations(con, target)
+    return schema_version(con)
 
 
 def marts_digest() -> str:
@@ -213,9 +234,7 @@ def ensure_marts(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
 def ensure_current(con: duckdb.DuckDBPyConnection) -> None:
     """Pending migrations, then the marts if a migration ran or their SQL changed: the only
     times opening the warehouse writes anything."""
-    before = schema_version(con)
-    after = migrate(con)
-    ensure_marts(con, force=after != before)
+    ensure_marts(con, force=bool(apply_migrations(con)))
 
 
 def connect(

@@ -80,6 +80,12 @@ def source_last_loads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(sql("data_health/source_last_loads")).pl()
 
 
+def job_last_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per scheduled job: its latest run (job, slot, status, started_at, finished_at,
+    message)."""
+    return con.sql(sql("data_health/job_last_runs")).pl()
+
+
 def load_entity_stats(con: duckdb.DuckDBPyConnection, load_ids: Iterable[int]) -> pl.DataFrame:
     """One row per (load, entity, file) of the given loads: new/updated/unchanged/quarantined."""
     return con.sql(sql("data_health/load_entity_stats"), params=[list(load_ids)]).pl()
@@ -127,6 +133,7 @@ class DataHealth:
     load_entities: pl.DataFrame
     quarantine: pl.DataFrame
     expectations: pl.DataFrame
+    jobs: pl.DataFrame  # the scheduled jobs' last runs (python -m jobs)
 
     @property
     def is_empty(self) -> bool:
@@ -155,4 +162,5 @@ def data_health(db: str | os.PathLike | None = None) -> DataHealth:
             load_entities=load_entity_stats(con, loads["load_id"]),
             quarantine=open_quarantine(con),
             expectations=latest_expectations(con),
+            jobs=job_last_runs(con),
         )

@@ -18,6 +18,18 @@ STATUS_TAG = cc.MultiselectColumn(
 TIME_UTC = "YYYY-MM-DD HH:mm"
 TALL_TABLE_PX = 640  # about as tall as the rows-per-entity table beside it
 
+JOB_COLUMNS = {
+    "job": cc.TextColumn("Job"),
+    "status_tag": cc.MultiselectColumn(
+        "Status",
+        options=["ok", "running", "failed"],
+        color=["green", "orange", "red"],
+        width="small",
+    ),
+    "slot": cc.TextColumn("Slot", help="The window, day or month the run was for"),
+    "finished_at": cc.DatetimeColumn("Finished (UTC)", format=TIME_UTC),
+    "message": cc.TextColumn("Result", width="large"),
+}
 LOAD_COLUMNS = {
     "source": cc.TextColumn("Source"),
     "status_tag": STATUS_TAG,
@@ -140,6 +152,20 @@ def show_loads(loads: pl.DataFrame, load_entities: pl.DataFrame) -> None:
         )
 
 
+def show_jobs(jobs: pl.DataFrame) -> None:
+    st.subheader("Scheduled jobs")
+    if jobs.is_empty():
+        st.caption("No scheduled job has run yet (`python -m jobs run`, see docs/jobs.md).")
+        return
+    st.dataframe(
+        jobs.with_columns(status_tag=as_tag(pl.col("status"))),
+        column_order=list(JOB_COLUMNS),
+        column_config=JOB_COLUMNS,
+        hide_index=True,
+        placeholder="—",
+    )
+
+
 def show_quarantine(quarantine: pl.DataFrame) -> None:
     st.subheader("Quarantine")
     st.caption(
@@ -233,6 +259,7 @@ if health is not None and health.is_empty:
 elif health is not None:
     show_kpis(health.kpis())
     show_loads(health.loads, health.load_entities)
+    show_jobs(health.jobs)
     show_quarantine(health.quarantine)
     left, right = st.columns([2, 3])
     with left:

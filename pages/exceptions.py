@@ -17,6 +17,7 @@ from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 from rules.classify import apply as classify_apply
 from rules.classify import review as classify_review
 from rules.engine import run_rules
+from rules.llm_review import kinds as review_kinds
 
 cc = st.column_config
 TIME_UTC = "YYYY-MM-DD HH:mm"
@@ -25,7 +26,7 @@ SEVERITY_TAG = cc.MultiselectColumn(
 )
 QUEUE_COLUMNS = {
     "severity_tag": SEVERITY_TAG,
-    "kind": cc.TextColumn("Kind", width=130),
+    "kind_label": cc.TextColumn("Kind", width=200),  # the review pass's kinds in plain words
     "ref": cc.TextColumn(
         "Ref", width=105, help="The time entry, contract or payment the exception is about"
     ),
@@ -161,7 +162,9 @@ def pick_filters(options: er.FilterOptions) -> er.QueueFilters:
     sidebar = app_state.current_filters().clients
     offered = er.clients_offered(options, sidebar)
     kind, client, severity, status, age = st.columns([3, 3, 2, 2, 1.4])
-    kinds = kind.multiselect("Kind", options.kinds, placeholder="All kinds")
+    kinds = kind.multiselect(
+        "Kind", options.kinds, format_func=review_kinds.plain, placeholder="All kinds"
+    )
     picked = client.multiselect(
         "Client",
         list(offered),
@@ -215,7 +218,10 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
     # The keyed container gives the browser tests a stable handle (CSS class st-key-…).
     with st.container(key="exception_queue"):
         return app_state.selectable_table(
-            queue.with_columns(severity_tag=pl.concat_list("severity")),
+            queue.with_columns(
+                severity_tag=pl.concat_list("severity"),
+                kind_label=pl.col("kind").replace(review_kinds.PLAIN),
+            ),
             "exception_id",
             key="exception_table",
             column_order=list(QUEUE_COLUMNS),
@@ -365,7 +371,8 @@ def show_selection(selected: pl.DataFrame, user: str | None, stamp) -> None:
         st.subheader("Evidence")
         rows = list(selected.head(EVIDENCE_SHOWN).iter_rows(named=True))
         for n, row in enumerate(rows):
-            with st.expander(f"{row['kind']} · {row['ref']}", expanded=n == 0):
+            title = f"{review_kinds.plain(row['kind'])} · {row['ref']}"
+            with st.expander(title, expanded=n == 0):
                 show_evidence(row, stamp)
         if selected.height > EVIDENCE_SHOWN:
             st.caption(f"…and {selected.height - EVIDENCE_SHOWN} more selected.")

@@ -1,6 +1,8 @@
 """`python -m rules run [--as-of DATE] [--format json|table]`: run the rules and store their
 exceptions in the queue (source `rules`). `python -m rules classify [--llm off|auto|on]`: suggest
 projects, SOW lines, billable and work type for unclassified work (docs/classify.md).
+`python -m rules review [--llm off|auto|on]`: read notes against SOW lines, milestones and
+calendars for leakage, scope creep, milestone mismatches and under-reporting (docs/review.md).
 
 Exit codes (DESIGN.md): 0 success, 1 user error (one line on stderr, no traceback), 2 bad usage.
 """
@@ -42,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--format", choices=("json", "table"), default="table")
     classify.add_argument("--config", help="rules config TOML (default rules/config.toml)")
     classify.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    review = sub.add_parser("review", help="tag leakage, scope creep, milestone mismatches and "
+                            "under-reporting from notes and calendars")  # fmt: skip
+    review.add_argument("--llm", choices=("off", "auto", "on"), default="auto")
+    review.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
+    review.add_argument("--format", choices=("json", "table"), default="table")
+    review.add_argument("--config", help="rules config TOML (default rules/config.toml)")
+    review.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -64,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         from rules.classify.cli import classify_main
 
         return classify_main(args)
+    if args.command == "review":
+        from rules.llm_review.cli import review_main
+
+        return review_main(args)
     config = load_config(args.config)
     path = resolve_db_path(args.db)
     if not path.exists():

@@ -113,7 +113,7 @@ def load_config(path: str | Path | None = None) -> RulesConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"rules config {path}: {err}") from None
-    if unknown := sorted(set(data) - set(DEFAULT_THRESHOLDS) - {"severity", "classify"}):
+    if unknown := sorted(set(data) - set(DEFAULT_THRESHOLDS) - {"severity", "classify", "review"}):
         raise ValueError(f"rules config {path}: unknown key(s) {unknown}")
     thresholds = dict(DEFAULT_THRESHOLDS)
     for key in DEFAULT_THRESHOLDS:

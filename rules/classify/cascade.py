@@ -112,9 +112,7 @@ def _with_llm(local: pl.DataFrame, answers: dict[str, dict], model: str) -> pl.D
 
 def _llm_step(con, local, targets, pairs, catalog, config, mode, key, client, summary, notes):
     """Answers and failures of the LLM step, or none when it is off, not needed or has no key."""
-    unsure = local.filter(
-        (pl.col("confidence") < config.llm_below) & (pl.col("method") != "sow_line_defaults")
-    )
+    unsure = llm.route(local, config)
     if mode == "off" or unsure.is_empty():
         return {}, {}
     if client is None and key is None:
@@ -131,6 +129,7 @@ def _llm_step(con, local, targets, pairs, catalog, config, mode, key, client, su
     summary.update(llm_used=True, model=config.llm_model, llm_calls=usage.calls,
                    llm_cache_hits=usage.cache_hits, llm_errors=usage.errors,
                    cost_usd=config.cost(usage.tokens()) - batch_cost, **usage.tokens())  # fmt: skip
+    notes.extend(llm.batch_notes(usage, config.llm_model))
     return answers, failures
 
 

@@ -90,3 +90,26 @@ def test_the_demo_firm_renders_with_every_entity_loaded(monkeypatch, tmp_path):
     staged = sum(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables)
     con.close()
     assert metrics["Rows in staging"] == f"{staged:,}"
+
+
+def test_scheduled_jobs_show_their_last_run_and_result(monkeypatch, tmp_path):
+    db = fill_small_warehouse(tmp_path / "warehouse.duckdb")
+    at = run_app(monkeypatch, db)
+    assert "No scheduled job has run yet" in " ".join(c.value for c in at.caption)
+    con = connect(db)
+    con.execute(
+        """INSERT INTO job_runs VALUES
+        ('sync', '2026-11-09T09:00', 'ok', TIMESTAMPTZ '2026-11-09 09:00:01+00',
+         TIMESTAMPTZ '2026-11-09 09:00:03+00', 'harvest: 4 row(s) changed, 1 request(s)'),
+        ('sync', '2026-11-09T09:15', 'failed', TIMESTAMPTZ '2026-11-09 09:15:01+00',
+         TIMESTAMPTZ '2026-11-09 09:15:02+00', 'harvest: 401 Unauthorized'),
+        ('rules', '2026-11-09', 'ok', TIMESTAMPTZ '2026-11-09 02:00:00+00',
+         TIMESTAMPTZ '2026-11-09 02:00:09+00', '12 exception(s): 2 new, 1 resolved')"""
+    )
+    con.close()
+    at = run_app(monkeypatch, db)
+    jobs = next(df.value for df in at.dataframe if "job" in df.value.columns)
+    assert jobs[["job", "slot", "status", "message"]].values.tolist() == [
+        ["rules", "2026-11-09", "ok", "12 exception(s): 2 new, 1 resolved"],
+        ["sync", "2026-11-09T09:15", "failed", "harvest: 401 Unauthorized"],
+    ]

@@ -54,3 +54,21 @@ def test_db_path_resolution(monkeypatch, tmp_path):
     monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "env.duckdb"))
     assert resolve_db_path(None) == tmp_path / "env.duckdb"
     assert resolve_db_path(tmp_path / "flag.duckdb") == tmp_path / "flag.duckdb"
+
+
+def test_a_migration_that_landed_after_a_higher_one_still_runs(db_path):
+    """Branches land in any order: a warehouse that ran 1-5 and 7 (7 merged first) still
+    gets 6 (billing_locks) and everything after 7."""
+    from etl.warehouse import migrations
+
+    old = duckdb.connect(str(db_path))
+    assert migrate(old, target=5) == 5
+    seventh = dict(migrations())[7]
+    old.execute(seventh.read_text())
+    old.execute("INSERT INTO schema_version VALUES (7, now())")
+    old.close()
+
+    con = connect(db_path)
+    versions = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
+    assert versions == {v for v, _ in migrations()}
+    assert con.execute("SELECT count(*) FROM billing_locks").fetchall() == [(0,)]

@@ -37,6 +37,7 @@ class FakeAnthropic:
         self.replies = replies
         self.requests: list[dict] = []  # {"method", "path", "headers", "body"}
         self.batches: dict[str, list] = {}
+        self.batches_ended = True  # False: retrieve says in_progress (a backfill still running)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -75,7 +76,7 @@ class FakeAnthropic:
                     lines = "\n".join(json.dumps(r) for r in fake.batches[parts[3]])
                     self._send(200, {"content-type": "application/binary"}, lines)
                 elif len(parts) == 4:
-                    self._send(200, {}, fake.batch(parts[3], ended=True))
+                    self._send(200, {}, fake.batch(parts[3], ended=fake.batches_ended))
                 else:
                     self._send(404, {}, error_body("not_found_error"))
 
@@ -119,3 +120,56 @@ class FakeAnthropic:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class CachingUsage:
+    """Usage numbers the way the Messages API reports them with prompt caching: the prompt is
+    tools, then system, then the message blocks (the documented cache order); everything up to
+    the last block with cache_control is the cached prefix. A prefix of at least `minimum`
+    tokens is written on its first request (cache_creation_input_tokens) and read on the next
+    ones (cache_read_input_tokens); a shorter one is not cached (both 0). Tokens are
+    characters / 4, rounded up: a stand-in for the tokenizer, the same for every run."""
+
+    def __init__(self, minimum: int = 4096, output_tokens: int = 120):
+        self.minimum = minimum
+        self.output_tokens = output_tokens
+        self.seen: set[str] = set()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _tokens(text: str) -> int:
+        return -(-len(text) // 4)
+
+    def __call__(self, body: dict) -> dict:
+        segments: list[tuple[str, bool]] = [(json.dumps(body.get("tools", [])), False)]
+        system = body.get("system", "")
+        blocks = system if isinstance(system, list) else [{"text": system}]
+        segments += [(b.get("text", ""), "cache_control" in b) for b in blocks]
+        for message in body.get("messages", []):
+            content = message["content"]
+            content = content if isinstance(content, list) else [{"text": content}]
+            segments += [(b.get("text", json.dumps(b)), "cache_control" in b) for b in content]
+        marks = [i for i, (_, cached) in enumerate(segments) if cached]
+        cut = marks[-1] + 1 if marks else 0
+        prefix = "".join(text for text, _ in segments[:cut])
+        rest = self._tokens("".join(text for text, _ in segments[cut:]))
+        usage = {"input_tokens": rest, "output_tokens": self.output_tokens,
+                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}  # fmt: skip
+        size = self._tokens(prefix)
+        if cut and size >= self.minimum:
+            with self.lock:
+                hit = prefix in self.seen
+                self.seen.add(prefix)
+            usage["cache_read_input_tokens" if hit else "cache_creation_input_tokens"] = size
+        else:
+            usage["input_tokens"] += size
+        return usage
+
+
+def named_tool_message(name: str, answer: dict, usage: dict, model: str = MODEL) -> dict:
+    """A Messages API reply whose only content block is a call of the tool `name`."""
+    return {
+        "id": "msg_01FAKE", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "tool_use", "id": "toolu_01FAKE", "name": name, "input": answer}],
+        "stop_reason": "tool_use", "stop_sequence": None, "usage": usage,
+    }  # fmt: skip

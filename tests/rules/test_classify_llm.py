@@ -4,6 +4,7 @@ path and the token and cost accounting of a run."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
@@ -49,7 +50,12 @@ def by_entry(result) -> dict:
     return {r["entry_id"]: r for r in result.entries.iter_rows(named=True)}
 
 
-def test_request_carries_model_tool_candidates_and_cache_control(con, tmp_path):
+def entry_text(body: dict) -> str:
+    """The request's last block: candidates and the entry (not the retrieved examples)."""
+    return body["messages"][0]["content"][-1]["text"]
+
+
+def test_request_carries_model_tool_firm_prefix_examples_and_candidates(con, tmp_path):
     build(con, tmp_path, STATUS)
     with FakeAnthropic(ok()) as fake:
         result = run(con, fake)
@@ -61,10 +67,19 @@ def test_request_carries_model_tool_candidates_and_cache_control(con, tmp_path):
     assert set(body["tools"][0]["input_schema"]["required"]) == {
         "project_id", "sow_line_id", "billable", "work_type", "confidence", "rationale"}  # fmt: skip
     assert body["tool_choice"] == {"type": "tool", "name": "classify_entry"}
-    context, entry = body["messages"][0]["content"]
-    assert context["cache_control"] == {"type": "ephemeral"}
-    assert all(f'"sow_line_id": "{line}"' in context["text"] for line in CANDIDATES)
-    assert context["text"].count('"sow_line_id"') == len(CANDIDATES)
+    # the cached prefix: every SOW line of the firm (7), with notes written on it
+    instructions, firm = body["system"]
+    assert "cache_control" not in instructions and firm["cache_control"] == {"type": "ephemeral"}
+    assert firm["text"].count('"sow_line_id"') == 7
+    assert '"example_notes": ["Globex weekly status call"]' in firm["text"]
+    # then P-1's own labelled entries most like "globex status", the candidates and the note
+    examples, entry = body["messages"][0]["content"]
+    assert "cache_control" not in examples and "cache_control" not in entry
+    first = json.loads(examples["text"].splitlines()[1])
+    assert (first["notes"], first["sow_line_id"]) == ("Globex weekly status call", "S-2-PM")
+    assert len(examples["text"].splitlines()) == 1 + llm.PERSON_EXAMPLES
+    ids = json.loads(entry["text"].splitlines()[0].removeprefix("Candidate SOW line ids: "))
+    assert ids == CANDIDATES
     assert "globex status" in entry["text"]
     got = by_entry(result)["T-4"]
     assert (got["project_id"], got["sow_line_id"], got["method"], got["confidence"]) == (
@@ -73,7 +88,7 @@ def test_request_carries_model_tool_candidates_and_cache_control(con, tmp_path):
         "SELECT method, model, prompt_version, rationale FROM classify_suggestions "
         "WHERE object_id = 'T-4'"
     ).fetchall()
-    assert stored == [("llm", "claude-haiku-4-5", "entry-v1", "Globex status call")]
+    assert stored == [("llm", "claude-haiku-4-5", "entry-v2", "Globex status call")]
 
 
 def test_tokens_and_cost_are_counted_per_run(con, tmp_path):
@@ -116,7 +131,7 @@ def test_malformed_json_becomes_an_exception_not_a_crash(con, tmp_path):
     replies = {"globex": (200, {}, '{"id": "msg_01", "content": [{"type": "tool_use", '),
                "timesheets": (200, {}, tool_message({"project_id": "PR-9"}))}  # fmt: skip
     with FakeAnthropic(
-        lambda body: next(v for k, v in replies.items() if k in str(body["messages"]))
+        lambda body: next(v for k, v in replies.items() if k in entry_text(body))
     ) as fake:
         result = run(con, fake)
     assert result.summary["llm_errors"] == 2 and set(result.failures) == {"T-3", "T-4"}
@@ -137,23 +152,38 @@ def test_the_response_cache_prevents_a_second_call(con, tmp_path):
     assert by_entry(again)["T-4"]["method"] == "llm"
 
 
-def test_a_large_backfill_goes_through_the_batches_api_at_half_price(con, tmp_path):
+def test_a_large_backfill_goes_to_a_batch_without_blocking_and_a_later_run_reads_it(con, tmp_path):
     build(con, tmp_path, STATUS + ADMIN)
-    config = ClassifyConfig(llm_below=1.01, llm_batch_above=1, llm_batch_poll_seconds=0.01)
+    config = ClassifyConfig(llm_below=1.01, llm_batch_above=1)
 
     def answer(params):
-        text = str(params["messages"])
-        return 200, {}, tool_message(ADMIN_ANSWER if "timesheets" in text else PM)
+        return 200, {}, tool_message(ADMIN_ANSWER if "timesheets" in entry_text(params) else PM)
 
     with FakeAnthropic(answer) as fake:
-        result = run(con, fake, config)
-    paths = [(r["method"], r["path"].split("?")[0]) for r in fake.requests]
-    assert ("POST", "/v1/messages/batches") in paths and not fake.message_posts()
-    assert len(fake.batches["msgbatch_0001"]) == 2
-    got = by_entry(result)
+        fake.batches_ended = False
+        first = run(con, fake, config)
+        # submitted, not waited for: no GET of the batch, the local suggestions stand
+        assert [(r["method"], r["path"]) for r in fake.requests] == [
+            ("POST", "/v1/messages/batches")]  # fmt: skip
+        assert not fake.message_posts() and len(fake.batches["msgbatch_0001"]) == 2
+        assert all(r["method"] != "llm" for r in by_entry(first).values())
+        assert any("sent to Message Batch msgbatch_0001" in n for n in first.notes)
+        assert D(first.summary["cost_usd"]) == D(0)
+        # still running: the next run neither waits nor sends the same requests again
+        running = run(con, fake, config)
+        assert sum(r["path"] == "/v1/messages/batches" for r in fake.requests) == 1
+        assert all(r["method"] != "llm" for r in by_entry(running).values())
+        assert any("2 entr(ies) wait for batch msgbatch_0001" in n for n in running.notes)
+        fake.batches_ended = True
+        done = run(con, fake, config)
+    got = by_entry(done)
     assert (got["T-3"]["sow_line_id"], got["T-4"]["sow_line_id"]) == ("S-9-ADM", "S-2-PM")
+    assert got["T-3"]["method"] == got["T-4"]["method"] == "llm"
     # two replies of 1000 in, 100 out, 2000 cache write: 2 x 4000 per million, half price
-    assert D(result.summary["cost_usd"]) == D("0.004")
+    assert D(done.summary["cost_usd"]) == D("0.004")
+    assert done.summary["llm_cache_hits"] == 2 and done.summary["llm_calls"] == 0
+    status = con.execute("SELECT status, succeeded, rejected FROM llm_batches").fetchall()
+    assert status == [("collected", 2, 0)]
 
 
 def test_auto_without_a_key_stops_before_the_llm_and_says_so_once(con, tmp_path):

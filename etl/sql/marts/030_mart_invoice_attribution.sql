@@ -6,19 +6,26 @@
 -- Invoices: neither void, draft nor credit memos (a credit memo is a write-off, collection's
 -- side). Fee lines: every kind but expense, late_fee, credit and tax (an empty kind is time).
 -- Each fee line goes to the work it bills, the first rule that finds some:
---   1. the entries its entry_ids name;
+--   1. the time entries its entry_ids name (our milestone and fixed-fee lines name the
+--      milestone or project instead: rules 2 and 3 find their work);
 --   2. else the invoice's work by id (entries some line of it names, or whose
 --      time_entries.invoice_id is the invoice), narrowed to the line's project and person
 --      when it names them and some of that work matches (a discount line with neither spreads
---      over all of it);
---   3. else, on an invoice with no work by id: the billable entries of the line's project
+--      over all of it); a line naming a project none of that work is on goes to rule 3 (a
+--      milestone of one project on an invoice whose T&M lines name another's entries);
+--   3. else (no work by id, or none on the line's project): the billable entries of the line's project
 --      (a line naming none: those of the invoice's other lines, else of the client's projects)
 --      dated in the invoice's service period (period_start..period_end; without one, the
 --      calendar month before the issue date), narrowed to the line's person when named and
 --      matching, leaving out entries that some invoice bills by id. A fixed_fee line takes all
 --      of the project's work up to the end of its service period (a fee billed on completion
---      covers the whole project; billed in advance, its service period is the project's term);
---      a milestone line without a service period the project's work up to the issue date.
+--      covers the whole project; billed in advance, its service period is the project's term).
+--      A milestone line takes the project's work after the previous milestone line of the
+--      project up to the end of its milestone: the completion (else acceptance, else due) date
+--      of the milestones linked to the invoice (milestones.invoice_id), else the service
+--      period's end, else the issue date. (The period a milestone is billed in is when it was
+--      accepted, not when its work was done: its fee spread over that month's work alone would
+--      read as 300% realization there and nothing in the months that earned it.)
 -- A line is split over its entries pro rata to value at rate card (by hours when one of them
 -- has no single card rate; equally when they have no hours).
 --
@@ -48,6 +55,32 @@ WITH billed_invoices AS (
       AND coalesce(kind, 'invoice') <> 'credit_memo'
       AND greatest(issue_date, coalesce(period_end, issue_date)) >= first_day
 ),
+milestone_lines AS (  -- every billed milestone line that names its project
+    SELECT l.invoice_id, l.line_no, l.project_id, i.period_end, i.issue_date,
+           list_transform(string_split(coalesce(l.entry_ids, ''), ';'), lambda x: trim(x)) AS refs
+    FROM invoice_lines l
+    JOIN invoices i USING (invoice_id)
+    WHERE coalesce(l.kind, 'time') = 'milestone' AND l.project_id IS NOT NULL
+      AND coalesce(i.status, 'sent') NOT IN ('void', 'draft')
+      AND coalesce(i.kind, 'invoice') <> 'credit_memo'
+),
+milestone_ends AS (  -- where each one's work ends: its milestones' (named by the line, as our
+                     -- drafts do, or linked by milestones.invoice_id), else the service period
+    SELECT l.invoice_id, l.line_no, l.project_id,
+           coalesce(max(coalesce(ms.completed_on, ms.accepted_on, ms.due_date)),
+                    any_value(l.period_end), any_value(l.issue_date)) AS work_end
+    FROM milestone_lines l
+    LEFT JOIN milestones ms
+        ON ms.project_id = l.project_id
+       AND (ms.invoice_id = l.invoice_id OR list_contains(l.refs, ms.milestone_id))
+    GROUP BY l.invoice_id, l.line_no, l.project_id
+),
+milestone_windows AS (  -- (work_after, work_end]: after the project's previous milestone
+    SELECT m.invoice_id, m.line_no, m.work_end,
+           (SELECT max(p.work_end) FROM milestone_ends p
+            WHERE p.project_id = m.project_id AND p.work_end < m.work_end) AS work_after
+    FROM milestone_ends m
+),
 fee_lines AS (
     SELECT l.invoice_id, l.line_no, l.amount,
            coalesce(l.kind, 'time') AS kind, l.project_id, l.person_id,
@@ -56,8 +89,14 @@ fee_lines AS (
     FROM invoice_lines l JOIN billed_invoices USING (invoice_id)
     WHERE coalesce(l.kind, 'time') NOT IN ('expense', 'late_fee', 'credit', 'tax')
 ),
-named AS (  -- rule 1
-    SELECT invoice_id, line_no, unnest(ids) AS entry_id FROM fee_lines WHERE len(ids) > 0
+named AS (  -- rule 1 (ids that are no time entry, such as the milestone or project our
+            -- own milestone and fixed-fee lines name, leave the line to rules 2 and 3)
+    SELECT invoice_id, line_no, entry_id
+    FROM (SELECT invoice_id, line_no, unnest(ids) AS entry_id FROM fee_lines WHERE len(ids) > 0)
+    WHERE entry_id IN (SELECT entry_id FROM mart_time_entries)
+),
+named_lines AS (
+    SELECT DISTINCT invoice_id, line_no FROM named
 ),
 work AS (  -- the entries these invoices may bill, read once: linked or named by them, dated
             -- from the earliest service period on, or on a fee project billed without one
@@ -66,8 +105,8 @@ work AS (  -- the entries these invoices may bill, read once: linked or named by
     WHERE date >= (SELECT min(window_start) FROM billed_invoices)
        OR invoice_id IN (SELECT invoice_id FROM billed_invoices)
        OR entry_id IN (SELECT entry_id FROM named)
-       OR project_id IN (SELECT l.project_id FROM fee_lines l JOIN billed_invoices i USING (invoice_id)
-                         WHERE l.kind = 'fixed_fee' OR (i.has_no_period AND l.kind = 'milestone'))
+       OR project_id IN (SELECT l.project_id FROM fee_lines l
+                         WHERE l.kind IN ('fixed_fee', 'milestone'))
 ),
 by_id AS (  -- every invoice's work by id: named by a line, or linked by time_entries.invoice_id
     SELECT DISTINCT invoice_id, entry_id FROM (
@@ -77,11 +116,23 @@ by_id AS (  -- every invoice's work by id: named by a line, or linked by time_en
         FROM work e JOIN billed_invoices USING (invoice_id)
     )
 ),
+project_in_work_by_id AS (  -- lines whose project some of their invoice's work by id is on
+    SELECT DISTINCT l.invoice_id, l.line_no
+    FROM fee_lines l
+    JOIN by_id w USING (invoice_id)
+    JOIN work m ON m.entry_id = w.entry_id AND m.project_id = l.project_id
+),
 unnamed_lines AS (
     SELECT l.*, i.client_id, i.issue_date, i.window_start, i.window_end, i.has_no_period,
-           l.invoice_id IN (SELECT invoice_id FROM by_id) AS has_work_by_id
-    FROM fee_lines l JOIN billed_invoices i USING (invoice_id)
-    WHERE len(l.ids) = 0
+           mw.work_after, mw.work_end,
+           l.invoice_id IN (SELECT invoice_id FROM by_id)
+           AND (l.project_id IS NULL OR pw.line_no IS NOT NULL) AS has_work_by_id
+    FROM fee_lines l
+    JOIN billed_invoices i USING (invoice_id)
+    LEFT JOIN milestone_windows mw USING (invoice_id, line_no)
+    LEFT JOIN project_in_work_by_id pw USING (invoice_id, line_no)
+    LEFT JOIN named_lines nl USING (invoice_id, line_no)
+    WHERE nl.line_no IS NULL
 ),
 named_anywhere AS (  -- rule 3 leaves out what any non-void invoice of those clients names
     SELECT DISTINCT unnest(list_filter(list_transform(string_split(l.entry_ids, ';'),
@@ -110,7 +161,8 @@ rule3_project_lines AS (
     WHERE NOT l.has_work_by_id AND l.project_id IS NOT NULL
       AND (CASE WHEN l.kind = 'fixed_fee'  -- the fee covers the project's work to date
                 THEN m.date <= CASE WHEN l.has_no_period THEN l.issue_date ELSE l.window_end END
-                WHEN l.has_no_period AND l.kind = 'milestone' THEN m.date <= l.issue_date
+                WHEN l.kind = 'milestone'
+                THEN m.date <= l.work_end AND (l.work_after IS NULL OR m.date > l.work_after)
                 ELSE m.date BETWEEN l.window_start AND l.window_end END)
       AND (m.invoice_id IS NULL OR m.invoice_id IN (SELECT invoice_id FROM void_invoices))
       AND m.entry_id NOT IN (SELECT entry_id FROM named_anywhere)

@@ -1,0 +1,53 @@
+"""What the review pass reads (rules/llm_review/sql/*.sql): the noted entries of the window,
+the client projects' SOW lines, the milestones and the person-days with calendar time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+@cache
+def sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """The window's facts, as plain rows (dicts), read once before anything is judged."""
+
+    as_of: date
+    since: date
+    entries: list[dict]
+    sow_lines: list[dict]
+    milestones: list[dict]
+    days: list[dict]
+
+    def lines_of(self, project_id: str | None) -> list[dict]:
+        return [s for s in self.sow_lines if s["project_id"] == project_id]
+
+    def milestones_of(self, project_id: str | None) -> list[dict]:
+        return [m for m in self.milestones if m["project_id"] == project_id]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
+    result = con.execute(sql(name), params) if params else con.execute(sql(name))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def read(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> ReviewInput:
+    """Entries and calendar days dated in the `days` days up to `as_of`; every SOW line and
+    milestone (a milestone marked done long ago still judges the notes of the window)."""
+    since = as_of - timedelta(days=days - 1)
+    window = {"since": since, "as_of": as_of}
+    return ReviewInput(
+        as_of, since, _rows(con, "entries", window), _rows(con, "sow_lines", {}),
+        _rows(con, "milestones", {}), _rows(con, "days", window),
+    )  # fmt: skip
