@@ -14,10 +14,11 @@ import polars as pl
 from etl import clock
 from etl.warehouse import transaction
 from rules.classify import apply, data, llm, store
-from rules.classify.config import ClassifyConfig
+from rules.classify.config import ClassifyConfig, unknown_projects
 from rules.classify.expenses import classify_expenses
 from rules.classify.local import classify_entries
-from rules.classify.training import trained_model
+from rules.classify.model import UNCALIBRATED_CAP
+from rules.classify.training import calibration_status, trained_model
 
 LLM_MODES = ("off", "auto", "on")
 LLM_CONFIDENCE_CAP = 0.97  # self-reported, not calibrated: never enough to auto-apply
@@ -28,6 +29,9 @@ NO_KEY_ON = (
     ".streamlit/secrets.toml"
 )
 PERSON_SQL = "SELECT person_id, role, team FROM people"
+NOT_CALIBRATED = ("auto-apply refused: the local model is not calibrated ({reason}); "
+                  "suggestions stay open for a person and their confidence is capped at {cap}")  # fmt: skip
+RULE_REJECTED = "config rule not used: {problem}"
 
 
 class LlmKeyMissing(ValueError):
@@ -144,7 +148,7 @@ def _inputs(suggestions: pl.DataFrame, targets: pl.DataFrame, pairs: pl.DataFram
                 pl.col("hours").cast(pl.String),
                 "candidates",
             ).struct.json_encode(),
-            model=pl.coalesce("model", pl.lit(f"local-nb:{digest}")),
+            model=pl.coalesce("model", pl.lit(f"local-{digest}")),
         )
     )
 
@@ -204,24 +208,32 @@ def run_classify(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
     as_of = as_of or now.date()
     catalog = data.catalog(con)
     targets = data.targets(con, as_of)
-    model = trained_model(con, as_of + timedelta(days=1), cache_dir)
-    pairs = data.candidates(con, targets, as_of)
+    model = trained_model(con, as_of + timedelta(days=1), cache_dir, kind=config.local_model)
+    pairs = data.candidates(con, targets, as_of, model.reach_days)
     local = classify_entries(model, targets, pairs, catalog, config.rush_pattern)
     summary: dict = {"training_digest": model.digest, "entries": local.height}
-    notes: list[str] = []
+    notes: list[str] = [RULE_REJECTED.format(problem=p) for p in
+                        unknown_projects(config, set(catalog["project_id"].to_list()))]  # fmt: skip
+    calibration = calibration_status(model)
     answers, failures = _llm_step(con, local, targets, pairs, catalog, config, llm_mode,
                                   api_key, client, summary, notes)  # fmt: skip
-    entries = _inputs(_with_llm(local, answers, config.llm_model), targets, pairs, model.digest)
+    entries = _inputs(_with_llm(local, answers, config.llm_model), targets, pairs,
+                      f"{model.kind}:{model.digest}")  # fmt: skip
     expenses = classify_expenses(con, as_of, config)
     summary["expenses"] = expenses.height
     with transaction(con):
         run_id = store.start_run(con, actor, llm_mode, now)
         store.save_suggestions(con, run_id, _suggestion_rows(entries, expenses), now)
     store.sync_findings(con, _findings(entries, catalog, failures), actor, now)
-    if config.auto_apply:
+    if config.auto_apply and not calibration.get("calibrated"):
+        notes.append(NOT_CALIBRATED.format(reason=calibration.get("reason", "unknown"),
+                                           cap=UNCALIBRATED_CAP))  # fmt: skip
+    elif config.auto_apply:
         summary["auto_applied"] = _auto_apply(con, run_id, config, now)
     store.finish_run(con, run_id, **summary)
-    return ClassifyRun(run_id, entries, expenses, store.run_summary(con, run_id), notes, failures)
+    result = store.run_summary(con, run_id)
+    result["calibration"] = calibration
+    return ClassifyRun(run_id, entries, expenses, result, notes, failures)
 
 
 def _suggestion_rows(entries: pl.DataFrame, expenses: pl.DataFrame) -> pl.DataFrame:

@@ -22,6 +22,12 @@ def render_table(run: ClassifyRun) -> str:
     sure = entries.filter(entries["confidence"] >= 0.98).height
     out = [(f"run {run.run_id}: {entries.height} entr(ies), {run.expenses.height} expense(s); "
            f"{sure} at confidence >= 0.98; {s['auto_applied']} auto-applied")]  # fmt: skip
+    cal = s.get("calibration") or {}
+    if cal.get("calibrated"):
+        out.append(f"calibrated on {cal['held_out_entries']} held-out entries "
+                   f"({cal['from']} to {cal['to']})")  # fmt: skip
+    else:
+        out.append(f"not calibrated: {cal.get('reason', 'unknown')}; auto-apply refused")
     for method, n in sorted(Counter(entries["method"].to_list()).items()):
         out.append(f"  {method:<18} {n:>7}")
     if s["llm_used"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class ClassifyConfig:
     vendor_rules: tuple[VendorRule, ...] = ()
     split_rules: tuple[SplitRule, ...] = ()
     model_cache_dir: str | None = None  # default: next to the warehouse
+    local_model: str = "linear"  # linear (conditional logit) or nb (naive Bayes)
     extra: dict = field(default_factory=dict)
 
     def cost(self, usage: dict[str, int]) -> Decimal:
@@ -60,6 +61,29 @@ class ClassifyConfig:
 
 
 RULE_KEYS = ("vendor_rules", "split_rules", "extra")
+LOCAL_MODELS = ("linear", "nb")
+
+
+def unknown_projects(config: ClassifyConfig, projects: set[str]) -> list[str]:
+    """One line per vendor or split rule that names a project the firm does not have."""
+    out = [f"vendor rule {r.vendor!r} names project {r.project_id}, which does not exist"
+           for r in config.vendor_rules if r.project_id not in projects]  # fmt: skip
+    for r in config.split_rules:
+        missing = sorted(set(r.splits) - projects)
+        if missing:
+            out.append(f"split rule {r.match!r} names project(s) {', '.join(missing)}, "
+                       "which do not exist")  # fmt: skip
+    return out
+
+
+def known_rules(config: ClassifyConfig, projects: set[str]) -> ClassifyConfig:
+    """The config without the rules that name a project the firm does not have: a rule copied
+    from another firm (or the demo) must never suggest a project that is not there."""
+    return replace(
+        config,
+        vendor_rules=tuple(r for r in config.vendor_rules if r.project_id in projects),
+        split_rules=tuple(r for r in config.split_rules if set(r.splits) <= projects),
+    )
 
 
 def _typed(path: Path, key: str, value, default):
@@ -126,6 +150,8 @@ def load_classify_config(path: str | Path | None = None) -> ClassifyConfig:
         for key, value in data.items()
         if key not in RULE_KEYS
     }
+    if values.get("local_model", defaults.local_model) not in LOCAL_MODELS:
+        raise ValueError(f"classify config {path}: local_model must be one of {LOCAL_MODELS}")
     try:
         re.compile(values.get("rush_pattern", defaults.rush_pattern))
     except re.error as err:

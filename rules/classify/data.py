@@ -47,8 +47,11 @@ def targets(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
     return con.sql(sql("targets"), params={"as_of": as_of}).pl()
 
 
-def candidates(con: duckdb.DuckDBPyConnection, targets: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """(entry_id, sow_line_id, project_id) pairs; needs catalog() on the same connection."""
+def candidates(
+    con: duckdb.DuckDBPyConnection, targets: pl.DataFrame, as_of: date, reach_days: int = 60
+) -> pl.DataFrame:
+    """(entry_id, sow_line_id, project_id) pairs; needs catalog() on the same connection.
+    `reach_days`: how long after a person's last entry on a project it stays a candidate."""
     frame = targets.select(
         [pl.col(c).cast(t) if c in targets.columns else pl.lit(None, t).alias(c)
          for c, t in TARGET_COLUMNS.items()]
@@ -58,4 +61,4 @@ def candidates(con: duckdb.DuckDBPyConnection, targets: pl.DataFrame, as_of: dat
         "CREATE OR REPLACE TEMP TABLE classify_targets AS SELECT * FROM _targets"
     ).fetchall()
     con.unregister("_targets")
-    return con.sql(sql("candidates"), params={"as_of": as_of}).pl()
+    return con.sql(sql("candidates"), params={"as_of": as_of, "reach": reach_days}).pl()

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 
 from rules.classify import deterministic
+from rules.classify.linear import raw_scores_linear
 from rules.classify.model import LineModel, calibrated, raw_scores, softmax
 
 SUGGESTION_SCHEMA = {
@@ -17,7 +18,7 @@ SUGGESTION_SCHEMA = {
 }  # fmt: skip
 
 
-def _defaults(targets: pl.DataFrame, catalog: pl.DataFrame, rush: str) -> pl.DataFrame:
+def _defaults(targets: pl.DataFrame, catalog: pl.DataFrame, rush: str, cues: dict) -> pl.DataFrame:
     """Entries that have their project and SOW line: billable and work type follow from them."""
     known = targets.filter(pl.col("sow_line_id").is_not_null() & pl.col("project_id").is_not_null())
     return known.join(
@@ -26,8 +27,8 @@ def _defaults(targets: pl.DataFrame, catalog: pl.DataFrame, rush: str) -> pl.Dat
         "entry_id",
         "project_id",
         "sow_line_id",
-        billable=pl.coalesce("billable", deterministic.billable()),
-        work_type=pl.coalesce("work_type", deterministic.work_type(rush)),
+        billable=pl.coalesce("billable", deterministic.billable(cues)),
+        work_type=pl.coalesce("work_type", deterministic.work_type(rush, cues)),
         confidence=pl.lit(1.0),
         method=pl.lit("sow_line_defaults"),
         group=pl.lit("defaults"),
@@ -73,7 +74,8 @@ def score(
     """Every candidate pair with its probability within the entry (uncalibrated) and group."""
     open_ = targets.filter(pl.col("sow_line_id").is_null() | pl.col("project_id").is_null())
     grouped = _pairs_with_keys(open_, pairs, model, catalog)
-    scored = raw_scores(model, open_, grouped.select("entry_id", "sow_line_id"))
+    scorer = raw_scores_linear if model.kind == "linear" else raw_scores
+    scored = scorer(model, open_, grouped.select("entry_id", "sow_line_id"))
     scored = softmax(scored, model.temperature)
     return scored.join(grouped.select("entry_id", "sow_line_id", "project_id", "group"),
                        on=["entry_id", "sow_line_id"])  # fmt: skip
@@ -114,14 +116,16 @@ def classify_entries(
             "entry_id",
             "project_id",
             "sow_line_id",
-            billable=deterministic.billable(),
-            work_type=deterministic.work_type(rush_pattern),
+            billable=deterministic.billable(model.cues),
+            work_type=deterministic.work_type(rush_pattern, model.cues),
             confidence="confidence",
             method="method",
             group="group",
         )
     )
-    done = pl.concat([_defaults(targets, catalog, rush_pattern), modelled], how="vertical_relaxed")
+    done = pl.concat(
+        [_defaults(targets, catalog, rush_pattern, model.cues), modelled], how="vertical_relaxed"
+    )
     missing = targets.join(done, on="entry_id", how="anti").select(
         "entry_id",
         project_id="project_id",

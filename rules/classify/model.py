@@ -17,6 +17,7 @@ ALPHA = 0.05  # additive smoothing of feature counts
 MIN_HISTORY = 20  # entries a line needs before its own counts replace its description's
 PSEUDO_WEIGHT = 3.0  # the line's description (and its project's name) counted as this many notes
 PRIOR_SMOOTHING = 0.5  # added to a person's entry count on each candidate line
+UNCALIBRATED_CAP = 0.9  # an uncalibrated confidence never looks sure (nor reaches auto-apply)
 CHUNK = 200_000  # candidate pairs scored at once (bounds memory at 600 people)
 
 
@@ -32,8 +33,12 @@ class LineModel:
     digest: str = ""
     temperature: float = 1.0
     calibration: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    calibration_info: dict = field(default_factory=dict)  # training.calibration_status()
     history_rows: int = 0
     prefixes: pl.DataFrame | None = None  # ticket-key prefix -> project_id (deterministic.py)
+    cues: dict = field(default_factory=dict)  # learnt rush / no-charge words (deterministic.py)
+    kind: str = "nb"
+    reach_days: int = 60  # candidate window after a person's last entry on a project
 
     @property
     def line_index(self) -> dict[str, int]:
@@ -170,8 +175,10 @@ def isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def calibrated(model: LineModel, group: str, prob: np.ndarray) -> np.ndarray:
     """The calibrated confidence of raw probabilities, by the isotonic map of the method group
-    (or of all groups, when the group had too few validation entries)."""
+    (or of all groups, when the group had too few validation entries). A model without
+    calibration gives its raw probability capped at UNCALIBRATED_CAP: raw scores near 1.0 were
+    wrong too often to be shown as sure."""
     xs, ys = model.calibration.get(group) or model.calibration.get("all", (None, None))
     if xs is None or len(xs) == 0:
-        return prob
+        return np.minimum(prob, UNCALIBRATED_CAP)
     return np.interp(prob, xs, ys)

@@ -1,10 +1,11 @@
 -- candidates: one row per (target entry, SOW line) the entry may belong to. A target with a
 -- project keeps that project's lines; otherwise the projects active for the person around the
--- date (labelled time from 30 days before its first to 60 days after its last entry there, up
--- to $as_of) and every internal project, all within the project's own dates.
+-- date (labelled time from 30 days before its first to $reach days after its last entry
+-- there, up to $as_of) and every internal project, all within the project's own dates. The
+-- naive Bayes model uses 60 days; the linear model 240, weighing how recent the staffing is.
 WITH spans AS (
     SELECT person_id, project_id, min(date) - INTERVAL 30 DAY AS from_date,
-           max(date) + INTERVAL 60 DAY AS to_date
+           max(date) + to_days(CAST($reach AS INTEGER)) AS to_date
     FROM effective_time_entries
     WHERE project_id IS NOT NULL AND date <= $as_of
     GROUP BY person_id, project_id
