@@ -22,3 +22,11 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_db(demo_template: Path, tmp_path: Path) -> Path:
     """A fresh copy of the demo warehouse for one test."""
     return Path(shutil.copy(demo_template, tmp_path / "warehouse.duckdb"))
+
+
+@pytest.fixture(autouse=True)
+def no_demo_sign_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The page tests sign in themselves (tests/support/app_pages.py): demo mode off, and no
+    developer's .streamlit/secrets.toml (an [auth] section there would change the sign-in)."""
+    monkeypatch.setenv("AUTH_DEMO_MODE", "false")
+    monkeypatch.setenv("BILLING_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
