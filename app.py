@@ -30,6 +30,7 @@ page = st.navigation(
                 title="Data health",
                 icon=":material/monitor_heart:",
             ),
+            st.Page("pages/audit_log.py", title="Audit log", icon=":material/history:"),
         ],
     }
 )

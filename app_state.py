@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from app_auth import guard, ui
-from app_auth.roles import Identity
+from app_auth.roles import PERMISSIONS, Identity, roles_with
 from billing.period import Period
 from etl import clock
 from metrics.dimensions import Dimensions, dimensions
@@ -57,6 +57,16 @@ def can(permission: str) -> bool:
     they may not do. The write functions check it again on the server side."""
     identity = ui.current_identity()
     return identity is not None and identity.can(permission)
+
+
+def require_page(permission: str) -> None:
+    """Stops the page, with why, unless the signed-in person holds `permission`."""
+    identity = ui.current_identity()
+    if identity is None or not identity.can(permission):
+        who = f"{identity.name} ({identity.roles_text})" if identity else "Nobody signed in"
+        st.error(f"{who} may not {PERMISSIONS[permission]}: it needs the role "
+                 f"{' or '.join(roles_with(permission))}.", icon=":material/lock:")  # fmt: skip
+        st.stop()
 
 
 def sign_in_gate() -> bool:

@@ -11,11 +11,19 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import polars as pl
 
 INSERT_SQL = (
     "INSERT INTO audit_log VALUES (nextval('audit_id_seq'), now(), ?, ?, ?, ?, "
     "CAST(? AS JSON), CAST(? AS JSON), ?)"
 )
+LOG_SQL = """
+SELECT audit_id, logged_at, actor, action, object_type, object_id, before, after, reason
+FROM audit_log
+WHERE ($actor::VARCHAR IS NULL OR actor = $actor) AND ($action::VARCHAR IS NULL OR action = $action)
+ORDER BY audit_id DESC
+LIMIT $limit
+"""
 ACTION_LABELS = {
     "login": "signed in", "login_failed": "failed sign-in", "logout": "signed out",
     "user_added": "added a user", "user_changed": "changed a user",
@@ -79,3 +87,37 @@ def describe_change(before: Any, after: Any) -> str:
 def action_label(action: str) -> str:
     """'draft_approved' -> 'draft approved' (known app_auth actions get their own words)."""
     return ACTION_LABELS.get(action, action.replace("_", " "))
+
+
+def readable_log(con: duckdb.DuckDBPyConnection, *, actor: str | None = None,
+                 action: str | None = None, limit: int = 500) -> pl.DataFrame:  # fmt: skip
+    """The audit log as people read it, newest first: when, who, what they did (in words), to
+    what, the change ('status: draft → approved') and why."""
+    params = {"actor": actor, "action": action, "limit": limit}
+    rows = con.execute(LOG_SQL, params).fetchall()
+    return pl.DataFrame(
+        [
+            {
+                "when": r[1],
+                "who": r[2],
+                "did": action_label(r[3]),
+                "what": f"{r[4].replace('_', ' ')} {r[5]}",
+                "change": describe_change(r[6], r[7]),
+                "why": r[8],
+            }
+            for r in rows
+        ],
+        schema={
+            "when": pl.Datetime(time_zone="UTC"),
+            "who": pl.String,
+            "did": pl.String,
+            "what": pl.String,
+            "change": pl.String,
+            "why": pl.String,
+        },
+    )
+
+
+def actors(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Everyone the log names, for the page's filter."""
+    return [r[0] for r in con.execute("SELECT DISTINCT actor FROM audit_log ORDER BY 1").fetchall()]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # permission -> what a refusal says the person may not do
 PERMISSIONS: dict[str, str] = {
     "read_kpis": "read the KPI pages",
+    "read_audit": "read the audit log",
     "decide_exceptions": "decide exceptions and run the checks",
     "edit_drafts": "save or edit draft invoices",
     "approve_invoices": "approve invoices",
@@ -31,16 +32,23 @@ PERMISSIONS: dict[str, str] = {
 }
 
 ROLES: dict[str, frozenset[str]] = {
-    "leadership": frozenset({"read_kpis"}),
+    "leadership": frozenset({"read_kpis", "read_audit"}),
     "operations": frozenset({"read_kpis", "decide_exceptions", "edit_drafts"}),
     "billing_approver": frozenset(
-        {"read_kpis", "approve_invoices", "void_invoices", "push_to_accounting"}
+        {"read_kpis", "read_audit", "approve_invoices", "void_invoices", "push_to_accounting"}
     ),
     "ar": frozenset(
         {"read_kpis", "ar_notes", "ar_payments", "send_reminders", "late_fees", "write_off"}
     ),
     "admin": frozenset(
-        {"read_kpis", "manage_users", "manage_connectors", "change_settings", "import_data"}
+        {
+            "read_kpis",
+            "read_audit",
+            "manage_users",
+            "manage_connectors",
+            "change_settings",
+            "import_data",
+        }
     ),
 }
 ROLE_LABELS = {

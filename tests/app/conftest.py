@@ -30,3 +30,6 @@ def no_demo_sign_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     developer's .streamlit/secrets.toml (an [auth] section there would change the sign-in)."""
     monkeypatch.setenv("AUTH_DEMO_MODE", "false")
     monkeypatch.setenv("BILLING_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    # The page flows draft and approve as one person; four-eyes has its own tests
+    # (tests/auth/test_four_eyes.py, tests/app/test_roles_pages.py).
+    monkeypatch.setenv("FOUR_EYES_INVOICE_ABOVE", "100000000")
