@@ -77,7 +77,7 @@ def test_sign_in_through_the_firms_identity_provider(browser, tmp_path, artifact
                 page.goto(url)
                 page.get_by_role("button", name="Sign in with your firm account").click()
                 sidebar = page.get_by_test_id("stSidebar")
-                expect(sidebar.get_by_text("Signed in as Lee Park · Leadership, AR")).to_be_visible(
+                expect(sidebar.get_by_text("Signed in as Lee Park · AR, Leadership")).to_be_visible(
                     timeout=SLOW
                 )
                 settle(page)

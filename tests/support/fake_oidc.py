@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from authlib.jose import JsonWebKey, jwt
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 CLIENT_ID = "billing-ops"
 CLIENT_SECRET = "fake-client-secret"
@@ -27,9 +28,7 @@ class FakeProvider:
     issuer: str
     user: dict = field(default_factory=lambda: {"email": "lee@firm.example", "name": "Lee Park",
                                                 "email_verified": True})  # fmt: skip
-    key: object = field(
-        default_factory=lambda: JsonWebKey.generate_key("RSA", 2048, is_private=True)
-    )
+    key: object = field(default_factory=lambda: RSAKey.generate_key(2048))
     codes: dict = field(default_factory=dict)  # code -> (nonce, redirect_uri)
     token_requests: list = field(default_factory=list)
 
@@ -47,14 +46,14 @@ class FakeProvider:
         }
 
     def jwks(self) -> dict:
-        public = self.key.as_dict(is_private=False)
+        public = self.key.as_dict(private=False)
         return {"keys": [{**public, "kid": "test-key", "use": "sig", "alg": "RS256"}]}
 
     def id_token(self, nonce: str | None) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": CLIENT_ID, "sub": self.user["email"], "iat": now,
                   "exp": now + 300, **self.user, **({"nonce": nonce} if nonce else {})}  # fmt: skip
-        return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key).decode()
+        return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
 
 
 def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
