@@ -69,6 +69,21 @@ def require_page(permission: str) -> None:
         st.stop()
 
 
+def require_sign_in() -> None:
+    """Every page's first call. app.py signs in before it runs a page, but Streamlit runs a page
+    opened by its own URL without app.py while no session of the server has called
+    st.navigation yet (its pages/ directory mode): then this draws the sign-in page and stops."""
+    if ui.current_identity() is not None:
+        return
+    try:
+        signed_in = sign_in_gate()
+    except WarehouseUnreadable as damaged:
+        show_damaged(damaged)
+        return
+    if not signed_in:
+        st.stop()
+
+
 def sign_in_gate() -> bool:
     """Signs in (the IdP's person, or the demo identity, when that applies) and draws who is
     signed in in the sidebar. False: nobody is, and the sign-in page was drawn instead."""

@@ -7,6 +7,8 @@ import app_state
 from app_auth import audit
 from metrics.reader import read_only, warehouse_stamp
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 LIMIT = 500
 
 

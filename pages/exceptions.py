@@ -18,6 +18,8 @@ from rules.classify import apply as classify_apply
 from rules.classify import review as classify_review
 from rules.engine import run_rules
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 cc = st.column_config
 TIME_UTC = "YYYY-MM-DD HH:mm"
 SEVERITY_TAG = cc.MultiselectColumn(

@@ -3,7 +3,6 @@ the demo firm, and decisions (one, in bulk, refused) landing in the warehouse wi
 
 from __future__ import annotations
 
-from app_state import SIGN_IN_HINT
 from tests.support.app_pages import button, open_page, query, select_rows, signed_in
 
 PAGE = "pages/exceptions.py"
@@ -41,11 +40,11 @@ def test_a_missing_warehouse_explains_the_empty_queue(monkeypatch, tmp_path):
     assert not at.dataframe and not at.metric
 
 
-def test_until_someone_signs_in_the_refresh_is_disabled(monkeypatch, demo_db):
-    # app.py shows only the sign-in page then; AppTest runs the page itself after switching.
+def test_until_someone_signs_in_the_page_is_the_sign_in_page(monkeypatch, demo_db):
+    monkeypatch.setenv("AUTH_DEMO_MODE", "false")
     at = open_page(monkeypatch, demo_db, PAGE)
-    assert button(at, "Refresh billing exceptions for").disabled
-    assert SIGN_IN_HINT in [c.value for c in at.caption]
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert not [b for b in at.button if b.label.startswith("Refresh billing exceptions for")]
     signed_in(at, USER)
     assert not button(at.run(), "Refresh billing exceptions for").disabled
 

@@ -17,8 +17,10 @@ def test_leadership_cannot_run_the_billing_checks(monkeypatch, demo_db):
     at = open_page(monkeypatch, demo_db, "pages/exceptions.py", user="Lea", roles=("leadership",))
     button(at, "Refresh billing exceptions for").click().run()
     assert errors(at) == [
-        "Lea (Leadership) may not decide exceptions and run the checks: it needs the role "
-        "Operations"
+        (
+            "Lea (Leadership) may not decide exceptions and run the checks: it needs the role "
+            "Operations"
+        )
     ]
     assert query(demo_db, "select count(*) from exceptions where source = 'billing'") == [(0,)]
 
@@ -71,8 +73,10 @@ def test_operations_cannot_accrue_late_fees(monkeypatch, demo_db):
 def test_the_audit_log_page_is_for_the_roles_with_read_audit(monkeypatch, demo_db):
     at = open_page(monkeypatch, demo_db, "pages/audit_log.py", user="Ops", roles=OPS)
     assert errors(at) == [
-        "Ops (Operations) may not read the audit log: it needs the role Leadership or Billing "
-        "approver or Admin."
+        (
+            "Ops (Operations) may not read the audit log: it needs the role Leadership or Billing "
+            "approver or Admin."
+        )
     ]
     assert not at.dataframe
 
