@@ -40,7 +40,7 @@ def test_secrets_toml_is_read_and_the_environment_wins(secrets):
     found = settings.load(env, secrets)
     assert (found.ar_smtp_host, found.ar_smtp_port) == ("smtp.firm.example", "587")
     assert found.four_eyes_invoice_above == D("2500.00")
-    assert found.four_eyes_waiver_above == D("50")
+    assert found.four_eyes_waiver_above == D(50)
     assert found.four_eyes_write_off_above == D("500.00")  # the default
     assert found.demo_mode_flag is False
     assert smtp_settings(env, secrets) == {"AR_SMTP_HOST": "smtp.firm.example",

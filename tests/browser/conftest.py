@@ -127,11 +127,13 @@ def add_people(db: Path) -> Path:
     return db
 
 
-def sign_in(page, url: str, username: str = "dana") -> None:
-    """Opens `url` (a new session) and signs in with the user's password."""
+def sign_in(page, url: str | None, username: str = "dana") -> None:
+    """Opens `url` (a new session; None: stays on the page, e.g. after a reload, which is a new
+    session too) and signs in with the user's password."""
     from playwright.sync_api import expect
 
-    page.goto(url)
+    if url is not None:
+        page.goto(url)
     page.get_by_role("textbox", name="User name").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

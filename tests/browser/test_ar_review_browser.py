@@ -45,7 +45,8 @@ def test_a_promise_to_pay_survives_a_reload(demo_app_url, page, artifacts):
     settle(page)
     expect(page.get_by_text(f"{number} updated")).to_be_visible(timeout=WAIT)
 
-    page.reload()
+    page.reload()  # a new session: a local account signs in again
+    sign_in(page, None)
     open_review(page)
     expect(page.get_by_text(f"promised {promised}").first).to_be_visible(timeout=SLOW)
     page.screenshot(path=str(artifacts / "ar_review.png"), full_page=True)
