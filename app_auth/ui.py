@@ -41,6 +41,7 @@ def _has_accounts() -> bool:
         with read_only() as con:
             return accounts.has_accounts(con)
     except WarehouseBusy:  # cannot tell: offer the form (never fall into demo mode on it)
+        st.session_state["sign_in_busy"] = True
         return True
 
 
@@ -100,6 +101,10 @@ def sign_in_page() -> None:
     """The page shown instead of any other until someone signs in."""
     st.title("Sign in")
     st.caption("Billing ops records every decision, approval and send under your name.")
+    local = _has_accounts()
+    if st.session_state.pop("sign_in_busy", False):
+        st.warning("The warehouse is busy (an import or another write is running): sign-in "
+                   "needs it. Try again in a moment.", icon=":material/hourglass_top:")  # fmt: skip
     refused = st.session_state.pop("oidc_refused", None)
     if refused:
         st.error(f"{refused} signed in at the identity provider, but has no account here. "
@@ -113,7 +118,7 @@ def sign_in_page() -> None:
         label = f"Sign in with {provider.title()}" if provider else "Sign in with your firm account"
         if st.button(label, icon=":material/key:", type="primary"):
             st.login(provider) if provider else st.login()
-    if _has_accounts():
+    if local:
         offered = True
         with st.form("sign_in"):
             username = st.text_input("User name", autocomplete="username")
