@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from app_auth import guard, ui
 from app_auth.roles import PERMISSIONS, Identity, roles_with
@@ -72,7 +73,12 @@ def require_page(permission: str) -> None:
 def require_sign_in() -> None:
     """Every page's first call. app.py signs in before it runs a page, but Streamlit runs a page
     opened by its own URL without app.py while no session of the server has called
-    st.navigation yet (its pages/ directory mode): then this draws the sign-in page and stops."""
+    st.navigation yet (its pages/ directory mode). Then this leaves that mode — as app.py's
+    st.navigation call would — and runs again, through app.py; and it stops any page run with
+    nobody signed in at the sign-in page."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     if ui.current_identity() is not None:
         return
     try:
