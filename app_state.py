@@ -73,14 +73,20 @@ def require_page(permission: str) -> None:
 def require_sign_in() -> None:
     """Every page's first call. app.py signs in before it runs a page, but Streamlit runs a page
     opened by its own URL without app.py while no session of the server has called
-    st.navigation yet (its pages/ directory mode). Then this leaves that mode — as app.py's
-    st.navigation call would — and runs again, through app.py; and it stops any page run with
-    nobody signed in at the sign-in page."""
-    if PagesManager.uses_pages_directory:
+    st.navigation yet (its pages/ directory mode; AppTest runs pages that way too). Then this
+    signs in (or draws who is signed in) itself, and leaves that mode as app.py's st.navigation
+    call would, so the next run goes through app.py. Any page run with nobody signed in stops
+    at the sign-in page."""
+    direct = bool(PagesManager.uses_pages_directory)
+    if direct:
         PagesManager.uses_pages_directory = False
-        st.rerun()
-    if ui.current_identity() is not None:
+    identity = ui.current_identity()
+    if identity is not None:
+        if direct:
+            ui.sidebar(identity)
         return
+    if direct:  # sign in through app.py: a form drawn here would not see its own submit
+        st.rerun()
     try:
         signed_in = sign_in_gate()
     except WarehouseUnreadable as damaged:
