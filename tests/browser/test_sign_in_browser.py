@@ -39,6 +39,7 @@ def test_the_sign_in_page_then_one_page_per_role(demo_app_url, page, artifacts):
     page.goto(demo_app_url)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("heading", name="Overview")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Password")).to_be_visible(timeout=WAIT)
     settle(page)
     page.screenshot(path=artifacts / "sign_in.png")
     for user, (link, heading, shot) in ROLE_PAGES.items():
