@@ -11,7 +11,8 @@ STAMP  := $(VENV)/.requirements.stamp
 # Same rule as etl.warehouse.resolve_db_path: $WAREHOUSE_DB, else data/warehouse.duckdb.
 DB     := $(or $(WAREHOUSE_DB),data/warehouse.duckdb)
 PORT   ?= 8501
-# The app listens on this machine only; ADDRESS=0.0.0.0 make run serves the network (no login!).
+# The app listens on this machine only; ADDRESS=0.0.0.0 make run serves the network: add an
+# account first (python -m app_auth users add), or the app stays in demo mode (README "Sign-in").
 ADDRESS ?= 127.0.0.1
 
 # Wall-clock dates for test-clock: a month start, a month end, a leap day, a year end.

@@ -30,15 +30,17 @@ page = st.navigation(
                 title="Data health",
                 icon=":material/monitor_heart:",
             ),
+            st.Page("pages/audit_log.py", title="Audit log", icon=":material/history:"),
         ],
     }
 )
 
-# The shared sidebar, drawn once for every page: who is acting, the period, and the leadership
+# The shared sidebar, drawn once for every page: who is signed in, the period, and the leadership
 # filters (drawn on every page so that they persist from page to page). A damaged warehouse file
 # shows up on whichever read touches it first: one message, the same on every page.
 try:
-    app_state.identity_sidebar()
+    if not app_state.sign_in_gate():  # the sign-in page instead of any page (app_auth/ui.py)
+        st.stop()
     app_state.period_picker()
     app_state.kpi_filters_sidebar()
     page.run()

@@ -11,14 +11,17 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
+from app_auth import guard, ui
+from app_auth.roles import PERMISSIONS, Identity, roles_with
 from billing.period import Period
 from etl import clock
 from metrics.dimensions import Dimensions, dimensions
 from metrics.filters import Filters
 from metrics.reader import WarehouseBusy, WarehouseUnreadable, read_write, warehouse_stamp
 
-USER_KEY = "user"
+USER_KEY = ui.IDENTITY_KEY  # the signed-in Identity (app_auth.ui), kept on the server
 PERIOD_KEY = "period"
 FLASH_KEY = "flash"
 PERIOD_CHOICES = 24  # months back the period picker offers
@@ -28,7 +31,7 @@ CLIENTS_KEY = "filter_clients"
 TEAMS_KEY = "filter_teams"
 RANGE_LABELS = {"month": "Month", "quarter": "Quarter to date", "custom": "Custom range"}
 BUSY_TEXT = "The warehouse is busy; try again in a moment."
-SIGN_IN_HINT = "Enter your name in the sidebar first: every decision is recorded with it."
+SIGN_IN_HINT = "Sign in first: every decision is recorded with your name."
 DAMAGED_TEXT = (
     "**The warehouse file `{path}` cannot be read.** It is damaged (cut short, overwritten) or "
     "is not a DuckDB database. Nothing was changed.\n\n"
@@ -39,31 +42,70 @@ DAMAGED_TEXT = (
 )
 
 
+def current_identity() -> Identity | None:
+    """Who signed in to this session (app_auth.ui); None until someone has."""
+    return ui.current_identity()
+
+
 def current_user() -> str | None:
-    """The name given for this session; None until the user has given one."""
-    return st.session_state.get(USER_KEY) or None
+    """The signed-in person's name, which every write records; None until someone signed in."""
+    identity = ui.current_identity()
+    return identity.name if identity else None
 
 
-def identity_sidebar() -> None:
-    """Asks the name once per session; afterwards shows it with a way to change it."""
-    with st.sidebar:
-        user = current_user()
-        if user:
-            st.caption(f"Acting as **{user}**")
-            if st.button("Change name", icon=":material/badge:", type="tertiary"):
-                del st.session_state[USER_KEY]
-                st.rerun()
-            return
-        with st.form("identity", border=False):
-            name = st.text_input(
-                "Your name",
-                placeholder="e.g. Dana Ortiz",
-                help="Recorded as the actor of every decision and approval (audit log).",
-            )
-            if st.form_submit_button("Start", icon=":material/login:") and name.strip():
-                st.session_state[USER_KEY] = name.strip()
-                st.rerun()
-        st.caption(SIGN_IN_HINT)
+def can(permission: str) -> bool:
+    """Whether the signed-in person holds `permission` (app_auth.roles): for greying out what
+    they may not do. The write functions check it again on the server side."""
+    identity = ui.current_identity()
+    return identity is not None and identity.can(permission)
+
+
+def require_page(permission: str) -> None:
+    """Stops the page, with why, unless the signed-in person holds `permission`."""
+    identity = ui.current_identity()
+    if identity is None or not identity.can(permission):
+        who = f"{identity.name} ({identity.roles_text})" if identity else "Nobody signed in"
+        st.error(f"{who} may not {PERMISSIONS[permission]}: it needs the role "
+                 f"{' or '.join(roles_with(permission))}.", icon=":material/lock:")  # fmt: skip
+        st.stop()
+
+
+def require_sign_in() -> None:
+    """Every page's first call. app.py signs in before it runs a page, but Streamlit runs a page
+    opened by its own URL without app.py while no session of the server has called
+    st.navigation yet (its pages/ directory mode; AppTest runs pages that way too). Then this
+    signs in (or draws who is signed in) itself, and leaves that mode as app.py's st.navigation
+    call would, so the next run goes through app.py. Any page run with nobody signed in stops
+    at the sign-in page."""
+    direct = bool(PagesManager.uses_pages_directory)
+    if direct:
+        PagesManager.uses_pages_directory = False
+    identity = ui.current_identity()
+    if identity is not None:
+        if direct:
+            ui.sidebar(identity)
+        return
+    if direct:  # sign in through app.py: a form drawn here would not see its own submit
+        st.rerun()
+    try:
+        signed_in = sign_in_gate()
+    except WarehouseUnreadable as damaged:
+        show_damaged(damaged)
+        return
+    if not signed_in:
+        st.stop()
+
+
+def sign_in_gate() -> bool:
+    """Signs in (the IdP's person, or the demo identity, when that applies) and draws who is
+    signed in in the sidebar. False: nobody is, and the sign-in page was drawn instead."""
+    guard.enforce_sign_in()
+    identity = ui.resolve()
+    if identity is None:
+        ui.sign_in_page()
+        return False
+    ui.sidebar(identity)
+    return True
 
 
 def last_complete_period(today: date | None = None) -> Period:
@@ -160,21 +202,22 @@ def period_label(period: Period | str) -> str:
 
 
 def act(action: Callable[..., Any], *args: Any, done: str | Callable[[Any], str], **kwargs):
-    """Runs one write, `action(con, *args, actor=<user>, **kwargs)`, on a read_write connection
+    """Runs one write, `action(con, *args, actor=<user>, **kwargs)`, as the signed-in identity
+    (app_auth.guard: the write checks its role), on a read_write connection
     (the process's actions take turns); then clears the cached reads and reruns, so the page
     (and not a dialog) shows the warehouse as it now is, with the outcome: `done` (text, or
     made from the action's result), or why it was refused (BUSY_TEXT when the warehouse was
     busy: another process writing, or another session's action taking too long)."""
-    user = current_user()
+    identity = ui.current_identity()
     try:
-        if user is None:
+        if identity is None:
             raise ValueError(SIGN_IN_HINT)
-        with read_write() as con:
-            result = action(con, *args, actor=user, **kwargs)
+        with guard.acting_as(identity), read_write() as con:
+            result = action(con, *args, actor=identity.name, **kwargs)
         _flash("success", done(result) if callable(done) else done)
     except WarehouseBusy:  # another process writing, another session's turn, a conflict
         _flash("error", BUSY_TEXT)
-    except ValueError as refused:  # the billing layer's "not allowed", with its reason
+    except ValueError as refused:  # "not allowed" (a role, four-eyes, the billing rules)
         _flash("error", str(refused))
     finally:
         st.cache_data.clear()

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from app_auth import guard
 from billing.draft import draft_period
 from billing.model import BillingException
 from billing.period import Period
@@ -216,6 +217,7 @@ def sync_exceptions(con: duckdb.DuckDBPyConnection, found: list, source: str, sc
 def sync_billing_exceptions(con: duckdb.DuckDBPyConnection, period: Period | str,
                             actor: str = "system", *, now: datetime | None = None) -> dict[str, int]:  # fmt: skip
     """Drafts the period (writing no invoice) and syncs its exceptions as source `billing`."""
+    guard.require("decide_exceptions", actor)
     period = Period.parse(period) if isinstance(period, str) else period
     draft = draft_period(con, period)
     found = draft.exceptions + _held_by_saved_drafts(con, period, draft.exceptions)
@@ -518,6 +520,16 @@ def decide(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actio
     first's decision (its audit row's `before`), or fails with WarehouseBusy when their writes
     overlap; neither is lost. `pause()`, when given, is called between the checks and the
     writes: the seam the race tests use."""
+    guard.require("decide_exceptions", actor)
+    decide_unchecked(con, exception_ids, action, actor, reason, now=now, pause=pause, **kw)
+
+
+def decide_unchecked(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str,
+                     action: str, actor: str, reason: str | None = None, *,
+                     now: datetime | None = None, pause: Callable[[], None] | None = None,
+                     **kw) -> None:  # fmt: skip
+    """decide() without the role check, for a write that was checked for its own permission
+    and decides an exception as its consequence (an AR allocation settles its payment's)."""
     ids = list(dict.fromkeys([exception_ids] if isinstance(exception_ids, str) else exception_ids))
     now = now or clock.now()
     with transaction(con):

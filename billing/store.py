@@ -12,6 +12,7 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
+from app_auth import four_eyes, guard
 from billing import locks
 from billing.draft import draft_period
 from billing.locks import AlreadyBilled
@@ -150,6 +151,7 @@ def save_drafts(
     replaced the same drafts in the meantime, this raises AlreadyBilled and writes nothing.
     `before_save` runs between drafting and writing (a seam for tests to line up a race)."""
     actor = _required(actor, "actor")
+    guard.require("edit_drafts", actor)
     refusal = (f"cannot save drafts for {period}: it is already drafted or invoiced by another "
                "session that saved at the same time; reload to see its drafts")  # fmt: skip
     with locks.refused_when_taken(refusal), transaction(con):
@@ -239,6 +241,7 @@ def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expec
     """Changes one line of a draft still in status 'draft', audited with before and after;
     `expect` names the values the line must have first (e.g. not yet excluded)."""
     actor = _required(actor, "actor")
+    guard.require("edit_drafts", actor)
     with transaction(con):
         _editable(con, draft_id, "change a line of")
         line = _line(con, draft_id, line_no)
@@ -301,6 +304,7 @@ def approve_draft(
     refused as already approved). `on_numbered` runs once a number is chosen, before anything
     is written (a seam for tests to line up a race)."""
     actor = _required(actor, "actor")
+    guard.require("approve_invoices", actor)
     for _ in range(APPROVAL_ATTEMPTS - 1):
         try:
             return _approve(con, draft_id, actor, issue_date, on_numbered)
@@ -325,6 +329,7 @@ def _approve(con, draft_id: int, actor: str, issue_date: date | None,
         if draft["total"] < 0:
             raise ValueError(f"cannot approve draft {draft_id}: its total is negative; "
                              "issue a credit memo instead")  # fmt: skip
+        four_eyes.check_invoice_approval(con, draft_id, draft["total"], actor)
         issue = issue_date or clock.today()
         terms = _run(con, TERMS_SQL, [DEFAULT_TERMS_DAYS, draft_id])[0][0]
         number, due = next_invoice_number(con, issue.year), issue + timedelta(days=terms)
@@ -394,6 +399,7 @@ def void_draft(con: duckdb.DuckDBPyConnection, draft_id: int, actor: str, reason
     """Voids a draft or an approved invoice not yet sent: its sources are released (the next
     draft bills them again) and its staging invoice, if any, becomes void (history kept)."""
     actor, reason = _required(actor, "actor"), _required(reason, "a reason for voiding")
+    guard.require("void_invoices", actor)
     with transaction(con):
         draft = get_draft(con, draft_id)
         if draft["status"] == "void":

@@ -17,7 +17,7 @@ import duckdb
 
 from etl import clock
 from etl.cli_errors import UserError, cli_errors, one_line
-from etl.warehouse import connect, resolve_db_path
+from etl.warehouse import connect, resolve_db_path, transaction
 
 if TYPE_CHECKING:  # the loader (polars, and GX on a load) is imported by the commands using it
     from etl.loader import LoadReport
@@ -113,6 +113,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         report = _run_import(con, args, path)
+        record_import(con, report, args.source, path)
     finally:
         con.close()
     print_report(report, f"{args.source} {path} in {time.perf_counter() - started:.1f}s")
@@ -125,6 +126,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.strict and report.quarantined:
         raise UserError(f"{report.quarantined} row(s) quarantined (--strict)")
     return 0
+
+
+def record_import(
+    con: duckdb.DuckDBPyConnection, report: LoadReport, source: str, path: Path
+) -> None:
+    """The import's audit row: who ran it (cli:<OS user>), from which file or folder, what it
+    loaded (the load_log row has the rest)."""
+    from app_auth import audit, guard
+
+    after = {"source": source, "path": str(path.resolve()), "load_id": report.load_id,
+             "rows": sum(s.new + s.updated for s in report.entities),
+             "quarantined": report.quarantined, "files_refused": len(report.file_errors)}  # fmt: skip
+    with transaction(con):
+        audit.record(con, guard.cli_actor(), "import", "load", str(report.load_id), after=after)
 
 
 def _run_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, path: Path) -> LoadReport:

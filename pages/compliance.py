@@ -11,6 +11,8 @@ import kpi_ui
 from metrics import compliance_view as cv
 from metrics.kpis import COMPLIANCE_TARGET
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 cc = st.column_config
 PCT = "percent"
 GRID_ROWS = 60  # rows a cell can still be clicked in (the firm has hundreds of people)

@@ -10,6 +10,8 @@ from etl.csv_safe import frame_csv
 from metrics import data_health as dh
 from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 cc = st.column_config
 
 STATUS_TAG = cc.MultiselectColumn(

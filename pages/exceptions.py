@@ -19,6 +19,8 @@ from rules.classify import review as classify_review
 from rules.engine import run_rules
 from rules.llm_review import kinds as review_kinds
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 cc = st.column_config
 TIME_UTC = "YYYY-MM-DD HH:mm"
 SEVERITY_TAG = cc.MultiselectColumn(

@@ -12,6 +12,8 @@ from billing.period import Period
 from metrics import invoice_review as ir
 from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 cc = st.column_config
 MONEY = "accounting"
 APPROVING_KEY = "approving_draft"  # the draft whose approval dialog is open

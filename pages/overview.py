@@ -15,6 +15,8 @@ from metrics.filters import Filters
 from metrics.kpis import Kpi, filter_note
 from metrics.overview import CARD_KPIS, Overview, overview
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 cc = st.column_config
 STATUS_BADGE = {
     "green": ("On target", "green", ":material/check_circle:"),

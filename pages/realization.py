@@ -10,9 +10,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+import app_state
 import kpi_ui
 from metrics import realization_view as rv
 from metrics.kpis import REALIZATION_TARGET, ratio, summarize_realization
+
+app_state.require_sign_in()  # before anything of the page is drawn
 
 DEFINITIONS = f"""
 **Billing realization** = billed value ÷ value at rate card, over the work done in the range

@@ -12,6 +12,8 @@ import kpi_drill
 import kpi_ui
 from metrics import utilization_view as uv
 
+app_state.require_sign_in()  # before anything of the page is drawn
+
 cc = st.column_config
 PCT = "percent"
 HEATMAP_ROWS = 60  # rows a cell can still be clicked in (the firm has hundreds of people)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from app_auth import guard
 from billing.exceptions_queue import sync_exceptions
 from etl import clock
 from rules.config import RulesConfig, load_config
@@ -96,6 +97,7 @@ def run_rules(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
     """Runs every rule as of `as_of` (default today) and syncs the findings over the whole
     `rules` scope: new ones open, decided ones keep their decision, ones no longer found are
     resolved with the reason."""
+    guard.require("decide_exceptions", actor)
     as_of = as_of or clock.today()
     config = config or load_config()
     found: list[RuleException] = []

@@ -12,6 +12,7 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
+from app_auth import audit, four_eyes, guard
 from billing.ar.aging import aging_from_ledger, late_fee_periods
 from billing.ar.ledger import build_ledger
 from billing.locks import claim_number
@@ -51,6 +52,7 @@ def accrue_late_fees(con: duckdb.DuckDBPyConnection, as_of: date, actor: str = "
     (two sessions, or the app and the command line) fails at COMMIT with WarehouseBusy instead
     of charging the same fee twice. `pause()`, when given, is called after the first charge is
     written and before the commit: the seam tests use to overlap two runs or stop one midway."""
+    guard.require("late_fees", actor)
     now = now or clock.now()
     written = []
     with transaction(con):
@@ -74,6 +76,11 @@ def accrue_late_fees(con: duckdb.DuckDBPyConnection, as_of: date, actor: str = "
                             "open_amount": row.open})  # fmt: skip
             if pause is not None and len(written) == 1:
                 pause()
+        if written:  # a run that charged nothing wrote nothing and leaves no row
+            total = sum((c["amount"] for c in written), ZERO)
+            audit.record(con, actor, "late_fees_accrued", "late_fee_run", as_of.isoformat(),
+                         after={"charges": len(written), "total": total,
+                                "charge_ids": [c["charge_id"] for c in written]})  # fmt: skip
     return written
 
 
@@ -89,6 +96,7 @@ def post_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor:
     late fee itself (no compounding)."""
     if not actor or not actor.strip():
         raise ValueError("posting late fees needs an actor")
+    guard.require("late_fees", actor)
     issue = issue_date or clock.today()
     with transaction(con):
         pending = charges(con).filter(pl.col("charge_id").is_in(list(charge_ids)))
@@ -132,19 +140,29 @@ def _fee_invoice(con, client_id: str, currency: str, rows: list[dict], actor: st
 
 
 def waive_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor: str,
-                    reason: str) -> None:  # fmt: skip
-    """Waives pending charges: they stay counted as charged, so they never come back."""
+                    reason: str) -> str:  # fmt: skip
+    """Waives pending charges: they stay counted as charged, so they never come back. Above
+    the four-eyes limit (FOUR_EYES_WAIVER_ABOVE, on the charges' total) the first person's
+    waiver is only a request, and a different person waiving the same charges carries it out.
+    Returns what happened, in words."""
     if not reason or not reason.strip():
         raise ValueError("waiving a late fee needs a reason")
+    guard.require("late_fees", actor)
     with transaction(con):
         pending = charges(con).filter(pl.col("charge_id").is_in(list(charge_ids)))
         if pending.height != len(set(charge_ids)):
             raise ValueError("only pending charges can be waived")
+        total = sum((Decimal(a) for a in pending["amount"]), ZERO)
+        key = ",".join(str(i) for i in sorted(set(charge_ids)))
+        if not four_eyes.second_person(con, "late_fee_waiver", key, total, actor, reason):
+            return (f"Waiver of {money_text(total)} requested: above the four-eyes limit, "
+                    "another person must waive the same charges to confirm it")  # fmt: skip
         con.execute("UPDATE late_fee_charges SET status = 'waived', decided_at = now(), "
                     "decided_by = ? WHERE list_contains(?, charge_id)",
                     [actor, list(charge_ids)]).fetchall()  # fmt: skip
         for charge_id in charge_ids:
             _audit(con, actor, "late_fee_waived", "late_fee_charge", charge_id, reason=reason)
+    return "Waived"
 
 
 def charges_json(written: list[dict]) -> dict:

@@ -16,6 +16,7 @@ from string import Template
 
 import duckdb
 
+from app_auth import guard
 from billing.ar.aging import aging_from_ledger
 from billing.ar.ledger import build_ledger
 from billing.money import money_text
@@ -186,6 +187,7 @@ def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: s
     carry a line break in a header is neither sent nor logged; the others go out and the
     refusal is in the result's `.refused`. `pause()`, when given, is called once the queue is
     read, before the first claim: the seam the race tests use."""
+    guard.require("send_reminders", actor)
     config = config or ReminderConfig.load()
     now = now or clock.now()
     queue = [r for r in reminder_queue(con, as_of, config) if r.recipient]

@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 from fpdf import FPDF
 
+from app_auth import guard
 from billing.ar.aging import Aging, aging_from_ledger
 from billing.ar.ledger import Ledger, build_ledger
 from billing.ar.model import BUCKETS
@@ -103,6 +104,7 @@ def save_note(con: duckdb.DuckDBPyConnection, invoice_id: str, actor: str, *,
     are counted from it). Audited with before and after."""
     if not actor or not str(actor).strip():
         raise ValueError("a review edit needs an actor")
+    guard.require("ar_notes", str(actor))
     if unknown := set(changes) - set(NOTE_FIELDS):
         raise ValueError(f"unknown review fields: {sorted(unknown)}")
     if not con.execute("SELECT 1 FROM invoices WHERE invoice_id = ?", [invoice_id]).fetchall():

@@ -7,22 +7,20 @@ Outbox file names come from invoice ids (data) and are made safe (etl.safe_paths
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from app_auth import settings as app_settings
+from app_auth.settings import SMTP_KEYS  # noqa: F401  (re-exported: its callers read it here)
 from etl.safe_paths import path_inside, safe_file_name
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTBOX = ROOT / "data" / "outbox"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
-SMTP_KEYS = ("AR_SMTP_HOST", "AR_SMTP_PORT", "AR_SMTP_USER", "AR_SMTP_PASSWORD",
-             "AR_SMTP_STARTTLS", "AR_SMTP_CA_FILE")  # fmt: skip
 
 
 class SendError(ValueError):
@@ -96,14 +94,10 @@ class SmtpSender:
 
 
 def smtp_settings(environ: Mapping[str, str] | None = None,
-                  secrets_path: Path = SECRETS) -> dict[str, str]:  # fmt: skip
-    """AR_SMTP_* from .streamlit/secrets.toml, the environment winning."""
-    found: dict[str, str] = {}
-    if secrets_path.exists():
-        secrets = tomllib.loads(secrets_path.read_text())
-        found |= {k: str(secrets[k]) for k in SMTP_KEYS if k in secrets}
-    env = os.environ if environ is None else environ
-    return found | {k: env[k] for k in SMTP_KEYS if env.get(k)}
+                  secrets_path: Path | None = None) -> dict[str, str]:  # fmt: skip
+    """AR_SMTP_* from .streamlit/secrets.toml, the environment winning (app_auth.settings, the
+    one settings module)."""
+    return app_settings.smtp_values(app_settings.load(environ, secrets_path))
 
 
 def sender_from_settings(settings: Mapping[str, str] | None = None, outbox: str | None = None):

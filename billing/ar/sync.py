@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import duckdb
 
+from app_auth import audit, guard
 from billing.ar.ledger import build_ledger
 from billing.ar.matching import KEEP_AS_CREDIT
-from billing.exceptions_queue import decide, sync_exceptions
+from billing.exceptions_queue import decide_unchecked, sync_exceptions
 from billing.money import cents
 from billing.store import _audit
 from etl import clock
@@ -28,6 +29,7 @@ def sync_receivables(con: duckdb.DuckDBPyConnection, actor: str = "system",
                      *, now: datetime | None = None) -> dict[str, int]:  # fmt: skip
     """Re-matches the receivables, rewrites payment_applications and syncs the AR exceptions
     (decisions kept; what no longer holds is resolved). Returns counts."""
+    guard.require("ar_payments", actor)
     now = now or clock.now()
     ledger = build_ledger(con)
     apps = ledger.matched.applications
@@ -37,6 +39,8 @@ def sync_receivables(con: duckdb.DuckDBPyConnection, actor: str = "system",
             a.source_id, a.source_kind, a.invoice_id, a.client_id, a.applied_date, a.amount,
             a.source_amount, a.source_currency, a.fx_rate, a.fx_difference_base, a.method,
             a.decided_by, now] for a in apps])  # fmt: skip
+        audit.record(con, actor, "sync", "receivables", "ar",
+                     after={"applications": len(apps)})  # fmt: skip
     counts = sync_exceptions(con, ledger.matched.findings, SOURCE, {}, actor, now=now)
     return {"applications": len(apps), **counts}
 
@@ -49,6 +53,7 @@ def allocate_payment(con: duckdb.DuckDBPyConnection, payment_id: str,
     earlier allocation of the payment, is audited, and re-syncs AR so the exception resolves."""
     if not actor or not str(actor).strip():
         raise ValueError("an allocation needs an actor")
+    guard.require("ar_payments", actor)
     rows = con.execute(PAYMENT_SQL, [payment_id]).fetchall()
     if not rows:
         raise ValueError(f"no payment {payment_id!r}")
@@ -79,13 +84,14 @@ def allocate_payment(con: duckdb.DuckDBPyConnection, payment_id: str,
         "SELECT exception_id FROM exceptions WHERE exception_id = ? AND status <> 'resolved'",
         [f"unmatched_payment:{payment_id}"]).fetchall()]  # fmt: skip
     if open_ids:
-        decide(con, open_ids, "approve", actor, reason or "allocation recorded")
+        decide_unchecked(con, open_ids, "approve", actor, reason or "allocation recorded")
     return sync_receivables(con, actor)
 
 
 def accept_suggestion(con: duckdb.DuckDBPyConnection, payment_id: str, actor: str,
                       reason: str | None = None) -> dict[str, int]:  # fmt: skip
     """Applies the unmatched payment's suggested oldest-first allocation as it stands now."""
+    guard.require("ar_payments", actor)
     ledger = build_ledger(con)
     found = [f for f in ledger.matched.findings
              if f.kind == "unmatched_payment" and f.ref == payment_id and f.evidence]  # fmt: skip

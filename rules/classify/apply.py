@@ -10,6 +10,7 @@ from datetime import datetime
 
 import duckdb
 
+from app_auth import guard
 from billing.exceptions_queue import (
     AUDIT_SQL,
     ENTRY_STATE_SQL,
@@ -126,6 +127,7 @@ def accept(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor
     ids = [exception_ids] if isinstance(exception_ids, str) else list(exception_ids)
     if not actor or not str(actor).strip():
         raise ValueError("accepting a suggestion needs an actor")
+    guard.require("decide_exceptions", actor)
     now = now or clock.now()
     plan = []
     for exception_id in ids:
@@ -179,6 +181,7 @@ def undo(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor: 
     ids = [exception_ids] if isinstance(exception_ids, str) else list(exception_ids)
     if not actor or not str(actor).strip():
         raise ValueError("undoing a suggestion needs an actor")
+    guard.require("decide_exceptions", actor)
     now = now or clock.now()
     plan = []
     for exception_id in ids:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from app_auth import guard
 from metrics.reader import Db, read_only
 from rules.classify import data, llm
 from rules.classify.cascade import ClassifyRun, run_classify
@@ -27,5 +28,6 @@ def current_suggestions(entry_ids: list[str], db: Db = None) -> pl.DataFrame:
 
 def classify_from_app(con: duckdb.DuckDBPyConnection, actor: str) -> ClassifyRun:
     """A run as of today with the firm's config; the LLM only when a key is configured."""
+    guard.require("decide_exceptions", actor)
     return run_classify(con, None, load_classify_config(), llm_mode="auto", actor=actor,
                         api_key=llm.api_key())  # fmt: skip

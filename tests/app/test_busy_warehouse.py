@@ -14,6 +14,7 @@ from app_state import BUSY_TEXT
 from billing.ar.late_fees import accrue_late_fees
 from metrics.reader import read_write
 from tests.billing.race_firm import FEES_AS_OF, build_race_db
+from tests.support.app_pages import signed_in
 from tests.support.warehouse import held_by_writer
 
 
@@ -37,7 +38,7 @@ def page(tmp_path, monkeypatch):
     monkeypatch.setattr(etl.access, "FILE_WAIT_SECONDS", 0.3)
     monkeypatch.setattr(etl.access, "WRITER_WAIT_SECONDS", 0.3)
     at = AppTest.from_function(accrue_page, args=(FEES_AS_OF,), default_timeout=30)
-    at.session_state["user"] = "Dana"
+    signed_in(at, "Dana")
     return db, at.run()
 
 

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.contract import CSV_ENTITIES
 from etl.warehouse import connect
+from tests.support.app_pages import signed_in
 from tests.support.demo import build_demo
 from tests.support.warehouse import (
     FILE_REASON,
@@ -24,6 +25,7 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 def run_app(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
     monkeypatch.setenv("WAREHOUSE_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=30).run()
+    signed_in(at, "Dana Ortiz")  # a busy warehouse cannot tell whether demo mode applies
     at.switch_page("pages/data_health.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at

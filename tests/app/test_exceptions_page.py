@@ -3,8 +3,7 @@ the demo firm, and decisions (one, in bulk, refused) landing in the warehouse wi
 
 from __future__ import annotations
 
-from app_state import SIGN_IN_HINT
-from tests.support.app_pages import button, open_page, query, select_rows
+from tests.support.app_pages import button, open_page, query, select_rows, signed_in
 
 PAGE = "pages/exceptions.py"
 USER = "Dana Ortiz"
@@ -35,18 +34,18 @@ def decide(at, rows: list[int], decision: str, reason: str = "", **inputs):
 
 
 def test_a_missing_warehouse_explains_the_empty_queue(monkeypatch, tmp_path):
-    at = open_page(monkeypatch, tmp_path / "warehouse.duckdb", PAGE)
+    at = open_page(monkeypatch, tmp_path / "warehouse.duckdb", PAGE, user=USER)
     assert "No exceptions yet" in at.info[0].value
     assert "Refresh billing exceptions for" in at.info[0].value
-    assert button(at, "Refresh billing exceptions for").disabled  # nobody has given a name
-    assert SIGN_IN_HINT in [c.value for c in at.caption]
     assert not at.dataframe and not at.metric
 
 
-def test_until_a_name_is_given_the_refresh_is_disabled(monkeypatch, demo_db):
+def test_until_someone_signs_in_the_page_is_the_sign_in_page(monkeypatch, demo_db):
+    monkeypatch.setenv("AUTH_DEMO_MODE", "false")
     at = open_page(monkeypatch, demo_db, PAGE)
-    assert button(at, "Refresh billing exceptions for").disabled
-    at.session_state["user"] = USER
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert not [b for b in at.button if b.label.startswith("Refresh billing exceptions for")]
+    signed_in(at, USER)
     assert not button(at.run(), "Refresh billing exceptions for").disabled
 
 

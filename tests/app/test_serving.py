@@ -1,5 +1,6 @@
-"""`make run` serves the app on this machine only unless told otherwise: the app has no login,
-so listening on every interface would hand the firm's billing data to the whole network."""
+"""`make run` serves the app on this machine only unless told otherwise: a fresh install is in
+demo mode (no sign-in until an account exists), so listening on every interface would hand the
+firm's billing data to the whole network."""
 
 from __future__ import annotations
 

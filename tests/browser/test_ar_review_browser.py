@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.browser.test_billing_flow_browser import SLOW, WAIT, go_to, settle
 from tests.support.demo import DEMO_AS_OF
 
@@ -23,11 +24,7 @@ def open_review(page) -> None:
 
 def test_a_promise_to_pay_survives_a_reload(demo_app_url, page, artifacts):
     page.set_viewport_size({"width": 1440, "height": 2400})
-    page.goto(demo_app_url)
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_role("textbox", name="Your name").fill("Dana Ortiz")
-    sidebar.get_by_role("button", name="Start").click()
-    expect(sidebar.get_by_text("Acting as Dana Ortiz")).to_be_visible(timeout=WAIT)
+    sign_in(page, demo_app_url)
     go_to(page, "AR aging & DSO")
     settle(page)
     expect(page.get_by_text("Open invoices by age")).to_be_visible(timeout=SLOW)
@@ -48,7 +45,8 @@ def test_a_promise_to_pay_survives_a_reload(demo_app_url, page, artifacts):
     settle(page)
     expect(page.get_by_text(f"{number} updated")).to_be_visible(timeout=WAIT)
 
-    page.reload()
+    page.reload()  # a new session: a local account signs in again
+    sign_in(page, None)
     open_review(page)
     expect(page.get_by_text(f"promised {promised}").first).to_be_visible(timeout=SLOW)
     page.screenshot(path=str(artifacts / "ar_review.png"), full_page=True)

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from app_state import last_complete_period, period_label
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +45,8 @@ def test_approve_an_exception_then_draft_approve_and_download_an_invoice(
 ):
     month = period_label(last_complete_period())
     page.set_viewport_size({"width": 1440, "height": 2400})  # each page whole in a screenshot
-    page.goto(demo_app_url)
-
-    # Who is acting: asked once, then shown in the sidebar.
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_role("textbox", name="Your name").fill("Dana Ortiz")
-    sidebar.get_by_role("button", name="Start").click()
-    expect(sidebar.get_by_text("Acting as Dana Ortiz")).to_be_visible(timeout=WAIT)
+    # Who is acting: signed in once, then shown in the sidebar.
+    sign_in(page, demo_app_url)
 
     # Exceptions: run the month's billing checks, pick the first one, approve its suggestion.
     go_to(page, "Exceptions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.support.warehouse import OPEN_REASON
 
 pytestmark = pytest.mark.browser
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 def test_data_health_shows_the_quarantine_reason(app_url, page, artifacts):
     page.set_viewport_size({"width": 1440, "height": 2000})  # the whole page in one screenshot
-    page.goto(f"{app_url}/data_health")
+    sign_in(page, f"{app_url}/data_health")
     expect(page.get_by_role("heading", name="Data health")).to_be_visible(timeout=30_000)
 
     table = page.locator(".st-key-quarantine_table")
@@ -28,7 +29,7 @@ def test_data_health_shows_the_quarantine_reason(app_url, page, artifacts):
 
 
 def test_the_quarantine_downloads_as_csv(app_url, page, tmp_path):
-    page.goto(f"{app_url}/data_health")
+    sign_in(page, f"{app_url}/data_health")
     button = page.get_by_role("button", name="Download CSV")
     expect(button).to_be_visible(timeout=30_000)
     with page.expect_download() as download:

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from app_state import last_complete_period
 from metrics.__main__ import main as metrics_main
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,7 @@ def test_overview_utilization_is_what_the_cli_reports(
     expected = f"{float(cli) * 100:.1f}%"
 
     page.set_viewport_size({"width": 1440, "height": 2400})
-    page.goto(demo_app_url)
+    sign_in(page, demo_app_url, "lea")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=WAIT)
     card = page.get_by_test_id("stMetric").filter(has_text="Billable utilization")
     expect(card.get_by_test_id("stMetricValue")).to_have_text(expected, timeout=WAIT)
@@ -52,7 +53,7 @@ def test_overview_utilization_is_what_the_cli_reports(
 
 def test_every_leadership_page_opens_without_an_error(demo_app_url, page, artifacts):
     page.set_viewport_size({"width": 1440, "height": 2400})
-    page.goto(demo_app_url)
+    sign_in(page, demo_app_url, "lea")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=WAIT)
     for link, heading, shot in PAGES:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()

@@ -8,22 +8,34 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_auth.roles import ROLES, Identity
+from app_auth.ui import IDENTITY_KEY
 from etl.warehouse import connect
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
-def open_page(
-    monkeypatch: pytest.MonkeyPatch, db: Path, page: str, user: str | None = None
-) -> AppTest:
-    """The app on `page` (e.g. "pages/exceptions.py"), reading `db`, with `user` signed in.
+def signed_in(at: AppTest, user: str, roles: tuple[str, ...] = tuple(ROLES)) -> AppTest:
+    """Puts `user` with `roles` (every role unless given) into the session as signed in: the one
+    place the AppTests sign in. The sign-in itself (password, IdP, demo) is tested on its own
+    (tests/app/test_sign_in.py)."""
+    at.session_state[IDENTITY_KEY] = Identity(user, tuple(roles), "local", user.lower())
+    return at
 
-    The name goes straight into session state: AppTest drops the entry script's sidebar once it
-    switches pages, so the sign-in form itself is tested on its own (test_identity.py)."""
+
+def open_page(
+    monkeypatch: pytest.MonkeyPatch,
+    db: Path,
+    page: str,
+    user: str | None = None,
+    roles: tuple[str, ...] = tuple(ROLES),
+) -> AppTest:
+    """The app on `page` (e.g. "pages/exceptions.py"), reading `db`, with `user` signed in with
+    `roles` (every role unless given); no user: the sign-in page."""
     monkeypatch.setenv("WAREHOUSE_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=120).run()
     if user:
-        at.session_state["user"] = user
+        signed_in(at, user, roles)
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -1,0 +1,44 @@
+"""Audit log: every write with who made it — decisions, approvals, sends, imports, syncs,
+accruals, user changes, sign-ins and failed sign-ins — in words, newest first."""
+
+import streamlit as st
+
+import app_state
+from app_auth import audit
+from metrics.reader import read_only, warehouse_stamp
+
+app_state.require_sign_in()  # before anything of the page is drawn
+
+LIMIT = 500
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def read_log(stamp: tuple[str, int, int], actor: str | None, action: str | None):
+    with read_only(stamp[0]) as con:
+        return audit.readable_log(con, actor=actor, action=action, limit=LIMIT), audit.actors(con)
+
+
+st.title("Audit log")
+app_state.require_page("read_audit")
+st.caption(f"Who did what, when and why; the latest {LIMIT} rows, newest first. The names are "
+           "the signed-in people (command-line runs show as cli:<user>).")  # fmt: skip
+stamp = warehouse_stamp()
+left, right = st.columns(2)
+everyone = read_log(stamp, None, None)[1]
+who = left.selectbox("Who", everyone, index=None, placeholder="Everyone")
+did = right.selectbox("What", sorted(audit.ACTION_LABELS), index=None, placeholder="Every action",
+                      format_func=audit.action_label)  # fmt: skip
+log, _ = read_log(stamp, who, did)
+st.dataframe(
+    log,
+    hide_index=True,
+    column_config={
+        "when": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+        "who": "Who",
+        "did": "Did",
+        "what": "To what",
+        "change": st.column_config.TextColumn("Change (before → after)", width="large"),
+        "why": "Why",
+    },
+    placeholder="—",
+)
