@@ -128,10 +128,10 @@ def _rewrite(con, draft_id: int, old: list[dict], fresh: list[Line], next_no: in
             con.execute(LINE_UPDATE_SQL, [line.description, line.quantity, line.unit_price,
                                           line.amount, line.sources, draft_id,
                                           row["line_no"]]).fetchall()  # fmt: skip
-        for row in was[len(now):]:
+        for row in was[len(now) :]:
             con.execute("DELETE FROM invoice_draft_lines WHERE draft_id = ? AND line_no = ?",
                         [draft_id, row["line_no"]]).fetchall()  # fmt: skip
-        for line in now[len(was):]:
+        for line in now[len(was) :]:
             con.execute(LINE_INSERT_SQL, [draft_id, next_no, line.kind, line.project_id,
                                           line.description, line.quantity, line.unit_price,
                                           line.amount, line.sources]).fetchall()  # fmt: skip
