@@ -259,8 +259,9 @@ def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expec
             derived = recompute_lines.recompute_derived(
                 con, get_draft(con, draft_id), draft_lines(con, draft_id).to_dicts()
             )
-            before |= {"derived": derived.get("derived_before", [])}
-            after |= {"derived": derived.get("derived_after", [])}
+            if derived.get("derived_before") or derived.get("derived_after"):
+                before |= {"derived": derived["derived_before"]}
+                after |= {"derived": derived["derived_after"]}
         _audit(con, actor, action, "draft_line", f"{draft_id}:{line_no}", before, after, reason)
 
 
