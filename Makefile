@@ -38,7 +38,8 @@ run: $(STAMP) pdf-deps
 	fi
 	@# A warehouse from an older version gets this version's schema (migrations keep its rows).
 	$(PYTHON) -c "from etl.warehouse import connect; connect('$(DB)').close()"
-	$(PYTHON) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
+	@# serve.py = `streamlit run app.py`, with a page URL opened first routed through app.py.
+	$(PYTHON) -m serve --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
 
 # The browser tests drive Debian's chromium (Playwright's own browser download is not used);
 # the PDF tests read invoices with poppler's pdftotext.

@@ -51,11 +51,12 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def running_app(db: Path, log: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, reading `db`; yields its URL once healthy."""
+    """The app (`python -m serve`: `streamlit run app.py`) on a free port, reading `db`;
+    yields its URL once healthy."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "serve",  # `streamlit run app.py`, as `make run` starts it
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
