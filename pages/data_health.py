@@ -230,11 +230,11 @@ except WarehouseBusy:
     st.button("Refresh", icon=":material/refresh:")
 
 PEOPLE_GAP_COLUMNS = {
-    "name": cc.TextColumn("Person", width=180),
-    "source": cc.TextColumn("Created by", width=110, help="The import that last wrote the row"),
-    "missing": cc.TextColumn("Missing", width=300),
-    "first_entry": cc.DateColumn("First time entry", width=130),
-    "hours_logged": cc.NumberColumn("Hours logged", format="%.2f", width=110),
+    "name": cc.TextColumn("Person", width=170),
+    "source": cc.TextColumn("Created by", width=95, help="The import that last wrote the row"),
+    "missing": cc.TextColumn("Missing", width=290),
+    "first_entry": cc.DateColumn("First entry", width=105),
+    "hours_logged": cc.NumberColumn("Hours logged", format="%.2f", width=105),
 }
 
 
