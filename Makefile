@@ -18,7 +18,7 @@ ADDRESS ?= 127.0.0.1
 # Wall-clock dates for test-clock: a month start, a month end, a leap day, a year end.
 CLOCK_DATES ?= 2027-03-01 2027-01-31 2028-02-29 2026-12-31
 
-.PHONY: run test test-clock lint install browser-deps
+.PHONY: run test test-clock lint install browser-deps pdf-deps
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -30,7 +30,7 @@ $(STAMP): requirements.txt constraints.txt | $(PYTHON)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pdf-deps
 	@if [ ! -f "$(DB)" ]; then \
 		echo "No warehouse at $(DB): building the demo firm"; \
 		$(PYTHON) -m etl demo --db "$(DB)" && \
@@ -39,15 +39,28 @@ run: $(STAMP)
 	fi
 	@# A warehouse from an older version gets this version's schema (migrations keep its rows).
 	$(PYTHON) -c "from etl.warehouse import connect; connect('$(DB)').close()"
-	$(PYTHON) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
+	@# serve.py = `streamlit run app.py`, with a page URL opened first routed through app.py.
+	$(PYTHON) -m serve --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
 
-# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used);
+# the PDF tests read invoices with poppler's pdftotext.
+browser-deps: pdf-deps
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ]; then \
 		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 			chromium chromium-driver poppler-utils; \
+	fi
+
+# The invoice PDF embeds DejaVu Sans (Debian's fonts-dejavu-core; billing/pdf_font.py) so that
+# names such as "Łódź" print as written. Without it the PDF falls back to Helvetica.
+DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+pdf-deps:
+	@if [ ! -f $(DEJAVU) ]; then \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			fonts-dejavu-core; \
 	fi
 
 test: $(STAMP) browser-deps

@@ -11,6 +11,7 @@ import duckdb
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from billing import pdf_font
 from billing.money import cents, percent_text, price_text
 from billing.period import Period
 from billing.store import draft_lines, get_draft
@@ -111,24 +112,35 @@ def pdf_safe(text: str | None) -> str:
 
 
 class InvoicePDF(FPDF):
-    """A4, 18 mm margins, Helvetica; the footer carries the payment terms and page numbers."""
+    """A4, 18 mm margins, DejaVu Sans embedded (Helvetica without it: billing.pdf_font); the
+    footer carries the payment terms and page numbers."""
 
     def __init__(self, footer_text: str, continued_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.core_fonts_encoding = "windows-1252"
         self.set_compression(COMPRESS)
+        self.family = pdf_font.embed(self) or pdf_font.CORE
         self.footer_text, self.continued_text = footer_text, continued_text
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=24)
         self.alias_nb_pages()
 
+    def safe(self, text: str | None) -> str:
+        """Text the document's font can draw (see pdf_font.drawable and pdf_safe)."""
+        if self.family == pdf_font.CORE:
+            return pdf_safe(text)
+        return pdf_font.drawable(self, text or "")
+
+    def use(self, style: str, size: float) -> None:
+        self.set_font(self.family, style, size)
+
     def header(self) -> None:
         """Pages after the first say whose invoice they continue."""
         if self.page_no() == 1:
             return
-        self.set_font("Helvetica", "", 8)
+        self.use("", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 4, pdf_safe(self.continued_text), align="R", new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 4, self.safe(self.continued_text), align="R", new_x="LMARGIN", new_y="NEXT")
         self.ln(4)
 
     def footer(self) -> None:
@@ -136,10 +148,10 @@ class InvoicePDF(FPDF):
         self.set_draw_color(*RULE)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(2)
-        self.set_font("Helvetica", "", 8)
+        self.use("", 8)
         self.set_text_color(*MUTED)
         width = self.w - self.l_margin - self.r_margin
-        self.cell(width * 0.8, 4, pdf_safe(self.footer_text))
+        self.cell(width * 0.8, 4, self.safe(self.footer_text))
         self.cell(width * 0.2, 4, f"Page {self.page_no()} of {{nb}}", align="R")
 
 
@@ -147,15 +159,34 @@ def _long_date(day: date | None) -> str:
     return f"{day.day} {day.strftime('%B %Y')}" if day else ""
 
 
+FIRM_SQL = "SELECT name, address, remittance FROM firm LIMIT 1"
+CLIENT_ADDRESS_SQL = "SELECT billing_address FROM clients WHERE client_id = ?"
+PROJECT_NAMES_SQL = """
+SELECT project_id, coalesce(name, project_id) FROM projects
+WHERE list_contains(CAST(? AS VARCHAR[]), project_id)
+"""
+
+
+def _address_lines(text: str | None) -> list[str]:
+    """A multi-line address (newlines, or ' | ' in a one-line CSV cell) as its lines."""
+    return [part.strip() for part in (text or "").replace(" | ", "\n").splitlines() if part.strip()]
+
+
 def invoice_pdf(con: duckdb.DuckDBPyConnection, draft_id: int) -> bytes:
-    """The invoice as the client receives it; only approved drafts have a number and dates."""
+    """The invoice as the client receives it; only approved drafts have a number and dates.
+    It carries the firm's address and remittance details (firm.yaml), the client's billing
+    address (clients.csv), the PO and the names of the projects it bills."""
     draft = get_draft(con, draft_id)
     if draft["status"] != "approved":
         raise ValueError(
             f"draft {draft_id} is {draft['status']}: only an approved invoice has a PDF"
         )
-    firm = con.execute("SELECT name FROM firm LIMIT 1").fetchall()
-    firm_name = firm[0][0] if firm and firm[0][0] else "Invoice"
+    firm = con.execute(FIRM_SQL).fetchall()
+    firm_name, firm_address, remittance = firm[0] if firm else (None, None, None)
+    firm_name = firm_name or "Invoice"
+    address = con.execute(CLIENT_ADDRESS_SQL, [draft["client_id"]]).fetchall()
+    lines = _lines(con, draft_id)
+    projects = _project_names(con, draft, lines)
     terms = (draft["due_date"] - draft["issue_date"]).days
     pdf = InvoicePDF(
         f"Payment terms: Net {terms}. Please pay {draft['currency']} "
@@ -164,26 +195,41 @@ def invoice_pdf(con: duckdb.DuckDBPyConnection, draft_id: int) -> bytes:
         f"{firm_name} - invoice {draft['invoice_number']} (continued)",
     )
     pdf.set_title(f"Invoice {draft['invoice_number']}")
-    pdf.set_author(pdf_safe(firm_name))
+    pdf.set_author(pdf.safe(firm_name))
     pdf.add_page()
-    _header(pdf, firm_name, draft)
-    _parties(pdf, draft, terms)
-    _table(pdf, draft, _lines(con, draft_id))
+    _header(pdf, firm_name, _address_lines(firm_address), draft)
+    _parties(pdf, draft, terms, _address_lines(address[0][0] if address else None), projects)
+    _table(pdf, draft, lines, projects)
     _totals(pdf, draft)
+    _remittance(pdf, draft, _address_lines(remittance))
     return bytes(pdf.output())
 
 
-def _header(pdf: InvoicePDF, firm_name: str, draft: dict) -> None:
+def _project_names(con, draft: dict, lines: list[dict]) -> dict[str, str]:
+    """project_id -> name for the invoice's projects, in first-line order."""
+    ids = [draft["project_id"]] if draft["project_id"] else []
+    ids += [line["project_id"] for line in lines if line["project_id"]]
+    ids = list(dict.fromkeys(ids))
+    names = dict(con.execute(PROJECT_NAMES_SQL, [ids]).fetchall()) if ids else {}
+    return {pid: names.get(pid, pid) for pid in ids}
+
+
+def _header(pdf: InvoicePDF, firm_name: str, address: list[str], draft: dict) -> None:
     width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_text_color(*INK)
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(width * 0.6, 10, pdf_safe(firm_name))
-    pdf.set_font("Helvetica", "B", 22)
+    pdf.use("B", 18)
+    pdf.cell(width * 0.6, 10, pdf.safe(firm_name))
+    pdf.use("B", 22)
     pdf.cell(width * 0.4, 10, "INVOICE", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.use("", 10)
     pdf.set_text_color(*MUTED)
-    pdf.cell(width, 6, pdf_safe(draft["invoice_number"]), align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
+    top = pdf.get_y()
+    for line in address:
+        pdf.cell(width * 0.6, 4.5, pdf.safe(line), new_x="LMARGIN", new_y="NEXT")
+    bottom = pdf.get_y()
+    pdf.set_y(top)
+    pdf.cell(width, 6, pdf.safe(draft["invoice_number"]), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(bottom, pdf.get_y()) + 2)
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.6)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
@@ -191,21 +237,23 @@ def _header(pdf: InvoicePDF, firm_name: str, draft: dict) -> None:
     pdf.ln(8)
 
 
-def _parties(pdf: InvoicePDF, draft: dict, terms: int) -> None:
+def _parties(pdf: InvoicePDF, draft: dict, terms: int, address: list[str],
+             projects: dict[str, str]) -> None:  # fmt: skip
     """Bill-to on the left; the invoice's facts as label/value pairs on the right."""
     width = pdf.w - pdf.l_margin - pdf.r_margin
     top = pdf.get_y()
-    pdf.set_font("Helvetica", "B", 8)
+    pdf.use("B", 8)
     pdf.set_text_color(*MUTED)
     pdf.cell(width * 0.42, 5, "BILL TO", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.multi_cell(width * 0.42, 6, pdf_safe(draft["client_name"]), align="L", new_x="LMARGIN",
+    pdf.use("B", 11)
+    pdf.multi_cell(width * 0.42, 6, pdf.safe(draft["client_name"]), align="L", new_x="LMARGIN",
                    new_y="NEXT")  # fmt: skip
-    pdf.set_font("Helvetica", "", 10)
-    if draft["billing_email"]:
-        pdf.multi_cell(width * 0.42, 5, pdf_safe(draft["billing_email"]), align="L", new_x="LMARGIN",
-                       new_y="NEXT")  # fmt: skip
+    pdf.use("", 10)
+    for text in [*address, draft["billing_email"]]:
+        if text:
+            pdf.multi_cell(width * 0.42, 5, pdf.safe(text), align="L", new_x="LMARGIN",
+                           new_y="NEXT")  # fmt: skip
     left_bottom = pdf.get_y()
     period = Period.parse(draft["period"])
     facts = [
@@ -215,24 +263,27 @@ def _parties(pdf: InvoicePDF, draft: dict, terms: int) -> None:
         ("Terms", f"Net {terms}"),
         ("PO number", draft["po_number"]),
         ("Period", f"{period.start.strftime('%B %Y')} ({period.start} to {period.end})"),
+        ("Project" if len(projects) == 1 else "Projects", ", ".join(projects.values())),
     ]
     pdf.set_y(top)
     for label, value in facts:
         if not value:
             continue
         pdf.set_x(pdf.l_margin + width * 0.45)
-        pdf.set_font("Helvetica", "", 9)
+        pdf.use("", 9)
         pdf.set_text_color(*MUTED)
-        pdf.cell(width * 0.2, 5.5, label)
-        pdf.set_font("Helvetica", "", 10)
+        pdf.cell(width * 0.14, 5.5, label)
+        pdf.use("", 10)
         pdf.set_text_color(*INK)
-        pdf.cell(width * 0.35, 5.5, pdf_safe(value), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width * 0.41, 5.5, pdf.safe(value), align="R", new_x="LMARGIN",
+                       new_y="NEXT")  # fmt: skip
     pdf.set_y(max(pdf.get_y(), left_bottom) + 10)
 
 
-def _table(pdf: InvoicePDF, draft: dict, lines: list[dict]) -> None:
+def _table(pdf: InvoicePDF, draft: dict, lines: list[dict], projects: dict[str, str]) -> None:
+    """One row per line; on an invoice of several projects each line names its project."""
     heading = FontFace(emphasis="BOLD", color=INK, fill_color=BAND, size_pt=9)
-    pdf.set_font("Helvetica", "", 9.5)
+    pdf.use("", 9.5)
     pdf.set_text_color(*INK)
     pdf.set_draw_color(*RULE)
     with pdf.table(
@@ -247,8 +298,10 @@ def _table(pdf: InvoicePDF, draft: dict, lines: list[dict]) -> None:
         table.row(["Description", "Quantity", "Unit price", f"Amount ({draft['currency']})"])
         for line in lines:
             quantity, price = _priced(line)
-            table.row([pdf_safe(line["description"]), quantity, price,
-                       amount_text(line["amount"])])  # fmt: skip
+            text = line["description"]
+            if len(projects) > 1 and line["project_id"] in projects:
+                text = f"{projects[line['project_id']]}: {text}"
+            table.row([pdf.safe(text), quantity, price, amount_text(line["amount"])])
     pdf.ln(4)
 
 
@@ -281,13 +334,30 @@ def _totals(pdf: InvoicePDF, draft: dict) -> None:
     pdf.set_text_color(*INK)
     for label, value, _ in rows:
         pdf.set_x(x)
-        pdf.set_font("Helvetica", "", 10)
+        pdf.use("", 10)
         pdf.cell(label_w, 6.5, label)
         pdf.cell(value_w, 6.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(*INK)
     pdf.line(x, pdf.get_y() + 1, pdf.l_margin + width, pdf.get_y() + 1)
     pdf.ln(2.5)
     pdf.set_x(x)
-    pdf.set_font("Helvetica", "B", 12)
+    pdf.use("B", 12)
     pdf.cell(label_w, 8, f"Total due ({draft['currency']})")
     pdf.cell(value_w, 8, amount_text(draft["total"]), align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _remittance(pdf: InvoicePDF, draft: dict, details: list[str]) -> None:
+    """How to pay: the firm's remittance lines (bank, IBAN, SWIFT) and the reference to quote."""
+    if not details:
+        return
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    if pdf.get_y() > pdf.h - 50:
+        pdf.add_page()
+    pdf.ln(8)
+    pdf.use("B", 8)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width, 5, "PAYMENT DETAILS", new_x="LMARGIN", new_y="NEXT")
+    pdf.use("", 10)
+    pdf.set_text_color(*INK)
+    for line in [*details, f"Reference: {draft['invoice_number']}"]:
+        pdf.cell(width, 5, pdf.safe(line), new_x="LMARGIN", new_y="NEXT")

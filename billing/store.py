@@ -14,6 +14,7 @@ import polars as pl
 
 from app_auth import four_eyes, guard
 from billing import locks
+from billing import recompute as recompute_lines
 from billing.draft import draft_period
 from billing.locks import AlreadyBilled
 from billing.model import DraftInvoice
@@ -237,9 +238,12 @@ def _line(con, draft_id: int, line_no: int) -> dict:
     return frame.to_dicts()[0]
 
 
-def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expect=None) -> None:
+def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expect=None,
+              recompute: bool = False) -> None:  # fmt: skip
     """Changes one line of a draft still in status 'draft', audited with before and after;
-    `expect` names the values the line must have first (e.g. not yet excluded)."""
+    `expect` names the values the line must have first (e.g. not yet excluded). With
+    `recompute`, a time line's change re-derives the draft's discounts and cap in the same
+    transaction (billing.recompute), and the audit records their amounts before and after."""
     actor = _required(actor, "actor")
     guard.require("edit_drafts", actor)
     with transaction(con):
@@ -253,7 +257,15 @@ def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expec
         _run(con, f"UPDATE invoice_draft_lines SET {sets} WHERE draft_id = ? AND line_no = ?",
              [*changes.values(), draft_id, line_no])  # fmt: skip
         before = {k: line[k] for k in changes}
-        _audit(con, actor, action, "draft_line", f"{draft_id}:{line_no}", before, changes, reason)
+        after = dict(changes)
+        if recompute and line["kind"] in recompute_lines.TIME_KINDS:
+            derived = recompute_lines.recompute_derived(
+                con, get_draft(con, draft_id), draft_lines(con, draft_id).to_dicts()
+            )
+            if derived.get("derived_before") or derived.get("derived_after"):
+                before |= {"derived": derived["derived_before"]}
+                after |= {"derived": derived["derived_after"]}
+        _audit(con, actor, action, "draft_line", f"{draft_id}:{line_no}", before, after, reason)
 
 
 def edit_line_description(con, draft_id: int, line_no: int, text: str, actor: str) -> None:
@@ -264,16 +276,19 @@ def edit_line_description(con, draft_id: int, line_no: int, text: str, actor: st
 
 def exclude_line(con, draft_id: int, line_no: int, reason: str, actor: str) -> None:
     """Takes a line off the invoice and its totals; its sources stay held by this draft (not
-    billed elsewhere) until the draft is re-drafted or voided. A reason is required."""
+    billed elsewhere) until the draft is re-drafted or voided. A reason is required. A time
+    line's volume discounts and cap are recomputed without it (billing.recompute)."""
     reason = _required(reason, "a reason for excluding the line")
     _set_line(con, draft_id, line_no, actor, "line_excluded",
-              {"excluded": True, "exclude_reason": reason}, reason, {"excluded": False})  # fmt: skip
+              {"excluded": True, "exclude_reason": reason}, reason, {"excluded": False},
+              recompute=True)  # fmt: skip
 
 
 def include_line(con, draft_id: int, line_no: int, actor: str, reason: str | None = None) -> None:
     """Undoes exclude_line: the line is back on the invoice and in its totals."""
     _set_line(con, draft_id, line_no, actor, "line_included",
-              {"excluded": False, "exclude_reason": None}, reason, {"excluded": True})  # fmt: skip
+              {"excluded": False, "exclude_reason": None}, reason, {"excluded": True},
+              recompute=True)  # fmt: skip
 
 
 # ---- approval and void ----------------------------------------------------------------------

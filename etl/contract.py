@@ -76,6 +76,7 @@ CLIENTS = Entity(
         _c("tax_rate", "ratio", default="0", non_negative=True),
         _c("billing_email"),
         _c("status", "enum", default="active", choices=("active", "inactive", "internal")),
+        _c("billing_address"),  # optional, ours (docs/import.md): the invoice's bill-to address
     ),
 )
 
@@ -386,5 +387,8 @@ FIRM = Entity(
         _c("timesheet_deadline"),
         _c("fiscal_year_start"),
         _c("holidays_country"),
+        # optional, ours (docs/import.md): printed on the invoice PDF
+        _c("address"),
+        _c("remittance"),
     ),
 )

@@ -57,6 +57,8 @@ FIRM_KEYS = {
     "timesheet_deadline",
     "fiscal_year_start",
     "holidays_country",
+    "address",  # ours, optional: the firm's postal address on the invoice PDF
+    "remittance",  # ours, optional: how to pay (bank, IBAN, SWIFT) on the invoice PDF
 }
 
 

@@ -84,6 +84,31 @@ def draft_lines(draft_id: int, db: Db = None) -> pl.DataFrame:
         return store.draft_lines(con, draft_id)
 
 
+STRIKE = "\u0336"  # combining long stroke overlay: struck-out text in any table cell
+
+
+def struck(text: str) -> str:
+    """'abc' drawn struck out (a\u0336b\u0336c\u0336): the data grid has no per-row style."""
+    return "".join(char + STRIKE for char in text)
+
+
+def lines_for_review(lines: pl.DataFrame) -> pl.DataFrame:
+    """The lines as the Invoices page shows them: an excluded line's description and amount
+    struck out (the amount as text, `amount_text`), its reason beside it, so nobody reads it
+    as billed; `on_invoice` the amount that counts (none when excluded)."""
+    excluded = pl.col("excluded")
+    amount = pl.col("amount").map_elements(lambda v: f"{v:,.2f}", return_dtype=pl.Utf8)
+    return lines.with_columns(
+        description=pl.when(excluded)
+        .then(pl.col("description").map_elements(struck, return_dtype=pl.Utf8))
+        .otherwise(pl.col("description")),
+        amount_text=pl.when(excluded)
+        .then(amount.map_elements(struck, return_dtype=pl.Utf8))
+        .otherwise(amount),
+        exclude_reason=pl.when(excluded).then(pl.col("exclude_reason")),
+    )
+
+
 def run_exceptions(period: Period, db: Db = None) -> pl.DataFrame:
     """The exceptions the period's billing run raised (po_alert, over_cap, unapproved time, …),
     whatever their status, so a decided one still shows beside the drafts."""

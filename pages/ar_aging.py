@@ -245,21 +245,65 @@ def show_fees(view: ar_page.ReviewView, user: str | None) -> None:
         app_state.act(late_fees.waive_late_fees, ids, reason=reason, done=lambda said: said)
 
 
+REMINDER_COLUMNS = {
+    "number": cc.TextColumn("Invoice", width=120),
+    "client_name": cc.TextColumn("Client", width=170),
+    "recipient": cc.TextColumn("To", width=190),
+    "offset_days": cc.NumberColumn("Offset (d)", format="%d", width=85),
+    "tone": cc.TextColumn("Tone", width=80),
+    "scheduled_date": cc.DateColumn("Scheduled", width=100),
+    "subject": cc.TextColumn("Subject", width=330),
+}
+SENDING_KEY = "confirm_reminders"  # set while the send confirmation is open
+
+
+def close_sending() -> None:
+    st.session_state.pop(SENDING_KEY, None)
+
+
+def show_preview(reminder: dict, from_address: str) -> None:
+    """The e-mail as it will go out: headers, then the body as written."""
+    with st.container(border=True, key="reminder_preview"):
+        st.markdown(f"**To** {reminder['recipient'] or '— no billing e-mail —'}  \n"
+                    f"**From** {from_address}  \n**Subject** {reminder['subject']}")  # fmt: skip
+        st.code(reminder["body"], language=None, wrap_lines=True)
+        if reminder["recipient"] is None:
+            st.caption("No billing e-mail for this client: this reminder cannot be sent.")
+
+
+@st.dialog("Send these reminders?", on_dismiss=close_sending)
+def confirm_sending(queue: pl.DataFrame, view: ar_page.ReviewView, sender) -> None:
+    tones = ", ".join(f"{n} {t}" for t, n in queue.group_by("tone").len().sort("tone").rows())
+    st.markdown(f"**{queue.height} e-mail(s)** to {queue['recipient'].n_unique()} "
+                f"address(es) via **{sender.channel}**, as of {view.as_of}: {tones}.")  # fmt: skip
+    st.caption("Each goes once: a sent reminder is logged and never sent again. Preview any of "
+               "them first by picking its row.")  # fmt: skip
+    if st.button(f"Send {queue.height} reminder(s)", type="primary", icon=":material/send:"):
+        close_sending()
+        app_state.act(reminders.send_reminders, view.as_of, sender,
+                      polish=polish.polisher_from_settings(),
+                      done=lambda sent: f"{len(sent)} reminder(s) sent via {sender.channel}"
+                      + "".join(f"; {line}" for line in sent.refused))  # fmt: skip
+
+
 def show_reminders(view: ar_page.ReviewView, user: str | None) -> None:
     st.subheader("Reminders due")
     queue = view.reminders
     sender = senders.sender_from_settings()
     st.caption(f"{queue.height} reminder(s) would go out as of {view.as_of}, via "
-               f"{sender.channel}. Disputed or promised invoices are paused.")  # fmt: skip
-    st.dataframe(queue.drop("invoice_id", "body"), hide_index=True, placeholder="—",
-                 key="reminder_queue",
-                 column_config={"scheduled_date": cc.DateColumn("Scheduled"),
-                                "offset_days": cc.NumberColumn("Offset (d)", format="%d")})  # fmt: skip
-    if st.button(f"Send {queue.height} reminder(s)", disabled=user is None or queue.is_empty()):
-        app_state.act(reminders.send_reminders, view.as_of, sender,
-                      polish=polish.polisher_from_settings(),
-                      done=lambda sent: f"{len(sent)} reminder(s) sent via {sender.channel}"
-                      + "".join(f"; {line}" for line in sent.refused))  # fmt: skip
+               f"{sender.channel}. Disputed or promised invoices are paused. Pick a row to "
+               "preview its e-mail.")  # fmt: skip
+    picked = app_state.selectable_table(
+        queue, "invoice_id", key="reminder_queue", mode="single-row", hide_index=True,
+        placeholder="—", column_order=list(REMINDER_COLUMNS), column_config=REMINDER_COLUMNS,
+    )  # fmt: skip
+    if not picked.is_empty():
+        show_preview(picked.row(0, named=True), reminders.ReminderConfig.load().from_address)
+    if st.button(f"Send {queue.height} reminder(s)…", disabled=user is None or queue.is_empty(),
+                 icon=":material/send:"):  # fmt: skip
+        st.session_state[SENDING_KEY] = True
+    if st.session_state.get(SENDING_KEY) and user and not queue.is_empty():
+        confirm_sending(queue, view, sender)
 
 
 def show_review(filters: Filters, user: str | None, stamp) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 import app_state
 from etl.csv_safe import frame_csv
 from metrics import data_health as dh
+from metrics.people_gaps import people_gaps
 from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
@@ -256,10 +257,48 @@ except WarehouseBusy:
     )
     st.button("Refresh", icon=":material/refresh:")
 
+PEOPLE_GAP_COLUMNS = {
+    "name": cc.TextColumn("Person", width=170),
+    "source": cc.TextColumn("Created by", width=95, help="The import that last wrote the row"),
+    "missing": cc.TextColumn("Missing", width=290),
+    "first_entry": cc.DateColumn("First entry", width=105),
+    "hours_logged": cc.NumberColumn("Hours logged", format="%.2f", width=105),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def read_people_gaps(stamp: tuple[str, int, int]) -> pl.DataFrame:
+    return people_gaps(stamp[0])
+
+
+def show_people_gaps(stamp: tuple[str, int, int]) -> None:
+    """Its own section: people without a start date or a capacity of their own, who make
+    utilization's available hours wrong until people.csv gives them both."""
+    gaps = read_people_gaps(stamp)
+    if gaps.is_empty():
+        return
+    with st.container(key="people_gaps"):
+        st.warning(
+            f"**{gaps.height} {'person has' if gaps.height == 1 else 'people have'} no start "
+            "date or no capacity of their own.** Utilization counts them as available from the "
+            "first day of every month at the default capacity, which lowers it. Add "
+            "`start_date` and `weekly_capacity_hours` for them in people.csv and import it.",
+            icon=":material/person_alert:",
+        )
+        st.dataframe(
+            gaps,
+            column_order=list(PEOPLE_GAP_COLUMNS),
+            column_config=PEOPLE_GAP_COLUMNS,
+            hide_index=True,
+            height=min(36 + 35 * gaps.height, 260),
+        )
+
+
 if health is not None and health.is_empty:
     show_empty_state(stamp[0])
 elif health is not None:
     show_kpis(health.kpis())
+    show_people_gaps(stamp)
     show_loads(health.loads, health.load_entities)
     show_jobs(health.jobs)
     show_quarantine(health.quarantine)

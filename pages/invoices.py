@@ -36,14 +36,16 @@ DRAFT_COLUMNS = {
 }
 LINE_COLUMNS = {
     "line_no": cc.NumberColumn("#", format="%d", width=40),
-    "kind": cc.TextColumn("Kind", width=115),
+    "kind": cc.TextColumn("Kind", width=105),
     "project_id": cc.TextColumn("Project", width=65),
-    "description": cc.TextColumn("Description", width=330),
+    "description": cc.TextColumn("Description", width=300),
     "quantity": cc.NumberColumn("Qty", format="%.2f", width=65),
     "unit_price": cc.NumberColumn("Unit price", format=MONEY, width=90),
-    "amount": cc.NumberColumn("Amount", format=MONEY, width=100),
+    "amount_text": cc.TextColumn(
+        "Amount", width=100, alignment="right", help="Struck out: excluded, not billed"
+    ),
+    "exclude_reason": cc.TextColumn("Excluded because", width=160),
     "sources": cc.ListColumn("Sources", help="The entries, expenses or milestones it bills"),
-    "exclude_reason": cc.TextColumn("Excluded because", width=150),
 }
 EXCEPTION_COLUMNS = {
     "kind": cc.TextColumn("Kind", width=130),
@@ -280,7 +282,12 @@ def draft_caption(draft: dict) -> str:
 
 
 def show_lines(draft: dict, user: str | None, stamp) -> None:
-    lines = read_lines(stamp, draft["draft_id"])
+    lines = ir.lines_for_review(read_lines(stamp, draft["draft_id"]))
+    if draft["excluded_count"]:
+        st.caption(
+            f"{draft['excluded_count']} line(s) struck out: excluded, not billed. Volume "
+            "discounts and the cap are recomputed without them."
+        )
     table = {"column_order": list(LINE_COLUMNS), "column_config": LINE_COLUMNS}
     if draft["status"] != "draft" or user is None:
         if draft["status"] != "draft":

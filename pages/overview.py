@@ -12,7 +12,7 @@ import streamlit as st
 import app_state
 import kpi_ui
 from metrics.filters import Filters
-from metrics.kpis import Kpi, filter_note
+from metrics.kpis import Kpi, days_to_invoice_rows, filter_note
 from metrics.overview import CARD_KPIS, Overview, overview
 
 app_state.require_sign_in()  # before anything of the page is drawn
@@ -35,8 +35,11 @@ DETAIL_PAGE = {
     "billing_realization": ("pages/realization.py", "Realization by client and project"),
     "dso": ("pages/ar_aging.py", "Open invoices and aging"),
     "timesheet_compliance": ("pages/compliance.py", "Person-weeks late, missing or short"),
-    "days_to_invoice": ("pages/invoices.py", "Invoices and drafts"),
-    "revenue_leakage": ("pages/exceptions.py", "The exception queue"),
+}
+# Cards whose rows are further down this page: an in-page link to the section behind them.
+DETAIL_HERE = {
+    "days_to_invoice": ("invoices-behind-days-to-invoice", "The invoices behind it"),
+    "revenue_leakage": ("leakage-findings", "The leakage findings"),
 }
 DEFINITIONS = """
 - **Billable utilization** = billable hours ÷ available hours. Billable: time on a client
@@ -132,15 +135,27 @@ def draw_card(k: Kpi, data: Overview, filters: Filters) -> None:
         if k.key == "revenue_leakage":
             st.caption(leakage_parts(k, data.base_currency))
         st.caption(filter_note(k.key, filters, app_state.client_names()))
-        page, title = DETAIL_PAGE[k.key]
-        st.page_link(page, label=title, icon=":material/arrow_forward:")
+        if k.key in DETAIL_HERE:
+            anchor, title = DETAIL_HERE[k.key]
+            st.markdown(f":material/arrow_downward: [{title}](#{anchor})")
+        else:
+            page, title = DETAIL_PAGE[k.key]
+            st.page_link(page, label=title, icon=":material/arrow_forward:")
+
+
+def point_month(point: dict) -> str | None:
+    """The YYYY-MM of a clicked trend point. Plotly reads the months as dates, so the point's x
+    comes back as '2026-10-01' (a month axis), never as the '2026-10' that was drawn."""
+    x = str(point.get("x") or "")
+    return x[:7] if len(x) >= 7 and x[4] == "-" else None
 
 
 def go_to_month(chart_key: str) -> None:
     """A click on a trend point makes its month the app's period (every page follows)."""
     points = kpi_ui.picked_points(st.session_state.get(chart_key))
-    if points and points[0].get("x") in app_state.period_choices():
-        st.session_state[app_state.PERIOD_KEY] = points[0]["x"]
+    month = point_month(points[0]) if points else None
+    if month in app_state.period_choices():
+        st.session_state[app_state.PERIOD_KEY] = month
         st.session_state[app_state.RANGE_KEY] = "month"
 
 
@@ -169,8 +184,32 @@ def trend_chart(data: Overview, k: Kpi) -> go.Figure:
     return fig
 
 
+def draw_days_to_invoice() -> None:
+    """The invoices the days-to-invoice card averages: period end, sent, business days."""
+    st.subheader("Invoices behind days to invoice", anchor="invoices-behind-days-to-invoice")
+    rows = kpi_ui.read(days_to_invoice_rows)
+    if rows is None or rows.is_empty():
+        st.caption("No sent invoice has its service period ending in this range.")
+        return
+    st.dataframe(
+        rows.sort("business_days", descending=True).select(
+            "number", "client_name", "month", "period_end", "sent_on", "business_days"
+        ),
+        column_config={
+            "number": cc.TextColumn("Invoice", width=130),
+            "client_name": cc.TextColumn("Client", width=220),
+            "month": cc.TextColumn("Month", width=80),
+            "period_end": cc.DateColumn("Period end", width=110),
+            "sent_on": cc.DateColumn("Sent", width=110),
+            "business_days": cc.NumberColumn("Business days", format="%d", width=120),
+        },
+        hide_index=True,
+        key="days_to_invoice_rows",
+    )
+
+
 def draw_leakage(data: Overview) -> None:
-    st.subheader("Top five leakage items")
+    st.subheader("Top five leakage items", anchor="leakage-findings")
     if data.top_leakage.is_empty():
         st.info(
             "No leakage findings for this range. Findings come from the exception rules "
@@ -253,3 +292,4 @@ elif data is not None:
             )
     st.caption("Click a point of a trend to make its month the period of every page.")
     draw_leakage(data)
+    draw_days_to_invoice()

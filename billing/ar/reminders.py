@@ -26,6 +26,8 @@ from etl.warehouse import WarehouseBusy, transaction
 CONFIG_PATH = Path(__file__).with_name("reminders.toml")
 PAUSES_SQL = "SELECT invoice_id, is_disputed, promised_date FROM ar_invoice_notes"
 LOGGED_SQL = "SELECT invoice_id, offset_days FROM reminder_log"
+# Invoices that already had a reminder handed over (skipped offsets were never sent).
+REMINDED_SQL = "SELECT DISTINCT invoice_id FROM reminder_log WHERE channel <> 'skipped'"
 FIRM_SQL = "SELECT coalesce(max(name), '') FROM firm"
 LOG_SQL = "INSERT INTO reminder_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 CLAIMED = "sending"  # reminder_log.channel of a reminder claimed and not yet handed over
@@ -57,8 +59,14 @@ class ReminderConfig:
     def offsets_for(self, client_id: str) -> tuple[int, ...]:
         return self.client_offsets.get(client_id, self.offsets)
 
-    def tone_for(self, offset: int) -> dict:
-        return next((t for t in self.tones if offset <= t["until"]), self.tones[-1])
+    def tone_for(self, offset: int, first: bool = False) -> dict:
+        """The tone of `offset`. A first reminder never takes the last tone (the final notice):
+        nobody is told "despite our earlier reminders" before they had one; it gets the tone
+        before it instead."""
+        tone = next((t for t in self.tones if offset <= t["until"]), self.tones[-1])
+        if first and tone is self.tones[-1] and len(self.tones) > 1:
+            return self.tones[-2]
+        return tone
 
 
 @dataclass
@@ -86,8 +94,9 @@ def _paused(pauses: dict, invoice_id: str, as_of: date) -> bool:
     return bool(disputed) or (promised is not None and promised >= as_of)
 
 
-def _draft(config: ReminderConfig, row, offset: int, firm_name: str) -> tuple[str, str, str]:
-    tone = config.tone_for(offset)
+def _draft(config: ReminderConfig, row, offset: int, firm_name: str,
+           first: bool = False) -> tuple[str, str, str]:  # fmt: skip
+    tone = config.tone_for(offset, first)
     inv = row.invoice
     fee = (f"A late fee of {money_text(row.late_fee)} {inv.currency} has accrued so far.\n"
            if row.late_fee > 0 else "")  # fmt: skip
@@ -103,10 +112,12 @@ def reminder_queue(con: duckdb.DuckDBPyConnection, as_of: date,
                    config: ReminderConfig | None = None) -> list[Reminder]:  # fmt: skip
     """What would be sent on `as_of`: per open invoice not paused, the latest offset that has
     come (due + offset <= as_of, and not before the invoice was issued) and was not sent yet;
-    earlier offsets not sent are skipped, so a client never gets three reminders at once."""
+    earlier offsets not sent are skipped, so a client never gets three reminders at once. The
+    first reminder of an invoice is never the final notice (ReminderConfig.tone_for)."""
     config = config or ReminderConfig.load()
     pauses = {r[0]: (r[1], r[2]) for r in con.execute(PAUSES_SQL).fetchall()}
     logged = set(con.execute(LOGGED_SQL).fetchall())
+    reminded = {r[0] for r in con.execute(REMINDED_SQL).fetchall()}
     firm_name = config.firm_name or con.execute(FIRM_SQL).fetchall()[0][0]
     queue = []
     for row in aging_from_ledger(build_ledger(con), as_of).rows:
@@ -119,7 +130,8 @@ def reminder_queue(con: duckdb.DuckDBPyConnection, as_of: date,
         if not due:
             continue
         offset = due[-1]
-        tone, subject, body = _draft(config, row, offset, firm_name)
+        first = inv.invoice_id not in reminded
+        tone, subject, body = _draft(config, row, offset, firm_name, first)
         queue.append(Reminder(inv.invoice_id, inv.label, inv.client_id, inv.client_name,
                               inv.billing_email, offset, tone,
                               inv.due_date + timedelta(offset), subject, body, due[:-1],

@@ -28,8 +28,10 @@ FROM ar_invoice_notes n
 """
 REMINDERS_SQL = """
 SELECT invoice_id, max(sent_at) AS last_reminder_at,
-       arg_max(tone, sent_at) AS last_reminder_tone
-FROM reminder_log GROUP BY invoice_id
+       arg_max(tone, (sent_at, offset_days)) AS last_reminder_tone
+FROM reminder_log
+WHERE channel NOT IN ('skipped', 'sending')  -- skipped offsets share the sent one's time
+GROUP BY invoice_id
 """
 CLIENT_TERMS_SQL = "SELECT client_id, payment_terms_days FROM clients"
 UPSERT_NOTE_SQL = """

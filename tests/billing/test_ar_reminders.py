@@ -43,7 +43,8 @@ def _queue(con, day):
     (date(2026, 4, 6), [("I-R", 0, "due"), ("I-S", 0, "due")]),
     (date(2026, 4, 7), [("I-R", 7, "polite"), ("I-S", 7, "polite")]),
     (date(2026, 4, 14), [("I-R", 14, "firm"), ("I-S", 14, "firm")]),
-    (date(2026, 4, 30), [("I-R", 30, "final"), ("I-S", 30, "final")]),
+    # nothing was sent before: the first reminder is "firm", never the final notice
+    (date(2026, 4, 30), [("I-R", 30, "firm"), ("I-S", 30, "firm")]),
 ])  # fmt: skip
 def test_schedule_on_the_boundaries(firm, day, expected):
     assert _queue(firm, day) == expected

@@ -12,7 +12,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing import export
+from billing import export, pdf_font
 from billing.export import invoice_csv, invoice_pdf, pdf_safe
 from billing.period import Period
 from billing.store import (
@@ -28,11 +28,12 @@ from tests.billing.firm import build, entry
 MARCH = Period(2026, 3)
 
 CLIENTS = """
-    client_id,name,currency,payment_terms_days,tax_rate,status,billing_email
-    CL-1,Acme Corp,USD,30,0.08,active,ap@acme.example
-    CL-2,Globex,USD,30,0.05,active,billing@globex.example
-    CL-3,Žėkas UAB € 北京,EUR,30,0.21,active,sąskaitos@zekas.example
-    CL-0,Kestrel Partners,USD,,,internal,
+    client_id,name,currency,payment_terms_days,tax_rate,status,billing_email,billing_address
+    CL-1,Acme Corp,USD,30,0.08,active,ap@acme.example,
+    CL-2,Globex,USD,30,0.05,active,billing@globex.example,"Globex Sp. z o.o.
+    ul. Piotrkowska 12 | 90-001 Łódź, Poland"
+    CL-3,Žėkas UAB € 北京,EUR,30,0.21,active,sąskaitos@zekas.example,
+    CL-0,Kestrel Partners,USD,,,internal,,
 """
 
 CONTRACTS = """
@@ -54,6 +55,15 @@ contracts:
         fee: "1234.50"
 """
 
+FIRM = """\
+name: Kestrel Partners
+base_currency: USD
+address: |
+  12 Harbour Street
+  Bristol BS1 4RN, United Kingdom
+remittance: "Bank: Northwind Bank | IBAN: GB29 NWBK 6016 1331 9268 19 | SWIFT: NWBKGB2L"
+"""
+
 RATES = "C-2,150.00,2026-01-01,,,,\nC-2,161.50,2026-01-01,,,P-3,\n"
 
 # C-2 (Globex, 5%): P-1 (6 + 4) h x 150 = 1,500.00; P-2 3 h x 150 = 450.00 (excluded below);
@@ -70,7 +80,7 @@ ENTRIES = (
 @pytest.fixture
 def approved(con, tmp_path):
     """Globex's March invoice with P-2's line excluded, approved on 2 April 2026."""
-    build(con, tmp_path, CONTRACTS, RATES, ENTRIES, clients__csv=CLIENTS)
+    build(con, tmp_path, CONTRACTS, RATES, ENTRIES, clients__csv=CLIENTS, firm__yaml=FIRM)
     save_drafts(con, MARCH, "ops")
     draft_id = _draft(con, "C-2")["draft_id"]
     p2 = next(x for x in draft_lines(con, draft_id).to_dicts() if x["person_id"] == "P-2")
@@ -84,16 +94,18 @@ def _draft(con, contract_id):
 
 
 def uncompressed_text(con, draft_id, monkeypatch) -> str:
-    """fpdf2's page stream written uncompressed: the built-in fonts' text is readable as is."""
+    """Without DejaVu the PDF falls back to Helvetica; fpdf2's page stream written uncompressed
+    then shows the built-in font's text as is."""
     monkeypatch.setattr(export, "COMPRESS", False)
+    monkeypatch.setattr(pdf_font, "DEFAULT_DIRS", ())
+    monkeypatch.delenv(pdf_font.FONT_ENV, raising=False)
     raw = invoice_pdf(con, draft_id).decode("cp1252", errors="replace")
     return raw.replace("\\(", "(").replace("\\)", ")")  # PDF string escapes
 
 
 def pdf_text(pdf: bytes, monkeypatch, con, draft_id) -> str:
-    """The page text: pdftotext when poppler is there, else the uncompressed stream."""
-    if not shutil.which("pdftotext"):
-        return uncompressed_text(con, draft_id, monkeypatch)
+    """The page text as poppler's pdftotext reads it (`make test` installs poppler-utils)."""
+    assert shutil.which("pdftotext"), "poppler-utils missing: run make browser-deps"
     done = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=False
     )
@@ -116,10 +128,25 @@ def test_the_pdf_is_a_complete_invoice(con, approved, monkeypatch):
     assert "Sam Lee" not in text and "450.00" not in text
 
 
-def test_the_uncompressed_pdf_shows_the_number_and_total(con, approved, monkeypatch):
+def test_without_the_font_the_pdf_falls_back_to_helvetica(con, approved, monkeypatch):
     text = uncompressed_text(con, approved, monkeypatch)
     assert text.startswith("%PDF")
     assert "(INV-2026-0001)" in text and "(2,083.73)" in text and "Tax (5%)" in text
+
+
+def test_the_pdf_carries_addresses_remittance_project_and_non_latin_names(
+    con, approved, monkeypatch
+):
+    text = pdf_text(invoice_pdf(con, approved), monkeypatch, con, approved)
+    for expected in (
+        "12 Harbour Street", "Bristol BS1 4RN, United Kingdom",  # the firm (firm.yaml)
+        "Globex Sp. z o.o.", "ul. Piotrkowska 12", "90-001 Łódź, Poland",  # bill-to (clients.csv)
+        "PAYMENT DETAILS", "Bank: Northwind Bank", "IBAN: GB29 NWBK 6016 1331 9268 19",
+        "SWIFT: NWBKGB2L", "Reference: INV-2026-0001",
+        "Project", "Portal",  # PR-2's name
+        "PO-2026-17",
+    ):  # fmt: skip
+        assert expected in text, expected
 
 
 def test_the_pdf_is_for_approved_invoices_only(con, tmp_path):
@@ -138,7 +165,8 @@ def test_characters_outside_the_pdf_fonts_never_crash_it(con, approved, monkeypa
     approve_draft(con, draft_id, "lee", issue_date=date(2026, 4, 2))
     pdf = invoice_pdf(con, draft_id)
     text = pdf_text(pdf, monkeypatch, con, draft_id)
-    assert "Žekas UAB € ??" in text and "saskaitos@zekas.example" in text
+    # DejaVu has the Lithuanian letters and the euro sign, not the Chinese characters
+    assert "Žėkas UAB € ??" in text and "sąskaitos@zekas.example" in text
     assert "Total due (EUR)" in text and "1,493.75" in text
     assert pdf_safe("Jonas Kazlauskas — ėčę “quoted” 北") == "Jonas Kazlauskas — ece “quoted” ?"
 

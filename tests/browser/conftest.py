@@ -61,14 +61,14 @@ def running_app(
     secrets: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`streamlit run app.py` on a free port (or `port`), reading `db`, with `secrets` as its
+    """The app (`python -m serve`: `streamlit run app.py`) on a free port (or `port`), reading `db`, with `secrets` as its
     secrets.toml (none by default: a developer's own file must not change the tests); yields
     its URL once healthy."""
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     secrets = secrets or log.parent / "no-secrets.toml"
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "serve",  # `streamlit run app.py`, as `make run` starts it
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
