@@ -101,7 +101,7 @@ def _capped_billed_time(con, contracts: dict[str, Contract], period: Period) -> 
     """What invoices already bill against each capped T&M workstream: one read per capped
     workstream (few; uncapped work reads nothing)."""
     return {
-        ws.project_id: _time_billed(con, ws, period)
+        ws.project_id: time_billed(con, ws, period)
         for c in contracts.values()
         for ws in c.workstreams
         if ws.billing == "time_and_materials" and ws.cap_amount is not None
@@ -129,7 +129,7 @@ def workstream_lines(contract: Contract, ws: Workstream, period: Period, reads: 
     return milestone_lines(reads.fixed, ws), []
 
 
-def _time_billed(con, ws: Workstream, period: Period) -> Decimal:
+def time_billed(con, ws: Workstream, period: Period) -> Decimal:
     """What invoices already bill against the workstream's cap: contract scope every earlier
     month, period scope this month only (time_billed_before.sql); the attribution mart is read
     only when some invoice line of those months names no project."""

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import duckdb
 
-from billing.draft import BILLED_TIME_SQL
+from billing.draft import time_billed
 from billing.entries import round_hours
 from billing.model import BillableEntry, Contract, Line, Workstream
 from billing.money import ZERO, dec
@@ -82,8 +82,7 @@ def workstream_derived(
     """Discount and cap lines of one T&M workstream over the time lines kept on the draft."""
     entries = _entries(con, contract, time_rows)
     discounts = discount_lines(replace(ws, rush_multiplier=None), entries)
-    billed = dec(con.execute(BILLED_TIME_SQL, {"project_id": ws.project_id,
-                                               "period_start": period.start}).fetchall()[0][0])  # fmt: skip
+    billed = time_billed(con, ws, period) if ws.cap_amount is not None else dec(0)
     kept = [_as_line(row) for row in time_rows] + discounts
     cap, _exceptions = cap_adjustment(contract, ws, kept, billed)
     return discounts + cap

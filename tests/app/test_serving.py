@@ -15,7 +15,8 @@ from tests.conftest import ROOT
 
 
 def streamlit_command(**env: str) -> str:
-    """The `streamlit run` line `make run` would execute (make -n: nothing runs)."""
+    """The line `make run` would start the app with (make -n: nothing runs): `python -m serve`,
+    which is `streamlit run app.py`."""
     base = {k: v for k, v in os.environ.items() if k not in ("ADDRESS", "MAKEFLAGS")}
     result = subprocess.run(
         ["make", "-n", "run"],
@@ -26,7 +27,7 @@ def streamlit_command(**env: str) -> str:
         timeout=60,
         check=True,
     )
-    return next(line for line in result.stdout.splitlines() if "streamlit run" in line)
+    return next(line for line in result.stdout.splitlines() if "-m serve" in line and not line.lstrip().startswith("#"))
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

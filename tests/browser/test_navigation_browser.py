@@ -1,5 +1,5 @@
 """Navigation in a real browser: a page URL opened first on a freshly started server shows the
-whole app (sidebar, name, period), and a clicked trend point makes its month the period."""
+whole app (sign-in, sidebar, period), and a clicked trend point makes its month the period."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app_state import last_complete_period, period_label
-from tests.browser.conftest import running_app
+from tests.browser.conftest import running_app, sign_in
 
 pytestmark = pytest.mark.browser
 WAIT = 90_000  # ms: the first render of the demo firm's charts shares 2 cores with other work
@@ -22,14 +22,12 @@ def fresh_app(demo_warehouse, tmp_path):
 
 def test_a_page_url_opened_first_shows_the_whole_app(fresh_app, page, artifacts):
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(f"{fresh_app}/invoices")
+    sign_in(page, f"{fresh_app}/invoices")
     nav = page.get_by_test_id("stSidebarNav")
     # app.py's navigation (titles and sections), not a list of file names
     for title in ("Overview", "Exceptions", "Invoices", "Data health"):
         expect(nav.get_by_role("link", name=title)).to_be_visible(timeout=WAIT)
     expect(nav.get_by_text("ar aging", exact=True)).to_have_count(0)
-    sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_role("textbox", name="Your name")).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("heading", name="Draft invoices for")).to_be_visible(timeout=WAIT)
     page.screenshot(path=str(artifacts / "invoices_opened_first_1280.png"), full_page=True)
     nav.get_by_role("link", name="Overview").click()
@@ -38,7 +36,7 @@ def test_a_page_url_opened_first_shows_the_whole_app(fresh_app, page, artifacts)
 
 def test_a_trend_point_sets_the_period(demo_app_url, page, artifacts):
     page.set_viewport_size({"width": 1280, "height": 1400})
-    page.goto(demo_app_url)
+    sign_in(page, demo_app_url)
     chart = page.locator(".st-key-trend_billable_utilization")
     points = chart.locator("path.point")
     try:
