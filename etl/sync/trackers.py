@@ -247,3 +247,37 @@ def window_deletions(
 
 def known_names(con: duckdb.DuckDBPyConnection) -> KnownNames:
     return KnownNames.from_duckdb(con)
+
+
+@dataclass(frozen=True)
+class TrackerSource:
+    """One time tracker as a sync source (etl/sync/run.py's Source protocol): its settings
+    class, its resources module (fetch -> payload with cursors and requests; map_entries), the
+    settings attribute naming the API it reads and the payload list it counts. The four
+    trackers differ only in these, so they share this one class."""
+
+    name: str
+    settings_class: Any
+    is_configured: Any  # settings -> bool
+    resources: Any  # the tracker's resources module
+    url_attr: str = "base_url"
+    counted: str = "entries"
+    entity: str = "time_entries"
+
+    def configured(self, settings) -> bool:
+        return self.is_configured(settings)
+
+    def fetch(self, ctx, cursors: dict[str, str]):
+        from etl import clock
+        from etl.sync.run import Extract
+
+        settings = self.settings_class.from_settings(ctx.settings)
+        payload = self.resources.fetch(ctx, settings, cursors, clock.today())
+        return Extract(getattr(settings, self.url_attr), payload, payload["cursors"],
+                       payload["requests"], len(payload[self.counted]))  # fmt: skip
+
+    def load(self, con, load, report, extract) -> None:
+        label = f"{self.name}-api {self.entity}"
+        batch = ApiBatch(self.name, label, known_names(con))
+        mapped = self.resources.map_entries(con, batch, extract.payload)
+        load_entries(con, load, report, self.name, label, mapped)
