@@ -18,13 +18,12 @@ from collections.abc import Callable
 import duckdb
 import yaml
 
-from warehouse.db import WarehouseUnreadable
-
 TRACEBACK_ENV = "CLI_TRACEBACK"
 
 
 class UserError(Exception):
-    """Something the user can fix; printed as one line."""
+    """Something the user can fix; printed as one line. Lower layers subclass it for their own
+    user errors (warehouse.db.WarehouseUnreadable) so this module imports none of them."""
 
 
 # ValueError covers tomllib.TOMLDecodeError, UnicodeDecodeError, the period and date parsers
@@ -36,7 +35,6 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     yaml.YAMLError,
     duckdb.IOException,
     duckdb.SerializationException,
-    WarehouseUnreadable,
 )
 
 

@@ -20,7 +20,7 @@ from core.cli_errors import UserError, cli_errors, one_line
 from warehouse.db import connect, resolve_db_path, transaction
 
 if TYPE_CHECKING:  # the loader (polars, and GX on a load) is imported by the commands using it
-    from etl.loader import LoadReport
+    from etl.load_run import LoadReport
 
 EXPORT_SOURCES = (
     "harvest-csv",

@@ -13,7 +13,7 @@ from etl.export_import import refuse_file
 from etl.exports import quickbooks, xero
 from etl.exports.ledger import LEDGER_ENTITIES, KnownLedger, LedgerBatch
 from etl.exports.table import ExportFormatError
-from etl.loader import LoadReport, run_load, stage_frame
+from etl.load_run import LoadReport, run_load, stage_frame
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected
 
 PARSERS = {"quickbooks-csv": quickbooks.parse, "xero-csv": xero.parse}

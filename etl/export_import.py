@@ -13,7 +13,7 @@ from etl.exports.batch import ExportBatch
 from etl.exports.ics import CalendarNames, parse_ics
 from etl.exports.names import KnownNames
 from etl.exports.table import ExportFormatError
-from etl.loader import LoadReport, run_load, stage_frame
+from etl.load_run import LoadReport, run_load, stage_frame
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected
 
 # Parents before children, so new clients exist before the projects that reference them.

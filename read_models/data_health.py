@@ -11,7 +11,8 @@ import duckdb
 import polars as pl
 
 from etl.contract import CSV_ENTITIES
-from warehouse.sessions import read_only, sql
+from read_models.sql_files import sql
+from warehouse.sessions import read_only
 
 # Every staging table, in load order; firm and the contracts.yaml tables are not CSV entities.
 STAGING_TABLES: tuple[str, ...] = tuple(

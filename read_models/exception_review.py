@@ -12,7 +12,8 @@ import polars as pl
 
 from core.csv_safe import frame_csv
 from exception_queue import findings
-from warehouse.sessions import Db, read_only, sql
+from read_models.sql_files import sql
+from warehouse.sessions import Db, read_only
 
 SEVERITIES = ("high", "medium", "low")
 STATUSES = ("open", "snoozed", "approved", "rejected", "reassigned", "resolved")

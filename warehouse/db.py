@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.cli_errors import UserError
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "warehouse.duckdb"
 MIGRATIONS_DIR = Path(__file__).parent / "sql" / "migrations"
@@ -38,7 +40,7 @@ class WarehouseBusy(duckdb.IOException):
         self.detail = detail
 
 
-class WarehouseUnreadable(RuntimeError):
+class WarehouseUnreadable(UserError, RuntimeError):
     """The warehouse file is damaged (truncated, overwritten) or is not a DuckDB database:
     nothing the app can read or fix. app.py shows it as one message on every page."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -34,18 +33,10 @@ __all__ = [
     "WarehouseUnreadable",
     "read_only",
     "read_write",
-    "sql",
     "warehouse_stamp",
 ]
 
-SQL_DIR = Path(__file__).parent / "sql"
 Db = str | os.PathLike | None  # a warehouse path; None: $WAREHOUSE_DB or the default
-
-
-@cache
-def sql(name: str) -> str:
-    """The text of metrics/sql/<name>.sql."""
-    return (SQL_DIR / f"{name}.sql").read_text()
 
 
 def warehouse_stamp(db: str | os.PathLike | None = None) -> tuple[str, int, int]:

@@ -78,7 +78,7 @@ def _pause_from_env() -> Callable[[], None] | None:
 
 def _run(args) -> tuple[object, str]:
     """(JSON document, table text) of the command."""
-    from billing.ar import aging, late_fees, reminders, sync
+    from billing.ar import aging, late_fees, sync
 
     if hasattr(args, "as_of") and args.as_of is None:
         args.as_of = clock.today()
@@ -93,7 +93,7 @@ def _run(args) -> tuple[object, str]:
             )
             return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
         if args.command == "reminders":
-            return reminders.cli(con, args)
+            return reminders_command(con, args)
         counts = sync.sync_receivables(con, actor="cli")
         return counts, "".join(f"{k}: {v}\n" for k, v in counts.items())
     finally:
@@ -108,3 +108,34 @@ def run_ar_command(args) -> int:
     else:
         sys.stdout.write(table)
     return 0
+
+
+def reminders_command(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
+    """`billing reminders`: the queue as of a date; with --send, sent through the configured
+    sender (SMTP when AR_SMTP_HOST is set, else .eml files in the outbox folder)."""
+    from billing.ar.polish import polisher_from_settings
+    from billing.ar.reminders import reminder_queue, send_reminders
+    from billing.ar.senders import sender_from_settings
+
+    if args.send:
+        sender = sender_from_settings(outbox=args.outbox)
+        reminders = send_reminders(
+            con, args.as_of, sender, actor="cli", polish=polisher_from_settings()
+        )
+        title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
+        refused = reminders.refused
+    else:
+        reminders = reminder_queue(con, args.as_of)
+        title = f"{len(reminders)} reminder(s) due on {args.as_of}"
+        refused = []
+    lines = [title] + [
+        f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
+        f"{r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
+        for r in reminders
+    ]
+    lines += [f"  refused {line}" for line in refused]
+    return {
+        "as_of": args.as_of.isoformat(),
+        "reminders": [r.to_json() for r in reminders],
+        "refused": refused,
+    }, "\n".join(lines) + "\n"

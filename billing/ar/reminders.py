@@ -325,33 +325,3 @@ def _unclaim(con, reminder: Reminder) -> None:
         con.execute(
             UNCLAIM_SQL, [reminder.invoice_id, reminder.offset_days, reminder.skipped_offsets]
         ).fetchall()
-
-
-def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
-    """`billing reminders`: the queue as of a date; with --send, sent through the configured
-    sender (SMTP when AR_SMTP_HOST is set, else .eml files in the outbox folder)."""
-    from billing.ar.polish import polisher_from_settings
-    from billing.ar.senders import sender_from_settings
-
-    if args.send:
-        sender = sender_from_settings(outbox=args.outbox)
-        reminders = send_reminders(
-            con, args.as_of, sender, actor="cli", polish=polisher_from_settings()
-        )
-        title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
-        refused = reminders.refused
-    else:
-        reminders = reminder_queue(con, args.as_of)
-        title = f"{len(reminders)} reminder(s) due on {args.as_of}"
-        refused = []
-    lines = [title] + [
-        f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
-        f"{r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
-        for r in reminders
-    ]
-    lines += [f"  refused {line}" for line in refused]
-    return {
-        "as_of": args.as_of.isoformat(),
-        "reminders": [r.to_json() for r in reminders],
-        "refused": refused,
-    }, "\n".join(lines) + "\n"

@@ -36,7 +36,7 @@ from etl.exports.batch import BatchBuilder, ExportBatch
 from etl.exports.cells import format_hours
 from etl.exports.names import KnownNames
 from etl.exports.table import RowError, Table
-from etl.loader import LoadReport
+from etl.load_run import LoadReport
 from etl.staging import Load
 
 TIME_ENTRIES = ENTITIES["time_entries"]

@@ -17,7 +17,8 @@ from etl.contract import ENTITIES
 from etl.exports.ics import CalendarNames, default_window, parse_ics, unescape, unfold
 from etl.exports.names import KnownNames
 from etl.exports.table import ExportFormatError
-from etl.loader import import_canonical, run_load, stage_frame
+from etl.load_run import run_load, stage_frame
+from etl.loader import import_canonical
 from tests.conftest import ROOT, write_folder
 
 SAMPLE = ROOT / "data" / "samples" / "calendar_E-001.ics"

@@ -13,7 +13,7 @@ import pytest
 
 from etl.__main__ import main as etl_main
 from etl.contract import ENTITIES
-from etl.loader import stage_frame
+from etl.load_run import stage_frame
 from etl.sync import registry
 from etl.sync.cursors import read_cursors
 from etl.sync.http import ApiError, CredentialError, RetryPolicy, make_client, parse_retry_after

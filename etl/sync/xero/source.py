@@ -24,7 +24,7 @@ import duckdb
 from core import clock
 from etl.accounting_import import stage_ledger
 from etl.exports.ledger import KnownLedger
-from etl.loader import LoadReport
+from etl.load_run import LoadReport
 from etl.staging import Load
 from etl.sync.accounting import Label, decode, write_links
 from etl.sync.http import ApiError, SyncClient
