@@ -2,7 +2,8 @@
 # make test  — the whole pytest suite, browser tests included
 # make test-clock — the date-sensitive tests (-m clock) with the wall clock on a month start, a
 #              month end, a leap day and a year end (BILLING_TODAY stays pinned: tests/conftest.py)
-# make lint  — ruff
+# make lint  — ruff check, ruff format --check and import-linter (the layers in docs/architecture.md);
+#              make test runs it first
 SHELL := /bin/bash
 
 VENV   := .venv
@@ -63,7 +64,7 @@ pdf-deps:
 			fonts-dejavu-core; \
 	fi
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps lint
 	$(PYTHON) -m pytest -q
 
 test-clock: $(STAMP)
@@ -74,3 +75,5 @@ test-clock: $(STAMP)
 
 lint: $(STAMP)
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
