@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import duckdb
 
+from billing.fx import FxRates, MissingFxRate
 from billing.model import BillingException, Contract, Line
 from billing.period import Period
 from core.money import ZERO, cents, dec
@@ -19,15 +19,6 @@ ONE = Decimal(1)
 
 class SplitError(ValueError):
     """An expense's `split` is malformed or its shares do not add up to 100."""
-
-
-class MissingFxRate(LookupError):
-    """No `fx_rates` row for a currency on or before a date."""
-
-    def __init__(self, currency: str, on: date):
-        super().__init__(f"no fx rate for {currency} on or before {on.isoformat()}")
-        self.currency = currency
-        self.on = on
 
 
 @dataclass
@@ -107,46 +98,6 @@ def split_expense(
     ]
 
 
-class FxRates:
-    """Rates in force: the latest `fx_rates` row on or before a date; the base currency is 1."""
-
-    def __init__(self, base_currency: str | None, rates: dict[str, list[tuple[date, Decimal]]]):
-        self.base_currency = base_currency
-        self._rates = {ccy: sorted(rows) for ccy, rows in rates.items()}
-        self._days = {ccy: [d for d, _ in rows] for ccy, rows in self._rates.items()}
-
-    @classmethod
-    def from_duckdb(cls, con: duckdb.DuckDBPyConnection) -> FxRates:
-        firm = con.execute("SELECT base_currency FROM firm LIMIT 1").fetchall()
-        rows = con.execute(
-            "SELECT currency, date, rate_to_base FROM fx_rates"
-            " WHERE rate_to_base > 0 ORDER BY currency, date"
-        ).fetchall()
-        rates: dict[str, list[tuple[date, Decimal]]] = {}
-        for ccy, day, rate in rows:
-            rates.setdefault(ccy, []).append((day, dec(rate)))
-        return cls(firm[0][0] if firm else None, rates)
-
-    def rate_to_base(self, currency: str, on: date) -> Decimal:
-        if currency == self.base_currency:
-            return ONE
-        index = bisect.bisect_right(self._days.get(currency, []), on)
-        if index == 0:
-            raise MissingFxRate(currency, on)
-        return self._rates[currency][index - 1][1]
-
-    def rate(self, from_ccy: str, to_ccy: str, on: date) -> Decimal:
-        """Units of `to_ccy` per unit of `from_ccy` (for descriptions; unrounded)."""
-        return self.convert(ONE, from_ccy, to_ccy, on)
-
-    def convert(self, amount: Decimal, from_ccy: str, to_ccy: str, on: date) -> Decimal:
-        """amount × rate_to_base(from) / rate_to_base(to), unrounded; cross rates go through
-        the base currency. Raises MissingFxRate naming the currency and the date."""
-        if from_ccy == to_ccy:
-            return amount
-        return amount * self.rate_to_base(from_ccy, on) / self.rate_to_base(to_ccy, on)
-
-
 EXPENSES_SQL = """
 SELECT expense_id, person_id, date, amount, currency, description, vendor, project_id,
        billable, split
@@ -178,7 +129,7 @@ def describe(part: ExpensePart, whole: Decimal, to_ccy: str, fx: FxRates) -> str
     share = f"{format(part.share.normalize(), 'f')}% of " if part.split else ""
     text += f", {share}{_text(whole)} {part.currency}"
     if part.currency != to_ccy:
-        text += f" at {fx.rate(part.currency, to_ccy, part.date).quantize(Decimal('0.0001'))}"
+        text += f" at {fx.cross_rate(part.currency, to_ccy, part.date).quantize(Decimal('0.0001'))}"
     return text
 
 

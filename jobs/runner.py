@@ -14,7 +14,7 @@ import duckdb
 from core import clock
 from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
-from rules.billing_day import public_holidays
+from warehouse.day_tables import public_holidays
 from warehouse.db import transaction
 
 CLAIM_SELECT = "SELECT status FROM job_runs WHERE job = ? AND slot = ?"
@@ -83,7 +83,7 @@ def run_pass(
     run it now even when it is not due (its slot is then the minute, `2026-03-16T09:07!`)."""
     now = now or clock.now()
     schedules = schedules if schedules is not None else load_schedules()
-    off = public_holidays(con, range(now.year - 1, now.year + 2))
+    off = set(public_holidays(con, range(now.year - 1, now.year + 2)))
     results = []
     for name, schedule in schedules.items():
         if only and name != only:

@@ -74,7 +74,7 @@ class _View:
         self._index_sales()
 
     def _rate(self, currency: str, day: date) -> Decimal:
-        return self.ledger.fx.rate(currency, day) or ZERO
+        return self.ledger.fx.rate_in_force(currency, day) or ZERO
 
     def open_at(self, as_of: date) -> list[tuple]:
         """(invoice, open in base, days past due) for invoices open at the end of `as_of`."""

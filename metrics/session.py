@@ -16,33 +16,10 @@ import duckdb
 import polars as pl
 
 from core import clock
-from rules.prepare import firm_holidays
+from warehouse.day_tables import build_day_tables
 from warehouse.sessions import Db, read_only
 
 KPI_SQL_DIR = Path(__file__).parent / "sql" / "kpi"
-
-# fx_to_base: the rate to the base currency of every currency on every day from the first
-# fx_rates row (or 2000-01-01) to $last_day: the latest fx_rates row on or before the day, as
-# billing converts expenses (DATA_CONTRACT rule 7); the base currency is always 1. A day table
-# turns every conversion into an equality join, several times cheaper than an ASOF join on
-# 300k rows. A currency with no rate yet on a day has no row: its amounts read NULL.
-FX_TO_BASE_SQL = """
-CREATE OR REPLACE TEMP TABLE fx_to_base AS
-WITH rates AS (
-    SELECT currency, date, rate_to_base AS rate FROM fx_rates
-    UNION ALL
-    SELECT base_currency, DATE '2000-01-01', 1 FROM firm WHERE base_currency IS NOT NULL
-),
-days AS (
-    SELECT c.currency, CAST(unnest(generate_series(CAST(c.first_day AS TIMESTAMP),
-                                                   CAST($last_day AS TIMESTAMP),
-                                                   INTERVAL 1 DAY)) AS DATE) AS date
-    FROM (SELECT currency, min(date) AS first_day FROM rates GROUP BY ALL) c
-)
-SELECT d.currency, d.date, r.rate
-FROM days d ASOF JOIN rates r ON r.currency = d.currency AND d.date >= r.date
-"""
-
 
 _INCLUDE = re.compile(r"^@include (\w+)", re.MULTILINE)
 
@@ -60,10 +37,8 @@ def expand_includes(text: str) -> str:
 
 def prepare(con: duckdb.DuckDBPyConnection, last_day: date) -> None:
     """Readies `con` for the KPI queries up to `last_day` (holidays and capacity end there)."""
-    con.execute(FX_TO_BASE_SQL.replace("$last_day", f"DATE '{last_day.isoformat()}'"))
-    firm_holidays(con, last_day)
-    # DuckDB binds no parameters inside CREATE TABLE AS; a date's ISO literal is safe.
-    con.execute(kpi_sql("person_days").replace("$last_day", f"DATE '{last_day.isoformat()}'"))
+    build_day_tables(con, last_day)  # firm_holidays, person_day_capacity, fx_to_base
+    con.execute(kpi_sql("person_days"))
 
 
 @contextmanager

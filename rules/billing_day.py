@@ -2,27 +2,16 @@
 invoiced (default the 5th; `billing_business_day` in rules/config.toml). Until it has passed,
 a closed month's unbilled work is ordinary work in progress, not leakage. Business days are
 Monday to Friday less the public holidays of firm.holidays_country (the `holidays` package,
-as rules/prepare.py's firm_holidays)."""
+warehouse/day_tables.py's public_holidays)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import duckdb
-import holidays
 
 from billing.period import Period
-
-
-def public_holidays(con: duckdb.DuckDBPyConnection, years: range) -> set[date]:
-    """The firm's public holidays in `years` (none without a known holidays_country)."""
-    country = con.execute("SELECT max(holidays_country) FROM firm").fetchall()[0][0]
-    if not country:
-        return set()
-    try:
-        return set(holidays.country_holidays(country, years=years))
-    except NotImplementedError:
-        return set()
+from warehouse.day_tables import public_holidays
 
 
 def billing_day(period: Period, nth: int, off: set[date]) -> date:
@@ -40,7 +29,7 @@ def last_month_due(con: duckdb.DuckDBPyConnection, as_of: date, nth: int) -> Per
     """The latest month whose billing day is strictly before `as_of`: its work, and every
     earlier month's, should be on an invoice by now. On the billing day itself the invoice is
     still being sent, so that month is not due until the day after."""
-    off = public_holidays(con, range(as_of.year - 1, as_of.year + 1))
+    off = set(public_holidays(con, range(as_of.year - 1, as_of.year + 1)))
     month = Period.of(as_of).shift(-1)
     while billing_day(month, nth, off) >= as_of:
         month = month.shift(-1)

@@ -15,11 +15,11 @@ from billing.ar.matching import match_payments
 from billing.ar.model import (
     Allocation,
     CreditMemo,
-    FxTable,
     Invoice,
     MatchResult,
     Payment,
 )
+from billing.fx import FX_ROWS_SQL, FxRates
 from core.money import ZERO
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -29,7 +29,6 @@ ALLOCATIONS_SQL = (
     "SELECT payment_id, invoice_id, amount, decided_by FROM payment_allocations "
     "ORDER BY payment_id, decided_at, invoice_id"
 )
-FX_SQL = "SELECT currency, date, rate_to_base FROM fx_rates"
 BASE_SQL = "SELECT coalesce(max(base_currency), 'USD') FROM firm"
 
 
@@ -44,7 +43,7 @@ class Ledger:
     invoices: list[Invoice]
     memos: list[CreditMemo]
     payments: list[Payment]
-    fx: FxTable
+    fx: FxRates
     matched: MatchResult
 
     @property
@@ -70,11 +69,11 @@ class Ledger:
 
     def to_base(self, amount: Decimal, currency: str, day: date) -> Decimal | None:
         """Base-currency value at the rate in force on `day` (the invoice date for AR)."""
-        rate = self.fx.rate(currency, day)
+        rate = self.fx.rate_in_force(currency, day)
         return None if rate is None else amount * rate
 
 
-def read_documents(con: duckdb.DuckDBPyConnection) -> tuple[list, list, list, list, FxTable]:
+def read_documents(con: duckdb.DuckDBPyConnection) -> tuple[list, list, list, list, FxRates]:
     rows = _records(con, INVOICES_SQL)
     invoices = [
         Invoice(
@@ -126,7 +125,7 @@ def read_documents(con: duckdb.DuckDBPyConnection) -> tuple[list, list, list, li
         for r in _records(con, ALLOCATIONS_SQL)
     ]
     base = con.execute(BASE_SQL).fetchall()[0][0]
-    fx = FxTable(base, con.execute(FX_SQL).fetchall())
+    fx = FxRates(base, con.execute(FX_ROWS_SQL).fetchall())
     return invoices, memos, payments, allocations, fx
 
 

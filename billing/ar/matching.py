@@ -18,11 +18,11 @@ from billing.ar.model import (
     ClientCredit,
     CreditMemo,
     Finding,
-    FxTable,
     Invoice,
     MatchResult,
     Payment,
 )
+from billing.fx import FxRates
 from core.money import ZERO, cents
 
 KEEP_AS_CREDIT = "(client credit)"  # an allocation row meaning "keep the payment as a credit"
@@ -52,7 +52,7 @@ class _Book:
     """The running state: open balances of the invoices issued so far, per client."""
 
     invoices: list[Invoice]
-    fx: FxTable
+    fx: FxRates
     result: MatchResult = field(default_factory=MatchResult)
     open: dict[str, Decimal] = field(default_factory=dict)
     by_id: dict[str, Invoice] = field(default_factory=dict)
@@ -97,7 +97,7 @@ class _Book:
         """`amount` of `source` in `target` at the day's rates (None when a rate is missing)."""
         if source == target:
             return amount
-        src, dst = self.fx.rate(source, day), self.fx.rate(target, day)
+        src, dst = self.fx.rate_in_force(source, day), self.fx.rate_in_force(target, day)
         return None if src is None or dst is None else cents(amount * src / dst)
 
     def apply(self, event, inv: Invoice, available: Decimal, method: str, by: str) -> Decimal:
@@ -150,7 +150,10 @@ class _Book:
         invoice date's rate: the realised FX gain (+) or loss (-), zero in one base currency."""
         if currency == self.fx.base and inv.currency == self.fx.base:
             return ZERO
-        paid, booked = self.fx.rate(currency, day), self.fx.rate(inv.currency, inv.issue_date)
+        paid, booked = (
+            self.fx.rate_in_force(currency, day),
+            self.fx.rate_in_force(inv.currency, inv.issue_date),
+        )
         if paid is None or booked is None:
             return None
         return cents(used * paid) - cents(amount * booked)
@@ -330,7 +333,7 @@ def match_payments(
     invoices: list[Invoice],
     memos: list[CreditMemo],
     payments: list[Payment],
-    fx: FxTable,
+    fx: FxRates,
     allocations: list[Allocation] | None = None,
 ) -> MatchResult:
     """Replays credit memos and payments in date order against the invoices (rules 10, 12)."""

@@ -3,7 +3,6 @@ matching makes of them (applications, client credits, findings for the exception
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -130,25 +129,3 @@ class MatchResult:
     applications: list[Application] = field(default_factory=list)
     credits: list[ClientCredit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-
-class FxTable:
-    """rate_to_base per currency and date; the rate in force on a day is the latest row on or
-    before it (the contract's rule for expenses, used for receivables too)."""
-
-    def __init__(self, base_currency: str, rows: list[tuple[str, date, Decimal]]):
-        self.base = base_currency
-        self._dates: dict[str, list[date]] = {}
-        self._rates: dict[str, list[Decimal]] = {}
-        for currency, day, rate in sorted(rows, key=lambda r: (r[0], r[1])):
-            self._dates.setdefault(currency, []).append(day)
-            self._rates.setdefault(currency, []).append(Decimal(rate))
-
-    def rate(self, currency: str, day: date) -> Decimal | None:
-        if currency == self.base:
-            return Decimal(1)
-        dates = self._dates.get(currency)
-        if not dates:
-            return None
-        i = bisect.bisect_right(dates, day)
-        return self._rates[currency][i - 1] if i else None

@@ -1,7 +1,7 @@
 -- expense_no_receipt (ref expense): an expense dated on or before $as_of, with no receipt_ref,
 -- whose amount in the firm's base currency (rounded to cents) is strictly above
--- $expense_receipt_above. Conversion uses the latest fx_rates row on or before the expense
--- date; an expense with no such rate cannot be judged and is skipped (billing flags it as
+-- $expense_receipt_above. Conversion uses the rate in force on the expense date (mart_fx_rates:
+-- latest valid row on or before it); an expense with no such rate cannot be judged and is skipped (billing flags it as
 -- missing_fx_rate when it is billed).
 WITH base AS (
     SELECT coalesce(max(base_currency), 'USD') AS currency FROM firm
@@ -12,7 +12,7 @@ converted AS (
            r.date AS rate_date
     FROM expenses x
     CROSS JOIN base b
-    ASOF LEFT JOIN fx_rates r ON r.currency = x.currency AND x.date >= r.date
+    ASOF LEFT JOIN mart_fx_rates r ON r.currency = x.currency AND x.date >= r.date
     WHERE x.date <= $as_of AND nullif(trim(x.receipt_ref), '') IS NULL
 ),
 final AS (

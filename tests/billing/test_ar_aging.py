@@ -12,7 +12,8 @@ from billing.__main__ import main
 from billing.ar.aging import accrued_late_fee, aging, aging_from_ledger
 from billing.ar.ledger import Ledger
 from billing.ar.matching import match_payments
-from billing.ar.model import FxTable, Invoice, MatchResult, Payment, bucket_of
+from billing.ar.model import Invoice, MatchResult, Payment, bucket_of
+from billing.fx import FxRates
 from tests.billing.ar_firm import build_ar_firm
 
 DUE = date(2026, 1, 31)
@@ -31,7 +32,7 @@ DUE = date(2026, 1, 31)
 )
 def test_buckets_on_the_boundaries(as_of, days, bucket):
     inv = Invoice("I-1", "INV-1", "CL-1", date(2026, 1, 1), DUE, "USD", D("100.00"))
-    ledger = Ledger([inv], [], [], FxTable("USD", []), MatchResult())
+    ledger = Ledger([inv], [], [], FxRates("USD", []), MatchResult())
     (row,) = aging_from_ledger(ledger, as_of).rows
     assert (row.days_past_due, row.bucket) == (days, bucket)
     assert bucket_of(days) == bucket
@@ -122,9 +123,9 @@ def test_late_fee_on_what_is_still_open():
         [inv],
         [],
         [Payment("P-1", "CL-1", date(2026, 3, 15), D("4000.00"), "USD", "INV-1")],
-        FxTable("USD", []),
+        FxRates("USD", []),
     )
-    ledger = Ledger([inv], [], [], FxTable("USD", []), paid)
+    ledger = Ledger([inv], [], [], FxRates("USD", []), paid)
     (row,) = aging_from_ledger(ledger, date(2026, 4, 1)).rows
     assert (row.open, row.late_fee) == (D("6000.00"), D("180.00"))
 

@@ -9,7 +9,8 @@ import pytest
 
 from billing.ar.ledger import build_ledger
 from billing.ar.matching import match_payments
-from billing.ar.model import Allocation, FxTable, Invoice, Payment
+from billing.ar.model import Allocation, Invoice, Payment
+from billing.fx import FxRates
 from tests.billing.ar_firm import build_ar_firm
 
 
@@ -82,7 +83,7 @@ def test_an_accepted_allocation_applies_and_keeps_the_rest_as_credit(con, tmp_pa
 
 
 def test_two_open_invoices_with_the_amount_are_not_guessed():
-    fx = FxTable("USD", [])
+    fx = FxRates("USD", [])
     invoices = [
         Invoice(
             f"I-{n}", f"INV-{n}", "CL-1", date(2026, 1, n), date(2026, 2, n), "USD", D("300.00")
@@ -97,7 +98,7 @@ def test_two_open_invoices_with_the_amount_are_not_guessed():
 
 
 def test_bad_payments_are_flagged_and_touch_nothing_else():
-    fx = FxTable("USD", [])
+    fx = FxRates("USD", [])
     inv = Invoice("I-1", "INV-1", "CL-1", date(2026, 1, 1), date(2026, 1, 31), "USD", D("100.00"))
     payments = [
         Payment(
@@ -117,7 +118,7 @@ def test_bad_payments_are_flagged_and_touch_nothing_else():
 def test_a_credit_memo_for_an_unknown_invoice_is_flagged():
     from billing.ar.model import CreditMemo
 
-    fx = FxTable("USD", [])
+    fx = FxRates("USD", [])
     inv = Invoice("I-1", "INV-1", "CL-1", date(2026, 1, 1), date(2026, 1, 31), "USD", D("100.00"))
     memo = CreditMemo("I-2", "CM-1", "CL-1", date(2026, 1, 3), "USD", D("-10.00"), "I-404")
     result = match_payments([inv], [memo], [], fx)

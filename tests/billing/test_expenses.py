@@ -213,7 +213,7 @@ def test_missing_fx_rate_is_an_exception_and_the_expense_is_held_back(wh):
 
 
 def test_fx_rates_convert_and_missing_rate():
-    fx = FxRates("USD", {"EUR": [(date(2026, 3, 1), D("1.08"))]})
+    fx = FxRates("USD", [("EUR", date(2026, 3, 1), D("1.08"))])
     assert fx.convert(D("10"), "USD", "USD", date(2020, 1, 1)) == D("10")
     assert fx.convert(D("10"), "EUR", "USD", date(2026, 3, 31)) == D("10.80")
     with pytest.raises(MissingFxRate, match=r"EUR on or before 2026-02-28"):
