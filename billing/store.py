@@ -22,8 +22,8 @@ from billing.period import Period
 from billing.terms import load_contracts
 from core import clock
 from core.money import dec
-from etl.checks import quote, row_hash_expression
-from etl.contract import ENTITIES
+from etl.app_writes import app_load, insert_row, update_row
+from etl.checks import quote
 from warehouse.db import transaction
 
 DEFAULT_TERMS_DAYS = 30
@@ -482,10 +482,11 @@ def _stage_invoice(con, draft: dict, number: str) -> None:
         f"approved as {number}",
         {"invoices": (1, 0), "invoice_lines": (len(lines), 0)},
     )
-    _stage_row(
+    insert_row(
         con,
         "invoices",
         load_id,
+        "billing",
         {
             "invoice_id": number,
             "client_id": draft["client_id"],
@@ -503,10 +504,11 @@ def _stage_invoice(con, draft: dict, number: str) -> None:
         },
     )
     for no, line in enumerate(lines, 1):
-        _stage_row(
+        insert_row(
             con,
             "invoice_lines",
             load_id,
+            "billing",
             {
                 "invoice_id": number,
                 "line_no": no,
@@ -525,32 +527,8 @@ def _stage_invoice(con, draft: dict, number: str) -> None:
 def _billing_load(con, draft_id: int, message: str, rows: dict[str, tuple[int, int]]) -> int:
     """A load_log entry (source 'billing') for staging rows written by approval or void;
     `rows` maps entity -> (new, updated)."""
-    load_id = _run(con, "SELECT nextval('load_id_seq')")[0][0]
-    now, path = clock.now(), f"invoice_drafts/{draft_id}"
-    _run(
-        con,
-        "INSERT INTO load_log VALUES (?, 'billing', ?, ?, ?, 'ok', ?)",
-        [load_id, path, now, now, f"draft {draft_id} {message}"],
-    )
-    for entity, (new, updated) in rows.items():
-        _run(
-            con,
-            "INSERT INTO load_entity_stats VALUES (?, ?, ?, ?, ?, 0, 0)",
-            [load_id, entity, path, new, updated],
-        )
-    return load_id
-
-
-def _stage_row(con, entity_name: str, load_id: int, values: dict) -> None:
-    """One staging row typed as an import would type it, with the import's row hash."""
-    entity = ENTITIES[entity_name]
-    typed = ", ".join(f"CAST(? AS {c.sql_type}) AS {quote(c.name)}" for c in entity.columns)
-    cols = ", ".join(quote(c) for c in entity.column_names)
-    _run(
-        con,
-        f"INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at) "
-        f"SELECT {cols}, {row_hash_expression(entity)}, ?, 'billing', now() FROM (SELECT {typed})",
-        [load_id] + [values.get(c) for c in entity.column_names],
+    return app_load(
+        con, "billing", f"invoice_drafts/{draft_id}", f"draft {draft_id} {message}", rows
     )
 
 
@@ -595,21 +573,4 @@ def _void_staged_invoice(con, draft: dict) -> None:
     if not rows or rows[0][0] == "void":
         return
     load_id = _billing_load(con, draft["draft_id"], f"voided {number}", {"invoices": (0, 1)})
-    _run(
-        con,
-        "INSERT INTO entity_history SELECT 'invoices', invoice_id, to_json(t), t._load_id, "
-        "?, now() FROM invoices t WHERE invoice_id = ?",
-        [load_id, number],
-    )
-    _run(
-        con,
-        "UPDATE invoices SET status = 'void', _load_id = ?, _source = 'billing', "
-        "_updated_at = now() WHERE invoice_id = ?",
-        [load_id, number],
-    )
-    entity = ENTITIES["invoices"]
-    _run(
-        con,
-        f"UPDATE invoices SET _row_hash = {row_hash_expression(entity)} WHERE invoice_id = ?",
-        [number],
-    )
+    update_row(con, "invoices", number, load_id, "billing", {"status": "void"})
