@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -43,7 +43,7 @@ class FakeHttpServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> FakeHttpServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
