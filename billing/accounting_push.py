@@ -193,6 +193,9 @@ class QuickBooksPush:
 
     def create(self, draft: dict, lines: list[dict], client_name: str, key: str, con=None) -> dict:
         item = self.settings.get("QBO_ITEM_ID", "1")
+        tax = cents(Decimal(draft["tax"] or 0))
+        if tax:  # a missing tax code stops the push before anything is made there
+            self.settings.require(self.source, "QBO_TAX_CODE")
         customer = self.customer_id(client_name)
         linked: dict[str, str] = {}
         if con is not None and self.settings.get("QBO_TIME_ACTIVITY", "on") != "off":
@@ -206,7 +209,7 @@ class QuickBooksPush:
             "PrivateNote": f"billing-ops draft {draft['draft_id']}",
             "Line": [_qbo_line(x, item, linked) for x in lines],
         }
-        qbo_tax(body, cents(Decimal(draft["tax"] or 0)), self.settings, _wire)
+        qbo_tax(body, tax, self.settings, _wire)
         if draft.get("po_number"):
             body["CustomField"] = [
                 {

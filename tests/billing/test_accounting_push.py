@@ -20,7 +20,7 @@ import pytest
 from billing.accounting_push import push_draft, read_back, stored_states
 from billing.period import Period
 from billing.store import approve_draft, save_drafts
-from etl.sync.http import ApiError, RetryPolicy
+from etl.sync.http import ApiError, CredentialError, RetryPolicy
 from etl.sync.oauth import TokenStore, new_key
 from etl.sync.run import SyncContext
 from etl.sync.settings import Settings
@@ -48,7 +48,7 @@ def approved(con, tmp_path) -> tuple[int, str]:
     return draft_id, number
 
 
-def context(tmp_path, fake, source: str, attempts: int = 6) -> SyncContext:
+def context(tmp_path, fake, source: str, attempts: int = 6, **drop: bool) -> SyncContext:
     values = {"ACCOUNTING_TOKEN_KEY": new_key(), "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tok")}
     if source == "quickbooks":
         values |= {
@@ -66,7 +66,7 @@ def context(tmp_path, fake, source: str, attempts: int = 6) -> SyncContext:
             "XERO_TAX_TYPE": "OUTPUT2",
         }
         extra = {"tenant_id": fake.tenant}
-    settings = Settings(values)
+    settings = Settings({k: v for k, v in values.items() if not drop.get(k)})
     TokenStore(source, settings).save(fake.tokens.token() | extra)
     policy = RetryPolicy(attempts=attempts, sleep=lambda s: None)
     return SyncContext(settings, fake.transport(), policy)
@@ -262,3 +262,12 @@ def test_a_draft_without_tax_goes_to_xero_as_no_tax(con, tmp_path):
     assert [x["TaxType"] for x in invoice["LineItems"]] == ["NONE"]
     assert "TaxAmount" not in invoice["LineItems"][0]
     assert (invoice["TotalTax"], invoice["Total"]) == (D(0), D(300))
+
+
+def test_a_draft_with_tax_and_no_tax_code_is_refused_before_any_request(con, tmp_path):
+    draft_id, _ = approved(con, tmp_path)
+    fake = FakeQuickBooks()
+    ctx = context(tmp_path, fake, "quickbooks", QBO_TAX_CODE=True)
+    with pytest.raises(CredentialError, match="QBO_TAX_CODE is not set"):
+        push_draft(con, draft_id, "quickbooks", ctx)
+    assert fake.requests == 0
