@@ -19,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from billing.money import cents
+from core.money import cents
 
 ZERO = Decimal(0)
 

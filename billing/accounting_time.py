@@ -24,10 +24,10 @@ from typing import Any, Protocol
 
 import duckdb
 
-from etl import clock
+from core import clock
 from etl.sync.accounting import LINKS_SQL
 from etl.sync.http import ApiError
-from etl.warehouse import transaction
+from warehouse.db import transaction
 
 TIME_KINDS = frozenset({"time", "rush"})
 ENTRIES_SQL = """

@@ -167,8 +167,9 @@ def test_xero_push_and_pushed_over_http(con, db_path, tmp_path):
         )
 
         # approved in Xero, 500.00 paid
-        fake.edit("Invoices", "InvoiceID", invoice["InvoiceID"], Status="AUTHORISED",
-                  AmountPaid=D(500))  # fmt: skip
+        fake.edit(
+            "Invoices", "InvoiceID", invoice["InvoiceID"], Status="AUTHORISED", AmountPaid=D(500)
+        )
         state = cli("billing", "pushed", "--to", "xero", env=env)
         assert state.stdout == f"{number} in Xero: {number}, authorised, paid 500.00\n"
 

@@ -251,8 +251,13 @@ def test_xero_gets_tax_type_and_tax_per_line(con, tmp_path):
 def test_a_draft_without_tax_goes_to_xero_as_no_tax(con, tmp_path):
     # Globex (CL-2) has tax rate 0: 3 h x 100.00 = 300.00, nothing for Xero to add
     contracts = CONTRACTS.replace("C-1", "C-2").replace("CL-1", "CL-2").replace("PR-1", "PR-2")
-    build(con, tmp_path, contracts, "C-2,100.00,2026-01-01,,,,\n",
-          entry("E-9", "P-1", "2026-03-02", "3", "PR-2"))  # fmt: skip
+    build(
+        con,
+        tmp_path,
+        contracts,
+        "C-2,100.00,2026-01-01,,,,\n",
+        entry("E-9", "P-1", "2026-03-02", "3", "PR-2"),
+    )
     [draft_id] = save_drafts(con, Period.parse("2026-03"), "ana")
     approve_draft(con, draft_id, "ana", issue_date=date(2026, 4, 2))
     fake = FakeXero()
