@@ -3,7 +3,8 @@ payments from the local fake QuickBooks Online and Xero servers (tests/support/f
 httpx.MockTransport: no network), synced into an empty warehouse, then synced again unchanged.
 
 Prints, per source: the first run's time, requests and rows; the second run's time, requests
-and rows (0 expected: nothing new is loaded).
+and rows (0 expected: nothing new is loaded); how many payments name their invoice (QBO: from
+Payment.Line[].LinkedTxn; Xero: Payment.Invoice).
 Run: .venv/bin/python bench/bench_sync_accounting.py [--invoices N] [--source quickbooks|xero]
 """
 
@@ -109,9 +110,13 @@ def bench(source: str, n: int, folder: Path) -> None:
         )
     counts = con.execute(
         "SELECT (SELECT count(*) FROM invoices), (SELECT count(*) FROM invoice_lines), "
-        "(SELECT count(*) FROM payments)"
+        "(SELECT count(*) FROM payments), "
+        "(SELECT count(*) FROM payments WHERE invoice_id IS NOT NULL)"
     ).fetchall()[0]
-    print(f"{source} warehouse: {counts[0]} invoices, {counts[1]} lines, {counts[2]} payments")
+    print(
+        f"{source} warehouse: {counts[0]} invoices, {counts[1]} lines, {counts[2]} payments "
+        f"({counts[3]} naming their invoice)"
+    )
     con.close()
 
 

@@ -11,6 +11,11 @@ before the request goes out. The request carries that key (QBO `?requestid=`, Xe
 the same draft (after a crash, or a failed run) re-sends the same key: the accounting system
 answers with the invoice it made the first time. A draft already pushed is not sent again.
 
+Billed time: on QuickBooks each time line links the TimeActivity records of the entries it bills
+(billing/accounting_time.py; QBO_TIME_ACTIVITY=off leaves them out). Tax: the draft's tax goes
+in each vendor's documented shape (billing/accounting_tax.py), so the invoice there totals what
+we billed.
+
 read_back: each pushed invoice is fetched again (number, status, amount paid) and compared with
 what was sent: a line or total edited in QuickBooks/Xero after the push is reported as
 "changed in QuickBooks" / "changed in Xero" with the difference.
@@ -27,6 +32,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from billing.accounting_tax import qbo_tax, xero_tax
+from billing.accounting_time import link_time
 from billing.store import draft_lines, get_draft
 from core import clock
 from core.money import cents, money_text
@@ -64,6 +71,29 @@ def _wire(value: Decimal) -> float | int:
     return out
 
 
+def _quoted(text: str) -> str:
+    """A QBO query string literal (a quote inside is backslash-escaped)."""
+    return "'" + text.replace("'", "\\'") + "'"
+
+
+def _qbo_line(x: dict[str, Any], item: str, linked: dict[str, str]) -> dict[str, Any]:
+    """A SalesItemLine; a time line links the TimeActivity of each entry it bills."""
+    line: dict[str, Any] = {
+        "DetailType": "SalesItemLineDetail",
+        "Amount": _wire(x["amount"]),
+        "Description": x["description"],
+        "SalesItemLineDetail": {
+            "ItemRef": {"value": item},
+            "Qty": _wire(x["qty"]),
+            "UnitPrice": _wire(x["unit"]),
+        },
+    }
+    activities = [linked[e] for e in x["sources"] if e in linked]
+    if activities:
+        line["LinkedTxn"] = [{"TxnId": a, "TxnType": "TimeActivity"} for a in activities]
+    return line
+
+
 def _lines(con, draft_id: int) -> list[dict[str, Any]]:
     """The draft's billed lines: qty x unit price when it makes the amount to the cent, else
     one unit of the amount (hours in sixths are priced unrounded here)."""
@@ -83,6 +113,9 @@ def _lines(con, draft_id: int) -> list[dict[str, Any]]:
                 "unit": unit,
                 "amount": amount,
                 "project_id": row["project_id"],
+                "kind": row["kind"],
+                "sources": list(row["sources"] or []),
+                "rate": None if row["unit_price"] is None else Decimal(row["unit_price"]),
             }
         )
     return out
@@ -90,9 +123,11 @@ def _lines(con, draft_id: int) -> list[dict[str, Any]]:
 
 def _sent(lines: list[dict[str, Any]], draft: dict) -> dict[str, Any]:
     """What was sent, amounts as strings: the reference the read-back compares against."""
+    tax = cents(Decimal(draft["tax"] or 0))
     return {
         "number": draft["invoice_number"],
-        "total": money_text(sum((x["amount"] for x in lines), Decimal(0))),
+        "tax": money_text(tax),
+        "total": money_text(sum((x["amount"] for x in lines), tax)),
         "lines": [
             {
                 "description": x["description"],
@@ -118,42 +153,63 @@ class QuickBooksPush:
     def _url(self, path: str) -> str:
         return f"/v3/company/{self.realm}/{path}"
 
-    def customer_id(self, name: str) -> str:
-        statement = f"SELECT * FROM Customer WHERE DisplayName = '{name.replace(chr(39), chr(92) + chr(39))}'"
+    def _query(self, statement: str, entity: str) -> list[dict]:
         body = decode(
             self.source,
             self.client.request(
                 "GET", self._url("query"), params={"query": statement, "minorversion": self.minor}
             ),
         )
-        found = (body.get("QueryResponse") or {}).get("Customer") or []
+        return (body.get("QueryResponse") or {}).get(entity) or []
+
+    def customer_id(self, name: str) -> str:
+        statement = f"SELECT * FROM Customer WHERE DisplayName = {_quoted(name)}"
+        found = self._query(statement, "Customer")
         if not found:
             raise ApiError(f"quickbooks: no customer named {name!r}: create it in QuickBooks first")
         return str(found[0]["Id"])
 
-    def create(self, draft: dict, lines: list[dict], client_name: str, key: str) -> dict:
+    def people(self, names: list[str]) -> dict[str, tuple[str, str]]:
+        """Employees by DisplayName, then Vendors (contractors) for the names left: 1-2 queries."""
+        out: dict[str, tuple[str, str]] = {}
+        for entity in ("Employee", "Vendor"):
+            left = [n for n in names if n not in out]
+            if not left:
+                break
+            listed = ", ".join(_quoted(n) for n in left)
+            statement = f"SELECT * FROM {entity} WHERE DisplayName IN ({listed}) MAXRESULTS 1000"
+            for obj in self._query(statement, entity):
+                out.setdefault(str(obj.get("DisplayName")), (entity, str(obj["Id"])))
+        return out
+
+    def create_time_activity(self, body: dict, request_id: str) -> dict:
+        response = self.client.request(
+            "POST",
+            self._url("timeactivity"),
+            json=body,
+            params={"minorversion": self.minor, "requestid": request_id},
+        )
+        return decode(self.source, response)["TimeActivity"]
+
+    def create(self, draft: dict, lines: list[dict], client_name: str, key: str, con=None) -> dict:
         item = self.settings.get("QBO_ITEM_ID", "1")
+        tax = cents(Decimal(draft["tax"] or 0))
+        if tax:  # a missing tax code stops the push before anything is made there
+            self.settings.require(self.source, "QBO_TAX_CODE")
+        customer = self.customer_id(client_name)
+        linked: dict[str, str] = {}
+        if con is not None and self.settings.get("QBO_TIME_ACTIVITY", "on") != "off":
+            linked = link_time(con, self, lines, customer, item, key, _wire)
         body = {
-            "CustomerRef": {"value": self.customer_id(client_name)},
+            "CustomerRef": {"value": customer},
             "DocNumber": draft["invoice_number"],
             "TxnDate": str(draft["issue_date"]),
             "DueDate": str(draft["due_date"]),
             "EmailStatus": "NotSet",
             "PrivateNote": f"billing-ops draft {draft['draft_id']}",
-            "Line": [
-                {
-                    "DetailType": "SalesItemLineDetail",
-                    "Amount": _wire(x["amount"]),
-                    "Description": x["description"],
-                    "SalesItemLineDetail": {
-                        "ItemRef": {"value": item},
-                        "Qty": _wire(x["qty"]),
-                        "UnitPrice": _wire(x["unit"]),
-                    },
-                }
-                for x in lines
-            ],
+            "Line": [_qbo_line(x, item, linked) for x in lines],
         }
+        qbo_tax(body, tax, self.settings, _wire)
         if draft.get("po_number"):
             body["CustomField"] = [
                 {
@@ -181,9 +237,11 @@ class QuickBooksPush:
     def remote(obj: dict) -> dict[str, Any]:
         lines = [x for x in obj.get("Line") or [] if x.get("DetailType") == "SalesItemLineDetail"]
         total, balance = Decimal(obj.get("TotalAmt") or 0), Decimal(obj.get("Balance") or 0)
+        tax = Decimal(str((obj.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
         return {
             "external_id": str(obj["Id"]),
             "number": obj.get("DocNumber"),
+            "tax": money_text(tax),
             "status": "paid" if total > 0 and balance == 0 else ("void" if total == 0 else "open"),
             "paid": money_text(total - balance),
             "total": money_text(total),
@@ -205,7 +263,7 @@ class XeroPush:
     def __init__(self, client: SyncClient, settings, tenant: str):
         self.client, self.settings, self.tenant = client, settings, tenant
 
-    def create(self, draft: dict, lines: list[dict], client_name: str, key: str) -> dict:
+    def create(self, draft: dict, lines: list[dict], client_name: str, key: str, con=None) -> dict:
         account = self.settings.get("XERO_SALES_ACCOUNT", "200")
         invoice = {
             "Type": "ACCREC",
@@ -227,6 +285,9 @@ class XeroPush:
                 for x in lines
             ],
         }
+        rate = Decimal(draft["tax_rate"] or 0)
+        amounts = [x["amount"] for x in lines]
+        xero_tax(invoice, amounts, rate, cents(Decimal(draft["tax"] or 0)), self.settings, _wire)
         response = self.client.request(
             "PUT",
             "/Invoices",
@@ -249,6 +310,7 @@ class XeroPush:
             "status": str(obj.get("Status") or "").lower(),
             "paid": money_text(Decimal(str(obj.get("AmountPaid") or 0))),
             "total": money_text(Decimal(str(obj.get("Total") or 0))),
+            "tax": money_text(Decimal(str(obj.get("TotalTax") or 0))),
             "lines": [
                 {
                     "description": x.get("Description"),
@@ -323,7 +385,7 @@ def push_draft(
     name = con.execute(CLIENT_NAME_SQL, [draft["client_id"]]).fetchall()
     vendor, client = _vendor(source, ctx)
     try:
-        created = vendor.create(draft, lines, name[0][0] if name else draft["client_id"], key)
+        created = vendor.create(draft, lines, name[0][0] if name else draft["client_id"], key, con)
     finally:
         client.close()
     remote = vendor.remote(created)
@@ -381,6 +443,8 @@ def differences(sent: dict[str, Any], remote: dict[str, Any]) -> list[str]:
         out.append(f"line {no} added: {b['description']} {b['amount']}")
     for no, a in enumerate(ours[len(theirs) :], len(theirs) + 1):
         out.append(f"line {no} removed: {a['description']} {a['amount']}")
+    if "tax" in sent and sent["tax"] != remote.get("tax"):
+        out.append(f"tax {sent['tax']} -> {remote.get('tax')}")
     if sent["total"] != remote["total"]:
         out.append(f"total {sent['total']} -> {remote['total']}")
     return out

@@ -38,6 +38,8 @@ class SyncContext:
     full: bool = False
 
     def client(self, source: str, base_url: str, **kwargs: Any) -> SyncClient:
+        """The source's client; SYNC_HTTP_TIMEOUT (seconds, default 30) bounds each request."""
+        kwargs.setdefault("timeout", float(self.settings.get("SYNC_HTTP_TIMEOUT", "30")))
         return make_client(source, base_url, transport=self.transport, policy=self.policy, **kwargs)
 
 

@@ -5,11 +5,13 @@ delete read back, and the CSV importer's mapping (discount line, person x projec
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal as D
 
 import httpx
 import pytest
 
+from billing.ar.ledger import build_ledger
 from etl.sync.http import CredentialError, RetryPolicy
 from etl.sync.oauth import TokenStore, new_key
 from etl.sync.run import SyncContext, run_sync
@@ -219,3 +221,40 @@ def test_connect_stores_the_tokens_and_realm_from_the_redirect(tmp_path, monkeyp
         "rt-2",
         fake.realm,
     )
+
+
+def test_payments_land_on_the_invoices_quickbooks_applied_them_to(con, tmp_path):
+    """Acme Corp: invoices 1001 and 1002, 900.00 each (10 h x 90.00), synced first. Later two
+    payments arrive, their references naming no invoice and their amounts no open balance:
+    TRF-A 500.00 applied in QuickBooks to invoice Id 2 (1002); TRF-B 500.00 split 300.00 to
+    Id 1 (1001) and 200.00 to Id 2. By hand, open on 2026-04-30: 1001 900 - 300 = 600.00;
+    1002 900 - 500 - 200 = 200.00."""
+    fake = FakeQuickBooks()
+    for n in (1, 2):
+        fake.objects["Invoice"].append(qbo_invoice(n, "Acme Corp", [elena()]))
+    ctx, _, _ = setup(con, tmp_path, fake)
+    run_sync(con, "quickbooks", ctx)
+    fake.clock += 10
+    fake.objects["Payment"].append(
+        qbo_payment(20, "Acme Corp", D("500.00"), "TRF-A", "2", updated=fake.clock)
+    )
+    split = qbo_payment(21, "Acme Corp", D("500.00"), "TRF-B", "1", updated=fake.clock)
+    split["Line"] = [
+        {"Amount": D("300.00"), "LinkedTxn": [{"TxnId": "1", "TxnType": "Invoice"}]},
+        {"Amount": D("200.00"), "LinkedTxn": [{"TxnId": "2", "TxnType": "Invoice"}]},
+    ]
+    fake.objects["Payment"].append(split)
+    second = run_sync(con, "quickbooks", ctx)  # CDC: the invoices are known by their links
+    assert second.fetched == 2
+    rows = con.execute("SELECT reference, invoice_id FROM payments ORDER BY reference").fetchall()
+    assert rows == [("TRF-A", "1002"), ("TRF-B", None)]
+    allocations = con.execute(
+        "SELECT p.reference, a.invoice_id, a.amount, a.decided_by FROM payment_allocations a "
+        "JOIN payments p USING (payment_id) ORDER BY a.invoice_id"
+    ).fetchall()
+    assert allocations == [
+        ("TRF-B", "1001", D("300.00"), "quickbooks"),
+        ("TRF-B", "1002", D("200.00"), "quickbooks"),
+    ]
+    open_ = {i.invoice_id: left for i, left in build_ledger(con).open_balances(date(2026, 4, 30))}
+    assert open_ == {"1001": D("600.00"), "1002": D("200.00")}

@@ -5,7 +5,9 @@ QuickBooks: the OAuth2 token endpoint (authorization_code, refresh_token with ro
 Basic client auth), Bearer checks (401 with a Fault body), `intuit_tid` on every response,
 `minorversion` required, `/query` with STARTPOSITION/MAXRESULTS (`{"QueryResponse":{}}` when
 empty), `/cdc` (changedSince inclusive, deleted objects as `{"Id","status":"Deleted"}`),
-POST `/invoice` idempotent by `requestid`, GET `/invoice/{id}`, and throttling (429).
+POST `/invoice` and `/timeactivity` idempotent by `requestid` (an invoice's TotalAmt adds its
+TxnTaxDetail.TotalTax; a TimeActivity its invoice line links becomes HasBeenBilled), Employee
+and Vendor queries by `DisplayName IN (...)`, GET `/invoice/{id}`, and throttling (429).
 Xero: token endpoint, `xero-tenant-id` required (403 without), `page`/`pageSize` with
 `pagination`, `If-Modified-Since` on UpdatedDateUTC, .NET dates, 429 + Retry-After +
 X-Rate-Limit-Problem (minute or day), PUT/POST `/Invoices` idempotent by `Idempotency-Key`.
@@ -102,9 +104,13 @@ class FakeQuickBooks:
         default_factory=lambda: {"Invoice": [], "CreditMemo": [], "Payment": []}
     )
     customers: dict[str, str] = field(default_factory=lambda: {"Acme Corp": "58", "Globex": "59"})
+    employees: dict[str, str] = field(default_factory=lambda: {"Elena Ruiz": "55"})
+    vendors: dict[str, str] = field(default_factory=lambda: {"Sam Lee": "71"})
+    time_activities: list[dict] = field(default_factory=list)
     throttle: int = 0  # answer the next N API requests with 429
     retry_after: str | None = None
     lose_posts: int = 0  # do the next N POSTs' work (or replay), then lose the response
+    lose_only: str | None = None  # lose only POSTs to this entity ("invoice", "timeactivity")
     requests: int = 0
     log: list[tuple[str, str]] = field(default_factory=list)
     by_request_id: dict[str, dict] = field(default_factory=dict)
@@ -161,6 +167,10 @@ class FakeQuickBooks:
             return self._query(params["query"])
         if path == "cdc":
             return self._cdc(params["entities"].split(","), params["changedSince"])
+        if path == "timeactivity" and request.method == "POST":
+            return self._create_time(
+                json.loads(request.content, parse_float=Decimal), params.get("requestid")
+            )
         if path == "invoice" and request.method == "POST":
             return self._create(
                 json.loads(request.content, parse_float=Decimal), params.get("requestid")
@@ -183,6 +193,17 @@ class FakeQuickBooks:
             body = (
                 {"Customer": found, "startPosition": 1, "maxResults": len(found)} if found else {}
             )
+            return _json(200, {"QueryResponse": body, "time": qbo_time(self.clock)})
+        people = re.fullmatch(
+            r"SELECT \* FROM (Employee|Vendor) WHERE DisplayName IN \((.*)\) MAXRESULTS (\d+)",
+            statement,
+        )
+        if people:
+            entity, listed = people.group(1), people.group(2)
+            names = [n.replace("\\'", "'") for n in re.findall(r"'((?:[^'\\]|\\.)*)'", listed)]
+            known = self.employees if entity == "Employee" else self.vendors
+            found = [{"Id": known[n], "DisplayName": n} for n in names if n in known]
+            body = {entity: found, "startPosition": 1, "maxResults": len(found)} if found else {}
             return _json(200, {"QueryResponse": body, "time": qbo_time(self.clock)})
         m = re.fullmatch(
             r"SELECT \* FROM (\w+)(?: WHERE Metadata\.LastUpdatedTime > '([^']+)')? "
@@ -232,7 +253,8 @@ class FakeQuickBooks:
         )
 
     def _answer(self, body: dict) -> httpx.Response:
-        if self.lose_posts:
+        entity = next(iter(body)).lower()
+        if self.lose_posts and self.lose_only in (None, entity):
             self.lose_posts -= 1
             raise httpx.ReadTimeout("the response was lost")
         return _json(200, body)
@@ -242,9 +264,17 @@ class FakeQuickBooks:
             return self._answer({"Invoice": self.by_request_id[request_id]})
         if not body.get("CustomerRef") or not body.get("Line"):
             return self._fault(400, "2020", "Required param missing: CustomerRef/Line")
+        by_id = {t["Id"]: t for t in self.time_activities}
+        for line in body["Line"]:
+            for linked in line.get("LinkedTxn") or []:
+                if linked.get("TxnType") == "TimeActivity":
+                    if linked["TxnId"] not in by_id:
+                        return self._fault(400, "610", f"Object Not Found: {linked['TxnId']}")
+                    by_id[linked["TxnId"]]["BillableStatus"] = "HasBeenBilled"
         self.clock += 1
         number = str(1000 + len(self.objects["Invoice"]) + 1)
         total = sum((Decimal(str(x["Amount"])) for x in body["Line"]), Decimal(0))
+        total += Decimal(str((body.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
         obj = body | {
             "Id": str(500 + len(self.objects["Invoice"])),
             "SyncToken": "0",
@@ -260,6 +290,26 @@ class FakeQuickBooks:
         if request_id:
             self.by_request_id[request_id] = obj
         return self._answer({"Invoice": obj, "time": qbo_time(self.clock)})
+
+    def _create_time(self, body: dict, request_id: str | None) -> httpx.Response:
+        if request_id and request_id in self.by_request_id:
+            return self._answer({"TimeActivity": self.by_request_id[request_id]})
+        ref = body.get(f"{body.get('NameOf')}Ref")
+        if body.get("NameOf") not in ("Employee", "Vendor") or not ref or not body.get("TxnDate"):
+            return self._fault(400, "2020", "Required param missing: NameOf/EmployeeRef/TxnDate")
+        self.clock += 1
+        obj = body | {
+            "Id": str(800 + len(self.time_activities)),
+            "SyncToken": "0",
+            "MetaData": {
+                "CreateTime": qbo_time(self.clock),
+                "LastUpdatedTime": qbo_time(self.clock),
+            },
+        }
+        self.time_activities.append(obj)
+        if request_id:
+            self.by_request_id[request_id] = obj
+        return self._answer({"TimeActivity": obj, "time": qbo_time(self.clock)})
 
     # ---- test helpers
     def edit(self, entity: str, obj_id: str, **changes) -> dict:
@@ -483,19 +533,25 @@ class FakeXero:
             return self._answer({"Invoices": [self._public(self.by_key[key])]})
         invoice = body["Invoices"][0] if "Invoices" in body else body
         self.clock += 1
-        total = sum(
+        subtotal = sum(
             (
                 Decimal(str(x["Quantity"])) * Decimal(str(x["UnitAmount"]))
                 for x in invoice["LineItems"]
             ),
             Decimal(0),
         )
+        tax = Decimal(0)
+        if invoice.get("LineAmountTypes") == "Exclusive":
+            tax = sum((Decimal(str(x.get("TaxAmount") or 0)) for x in invoice["LineItems"]), tax)
+        total = subtotal + tax
         n = len(self.objects["Invoices"]) + 1
         obj = invoice | {
             "InvoiceID": f"00000000-0000-4000-8000-{n:012d}",
             "InvoiceNumber": invoice.get("InvoiceNumber") or f"INV-{9000 + n}",
             "Type": "ACCREC",
             "Status": invoice.get("Status", "DRAFT"),
+            "SubTotal": subtotal,
+            "TotalTax": tax,
             "Total": total,
             "AmountDue": total,
             "AmountPaid": Decimal(0),

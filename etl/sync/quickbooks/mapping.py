@@ -6,15 +6,19 @@ negative), one row per sales line (Product/Service = ItemRef.name, Class = Class
 Rate = UnitPrice, Service Date), a negative "Discounts given" row per DiscountLineDetail (the
 API gives the discount as a positive amount), one "Sales Tax Payable" row for TxnTaxDetail.
 Sub-total and description-only lines carry no money; group lines are expanded. Payments: one
-row under A/R (amount negative, Num = PaymentRefNum). A voided invoice (QBO keeps it with total
+row under A/R (amount negative, Num = PaymentRefNum), then allocated to the invoices QuickBooks
+applied it to (`Line[].LinkedTxn` with TxnType Invoice, see allocate_payments). A voided invoice (QBO keeps it with total
 0 and "Voided" in its private note) and an invoice CDC reports deleted become status void.
 Numbers arrive as Decimal (the JSON is parsed with parse_float=Decimal: money is never float).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+import polars as pl
 
 from etl.exports import quickbooks
 from etl.exports.ledger import KnownLedger, LedgerBatch, LedgerBuilder
@@ -140,6 +144,46 @@ def payment_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
             "amount": -Decimal(obj.get("TotalAmt") or 0),
         }
     ]
+
+
+def linked_invoices(obj: dict[str, Any]) -> list[tuple[str, Decimal]]:
+    """(QBO Invoice Id, amount applied) per payment line linked to one invoice."""
+    out = []
+    for line in obj.get("Line") or []:
+        invoices = [t for t in line.get("LinkedTxn") or [] if t.get("TxnType") == "Invoice"]
+        if len(invoices) == 1:
+            out.append((str(invoices[0]["TxnId"]), Decimal(line.get("Amount") or 0)))
+    return out
+
+
+def allocate_payments(
+    batch: LedgerBatch,
+    linked: dict[int, list[tuple[str, Decimal]]],
+    invoice_of: Callable[[str], str | None],
+) -> list[tuple[str, str, Decimal]]:
+    """Where QuickBooks says which invoices a payment paid, the payment lands on them: applied
+    to one invoice, `payments.invoice_id` names it (the AR match then applies it there whatever
+    its reference says); applied to several, the (payment_id, invoice_id, amount) splits are
+    returned for payment_allocations. `linked` is keyed by the payment's row (its `_line`);
+    `invoice_of` maps a QBO Invoice Id to our invoice_id. A payment naming an invoice we do not
+    hold is left to the usual reference/amount matching."""
+    frame = batch.frames["payments"]
+    if frame.is_empty() or not linked:
+        return []
+    ids, splits = [], []
+    for payment_id, line, current in frame.select("payment_id", "_line", "invoice_id").iter_rows():
+        targets: dict[str, Decimal] = {}
+        locals_ = [(invoice_of(ext), amount) for ext, amount in linked.get(line, [])]
+        if locals_ and all(local for local, _ in locals_):
+            for local, amount in locals_:
+                targets[local] = targets.get(local, Decimal(0)) + amount
+        if len(targets) == 1:
+            current = next(iter(targets))
+        elif len(targets) > 1:
+            splits += [(payment_id, local, amount) for local, amount in targets.items()]
+        ids.append(current)
+    batch.frames["payments"] = frame.with_columns(pl.Series("invoice_id", ids, dtype=pl.Utf8))
+    return splits
 
 
 def to_batch(rows: list[dict[str, Any]], known: KnownLedger, label: str) -> LedgerBatch:

@@ -195,12 +195,50 @@ class QuickBooksSource:
                         json.dumps(obj, default=str),
                     ]
                 )
+        linked: dict[int, list] = {}
         for obj in payload.get("Payment", []):
             if str(obj.get("status", "")).lower() != "deleted":
+                if applied := mapping.linked_invoices(obj):
+                    linked[len(rows) + 1] = applied  # the payment's row number in the batch
                 rows += mapping.payment_rows(obj)
         batch = mapping.to_batch(rows, known, "quickbooks-api")
+        splits = mapping.allocate_payments(batch, linked, _invoice_ids(con, links))
         stage_ledger(con, load, report, Label("quickbooks-api"), batch)
         write_links(con, links, clock.now())
+        _write_splits(con, splits)
+
+
+INVOICE_LINKS_SQL = (
+    "SELECT external_id, local_id FROM accounting_links "
+    "WHERE source = 'quickbooks' AND entity = 'invoice'"
+)
+OPERATOR_SPLITS_SQL = """
+SELECT DISTINCT payment_id FROM payment_allocations
+WHERE decided_by <> 'quickbooks' AND list_contains(?, payment_id)
+"""
+DROP_SPLITS_SQL = "DELETE FROM payment_allocations WHERE decided_by = 'quickbooks' AND list_contains(?, payment_id)"
+SPLIT_SQL = "INSERT INTO payment_allocations VALUES (?, ?, ?, ?, 'quickbooks', ?)"
+
+
+def _invoice_ids(con: duckdb.DuckDBPyConnection, links: list[list]):
+    """QBO Invoice Id -> our invoice_id: this run's invoices, then those synced or pushed before."""
+    known = dict(con.execute(INVOICE_LINKS_SQL).fetchall())
+    known |= {row[2]: row[3] for row in links if row[1] == "invoice"}
+    return known.get
+
+
+def _write_splits(con: duckdb.DuckDBPyConnection, splits: list[tuple]) -> None:
+    """A payment QuickBooks applied to several invoices: its split as allocations decided by
+    'quickbooks' (replaced by each sync), unless an operator has allocated it here."""
+    if not splits:
+        return
+    ids = sorted({s[0] for s in splits})
+    decided = {r[0] for r in con.execute(OPERATOR_SPLITS_SQL, [ids]).fetchall()}
+    con.execute(DROP_SPLITS_SQL, [[i for i in ids if i not in decided]]).fetchall()
+    now = clock.now()
+    rows = [[p, i, a, now, "applied in QuickBooks"] for p, i, a in splits if p not in decided]
+    if rows:
+        con.executemany(SPLIT_SQL, rows)
 
 
 DELETED_SQL = """
