@@ -6,6 +6,13 @@ transparent (free) blocks and all-day events are skipped with a reason; an event
 read (bad DTSTART, bad RRULE, ...) is a RowError naming the property and its value. Times are
 written in UTC (`2026-03-16T08:00:00+00:00`).
 
+The maintained libraries do the reading: `icalendar` parses the file (folded lines, escapes,
+parameters, TZID and VTIMEZONE, DATE vs DATE-TIME) and `recurring-ical-events` expands
+RRULE/RDATE/EXDATE and RECURRENCE-ID overrides over the window. What stays here is what they do
+not know: where each event is in the file (icalendar keeps no line numbers, and refuses a whole
+file over one missing END), which zone floating times mean (the calendar's X-WR-TIMEZONE), who
+the owner is, and the billing rules (what counts as busy, external attendees, client hint).
+
 Ids: `<person_id>:<UID>` for a single event, `<person_id>:<UID>@<instance start, UTC, compact>`
 for an instance of a series (a moved instance keeps the id of the slot it came from, its
 RECURRENCE-ID), so importing the same file again, or a later export of the same calendar,
@@ -15,18 +22,19 @@ upserts instead of duplicating. The person prefix keeps one meeting on two peopl
 
 from __future__ import annotations
 
-import io
 import re
+import warnings as py_warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from operator import attrgetter
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import icalendar
 import polars as pl
-from dateutil.rrule import rrulestr
-from dateutil.tz import tzical
+import recurring_ical_events
+from icalendar.prop import vDDDLists, vDDDTypes, vDuration, vRecur
+from icalendar.timezone import tzp
 
 from core import clock
 from etl.contract import ENTITIES
@@ -41,6 +49,8 @@ NO_TITLE = "(no title)"
 RESOURCE_TYPES = {"RESOURCE", "ROOM"}
 RESOURCE_DOMAINS = ("resource.calendar.google.com",)  # Google rooms carry no CUTYPE
 SERIES_PROPS = {"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "DTSTART", "DTEND", "DURATION"}
+TIME_PROPS = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
+SOURCE = "X-BILLING-SOURCE"  # marks which VEVENT of the file an expanded instance came from
 
 
 def default_window(today: date | None = None) -> tuple[date, date]:
@@ -83,238 +93,174 @@ def domain_of(email: str) -> str:
     return email.rsplit("@", 1)[-1].strip().strip(">").lower() if "@" in email else ""
 
 
-# ---------------------------------------------------------------- content lines
-
-
-@dataclass
-class Prop:
-    name: str
-    params: dict[str, list[str]]
-    value: str
-    line: int
-
-    def param(self, key: str) -> str:
-        values = self.params.get(key)
-        return values[0] if values else ""
-
-    def text(self) -> str:
-        return unescape(self.value)
-
-
-@dataclass
-class Component:
-    kind: str
-    line: int
-    props: dict[str, list[Prop]] = field(default_factory=dict)
-    source: list[str] = field(default_factory=list)  # logical lines, kept for VTIMEZONE
-
-    def first(self, name: str) -> Prop | None:
-        found = self.props.get(name)
-        return found[0] if found else None
-
-    def value(self, name: str) -> str:
-        prop = self.first(name)
-        return prop.value.strip() if prop else ""
-
-    def raw(self) -> dict[str, str]:
-        return {name: props[0].value for name, props in self.props.items()}
-
+# ---------------------------------------------------------------- where events are in the file
 
 _NEWLINE = re.compile(r"\r\n|\n|\r")
-_NAME = re.compile(r"[A-Za-z0-9-]+")
-_PARAM_NAME = re.compile(r"([A-Za-z0-9-]+)=")
-_PARAM_VALUE = re.compile(r'[^";:,]*')
-_ESCAPE = re.compile(r"\\([\\;,nN])")
-
-
-def unfold(text: str) -> list[tuple[int, str]]:
-    """Logical lines with the physical line (1-based) each starts on; CRLF/LF + space/tab folds."""
-    lines: list[tuple[int, str]] = []
-    for number, physical in enumerate(_NEWLINE.split(text), 1):
-        if physical[:1] in (" ", "\t") and lines:
-            lines[-1] = (lines[-1][0], lines[-1][1] + physical[1:])
-        elif physical.strip():
-            lines.append((number, physical))
-    return lines
-
-
-def unescape(value: str) -> str:
-    """TEXT escapes: `\\,` `\\;` `\\n` `\\\\`."""
-    return _ESCAPE.sub(lambda m: "\n" if m[1] in "nN" else m[1], value)
-
-
-def parse_line(text: str, line: int) -> Prop:
-    """`NAME;PARAM=a,"b;c":value` -> Prop; RowProblem when it is not a content line."""
-    m = _NAME.match(text)
-    if not m:
-        raise RowProblem(f"line {line}: not an iCalendar property: {text[:40]!r}")
-    name, i, params = m.group().upper(), m.end(), {}
-    while i < len(text) and text[i] == ";":
-        m = _PARAM_NAME.match(text, i + 1)
-        if not m:
-            raise RowProblem(f"line {line}: bad parameter in {text[:40]!r}")
-        key, i, values = m[1].upper(), m.end(), []
-        while True:
-            if text.startswith('"', i):
-                end = text.find('"', i + 1)
-                if end < 0:
-                    raise RowProblem(f"line {line}: unclosed quote in {text[:40]!r}")
-                values.append(text[i + 1 : end])
-                i = end + 1
-            else:
-                m = _PARAM_VALUE.match(text, i)
-                values.append(m.group())
-                i = m.end()
-            if i < len(text) and text[i] == ",":
-                i += 1
-                continue
-            break
-        params[key] = values
-    if i >= len(text) or text[i] != ":":
-        raise RowProblem(f"line {line}: no ':' after the property name in {text[:40]!r}")
-    return Prop(name, params, text[i + 1 :], line)
+_PROP_NAME = re.compile(r"([A-Za-z0-9-]+)\s*[;:]")
 
 
 @dataclass
-class Calendar:
-    props: dict[str, str]  # VCALENDAR properties (X-WR-TIMEZONE, X-WR-CALNAME), first wins
-    events: list[Component]
-    timezones: dict[str, str]  # TZID -> the VTIMEZONE block as text
-    errors: list[tuple[int, str, dict]]  # (line, reason, raw) of events that never ended
-    notes: list[str]
+class Located:
+    """One VEVENT of the calendar: the physical line of its BEGIN and of each property's first
+    occurrence (with that line's text, for the DURATION split below)."""
+
+    line: int
+    props: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def line_of(self, name: str) -> int:
+        return self.props.get(name, (self.line, ""))[0]
 
 
-def read_calendar(text: str) -> Calendar:
-    """Components by BEGIN/END; VEVENTs (nested VALARMs ignored), VTIMEZONEs, calendar props."""
-    cal = Calendar({}, [], {}, [], [])
-    stack: list[Component] = []
-    for line, content in unfold(text):
-        head = content.split(":", 1)
-        key, value = head[0].strip().upper(), head[1].strip().upper() if len(head) > 1 else ""
-        if key == "BEGIN":
-            stack.append(Component(value, line))
-            if stack[-1].kind == "VTIMEZONE" or (len(stack) > 1 and stack[-2].kind == "VTIMEZONE"):
-                stack[-1].source.append(content)
+@dataclass
+class _Open:
+    kind: str
+    line: int
+    kept_from: int  # index in the kept lines where this component began
+    events_from: int  # how many VEVENTs were located when it began
+    located: Located | None = None
+    uid: str = ""
+
+
+def locate(text: str) -> tuple[str, list[Located], list[tuple[int, str]]]:
+    """The text for icalendar, the VEVENTs directly in a VCALENDAR in file order with their
+    lines, and the (line, UID) of every VEVENT that never ends.
+
+    icalendar raises on the whole file for one missing END or one stray END; here a stray END
+    is dropped, and a component that never ends is cut out (an unfinished VEVENT is reported),
+    so the rest of the file still loads. Only BEGIN/END lines and property names are looked
+    at; values are icalendar's to read."""
+    kept: list[str] = []
+    stack: list[_Open] = []
+    events: list[Located] = []
+    cut: list[tuple[int, str]] = []
+
+    def drop(component: _Open) -> None:
+        del kept[component.kept_from :]
+        del events[component.events_from :]
+        if component.kind == "VEVENT":
+            cut.append((component.line, component.uid))
+
+    for number, physical in enumerate(_NEWLINE.split(text), 1):
+        if physical[:1] in (" ", "\t"):  # a folded continuation belongs to the line above
+            if stack:
+                kept.append(physical)
             continue
-        if key == "END":
-            if all(c.kind != value for c in stack):
+        head, _, value = physical.partition(":")
+        key, value = head.strip().upper(), value.strip().upper()
+        if key == "BEGIN":
+            in_calendar = [o.kind for o in stack] == ["VCALENDAR"]
+            located = Located(number) if value == "VEVENT" and in_calendar else None
+            stack.append(_Open(value, number, len(kept), len(events), located))
+            kept.append(physical)
+        elif key == "END":
+            if all(o.kind != value for o in stack):
                 continue  # a stray END closes nothing
             while stack[-1].kind != value:
-                _unterminated(cal, stack.pop())
+                drop(stack.pop())
             done = stack.pop()
-            if done.kind == "VEVENT" and len(stack) == 1 and stack[0].kind == "VCALENDAR":
-                cal.events.append(done)
-            elif done.kind == "VTIMEZONE":
-                done.source.append(content)
-                cal.timezones.setdefault(done.value("TZID"), "\r\n".join(done.source))
-            elif stack and stack[-1].kind == "VTIMEZONE":
-                stack[-1].source += [*done.source, content]
-            continue
-        if not stack:
-            continue
-        top = stack[-1]
-        if top.kind == "VTIMEZONE" or (len(stack) > 1 and stack[-2].kind == "VTIMEZONE"):
-            top.source.append(content)
-        try:
-            prop = parse_line(content, line)
-        except RowProblem as problem:
-            if top.kind == "VEVENT":
-                cal.notes.append(f"{problem}; ignored")
-            continue
-        top.props.setdefault(prop.name, []).append(prop)
-        if top.kind == "VCALENDAR":
-            cal.props.setdefault(prop.name, prop.text().strip())
-    for component in reversed(stack):
-        _unterminated(cal, component)
-    return cal
+            kept.append(physical)
+            if done.located is not None:
+                events.append(done.located)
+        elif stack and physical.strip():
+            kept.append(physical)
+            top = stack[-1]
+            if (m := _PROP_NAME.match(physical)) and top.kind == "VEVENT":
+                name = m[1].upper()
+                if top.located is not None:
+                    top.located.props.setdefault(name, (number, physical))
+                if name == "UID" and not top.uid:
+                    top.uid = physical.partition(":")[2].strip()
+    while stack:
+        component = stack.pop()
+        if component.kind == "VCALENDAR":
+            kept.append("END:VCALENDAR")
+        else:
+            drop(component)
+    return "\r\n".join(kept) + "\r\n", events, sorted(cut)
 
 
-def _unterminated(cal: Calendar, component: Component) -> None:
-    if component.kind == "VEVENT":
-        reason = f"BEGIN:VEVENT has no END:VEVENT (UID {component.value('UID') or '?'})"
-        cal.errors.append((component.line, reason, component.raw()))
-
-
-# ---------------------------------------------------------------- dates, times and zones
-
-_DATE_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", re.IGNORECASE)
-_DURATION = re.compile(
-    r"^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE
-)
+# ---------------------------------------------------------------- zones icalendar leaves open
 
 
 class Zones:
-    """TZID -> tzinfo: an IANA name (also at the end of a path), else the file's VTIMEZONE,
-    else the calendar's zone with a warning. Floating times take the calendar's zone."""
+    """icalendar resolves a TZID (IANA name, Windows name, vendor path, the file's VTIMEZONE);
+    what it leaves without a zone is ours to place: floating times and DATEs take the calendar's
+    zone (X-WR-TIMEZONE, else UTC), and so does a TZID nothing resolves, with a warning."""
 
-    def __init__(self, cal: Calendar, file: str, warnings: list[str]):
-        self.file, self.warnings, self.vtimezones = file, warnings, cal.timezones
-        self._cache: dict[str, tzinfo] = {}
-        name = cal.props.get("X-WR-TIMEZONE", "")
-        self.default: tzinfo = _iana(name) or UTC
-        self.default_name = name if _iana(name) else "UTC"
-        if name and not _iana(name):
+    def __init__(self, name: str, file: str, warnings: list[str]):
+        self.file, self.warnings = file, warnings
+        zone = _known_zone(name) if name else None
+        self.default: tzinfo = zone or UTC
+        self.default_name = name if zone else "UTC"
+        self._unknown: set[str] = set()
+        if name and not zone:
             warnings.append(f"{file}: X-WR-TIMEZONE {name!r} is not a known zone; using UTC")
 
-    def zone(self, tzid: str) -> tzinfo:
-        if tzid not in self._cache:
-            self._cache[tzid] = _iana(tzid) or self._vtimezone(tzid) or self._unknown(tzid)
-        return self._cache[tzid]
+    def aware(self, value: date | datetime, params) -> datetime:
+        """A date-time with a zone; a DATE is midnight in the calendar's zone."""
+        if not isinstance(value, datetime):
+            return datetime.combine(value, time(), self.default)
+        if value.tzinfo is None:
+            tzid = str(params.get("TZID", "") or "")
+            if tzid and tzid not in self._unknown:
+                self._unknown.add(tzid)
+                self.warnings.append(
+                    f"{self.file}: unknown TZID {tzid!r} (no IANA name, no usable VTIMEZONE); "
+                    f"its times are read as {self.default_name}"
+                )
+            return value.replace(tzinfo=self.default)
+        return value
 
-    def _vtimezone(self, tzid: str) -> tzinfo | None:
-        block = self.vtimezones.get(tzid)
-        if not block:
-            return None
-        try:
-            return tzical(io.StringIO(block)).get(tzid)
-        except (ValueError, KeyError, IndexError, TypeError):
-            return None
+    def pinned(self, comp: icalendar.Event) -> icalendar.Event:
+        """A copy of the event with every zone-less date-time given the zone `aware` gives it,
+        so the expansion compares instants (DATEs stay DATEs: all-day days stay whole)."""
+        out = icalendar.Event()
+        for name, value in comp.items():
+            out[name] = value
+        for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+            prop = comp.get(name)
+            if prop is not None and _is_floating(prop.dt):
+                out[name] = vDDDTypes(self.aware(prop.dt, prop.params))
+        start = out.get("DTSTART")
+        if start is not None and isinstance(start.dt, datetime) and "RRULE" in comp:
+            out["RRULE"] = [self._until(rule, start.dt.tzinfo) for rule in _all(comp, "RRULE")]
+        for name in ("RDATE", "EXDATE"):
+            lists = _all(comp, name)
+            if any(_is_floating(v.dt) or isinstance(v.dt, tuple) for x in lists for v in x.dts):
+                out[name] = [vDDDLists([self._pin(v.dt, x.params) for v in x.dts]) for x in lists]
+        return out
 
-    def _unknown(self, tzid: str) -> tzinfo:
-        self.warnings.append(
-            f"{self.file}: unknown TZID {tzid!r} (no IANA name, no usable VTIMEZONE); "
-            f"its times are read as {self.default_name}"
-        )
-        return self.default
+    @staticmethod
+    def _until(rule: vRecur, zone: tzinfo | None) -> vRecur:
+        """A DATE or floating UNTIL of a timed series is read in the zone of DTSTART, a DATE up
+        to the end of that day (what calendar apps do; RFC 5545 wants a UTC DATE-TIME)."""
+        until = (rule.get("UNTIL") or [None])[0]
+        if until is None or _is_aware(until):
+            return rule
+        if not isinstance(until, datetime):
+            until = datetime.combine(until, time(23, 59, 59))
+        rule = vRecur(rule)
+        rule["UNTIL"] = [until.replace(tzinfo=zone)]
+        return rule
 
-    def moment(self, value: str, params: dict[str, list[str]], label: str) -> tuple[datetime, bool]:
-        """(aware datetime, is a DATE). A DATE is midnight in the calendar's zone."""
-        m = _DATE_TIME.match(value.strip())
-        if not m:
-            raise RowProblem(f"{label}: cannot parse date-time {value!r}")
-        try:
-            if m[4] is None:
-                return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=self.default), True
-            tzid = (params.get("TZID") or [""])[0]
-            zone = UTC if m[7] else self.zone(tzid) if tzid else self.default
-            parts = (int(m[i]) for i in range(1, 7))
-            return datetime(*parts, tzinfo=zone), False
-        except ValueError:
-            raise RowProblem(f"{label}: not a real date-time {value!r}") from None
-
-    def prop(self, prop: Prop) -> tuple[datetime, bool]:
-        return self.moment(prop.value, prop.params, f"{prop.name} (line {prop.line})")
-
-    def values(self, props: list[Prop]) -> list[tuple[datetime, bool]]:
-        """RDATE/EXDATE: comma-separated values; a PERIOD counts by its start."""
-        return [
-            self.moment(v.split("/", 1)[0], p.params, f"{p.name} (line {p.line})")
-            for p in props
-            for v in p.value.split(",")
-            if v.strip()
-        ]
+    def _pin(self, value, params):
+        if isinstance(value, tuple):  # a PERIOD: (start, end or duration)
+            return tuple(self._pin(v, params) for v in value)
+        return self.aware(value, params) if _is_floating(value) else value
 
 
-def _iana(name: str) -> ZoneInfo | None:
-    """'Europe/Berlin', also '/mozilla.org/20050126_1/Europe/Berlin' (a path ending in a name)."""
-    parts = [p for p in name.strip().strip('"').split("/") if p]
-    for i in range(len(parts)):
-        candidate = "/".join(parts[i:])
-        try:
-            return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            continue
-    return None
+def _known_zone(name: str) -> tzinfo | None:
+    with py_warnings.catch_warnings():
+        py_warnings.simplefilter("ignore")  # a vendor-prefixed name is guessed, which is fine
+        return tzp.timezone(name.strip().strip('"'))
+
+
+def _is_floating(value) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is None
+
+
+def _is_aware(value) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is not None
 
 
 def utc_text(moment: datetime) -> str:
@@ -337,22 +283,45 @@ class Length:
         return (start + self.wall).astimezone(UTC) + self.exact
 
 
-def parse_duration(prop: Prop) -> Length:
-    m = _DURATION.match(prop.value.strip())
-    if not m or not any(m.groups()[1:]):
-        raise RowProblem(f"DURATION: cannot parse {prop.value!r}")
-    if m[1] == "-":
-        raise RowProblem(f"DURATION: negative {prop.value!r}")
-    weeks, days, hours, minutes, seconds = (int(g or 0) for g in m.groups()[1:])
-    return Length(timedelta(weeks=weeks, days=days), timedelta(0, seconds, 0, 0, minutes, hours))
+def duration_length(total: timedelta, text: str) -> Length:
+    """RFC 5545: days and weeks are nominal (a day across a clock change is 23 or 25 hours),
+    hours, minutes and seconds exact. icalendar gives one timedelta (P1D == PT24H), so the
+    nominal part is read again from the property's text before its `T`."""
+    value = text.rpartition(":")[2].strip().upper()
+    nominal = vDuration.from_ical(value.partition("T")[0].lstrip("+") or "P")
+    return Length(nominal, total - nominal)
 
 
 # ---------------------------------------------------------------- one VEVENT
 
 
+def _all(comp, name: str) -> list:
+    value = comp.get(name)
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def text_of(comp, name: str) -> str:
+    value = comp.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value).strip() if value is not None else ""
+
+
+def raw_of(comp) -> dict[str, str]:
+    """The event as the quarantine shows it: each property's first value as written."""
+    out = {}
+    for name, value in comp.items():
+        first = value[0] if isinstance(value, list) and value else value
+        text = first.to_ical() if hasattr(first, "to_ical") else str(first)
+        out[name] = text.decode() if isinstance(text, bytes) else str(text)
+    return out
+
+
 @dataclass
 class Event:
-    comp: Component
+    comp: icalendar.Event
+    index: int  # position among the file's VEVENTs
+    line: int
     uid: str
     start: datetime
     all_day: bool
@@ -360,108 +329,87 @@ class Event:
     recurrence_id: datetime | None
     sequence: int
 
-    @property
-    def line(self) -> int:
-        return self.comp.line
 
-
-def read_event(comp: Component, zones: Zones) -> Event:
-    uid = comp.value("UID")
+def read_event(comp: icalendar.Event, index: int, where: Located, zones: Zones) -> Event:
+    uid = text_of(comp, "UID")
     if not uid:
         raise RowProblem("UID: missing")
-    dtstart = comp.first("DTSTART")
-    if dtstart is None:
+    for name, reason in comp.errors:  # icalendar keeps a value it cannot read as vBroken
+        if name in TIME_PROPS:
+            value = raw_of(comp).get(name, "")
+            raise RowProblem(
+                f"{name} (line {where.line_of(name)}): cannot parse {value!r} ({reason})"
+            )
+    if "DTSTART" not in comp:
         raise RowProblem("DTSTART: missing")
-    start, all_day = zones.prop(dtstart)
+    dtstart = comp["DTSTART"]
+    start = zones.aware(dtstart.dt, dtstart.params)
+    all_day = not isinstance(dtstart.dt, datetime)
     length = None
-    if (dtend := comp.first("DTEND")) is not None:
-        end, _ = zones.prop(dtend)
+    if "DTEND" in comp:
+        dtend = comp["DTEND"]
+        end = zones.aware(dtend.dt, dtend.params)
         if end < start:
-            raise RowProblem(f"DTEND {dtend.value!r} is before DTSTART {dtstart.value!r}")
+            raw = raw_of(comp)
+            raise RowProblem(f"DTEND {raw['DTEND']!r} is before DTSTART {raw['DTSTART']!r}")
         same_zone = end.tzinfo is start.tzinfo
         length = Length(end - start) if same_zone else Length(exact=end - start)
-    elif (duration := comp.first("DURATION")) is not None:
-        length = parse_duration(duration)
+    elif "DURATION" in comp:
+        total = comp["DURATION"].dt
+        if total < timedelta(0):
+            raise RowProblem(f"DURATION (line {where.line_of('DURATION')}): negative")
+        length = duration_length(total, where.props.get("DURATION", (0, ""))[1])
     elif all_day:
         length = Length(timedelta(days=1))
-    recurrence = comp.first("RECURRENCE-ID")
-    sequence = comp.value("SEQUENCE")
+    recurrence = comp.get("RECURRENCE-ID")
+    sequence = comp.get("SEQUENCE")
     return Event(
         comp,
+        index,
+        where.line,
         uid,
         start,
         all_day,
         length,
-        zones.prop(recurrence)[0] if recurrence else None,
-        int(sequence) if sequence.isdigit() else 0,
+        zones.aware(recurrence.dt, recurrence.params) if recurrence is not None else None,
+        sequence if isinstance(sequence, int) and sequence >= 0 else 0,
     )
 
 
-def expand(event: Event, zones: Zones, lo: datetime, hi: datetime) -> dict[str, datetime]:
-    """Instance starts in [lo, hi) by id stamp: DTSTART + RRULE + RDATE - EXDATE."""
-    comp = event.comp
-    starts = [event.start]
-    for prop in comp.props.get("RRULE", []):
-        rule_text = _until_in_utc(prop.value, event.start, zones)
-        try:
-            rule = rrulestr(rule_text, dtstart=event.start)
-            starts += rule.between(lo, hi, inc=True)
-        except (ValueError, TypeError, KeyError, OverflowError) as err:
-            raise RowProblem(f"RRULE: cannot use {prop.value!r} ({err})") from None
-    starts += [moment for moment, _ in zones.values(comp.props.get("RDATE", []))]
-    out = {stamp(s): s for s in starts if lo <= s < hi}
-    for moment, is_date in zones.values(comp.props.get("EXDATE", [])):
-        if is_date and not event.all_day:  # a date excludes that day's instance
-            day = moment.date()
-            out = {k: s for k, s in out.items() if s.date() != day}
-        else:
-            out.pop(stamp(moment), None)
-    return out
-
-
-def _until_in_utc(rule: str, start: datetime, zones: Zones) -> str:
-    """dateutil wants UNTIL in UTC when DTSTART has a zone; a floating or DATE UNTIL is read in
-    the zone of DTSTART (a DATE: up to the end of that day)."""
-    parts = []
-    for part in rule.strip().split(";"):
-        key, _, value = part.partition("=")
-        if key.strip().upper() == "UNTIL" and not value.strip().upper().endswith("Z"):
-            until, is_date = zones.moment(value, {}, "RRULE UNTIL")
-            until = until.replace(tzinfo=start.tzinfo)
-            if is_date:
-                until += timedelta(days=1, seconds=-1)
-            part = "UNTIL=" + stamp(until)
-        parts.append(part)
-    return ";".join(parts)
-
-
-def merged(override: Component, master: Component | None) -> Component:
+def merged(override: Event, master: Event | None) -> icalendar.Event:
     """An overriding VEVENT inherits what it does not restate from its series."""
     if master is None:
-        return override
-    props = {k: v for k, v in master.props.items() if k not in SERIES_PROPS}
-    props.update(override.props)
-    return Component(override.kind, override.line, props)
+        return override.comp
+    comp = icalendar.Event()
+    for name, value in master.comp.items():
+        if name not in SERIES_PROPS:
+            comp[name] = value
+    for name, value in override.comp.items():
+        comp[name] = value
+    return comp
 
 
 # ---------------------------------------------------------------- people
 
 
-def email_of(prop: Prop) -> str:
-    value = prop.value.strip()
+def email_of(prop) -> str:
+    value = str(prop).strip()
     if value.lower().startswith("mailto:"):
         value = value[7:]
     if "@" not in value:
-        value = prop.param("EMAIL")
+        value = param(prop, "EMAIL")
     return value.strip().lower() if "@" in value else ""
 
 
-def participants(comp: Component) -> list[str]:
-    return [
-        e
-        for p in comp.props.get("ORGANIZER", []) + comp.props.get("ATTENDEE", [])
-        if (e := email_of(p))
-    ]
+def param(prop, key: str) -> str:
+    value = getattr(prop, "params", {}).get(key, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
+
+
+def participants(comp) -> list[str]:
+    return [e for p in _all(comp, "ORGANIZER") + _all(comp, "ATTENDEE") if (e := email_of(p))]
 
 
 def _match_person(text: str, known: KnownNames) -> str | None:
@@ -478,18 +426,18 @@ def _match_person(text: str, known: KnownNames) -> str | None:
     return None
 
 
-def resolve_owner(path: Path, cal: Calendar, known: KnownNames, person_id: str | None) -> str:
+def resolve_owner(
+    path: Path, calname: str, events: list, known: KnownNames, person_id: str | None
+) -> str:
     """The person whose calendar this is: --person, the file name, X-WR-CALNAME, then the known
     person who is organizer or attendee of the most events."""
     if person_id:
         return person_id
-    found = _match_person(path.stem, known) or _match_person(
-        cal.props.get("X-WR-CALNAME", ""), known
-    )
+    found = _match_person(path.stem, known) or _match_person(calname, known)
     if found:
         return found
     seen = Counter(
-        known.people[e] for comp in cal.events for e in set(participants(comp)) if e in known.people
+        known.people[e] for comp in events for e in set(participants(comp)) if e in known.people
     )
     top = seen.most_common(2)
     if top and (len(top) == 1 or top[0][1] > top[1][1]):
@@ -501,10 +449,10 @@ def resolve_owner(path: Path, cal: Calendar, known: KnownNames, person_id: str |
 
 
 def owner_emails(
-    path: Path, cal: Calendar, known: KnownNames, person: str, warnings: list[str]
+    path: Path, calname: str, events: list, known: KnownNames, person: str, warnings: list[str]
 ) -> set[str]:
     emails = {known.person_emails.get(person, "")}
-    for text in (path.stem, cal.props.get("X-WR-CALNAME", "")):
+    for text in (path.stem, calname):
         text = text.strip().lower()
         if (
             re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text)
@@ -514,7 +462,7 @@ def owner_emails(
     emails.discard("")
     if emails:
         return emails
-    seen = Counter(e for comp in cal.events for e in set(participants(comp)))
+    seen = Counter(e for comp in events for e in set(participants(comp)))
     if not seen:
         return set()
     guess = seen.most_common(1)[0][0]
@@ -545,30 +493,31 @@ class _Context:
     def is_firm(self, domain: str) -> bool:
         return any(domain == d or domain.endswith("." + d) for d in self.firm)
 
-    def skip_reason(self, comp: Component, event: Event) -> str | None:
-        if comp.value("STATUS").upper() == "CANCELLED":
+    def skip_reason(self, comp, event: Event) -> str | None:
+        if text_of(comp, "STATUS").upper() == "CANCELLED":
             return "cancelled (STATUS:CANCELLED)"
-        for prop in comp.props.get("ATTENDEE", []):
-            if email_of(prop) in self.owner and prop.param("PARTSTAT").upper() == "DECLINED":
+        for prop in _all(comp, "ATTENDEE"):
+            if email_of(prop) in self.owner and param(prop, "PARTSTAT").upper() == "DECLINED":
                 return f"declined by the owner (ATTENDEE {email_of(prop)} PARTSTAT=DECLINED)"
-        if comp.value("TRANSP").upper() == "TRANSPARENT":
+        if text_of(comp, "TRANSP").upper() == "TRANSPARENT":
             return "shown as free (TRANSP:TRANSPARENT)"
-        if comp.value("X-MICROSOFT-CDO-BUSYSTATUS").upper() == "FREE":
+        if text_of(comp, "X-MICROSOFT-CDO-BUSYSTATUS").upper() == "FREE":
             return "shown as free (X-MICROSOFT-CDO-BUSYSTATUS:FREE)"
         if event.all_day:
-            return f"all-day event (DTSTART;VALUE=DATE:{comp.value('DTSTART')}), not work time"
+            day = raw_of(comp).get("DTSTART", "")
+            return f"all-day event (DTSTART;VALUE=DATE:{day}), not work time"
         return None
 
-    def externals(self, comp: Component) -> tuple[int, str | None]:
+    def externals(self, comp) -> tuple[int, str | None]:
         """External attendees (organizer too, once) and the one client their domains point to."""
         emails: set[str] = set()
-        for prop in comp.props.get("ORGANIZER", []) + comp.props.get("ATTENDEE", []):
+        for prop in _all(comp, "ORGANIZER") + _all(comp, "ATTENDEE"):
             email = email_of(prop)
             domain = domain_of(email)
             if (
                 not email
                 or email in self.owner
-                or prop.param("CUTYPE").upper() in RESOURCE_TYPES
+                or param(prop, "CUTYPE").upper() in RESOURCE_TYPES
                 or domain.endswith(RESOURCE_DOMAINS)
                 or self.is_firm(domain)
             ):
@@ -577,32 +526,64 @@ class _Context:
         clients = {self.clients[d] for e in emails if (d := domain_of(e)) in self.clients}
         return len(emails), clients.pop() if len(clients) == 1 else None
 
-    def emit(self, comp: Component, event_id: str, start: datetime, length: Length) -> None:
+    def emit(self, comp, line: int, event_id: str, start: datetime, length: Length) -> None:
         count, client = self.externals(comp)
-        status = comp.value("STATUS").lower()
+        status = text_of(comp, "STATUS").lower()
         if status not in ("confirmed", "tentative"):
             status = "confirmed"
-        for prop in comp.props.get("ATTENDEE", []):
-            if email_of(prop) in self.owner and prop.param("PARTSTAT").upper() == "TENTATIVE":
+        for prop in _all(comp, "ATTENDEE"):
+            if email_of(prop) in self.owner and param(prop, "PARTSTAT").upper() == "TENTATIVE":
                 status = "tentative"
-        title = clean(unescape(comp.value("SUMMARY"))) or NO_TITLE
         values = {
             "event_id": f"{self.person}:{event_id}",
             "person_id": self.person,
             "start": utc_text(start),
             "end": utc_text(length.end(start)),
-            "title": title,
+            "title": clean(text_of(comp, "SUMMARY")) or NO_TITLE,
             "external_attendees": str(count),
             "client_id": client,
             "status": status,
         }
-        self.rows.append([*(values[c] for c in COLUMNS), comp.line, self.file])
+        self.rows.append([*(values[c] for c in COLUMNS), line, self.file])
 
-    def skip(self, line: int, reason: str, comp: Component) -> None:
-        self.skipped.append(RowError(self.file, line, reason, comp.raw()))
+    def skip(self, event: Event, reason: str, comp=None) -> None:
+        self.skipped.append(RowError(self.file, event.line, reason, raw_of(comp or event.comp)))
 
-    def error(self, line: int, reason: str, comp: Component) -> None:
-        self.errors.append(RowError(self.file, line, reason, comp.raw()))
+    def error(self, event: Event, reason: str) -> None:
+        self.errors.append(RowError(self.file, event.line, reason, raw_of(event.comp)))
+
+
+def read_file(path: Path) -> tuple[list, list[Located], list[RowError], list[str], dict]:
+    """(VEVENTs, their places, unfinished-event errors, notes, calendar properties)."""
+    text, note = read_export_text(path)
+    if not re.search(r"^BEGIN:VCALENDAR\s*$", text, re.IGNORECASE | re.MULTILINE):
+        raise ExportFormatError(f"{path.name}: not an iCalendar file (no BEGIN:VCALENDAR)")
+    clean_text, places, cut = locate(text)
+    try:
+        with py_warnings.catch_warnings():
+            py_warnings.simplefilter("ignore")  # e.g. a vendor-prefixed TZID guessed as IANA
+            calendars = icalendar.Calendar.from_ical(clean_text, multiple=True)
+    except ValueError as err:
+        raise ExportFormatError(f"{path.name}: cannot read the calendar ({err})") from None
+    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    events = [c for cal in calendars for c in cal.subcomponents if c.name == "VEVENT"]
+    if len(events) != len(places):  # cannot happen with balanced BEGIN/END; never misplace
+        places = [Located(0) for _ in events]
+    props: dict[str, str] = {}
+    for cal in calendars:
+        for name in ("X-WR-TIMEZONE", "X-WR-CALNAME"):
+            if name not in props and text_of(cal, name):
+                props[name] = text_of(cal, name)
+    notes = [note] if note else []
+    for comp, where in zip(events, places, strict=True):
+        notes += [
+            f"line {where.line}: {reason}; ignored" for name, reason in comp.errors if name is None
+        ]
+    errors = [
+        RowError(path.name, line, f"BEGIN:VEVENT has no END:VEVENT (UID {uid or '?'})", {})
+        for line, uid in cut
+    ]
+    return events, places, errors, notes, props
 
 
 def parse_ics(
@@ -621,14 +602,11 @@ def parse_ics(
     """
     path = Path(path)
     known = known if known is not None else KnownNames()
-    text, note = read_export_text(path)
-    if not re.search(r"^BEGIN:VCALENDAR\s*$", text, re.IGNORECASE | re.MULTILINE):
-        raise ExportFormatError(f"{path.name}: not an iCalendar file (no BEGIN:VCALENDAR)")
-    cal = read_calendar(text)
-    warnings = [f"{path.name}: {n}" for n in ([note] if note else []) + cal.notes]
-    errors = [RowError(path.name, line, reason, raw) for line, reason, raw in cal.errors]
-    person = resolve_owner(path, cal, known, person_id)
-    owner = owner_emails(path, cal, known, person, warnings)
+    events, places, errors, notes, props = read_file(path)
+    warnings = [f"{path.name}: {n}" for n in notes]
+    calname = props.get("X-WR-CALNAME", "")
+    person = resolve_owner(path, calname, events, known, person_id)
+    owner = owner_emails(path, calname, events, known, person, warnings)
     if firm_domains is None:
         firm_domains = {domain_of(e) for e in known.people} or {domain_of(e) for e in owner}
     first, last = window or default_window()
@@ -638,25 +616,25 @@ def parse_ics(
         owner,
         {d.strip().lower().lstrip("@") for d in firm_domains if d.strip()},
         dict(getattr(known, "client_domains", None) or {}),
-        Zones(cal, path.name, warnings),
+        Zones(props.get("X-WR-TIMEZONE", ""), path.name, warnings),
         datetime.combine(first, time(), UTC),
         datetime.combine(last + timedelta(days=1), time(), UTC),
     )
 
     masters: dict[str, Event] = {}
     overrides: dict[tuple[str, str], Event] = {}
-    for comp in cal.events:
+    for index, (comp, where) in enumerate(zip(events, places, strict=True)):
         try:
-            event = read_event(comp, ctx.zones)
+            event = read_event(comp, index, where, ctx.zones)
         except RowProblem as problem:
-            ctx.error(comp.line, str(problem), comp)
+            ctx.errors.append(RowError(path.name, where.line, str(problem), raw_of(comp)))
             continue
         key = event.uid if event.recurrence_id is None else (event.uid, stamp(event.recurrence_id))
         table = masters if event.recurrence_id is None else overrides
         kept = table.get(key)
         if kept is not None:  # the same UID twice: the higher SEQUENCE (then the later) wins
             old, new = (kept, event) if event.sequence >= kept.sequence else (event, kept)
-            ctx.skip(old.line, f"superseded by line {new.line} (same UID, SEQUENCE)", old.comp)
+            ctx.skip(old, f"superseded by line {new.line} (same UID, SEQUENCE)")
             event = new
         table[key] = event
 
@@ -666,8 +644,7 @@ def parse_ics(
     for uid, master in masters.items():
         _series(ctx, master, by_series.pop(uid, []))
     for orphans in by_series.values():  # moved instances whose series is not in the file
-        for event in orphans:
-            _instance(ctx, event, None)
+        _series(ctx, None, orphans)
 
     if ctx.outside:
         warnings.append(
@@ -680,43 +657,69 @@ def parse_ics(
     return ExportBatch({FRAME: frame}, errors, sorted(ctx.skipped, key=by_line), warnings)
 
 
-def _series(ctx: _Context, master: Event, moved: list[Event]) -> None:
+def instances(ctx: _Context, events: list[Event]) -> dict[int, dict[str, datetime]]:
+    """recurring-ical-events over one UID's VEVENTs: {event index: {RECURRENCE-ID stamp: start}}
+    for the instances starting in the window, each credited to the VEVENT it comes from (the
+    series, or the override that moved it)."""
+    calendar = icalendar.Calendar()
+    for event in events:
+        comp = ctx.zones.pinned(event.comp)
+        comp[SOURCE] = str(event.index)
+        calendar.add_component(comp)
+    margin = timedelta(days=2)  # the library keeps what overlaps; we keep what starts inside
+    found: dict[int, dict[str, datetime]] = defaultdict(dict)
+    query = recurring_ical_events.of(calendar)
+    for comp in query.between(ctx.lo - margin, ctx.hi + margin):
+        start = ctx.zones.aware(comp["DTSTART"].dt, {})
+        if ctx.lo <= start < ctx.hi:
+            slot = comp["RECURRENCE-ID"]
+            found[int(comp[SOURCE])][stamp(ctx.zones.aware(slot.dt, {}))] = start
+    return found
+
+
+def _series(ctx: _Context, master: Event | None, moved: list[Event]) -> None:
     """A single event, or every instance of a series in the window, with its moved instances."""
-    comp = master.comp
-    recurring = any(k in comp.props for k in ("RRULE", "RDATE"))
-    try:
-        starts = expand(master, ctx.zones, ctx.lo, ctx.hi)
-    except RowProblem as problem:  # the moved instances are still explicit events
-        ctx.error(master.line, str(problem), comp)
-        starts = {}
-    else:
-        if not starts and not moved:
+    found: dict[int, dict[str, datetime]] = {}
+    expanded = master is not None
+    if master is not None:
+        try:
+            found = instances(ctx, [master, *moved])
+        except (ValueError, TypeError, KeyError, OverflowError) as err:  # the moved
+            rule = raw_of(master.comp).get("RRULE")  # instances are still explicit events
+            what = f"RRULE: cannot use {rule!r}" if rule else "cannot expand the series"
+            ctx.error(master, f"{what} ({err})")
+            expanded = False
+    if not expanded and moved:
+        found = instances(ctx, moved)
+    if master is not None and expanded:
+        starts = found.get(master.index, {})
+        comp = master.comp
+        recurring = "RRULE" in comp or "RDATE" in comp
+        if not starts:
             ctx.outside += 1
-    for event in moved:
-        starts.pop(stamp(event.recurrence_id), None)
-    if starts:
-        reason = ctx.skip_reason(comp, master)
-        if reason:
+        elif reason := ctx.skip_reason(comp, master):
             many = f"; {len(starts)} instance(s) in the window" if recurring else ""
-            ctx.skip(master.line, reason + many, comp)
+            ctx.skip(master, reason + many)
         else:
             for key, start in sorted(starts.items()):
                 event_id = f"{master.uid}@{key}" if recurring else master.uid
-                ctx.emit(comp, event_id, start, master.length or Length())
+                ctx.emit(comp, master.line, event_id, start, master.length or Length())
     for event in moved:
-        _instance(ctx, event, master)
+        _instance(ctx, event, master, found.get(event.index, {}))
 
 
-def _instance(ctx: _Context, event: Event, master: Event | None) -> None:
+def _instance(
+    ctx: _Context, event: Event, master: Event | None, starts: dict[str, datetime]
+) -> None:
     """A VEVENT with RECURRENCE-ID: it replaces (moves, retitles or cancels) one instance."""
-    if not ctx.lo <= event.start < ctx.hi:
+    if not starts:
         ctx.outside += 1
         return
-    comp = merged(event.comp, master.comp if master else None)
-    key = stamp(event.recurrence_id)
-    reason = ctx.skip_reason(comp, event)
-    if reason:
-        ctx.skip(event.line, f"{reason}; instance {key} of {event.uid}", comp)
-        return
+    comp = merged(event, master)
     length = event.length or (master.length if master else None) or Length()
-    ctx.emit(comp, f"{event.uid}@{key}", event.start, length)
+    for key, start in sorted(starts.items()):
+        reason = ctx.skip_reason(comp, event)
+        if reason:
+            ctx.skip(event, f"{reason}; instance {key} of {event.uid}", comp)
+            continue
+        ctx.emit(comp, event.line, f"{event.uid}@{key}", start, length)

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from etl.contract import ENTITIES
-from etl.exports.ics import CalendarNames, default_window, parse_ics, unescape, unfold
+from etl.exports.ics import CalendarNames, default_window, parse_ics
 from etl.exports.names import KnownNames
 from etl.exports.table import ExportFormatError
 from etl.load_run import run_load, stage_frame
@@ -185,20 +185,6 @@ def test_reimport_gives_the_same_ids(sample):
 # ---------------------------------------------------------------- lines, folding, escapes
 
 
-def test_unfold_joins_continuations_and_keeps_the_first_physical_line():
-    text = "BEGIN:VEVENT\r\nSUMMARY:Acme\r\n  review\r\n\t part 2\nUID:x\n\nEND:VEVENT"
-    assert unfold(text) == [
-        (1, "BEGIN:VEVENT"),
-        (2, "SUMMARY:Acme review part 2"),
-        (5, "UID:x"),
-        (7, "END:VEVENT"),
-    ]
-
-
-def test_unescape_text():
-    assert unescape(r"a\, b\; c\nd\Ne\\n") == "a, b; c\nd\ne\\n"
-
-
 def test_folded_summary_split_inside_an_escape_and_quoted_params(tmp_path):
     path = tmp_path / "E-001.ics"
     path.write_bytes(
@@ -255,13 +241,15 @@ def test_unreadable_events_are_errors_naming_property_and_value(tmp_path):
     )
     batch = parse_ics(path, known(), window=MARCH)
     assert list(rows(batch)) == ["E-001:ok"]
+    # icalendar's reason in brackets; the line of the property, then of the VEVENT
+    bad_date = "cannot parse '{0}' (Wrong datetime format: {0})"
     assert [(e.line, e.reason) for e in batch.errors] == [
-        (9, "DTSTART (line 11): cannot parse date-time '2026-03-10 09:00'"),
-        (14, "DURATION: cannot parse '1 hour'"),
+        (9, "DTSTART (line 11): " + bad_date.format("2026-03-10 09:00")),
+        (14, "DURATION (line 17): cannot parse '1 hour' (Expected time, got: 1 hour)"),
         (19, "DTEND '20260310T080000Z' is before DTSTART '20260310T090000Z'"),
-        (24, "RRULE: cannot use 'FREQ=SOMETIMES' (invalid 'FREQ': SOMETIMES)"),
+        (24, "RRULE (line 27): cannot parse 'FREQ=SOMETIMES' (Expected frequency, got: SOMETIMES)"),
         (29, "UID: missing"),
-        (32, "DTSTART (line 34): not a real date-time '20260231T090000Z'"),
+        (32, "DTSTART (line 34): " + bad_date.format("20260231T090000Z")),
     ]
     assert batch.errors[0].raw["UID"] == "b1"
 
