@@ -329,6 +329,10 @@ class Event:
     recurrence_id: datetime | None
     sequence: int
 
+    @property
+    def this_and_future(self) -> bool:
+        return param(self.comp.get("RECURRENCE-ID"), "RANGE").upper() == "THISANDFUTURE"
+
 
 def read_event(comp: icalendar.Event, index: int, where: Located, zones: Zones) -> Event:
     uid = text_of(comp, "UID")
@@ -658,22 +662,30 @@ def parse_ics(
 
 
 def instances(ctx: _Context, events: list[Event]) -> dict[int, dict[str, datetime]]:
-    """recurring-ical-events over one UID's VEVENTs: {event index: {RECURRENCE-ID stamp: start}}
-    for the instances starting in the window, each credited to the VEVENT it comes from (the
-    series, or the override that moved it)."""
+    """recurring-ical-events over one UID's VEVENTs: {event index: {slot stamp: start}} for the
+    instances starting in the window, each credited to the VEVENT it comes from (the series, or
+    the override that moved it). The slot is the instance's RECURRENCE-ID; an override with
+    RANGE=THISANDFUTURE moves every later slot by its own shift, and the library gives those
+    instances its one RECURRENCE-ID, so their slot is their start less that shift."""
     calendar = icalendar.Calendar()
+    by_index = {}
     for event in events:
         comp = ctx.zones.pinned(event.comp)
         comp[SOURCE] = str(event.index)
         calendar.add_component(comp)
+        by_index[event.index] = event
     margin = timedelta(days=2)  # the library keeps what overlaps; we keep what starts inside
     found: dict[int, dict[str, datetime]] = defaultdict(dict)
-    query = recurring_ical_events.of(calendar)
-    for comp in query.between(ctx.lo - margin, ctx.hi + margin):
+    for comp in recurring_ical_events.of(calendar).between(ctx.lo - margin, ctx.hi + margin):
         start = ctx.zones.aware(comp["DTSTART"].dt, {})
-        if ctx.lo <= start < ctx.hi:
-            slot = comp["RECURRENCE-ID"]
-            found[int(comp[SOURCE])][stamp(ctx.zones.aware(slot.dt, {}))] = start
+        if not ctx.lo <= start < ctx.hi:
+            continue
+        source = by_index[int(comp[SOURCE])]
+        if source.recurrence_id is not None and source.this_and_future:
+            slot = start - (source.start - source.recurrence_id)
+        else:
+            slot = ctx.zones.aware(comp["RECURRENCE-ID"].dt, {})
+        found[source.index][stamp(slot)] = start
     return found
 
 
