@@ -22,6 +22,7 @@ upserts instead of duplicating. The person prefix keeps one meeting on two peopl
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings as py_warnings
 from collections import Counter, defaultdict
@@ -50,6 +51,7 @@ RESOURCE_TYPES = {"RESOURCE", "ROOM"}
 RESOURCE_DOMAINS = ("resource.calendar.google.com",)  # Google rooms carry no CUTYPE
 SERIES_PROPS = {"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "DTSTART", "DTEND", "DURATION"}
 TIME_PROPS = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
+EXPANSION_ERRORS = (ValueError, TypeError, KeyError, OverflowError)  # dateutil, the library
 SOURCE = "X-BILLING-SOURCE"  # marks which VEVENT of the file an expanded instance came from
 
 
@@ -328,6 +330,10 @@ class Event:
     length: Length | None  # None: neither DTEND nor DURATION
     recurrence_id: datetime | None
     sequence: int
+
+    @property
+    def recurring(self) -> bool:
+        return "RRULE" in self.comp or "RDATE" in self.comp
 
     @property
     def this_and_future(self) -> bool:
@@ -645,10 +651,14 @@ def parse_ics(
     by_series: dict[str, list[Event]] = defaultdict(list)
     for event in overrides.values():
         by_series[event.uid].append(event)
-    for uid, master in masters.items():
-        _series(ctx, master, by_series.pop(uid, []))
-    for orphans in by_series.values():  # moved instances whose series is not in the file
-        _series(ctx, None, orphans)
+    groups = [(master, by_series.pop(uid, [])) for uid, master in masters.items()]
+    groups += [(None, orphans) for orphans in by_series.values()]  # series not in the file
+    found, failed = expand(ctx, groups)
+    for master, moved in groups:
+        reason = failed.get(master.index) if master is not None else None
+        if reason:  # the series is an error; its moved instances are still explicit events
+            ctx.error(master, reason)
+        _series(ctx, None if reason else master, moved, found, master)
 
     if ctx.outside:
         warnings.append(
@@ -689,35 +699,64 @@ def instances(ctx: _Context, events: list[Event]) -> dict[int, dict[str, datetim
     return found
 
 
-def _series(ctx: _Context, master: Event | None, moved: list[Event]) -> None:
-    """A single event, or every instance of a series in the window, with its moved instances."""
+def expand(
+    ctx: _Context, groups: list[tuple[Event | None, list[Event]]]
+) -> tuple[dict[int, dict[str, datetime]], dict[int, str]]:
+    """Instances in the window of every VEVENT ({index: {slot stamp: start}}) and the reason
+    of each series that cannot be expanded ({master index: reason}).
+
+    A single event needs no expansion; the series go to the library in one query, and only if
+    that fails one by one, so one bad series costs its own rows and not the file's."""
     found: dict[int, dict[str, datetime]] = {}
-    expanded = master is not None
-    if master is not None:
+    series = []
+    for master, moved in groups:
+        if master is not None and not moved and not master.recurring:
+            if ctx.lo <= master.start < ctx.hi:
+                found[master.index] = {stamp(master.start): master.start}
+        else:
+            series.append((master, moved))
+    try:
+        found |= instances(ctx, [e for m, moved in series for e in [*([m] if m else []), *moved]])
+        return found, {}
+    except EXPANSION_ERRORS:
+        pass
+    failed: dict[int, str] = {}
+    for master, moved in series:
         try:
-            found = instances(ctx, [master, *moved])
-        except (ValueError, TypeError, KeyError, OverflowError) as err:  # the moved
-            rule = raw_of(master.comp).get("RRULE")  # instances are still explicit events
+            found |= instances(ctx, [*([master] if master else []), *moved])
+        except EXPANSION_ERRORS as err:
+            rule = raw_of(master.comp).get("RRULE") if master else None
             what = f"RRULE: cannot use {rule!r}" if rule else "cannot expand the series"
-            ctx.error(master, f"{what} ({err})")
-            expanded = False
-    if not expanded and moved:
-        found = instances(ctx, moved)
-    if master is not None and expanded:
+            if master is not None:
+                failed[master.index] = f"{what} ({err})"
+            with contextlib.suppress(*EXPANSION_ERRORS):  # the moved instances still count
+                found |= instances(ctx, moved)
+    return found, failed
+
+
+def _series(
+    ctx: _Context,
+    master: Event | None,
+    moved: list[Event],
+    found: dict[int, dict[str, datetime]],
+    parent: Event | None,
+) -> None:
+    """A single event, or every instance of a series in the window, with its moved instances
+    (which inherit from `parent`, the series, even when it could not be expanded)."""
+    if master is not None:
         starts = found.get(master.index, {})
         comp = master.comp
-        recurring = "RRULE" in comp or "RDATE" in comp
         if not starts:
             ctx.outside += 1
         elif reason := ctx.skip_reason(comp, master):
-            many = f"; {len(starts)} instance(s) in the window" if recurring else ""
+            many = f"; {len(starts)} instance(s) in the window" if master.recurring else ""
             ctx.skip(master, reason + many)
         else:
             for key, start in sorted(starts.items()):
-                event_id = f"{master.uid}@{key}" if recurring else master.uid
+                event_id = f"{master.uid}@{key}" if master.recurring else master.uid
                 ctx.emit(comp, master.line, event_id, start, master.length or Length())
     for event in moved:
-        _instance(ctx, event, master, found.get(event.index, {}))
+        _instance(ctx, event, parent, found.get(event.index, {}))
 
 
 def _instance(

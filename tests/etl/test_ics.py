@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from etl.contract import ENTITIES
-from etl.exports.ics import CalendarNames, default_window, parse_ics
+from etl.exports.ics import NO_TITLE, CalendarNames, default_window, parse_ics
 from etl.exports.names import KnownNames
 from etl.exports.table import ExportFormatError
 from etl.load_run import run_load, stage_frame
@@ -808,3 +808,26 @@ def test_an_override_for_this_and_future_instances_moves_every_later_slot(tmp_pa
             "Sync (afternoons)",
         ),
     }
+
+
+def test_a_series_the_library_cannot_expand_costs_only_its_own_rows(tmp_path):
+    path = write_ics(
+        tmp_path,
+        "UID:bad\nDTSTART:20260302T100000Z\nRRULE:FREQ=WEEKLY;BYDAY=MO;BYSETPOS=0\nSUMMARY:Bad",
+        "UID:bad\nRECURRENCE-ID:20260309T100000Z\nDTSTART:20260309T120000Z",
+        "UID:orphan\nRECURRENCE-ID:20260311T100000Z\nDTSTART:20260311T120000Z\n"
+        "DTEND:20260311T130000Z",
+        "UID:ok\nDTSTART:20260302T100000Z\nRRULE:FREQ=DAILY;COUNT=2",
+    )
+    batch = parse_ics(path, known(), window=MARCH)
+    # BYSETPOS=0 reads as a rule but cannot be expanded: the series is an error, its moved
+    # instance (with the series' title) and the other series still load
+    assert [(r["event_id"], r["title"], r["_line"]) for r in rows(batch).values()] == [
+        ("E-001:bad@20260309T100000Z", "Bad", 10),
+        ("E-001:ok@20260302T100000Z", NO_TITLE, 21),
+        ("E-001:ok@20260303T100000Z", NO_TITLE, 21),
+        ("E-001:orphan@20260311T100000Z", NO_TITLE, 15),
+    ]
+    ((line, reason),) = [(e.line, e.reason) for e in batch.errors]
+    assert line == 4
+    assert reason.startswith("RRULE: cannot use 'FREQ=WEEKLY;BYDAY=MO;BYSETPOS=0' (")
