@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from operator import attrgetter
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import polars as pl
@@ -185,11 +186,15 @@ def locate(text: str) -> tuple[str, list[Located], list[tuple[int, str]]]:
 
 
 class Zones:
-    """icalendar resolves a TZID (IANA name, Windows name, vendor path, the file's VTIMEZONE);
-    what it leaves without a zone is ours to place: floating times and DATEs take the calendar's
-    zone (X-WR-TIMEZONE, else UTC), and so does a TZID nothing resolves, with a warning."""
+    """icalendar resolves a TZID (IANA name, Windows name, vendor path, a VTIMEZONE); what it
+    leaves without a zone is ours to place: floating times and DATEs take the calendar's zone
+    (X-WR-TIMEZONE, else UTC), and so does a TZID nothing resolves, with a warning.
 
-    def __init__(self, name: str, file: str, warnings: list[str]):
+    A zone only a VTIMEZONE defines is built here from this file's block: icalendar caches such
+    zones by TZID for the whole process, so a second file defining the same name differently
+    would otherwise get the first file's offsets."""
+
+    def __init__(self, name: str, file: str, warnings: list[str], timezones=()):
         self.file, self.warnings = file, warnings
         zone = _known_zone(name) if name else None
         self.default: tzinfo = zone or UTC
@@ -197,13 +202,21 @@ class Zones:
         self._unknown: set[str] = set()
         if name and not zone:
             warnings.append(f"{file}: X-WR-TIMEZONE {name!r} is not a known zone; using UTC")
+        self.own: dict[str, tzinfo] = {}
+        for block in timezones:
+            tzid = text_of(block, "TZID")
+            if tzid and tzid not in self.own and not isinstance(_known_zone(tzid), ZoneInfo):
+                with contextlib.suppress(ValueError, KeyError, TypeError, IndexError):
+                    self.own[tzid] = tzp.create_timezone(block)
 
     def aware(self, value: date | datetime, params) -> datetime:
         """A date-time with a zone; a DATE is midnight in the calendar's zone."""
         if not isinstance(value, datetime):
             return datetime.combine(value, time(), self.default)
+        tzid = str(params.get("TZID", "") or "")
+        if tzid in self.own:
+            return value.replace(tzinfo=self.own[tzid])
         if value.tzinfo is None:
-            tzid = str(params.get("TZID", "") or "")
             if tzid and tzid not in self._unknown:
                 self._unknown.add(tzid)
                 self.warnings.append(
@@ -213,22 +226,35 @@ class Zones:
             return value.replace(tzinfo=self.default)
         return value
 
+    def _placed_here(self, value, params) -> bool:
+        """Whether `aware` changes this value: a floating time, or one in a file-defined zone."""
+        if isinstance(value, tuple):  # a PERIOD
+            return any(self._placed_here(v, params) for v in value)
+        return isinstance(value, datetime) and (
+            value.tzinfo is None or str(params.get("TZID", "") or "") in self.own
+        )
+
+    def _pin(self, value, params):
+        if isinstance(value, tuple):  # a PERIOD: (start, end or duration)
+            return tuple(self._pin(v, params) for v in value)
+        return self.aware(value, params) if self._placed_here(value, params) else value
+
     def pinned(self, comp: icalendar.Event) -> icalendar.Event:
-        """A copy of the event with every zone-less date-time given the zone `aware` gives it,
-        so the expansion compares instants (DATEs stay DATEs: all-day days stay whole)."""
+        """A copy of the event with its date-times in the zones `aware` gives them, so the
+        expansion compares instants (DATEs stay DATEs: all-day days stay whole)."""
         out = icalendar.Event()
         for name, value in comp.items():
             out[name] = value
         for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
             prop = comp.get(name)
-            if prop is not None and _is_floating(prop.dt):
+            if prop is not None and self._placed_here(prop.dt, prop.params):
                 out[name] = vDDDTypes(self.aware(prop.dt, prop.params))
         start = out.get("DTSTART")
         if start is not None and isinstance(start.dt, datetime) and "RRULE" in comp:
             out["RRULE"] = [self._until(rule, start.dt.tzinfo) for rule in _all(comp, "RRULE")]
         for name in ("RDATE", "EXDATE"):
             lists = _all(comp, name)
-            if any(_is_floating(v.dt) or isinstance(v.dt, tuple) for x in lists for v in x.dts):
+            if any(self._placed_here(v.dt, x.params) for x in lists for v in x.dts):
                 out[name] = [vDDDLists([self._pin(v.dt, x.params) for v in x.dts]) for x in lists]
         return out
 
@@ -245,20 +271,11 @@ class Zones:
         rule["UNTIL"] = [until.replace(tzinfo=zone)]
         return rule
 
-    def _pin(self, value, params):
-        if isinstance(value, tuple):  # a PERIOD: (start, end or duration)
-            return tuple(self._pin(v, params) for v in value)
-        return self.aware(value, params) if _is_floating(value) else value
-
 
 def _known_zone(name: str) -> tzinfo | None:
     with py_warnings.catch_warnings():
         py_warnings.simplefilter("ignore")  # a vendor-prefixed name is guessed, which is fine
         return tzp.timezone(name.strip().strip('"'))
-
-
-def _is_floating(value) -> bool:
-    return isinstance(value, datetime) and value.tzinfo is None
 
 
 def _is_aware(value) -> bool:
@@ -563,8 +580,18 @@ class _Context:
         self.errors.append(RowError(self.file, event.line, reason, raw_of(event.comp)))
 
 
-def read_file(path: Path) -> tuple[list, list[Located], list[RowError], list[str], dict]:
-    """(VEVENTs, their places, unfinished-event errors, notes, calendar properties)."""
+@dataclass
+class IcsFile:
+    events: list  # icalendar VEVENTs directly in a VCALENDAR, in file order
+    places: list[Located]  # where each of them is
+    errors: list[RowError]  # VEVENTs that never end
+    notes: list[str]  # lines icalendar could not read, the encoding note
+    props: dict[str, str]  # X-WR-TIMEZONE, X-WR-CALNAME (the first calendar's that has one)
+    timezones: list  # the VTIMEZONE blocks
+
+
+def read_file(path: Path) -> IcsFile:
+    """The file as icalendar reads it, with the line of each VEVENT (see `locate`)."""
     text, note = read_export_text(path)
     if not re.search(r"^BEGIN:VCALENDAR\s*$", text, re.IGNORECASE | re.MULTILINE):
         raise ExportFormatError(f"{path.name}: not an iCalendar file (no BEGIN:VCALENDAR)")
@@ -593,7 +620,8 @@ def read_file(path: Path) -> tuple[list, list[Located], list[RowError], list[str
         RowError(path.name, line, f"BEGIN:VEVENT has no END:VEVENT (UID {uid or '?'})", {})
         for line, uid in cut
     ]
-    return events, places, errors, notes, props
+    timezones = [c for cal in calendars for c in cal.subcomponents if c.name == "VTIMEZONE"]
+    return IcsFile(events, places, errors, notes, props, timezones)
 
 
 def parse_ics(
@@ -612,8 +640,9 @@ def parse_ics(
     """
     path = Path(path)
     known = known if known is not None else KnownNames()
-    events, places, errors, notes, props = read_file(path)
-    warnings = [f"{path.name}: {n}" for n in notes]
+    ics = read_file(path)
+    events, props = ics.events, ics.props
+    warnings = [f"{path.name}: {n}" for n in ics.notes]
     calname = props.get("X-WR-CALNAME", "")
     person = resolve_owner(path, calname, events, known, person_id)
     owner = owner_emails(path, calname, events, known, person, warnings)
@@ -626,14 +655,14 @@ def parse_ics(
         owner,
         {d.strip().lower().lstrip("@") for d in firm_domains if d.strip()},
         dict(getattr(known, "client_domains", None) or {}),
-        Zones(props.get("X-WR-TIMEZONE", ""), path.name, warnings),
+        Zones(props.get("X-WR-TIMEZONE", ""), path.name, warnings, ics.timezones),
         datetime.combine(first, time(), UTC),
         datetime.combine(last + timedelta(days=1), time(), UTC),
     )
 
     masters: dict[str, Event] = {}
     overrides: dict[tuple[str, str], Event] = {}
-    for index, (comp, where) in enumerate(zip(events, places, strict=True)):
+    for index, (comp, where) in enumerate(zip(events, ics.places, strict=True)):
         try:
             event = read_event(comp, index, where, ctx.zones)
         except RowProblem as problem:
@@ -667,7 +696,7 @@ def parse_ics(
     schema = dict.fromkeys(COLUMNS, pl.Utf8) | {"_line": pl.Int64, "_file": pl.Utf8}
     frame = pl.DataFrame(ctx.rows, schema=schema, orient="row")
     by_line = attrgetter("line")
-    errors = sorted(errors + ctx.errors, key=by_line)
+    errors = sorted(ics.errors + ctx.errors, key=by_line)
     return ExportBatch({FRAME: frame}, errors, sorted(ctx.skipped, key=by_line), warnings)
 
 

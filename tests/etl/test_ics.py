@@ -831,3 +831,27 @@ def test_a_series_the_library_cannot_expand_costs_only_its_own_rows(tmp_path):
     ((line, reason),) = [(e.line, e.reason) for e in batch.errors]
     assert line == 4
     assert reason.startswith("RRULE: cannot use 'FREQ=WEEKLY;BYDAY=MO;BYSETPOS=0' (")
+
+
+def test_two_files_defining_the_same_zone_name_differently(tmp_path):
+    # icalendar caches a VTIMEZONE-only zone by name for the whole process; each file must
+    # still be read with its own definition: 09:00 at UTC+3 is 06:00Z, at UTC-5 14:00Z
+    def calendar(folder: Path, offset: str) -> Path:
+        folder.mkdir()
+        zone = [
+            "BEGIN:VTIMEZONE",
+            "TZID:Branch Office (test ics18)",
+            "BEGIN:STANDARD",
+            "DTSTART:19700101T000000",
+            f"TZOFFSETFROM:{offset}",
+            f"TZOFFSETTO:{offset}",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+        ]
+        body = "UID:z\nDTSTART;TZID=Branch Office (test ics18):20260310T090000"
+        return write_ics(folder, body, head="\n".join(zone))
+
+    east = parse_ics(calendar(tmp_path / "east", "+0300"), known(), window=MARCH)
+    west = parse_ics(calendar(tmp_path / "west", "-0500"), known(), window=MARCH)
+    assert rows(east)["E-001:z"]["start"] == "2026-03-10T06:00:00+00:00"
+    assert rows(west)["E-001:z"]["start"] == "2026-03-10T14:00:00+00:00"
