@@ -105,7 +105,7 @@ _PROP_NAME = re.compile(r"([A-Za-z0-9-]+)\s*[;:]")
 @dataclass
 class Located:
     """One VEVENT of the calendar: the physical line of its BEGIN and of each property's first
-    occurrence (with that line's text, for the DURATION split below)."""
+    occurrence (with its unfolded text, for the DURATION split below)."""
 
     line: int
     props: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -143,11 +143,17 @@ def locate(text: str) -> tuple[str, list[Located], list[tuple[int, str]]]:
         if component.kind == "VEVENT":
             cut.append((component.line, component.uid))
 
+    pending: tuple[Located, str] | None = None  # the property whose text continuations extend
     for number, physical in enumerate(_NEWLINE.split(text), 1):
         if physical[:1] in (" ", "\t"):  # a folded continuation belongs to the line above
             if stack:
                 kept.append(physical)
+            if pending:
+                located, name = pending
+                line, logical = located.props[name]
+                located.props[name] = (line, logical + physical[1:])
             continue
+        pending = None
         head, _, value = physical.partition(":")
         key, value = head.strip().upper(), value.strip().upper()
         if key == "BEGIN":
@@ -169,8 +175,9 @@ def locate(text: str) -> tuple[str, list[Located], list[tuple[int, str]]]:
             top = stack[-1]
             if (m := _PROP_NAME.match(physical)) and top.kind == "VEVENT":
                 name = m[1].upper()
-                if top.located is not None:
-                    top.located.props.setdefault(name, (number, physical))
+                if top.located is not None and name not in top.located.props:
+                    top.located.props[name] = (number, physical)
+                    pending = (top.located, name)
                 if name == "UID" and not top.uid:
                     top.uid = physical.partition(":")[2].strip()
     while stack:
@@ -307,7 +314,10 @@ def duration_length(total: timedelta, text: str) -> Length:
     hours, minutes and seconds exact. icalendar gives one timedelta (P1D == PT24H), so the
     nominal part is read again from the property's text before its `T`."""
     value = text.rpartition(":")[2].strip().upper()
-    nominal = vDuration.from_ical(value.partition("T")[0].lstrip("+") or "P")
+    try:
+        nominal = vDuration.from_ical(value.partition("T")[0].lstrip("+") or "P")
+    except ValueError:  # icalendar read the whole value, so this cannot happen; days, then
+        nominal = timedelta(days=total.days)
     return Length(nominal, total - nominal)
 
 

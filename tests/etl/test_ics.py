@@ -855,3 +855,14 @@ def test_two_files_defining_the_same_zone_name_differently(tmp_path):
     west = parse_ics(calendar(tmp_path / "west", "-0500"), known(), window=MARCH)
     assert rows(east)["E-001:z"]["start"] == "2026-03-10T06:00:00+00:00"
     assert rows(west)["E-001:z"]["start"] == "2026-03-10T14:00:00+00:00"
+
+
+def test_a_folded_duration_still_counts_its_days_on_the_wall_clock(tmp_path):
+    path = tmp_path / "E-001.ics"
+    path.write_bytes(
+        b"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:America/New_York\r\nBEGIN:VEVENT\r\nUID:long\r\n"
+        b"DTSTART:20260307T120000\r\nDURATION:P1\r\n DT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (row,) = rows(parse_ics(path, known(), window=MARCH)).values()
+    # 12:00 EST is 17:00Z; one day on the clock is 12:00 EDT (16:00Z) after the change, + 1 hour
+    assert (row["start"], row["end"]) == ("2026-03-07T17:00:00+00:00", "2026-03-08T17:00:00+00:00")
