@@ -253,7 +253,7 @@ class Zones:
         for name, value in comp.items():
             out[name] = value
         for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
-            prop = comp.get(name)
+            prop = _one(comp, name)
             if prop is not None and self._placed_here(prop.dt, prop.params):
                 out[name] = vDDDTypes(self.aware(prop.dt, prop.params))
         start = out.get("DTSTART")
@@ -324,6 +324,12 @@ def duration_length(total: timedelta, text: str) -> Length:
 # ---------------------------------------------------------------- one VEVENT
 
 
+def _one(comp, name: str):
+    """The property's value; its first when the event repeats a property that occurs once."""
+    value = comp.get(name)
+    return (value[0] if value else None) if isinstance(value, list) else value
+
+
 def _all(comp, name: str) -> list:
     value = comp.get(name)
     return [] if value is None else value if isinstance(value, list) else [value]
@@ -364,7 +370,7 @@ class Event:
 
     @property
     def this_and_future(self) -> bool:
-        return param(self.comp.get("RECURRENCE-ID"), "RANGE").upper() == "THISANDFUTURE"
+        return param(_one(self.comp, "RECURRENCE-ID"), "RANGE").upper() == "THISANDFUTURE"
 
 
 def read_event(comp: icalendar.Event, index: int, where: Located, zones: Zones) -> Event:
@@ -377,29 +383,30 @@ def read_event(comp: icalendar.Event, index: int, where: Located, zones: Zones) 
             raise RowProblem(
                 f"{name} (line {where.line_of(name)}): cannot parse {value!r} ({reason})"
             )
-    if "DTSTART" not in comp:
+    dtstart = _one(comp, "DTSTART")
+    if dtstart is None:
         raise RowProblem("DTSTART: missing")
-    dtstart = comp["DTSTART"]
     start = zones.aware(dtstart.dt, dtstart.params)
     all_day = not isinstance(dtstart.dt, datetime)
     length = None
-    if "DTEND" in comp:
-        dtend = comp["DTEND"]
+    if (dtend := _one(comp, "DTEND")) is not None:
         end = zones.aware(dtend.dt, dtend.params)
         if end < start:
             raw = raw_of(comp)
             raise RowProblem(f"DTEND {raw['DTEND']!r} is before DTSTART {raw['DTSTART']!r}")
         same_zone = end.tzinfo is start.tzinfo
         length = Length(end - start) if same_zone else Length(exact=end - start)
-    elif "DURATION" in comp:
-        total = comp["DURATION"].dt
-        if total < timedelta(0):
-            raise RowProblem(f"DURATION (line {where.line_of('DURATION')}): negative")
+    elif (duration := _one(comp, "DURATION")) is not None:
+        total = duration.dt
+        if not isinstance(total, timedelta) or total < timedelta(0):
+            what = "negative" if isinstance(total, timedelta) else "not a length"
+            value = raw_of(comp)["DURATION"]
+            raise RowProblem(f"DURATION (line {where.line_of('DURATION')}): {what} {value!r}")
         length = duration_length(total, where.props.get("DURATION", (0, ""))[1])
     elif all_day:
         length = Length(timedelta(days=1))
-    recurrence = comp.get("RECURRENCE-ID")
-    sequence = comp.get("SEQUENCE")
+    recurrence = _one(comp, "RECURRENCE-ID")
+    sequence = _one(comp, "SEQUENCE")
     return Event(
         comp,
         index,
@@ -624,7 +631,9 @@ def read_file(path: Path) -> IcsFile:
     notes = [note] if note else []
     for comp, where in zip(events, places, strict=True):
         notes += [
-            f"line {where.line}: {reason}; ignored" for name, reason in comp.errors if name is None
+            f"VEVENT at line {where.line}: {reason}; ignored"
+            for name, reason in comp.errors
+            if name is None
         ]
     errors = [
         RowError(path.name, line, f"BEGIN:VEVENT has no END:VEVENT (UID {uid or '?'})", {})
