@@ -60,9 +60,9 @@ class _Open:
     uid: str = ""
 
 
-def locate(text: str) -> tuple[str, list[Located], list[tuple[int, str]]]:
+def locate(text: str) -> tuple[str, list[Located], list[tuple[int, str, str]]]:
     """The text for icalendar, the VEVENTs directly in a VCALENDAR in file order with their
-    lines, and the (line, UID) of every VEVENT that never ends.
+    lines, and the (line, UID, text) of every VEVENT that never ends.
 
     icalendar raises on the whole file for one missing END or one stray END; here a stray END
     is dropped, and a component that never ends is cut out (an unfinished VEVENT is reported),
@@ -71,13 +71,13 @@ def locate(text: str) -> tuple[str, list[Located], list[tuple[int, str]]]:
     kept: list[str] = []
     stack: list[_Open] = []
     events: list[Located] = []
-    cut: list[tuple[int, str]] = []
+    cut: list[tuple[int, str, str]] = []
 
     def drop(component: _Open) -> None:
+        if component.kind == "VEVENT":
+            cut.append((component.line, component.uid, "\r\n".join(kept[component.kept_from :])))
         del kept[component.kept_from :]
         del events[component.events_from :]
-        if component.kind == "VEVENT":
-            cut.append((component.line, component.uid))
 
     pending: tuple[Located, str] | None = None  # the property whose text continuations extend
     for number, physical in enumerate(_NEWLINE.split(text), 1):
@@ -418,11 +418,23 @@ def read_file(path: Path) -> IcsFile:
             if name is None
         ]
     errors = [
-        RowError(path.name, line, f"BEGIN:VEVENT has no END:VEVENT (UID {uid or '?'})", {})
-        for line, uid in cut
+        RowError(
+            path.name, line, f"BEGIN:VEVENT has no END:VEVENT (UID {uid or '?'})", _raw_cut(block)
+        )
+        for line, uid, block in cut
     ]
     timezones = [c for cal in calendars for c in cal.subcomponents if c.name == "VTIMEZONE"]
     return IcsFile(events, places, errors, notes, props, timezones)
+
+
+def _raw_cut(block: str) -> dict[str, str]:
+    """What a VEVENT that never ends says, for the quarantine; nothing if it cannot be read."""
+    try:
+        with py_warnings.catch_warnings():
+            py_warnings.simplefilter("ignore")
+            return raw_of(icalendar.Event.from_ical(block + "\r\nEND:VEVENT\r\n"))
+    except ValueError:
+        return {}
 
 
 # ---------------------------------------------------------------- expansion

@@ -514,6 +514,7 @@ def test_not_a_calendar_empty_missing_and_unterminated(tmp_path):
     assert [(e.line, e.reason) for e in batch.errors] == [
         (2, "BEGIN:VEVENT has no END:VEVENT (UID cut)")
     ]
+    assert batch.errors[0].raw == {"UID": "cut", "DTSTART": "20260310T090000Z"}
     assert batch.frames["calendar_events"].height == 0
 
 
