@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from etl.contract import ENTITIES
-from etl.exports.ics import CalendarNames, default_window, parse_ics, unescape, unfold
+from etl.exports.ics import NO_TITLE, CalendarNames, default_window, parse_ics
 from etl.exports.names import KnownNames
 from etl.exports.table import ExportFormatError
 from etl.load_run import run_load, stage_frame
@@ -185,20 +185,6 @@ def test_reimport_gives_the_same_ids(sample):
 # ---------------------------------------------------------------- lines, folding, escapes
 
 
-def test_unfold_joins_continuations_and_keeps_the_first_physical_line():
-    text = "BEGIN:VEVENT\r\nSUMMARY:Acme\r\n  review\r\n\t part 2\nUID:x\n\nEND:VEVENT"
-    assert unfold(text) == [
-        (1, "BEGIN:VEVENT"),
-        (2, "SUMMARY:Acme review part 2"),
-        (5, "UID:x"),
-        (7, "END:VEVENT"),
-    ]
-
-
-def test_unescape_text():
-    assert unescape(r"a\, b\; c\nd\Ne\\n") == "a, b; c\nd\ne\\n"
-
-
 def test_folded_summary_split_inside_an_escape_and_quoted_params(tmp_path):
     path = tmp_path / "E-001.ics"
     path.write_bytes(
@@ -255,13 +241,15 @@ def test_unreadable_events_are_errors_naming_property_and_value(tmp_path):
     )
     batch = parse_ics(path, known(), window=MARCH)
     assert list(rows(batch)) == ["E-001:ok"]
+    # icalendar's reason in brackets; the line of the property, then of the VEVENT
+    bad_date = "cannot parse '{0}' (Wrong datetime format: {0})"
     assert [(e.line, e.reason) for e in batch.errors] == [
-        (9, "DTSTART (line 11): cannot parse date-time '2026-03-10 09:00'"),
-        (14, "DURATION: cannot parse '1 hour'"),
+        (9, "DTSTART (line 11): " + bad_date.format("2026-03-10 09:00")),
+        (14, "DURATION (line 17): cannot parse '1 hour' (Expected time, got: 1 hour)"),
         (19, "DTEND '20260310T080000Z' is before DTSTART '20260310T090000Z'"),
-        (24, "RRULE: cannot use 'FREQ=SOMETIMES' (invalid 'FREQ': SOMETIMES)"),
+        (24, "RRULE (line 27): cannot parse 'FREQ=SOMETIMES' (Expected frequency, got: SOMETIMES)"),
         (29, "UID: missing"),
-        (32, "DTSTART (line 34): not a real date-time '20260231T090000Z'"),
+        (32, "DTSTART (line 34): " + bad_date.format("20260231T090000Z")),
     ]
     assert batch.errors[0].raw["UID"] == "b1"
 
@@ -526,6 +514,7 @@ def test_not_a_calendar_empty_missing_and_unterminated(tmp_path):
     assert [(e.line, e.reason) for e in batch.errors] == [
         (2, "BEGIN:VEVENT has no END:VEVENT (UID cut)")
     ]
+    assert batch.errors[0].raw == {"UID": "cut", "DTSTART": "20260310T090000Z"}
     assert batch.frames["calendar_events"].height == 0
 
 
@@ -589,3 +578,292 @@ def test_alarms_and_stray_end_lines_do_not_break_the_event(tmp_path):
         """,
     )
     assert (row["title"], row["external_attendees"]) == ("Real title", "0")
+
+
+# ---------------------------------------------------------------- read by icalendar, expanded
+# by recurring-ical-events: hand-built files, expectations worked out by hand
+
+
+def test_folded_lines_anywhere_are_joined_before_reading(tmp_path):
+    path = tmp_path / "E-001.ics"
+    path.write_bytes(
+        b"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Lon\r\n don\r\nBEGIN:VEVENT\r\nUID:fold-\r\n 2\r\n"
+        b"DTSTART;TZID=Europe/\r\n Paris:20260310T150000\r\nDURATION:PT4\r\n 5M\r\n"
+        b"SUMMARY:Steering \r\n\tcommittee\r\n"
+        b"ATTENDEE;PARTSTAT=ACCEPTED;CN=Kim:mailto:kim@ac\r\n me.example\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    batch = parse_ics(path, known(client_domains={"acme.example": "CL-1"}), window=MARCH)
+    assert batch.warnings == []  # X-WR-TIMEZONE, folded, is still a known zone
+    (row,) = rows(batch).values()
+    # the UID, the TZID parameter, the DURATION value and the address each span two lines;
+    # 15:00 Paris (CET, UTC+1) is 14:00Z, 45 minutes later 14:45Z
+    assert (row["event_id"], row["start"], row["end"]) == (
+        "E-001:fold-2",
+        "2026-03-10T14:00:00+00:00",
+        "2026-03-10T14:45:00+00:00",
+    )
+    assert (row["title"], row["external_attendees"], row["client_id"]) == (
+        "Steering committee",
+        "1",
+        "CL-1",
+    )
+
+
+def test_escaped_commas_semicolons_backslashes_and_newlines_in_text(tmp_path):
+    _, (row,) = one(
+        tmp_path,
+        r"""
+        UID:esc
+        DTSTART:20260310T090000Z
+        SUMMARY:Acme\, Globex\; Initech \\ review\nagenda
+        ATTENDEE;CN="Lee, Sara";PARTSTAT=ACCEPTED:mailto:sara@acme.example
+        """,
+    )
+    # \, -> ,  \; -> ;  \\ -> \  \n -> a new line, which the title cleaning makes a space
+    assert row["title"] == "Acme, Globex; Initech \\ review agenda"
+    assert row["external_attendees"] == "1"  # the comma inside the quoted CN splits nothing
+
+
+def test_rrule_with_exdate_and_a_moved_instance(tmp_path):
+    path = write_ics(
+        tmp_path,
+        """
+        UID:review
+        DTSTART;TZID=Europe/Paris:20260303T100000
+        DTEND;TZID=Europe/Paris:20260303T110000
+        RRULE:FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6
+        EXDATE;TZID=Europe/Paris:20260310T100000
+        SUMMARY:Design review
+        """,
+        """
+        UID:review
+        RECURRENCE-ID;TZID=Europe/Paris:20260312T100000
+        DTSTART;TZID=Europe/Paris:20260313T150000
+        DTEND;TZID=Europe/Paris:20260313T163000
+        SUMMARY:Design review (Friday)
+        """,
+        """
+        UID:review
+        RECURRENCE-ID;TZID=Europe/Paris:20260319T100000
+        DTSTART;TZID=Europe/Paris:20260402T100000
+        """,
+    )
+    batch = parse_ics(path, known(), window=MARCH)
+    # COUNT=6 from Tue 03-03: 03-03, 03-05, 03-10 (excluded), 03-12 (moved to Fri 03-13
+    # 15:00-16:30), 03-17, 03-19 (moved to 04-02, outside March). Paris is UTC+1 in March
+    # until the 29th: 10:00 -> 09:00Z
+    by_id = rows(batch)
+    assert {k: (v["start"], v["end"], v["title"], v["_line"]) for k, v in by_id.items()} == {
+        "E-001:review@20260303T090000Z": (
+            "2026-03-03T09:00:00+00:00",
+            "2026-03-03T10:00:00+00:00",
+            "Design review",
+            4,
+        ),
+        "E-001:review@20260305T090000Z": (
+            "2026-03-05T09:00:00+00:00",
+            "2026-03-05T10:00:00+00:00",
+            "Design review",
+            4,
+        ),
+        "E-001:review@20260312T090000Z": (
+            "2026-03-13T14:00:00+00:00",
+            "2026-03-13T15:30:00+00:00",
+            "Design review (Friday)",
+            12,
+        ),
+        "E-001:review@20260317T090000Z": (
+            "2026-03-17T09:00:00+00:00",
+            "2026-03-17T10:00:00+00:00",
+            "Design review",
+            4,
+        ),
+    }
+    assert batch.errors == [] and batch.skipped == []
+    assert batch.warnings == [
+        "E-001.ics: 1 event(s) outside the window 2026-03-01..2026-03-31 not imported"
+    ]
+    april = parse_ics(path, known(), window=(date(2026, 4, 1), date(2026, 4, 30)))
+    # the instance moved to 04-02 keeps its slot's id, the master's title and length; CEST
+    (moved,) = rows(april).values()
+    assert (moved["event_id"], moved["start"], moved["end"], moved["title"]) == (
+        "E-001:review@20260319T090000Z",
+        "2026-04-02T08:00:00+00:00",
+        "2026-04-02T09:00:00+00:00",
+        "Design review",
+    )
+
+
+def test_a_tzid_defined_only_by_the_files_vtimezone(tmp_path):
+    # a made-up zone name with EU rules (UTC+1, +2 from the last Sunday of March, 03-29),
+    # defined after the event that uses it
+    path = tmp_path / "E-001.ics"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "BEGIN:VEVENT",
+        "UID:daily-office",
+        "DTSTART;TZID=Office Time (test ics18):20260327T090000",
+        "DTEND;TZID=Office Time (test ics18):20260327T093000",
+        "RRULE:FREQ=DAILY;COUNT=4",
+        "END:VEVENT",
+        "BEGIN:VTIMEZONE",
+        "TZID:Office Time (test ics18)",
+        "BEGIN:STANDARD",
+        "DTSTART:19701025T030000",
+        "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "END:STANDARD",
+        "BEGIN:DAYLIGHT",
+        "DTSTART:19700329T020000",
+        "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "END:DAYLIGHT",
+        "END:VTIMEZONE",
+        "END:VCALENDAR",
+    ]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    batch = parse_ics(path, known(), window=MARCH)
+    assert batch.warnings == []
+    assert [(r["start"], r["end"]) for r in rows(batch).values()] == [
+        ("2026-03-27T08:00:00+00:00", "2026-03-27T08:30:00+00:00"),
+        ("2026-03-28T08:00:00+00:00", "2026-03-28T08:30:00+00:00"),
+        ("2026-03-29T07:00:00+00:00", "2026-03-29T07:30:00+00:00"),  # summer time
+        ("2026-03-30T07:00:00+00:00", "2026-03-30T07:30:00+00:00"),
+    ]
+
+
+def test_all_day_events_over_several_days_are_one_skip_each(tmp_path):
+    path = write_ics(
+        tmp_path,
+        "UID:leave\nDTSTART;VALUE=DATE:20260316\nDTEND;VALUE=DATE:20260319\nSUMMARY:Leave",
+        # starts in February: outside the window although it ends in March
+        "UID:trip\nDTSTART;VALUE=DATE:20260227\nDTEND;VALUE=DATE:20260303\nSUMMARY:Trip",
+        "UID:training\nDTSTART;VALUE=DATE:20260309\nDTEND;VALUE=DATE:20260311\n"
+        "RRULE:FREQ=WEEKLY;COUNT=3",
+        "UID:meeting\nDTSTART:20260317T140000Z\nDTEND:20260317T150000Z",
+    )
+    batch = parse_ics(path, known(), window=MARCH)
+    assert list(rows(batch)) == ["E-001:meeting"]
+    three = "3 instance(s) in the window"
+    assert [(s.line, s.reason) for s in batch.skipped] == [
+        (4, "all-day event (DTSTART;VALUE=DATE:20260316), not work time"),
+        # two-day blocks on 03-09, 03-16, 03-23
+        (16, "all-day event (DTSTART;VALUE=DATE:20260309), not work time; " + three),
+    ]
+    assert batch.warnings == [
+        "E-001.ics: 1 event(s) outside the window 2026-03-01..2026-03-31 not imported"
+    ]
+
+
+def test_a_windows_zone_name_without_its_vtimezone(tmp_path):
+    # Outlook names zones the Windows way; 09:00 in Berlin (CET, UTC+1) is 08:00Z
+    _, (row,) = one(
+        tmp_path,
+        """
+        UID:outlook
+        DTSTART;TZID=W. Europe Standard Time:20260310T090000
+        DTEND;TZID=W. Europe Standard Time:20260310T100000
+        """,
+    )
+    assert (row["start"], row["end"]) == ("2026-03-10T08:00:00+00:00", "2026-03-10T09:00:00+00:00")
+
+
+def test_an_override_for_this_and_future_instances_moves_every_later_slot(tmp_path):
+    path = write_ics(
+        tmp_path,
+        "UID:s\nDTSTART:20260302T100000Z\nDTEND:20260302T110000Z\nRRULE:FREQ=WEEKLY;COUNT=5\n"
+        "SUMMARY:Sync",
+        "UID:s\nRECURRENCE-ID;RANGE=THISANDFUTURE:20260316T100000Z\n"
+        "DTSTART:20260316T140000Z\nDTEND:20260316T143000Z\nSUMMARY:Sync (afternoons)",
+    )
+    batch = parse_ics(path, known(), window=MARCH)
+    # Mondays 03-02 .. 03-30; from 03-16 on, 14:00-14:30 instead of 10:00-11:00, each instance
+    # keeping the id of its own slot
+    assert {k: (v["start"], v["end"], v["title"]) for k, v in rows(batch).items()} == {
+        "E-001:s@20260302T100000Z": (
+            "2026-03-02T10:00:00+00:00",
+            "2026-03-02T11:00:00+00:00",
+            "Sync",
+        ),
+        "E-001:s@20260309T100000Z": (
+            "2026-03-09T10:00:00+00:00",
+            "2026-03-09T11:00:00+00:00",
+            "Sync",
+        ),
+        "E-001:s@20260316T100000Z": (
+            "2026-03-16T14:00:00+00:00",
+            "2026-03-16T14:30:00+00:00",
+            "Sync (afternoons)",
+        ),
+        "E-001:s@20260323T100000Z": (
+            "2026-03-23T14:00:00+00:00",
+            "2026-03-23T14:30:00+00:00",
+            "Sync (afternoons)",
+        ),
+        "E-001:s@20260330T100000Z": (
+            "2026-03-30T14:00:00+00:00",
+            "2026-03-30T14:30:00+00:00",
+            "Sync (afternoons)",
+        ),
+    }
+
+
+def test_a_series_the_library_cannot_expand_costs_only_its_own_rows(tmp_path):
+    path = write_ics(
+        tmp_path,
+        "UID:bad\nDTSTART:20260302T100000Z\nRRULE:FREQ=WEEKLY;BYDAY=MO;BYSETPOS=0\nSUMMARY:Bad",
+        "UID:bad\nRECURRENCE-ID:20260309T100000Z\nDTSTART:20260309T120000Z",
+        "UID:orphan\nRECURRENCE-ID:20260311T100000Z\nDTSTART:20260311T120000Z\n"
+        "DTEND:20260311T130000Z",
+        "UID:ok\nDTSTART:20260302T100000Z\nRRULE:FREQ=DAILY;COUNT=2",
+    )
+    batch = parse_ics(path, known(), window=MARCH)
+    # BYSETPOS=0 reads as a rule but cannot be expanded: the series is an error, its moved
+    # instance (with the series' title) and the other series still load
+    assert [(r["event_id"], r["title"], r["_line"]) for r in rows(batch).values()] == [
+        ("E-001:bad@20260309T100000Z", "Bad", 10),
+        ("E-001:ok@20260302T100000Z", NO_TITLE, 21),
+        ("E-001:ok@20260303T100000Z", NO_TITLE, 21),
+        ("E-001:orphan@20260311T100000Z", NO_TITLE, 15),
+    ]
+    ((line, reason),) = [(e.line, e.reason) for e in batch.errors]
+    assert line == 4
+    assert reason.startswith("RRULE: cannot use 'FREQ=WEEKLY;BYDAY=MO;BYSETPOS=0' (")
+
+
+def test_two_files_defining_the_same_zone_name_differently(tmp_path):
+    # icalendar caches a VTIMEZONE-only zone by name for the whole process; each file must
+    # still be read with its own definition: 09:00 at UTC+3 is 06:00Z, at UTC-5 14:00Z
+    def calendar(folder: Path, offset: str) -> Path:
+        folder.mkdir()
+        zone = [
+            "BEGIN:VTIMEZONE",
+            "TZID:Branch Office (test ics18)",
+            "BEGIN:STANDARD",
+            "DTSTART:19700101T000000",
+            f"TZOFFSETFROM:{offset}",
+            f"TZOFFSETTO:{offset}",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+        ]
+        body = "UID:z\nDTSTART;TZID=Branch Office (test ics18):20260310T090000"
+        return write_ics(folder, body, head="\n".join(zone))
+
+    east = parse_ics(calendar(tmp_path / "east", "+0300"), known(), window=MARCH)
+    west = parse_ics(calendar(tmp_path / "west", "-0500"), known(), window=MARCH)
+    assert rows(east)["E-001:z"]["start"] == "2026-03-10T06:00:00+00:00"
+    assert rows(west)["E-001:z"]["start"] == "2026-03-10T14:00:00+00:00"
+
+
+def test_a_folded_duration_still_counts_its_days_on_the_wall_clock(tmp_path):
+    path = tmp_path / "E-001.ics"
+    path.write_bytes(
+        b"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:America/New_York\r\nBEGIN:VEVENT\r\nUID:long\r\n"
+        b"DTSTART:20260307T120000\r\nDURATION:P1\r\n DT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (row,) = rows(parse_ics(path, known(), window=MARCH)).values()
+    # 12:00 EST is 17:00Z; one day on the clock is 12:00 EDT (16:00Z) after the change, + 1 hour
+    assert (row["start"], row["end"]) == ("2026-03-07T17:00:00+00:00", "2026-03-08T17:00:00+00:00")
