@@ -16,9 +16,10 @@ from app_auth import audit, four_eyes, guard
 from billing.ar.aging import aging_from_ledger, late_fee_periods
 from billing.ar.ledger import build_ledger
 from billing.locks import claim_number
-from billing.store import _audit, _billing_load, _stage_row, next_invoice_number
+from billing.store import _audit, _billing_load, next_invoice_number
 from core import clock
 from core.money import ZERO, money_text, percent_text
+from etl.app_writes import insert_row
 from warehouse.db import WarehouseBusy, transaction
 
 CHARGED_SQL = """
@@ -160,10 +161,11 @@ def _fee_invoice(
         f"late fees posted as {number}",
         {"invoices": (1, 0), "invoice_lines": (len(rows), 0)},
     )
-    _stage_row(
+    insert_row(
         con,
         "invoices",
         load_id,
+        "billing",
         {
             "invoice_id": number,
             "client_id": client_id,
@@ -183,10 +185,11 @@ def _fee_invoice(
             f"{percent_text(Decimal(r['monthly_rate']))} a month x {r['periods']} "
             f"on {money_text(Decimal(r['open_amount']))} (as of {r['as_of_date']})"
         )
-        _stage_row(
+        insert_row(
             con,
             "invoice_lines",
             load_id,
+            "billing",
             {
                 "invoice_id": number,
                 "line_no": no,
