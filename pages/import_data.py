@@ -1,0 +1,136 @@
+"""Import: upload a tracker or accounting export, see what it would load — the rows mapped to
+the data contract, the column mapping, the rows that would be quarantined — then commit it.
+The work is etl/preview.py's (a rehearsal of the real import, rolled back); this page draws."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+import app_state
+from app_auth import guard, ui
+from etl import preview as imports
+from etl.import_kinds import CANONICAL_FILES, FORMAT_LABELS, detect_format
+from metrics.reader import WarehouseBusy, read_write, warehouse_stamp
+
+app_state.require_sign_in()  # before anything of the page is drawn
+
+FOLDER_KEY = "import_folder"
+PREVIEW_KEY = "import_preview"
+DONE_KEY = "import_done"
+KINDS = list(FORMAT_LABELS)
+
+st.title("Import")
+app_state.show_flash()
+app_state.require_page(imports.PERMISSION)
+if DONE_KEY in st.session_state:
+    st.success(st.session_state[DONE_KEY], icon=":material/task_alt:")
+st.caption(
+    "Upload one export file: nothing is written until you press Import. The preview runs the "
+    "same import the command line runs (`python -m etl import`) and rolls it back."
+)
+
+uploaded = st.file_uploader(
+    "Export file", type=["csv", "txt", "tsv", "ics", "yaml", "yml"], key="import_file"
+)
+if uploaded is None:
+    st.info(
+        "Choose a file: a Harvest, Toggl, Clockify, FreshBooks, Hubstaff or Odoo time "
+        "export, a QuickBooks Online or Xero report, a calendar (.ics), or a file of the "
+        "data contract (clients.csv, time_entries.csv, …).",
+        icon=":material/upload_file:",
+    )
+    st.stop()
+
+folder = Path(st.session_state.setdefault(FOLDER_KEY, tempfile.mkdtemp(prefix="billing-import-")))
+data = uploaded.getvalue()
+upload = imports.save_upload(folder, uploaded.name, data)
+detected = detect_format(upload.path)
+left, right = st.columns([3, 2])
+kind = left.selectbox(
+    "Format",
+    KINDS,
+    index=KINDS.index(detected.kind) if detected else None,
+    format_func=FORMAT_LABELS.get,
+    placeholder="Pick the format of the file",
+    key=f"import_kind_{uploaded.file_id}",
+)
+right.caption(f"Detected: {detected.why}." if detected else "Not recognised: pick the format.")
+canonical_file, person = None, None
+if kind == "canonical":
+    name = uploaded.name.lower()
+    canonical_file = right.selectbox(
+        "Contract file",
+        CANONICAL_FILES,
+        index=CANONICAL_FILES.index(name) if name in CANONICAL_FILES else None,
+        placeholder="Which contract file is it?",
+    )
+elif kind == "ics":
+    person = (
+        right.text_input("Whose calendar (person id)", help="Empty: from the file name") or None
+    )
+if kind is None or (kind == "canonical" and canonical_file is None):
+    st.stop()
+
+if canonical_file:
+    upload = imports.save_upload(folder, uploaded.name, data, canonical_file)
+identity = ui.current_identity()
+key = (upload.sha256, kind, canonical_file, person, warehouse_stamp())
+cached = st.session_state.get(PREVIEW_KEY)
+if cached is None or cached[0] != key:
+    try:
+        with st.spinner("Reading the file…"), guard.acting_as(identity), read_write() as con:
+            result = imports.preview_import(con, kind, upload, actor=identity.name, person=person)
+    except WarehouseBusy:
+        st.error(app_state.BUSY_TEXT, icon=":material/block:")
+        st.stop()
+    except (OSError, ValueError) as refused:
+        st.error(f"{uploaded.name}: {refused}", icon=":material/block:")
+        st.stop()
+    cached = st.session_state[PREVIEW_KEY] = (key, result)
+preview = cached[1]
+
+for error in preview.file_errors:
+    st.error(f"Refused whole, nothing from it would load: {error}", icon=":material/block:")
+bad = preview.quarantined.height
+st.markdown(
+    f"**{preview.loading:,}** row(s) would be added or changed, **{preview.unchanged:,}** are "
+    f"already in the warehouse, **{bad:,}** would be quarantined."
+)
+st.dataframe(preview.counts(), hide_index=True)
+for note in preview.notes:
+    st.caption(note)
+
+if bad:
+    st.subheader(f"Rows that would be quarantined ({bad:,})")
+    st.dataframe(
+        preview.quarantined.select("line", "entity", "reason"),
+        hide_index=True,
+        column_config={
+            "line": st.column_config.NumberColumn("Line", format="%d", width="small"),
+            "entity": "Goes to",
+            "reason": st.column_config.TextColumn("Reason", width="large"),
+        },
+    )
+
+if preview.rows:
+    st.subheader("First rows as they will be loaded")
+    entities = sorted(preview.rows, key=lambda e: -preview.rows[e].height)
+    for tab, entity in zip(st.tabs([e.replace("_", " ") for e in entities]), entities):
+        tab.dataframe(preview.rows[entity], hide_index=True)
+
+with st.expander(f"Column mapping ({preview.mapping.height} columns)", expanded=True):
+    st.dataframe(preview.mapping, hide_index=True)
+
+go = preview.loading or bad
+label = f"Import {preview.loading:,} row(s)" + (f", quarantine {bad:,}" if bad else "")
+if st.button(label, type="primary", disabled=not go or bool(preview.file_errors)):
+
+    def done(report) -> str:
+        text = imports.done_message(uploaded.name, report)
+        st.session_state[DONE_KEY] = text
+        return text
+
+    app_state.act(imports.commit_import, kind, upload, person=person, done=done)
+if not go:
+    st.caption("Nothing to import: every row of this file is already in the warehouse.")
