@@ -104,13 +104,18 @@ def detect_format(path: Path) -> Detected | None:
             except ExportFormatError:
                 continue
             fields = header_fields(path, report.spec)[1]
-            scores.append((len(fields) + 1, kind, f"its columns match the {report.title}"))
+            scores.append(
+                (
+                    len(fields) + 1,
+                    kind,
+                    f"its columns match the {FORMAT_LABELS[kind].split()[0]} {report.title}",
+                )
+            )
         for kind, spec in tracker_specs().items():
             fields = header_fields(path, spec)[1]
             if _fits(spec, fields):
-                scores.append(
-                    (len(fields), kind, f"{len(fields)} of its columns are {spec.source}'s")
-                )
+                vendor = FORMAT_LABELS[kind].split()[0]
+                scores.append((len(fields), kind, f"{len(fields)} of its columns are {vendor}'s"))
     except (OSError, ExportFormatError):
         return None
     if not scores:

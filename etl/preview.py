@@ -34,11 +34,19 @@ PERMISSION = "import_data"
 ALL_ENTITIES: dict[str, Entity] = {**ENTITIES, "contracts": CONTRACTS, "firm": FIRM}
 
 # Unresolved quarantine rows of this file from earlier loads: the loader does not quarantine a
-# row twice, so the rehearsal lifts them (rolled back with it) to list every bad row again.
+# row twice, so the rehearsal notes them and lifts them (rolled back with it) to list every bad
+# row again, each marked when an earlier import already quarantined it.
+EARLIER_QUARANTINE_SQL = """
+CREATE OR REPLACE TEMP TABLE _earlier_quarantine AS
+SELECT entity, line, reason, row_hash FROM quarantine WHERE resolved_at IS NULL AND file = ?
+"""
 LIFT_EARLIER_QUARANTINE_SQL = "DELETE FROM quarantine WHERE resolved_at IS NULL AND file = ?"
 QUARANTINED_SQL = """
-SELECT line, entity, reason, CAST(raw AS VARCHAR) AS raw
-FROM quarantine WHERE load_id = ? ORDER BY line NULLS FIRST, entity
+SELECT q.line, q.entity, q.reason, CAST(q.raw AS VARCHAR) AS raw,
+       EXISTS (SELECT 1 FROM _earlier_quarantine e
+               WHERE e.entity = q.entity AND e.line IS NOT DISTINCT FROM q.line
+                 AND e.reason = q.reason AND e.row_hash = q.row_hash) AS already
+FROM quarantine q WHERE q.load_id = ? ORDER BY q.line NULLS FIRST, q.entity
 """
 # The rows this run stages, typed, with the line they came from (the raw layer keeps it).
 STAGED_ROWS_SQL = """
@@ -138,7 +146,7 @@ class ImportPreview:
     file: str
     stats: list[EntityStats]
     rows: dict[str, pl.DataFrame]  # entity -> first PREVIEW_ROWS rows staged (new or changed)
-    quarantined: pl.DataFrame  # line, entity, reason, raw
+    quarantined: pl.DataFrame  # line, entity, reason, raw, already (quarantined before)
     mapping: pl.DataFrame  # file column, read as, goes to
     file_errors: list[str] = field(default_factory=list)  # the file refused whole
 
@@ -146,6 +154,18 @@ class ImportPreview:
     def loading(self) -> int:
         """Rows the commit would add or change."""
         return sum(s.new + s.updated for s in self.stats)
+
+    @property
+    def newly_quarantined(self) -> int:
+        """Bad rows no earlier import of this file has quarantined yet."""
+        if self.quarantined.height == 0:
+            return 0
+        return self.quarantined.filter(~pl.col("already")).height
+
+    @property
+    def worth_committing(self) -> bool:
+        """Whether the commit would change anything: rows to stage, or bad rows to record."""
+        return not self.file_errors and bool(self.loading or self.newly_quarantined)
 
     @property
     def unchanged(self) -> int:
@@ -211,6 +231,7 @@ def preview_import(
     seen: dict[str, object] = {}
 
     def before(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute(EARLIER_QUARANTINE_SQL, [upload.path.name])
         c.execute(LIFT_EARLIER_QUARANTINE_SQL, [upload.path.name])
 
     def inspect(c: duckdb.DuckDBPyConnection, load: Load, report: LoadReport) -> None:

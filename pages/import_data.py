@@ -5,6 +5,7 @@ The work is etl/preview.py's (a rehearsal of the real import, rolled back); this
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 import app_state
@@ -93,23 +94,36 @@ preview = cached[1]
 for error in preview.file_errors:
     st.error(f"Refused whole, nothing from it would load: {error}", icon=":material/block:")
 bad = preview.quarantined.height
-st.markdown(
-    f"**{preview.loading:,}** row(s) would be added or changed, **{preview.unchanged:,}** are "
-    f"already in the warehouse, **{bad:,}** would be quarantined."
-)
-st.dataframe(preview.counts(), hide_index=True)
+added, there, quarantined = st.columns(3)
+added.metric("Rows to add or change", f"{preview.loading:,}")
+there.metric("Already in the warehouse", f"{preview.unchanged:,}")
+quarantined.metric("Rows to quarantine", f"{bad:,}")
 for note in preview.notes:
     st.caption(note)
 
 if bad:
     st.subheader(f"Rows that would be quarantined ({bad:,})")
-    st.dataframe(
-        preview.quarantined.select("line", "entity", "reason"),
+    # Keyed containers give the browser tests a stable handle (CSS class st-key-…).
+    known = preview.quarantined["already"].any()  # the column only when it says something
+    st.container(key="import_quarantine").dataframe(
+        preview.quarantined.select(
+            "line",
+            pl.col("entity").str.replace_all("_", " "),
+            "reason",
+            *(
+                [pl.when("already").then(pl.lit("yes")).otherwise(pl.lit("")).alias("already")]
+                if known
+                else []
+            ),
+        ),
         hide_index=True,
         column_config={
             "line": st.column_config.NumberColumn("Line", format="%d", width="small"),
-            "entity": "Goes to",
+            "entity": st.column_config.TextColumn("Goes to", width="small"),
             "reason": st.column_config.TextColumn("Reason", width="large"),
+            "already": st.column_config.TextColumn(
+                "Quarantined before", width="medium", help="An earlier import of this file did"
+            ),
         },
     )
 
@@ -117,14 +131,17 @@ if preview.rows:
     st.subheader("First rows as they will be loaded")
     entities = sorted(preview.rows, key=lambda e: -preview.rows[e].height)
     for tab, entity in zip(st.tabs([e.replace("_", " ") for e in entities]), entities):
-        tab.dataframe(preview.rows[entity], hide_index=True)
+        tab.container(key=f"import_rows_{entity}").dataframe(preview.rows[entity], hide_index=True)
 
-with st.expander(f"Column mapping ({preview.mapping.height} columns)", expanded=True):
+with st.expander("Rows per table"):
+    st.dataframe(preview.counts(), hide_index=True)
+with st.expander(f"Column mapping ({preview.mapping.height} columns)"):
     st.dataframe(preview.mapping, hide_index=True)
 
-go = preview.loading or bad
-label = f"Import {preview.loading:,} row(s)" + (f", quarantine {bad:,}" if bad else "")
-if st.button(label, type="primary", disabled=not go or bool(preview.file_errors)):
+label = f"Import {preview.loading:,} row(s)"
+if preview.newly_quarantined:
+    label += f", quarantine {preview.newly_quarantined:,}"
+if st.button(label, type="primary", disabled=not preview.worth_committing):
 
     def done(report) -> str:
         text = imports.done_message(uploaded.name, report)
@@ -132,5 +149,8 @@ if st.button(label, type="primary", disabled=not go or bool(preview.file_errors)
         return text
 
     app_state.act(imports.commit_import, kind, upload, person=person, done=done)
-if not go:
-    st.caption("Nothing to import: every row of this file is already in the warehouse.")
+if not preview.worth_committing and not preview.file_errors:
+    st.caption(
+        "Nothing to import: every row of this file is already in the warehouse or in "
+        "the quarantine."
+    )

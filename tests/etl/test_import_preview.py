@@ -169,6 +169,7 @@ def test_a_broken_file_lists_each_bad_row_with_line_and_reason_and_previews_the_
     assert "abc" in bad[6]
     assert "3 fields" in bad[7] and "21" in bad[7]
     assert "hours" in bad[9] and "24" in bad[9]  # the contract's 0-24 h a day, after parsing
+    assert seen.newly_quarantined == 4 and seen.worth_committing
     assert seen.rows["time_entries"]["line"].to_list() == [2, 3, 4, 8]
     assert seen.rows["time_entries"]["hours"].to_list() == [
         Decimal(h) for h in ("3.5", "2.25", "4", "6")
@@ -199,6 +200,8 @@ def test_bad_rows_quarantined_by_an_earlier_commit_are_listed_again(tmp_path):
     again = preview(db, "harvest-csv", upload)
     assert again.quarantined["line"].to_list() == [5, 6, 7, 9]
     assert again.loading == 0 and again.unchanged == 4  # lines 2, 3, 4, 8 are in
+    assert again.quarantined["already"].to_list() == [True] * 4
+    assert not again.worth_committing  # a second commit would change nothing
     assert rows(db, "SELECT count(*) FROM quarantine") == quarantine
 
 
