@@ -36,6 +36,7 @@ CANONICAL_FILES: tuple[str, ...] = (
     *(e.file for e in CSV_ENTITIES),
 )
 HEADER_LINES = 50  # a header row is looked for this far down (exports put a preamble above)
+HEAD_BYTES = 256 * 1024  # what detection and the mapping read of a file: its first lines
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def tracker_specs() -> dict[str, ExportSpec]:
 def header_fields(path: Path, spec: ExportSpec) -> tuple[list[str], dict[str, int]]:
     """The header row the export reader would take (the line and delimiter matching the most
     known column names, as etl/exports/common.read_table finds it) and its fields by column."""
-    text, _ = decode(path.read_bytes())
+    text = _head(path)
     lookup = spec.lookup()
     best: tuple[int, list[str], dict[str, int]] = (0, [], {})
     for line in physical_lines(text)[:HEADER_LINES]:
@@ -70,6 +71,16 @@ def header_fields(path: Path, spec: ExportSpec) -> tuple[list[str], dict[str, in
             if len(fields) > best[0]:
                 best = (len(fields), cells, fields)
     return best[1], best[2]
+
+
+def _head(path: Path) -> str:
+    """The first HEAD_BYTES of the file, decoded, cut after its last whole line: the header is
+    near the top, and a large export is not read whole for it."""
+    with path.open("rb") as handle:
+        data = handle.read(HEAD_BYTES)
+    if len(data) == HEAD_BYTES and b"\n" in data:
+        data = data[: data.rindex(b"\n") + 1]
+    return decode(data)[0]
 
 
 def _fits(spec: ExportSpec, fields: dict[str, int]) -> bool:

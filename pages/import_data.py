@@ -19,13 +19,12 @@ app_state.require_sign_in()  # before anything of the page is drawn
 FOLDER_KEY = "import_folder"
 PREVIEW_KEY = "import_preview"
 DONE_KEY = "import_done"
+DETECTED_KEY = "import_detected"
 KINDS = list(FORMAT_LABELS)
 
 st.title("Import")
 app_state.show_flash()
 app_state.require_page(imports.PERMISSION)
-if DONE_KEY in st.session_state:
-    st.success(st.session_state[DONE_KEY], icon=":material/task_alt:")
 st.caption(
     "Upload one export file: nothing is written until you press Import. The preview runs the "
     "same import the command line runs (`python -m etl import`) and rolls it back."
@@ -46,7 +45,12 @@ if uploaded is None:
 folder = Path(st.session_state.setdefault(FOLDER_KEY, tempfile.mkdtemp(prefix="billing-import-")))
 data = uploaded.getvalue()
 upload = imports.save_upload(folder, uploaded.name, data)
-detected = detect_format(upload.path)
+done_sha, done_text = st.session_state.get(DONE_KEY, (None, None))
+if done_sha == upload.sha256:  # this file was just imported: say so above its new preview
+    st.success(done_text, icon=":material/task_alt:")
+if st.session_state.get(DETECTED_KEY, (None,))[0] != upload.sha256:
+    st.session_state[DETECTED_KEY] = (upload.sha256, detect_format(upload.path))
+detected = st.session_state[DETECTED_KEY][1]
 left, right = st.columns([3, 2])
 kind = left.selectbox(
     "Format",
@@ -102,7 +106,10 @@ for note in preview.notes:
     st.caption(note)
 
 if bad:
-    st.subheader(f"Rows that would be quarantined ({bad:,})")
+    if preview.newly_quarantined:
+        st.subheader(f"Rows that would be quarantined ({bad:,})")
+    else:
+        st.subheader(f"Bad rows ({bad:,}), all in the quarantine already")
     # Keyed containers give the browser tests a stable handle (CSS class st-key-…).
     known = preview.quarantined["already"].any()  # the column only when it says something
     st.container(key="import_quarantine").dataframe(
@@ -131,7 +138,15 @@ if preview.rows:
     st.subheader("First rows as they will be loaded")
     entities = sorted(preview.rows, key=lambda e: -preview.rows[e].height)
     for tab, entity in zip(st.tabs([e.replace("_", " ") for e in entities]), entities):
-        tab.container(key=f"import_rows_{entity}").dataframe(preview.rows[entity], hide_index=True)
+        frame = preview.rows[entity]
+        dates = {
+            c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
+            for c, t in frame.schema.items()
+            if t == pl.Date
+        }
+        tab.container(key=f"import_rows_{entity}").dataframe(
+            frame, hide_index=True, column_config=dates
+        )
 
 with st.expander("Rows per table"):
     st.dataframe(preview.counts(), hide_index=True)
@@ -145,7 +160,7 @@ if st.button(label, type="primary", disabled=not preview.worth_committing):
 
     def done(report) -> str:
         text = imports.done_message(uploaded.name, report)
-        st.session_state[DONE_KEY] = text
+        st.session_state[DONE_KEY] = (upload.sha256, text)
         return text
 
     app_state.act(imports.commit_import, kind, upload, person=person, done=done)

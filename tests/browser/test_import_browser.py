@@ -31,14 +31,16 @@ def test_upload_preview_quarantine_commit(browser, tmp_path, artifacts):
             heading = page.get_by_role("heading", name="Rows that would be quarantined (4)")
             expect(heading).to_be_visible(timeout=60_000)
             table = page.locator(".st-key-import_quarantine")
-            # st.dataframe mirrors the rows it paints in an accessible table (glide-cell-<column>-<row>, rows from 0).
+            # st.dataframe mirrors its rows in an accessible table: glide-cell-<column>-<row>.
             expect(table.get_by_test_id("glide-cell-0-0")).to_have_text("5", timeout=30_000)
             expect(table.get_by_test_id("glide-cell-2-0")).to_contain_text("2026-02-30")
             expect(table.get_by_test_id("glide-cell-0-3")).to_have_text("9")
             rows = page.locator(".st-key-import_rows_time_entries")
             expect(rows.get_by_test_id("glide-cell-0-3")).to_have_text("8")  # line of the 4th
-            heading.scroll_into_view_if_needed()
             page.screenshot(path=artifacts / "import_preview_1280.png")
+            first_rows = page.get_by_role("heading", name="First rows as they will be loaded")
+            first_rows.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.screenshot(path=artifacts / "import_preview_rows_1280.png")
             assert db_count(db) == 0  # the preview wrote nothing
 
             page.get_by_role("button", name="Import 14 row(s), quarantine 4").click()
@@ -48,6 +50,10 @@ def test_upload_preview_quarantine_commit(browser, tmp_path, artifacts):
             )
             expect(page.get_by_text("Nothing to import: every row of this file")).to_be_visible()
             expect(page.get_by_test_id("stMetricValue").first).to_have_text("0")
+            expect(
+                page.get_by_role("heading", name="Bad rows (4), all in the quarantine already")
+            ).to_be_visible()
+            done.scroll_into_view_if_needed()
             page.screenshot(path=artifacts / "import_done_1280.png")
         assert db_count(db) == 4
     finally:
