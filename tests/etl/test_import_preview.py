@@ -273,3 +273,33 @@ def test_a_contract_file_uploaded_under_another_name_loads_as_the_file_picked(tm
     assert mapping["name"] == "clients.name"
     assert mapping["region"].startswith("kept as it arrived")
     assert seen.file == "customers export.csv"
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.iterdir()))
+def test_each_sample_previews_what_its_commit_then_does(tmp_path, sample):
+    """For every format: the preview's counts per table are the commit's, its bad lines are
+    the lines the commit quarantines, and the preview itself changed nothing."""
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    if sample.endswith(".ics"):  # a calendar is a known person's: the file is named after E-001
+        people = "person_id,name,role,email\nE-001,Elena Ruiz,Designer,elena.ruiz@firm.com\n"
+        commit(db, "canonical", upload_of(tmp_path / "people", "people.csv", people.encode()))
+    path = SAMPLES / sample
+    upload = upload_of(tmp_path / "up", sample, path.read_bytes())
+    kind = detect_format(path).kind
+    before = fingerprint(db)
+    seen = preview(db, kind, upload)
+    assert fingerprint(db) == before
+    report = commit(db, kind, upload)
+
+    def counts(stats):
+        return [(s.entity, s.new, s.updated, s.unchanged, s.quarantined) for s in stats]
+
+    assert counts(seen.stats) == counts(report.entities)
+    assert seen.loading > 0
+    lines = rows(
+        db,
+        "SELECT line FROM quarantine WHERE load_id = ? ORDER BY line NULLS FIRST, entity",
+        [report.load_id],
+    )
+    assert seen.quarantined["line"].to_list() == [line for (line,) in lines]
