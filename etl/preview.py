@@ -216,6 +216,15 @@ def _import_target(kind: str, upload: Upload) -> Path:
     return upload.path.parent if kind == "canonical" else upload.path
 
 
+def warm_up() -> None:
+    """Builds the great-expectations context a load validates with (its first import costs
+    seconds: docs/benchmarks.md), so that a process's first preview does not hold the write
+    turn, and keep other sessions' writes waiting, while Python imports it."""
+    from etl import expectations
+
+    expectations.suite_for(ENTITIES["time_entries"])
+
+
 def preview_import(
     con: duckdb.DuckDBPyConnection,
     kind: str,

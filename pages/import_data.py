@@ -84,8 +84,12 @@ key = (upload.sha256, kind, canonical_file, person, warehouse_stamp())
 cached = st.session_state.get(PREVIEW_KEY)
 if cached is None or cached[0] != key:
     try:
-        with st.spinner("Reading the file…"), guard.acting_as(identity), read_write() as con:
-            result = imports.preview_import(con, kind, upload, actor=identity.name, person=person)
+        with st.spinner("Reading the file…"):
+            imports.warm_up()  # outside the write turn
+            with guard.acting_as(identity), read_write() as con:
+                result = imports.preview_import(
+                    con, kind, upload, actor=identity.name, person=person
+                )
     except WarehouseBusy:
         st.error(app_state.BUSY_TEXT, icon=":material/block:")
         st.stop()

@@ -29,7 +29,7 @@ def test_upload_preview_quarantine_commit(browser, tmp_path, artifacts):
             page.locator("input[type=file]").set_input_files(export)
 
             heading = page.get_by_role("heading", name="Rows that would be quarantined (4)")
-            expect(heading).to_be_visible(timeout=60_000)
+            expect(heading).to_be_visible(timeout=120_000)  # a first load imports GX
             table = page.locator(".st-key-import_quarantine")
             # st.dataframe mirrors its rows in an accessible table: glide-cell-<column>-<row>.
             expect(table.get_by_test_id("glide-cell-0-0")).to_have_text("5", timeout=30_000)
