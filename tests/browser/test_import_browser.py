@@ -41,6 +41,10 @@ def test_upload_preview_quarantine_commit(browser, tmp_path, artifacts):
             first_rows = page.get_by_role("heading", name="First rows as they will be loaded")
             first_rows.evaluate("e => e.scrollIntoView({block: 'start'})")
             page.screenshot(path=artifacts / "import_preview_rows_1280.png")
+            page.set_viewport_size({"width": 1440, "height": 1000})
+            page.get_by_role("heading", name="Import", exact=True).scroll_into_view_if_needed()
+            page.screenshot(path=artifacts / "import_preview_1440.png")
+            page.set_viewport_size({"width": 1280, "height": 800})
             assert db_count(db) == 0  # the preview wrote nothing
 
             page.get_by_role("button", name="Import 14 row(s), quarantine 4").click()
