@@ -23,8 +23,8 @@ from app_auth import guard
 from app_auth.roles import Identity
 from etl.import_kinds import detect_format
 from etl.preview import commit_import, preview_import, save_upload
-from etl.warehouse import connect
-from metrics.reader import read_write
+from warehouse.db import connect
+from warehouse.sessions import read_write
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "harvest_detailed_time.csv"
 ADMIN = Identity("Bench Admin", ("admin",), "local", "bench")

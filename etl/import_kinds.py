@@ -13,7 +13,7 @@ import duckdb
 from etl.contract import CSV_ENTITIES
 from etl.csv_rows import physical_lines
 from etl.encoding import decode
-from etl.exports.common import ExportFormatError, ExportSpec, map_header, normalize_header
+from etl.exports.table import ExportFormatError, ExportSpec, map_header, normalize_header
 from etl.loader import LoadReport
 
 # kind (the CLI's `source` argument) -> what a person picks it by
@@ -50,8 +50,14 @@ class Detected:
 def tracker_specs() -> dict[str, ExportSpec]:
     from etl.exports import clockify, freshbooks, harvest, hubstaff, odoo, toggl
 
-    modules = {"harvest-csv": harvest, "toggl-csv": toggl, "clockify-csv": clockify,
-               "freshbooks-csv": freshbooks, "hubstaff-csv": hubstaff, "odoo-csv": odoo}  # fmt: skip
+    modules = {
+        "harvest-csv": harvest,
+        "toggl-csv": toggl,
+        "clockify-csv": clockify,
+        "freshbooks-csv": freshbooks,
+        "hubstaff-csv": hubstaff,
+        "odoo-csv": odoo,
+    }
     return {kind: module.SPEC for kind, module in modules.items()}
 
 

@@ -20,14 +20,14 @@ import duckdb
 import polars as pl
 
 from app_auth import audit, guard
+from core.safe_paths import path_inside, safe_file_name
 from etl.checks import quote
 from etl.contract import CONTRACTS, ENTITIES, FIRM, Entity
 from etl.encoding import decode
 from etl.import_kinds import FORMAT_LABELS, accounting_report, header_fields, run_import
 from etl.loader import LoadReport, rehearsal
-from etl.safe_paths import path_inside, safe_file_name
 from etl.staging import EntityStats, Load
-from etl.warehouse import transaction
+from warehouse.db import transaction
 
 PREVIEW_ROWS = 20  # rows shown per entity
 PERMISSION = "import_data"

@@ -8,11 +8,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-import app_state
 from app_auth import guard, ui
 from etl import preview as imports
 from etl.import_kinds import CANONICAL_FILES, FORMAT_LABELS, detect_format
-from metrics.reader import WarehouseBusy, read_write, warehouse_stamp
+from ui import app_state
+from warehouse.sessions import WarehouseBusy, read_write, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl.warehouse import connect
 from tests.etl.test_import_preview import BROKEN_HARVEST
 from tests.support.app_pages import button, open_page, query
+from warehouse.db import connect
 
 PAGE = "pages/import_data.py"
 

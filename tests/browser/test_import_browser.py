@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from etl.warehouse import connect
 from tests.browser.conftest import add_people, running_app, sign_in
 from tests.etl.test_import_preview import BROKEN_HARVEST
+from warehouse.db import connect
 
 pytestmark = pytest.mark.browser
 

@@ -18,9 +18,9 @@ from app_auth.roles import Identity
 from etl.__main__ import SOURCES
 from etl.import_kinds import FORMAT_LABELS, detect_format
 from etl.preview import Upload, commit_import, preview_import, save_upload
-from etl.warehouse import connect
-from metrics.reader import read_write
 from tests.support.warehouse import fill_small_warehouse
+from warehouse.db import connect
+from warehouse.sessions import read_write
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 HARVEST = SAMPLES / "harvest_detailed_time.csv"
@@ -71,9 +71,13 @@ def fingerprint(db: Path) -> dict[str, tuple]:
     """Every table's row count and a digest of its rows, and every sequence's last value."""
     con = connect(db)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_type = 'BASE TABLE' AND table_schema = 'main' ORDER BY 1").fetchall()]  # fmt: skip
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_type = 'BASE TABLE' AND table_schema = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
         found: dict[str, tuple] = {}
         for table in tables:
             found[table] = con.execute(
@@ -129,8 +133,10 @@ def test_harvest_preview_shows_rows_as_staged_and_the_mapping(tmp_path):
     # By hand from the 15 rows: clients Acme Corp, Globex, Initech GmbH; people Elena Ruiz,
     # Marcus Chen, Priya Patel; one project each; tasks Acme 3 (Design, Development,
     # Meetings), Globex 2 (Analysis, Development), Initech 2 (Development, Project Mgmt).
-    counts = {r["what"]: (r["new"], r["changed"], r["already there"], r["quarantined"])
-              for r in seen.counts().to_dicts()}  # fmt: skip
+    counts = {
+        r["what"]: (r["new"], r["changed"], r["already there"], r["quarantined"])
+        for r in seen.counts().to_dicts()
+    }
     assert counts == {
         "clients": (3, 0, 0, 0),
         "people": (3, 0, 0, 0),
@@ -225,8 +231,11 @@ def test_a_role_without_import_data_is_refused_on_the_server(tmp_path):
         commit(db, "harvest-csv", upload, who=OPS)
     with pytest.raises(guard.NotAllowed):
         preview(db, "harvest-csv", upload, who=OPS)
-    assert rows(db, "SELECT (SELECT count(*) FROM time_entries), (SELECT count(*) FROM load_log), "
-                "(SELECT count(*) FROM audit_log)") == [(0, 0, 0)]  # fmt: skip
+    assert rows(
+        db,
+        "SELECT (SELECT count(*) FROM time_entries), (SELECT count(*) FROM load_log), "
+        "(SELECT count(*) FROM audit_log)",
+    ) == [(0, 0, 0)]
 
 
 def test_two_sessions_committing_the_same_file_at_once_load_it_once(tmp_path):
