@@ -30,6 +30,7 @@ page = st.navigation(
                 title="Data health",
                 icon=":material/monitor_heart:",
             ),
+            st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:"),
             st.Page("pages/audit_log.py", title="Audit log", icon=":material/history:"),
         ],
     }

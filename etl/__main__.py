@@ -148,21 +148,9 @@ def record_import(
 
 
 def _run_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, path: Path) -> LoadReport:
-    if args.source == "canonical":
-        from etl.loader import import_canonical
+    from etl.import_kinds import run_import  # the same call as the app's Import page
 
-        return import_canonical(con, path)
-    if args.source == "ics":
-        from etl.export_import import import_ics
-
-        return import_ics(con, path, args.person)
-    if args.source in ACCOUNTING_SOURCES:
-        from etl.accounting_import import import_accounting
-
-        return import_accounting(con, args.source, path)
-    from etl.export_import import import_export
-
-    return import_export(con, args.source, path)
+    return run_import(con, args.source, path, args.person)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

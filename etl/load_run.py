@@ -5,7 +5,9 @@ folder, vendor export, API sync) stages through here."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +60,54 @@ def _record_stats(con, load: Load, stats: EntityStats) -> None:
     )
 
 
+# A rehearsed load (etl/preview.py) stages under this id, never taken from load_id_seq: a
+# sequence is not rolled back with its transaction, and the rehearsal must leave no trace.
+REHEARSAL_LOAD_ID = 0
+Inspect = Callable[[duckdb.DuckDBPyConnection, Load, "LoadReport"], None]
+
+
+@dataclass(frozen=True)
+class _Rehearsal:
+    before: Callable[[duckdb.DuckDBPyConnection], None]
+    inspect: Inspect
+
+
+_rehearsal: ContextVar[_Rehearsal | None] = ContextVar("etl_rehearsal", default=None)
+
+
+@contextmanager
+def rehearsal(
+    before: Callable[[duckdb.DuckDBPyConnection], None], inspect: Inspect
+) -> Iterator[None]:
+    """Every import run in this block (this thread only) is rehearsed: the same body stages
+    everything inside one transaction, `before` runs first inside it, `inspect` reads what the
+    run wrote before it is rolled back, and the warehouse is left exactly as it was (no load
+    id taken, no load_log row). So a preview goes through the very code a commit runs."""
+    token = _rehearsal.set(_Rehearsal(before, inspect))
+    try:
+        yield
+    finally:
+        _rehearsal.reset(token)
+
+
+def _rehearse(con, source: str, path: Path | str, body, prepare, plan: _Rehearsal) -> LoadReport:
+    load = Load(REHEARSAL_LOAD_ID, source, str(path), clock.now())
+    report = LoadReport(load.load_id, source)
+    if prepare is not None:
+        prepare()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        plan.before(con)
+        body(load, report)
+        plan.inspect(con, load, report)
+    finally:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass  # DuckDB ended it already (a failed statement inside)
+    return report
+
+
 def run_load(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -67,7 +117,11 @@ def run_load(
 ) -> LoadReport:
     """Runs `body` inside one transaction; on any error the warehouse is left as it was.
     `prepare` runs first, outside the transaction: reading files into temp tables, where a
-    failed statement (DuckDB's CSV reader giving up) must not abort the transaction."""
+    failed statement (DuckDB's CSV reader giving up) must not abort the transaction.
+    Inside a `rehearsal` block the run is rolled back instead (see there)."""
+    plan = _rehearsal.get()
+    if plan is not None:
+        return _rehearse(con, source, path, body, prepare, plan)
     load = _start(con, source, path)
     report = LoadReport(load.load_id, source)
     try:
