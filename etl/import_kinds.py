@@ -63,7 +63,7 @@ def tracker_specs() -> dict[str, ExportSpec]:
 
 def header_fields(path: Path, spec: ExportSpec) -> tuple[list[str], dict[str, int]]:
     """The header row the export reader would take (the line and delimiter matching the most
-    known column names, as etl/exports/common.read_table finds it) and its fields by column."""
+    known column names, as etl/exports/table.read_table finds it) and its fields by column."""
     text = _head(path)
     lookup = spec.lookup()
     best: tuple[int, list[str], dict[str, int]] = (0, [], {})
