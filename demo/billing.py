@@ -108,7 +108,7 @@ def price_tm(b: BillingInput, df: pl.DataFrame) -> pl.DataFrame:
 def _tm(b: BillingInput, el: pl.DataFrame) -> tuple[list[Line], pl.DataFrame]:
     tm = price_tm(b, el)
     lines = time_line_objects(tm_lines(tm), b.people, b.projects)
-    for c, w in b.workstreams().values():
+    for _c, w in b.workstreams().values():
         for key, hours, cents, lo, disc in tier_discounts(tm, w) if w.tiers else []:
             proj = b.projects[w.project_idx]
             lines.append(
@@ -136,7 +136,7 @@ def _retainers(b: BillingInput, el: pl.DataFrame) -> tuple[list[Line], pl.DataFr
     for proj, period, cent in std.iter_rows():
         std_by.setdefault(proj, {})[period] = cent
     months, allow = {}, []
-    for proj_idx, (c, w) in sorted(b.workstreams().items()):
+    for proj_idx, (_c, w) in sorted(b.workstreams().items()):
         if w.billing == "retainer":
             for m, month in retainer_months(
                 w, std_by.get(proj_idx, {}), list(range(b.cfg.months - 1))

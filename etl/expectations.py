@@ -277,7 +277,7 @@ def _as_datetime(s: pd.Series) -> pd.Series:
         if kind in ("date", "datetime", "datetime64"):
             out = pd.to_datetime(s)
             return out.dt.tz_localize(None) if isinstance(out.dtype, pd.DatetimeTZDtype) else out
-        if dtype == object and kind.startswith("mixed"):
+        if dtype == object and kind.startswith("mixed"):  # noqa: E721 (a numpy dtype)
             # Some real dates among other values: make the dates Timestamps so that only the
             # other values count as unexpected.
             return s.map(lambda v: pd.Timestamp(v) if isinstance(v, _dt.date) else v)

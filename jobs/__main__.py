@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = last_runs(con)
     finally:
         con.close()
-    for job, slot, status, started, finished, message in rows:
+    for job, slot, status, started, _finished, message in rows:
         print(f"{job:<20} {slot:<22} {status:<8} {started:%Y-%m-%d %H:%M} {message or ''}")
     return 0
 

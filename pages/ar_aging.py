@@ -97,7 +97,10 @@ def show_kpis(k, base: str) -> None:
     cei = None if k.cei is None else f"{k.cei * 100:.1f}"
     cols[5].metric("CEI", cei or "n/a", border=True, help="Collection effectiveness index")
     more = st.columns(4)
-    pct = lambda v: "n/a" if v is None else f"{v * 100:.1f}%"
+
+    def pct(v):
+        return "n/a" if v is None else f"{v * 100:.1f}%"
+
     more[0].metric(
         "Collection realization",
         pct(k.collection_realization),

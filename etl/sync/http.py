@@ -123,7 +123,9 @@ class SyncClient:
         try:
             return retrying(self._once, method, url, params, json, headers)
         except _Retryable as err:
-            raise self._error(method, err.response, f" after {self.policy.attempts} attempts")
+            raise self._error(
+                method, err.response, f" after {self.policy.attempts} attempts"
+            ) from err
         except httpx.TransportError as err:
             where = f"{method} {self._path(url)}"
             raise ApiError(f"{self.source}: {where}: cannot reach the API: {err}") from None
