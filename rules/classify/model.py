@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+from scipy.optimize import isotonic_regression
 
 from rules.classify.features import featurize, normalize_expr
 
@@ -156,21 +157,16 @@ def softmax(scored: pl.DataFrame, temperature: float) -> pl.DataFrame:
 
 
 def isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pool-adjacent-violators: the non-decreasing step function of x that best fits y (0/1).
-    Returned as breakpoints for np.interp."""
+    """The non-decreasing step function of x that best fits y (0/1), by scipy's
+    pool-adjacent-violators; returned as breakpoints (each block's first x and its mean) for
+    np.interp."""
     order = np.argsort(x, kind="stable")
     xs, ys = x[order], y[order].astype(np.float64)
-    means, weights, lefts = [], [], []
-    for xi, yi in zip(xs, ys, strict=True):
-        means.append(yi)
-        weights.append(1.0)
-        lefts.append(xi)
-        while len(means) > 1 and means[-2] > means[-1]:
-            w = weights[-2] + weights[-1]
-            means[-2] = (means[-2] * weights[-2] + means[-1] * weights[-1]) / w
-            weights[-2] = w
-            means.pop(), weights.pop(), lefts.pop()
-    return np.asarray(lefts), np.asarray(means)
+    if len(xs) == 0:
+        return xs, ys
+    fitted = isotonic_regression(ys, increasing=True).x
+    starts = np.r_[0, np.flatnonzero(np.diff(fitted)) + 1]
+    return xs[starts], fitted[starts]
 
 
 def calibrated(model: LineModel, group: str, prob: np.ndarray) -> np.ndarray:
