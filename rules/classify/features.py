@@ -12,7 +12,7 @@ import polars as pl
 import scipy.sparse as sp
 
 N_FEATURES = 1 << 18
-CHAR_NGRAMS = (3, 4)
+CHAR_NGRAMS = (3, 4, 5)
 _WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")
 _DIGITS = re.compile(r"\d+")
 

@@ -20,13 +20,15 @@ import scipy.sparse as sp
 from rules.classify.features import N_FEATURES, featurize, normalize_expr
 from rules.classify.model import MIN_HISTORY
 
-D = 1 << 18  # hashed crossed features
+D = 1 << 20  # hashed crossed features
 MIX = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)
 L2 = 1.0  # ridge on the weights (per training set, not per row)
 MAX_ITER = 35
 WARM_ITER = 10  # from the calibration model's weights
 TRAIN_MAX = 10_000  # distinct (person, note, line, candidates) rows kept, most recent first
 WINDOW_DAYS = 120
+DROPOUT_KEEP, DROPOUT_SEED = 0.5, 15  # word dropout copies of the training notes
+STALE_DAYS = 30  # training sees staffing 1..30 days old, as an unapproved month does
 RECENCY = (7, 30, 60, 120)  # days since the person last logged time on the project
 _WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")
 DENSE = ("line_n", "project_n", "never", *(f"last_{d}" for d in RECENCY), "older",
@@ -43,6 +45,7 @@ class LinearModel:
     activity: pl.DataFrame  # person_id, sow_line_id, project_id, date, n (approved history)
     digest: str = ""
     temperature: float = 1.0
+    neighbour_weight: float = 0.0  # weight of the person's week (neighbours.py), calibrated
     calibration: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     calibration_info: dict = field(default_factory=dict)
     history_rows: int = 0
@@ -108,10 +111,11 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
         .with_columns(cum=pl.col("n").cum_sum().over("person_id", "project_id"))
         .select("person_id", "project_id", "date", last="date", cum="cum")
     )  # fmt: skip
+    lag = pl.col("lag") if "lag" in pairs.columns else pl.lit(1)
     base = pairs.select(
         "k", "person_id", "sow_line_id", "project_id",
-        t1=pl.col("date") - pl.duration(days=1),
-        t0=pl.col("date") - pl.duration(days=WINDOW_DAYS + 1),
+        t1=pl.col("date") - pl.duration(days=lag),
+        t0=pl.col("date") - pl.duration(days=lag + WINDOW_DAYS),
         date="date",
     ).with_columns(pl.col("t1").cast(pl.Date), pl.col("t0").cast(pl.Date))  # fmt: skip
 
@@ -226,13 +230,13 @@ def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.Dat
     starts = np.repeat(x.indptr[u], per_pair)
     offsets = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
     tok = x.indices[starts + offsets].astype(np.uint64)
-    l, d = (known[c].to_numpy()[rows] for c in ("l", "d"))
+    l, p, d = (known[c].to_numpy()[rows] for c in ("l", "p", "d"))
     person = _person_ids(known["person_id"])
     lp, pp, dp = known["l"].to_numpy(), known["p"].to_numpy(), known["d"].to_numpy()
     n = np.arange(len(u))
-    all_rows = np.concatenate([rows, rows, n, n, n, n])
+    all_rows = np.concatenate([rows, rows, rows, n, n, n, n])
     cols = np.concatenate([
-        _mix(tok, 0, l), _mix(tok, 2, d + 2 * N_FEATURES),
+        _mix(tok, 0, l), _mix(tok, 2, d + 2 * N_FEATURES), _mix(tok, 2, p + 4 * N_FEATURES),
         _mix(person, 3, lp), _mix(person, 1, pp + 31), _mix(person, 4, dp + 7919),
         _mix(np.zeros(len(u)), 0, dp + 104729),
     ])  # fmt: skip
@@ -320,10 +324,13 @@ def fit_linear(
         .group_by("person_id", "norm", "truth", "sig", maintain_order=True)
         .agg(entry_id=pl.col("entry_id").first(), date=pl.col("date").first(), w=pl.len())
         .head(TRAIN_MAX)
-        .with_columns(g=pl.int_range(pl.len(), dtype=pl.Int64))
+    )
+    rows = pl.concat([rows, _word_dropout(rows)]).with_columns(
+        g=pl.int_range(pl.len(), dtype=pl.Int64)
     )
     train = (
-        rows.select("g", "entry_id", "person_id", "date", "norm", "truth", "w")
+        rows.select("g", "entry_id", "person_id", "date", "norm", "truth", "w",
+                    lag=pl.col("g") % STALE_DAYS + 1)  # fmt: skip
         .join(pairs.select("entry_id", "sow_line_id"), on="entry_id")
         .sort("g", "sow_line_id")
         .with_columns(k=pl.int_range(pl.len(), dtype=pl.Int64))
@@ -354,6 +361,26 @@ def fit_linear(
         history_rows=history.height,
         backoff=_thin(history, lines),
     )
+
+
+def _word_dropout(rows: pl.DataFrame) -> pl.DataFrame:
+    """One copy of each training note with about half its words dropped (at least one kept,
+    at least one dropped). Ridge spreads weight over words that always come together, so
+    `arbor` in `proposal for arbor insurance` would carry little of its own and `orals prep
+    arbor insurance` would not find presales; learning from the halves makes each word carry
+    its own evidence. Seeded, so a model is the same for the same history."""
+    rng = np.random.default_rng(DROPOUT_SEED)
+    variants: list[str | None] = []
+    for note in rows["norm"].to_list():
+        words = note.split()
+        if len(words) < 2:
+            variants.append(None)
+            continue
+        keep = rng.random(len(words)) < DROPOUT_KEEP
+        if keep.all() or not keep.any():
+            keep[rng.integers(len(words))] = not keep[0]
+        variants.append(" ".join(w for w, k in zip(words, keep, strict=True) if k))
+    return rows.with_columns(norm=pl.Series(variants, dtype=pl.String)).drop_nulls("norm")
 
 
 def _thin(history: pl.DataFrame, lines: pl.DataFrame) -> np.ndarray:
