@@ -42,11 +42,17 @@ def neighbour_evidence(
     evidence = (
         scored.select("entry_id", "project_id")
         .with_row_index("_row")
-        .join(own.select("entry_id", "person_id", "week", "n").unique("entry_id"), on="entry_id",
-              how="left")  # fmt: skip
+        .join(
+            own.select("entry_id", "person_id", "week", "n").unique("entry_id"),
+            on="entry_id",
+            how="left",
+        )
         .join(totals, on=["person_id", "week", "project_id"], how="left")
-        .join(per_project.select("entry_id", "project_id", "p"), on=["entry_id", "project_id"],
-              how="left")  # fmt: skip
+        .join(
+            per_project.select("entry_id", "project_id", "p"),
+            on=["entry_id", "project_id"],
+            how="left",
+        )
         .sort("_row")
         .select(
             pl.when((pl.col("n").fill_null(0) >= 2) & ~pl.col("project_id").is_in(internal))
@@ -74,9 +80,7 @@ def reweigh(scored: pl.DataFrame, weight: float, internal: list[str]) -> pl.Data
     moved = pl.col("score") + weight * pl.col("neighbour")
 
     def log_mass(expr: pl.Expr) -> pl.Expr:
-        return (
-            pl.when(client).then((expr - top).exp()).otherwise(0.0).sum().over("entry_id").log()
-        )
+        return pl.when(client).then((expr - top).exp()).otherwise(0.0).sum().over("entry_id").log()
 
     return scored.with_columns(
         score=pl.when(client)
