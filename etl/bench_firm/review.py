@@ -11,7 +11,7 @@ looking at the local heuristic's cue lists:
 - milestone mismatch: a planned milestone whose deliverable a note says went out, and a
   milestone marked complete while notes keep working on it;
 - under-reporting: days whose calendar is busy well past the 8 hours logged, and notes that
-  state more time than their entry logs.
+  state a longer day than the 8 hours logged.
 The generator's own no-charge entries (goodwill, warranty work, ...) are negatives for
 leakage: they give their reason."""
 
@@ -43,7 +43,11 @@ DELIVERED = (
     "{name} signed off by {who}",
 )
 STILL = ("{name} fixes again after feedback", "still reworking {name}", "{name} v3 changes")
-STATED = ("whole day workshop w/ {who}", "3 hours on {obj} with {who}", "all afternoon on {obj}")
+STATED = (  # more than the 8 hours every day of this firm logs
+    "{obj} go-live support, 11 hours straight",
+    "10 hrs on {obj} with {who} today",
+    "long day - {obj} workshop ran 7am to 7pm",
+)
 
 
 @dataclass

@@ -362,7 +362,7 @@ def fit_linear(
     )
     rows = (
         truth.join(sig, on="entry_id")
-        .sort("date", descending=True)
+        .sort(["date", "entry_id"], descending=True)  # ties broken: the same model each time
         .group_by("person_id", "norm", "truth", "sig", maintain_order=True)
         .agg(entry_id=pl.col("entry_id").first(), date=pl.col("date").first(), w=pl.len())
         .head(TRAIN_MAX)
