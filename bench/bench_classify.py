@@ -75,8 +75,11 @@ def report(name: str, got: pl.DataFrame, truth: pl.DataFrame, seconds: tuple) ->
         .agg(n=pl.len(), line_accuracy=pl.col("ok").mean().round(4))
         .sort("n", descending=True)
         .to_dicts(),
-        **({"by_category": _by_category(joined, right_project, right_line)}
-           if "category" in joined.columns else {}),
+        **(
+            {"by_category": _by_category(joined, right_project, right_line)}
+            if "category" in joined.columns
+            else {}
+        ),
     }
 
 
