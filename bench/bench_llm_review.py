@@ -6,7 +6,7 @@ Prints JSON with:
 - planted: precision and recall of the local heuristic on Harbor & Finch's hand-written notes
   (tests/llm_review/review_firm.py), per kind and overall; planted_held_out: the same on a
   second set of notes written after the heuristic was fixed; planted_second_firm: the same on
-  the second benchmark firm's September with 36 planted cases (etl/bench_firm/review.py);
+  the second benchmark firm's September with 36 planted cases (demo/bench_firm/review.py);
 - local_speed: noted entries reviewed per second by the local heuristic on the demo firm (the
   last 31 days, and the last 365);
 - cost: both LLM routes run against the local fake Messages API (tests/rules/fake_anthropic.py)
@@ -32,11 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import anthropic
 
-from etl.bench_firm import review as second_review
-from etl.bench_firm.generate import Firm
-from etl.bench_firm.generate import generate as generate_second
+from demo.bench_firm import review as second_review
+from demo.bench_firm.generate import Firm
+from demo.bench_firm.generate import generate as generate_second
 from etl.loader import import_canonical
-from etl.warehouse import connect
 from rules.classify import llm
 from rules.classify.cascade import run_classify
 from rules.classify.config import ClassifyConfig
@@ -45,6 +44,7 @@ from rules.llm_review.config import ReviewConfig
 from rules.llm_review.run import judge
 from tests.llm_review import review_firm
 from tests.rules.fake_anthropic import CachingUsage, FakeAnthropic, named_tool_message
+from warehouse.db import connect
 
 MODEL = "claude-haiku-4-5"
 REVIEW_OUTPUT_TOKENS = 250  # a batch of 40 entries answers with a few findings
@@ -66,7 +66,7 @@ def planted(held_out: bool = False) -> dict:
 
 
 def planted_second_firm() -> dict:
-    """The local fallback on the second benchmark firm's September (etl/bench_firm/review.py):
+    """The local fallback on the second benchmark firm's September (demo/bench_firm/review.py):
     36 planted cases among ~2,000 entries the generator wrote, none tuned against."""
     firm = generate_second(11)
     plants = second_review.plant(firm)
@@ -89,9 +89,13 @@ def _scores(result, expected: set, seconds: float) -> dict:
     for kind in (*kinds.KINDS, "all"):
         g = {p for p in got if kind in ("all", p[0])}
         e = {p for p in expected if kind in ("all", p[0])}
-        out[kind] = {"expected": len(e), "found": len(g), "hits": len(g & e),
-                     "precision": round(len(g & e) / len(g), 3) if g else None,
-                     "recall": round(len(g & e) / len(e), 3) if e else None}  # fmt: skip
+        out[kind] = {
+            "expected": len(e),
+            "found": len(g),
+            "hits": len(g & e),
+            "precision": round(len(g & e) / len(g), 3) if g else None,
+            "recall": round(len(g & e) / len(e), 3) if e else None,
+        }
     out["missed"] = sorted(expected - got)
     out["false_positives"] = sorted(got - expected)
     out["seconds"] = round(seconds, 3)
@@ -112,11 +116,13 @@ def local_speed(db: Path) -> dict:
             result = judge(con, as_of, ReviewConfig(days=days), llm_mode="off")
             seconds = time.perf_counter() - started
             out[f"{days}_days"] = {
-                "entries": result.entries, "calendar_days": result.days,
-                "findings": len(result.findings), "seconds": round(seconds, 2),
+                "entries": result.entries,
+                "calendar_days": result.days,
+                "findings": len(result.findings),
+                "seconds": round(seconds, 2),
                 "entries_per_s": round(result.entries / seconds) if seconds else None,
                 "by_kind": {k: sum(f.kind == k for f in result.findings) for k in kinds.KINDS},
-            }  # fmt: skip
+            }
         return out
     finally:
         con.close()
@@ -127,8 +133,9 @@ def _per_1000(cost: Decimal, entries: int) -> str:
 
 
 def review_cost(db: Path) -> dict:
-    usage_sim = CachingUsage(minimum=llm.MIN_CACHEABLE_TOKENS[MODEL],
-                             output_tokens=REVIEW_OUTPUT_TOKENS)  # fmt: skip
+    usage_sim = CachingUsage(
+        minimum=llm.MIN_CACHEABLE_TOKENS[MODEL], output_tokens=REVIEW_OUTPUT_TOKENS
+    )
 
     def reply(body):
         return 200, {}, named_tool_message(claude.TOOL_NAME, {"findings": []}, usage_sim(body))
@@ -139,33 +146,45 @@ def review_cost(db: Path) -> dict:
         con.execute("DELETE FROM llm_cache WHERE prompt_version = ?", [claude.PROMPT_VERSION])
         with FakeAnthropic(reply) as fake:
             client = anthropic.Anthropic(api_key="bench", base_url=fake.base_url, max_retries=0)
-            result = judge(con, as_of, ReviewConfig(days=31, concurrency=1), llm_mode="on",
-                           client=client)  # fmt: skip
+            result = judge(
+                con, as_of, ReviewConfig(days=31, concurrency=1), llm_mode="on", client=client
+            )
     finally:
         con.close()
     u = result.usage
     batch = llm.cost_usd(MODEL, u.tokens(), batch=True)
-    return {"model": MODEL, "entries": result.entries, "requests": u.calls,
-            "prefix_tokens_estimate": result.prefix_tokens, **u.tokens(),
-            "cost_usd": str(result.cost_usd.quantize(Decimal("0.000001"))),
-            "usd_per_1000_entries": _per_1000(result.cost_usd, result.entries),
-            "usd_per_1000_entries_batch": _per_1000(batch, result.entries),
-            "notes": result.notes}  # fmt: skip
+    return {
+        "model": MODEL,
+        "entries": result.entries,
+        "requests": u.calls,
+        "prefix_tokens_estimate": result.prefix_tokens,
+        **u.tokens(),
+        "cost_usd": str(result.cost_usd.quantize(Decimal("0.000001"))),
+        "usd_per_1000_entries": _per_1000(result.cost_usd, result.entries),
+        "usd_per_1000_entries_batch": _per_1000(batch, result.entries),
+        "notes": result.notes,
+    }
 
 
 def _classify_answer(body: dict, usage_sim: CachingUsage):
     text = body["messages"][0]["content"][-1]["text"]
     lines = text.splitlines()
     first = json.loads(lines[lines.index("Candidates:") + 1])
-    answer = {"project_id": first["project_id"], "sow_line_id": first["sow_line_id"],
-              "billable": bool(first.get("billable", True)), "work_type": "standard",
-              "confidence": 0.7, "rationale": "the note matches this line"}  # fmt: skip
+    answer = {
+        "project_id": first["project_id"],
+        "sow_line_id": first["sow_line_id"],
+        "billable": bool(first.get("billable", True)),
+        "work_type": "standard",
+        "confidence": 0.7,
+        "rationale": "the note matches this line",
+    }
     return 200, {}, named_tool_message(llm.TOOL_NAME, answer, usage_sim(body))
 
 
 def classify_cost(db: Path, entries: int) -> dict:
-    usage_sim = CachingUsage(minimum=llm.MIN_CACHEABLE_TOKENS[MODEL],
-                             output_tokens=CLASSIFY_OUTPUT_TOKENS)  # fmt: skip
+    usage_sim = CachingUsage(
+        minimum=llm.MIN_CACHEABLE_TOKENS[MODEL], output_tokens=CLASSIFY_OUTPUT_TOKENS
+    )
     con = connect(db)
     try:
         as_of = _as_of(con)
@@ -173,14 +192,21 @@ def classify_cost(db: Path, entries: int) -> dict:
         con.execute("DELETE FROM llm_cache WHERE prompt_version = ?", [llm.PROMPT_VERSION])
         con.execute(
             "CREATE OR REPLACE TEMP TABLE bench_hidden AS SELECT entry_id FROM time_entries "
-            "WHERE date > ? ORDER BY entry_id LIMIT ?", [as_of - timedelta(days=31), entries]
-        )  # fmt: skip
+            "WHERE date > ? ORDER BY entry_id LIMIT ?",
+            [as_of - timedelta(days=31), entries],
+        )
         con.execute(
             "UPDATE time_entries SET project_id = NULL, sow_line_id = NULL, approved_at = NULL "
             "WHERE entry_id IN (SELECT entry_id FROM bench_hidden)"
         )
-        config = ClassifyConfig(llm_below=1.01, llm_max_entries=entries, llm_concurrency=1,
-                                llm_batch_above=10**9, llm_max_retries=0, llm_model=MODEL)  # fmt: skip
+        config = ClassifyConfig(
+            llm_below=1.01,
+            llm_max_entries=entries,
+            llm_concurrency=1,
+            llm_batch_above=10**9,
+            llm_max_retries=0,
+            llm_model=MODEL,
+        )
         with FakeAnthropic(lambda body: _classify_answer(body, usage_sim)) as fake:
             client = llm.make_client("bench", config, base_url=fake.base_url)
             started = time.perf_counter()
@@ -191,12 +217,18 @@ def classify_cost(db: Path, entries: int) -> dict:
     s = run.summary
     tokens = {k: s[k] for k in llm.USAGE_FIELDS}
     cost = llm.cost_usd(MODEL, tokens)
-    return {"model": MODEL, "requests": s["llm_calls"], "errors": s["llm_errors"], **tokens,
-            "cost_usd": str(cost.quantize(Decimal("0.000001"))),
-            "usd_per_1000_entries": _per_1000(cost, s["llm_calls"]),
-            "usd_per_1000_entries_batch": _per_1000(llm.cost_usd(MODEL, tokens, batch=True),
-                                                    s["llm_calls"]),
-            "run_seconds_with_fake": round(seconds, 1)}  # fmt: skip
+    return {
+        "model": MODEL,
+        "requests": s["llm_calls"],
+        "errors": s["llm_errors"],
+        **tokens,
+        "cost_usd": str(cost.quantize(Decimal("0.000001"))),
+        "usd_per_1000_entries": _per_1000(cost, s["llm_calls"]),
+        "usd_per_1000_entries_batch": _per_1000(
+            llm.cost_usd(MODEL, tokens, batch=True), s["llm_calls"]
+        ),
+        "run_seconds_with_fake": round(seconds, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,9 +240,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     db = Path(args.db)
     if not db.exists():
-        subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--seed",
-                        str(args.seed), "--people", str(args.people)], check=True,
-                       stdout=sys.stderr)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "--db",
+                str(db),
+                "demo",
+                "--seed",
+                str(args.seed),
+                "--people",
+                str(args.people),
+            ],
+            check=True,
+            stdout=sys.stderr,
+        )
     price = {k: str(v) for k, v in llm.PRICES[MODEL].items()}
     result = {
         "prices": {

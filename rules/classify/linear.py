@@ -31,8 +31,15 @@ DROPOUT_KEEP, DROPOUT_SEED = 0.5, 15  # word dropout copies of the training note
 STALE_DAYS = 30  # training sees staffing 1..30 days old, as an unapproved month does
 RECENCY = (7, 30, 60, 120)  # days since the person last logged time on the project
 _WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")
-DENSE = ("line_n", "project_n", "never", *(f"last_{d}" for d in RECENCY), "older",
-         "match_project", "match_desc")  # fmt: skip
+DENSE = (
+    "line_n",
+    "project_n",
+    "never",
+    *(f"last_{d}" for d in RECENCY),
+    "older",
+    "match_project",
+    "match_desc",
+)
 
 
 @dataclass
@@ -75,12 +82,17 @@ def _line_frame(catalog: pl.DataFrame) -> pl.DataFrame:
             dict(zip(descs, range(len(descs)), strict=True)), return_dtype=pl.Int64
         ),
         words_project=pl.concat_str(
-            [pl.col("project_name").fill_null(""), pl.col("project_code").fill_null(""),
-             pl.col("client_name").fill_null("")], separator=" "
+            [
+                pl.col("project_name").fill_null(""),
+                pl.col("project_code").fill_null(""),
+                pl.col("client_name").fill_null(""),
+            ],
+            separator=" ",
         ).map_elements(lambda s: sorted(_words(s)), return_dtype=pl.List(pl.String)),
         words_desc=pl.col("description").map_elements(
-            lambda s: sorted(_words(s)), return_dtype=pl.List(pl.String)),
-    )  # fmt: skip
+            lambda s: sorted(_words(s)), return_dtype=pl.List(pl.String)
+        ),
+    )
 
 
 def _mix(a: np.ndarray, salt: int, b: np.ndarray) -> np.ndarray:
@@ -101,30 +113,38 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
     """Per pair (person, line, project, date): the person's entries on the line and on the
     project in the WINDOW_DAYS before the date, and days since the last entry on the project."""
     line_cum = (
-        activity.group_by("person_id", "sow_line_id", "date").agg(n=pl.col("n").sum())
+        activity.group_by("person_id", "sow_line_id", "date")
+        .agg(n=pl.col("n").sum())
         .sort("person_id", "sow_line_id", "date")
         .with_columns(cum=pl.col("n").cum_sum().over("person_id", "sow_line_id"))
         .select("person_id", "sow_line_id", "date", "cum")
-    )  # fmt: skip
+    )
     proj_cum = (
-        activity.group_by("person_id", "project_id", "date").agg(n=pl.col("n").sum())
+        activity.group_by("person_id", "project_id", "date")
+        .agg(n=pl.col("n").sum())
         .sort("person_id", "project_id", "date")
         .with_columns(cum=pl.col("n").cum_sum().over("person_id", "project_id"))
         .select("person_id", "project_id", "date", last="date", cum="cum")
-    )  # fmt: skip
+    )
     lag = pl.col("lag") if "lag" in pairs.columns else pl.lit(1)
     base = pairs.select(
-        "k", "person_id", "sow_line_id", "project_id",
+        "k",
+        "person_id",
+        "sow_line_id",
+        "project_id",
         t1=pl.col("date") - pl.duration(days=lag),
         t0=pl.col("date") - pl.duration(days=lag + WINDOW_DAYS),
         date="date",
-    ).with_columns(pl.col("t1").cast(pl.Date), pl.col("t0").cast(pl.Date))  # fmt: skip
+    ).with_columns(pl.col("t1").cast(pl.Date), pl.col("t0").cast(pl.Date))
 
     def asof(frame, right, by, on, name, extra=()):
         got = frame.sort(on).join_asof(
             right.rename({"date": on}) if "date" in right.columns else right,
-            on=on, by=by, strategy="backward", check_sortedness=False,
-        )  # fmt: skip
+            on=on,
+            by=by,
+            strategy="backward",
+            check_sortedness=False,
+        )
         return got.rename({"cum": name, **{e: f"{e}_{name}" for e in extra}})
 
     out = base
@@ -133,8 +153,9 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
     out = asof(out, proj_cum.drop("last"), ["person_id", "project_id"], "t1", "p1")
     out = asof(out, proj_cum.drop("last"), ["person_id", "project_id"], "t0", "p0")
     last = proj_cum.select("person_id", "project_id", t1="date", last="last")
-    out = out.sort("t1").join_asof(last, on="t1", by=["person_id", "project_id"],
-                                   strategy="backward", check_sortedness=False)  # fmt: skip
+    out = out.sort("t1").join_asof(
+        last, on="t1", by=["person_id", "project_id"], strategy="backward", check_sortedness=False
+    )
     return out.select(
         "k",
         line_n=(pl.col("l1").fill_null(0) - pl.col("l0").fill_null(0)).cast(pl.Float64),
@@ -146,8 +167,11 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
 def _dense(pairs: pl.DataFrame, staffing: pl.DataFrame, match: np.ndarray) -> np.ndarray:
     gap = staffing["gap"].to_numpy(allow_copy=True).astype(np.float64)
     never = np.isnan(gap)
-    cols = [np.log1p(staffing["line_n"].to_numpy()), np.log1p(staffing["project_n"].to_numpy()),
-            never.astype(np.float64)]  # fmt: skip
+    cols = [
+        np.log1p(staffing["line_n"].to_numpy()),
+        np.log1p(staffing["project_n"].to_numpy()),
+        never.astype(np.float64),
+    ]
     lower = 0
     for d in RECENCY:
         cols.append(((gap > lower) & (gap <= d) & ~never).astype(np.float64))
@@ -220,12 +244,16 @@ TEXT_CROSSES = (("l", 0, 0), ("d", 2, 2 * N_FEATURES), ("p", 2, 4 * N_FEATURES))
 def _prepare(pairs: pl.DataFrame, model_lines: pl.DataFrame) -> tuple:
     """The pairs with a known line (renumbered k), their distinct notes, each pair's note
     index and the notes' hashed tokens (binary CSR)."""
-    known = pairs.join(model_lines.select("sow_line_id", "project_id", "l", "p", "d"),
-                       on="sow_line_id").sort("k")  # fmt: skip
+    known = pairs.join(
+        model_lines.select("sow_line_id", "project_id", "l", "p", "d"), on="sow_line_id"
+    ).sort("k")
     known = known.with_columns(k=pl.int_range(pl.len(), dtype=pl.Int64))
     uniq = known["norm"].unique(maintain_order=True)
-    u = known.join(pl.DataFrame({"norm": uniq, "u": np.arange(len(uniq))}), on="norm",
-                   how="left").sort("k")["u"].to_numpy()  # fmt: skip
+    u = (
+        known.join(pl.DataFrame({"norm": uniq, "u": np.arange(len(uniq))}), on="norm", how="left")
+        .sort("k")["u"]
+        .to_numpy()
+    )
     x = featurize(uniq.to_list())  # binary, hashed into N_FEATURES
     x.indices = x.indices.astype(np.int64)
     return known, uniq, u, x
@@ -245,8 +273,12 @@ def _pair_columns(known: pl.DataFrame) -> list[np.ndarray]:
     project and the description, and the description alone."""
     person = _person_ids(known["person_id"])
     lp, pp, dp = known["l"].to_numpy(), known["p"].to_numpy(), known["d"].to_numpy()
-    return [_mix(person, 3, lp), _mix(person, 1, pp + 31), _mix(person, 4, dp + 7919),
-            _mix(np.zeros(len(lp)), 0, dp + 104729)]  # fmt: skip
+    return [
+        _mix(person, 3, lp),
+        _mix(person, 1, pp + 31),
+        _mix(person, 4, dp + 7919),
+        _mix(np.zeros(len(lp)), 0, dp + 104729),
+    ]
 
 
 def _pair_dense(known, uniq, u, model_lines, activity) -> np.ndarray:
@@ -268,8 +300,9 @@ def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.Dat
     return PairMatrix(all_rows, np.concatenate(text + other), dense), known
 
 
-def pair_scores(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.DataFrame,
-                w: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:  # fmt: skip
+def pair_scores(
+    pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.DataFrame, w: np.ndarray
+) -> tuple[np.ndarray, pl.DataFrame]:
     """The same scores as pair_matrix(...).predict(w), without building the matrix: each text
     cross is hashed once per distinct (note, line), (note, description) and (note, project),
     not once per pair (an entry's lines share their project and often their description)."""
@@ -280,8 +313,9 @@ def pair_scores(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.Dat
         base = int(key.max()) + 1 if len(key) else 1
         combos, inverse = np.unique(u * base + key, return_inverse=True)
         rows, tok = _expand(x, combos // base)
-        sums = np.bincount(rows, weights=w[_mix(tok, salt, (combos % base)[rows] + off)],
-                           minlength=len(combos))  # fmt: skip
+        sums = np.bincount(
+            rows, weights=w[_mix(tok, salt, (combos % base)[rows] + off)], minlength=len(combos)
+        )
         score += sums[inverse.ravel()]
     for col in _pair_columns(known):
         score += w[col]
@@ -349,8 +383,9 @@ def fit_linear(
     but the last weeks) warm-starts the optimiser, so the final fit needs few iterations."""
     lines = _line_frame(catalog)
     activity = history.group_by("person_id", "sow_line_id", "project_id", "date").agg(n=pl.len())
-    truth = history.select("entry_id", "person_id", "date", truth="sow_line_id",
-                           norm=normalize_expr("notes"))  # fmt: skip
+    truth = history.select(
+        "entry_id", "person_id", "date", truth="sow_line_id", norm=normalize_expr("notes")
+    )
     cands = pairs.select("entry_id", "sow_line_id").join(truth, on="entry_id")
     sig = (
         cands.group_by("entry_id")
@@ -428,8 +463,12 @@ def _word_dropout(rows: pl.DataFrame) -> pl.DataFrame:
 def _thin(history: pl.DataFrame, lines: pl.DataFrame) -> np.ndarray:
     """Per line: fewer than MIN_HISTORY approved entries, so its choice rests on its text and
     description features (reported as method `sow_description`, as for naive Bayes)."""
-    counts = lines.join(history.group_by("sow_line_id").agg(n=pl.len()), on="sow_line_id",
-                        how="left").sort("l")["n"].fill_null(0).to_numpy()  # fmt: skip
+    counts = (
+        lines.join(history.group_by("sow_line_id").agg(n=pl.len()), on="sow_line_id", how="left")
+        .sort("l")["n"]
+        .fill_null(0)
+        .to_numpy()
+    )
     return counts < MIN_HISTORY
 
 
@@ -437,11 +476,13 @@ def raw_scores_linear(model: LinearModel, targets: pl.DataFrame, pairs: pl.DataF
     """As model.raw_scores: pairs (entry_id, sow_line_id) gain `score` and `backoff`."""
     frame = (
         pairs.select("entry_id", "sow_line_id")
-        .join(targets.select("entry_id", "person_id", "date", norm=normalize_expr("notes")),
-              on="entry_id")
+        .join(
+            targets.select("entry_id", "person_id", "date", norm=normalize_expr("notes")),
+            on="entry_id",
+        )
         .sort("entry_id", "sow_line_id")
         .with_columns(k=pl.int_range(pl.len(), dtype=pl.Int64))
-    )  # fmt: skip
+    )
     if frame.is_empty():
         return frame.select("entry_id", "sow_line_id", score=pl.lit(0.0), backoff=pl.lit(False))
     score, known = pair_scores(frame, model.line_frame, model.activity, model.weights)

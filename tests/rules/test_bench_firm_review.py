@@ -1,4 +1,4 @@
-"""The second benchmark firm's planted review cases (etl/bench_firm/review.py): each expected
+"""The second benchmark firm's planted review cases (demo/bench_firm/review.py): each expected
 finding is a real change to the firm's September, the rest of the firm is as generated, and
 the classifier's firm is not touched."""
 
@@ -10,8 +10,8 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from etl.bench_firm import review
-from etl.bench_firm.generate import generate
+from demo.bench_firm import review
+from demo.bench_firm.generate import generate
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +45,11 @@ def test_every_expected_case_is_a_change_in_the_window(planted):
     for kind, ref in plants.expected:
         by_kind.setdefault(kind, set()).add(ref)
     assert {k: len(v) for k, v in by_kind.items()} == {
-        "review_leakage": 12, "review_scope_creep": 8, "review_milestone_mismatch": 4,
+        "review_leakage": 12,
+        "review_scope_creep": 8,
+        "review_milestone_mismatch": 4,
         "review_under_reporting": 12,
-    }  # fmt: skip
+    }
     leaks = changed.filter(pl.col("entry_id").is_in(list(by_kind["review_leakage"])))
     # client work that billed, now non-billable with the note unchanged
     assert leaks.height == 12

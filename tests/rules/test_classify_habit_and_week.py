@@ -23,24 +23,34 @@ D1, D2 = date(2026, 4, 6), date(2026, 4, 13)  # two Mondays: two ISO weeks
 
 
 def _scored(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=["entry_id", "sow_line_id", "project_id", "score"],
-                        orient="row")  # fmt: skip
+    return pl.DataFrame(
+        rows, schema=["entry_id", "sow_line_id", "project_id", "score"], orient="row"
+    )
 
 
 def test_the_week_is_the_mean_of_the_other_entries_first_pass_probabilities():
     # e1 could be P1 or P2 (scores equal: 0.5 / 0.5); e2 and e3 can only be P1 (probability 1);
     # e4 is the person's only entry of the next week; e5 is another person's.
-    scored = _scored([
-        ("e1", "L1", "P1", 0.0), ("e1", "L2", "P2", 0.0), ("e1", "LI", "I", 0.0),
-        ("e2", "L1", "P1", 0.0), ("e3", "L1", "P1", 3.0),
-        ("e4", "L1", "P1", 0.0), ("e4", "L2", "P2", 1.0),
-        ("e5", "L2", "P2", 0.0), ("e5", "L1", "P1", 0.0),
-    ])  # fmt: skip
-    entries = pl.DataFrame({
-        "entry_id": ["e1", "e2", "e3", "e4", "e5"],
-        "person_id": ["A", "A", "A", "A", "B"],
-        "date": [D1, D1, date(2026, 4, 8), D2, D1],
-    })  # fmt: skip
+    scored = _scored(
+        [
+            ("e1", "L1", "P1", 0.0),
+            ("e1", "L2", "P2", 0.0),
+            ("e1", "LI", "I", 0.0),
+            ("e2", "L1", "P1", 0.0),
+            ("e3", "L1", "P1", 3.0),
+            ("e4", "L1", "P1", 0.0),
+            ("e4", "L2", "P2", 1.0),
+            ("e5", "L2", "P2", 0.0),
+            ("e5", "L1", "P1", 0.0),
+        ]
+    )
+    entries = pl.DataFrame(
+        {
+            "entry_id": ["e1", "e2", "e3", "e4", "e5"],
+            "person_id": ["A", "A", "A", "A", "B"],
+            "date": [D1, D1, date(2026, 4, 8), D2, D1],
+        }
+    )
     got = neighbour_evidence(scored, entries, ["I"]).to_list()
     # e1: its neighbours e2, e3 are P1 with probability 1 each: share P1 = 1, P2 = 0;
     # the internal project I gets no term
@@ -97,8 +107,13 @@ def _suggest(tiny, weight: float, only: list[str]) -> dict[str, str]:
     _con, model, catalog, targets, pairs = tiny
     model.neighbour_weight = weight
     chosen = targets.filter(pl.col("entry_id").is_in(only))
-    got = classify_entries(model, chosen, pairs.filter(pl.col("entry_id").is_in(only)), catalog,
-                           ClassifyConfig().rush_pattern)  # fmt: skip
+    got = classify_entries(
+        model,
+        chosen,
+        pairs.filter(pl.col("entry_id").is_in(only)),
+        catalog,
+        ClassifyConfig().rush_pattern,
+    )
     return dict(got.select("entry_id", "sow_line_id").iter_rows())
 
 
@@ -119,11 +134,13 @@ def test_fast_scoring_gives_the_training_matrix_scores(tiny):
     _con, model, _catalog, targets, pairs = tiny
     frame = (
         pairs.select("entry_id", "sow_line_id")
-        .join(targets.select("entry_id", "person_id", "date", norm=normalize_expr("notes")),
-              on="entry_id")
+        .join(
+            targets.select("entry_id", "person_id", "date", norm=normalize_expr("notes")),
+            on="entry_id",
+        )
         .sort("entry_id", "sow_line_id")
         .with_columns(k=pl.int_range(pl.len(), dtype=pl.Int64))
-    )  # fmt: skip
+    )
     matrix, known = linear.pair_matrix(frame, model.line_frame, model.activity)
     fast, known_fast = linear.pair_scores(frame, model.line_frame, model.activity, model.weights)
     assert known.equals(known_fast) and len(fast) == frame.height
