@@ -41,10 +41,14 @@ from warehouse.db import connect
 
 THRESHOLD = 0.98
 LLM_BELOW = (0.5, 0.8, 0.9, 0.98)
+RUNS = 3  # classification is timed this many times (the model is trained once); best kept
 
 
-def report(name: str, got: pl.DataFrame, truth: pl.DataFrame, seconds: float) -> dict:
-    """Accuracy, reliability and speed of one set of suggestions against the answer key."""
+def report(name: str, got: pl.DataFrame, truth: pl.DataFrame, seconds: tuple) -> dict:
+    """Accuracy, reliability and speed of one set of suggestions against the answer key;
+    `seconds` is (wall, CPU): on a shared 2-core machine the wall clock measures the other
+    sessions' load as much as the code, so entries per CPU-second are printed beside it."""
+    seconds, cpu = seconds
     joined = got.join(truth, on="entry_id", suffix="_true")
     right_project = joined["project_id"] == joined["project_id_true"]
     right_line = (joined["sow_line_id"] == joined["sow_line_id_true"]).fill_null(False)
@@ -64,31 +68,60 @@ def report(name: str, got: pl.DataFrame, truth: pl.DataFrame, seconds: float) ->
         "share_to_llm": {str(b): round((joined["confidence"] < b).mean(), 4) for b in LLM_BELOW},
         "seconds": round(seconds, 3),
         "entries_per_second": round(n / seconds) if seconds else None,
+        "cpu_seconds": round(cpu, 3),
+        "entries_per_cpu_second": round(n / cpu) if cpu else None,
         "by_method": joined.with_columns(ok=right_line)
         .group_by("method")
         .agg(n=pl.len(), line_accuracy=pl.col("ok").mean().round(4))
         .sort("n", descending=True)
         .to_dicts(),
+        **(
+            {"by_category": _by_category(joined, right_project, right_line)}
+            if "category" in joined.columns
+            else {}
+        ),
     }
 
 
+def _by_category(joined: pl.DataFrame, right_project, right_line) -> list[dict]:
+    """The second firm's answer key says what kind of note each entry is (demo/bench_firm):
+    accuracy per kind is the error analysis (vague, internal, client-named presales, ...)."""
+    return (
+        joined.select("category", ok_p=right_project.fill_null(False), ok_l=right_line)
+        .group_by("category")
+        .agg(
+            n=pl.len(),
+            project=pl.col("ok_p").mean().round(4),
+            sow_line=pl.col("ok_l").mean().round(4),
+        )
+        .sort("category")
+        .to_dicts()
+    )
+
+
 def classify(con, model, targets: pl.DataFrame, as_of: date, rush: str, catalog) -> tuple:
-    start = time.perf_counter()
-    pairs = data.candidates(con, targets, as_of, model.reach_days)
-    got = classify_entries(model, targets, pairs, catalog, rush)
-    return got, time.perf_counter() - start
+    """Suggestions and the best (wall, CPU) seconds of RUNS runs (candidates + model)."""
+    best = (float("inf"), float("inf"))
+    for _ in range(RUNS):
+        start, cpu = time.perf_counter(), time.process_time()
+        pairs = data.candidates(con, targets, as_of, model.reach_days)
+        got = classify_entries(model, targets, pairs, catalog, rush)
+        took = (time.perf_counter() - start, time.process_time() - cpu)
+        best = (min(best[0], took[0]), min(best[1], took[1]))
+    return got, best
 
 
 def _train(con, before: date, kind: str) -> tuple:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     model = trained_model(con, before, None, kind=kind)
-    return model, time.perf_counter() - started
+    return model, (time.perf_counter() - started, time.process_time() - cpu)
 
 
-def _model_facts(model, seconds: float) -> dict:
+def _model_facts(model, seconds: tuple) -> dict:
     return {
         "training_rows": model.history_rows,
-        "training_seconds": round(seconds, 2),
+        "training_seconds": round(seconds[0], 2),
+        "training_cpu_seconds": round(seconds[1], 2),
         "temperature": model.temperature,
         "calibration": calibration_status(model),
         "cues": model.cues,

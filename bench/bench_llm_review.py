@@ -5,7 +5,8 @@
 Prints JSON with:
 - planted: precision and recall of the local heuristic on Harbor & Finch's hand-written notes
   (tests/llm_review/review_firm.py), per kind and overall; planted_held_out: the same on a
-  second set of notes written after the heuristic was fixed;
+  second set of notes written after the heuristic was fixed; planted_second_firm: the same on
+  the second benchmark firm's September with 36 planted cases (demo/bench_firm/review.py);
 - local_speed: noted entries reviewed per second by the local heuristic on the demo firm (the
   last 31 days, and the last 365);
 - cost: both LLM routes run against the local fake Messages API (tests/rules/fake_anthropic.py)
@@ -31,6 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import anthropic
 
+from demo.bench_firm import review as second_review
+from demo.bench_firm.generate import Firm
+from demo.bench_firm.generate import generate as generate_second
+from etl.loader import import_canonical
 from rules.classify import llm
 from rules.classify.cascade import run_classify
 from rules.classify.config import ClassifyConfig
@@ -56,8 +61,30 @@ def planted(held_out: bool = False) -> dict:
             seconds = time.perf_counter() - started
         finally:
             con.close()
-    got = {(f.kind, f.ref) for f in result.findings}
     expected = review_firm.held_out_pairs() if held_out else review_firm.expected_pairs()
+    return _scores(result, expected, seconds)
+
+
+def planted_second_firm() -> dict:
+    """The local fallback on the second benchmark firm's September (demo/bench_firm/review.py):
+    36 planted cases among ~2,000 entries the generator wrote, none tuned against."""
+    firm = generate_second(11)
+    plants = second_review.plant(firm)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Firm(plants.files, firm.truth, firm.expense_truth, {}).write(Path(tmp) / "f")
+        con = connect(Path(tmp) / "second.duckdb")
+        try:
+            import_canonical(con, folder, label="second firm, planted")
+            started = time.perf_counter()
+            result = judge(con, second_review.AS_OF, llm_mode="off")
+            seconds = time.perf_counter() - started
+        finally:
+            con.close()
+    return _scores(result, plants.expected, seconds)
+
+
+def _scores(result, expected: set, seconds: float) -> dict:
+    got = {(f.kind, f.ref) for f in result.findings}
     out = {}
     for kind in (*kinds.KINDS, "all"):
         g = {p for p in got if kind in ("all", p[0])}
@@ -238,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "planted": planted(),
         "planted_held_out": planted(held_out=True),
+        "planted_second_firm": planted_second_firm(),
         "local_speed": local_speed(db),
         "cost": {"review": review_cost(db), "classify": classify_cost(db, args.classify_entries)},
     }

@@ -113,7 +113,7 @@ class Person:
 @dataclass
 class Firm:
     files: dict[str, str]
-    truth: pl.DataFrame  # entry_id, project_id, sow_line_id, billable, work_type (October)
+    truth: pl.DataFrame  # entry_id, project_id, sow_line_id, billable, work_type, category
     expense_truth: pl.DataFrame  # expense_id, project_id, split
     stats: dict
 
@@ -268,8 +268,11 @@ def _work_line(rng: random.Random, person: Person, project: Project) -> str:
     return rng.choices(kinds, weights)[0]
 
 
-def _entry(rng, person, day, by_id, people, test) -> tuple[str, str, str, bool, str]:
-    """(note, project_id, line type, billable, work type) of one entry."""
+def _entry(rng, person, day, by_id, people, test) -> tuple[str, str, str, bool, str, str]:
+    """(note, project_id, line type, billable, work type, category) of one entry. The category
+    (which kind of note this is: `vague`, `internal`, `client_named_internal`, `presales`,
+    `work`, with `_new` when the wording is new in the test month) only labels the answer key
+    for the benchmark's error analysis; it draws nothing from `rng`."""
     main, second = _stint(person, day)
     r = rng.random()
     if r < 0.22:
@@ -277,7 +280,9 @@ def _entry(rng, person, day, by_id, people, test) -> tuple[str, str, str, bool, 
         project = by_id[f"BP-{kind}"]
         _name, _code, _desc, hist, new = v.INTERNAL[kind]
         template = rng.choice(hist + new if test else hist)
+        category = "presales" if kind in ("BD", "LND") else "internal"
         if kind in ("BD", "LND") and rng.random() < 0.4:  # name the person's own client
+            category = "client_named_internal"
             owner = by_id[main]
             project = Project(
                 project.project_id,
@@ -292,12 +297,15 @@ def _entry(rng, person, day, by_id, people, test) -> tuple[str, str, str, bool, 
                 project.start,
                 True,
             )
+        if template in new:
+            category += "_new"
         return (
             _fill(rng, template, project, test, person, people),
             project.project_id,
             kind,
             False,
             "standard",
+            category,
         )
     project = by_id[second] if second and r < 0.22 + 0.2 else by_id[main]
     if project.start > day:
@@ -307,15 +315,25 @@ def _entry(rng, person, day, by_id, people, test) -> tuple[str, str, str, bool, 
         project = by_id[main] if by_id[main].start <= day else project
         kind = _work_line(rng, person, project)
         note = rng.choice(v.VAGUE + v.NEW_VAGUE if test else v.VAGUE)
-        return _habit(rng, person, note, None), project.project_id, kind, True, "standard"
+        category = "vague_new" if note in v.NEW_VAGUE else "vague"
+        return _habit(rng, person, note, None), project.project_id, kind, True, "standard", category
     _desc, _billable, hist, new = v.LINE_TYPES[kind]
-    note = _fill(rng, rng.choice(hist + new if test else hist), project, test, person, people)
+    template = rng.choice(hist + new if test else hist)
+    category = "work_new" if template in new else "work"
+    note = _fill(rng, template, project, test, person, people)
     billable, work_type = True, "standard"
     if kind in ("CARE", "DATA", "ARCH") and rng.random() < 0.06:
         note, work_type = f"{note} {rng.choice(v.RUSH_CUES)}", "rush"
     elif rng.random() < 0.025:
         note, billable = f"{note} - {rng.choice(v.NO_CHARGE_CUES)}", False
-    return _habit(rng, person, note, project), project.project_id, kind, billable, work_type
+    return (
+        _habit(rng, person, note, project),
+        project.project_id,
+        kind,
+        billable,
+        work_type,
+        category,
+    )
 
 
 def _csv(header: str, rows: list[tuple]) -> str:
@@ -446,7 +464,7 @@ def generate(seed: int = 11) -> Firm:
                 k = rng.choice((2, 3, 3, 4))
                 hours = [8 / k] * k
                 for h in hours:
-                    note, project_id, kind, billable, work_type = _entry(
+                    note, project_id, kind, billable, work_type, category = _entry(
                         rng, person, day, by_id, people, test
                     )
                     if test:
@@ -455,7 +473,7 @@ def generate(seed: int = 11) -> Firm:
                             copies += 1
                         while normalize(note) in seen and tries < 30:
                             tries += 1
-                            note, project_id, kind, billable, work_type = _entry(
+                            note, project_id, kind, billable, work_type, category = _entry(
                                 rng, person, day, by_id, people, test
                             )
                         if normalize(note) in seen:
@@ -465,7 +483,7 @@ def generate(seed: int = 11) -> Firm:
                     line = by_id[project_id].line(kind)
                     billable = billable and not by_id[project_id].internal
                     if test:
-                        truth.append((entry_id, project_id, line, billable, work_type))
+                        truth.append((entry_id, project_id, line, billable, work_type, category))
                         test_notes.append(note)
                         rows.append(
                             (
@@ -519,6 +537,7 @@ def generate(seed: int = 11) -> Firm:
             "sow_line_id": pl.String,
             "billable": pl.Boolean,
             "work_type": pl.String,
+            "category": pl.String,
         },
     )
     return Firm(files, frame, expense_truth, _stats(history, test_notes, copies))

@@ -12,7 +12,7 @@ import polars as pl
 import scipy.sparse as sp
 
 N_FEATURES = 1 << 18
-CHAR_NGRAMS = (3, 4)
+CHAR_NGRAMS = (3, 4, 5)
 _WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")
 _DIGITS = re.compile(r"\d+")
 
@@ -49,9 +49,15 @@ def featurize(texts: list[str]) -> sp.csr_matrix:
     """Binary presence of hashed tokens, one row per (normalized) text. crc32 keeps the hashing
     the same in every process, so a cached model stays valid."""
     indptr, indices = [0], []
+    known: dict[str, int] = {}  # each distinct token hashed once (n-grams repeat across notes)
     for text in texts:
-        cols = sorted({_index(t) for t in tokens(text)})
-        indices.extend(cols)
+        cols = set()
+        for t in tokens(text):
+            i = known.get(t)
+            if i is None:
+                i = known[t] = _index(t)
+            cols.add(i)
+        indices.extend(sorted(cols))
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)
     return sp.csr_matrix(

@@ -20,13 +20,15 @@ import scipy.sparse as sp
 from rules.classify.features import N_FEATURES, featurize, normalize_expr
 from rules.classify.model import MIN_HISTORY
 
-D = 1 << 18  # hashed crossed features
+D = 1 << 20  # hashed crossed features
 MIX = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)
 L2 = 1.0  # ridge on the weights (per training set, not per row)
 MAX_ITER = 35
 WARM_ITER = 10  # from the calibration model's weights
 TRAIN_MAX = 10_000  # distinct (person, note, line, candidates) rows kept, most recent first
 WINDOW_DAYS = 120
+DROPOUT_KEEP, DROPOUT_SEED = 0.5, 15  # word dropout copies of the training notes
+STALE_DAYS = 30  # training sees staffing 1..30 days old, as an unapproved month does
 RECENCY = (7, 30, 60, 120)  # days since the person last logged time on the project
 _WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")
 DENSE = (
@@ -50,6 +52,7 @@ class LinearModel:
     activity: pl.DataFrame  # person_id, sow_line_id, project_id, date, n (approved history)
     digest: str = ""
     temperature: float = 1.0
+    neighbour_weight: float = 0.0  # weight of the person's week (neighbours.py), calibrated
     calibration: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     calibration_info: dict = field(default_factory=dict)
     history_rows: int = 0
@@ -94,8 +97,9 @@ def _line_frame(catalog: pl.DataFrame) -> pl.DataFrame:
 
 def _mix(a: np.ndarray, salt: int, b: np.ndarray) -> np.ndarray:
     """A hashed cross of two integer ids into [0, D)."""
-    x = (a.astype(np.uint64) * np.uint64(MIX[salt])) ^ (
-        (b.astype(np.uint64) + np.uint64(salt + 1)) * np.uint64(MIX[(salt + 1) % len(MIX)])
+    x = (np.asarray(a, dtype=np.uint64) * np.uint64(MIX[salt])) ^ (
+        (np.asarray(b, dtype=np.uint64) + np.uint64(salt + 1))
+        * np.uint64(MIX[(salt + 1) % len(MIX)])
     )
     x ^= x >> np.uint64(29)
     return (x & np.uint64(D - 1)).astype(np.int64)
@@ -122,13 +126,14 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
         .with_columns(cum=pl.col("n").cum_sum().over("person_id", "project_id"))
         .select("person_id", "project_id", "date", last="date", cum="cum")
     )
+    lag = pl.col("lag") if "lag" in pairs.columns else pl.lit(1)
     base = pairs.select(
         "k",
         "person_id",
         "sow_line_id",
         "project_id",
-        t1=pl.col("date") - pl.duration(days=1),
-        t0=pl.col("date") - pl.duration(days=WINDOW_DAYS + 1),
+        t1=pl.col("date") - pl.duration(days=lag),
+        t0=pl.col("date") - pl.duration(days=lag + WINDOW_DAYS),
         date="date",
     ).with_columns(pl.col("t1").cast(pl.Date), pl.col("t0").cast(pl.Date))
 
@@ -233,9 +238,12 @@ class PairMatrix:
         return np.concatenate([self.x.T @ g, self.dense.T @ g])
 
 
-def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.DataFrame) -> tuple:
-    """pairs: k (row order), person_id, date, norm (normalized note), sow_line_id. Returns the
-    PairMatrix and the pairs that had a known line (same order)."""
+TEXT_CROSSES = (("l", 0, 0), ("d", 2, 2 * N_FEATURES), ("p", 2, 4 * N_FEATURES))
+
+
+def _prepare(pairs: pl.DataFrame, model_lines: pl.DataFrame) -> tuple:
+    """The pairs with a known line (renumbered k), their distinct notes, each pair's note
+    index and the notes' hashed tokens (binary CSR)."""
     known = pairs.join(
         model_lines.select("sow_line_id", "project_id", "l", "p", "d"), on="sow_line_id"
     ).sort("k")
@@ -248,31 +256,70 @@ def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.Dat
     )
     x = featurize(uniq.to_list())  # binary, hashed into N_FEATURES
     x.indices = x.indices.astype(np.int64)
-    nnz = np.diff(x.indptr)
-    per_pair = nnz[u]
-    rows = np.repeat(np.arange(len(u)), per_pair)
-    starts = np.repeat(x.indptr[u], per_pair)
-    offsets = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-    tok = x.indices[starts + offsets].astype(np.uint64)
-    l, d = (known[c].to_numpy()[rows] for c in ("l", "d"))
+    return known, uniq, u, x
+
+
+def _expand(x: sp.csr_matrix, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, token) for every token of note u[row]."""
+    per_row = np.diff(x.indptr)[u]
+    rows = np.repeat(np.arange(len(u)), per_row)
+    starts = np.repeat(x.indptr[u], per_row)
+    offsets = np.arange(per_row.sum()) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    return rows, x.indices[starts + offsets].astype(np.uint64)
+
+
+def _pair_columns(known: pl.DataFrame) -> list[np.ndarray]:
+    """One hashed column per pair and per non-text cross: the person with the line, the
+    project and the description, and the description alone."""
     person = _person_ids(known["person_id"])
     lp, pp, dp = known["l"].to_numpy(), known["p"].to_numpy(), known["d"].to_numpy()
-    n = np.arange(len(u))
-    all_rows = np.concatenate([rows, rows, n, n, n, n])
-    cols = np.concatenate(
-        [
-            _mix(tok, 0, l),
-            _mix(tok, 2, d + 2 * N_FEATURES),
-            _mix(person, 3, lp),
-            _mix(person, 1, pp + 31),
-            _mix(person, 4, dp + 7919),
-            _mix(np.zeros(len(u)), 0, dp + 104729),
-        ]
-    )
+    return [
+        _mix(person, 3, lp),
+        _mix(person, 1, pp + 31),
+        _mix(person, 4, dp + 7919),
+        _mix(np.zeros(len(lp)), 0, dp + 104729),
+    ]
+
+
+def _pair_dense(known, uniq, u, model_lines, activity) -> np.ndarray:
     staffing = _staffing(known, activity)
     words = [_words(s) for s in uniq.to_list()]
-    dense = _dense(known, staffing, _match(words, u, model_lines, known["l"].to_numpy()))
-    return PairMatrix(all_rows, cols, dense), known
+    return _dense(known, staffing, _match(words, u, model_lines, known["l"].to_numpy()))
+
+
+def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.DataFrame) -> tuple:
+    """pairs: k (row order), person_id, date, norm (normalized note), sow_line_id[, lag].
+    Returns the PairMatrix (for training) and the pairs that had a known line (same order)."""
+    known, uniq, u, x = _prepare(pairs, model_lines)
+    rows, tok = _expand(x, u)
+    n = np.arange(len(u))
+    text = [_mix(tok, salt, known[c].to_numpy()[rows] + off) for c, salt, off in TEXT_CROSSES]
+    other = _pair_columns(known)
+    all_rows = np.concatenate([rows] * len(text) + [n] * len(other))
+    dense = _pair_dense(known, uniq, u, model_lines, activity)
+    return PairMatrix(all_rows, np.concatenate(text + other), dense), known
+
+
+def pair_scores(
+    pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.DataFrame, w: np.ndarray
+) -> tuple[np.ndarray, pl.DataFrame]:
+    """The same scores as pair_matrix(...).predict(w), without building the matrix: each text
+    cross is hashed once per distinct (note, line), (note, description) and (note, project),
+    not once per pair (an entry's lines share their project and often their description)."""
+    known, uniq, u, x = _prepare(pairs, model_lines)
+    score = _pair_dense(known, uniq, u, model_lines, activity) @ w[D:]
+    for c, salt, off in TEXT_CROSSES:
+        key = known[c].to_numpy()
+        base = int(key.max()) + 1 if len(key) else 1
+        combos, inverse = np.unique(u * base + key, return_inverse=True)
+        rows, tok = _expand(x, combos // base)
+        sums = np.bincount(
+            rows, weights=w[_mix(tok, salt, (combos % base)[rows] + off)], minlength=len(combos)
+        )
+        score += sums[inverse.ravel()]
+    for col in _pair_columns(known):
+        score += w[col]
+    return score, known
 
 
 def _softmax_by(scores: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -350,14 +397,17 @@ def fit_linear(
     )
     rows = (
         truth.join(sig, on="entry_id")
-        .sort("date", descending=True)
+        .sort(["date", "entry_id"], descending=True)  # ties broken: the same model each time
         .group_by("person_id", "norm", "truth", "sig", maintain_order=True)
         .agg(entry_id=pl.col("entry_id").first(), date=pl.col("date").first(), w=pl.len())
         .head(TRAIN_MAX)
-        .with_columns(g=pl.int_range(pl.len(), dtype=pl.Int64))
+    )
+    rows = pl.concat([rows, _word_dropout(rows)]).with_columns(
+        g=pl.int_range(pl.len(), dtype=pl.Int64)
     )
     train = (
         rows.select("g", "entry_id", "person_id", "date", "norm", "truth", "w")
+        .with_columns(lag=pl.col("g") % STALE_DAYS + 1)
         .join(pairs.select("entry_id", "sow_line_id"), on="entry_id")
         .sort("g", "sow_line_id")
         .with_columns(k=pl.int_range(pl.len(), dtype=pl.Int64))
@@ -390,6 +440,26 @@ def fit_linear(
     )
 
 
+def _word_dropout(rows: pl.DataFrame) -> pl.DataFrame:
+    """One copy of each training note with about half its words dropped (at least one kept,
+    at least one dropped). Ridge spreads weight over words that always come together, so
+    `arbor` in `proposal for arbor insurance` would carry little of its own and `orals prep
+    arbor insurance` would not find presales; learning from the halves makes each word carry
+    its own evidence. Seeded, so a model is the same for the same history."""
+    rng = np.random.default_rng(DROPOUT_SEED)
+    variants: list[str | None] = []
+    for note in rows["norm"].to_list():
+        words = note.split()
+        if len(words) < 2:
+            variants.append(None)
+            continue
+        keep = rng.random(len(words)) < DROPOUT_KEEP
+        if keep.all() or not keep.any():
+            keep[rng.integers(len(words))] = not keep[0]
+        variants.append(" ".join(w for w, k in zip(words, keep, strict=True) if k))
+    return rows.with_columns(norm=pl.Series(variants, dtype=pl.String)).drop_nulls("norm")
+
+
 def _thin(history: pl.DataFrame, lines: pl.DataFrame) -> np.ndarray:
     """Per line: fewer than MIN_HISTORY approved entries, so its choice rests on its text and
     description features (reported as method `sow_description`, as for naive Bayes)."""
@@ -415,8 +485,8 @@ def raw_scores_linear(model: LinearModel, targets: pl.DataFrame, pairs: pl.DataF
     )
     if frame.is_empty():
         return frame.select("entry_id", "sow_line_id", score=pl.lit(0.0), backoff=pl.lit(False))
-    matrix, known = pair_matrix(frame, model.line_frame, model.activity)
+    score, known = pair_scores(frame, model.line_frame, model.activity, model.weights)
     return known.select("entry_id", "sow_line_id").with_columns(
-        score=pl.Series(matrix.predict(model.weights), dtype=pl.Float64),
+        score=pl.Series(score, dtype=pl.Float64),
         backoff=pl.Series(model.backoff[known["l"].to_numpy()]),
     )

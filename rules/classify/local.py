@@ -10,6 +10,7 @@ import polars as pl
 from rules.classify import deterministic
 from rules.classify.linear import raw_scores_linear
 from rules.classify.model import LineModel, calibrated, raw_scores, softmax
+from rules.classify.neighbours import neighbour_evidence, reweigh
 
 SUGGESTION_SCHEMA = {
     "entry_id": pl.String,
@@ -76,16 +77,24 @@ def _pairs_with_keys(
 def score(
     model: LineModel, targets: pl.DataFrame, pairs: pl.DataFrame, catalog: pl.DataFrame
 ) -> pl.DataFrame:
-    """Every candidate pair with its probability within the entry (uncalibrated) and group."""
+    """Every candidate pair with its probability within the entry (uncalibrated) and group;
+    the score includes the person's week (neighbours.py) at the weight calibration chose, and
+    `neighbour` keeps that evidence so calibration can choose it."""
     open_ = targets.filter(pl.col("sow_line_id").is_null() | pl.col("project_id").is_null())
     grouped = _pairs_with_keys(open_, pairs, model, catalog)
     scorer = raw_scores_linear if model.kind == "linear" else raw_scores
-    scored = scorer(model, open_, grouped.select("entry_id", "sow_line_id"))
-    scored = softmax(scored, model.temperature)
-    return scored.join(
+    scored = scorer(model, open_, grouped.select("entry_id", "sow_line_id")).join(
         grouped.select("entry_id", "sow_line_id", "project_id", "group"),
         on=["entry_id", "sow_line_id"],
     )
+    internal = internal_projects(catalog)
+    scored = scored.with_columns(neighbour=neighbour_evidence(scored, open_, internal))
+    weight = getattr(model, "neighbour_weight", 0.0)  # models pickled before it: none
+    return softmax(reweigh(scored, weight, internal), model.temperature)
+
+
+def internal_projects(catalog: pl.DataFrame) -> list[str]:
+    return catalog.filter("is_internal")["project_id"].unique().sort().to_list()
 
 
 def best(scored: pl.DataFrame) -> pl.DataFrame:

@@ -33,6 +33,7 @@ class LineModel:
     person_prior: pl.DataFrame  # person_id, sow_line_id, prior (log count)
     digest: str = ""
     temperature: float = 1.0
+    neighbour_weight: float = 0.0  # weight of the person's week (neighbours.py), calibrated
     calibration: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     calibration_info: dict = field(default_factory=dict)  # training.calibration_status()
     history_rows: int = 0

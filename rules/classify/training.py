@@ -16,6 +16,8 @@ import polars as pl
 from rules.classify import data, deterministic, local
 from rules.classify.linear import LinearModel, fit_linear
 from rules.classify.model import LineModel, fit, isotonic, softmax
+from rules.classify.neighbours import WEIGHTS as NEIGHBOUR_WEIGHTS
+from rules.classify.neighbours import reweigh
 from rules.classify.reliability import expected_calibration_error
 
 MODEL_KINDS = ("linear", "nb")
@@ -27,7 +29,7 @@ MIN_CALIBRATION = 100  # held-out entries (with candidates) needed to calibrate 
 VALIDATION_MAX = 20_000  # entries sampled from the held-out weeks
 MIN_GROUP = 200  # validation entries a method group needs for its own calibration map
 TEMPERATURES = (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 _MEMORY: dict[str, LineModel | LinearModel] = {}
 
 
@@ -75,8 +77,9 @@ def _validation(con, before: date, catalog: pl.DataFrame, kind: str):
     return early, scored.join(truth, on="entry_id") if scored.height else scored, window
 
 
-def _calibrate(model, scored: pl.DataFrame, window) -> None:
-    """Temperature by the smallest negative log-likelihood of the true line, then one isotonic
+def _calibrate(model, scored: pl.DataFrame, window, internal: list[str]) -> None:
+    """The weight of the person's week (neighbours.py) and the temperature by the smallest
+    negative log-likelihood of the true line on the held-out weeks, then one isotonic
     map per method group from the top probability to how often it was right; the held-out
     expected calibration error is kept for the run summary."""
     entries = scored["entry_id"].n_unique() if scored.height else 0
@@ -97,13 +100,17 @@ def _calibrate(model, scored: pl.DataFrame, window) -> None:
             f"{MIN_CALIBRATION} needed"
         )
         return
-    nll = []
-    for t in TEMPERATURES:
-        probs = softmax(scored.select("entry_id", "sow_line_id", "score"), t)
-        true = probs.filter(pl.col("sow_line_id") == scored["truth"])["prob"].to_numpy()
-        missing = entries - len(true)  # the true line was not a candidate
-        nll.append(-np.log(np.clip(true, 1e-12, 1)).sum() + missing * -np.log(1e-12))
-    model.temperature = float(TEMPERATURES[int(np.argmin(nll))])
+    nll = {}
+    for weight in NEIGHBOUR_WEIGHTS:
+        adjusted = reweigh(scored, weight, internal).select("entry_id", "sow_line_id", "score")
+        for t in TEMPERATURES:
+            probs = softmax(adjusted, t)
+            true = probs.filter(pl.col("sow_line_id") == scored["truth"])["prob"].to_numpy()
+            missing = entries - len(true)  # the true line was not a candidate
+            nll[weight, t] = -np.log(np.clip(true, 1e-12, 1)).sum() + missing * -np.log(1e-12)
+    weight, temperature = min(nll, key=nll.__getitem__)
+    model.neighbour_weight, model.temperature = float(weight), float(temperature)
+    scored = reweigh(scored, weight, internal)
     top = local.best(softmax(scored, model.temperature))
     correct = (top["sow_line_id"] == top["truth"]).to_numpy()
     prob = top["prob"].to_numpy()
@@ -113,6 +120,7 @@ def _calibrate(model, scored: pl.DataFrame, window) -> None:
         if mask.sum() >= MIN_GROUP:
             model.calibration[group] = isotonic(prob[mask], correct[mask])
     info["calibrated"] = True
+    info["neighbour_weight"] = model.neighbour_weight
     info["accuracy"] = round(float(correct.mean()), 4)
     info["ece_before"] = round(expected_calibration_error(prob, correct), 4)
 
@@ -143,7 +151,7 @@ def trained_model(
         catalog = data.catalog(con)
         early, scored, window = _validation(con, before, catalog, kind)
         model = _fit_all(con, before, catalog, kind, early if kind == "linear" else None)
-        _calibrate(model, scored, window)
+        _calibrate(model, scored, window, local.internal_projects(catalog))
         model.digest = digest
     if path is not None and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,11 +73,6 @@ def test_the_model_beats_the_persons_habit(second):
     assert accuracy > baseline and project > baseline_project
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: October's new presales/training wording that names the person's own "
-    "client (`pricing model for nimbus health renewal`) goes to the client's project",
-)
 def test_presales_and_training_notes_naming_a_client_stay_internal(second):
     firm, _model, got, history, targets = second
     clients = ("orion", "nimbus", "bramble", "tessellate", "quarry", "helix", "lumen")
