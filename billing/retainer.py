@@ -203,7 +203,8 @@ def _expired_exceptions(ws: Workstream, month: RetainerMonth) -> list[BillingExc
     return [
         BillingException("expired_rollover", ws.contract_id,
                          f"{ws.project_id}: {_hours(hours)} h of unused retainer hours banked in "
-                         f"{_month_name(origin)} expired at the end of {_month_name(month.period)}")
+                         f"{_month_name(origin)} expired at the end of {_month_name(month.period)}",
+                         value=hours, hours=hours, project_id=ws.project_id)
         for origin, hours in month.expired_from
     ]  # fmt: skip
 

@@ -110,8 +110,9 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
             detail=(f"entry {entry_id} on {c['date']} ({Decimal(c['hours']):.2f} h, project "
                     f"{c['project_id']}, {what}) is approved but on no invoice, and its period "
                     f"{c['period']} is closed and its billing day has passed"),
-            value=value, currency=c["currency"] if value is not None else None,
-            project_id=c["project_id"], period=c["period"],
+            value=value, amount=value, currency=c["currency"] if value is not None else None,
+            project_id=c["project_id"], period=c["period"], event_date=c["date"],
+            person_id=c["person_id"], hours=Decimal(c["hours"]),
             evidence=json.loads(json.dumps({
                 "entry_id": entry_id, "person_id": c["person_id"], "date": str(c["date"]),
                 "hours": str(c["hours"]), "contract_id": c["contract_id"],

@@ -15,6 +15,7 @@ from billing.exceptions_queue import (
     AUDIT_SQL,
     ENTRY_STATE_SQL,
     UPSERT_OVERRIDE_SQL,
+    open_members,
 )
 from etl import clock
 from etl.warehouse import transaction
@@ -141,10 +142,54 @@ def accept(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor
         plan.append((exception_id, suggestion))
     with transaction(con):
         for exception_id, suggestion in plan:
+            why = reason or f"accepted suggestion {suggestion['suggestion_id']}"
             apply_suggestion(con, suggestion, actor, now, "accepted")
-            decide_exception(con, exception_id, "approved", actor,
-                              reason or f"accepted suggestion {suggestion['suggestion_id']}", now)  # fmt: skip
+            decide_exception(con, exception_id, "approved", actor, why, now)
+            settle_sibling(con, exception_id, actor, why, now)
     return len(plan)
+
+
+def accept_groups(con: duckdb.DuckDBPyConnection, group_keys: list[str] | str, actor: str,
+                  reason: str | None = None, *, now: datetime | None = None) -> int:  # fmt: skip
+    """Accepts the open suggestions of whole queue groups (a person's week of suggestions).
+    The members are read in the caller's write turn: a second session accepting the same
+    group finds nothing open left and is refused, so nothing is applied twice."""
+    guard.require("decide_exceptions", actor)
+    keys = [group_keys] if isinstance(group_keys, str) else list(group_keys)
+    now = now or clock.now()
+    ids = [i for i in open_members(con, keys, as_of=now.date()) if i.split(":")[0] in ACCEPTS]
+    if not ids:
+        raise ValueError("nothing in this group is open any more: it was decided already")
+    return accept(con, ids, actor, reason, now=now)
+
+
+SIBLING_SQL = "SELECT status FROM exceptions WHERE exception_id = ?"
+RESOLVE_SQL = """
+UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_reason = ?
+WHERE exception_id = ?
+"""
+
+
+def settle_sibling(con, exception_id: str, actor: str, reason: str, now: datetime) -> None:
+    """One entry, one row: accepting its suggestion also settles the entry's other open row.
+    The `missing_project` row is resolved (the entry has a project now; a later rules run
+    reopens it if it loses it again); a suggestion accepted from its `missing_project` row is
+    approved."""
+    kind, ref = exception_id.split(":", 1)
+    other = f"missing_project:{ref}" if kind == SUGGESTION_KIND else f"{SUGGESTION_KIND}:{ref}"
+    row = _record(con, SIBLING_SQL, [other])
+    if row is None or row["status"] not in ("open", "snoozed"):
+        return
+    if kind != SUGGESTION_KIND:
+        decide_exception(con, other, "approved", actor, reason, now)
+        return
+    before = con.execute("SELECT to_json(x) FROM exceptions x WHERE exception_id = ?",
+                         [other]).fetchall()[0][0]  # fmt: skip
+    con.execute(RESOLVE_SQL, [now, f"classified: {reason}", other]).fetchall()
+    after = con.execute("SELECT to_json(x) FROM exceptions x WHERE exception_id = ?",
+                        [other]).fetchall()[0][0]  # fmt: skip
+    con.execute(AUDIT_SQL, [_audit_id(con), now, actor, "resolve", "exception", other, before,
+                            after, f"classified: {reason}"]).fetchall()  # fmt: skip
 
 
 def _restore(con, suggestion: dict, actor: str, now: datetime) -> None:

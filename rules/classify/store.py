@@ -5,18 +5,18 @@ a person. The queue's sync keeps decisions across re-runs."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import duckdb
 import polars as pl
 
-from billing.exceptions_queue import sync_exceptions
+from billing.exceptions_queue import Finding, sync_exceptions
 from etl import clock
 
 SUGGESTION_KIND = "classify_suggestion"
 FAILED_KIND = "classify_failed"
+__all__ = ["Finding"]  # the queue's typed finding, which the cascade builds
 SUGGESTION_COLUMNS = {
     "object_type": pl.String, "object_id": pl.String, "project_id": pl.String,
     "sow_line_id": pl.String, "billable": pl.Boolean, "work_type": pl.String,
@@ -43,21 +43,6 @@ RUN_COLUMNS = ("finished_at", "llm_used", "model", "training_digest", "entries",
                "llm_calls", "llm_cache_hits", "llm_errors", "input_tokens", "output_tokens",
                "cache_creation_input_tokens", "cache_read_input_tokens", "cost_usd",
                "auto_applied")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One exception-queue row of the classification run (see sync_exceptions)."""
-
-    kind: str
-    ref: str
-    detail: str
-    severity: str = "low"
-    project_id: str | None = None
-    client_id: str | None = None
-    period: str | None = None
-    evidence: dict | None = None
-    suggested_action: str | None = None
 
 
 def start_run(con: duckdb.DuckDBPyConnection, actor: str, llm_mode: str, now: datetime) -> int:

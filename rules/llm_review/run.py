@@ -14,7 +14,7 @@ from decimal import Decimal
 import anthropic
 import duckdb
 
-from billing.exceptions_queue import sync_exceptions
+from billing.exceptions_queue import Finding, sync_exceptions
 from etl import clock
 from etl.warehouse import transaction
 from rules.classify import llm
@@ -122,28 +122,14 @@ def _dedupe(found: list[kinds.ReviewFinding]) -> list[kinds.ReviewFinding]:
     return sorted(best.values(), key=lambda f: (f.kind, f.ref))
 
 
-@dataclass(frozen=True)
-class _QueueRow:
-    """What sync_exceptions reads of a finding."""
-
-    kind: str
-    ref: str
-    detail: str
-    severity: str
-    project_id: str | None
-    client_id: str | None
-    period: str | None
-    evidence: dict
-    suggested_action: str
-
-
 def record(con: duckdb.DuckDBPyConnection, result: ReviewResult, actor: str = "system", *,
            now: datetime | None = None) -> dict[str, int]:  # fmt: skip
     """Caches the run's new LLM answers (one transaction: what the model said stays true even
     if the sync fails), then syncs the findings over the whole `review` scope (another; a
     failure leaves the queue as it was). The caller holds the write turn."""
-    rows = [_QueueRow(f.kind, f.ref, f.detail, f.severity, f.project_id, f.client_id, f.period,
-                      f.queue_evidence(), f.suggested_action) for f in result.findings]  # fmt: skip
+    rows = [Finding(f.kind, f.ref, f.detail, f.severity, project_id=f.project_id,
+                    client_id=f.client_id, period=f.period, evidence=f.queue_evidence(),
+                    suggested_action=f.suggested_action) for f in result.findings]  # fmt: skip
     if result.answers:
         with transaction(con):
             claude.store_answers(con, result.answers)
