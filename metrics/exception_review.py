@@ -352,6 +352,23 @@ def audit_trail(object_id: str | None = None, limit: int = 200, db: Db = None) -
         return exceptions_queue.audit_trail(con, object_id=object_id, limit=limit)
 
 
+def readable_audit(audit: pl.DataFrame) -> pl.DataFrame:
+    """Audit rows in words: the action spelled out, and what it is about as the kind in words
+    and its reference (`missing_project:TE-1` -> "Time without a project · TE-1")."""
+    if audit.is_empty():
+        return audit
+    about = [
+        f"{kind_words(o.split(':', 1)[0])} · {o.split(':', 1)[1]}"
+        if t == "exception" and o and ":" in o
+        else o
+        for t, o in zip(audit["object_type"], audit["object_id"], strict=True)
+    ]
+    return audit.with_columns(
+        action=audit["action"].map_elements(action_words, return_dtype=pl.String),
+        object_id=pl.Series(about, dtype=pl.String),
+    )
+
+
 def reassign_targets(db: Db = None) -> pl.DataFrame:
     """Projects and their SOW lines (project_id, sow_line_id, label, client_name, is_billable)."""
     with read_only(db) as con:

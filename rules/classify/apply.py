@@ -170,13 +170,19 @@ WHERE exception_id = ?
 """
 
 
+def _sibling(exception_id: str) -> str:
+    """The entry's other queue row: its missing_project row for a suggestion, and back."""
+    kind, ref = exception_id.split(":", 1)
+    return f"missing_project:{ref}" if kind == SUGGESTION_KIND else f"{SUGGESTION_KIND}:{ref}"
+
+
 def settle_sibling(con, exception_id: str, actor: str, reason: str, now: datetime) -> None:
     """One entry, one row: accepting its suggestion also settles the entry's other open row.
     The `missing_project` row is resolved (the entry has a project now; a later rules run
     reopens it if it loses it again); a suggestion accepted from its `missing_project` row is
     approved."""
-    kind, ref = exception_id.split(":", 1)
-    other = f"missing_project:{ref}" if kind == SUGGESTION_KIND else f"{SUGGESTION_KIND}:{ref}"
+    kind = exception_id.split(":", 1)[0]
+    other = _sibling(exception_id)
     row = _record(con, SIBLING_SQL, [other])
     if row is None or row["status"] not in ("open", "snoozed"):
         return
@@ -238,5 +244,10 @@ def undo(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor: 
     with transaction(con):
         for exception_id, suggestion in plan:
             _restore(con, suggestion, actor, now)
-            decide_exception(con, exception_id, "open", actor, reason or "suggestion undone", now)
+            why = reason or "suggestion undone"
+            decide_exception(con, exception_id, "open", actor, why, now)
+            other = _sibling(exception_id)
+            row = _record(con, SIBLING_SQL, [other])
+            if row is not None and row["status"] in ("approved", "resolved"):
+                decide_exception(con, other, "open", actor, why, now)  # the entry's other row
     return len(plan)
