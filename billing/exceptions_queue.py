@@ -301,23 +301,30 @@ def _count(con, sql: str, params: list | None = None) -> int:
 
 # --- reading ----------------------------------------------------------------------------
 
-# Which group a kind's findings are decided in (billing/sql/exception_queue.sql): the rest go
-# by person and week when they name a person and a date, else stand alone.
+# Which group a kind's findings are decided in (billing/sql/exception_queue.sql), the first
+# that applies: its project (write-downs too: whether an engagement's write-downs were agreed
+# is one decision, and at 600 people one row per invoice was 610 rows), its invoice, else by
+# person and week when they name a person and a date, else the finding alone.
 GROUP_KINDS = {
     "invoice": ("write_down",),
-    "project": ("unbilled_time", "unapproved_time", "no_contract", "missing_rate", "ambiguous_rate",
+    "project": ("unbilled_time", "unapproved_time", "write_down", "no_contract", "missing_rate", "ambiguous_rate",
                 "time_after_end", "time_on_completed_project", "budget_alert",
                 "milestone_burn_ahead", "milestone_not_invoiced"),
 }  # fmt: skip
 ROWS_SQL = (Path(__file__).parent / "sql" / "exception_queue.sql").read_text()
-QUEUE_SQL = ROWS_SQL + """
+QUEUE_SQL = (
+    ROWS_SQL
+    + """
 SELECT * EXCLUDE (group_type) FROM queue_rows
 WHERE $severities IS NULL OR list_contains($severities, severity)
 ORDER BY age_days DESC, exception_id
 """
+)
 # A group's severity: by its money at stake in base currency (HIGH_FROM, MEDIUM_FROM); with
 # none of it priced, high when a finding of it is high (a kind that stops billing), else low.
-GROUPS_SQL = ROWS_SQL + """,
+GROUPS_SQL = (
+    ROWS_SQL
+    + """,
 groups AS (
     SELECT group_key, any_value(kind) AS kind, any_value(group_type) AS group_type,
            any_value(group_label) AS group_label,
@@ -346,6 +353,7 @@ ORDER BY amount_base DESC NULLS LAST,
          CASE severity WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
          hours DESC NULLS LAST, entries DESC, group_key
 """
+)
 
 
 def _list(values) -> list[str] | None:

@@ -121,8 +121,15 @@ def cap_adjustment(
               f"{money_text(value)} this period, {money_text(earlier)} billed earlier, cap {cap} "
               f"({ws.cap_scope}); {over} over the cap is not billed")  # fmt: skip
     line = Line("cap_adjustment", ws.project_id, text, ONE, -excess, -excess, sources)
-    found = BillingException("over_cap", contract.contract_id, detail, amount=excess,
-                             currency=contract.currency, value=excess, project_id=ws.project_id)
+    found = BillingException(
+        "over_cap",
+        contract.contract_id,
+        detail,
+        amount=excess,
+        currency=contract.currency,
+        value=excess,
+        project_id=ws.project_id,
+    )
     return [line], [found]
 
 

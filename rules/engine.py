@@ -101,7 +101,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, kind: str, as_of: date,
         raise ValueError(f"rules/sql/{kind}.sql uses unknown parameter(s) {missing}")
     result = con.execute(sql, {name: available[name] for name in wanted})
     names = [d[0] for d in result.description]
-    if tuple(names[: len(COLUMNS)]) != COLUMNS or set(names[len(COLUMNS) :]) - set(OPTIONAL_COLUMNS):
+    extra = set(names[len(COLUMNS) :]) - set(OPTIONAL_COLUMNS)
+    if tuple(names[: len(COLUMNS)]) != COLUMNS or extra:
         raise ValueError(f"rules/sql/{kind}.sql returns {names}; expected {list(COLUMNS)} "
                          f"then any of {list(OPTIONAL_COLUMNS)}")  # fmt: skip
     found = []

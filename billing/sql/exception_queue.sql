@@ -5,8 +5,9 @@
 -- classification suggestion is not shown: the suggestion's row stands for the entry (one row
 -- per entry), and accepting it settles both.
 -- Groups ($invoice_kinds, $project_kinds: billing.exceptions_queue.GROUP_KINDS):
---   invoice      one per invoice      (write-downs)
---   project      one per project      (unbilled time, rates, contracts, budgets, dates)
+--   project      one per project      (unbilled or unapproved time, write-downs, rates,
+--                                     contracts, budgets, dates)
+--   invoice      one per invoice      (a write-down of an invoice spanning projects)
 --   person_week  one per person and week (Monday) of the event (everything a person does)
 --   item         the finding alone    (contract, payment and other one-off findings)
 WITH effective AS (
@@ -26,10 +27,10 @@ shown AS (
 ),
 grouped AS (
     SELECT s.*,
-           CASE WHEN list_contains($invoice_kinds, s.kind) AND s.invoice_id IS NOT NULL
-                    THEN 'invoice'
-                WHEN list_contains($project_kinds, s.kind) AND s.project_id IS NOT NULL
+           CASE WHEN list_contains($project_kinds, s.kind) AND s.project_id IS NOT NULL
                     THEN 'project'
+                WHEN list_contains($invoice_kinds, s.kind) AND s.invoice_id IS NOT NULL
+                    THEN 'invoice'
                 WHEN s.person_id IS NOT NULL AND s.event_date IS NOT NULL THEN 'person_week'
                 ELSE 'item' END AS group_type,
            date_trunc('week', s.event_date)::DATE AS week_start
