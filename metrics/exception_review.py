@@ -352,6 +352,15 @@ def audit_trail(object_id: str | None = None, limit: int = 200, db: Db = None) -
         return exceptions_queue.audit_trail(con, object_id=object_id, limit=limit)
 
 
+def object_words(what: str | None) -> str | None:
+    """The audit page's "to what" for an exception in words: "exception
+    unbilled_time:TE-1" -> "Approved time not invoiced · TE-1"; anything else as it is."""
+    if not what or not what.startswith("exception ") or ":" not in what:
+        return what
+    kind, ref = what.removeprefix("exception ").split(":", 1)
+    return f"{kind_words(kind)} · {ref}"
+
+
 def readable_audit(audit: pl.DataFrame) -> pl.DataFrame:
     """Audit rows in words: the action spelled out, and what it is about as the kind in words
     and its reference (`missing_project:TE-1` -> "Time without a project · TE-1")."""

@@ -1,10 +1,12 @@
 """Audit log: every write with who made it — decisions, approvals, sends, imports, syncs,
 accruals, user changes, sign-ins and failed sign-ins — in words, newest first."""
 
+import polars as pl
 import streamlit as st
 
 import app_state
 from app_auth import audit
+from metrics import exception_review as er
 from metrics.reader import read_only, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
@@ -30,7 +32,7 @@ did = right.selectbox("What", sorted(audit.ACTION_LABELS), index=None, placehold
                       format_func=audit.action_label)  # fmt: skip
 log, _ = read_log(stamp, who, did)
 st.dataframe(
-    log,
+    log.with_columns(pl.col("what").map_elements(er.object_words, return_dtype=pl.String)),
     hide_index=True,
     column_config={
         "when": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),

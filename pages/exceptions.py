@@ -38,9 +38,9 @@ GROUP_COLUMNS = {
     "age_days": cc.NumberColumn(
         "Age (d)", format="%d", width=60, help="Days since the group's oldest event"
     ),
-    "kind_label": cc.TextColumn("What", width=180),
+    "kind_label": cc.TextColumn("What", width=170),
     "group_label": cc.TextColumn(
-        "Group", width=200, help="A person's week, a project, an invoice, or one finding alone"
+        "Group", width=180, help="A person's week, a project, an invoice, or one finding alone"
     ),
     "client_name": cc.TextColumn("Client", width=150),
     "suggested_action": cc.TextColumn("Suggested action", width="medium"),
@@ -355,8 +355,9 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
             first = (number - 1) * PAGE_ROWS + 1
             where = f"rows {first:,}–{first + shown.height - 1:,} of {queue.height:,} (page {number} of {pages:,}), "
         else:
-            where = f"{queue.height:,} exceptions, "
-        st.caption(where + "oldest first. Select one or more rows to see the evidence and decide.")
+            where = f"{queue.height:,} findings, "
+        st.caption(where + "group by group, oldest first in each. Select one or more rows to "
+                   "see the evidence and decide.")  # fmt: skip
     # The keyed container gives the browser tests a stable handle (CSS class st-key-…).
     with st.container(key="exception_queue"):
         return app_state.selectable_table(
@@ -379,8 +380,17 @@ def show_queue_and_decisions(groups: pl.DataFrame, filters: er.QueueFilters, use
     picked = show_groups(groups)
     if not picked.is_empty():
         show_group_decision(picked, user, stamp)
-    keys = (picked if not picked.is_empty() else groups)["group_key"]
-    queue = read_queue(stamp, filters).filter(pl.col("group_key").is_in(keys.implode()))
+    # the findings in the groups' order (biggest money first), oldest first within a group
+    rank = (
+        (picked if not picked.is_empty() else groups)
+        .select("group_key")
+        .with_row_index("group_rank")
+    )
+    queue = (
+        read_queue(stamp, filters)
+        .join(rank, on="group_key", how="inner")
+        .sort(["group_rank", "age_days", "exception_id"], descending=[False, True, False])
+    )
     st.subheader("Findings in the selected groups" if not picked.is_empty() else "Findings")
     selected = show_queue(queue)
     show_selection(selected, user, stamp)

@@ -13,6 +13,10 @@ def queue_table(at):
     return next(df.value for df in at.dataframe if df.key and df.key.startswith("exception_table"))
 
 
+def groups_table(at):
+    return next(df.value for df in at.dataframe if df.key and df.key.startswith("group_table"))
+
+
 def refreshed(monkeypatch, db, every_severity: bool = True):
     """The page after refreshing October's billing exceptions; with every severity picked (the
     default view shows high and medium groups only), so that every open finding is listed."""
@@ -64,16 +68,18 @@ def test_refresh_fills_the_queue_with_the_months_billing_exceptions(monkeypatch,
     table = queue_table(at)
     assert len(table) == min(open_count, 500)  # the first page of 500 rows
     # The demo firm's planted problems of the month (docs/demo_firm.md): P-7 goes over its cap.
+    # Its money puts it in the first page (the findings follow their groups, biggest first).
     over_cap = table[table["kind"] == "over_cap"].iloc[0]
     assert (over_cap["ref"], over_cap["severity"], over_cap["client_name"]) == (
         "C-103", "high", "Globex Logistics",
     )  # fmt: skip
-    assert {"po_alert", "unapproved_time"} <= set(table["kind"])
+    assert {"po_alert", "unapproved_time", "over_cap"} <= set(groups_table(at)["kind"])
     assert at.toast and "Billing exceptions for" in at.toast[0].value
 
 
 def test_rejecting_one_records_who_and_why_and_takes_it_off_the_queue(monkeypatch, demo_db):
     at = refreshed(monkeypatch, demo_db)
+    next(m for m in at.multiselect if m.label == "Kind").select("po_alert").run()
     table = queue_table(at)
     before = shown(at)
     row = int(table.index[table["exception_id"] == "po_alert:C-105"][0])
@@ -118,6 +124,7 @@ def test_reassigning_in_bulk_writes_an_override_on_each_entry(monkeypatch, demo_
 
 def test_a_refused_decision_shows_why_and_changes_nothing(monkeypatch, demo_db):
     at = refreshed(monkeypatch, demo_db)
+    next(m for m in at.multiselect if m.label == "Kind").select("over_cap").run()
     table = queue_table(at)
     row = int(table.index[table["exception_id"] == "over_cap:C-103"][0])
     at = decide(at, [row], "mark_billable")  # a contract, not a time entry

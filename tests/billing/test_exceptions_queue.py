@@ -105,9 +105,13 @@ def test_sync_creates_open_exceptions_with_severity_enrichment_and_evidence(con,
     assert SEVERITY["no_contract"] == "high" and SEVERITY["unapproved_time"] == "medium"
 
     frame = queue(con, as_of=date(2026, 4, 3))
-    assert frame["exception_id"].to_list() == ["no_contract:T-2", "unapproved_time:T-1"]
-    assert frame["client_name"].to_list() == ["Globex", "Acme Corp"]
-    assert frame["age_days"].to_list() == [0, 0]
+    # oldest event first, aged from the entry date (not from the sync on 04-03): T-1 dated
+    # 03-02 is 32 days old, T-2 dated 03-03 is 31
+    assert frame["exception_id"].to_list() == ["unapproved_time:T-1", "no_contract:T-2"]
+    assert frame["client_name"].to_list() == ["Acme Corp", "Globex"]
+    assert frame["person_name"].to_list() == ["Elena Ruiz", "Sam Lee"]
+    assert frame["age_days"].to_list() == [32, 31]
+    assert frame["hours"].to_list() == [D("2.00"), D("3.00")]
 
 
 def test_running_twice_changes_nothing_but_last_seen_at(con, firm):
