@@ -399,9 +399,8 @@ def show_queue_and_decisions(groups: pl.DataFrame, filters: er.QueueFilters, use
 
 def show_evidence_part(view: er.EvidenceView) -> None:
     if not view.records.is_empty():
-        st.dataframe(
-            view.records, hide_index=True, column_config={"field": "Field"}, placeholder="—"
-        )
+        headers = {name: er.field_words(name) for name in view.records.columns}  # time_entry
+        st.dataframe(view.records, hide_index=True, column_config=headers, placeholder="—")
     for name, table in view.tables.items():
         st.caption(er.field_words(name))
         st.dataframe(table, hide_index=True, placeholder="—")
