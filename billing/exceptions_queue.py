@@ -316,7 +316,8 @@ QUEUE_SQL = (
     ROWS_SQL
     + """
 SELECT * EXCLUDE (group_type) FROM queue_rows
-WHERE $severities IS NULL OR list_contains($severities, severity)
+WHERE ($severities IS NULL OR list_contains($severities, severity))
+  AND ($group_keys IS NULL OR group_key IN (SELECT unnest($group_keys)))
 ORDER BY age_days DESC, exception_id
 """
 )
@@ -379,18 +380,20 @@ def _params(kinds, client_ids, severities, statuses, min_age_days, as_of) -> dic
 
 def _typed(sql: str) -> str:
     for name in ("kinds", "client_ids", "severities", "statuses", "invoice_kinds",
-                 "project_kinds"):  # fmt: skip
+                 "project_kinds", "group_keys"):  # fmt: skip
         sql = sql.replace(f"${name}", f"${name}::VARCHAR[]")
     return sql.replace("$min_age_days", "$min_age_days::INTEGER")
 
 
 def queue(con: duckdb.DuckDBPyConnection, *, kinds=None, client_ids=None, severities=None,
-          statuses=("open",), min_age_days: int | None = None,
-          as_of: date | None = None) -> pl.DataFrame:  # fmt: skip
+          statuses=("open",), min_age_days: int | None = None, as_of: date | None = None,
+          group_keys=None) -> pl.DataFrame:  # fmt: skip
     """The filtered queue, oldest event first, with age in days as of `as_of` (today, UTC), the
     names of its client, project and person, and the group each row is decided in (group_key,
-    group_label). A snooze whose date has come counts as open; statuses=None means all."""
+    group_label); only the groups `group_keys` when given. A snooze whose date has come counts
+    as open; statuses=None means all."""
     params = _params(kinds, client_ids, severities, statuses, min_age_days, as_of)
+    params["group_keys"] = _list(group_keys)
     return con.sql(_typed(QUEUE_SQL), params=params).pl()
 
 
@@ -409,8 +412,7 @@ def groups(con: duckdb.DuckDBPyConnection, *, kinds=None, client_ids=None, sever
 def open_members(con: duckdb.DuckDBPyConnection, group_keys: list[str],
                  as_of: date | None = None) -> list[str]:  # fmt: skip
     """The exception ids still open in the groups, as the warehouse holds them now."""
-    rows = queue(con, as_of=as_of)
-    return rows.filter(pl.col("group_key").is_in(list(group_keys)))["exception_id"].to_list()
+    return queue(con, as_of=as_of, group_keys=list(group_keys))["exception_id"].to_list()
 
 
 def _records(con, sql: str, params: list | None = None) -> list[dict]:

@@ -133,9 +133,14 @@ def clients_offered(options: FilterOptions, sidebar: tuple[str, ...]) -> dict[st
 
 
 def exception_queue(
-    filters: QueueFilters, db: Db = None, as_of: date | None = None
+    filters: QueueFilters,
+    db: Db = None,
+    as_of: date | None = None,
+    group_keys: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
-    """The exceptions that pass the filters, as billing's queue orders them."""
+    """The exceptions that pass the filters (of the groups `group_keys` only, when given: the
+    page reads the findings of the groups it shows, not the whole queue), as billing's queue
+    orders them."""
     with read_only(db) as con:
         return exceptions_queue.queue(
             con,
@@ -145,6 +150,7 @@ def exception_queue(
             statuses=list(filters.statuses) or None,  # None: every status
             min_age_days=filters.min_age_days or None,
             as_of=as_of,
+            group_keys=None if group_keys is None else list(group_keys),
         )
 
 

@@ -99,9 +99,11 @@ EVIDENCE_SHOWN = 5  # exceptions whose evidence is drawn when many are selected
 
 
 @st.cache_data(show_spinner="Reading the queue…", max_entries=16)
-def read_queue(stamp: tuple[str, int, int], filters: er.QueueFilters) -> pl.DataFrame:
-    """The findings of every group (severity is the groups' own, filtered on the groups)."""
-    return er.exception_queue(replace(filters, severities=()), stamp[0])
+def read_queue(
+    stamp: tuple[str, int, int], filters: er.QueueFilters, group_keys: tuple[str, ...]
+) -> pl.DataFrame:
+    """The findings of the groups shown (severity is the groups' own, filtered on the groups)."""
+    return er.exception_queue(replace(filters, severities=()), stamp[0], group_keys=group_keys)
 
 
 @st.cache_data(show_spinner="Reading the queue…", max_entries=16)
@@ -374,20 +376,20 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
 @st.fragment
 def show_queue_and_decisions(groups: pl.DataFrame, filters: er.QueueFilters, user: str | None,
                              stamp) -> None:  # fmt: skip
-    """The groups, what decides them, and the findings of the selected groups (of all groups
-    shown when none is selected) with what acts on their selection: selecting or turning a
+    """The groups, what decides them, and the findings of the selected groups (of the groups
+    the table shows when none is selected) with what acts on their selection: selecting or turning a
     page reruns only this part, not the queue's read and its figures."""
     picked = show_groups(groups)
     if not picked.is_empty():
         show_group_decision(picked, user, stamp)
     # the findings in the groups' order (biggest money first), oldest first within a group
     rank = (
-        (picked if not picked.is_empty() else groups)
+        (picked if not picked.is_empty() else groups.head(GROUP_ROWS))
         .select("group_key")
         .with_row_index("group_rank")
     )
     queue = (
-        read_queue(stamp, filters)
+        read_queue(stamp, filters, tuple(rank["group_key"]))
         .join(rank, on="group_key", how="inner")
         .sort(["group_rank", "age_days", "exception_id"], descending=[False, True, False])
     )
