@@ -292,11 +292,36 @@ def queue_csv(queue: pl.DataFrame) -> str:
     return frame_csv(queue.with_columns(flat))
 
 
+# the names a source row's ids stand for (names, not ids, on the page)
+NAMES_SQL = {
+    "person_id": ("person", "SELECT person_id, name FROM people WHERE list_contains(?, person_id)"),
+    "project_id": (
+        "project",
+        "SELECT project_id, name FROM projects WHERE list_contains(?, project_id)",
+    ),
+    "client_id": (
+        "client",
+        "SELECT client_id, name FROM clients WHERE list_contains(?, client_id)",
+    ),
+}
+
+
 def evidence(exception_id: str, db: Db = None) -> dict:
     """The exception, the evidence stored when it was last seen, the source rows as they are now
-    (`live`) and its history: billing's evidence() as is."""
+    (`live`) and its history: billing's evidence(), with each live row's person, project and
+    client named beside its id."""
     with read_only(db) as con:
-        return exceptions_queue.evidence(con, exception_id)
+        found = exceptions_queue.evidence(con, exception_id)
+        rows = [r for r in found["live"].values() if isinstance(r, dict)]
+        for field, (name, query) in NAMES_SQL.items():
+            ids = sorted({r[field] for r in rows if r.get(field)})
+            if not ids:
+                continue
+            names = dict(con.execute(query, [ids]).fetchall())
+            for r in rows:
+                if r.get(field) in names and name not in r:
+                    r[name] = names[r[field]]
+        return found
 
 
 @dataclass(frozen=True)

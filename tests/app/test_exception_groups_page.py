@@ -183,3 +183,12 @@ def test_one_row_per_entry_and_accepting_the_suggestion_resolves_it(monkeypatch,
                                                   ("missing_project:T-1", "resolved")]  # fmt: skip
     assert query(classified_db, "select project_id from effective_time_entries "
                                 "where entry_id = 'T-1'") == [("PR-1",)]  # fmt: skip
+
+
+@pytest.mark.clock
+def test_the_evidence_names_the_person_and_project_of_the_source_rows(small_db):
+    live = er.evidence("unbilled_time:T-1", small_db)["live"]
+    records = er.evidence_view(live).records
+    fields = dict(zip(records["field"], records["time_entry"], strict=True))
+    assert (fields["Person"], fields["Project"]) == ("Elena Ruiz", "Storefront")
+    assert "Person (id)" not in fields and "Project (id)" not in fields  # the name stands in
