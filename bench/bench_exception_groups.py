@@ -14,9 +14,9 @@ import statistics
 import time
 from datetime import date
 
-from billing.exceptions_queue import groups
-from metrics.exception_review import DEFAULT_SEVERITIES
-from metrics.reader import read_only
+from exception_queue.findings import groups
+from read_models.exception_review import DEFAULT_SEVERITIES
+from warehouse.sessions import read_only
 
 
 def main() -> None:
@@ -45,8 +45,10 @@ def main() -> None:
         print(
             f"biggest group            {top['group_label']} ({top['kind']}), {top['amount_base']}"
         )
-    print(f"groups() read            min {min(seconds):.2f} s, median "
-          f"{statistics.median(seconds):.2f} s over {args.runs} runs")  # fmt: skip
+    print(
+        f"groups() read            min {min(seconds):.2f} s, median "
+        f"{statistics.median(seconds):.2f} s over {args.runs} runs"
+    )
 
 
 if __name__ == "__main__":

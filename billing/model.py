@@ -8,12 +8,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billing.money import ZERO, cents, money_text, price_text
+from core.money import ZERO, cents, money_text, price_text
 
 LINE_KINDS = (
-    "time", "rush", "discount", "cap_adjustment", "retainer_fee", "overage", "fixed_fee",
-    "milestone", "expense", "credit",
-)  # fmt: skip
+    "time",
+    "rush",
+    "discount",
+    "cap_adjustment",
+    "retainer_fee",
+    "overage",
+    "fixed_fee",
+    "milestone",
+    "expense",
+    "credit",
+)
 
 
 @dataclass
@@ -48,7 +56,7 @@ class Line:
 @dataclass
 class BillingException:
     """A draft's finding; the optional typed facts are what the exception queue ranks by
-    (billing.exceptions_queue.Finding), so money is never parsed back out of `detail`."""
+    (exception_queue.findings.Finding), so money is never parsed back out of `detail`."""
 
     kind: str  # unapproved_time, no_contract, missing_rate, ambiguous_rate, over_cap, ...
     ref: str
@@ -83,8 +91,10 @@ class Workstream:
 
     @classmethod
     def from_row(cls, row: dict) -> Workstream:
-        tiers = [(Decimal(t["from_hours"]), Decimal(t["discount"]))
-                 for t in json.loads(row["tiers"] or "[]")]  # fmt: skip
+        tiers = [
+            (Decimal(t["from_hours"]), Decimal(t["discount"]))
+            for t in json.loads(row["tiers"] or "[]")
+        ]
         fields = {k: row[k] for k in cls.__dataclass_fields__ if k != "tiers" and k in row}
         return cls(**fields, tiers=sorted(tiers))
 

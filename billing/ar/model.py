@@ -107,7 +107,7 @@ class ClientCredit:
 
 @dataclass
 class Finding:
-    """Something matching could not do, for the exception queue (billing.exceptions_queue reads
+    """Something matching could not do, for the exception queue (exception_queue.findings reads
     these attributes) and for the aging report as of a date on or after `date`."""
 
     kind: str
@@ -123,7 +123,7 @@ class Finding:
 
     @property
     def event_date(self) -> date:
-        """The typed fact the queue ages the finding from (billing.exceptions_queue.Finding)."""
+        """The typed fact the queue ages the finding from (exception_queue.findings.Finding)."""
         return self.date
 
     @property

@@ -4,7 +4,7 @@
 -- date has come counts as open. A `missing_project` row whose entry has an open
 -- classification suggestion is not shown: the suggestion's row stands for the entry (one row
 -- per entry), and accepting it settles both.
--- Groups ($invoice_kinds, $project_kinds: billing.exceptions_queue.GROUP_KINDS):
+-- Groups ($invoice_kinds, $project_kinds: exception_queue.findings.GROUP_KINDS):
 --   project      one per project      (unbilled or unapproved time, write-downs, rates,
 --                                     contracts, budgets, dates)
 --   invoice      one per invoice      (a write-down of an invoice spanning projects)

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from billing.exceptions_queue import Finding, queue, sync_exceptions
-from etl.warehouse import connect
-from metrics import exception_review as er
+from exception_queue.findings import Finding, queue, sync_exceptions
+from read_models import exception_review as er
 from rules.classify.cascade import run_classify
 from rules.classify.config import ClassifyConfig
 from rules.engine import run_rules
 from tests.billing.firm import build, entry
 from tests.rules import classify_firm
 from tests.support.app_pages import open_page, query, select_rows
+from warehouse.db import connect
 
 PAGE = "pages/exceptions.py"
 USER = "Dana Ortiz"
@@ -45,14 +45,33 @@ ENTRIES = (
 # 250.00 (medium: no project, so its invoice is the group); Elena's week of time without a
 # project (no money: low, hidden by default).
 FINDINGS = [
-    Finding("unbilled_time", "T-1", "entry T-1 by P-1 on PR-1 is not invoiced",
-            amount=D("600.00"), currency="USD", project_id="PR-1"),
-    Finding("unbilled_time", "T-4", "entry T-4 by P-2 on PR-1 is not invoiced",
-            amount=D("450.00"), currency="USD", project_id="PR-1"),
-    Finding("write_down", "I-8", "invoice I-8 bills below the card", amount=D("250.00"),
-            currency="USD", invoice_id="I-8", client_id="CL-1"),
+    Finding(
+        "unbilled_time",
+        "T-1",
+        "entry T-1 by P-1 on PR-1 is not invoiced",
+        amount=D("600.00"),
+        currency="USD",
+        project_id="PR-1",
+    ),
+    Finding(
+        "unbilled_time",
+        "T-4",
+        "entry T-4 by P-2 on PR-1 is not invoiced",
+        amount=D("450.00"),
+        currency="USD",
+        project_id="PR-1",
+    ),
+    Finding(
+        "write_down",
+        "I-8",
+        "invoice I-8 bills below the card",
+        amount=D("250.00"),
+        currency="USD",
+        invoice_id="I-8",
+        client_id="CL-1",
+    ),
     Finding("missing_project", "T-2", "entry T-2 by P-1 on 2026-03-04 (3.00 h) has no project"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -85,8 +104,10 @@ def test_groups_biggest_money_first_and_low_ones_hidden_by_default(monkeypatch, 
     at = open_page(monkeypatch, small_db, PAGE, user=USER)
     groups = groups_table(at)
     assert groups["group_label"].tolist() == ["Storefront", "Invoice I-8"]
-    assert groups["kind_label"].tolist() == ["Approved time not invoiced",
-                                             "Invoice below the rate card"]  # fmt: skip
+    assert groups["kind_label"].tolist() == [
+        "Approved time not invoiced",
+        "Invoice below the rate card",
+    ]
     assert [D(str(v)) for v in groups["amount_base"]] == [D("1050.00"), D("250.00")]
     assert groups["severity"].tolist() == ["high", "medium"]
     assert groups["entries"].tolist() == [2, 1]
@@ -115,11 +136,14 @@ def test_a_group_is_decided_at_once_from_the_page(monkeypatch, small_db):
     assert submit.label == "Reject · 1 group, 2 findings"
     submit.click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert query(small_db, "select exception_id, status, decided_by, decision_reason from "
-                           "exceptions where status <> 'open' order by 1") == [
+    assert query(
+        small_db,
+        "select exception_id, status, decided_by, decision_reason from "
+        "exceptions where status <> 'open' order by 1",
+    ) == [
         ("unbilled_time:T-1", "rejected", USER, "billed by hand"),
         ("unbilled_time:T-4", "rejected", USER, "billed by hand"),
-    ]  # fmt: skip
+    ]
     assert query(small_db, "select count(*) from audit_log where actor = ?", [USER]) == [(2,)]
     assert groups_table(at)["group_label"].tolist() == ["Invoice I-8"]
 
@@ -136,7 +160,10 @@ def test_the_csv_has_plain_headers_names_and_kinds_in_words(small_db):
     assert all("_" not in header for header in lines[0])  # no snake_case header
     t2 = next(r for r in lines if r["Reference"] == "T-2")
     assert (t2["Kind"], t2["Person"], t2["Group"]) == (
-        "Time without a project", "Elena Ruiz", "Elena Ruiz, week of 2 Mar 2026")  # fmt: skip
+        "Time without a project",
+        "Elena Ruiz",
+        "Elena Ruiz, week of 2 Mar 2026",
+    )
     assert t2["Detail"] == "entry T-2 by Elena Ruiz on 2026-03-04 (3.00 h) has no project"
     assert "P-1" not in er.rows_csv(rows)
 
@@ -162,11 +189,10 @@ def classified_db(tmp_path: Path, monkeypatch) -> Path:
 
 
 @pytest.mark.clock
-def test_one_row_per_entry_and_accepting_the_suggestion_resolves_it(monkeypatch,
-                                                                     classified_db):  # fmt: skip
-    assert query(classified_db, "select exception_id, status from exceptions where ref = 'T-1' "
-                                "order by 1") == [("classify_suggestion:T-1", "open"),
-                                                  ("missing_project:T-1", "open")]  # fmt: skip
+def test_one_row_per_entry_and_accepting_the_suggestion_resolves_it(monkeypatch, classified_db):
+    assert query(
+        classified_db, "select exception_id, status from exceptions where ref = 'T-1' order by 1"
+    ) == [("classify_suggestion:T-1", "open"), ("missing_project:T-1", "open")]
     at = open_page(monkeypatch, classified_db, PAGE, user=USER)
     next(m for m in at.multiselect if m.label == "Severity").set_value([]).run()  # every group
     entry_rows = findings_table(at)
@@ -178,11 +204,12 @@ def test_one_row_per_entry_and_accepting_the_suggestion_resolves_it(monkeypatch,
     at = select_rows(at, "group_table", [row])
     next(b for b in at.button if b.label.startswith("Accept the suggestions")).click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert query(classified_db, "select exception_id, status from exceptions where ref = 'T-1' "
-                                "order by 1") == [("classify_suggestion:T-1", "approved"),
-                                                  ("missing_project:T-1", "resolved")]  # fmt: skip
-    assert query(classified_db, "select project_id from effective_time_entries "
-                                "where entry_id = 'T-1'") == [("PR-1",)]  # fmt: skip
+    assert query(
+        classified_db, "select exception_id, status from exceptions where ref = 'T-1' order by 1"
+    ) == [("classify_suggestion:T-1", "approved"), ("missing_project:T-1", "resolved")]
+    assert query(
+        classified_db, "select project_id from effective_time_entries where entry_id = 'T-1'"
+    ) == [("PR-1",)]
 
 
 @pytest.mark.clock

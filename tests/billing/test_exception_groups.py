@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from billing.exceptions_queue import Finding, decide_group, groups, queue, sync_exceptions
-from etl.warehouse import connect
-from metrics.reader import read_write
+from exception_queue.findings import Finding, decide_group, groups, queue, sync_exceptions
 from tests.billing.firm import build, entry
 from tests.support.sessions import overlap
+from warehouse.db import connect
+from warehouse.sessions import read_write
 
 T0 = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
 AS_OF = date(2026, 4, 3)
@@ -35,13 +35,20 @@ ENTRIES = (
     + entry("T-3", "P-1", "2026-03-10", "1", "PR-1")
     + entry("T-4", "P-2", "2026-03-03", "4", "PR-1")
 )
-NO_PROJECT = [Finding("missing_project", t, f"entry {t} has no project") for t in
-              ("T-1", "T-2", "T-3", "T-4")]  # fmt: skip
+NO_PROJECT = [
+    Finding("missing_project", t, f"entry {t} has no project") for t in ("T-1", "T-2", "T-3", "T-4")
+]
 
 
 def unbilled(ref: str, amount: str) -> Finding:
-    return Finding("unbilled_time", ref, f"entry {ref} is not invoiced", amount=D(amount),
-                   currency="USD", project_id="PR-1")  # fmt: skip
+    return Finding(
+        "unbilled_time",
+        ref,
+        f"entry {ref} is not invoiced",
+        amount=D(amount),
+        currency="USD",
+        project_id="PR-1",
+    )
 
 
 @pytest.fixture
@@ -55,8 +62,11 @@ def test_time_findings_group_by_person_and_week_aged_from_the_entry_date(firm):
     found = groups(firm, as_of=AS_OF)
     # Weeks start on Monday: 2-4 Mar is one week of Elena's, 10 Mar the next.
     by_label = {g["group_label"]: g for g in found.iter_rows(named=True)}
-    assert set(by_label) == {"Elena Ruiz, week of 2 Mar 2026", "Elena Ruiz, week of 9 Mar 2026",
-                             "Sam Lee, week of 2 Mar 2026"}  # fmt: skip
+    assert set(by_label) == {
+        "Elena Ruiz, week of 2 Mar 2026",
+        "Elena Ruiz, week of 9 Mar 2026",
+        "Sam Lee, week of 2 Mar 2026",
+    }
     first = by_label["Elena Ruiz, week of 2 Mar 2026"]
     assert first["group_key"] == "missing_project|person_week|P-1:2026-03-02"
     assert (first["entries"], first["hours"], first["amount_base"]) == (2, D("5.00"), None)
@@ -68,17 +78,34 @@ def test_time_findings_group_by_person_and_week_aged_from_the_entry_date(firm):
     rows = queue(firm, as_of=AS_OF)
     t1 = rows.filter(rows["exception_id"] == "missing_project:T-1").row(0, named=True)
     assert (t1["person_name"], t1["event_date"], t1["age_days"]) == (
-        "Elena Ruiz", date(2026, 3, 2), 32)  # fmt: skip
+        "Elena Ruiz",
+        date(2026, 3, 2),
+        32,
+    )
 
 
 def test_money_decides_severity_and_order(firm):
     # T-1 600.00 + T-4 450.00 on PR-1: a project group of 1,050.00 (high, though each is
     # medium); T-2 99.99 alone would be low, T-3 100.00 exactly is medium.
     found = [unbilled("T-1", "600.00"), unbilled("T-4", "450.00")]
-    found += [Finding("write_down", "I-9", "invoice I-9 bills below the card",
-                      amount=D("99.99"), currency="USD", invoice_id="I-9"),
-              Finding("write_down", "I-8", "invoice I-8 bills below the card",
-                      amount=D("100.00"), currency="USD", invoice_id="I-8")]  # fmt: skip
+    found += [
+        Finding(
+            "write_down",
+            "I-9",
+            "invoice I-9 bills below the card",
+            amount=D("99.99"),
+            currency="USD",
+            invoice_id="I-9",
+        ),
+        Finding(
+            "write_down",
+            "I-8",
+            "invoice I-8 bills below the card",
+            amount=D("100.00"),
+            currency="USD",
+            invoice_id="I-8",
+        ),
+    ]
     sync_exceptions(firm, found + NO_PROJECT, "rules", {}, now=T0)
     severity = dict(firm.execute("SELECT exception_id, severity FROM exceptions").fetchall())
     assert severity["unbilled_time:T-1"] == severity["unbilled_time:T-4"] == "medium"
@@ -86,11 +113,17 @@ def test_money_decides_severity_and_order(firm):
     ranked = groups(firm, as_of=AS_OF)
     top = ranked.row(0, named=True)
     assert (top["group_key"], top["amount_base"], top["entries"], top["severity"]) == (
-        "unbilled_time|project|PR-1", D("1050.00"), 2, "high")  # fmt: skip
+        "unbilled_time|project|PR-1",
+        D("1050.00"),
+        2,
+        "high",
+    )
     assert top["group_label"] == "Storefront"  # the project's name
     # then the invoices by money, then the unpriced person-weeks
-    assert ranked["group_key"].to_list()[1:3] == ["write_down|invoice|I-8",
-                                                  "write_down|invoice|I-9"]  # fmt: skip
+    assert ranked["group_key"].to_list()[1:3] == [
+        "write_down|invoice|I-8",
+        "write_down|invoice|I-9",
+    ]
     assert ranked["amount_base"].to_list()[3:] == [None, None, None]
     only_high = groups(firm, as_of=AS_OF, severities=["high"])
     assert only_high["group_key"].to_list() == ["unbilled_time|project|PR-1"]
@@ -101,12 +134,20 @@ def test_a_group_is_decided_at_once_and_not_twice(firm):
     key = "missing_project|person_week|P-1:2026-03-02"
     assert decide_group(firm, key, "reject", "dana", "internal time", now=T0) == 2
     status = dict(firm.execute("SELECT exception_id, status FROM exceptions").fetchall())
-    assert status == {"missing_project:T-1": "rejected", "missing_project:T-2": "rejected",
-                      "missing_project:T-3": "open", "missing_project:T-4": "open"}  # fmt: skip
-    audit = firm.execute("SELECT actor, action, object_id, reason FROM audit_log "
-                         "WHERE object_type = 'exception' ORDER BY audit_id").fetchall()  # fmt: skip
-    assert audit == [("dana", "reject", "missing_project:T-1", "internal time"),
-                     ("dana", "reject", "missing_project:T-2", "internal time")]  # fmt: skip
+    assert status == {
+        "missing_project:T-1": "rejected",
+        "missing_project:T-2": "rejected",
+        "missing_project:T-3": "open",
+        "missing_project:T-4": "open",
+    }
+    audit = firm.execute(
+        "SELECT actor, action, object_id, reason FROM audit_log "
+        "WHERE object_type = 'exception' ORDER BY audit_id"
+    ).fetchall()
+    assert audit == [
+        ("dana", "reject", "missing_project:T-1", "internal time"),
+        ("dana", "reject", "missing_project:T-2", "internal time"),
+    ]
     with pytest.raises(ValueError, match="decided already"):
         decide_group(firm, key, "approve", "dana", now=T0)
     assert firm.execute("SELECT count(*) FROM audit_log").fetchall() == [(2,)]

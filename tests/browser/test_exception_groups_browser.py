@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from app_state import last_complete_period, period_label
-from etl.warehouse import connect
 from tests.browser.conftest import running_app, sign_in
+from ui.app_state import last_complete_period, period_label
+from warehouse.db import connect
 
 pytestmark = pytest.mark.browser
 
