@@ -188,11 +188,27 @@ def po_exceptions(con, contract: Contract, invoices: list[DraftInvoice]) -> list
         f"contract {contract.contract_id}: PO {contract.po_number} invoiced to date "
         f"{money_text(to_date)} including this draft, limit {money_text(limit)}"
     )
-    if to_date > limit:
-        return [BillingException("po_exceeded", contract.contract_id, detail)]
-    if alert_at is not None and to_date > alert_at * limit:
+    if to_date > limit:  # at stake: what is invoiced beyond the PO
+        excess = to_date - limit
         return [
-            BillingException("po_alert", contract.contract_id, detail + f", alert at {alert_at}")
+            BillingException(
+                "po_exceeded",
+                contract.contract_id,
+                detail,
+                amount=excess,
+                currency=contract.currency,
+                value=excess,
+            )
+        ]
+    if alert_at is not None and to_date > alert_at * limit:  # nothing over the limit yet
+        return [
+            BillingException(
+                "po_alert",
+                contract.contract_id,
+                detail + f", alert at {alert_at}",
+                currency=contract.currency,
+                value=to_date,
+            )
         ]
     return []
 

@@ -55,9 +55,17 @@ class Line:
 
 @dataclass
 class BillingException:
+    """A draft's finding; the optional typed facts are what the exception queue ranks by
+    (exception_queue.findings.Finding), so money is never parsed back out of `detail`."""
+
     kind: str  # unapproved_time, no_contract, missing_rate, ambiguous_rate, over_cap, ...
     ref: str
     detail: str
+    amount: Decimal | None = None  # money at stake, in `currency`
+    currency: str | None = None
+    value: Decimal | None = None  # the figure the finding reports (docs/rules.md)
+    hours: Decimal | None = None
+    project_id: str | None = None
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "ref": self.ref, "detail": self.detail}

@@ -214,6 +214,9 @@ def _expired_exceptions(ws: Workstream, month: RetainerMonth) -> list[BillingExc
             ws.contract_id,
             f"{ws.project_id}: {_hours(hours)} h of unused retainer hours banked in "
             f"{_month_name(origin)} expired at the end of {_month_name(month.period)}",
+            value=hours,
+            hours=hours,
+            project_id=ws.project_id,
         )
         for origin, hours in month.expired_from
     ]

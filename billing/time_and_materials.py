@@ -147,7 +147,16 @@ def cap_adjustment(
         f"({ws.cap_scope}); {over} over the cap is not billed"
     )
     line = Line("cap_adjustment", ws.project_id, text, ONE, -excess, -excess, sources)
-    return [line], [BillingException("over_cap", contract.contract_id, detail)]
+    found = BillingException(
+        "over_cap",
+        contract.contract_id,
+        detail,
+        amount=excess,
+        currency=contract.currency,
+        value=excess,
+        project_id=ws.project_id,
+    )
+    return [line], [found]
 
 
 def tm_lines(

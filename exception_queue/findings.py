@@ -4,8 +4,8 @@ their evidence and the human decisions on them, which survive re-runs and re-imp
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +32,54 @@ HIGH = (
 MEDIUM = ("unapproved_time", "po_alert", "expired_rollover", "unmatched_payment")
 SEVERITY = {kind: "high" for kind in HIGH} | {kind: "medium" for kind in MEDIUM}
 DEFAULT_SEVERITY = "low"
+# Severity of a finding (and of a group of them) the writer could price: by the money at stake
+# in the firm's base currency, at or above each level (docs/rules.md "Severity by money").
+# A finding without money is low, unless its kind is high whatever the money (SEVERITY, rules
+# config: a contract, rate or completed-project problem that stops billing).
+HIGH_FROM = Decimal("1000.00")
+MEDIUM_FROM = Decimal("100.00")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a writer (billing's draft, the rules, classification, the review pass, AR
+    matching) hands the queue, with typed facts: the queue groups, ages and ranks findings by
+    these columns and never parses figures back out of the English `detail`.
+
+    amount: money at stake in `currency` (None when the writer cannot price it); hours: hours
+    at stake; event_date: the day of the underlying event (entry date, invoice or due date,
+    payment date) the finding's age counts from. Facts left None are filled, where the ref
+    names a time entry, expense, payment or invoice, from that row (billing/sql/
+    exception_refs.sql). `value` is the figure the rule reports (money or hours)."""
+
+    kind: str
+    ref: str
+    detail: str
+    severity: str | None = None  # None: the kind's severity (SEVERITY)
+    amount: Decimal | None = None
+    currency: str | None = None
+    hours: Decimal | None = None
+    event_date: date | None = None
+    person_id: str | None = None
+    project_id: str | None = None
+    client_id: str | None = None
+    invoice_id: str | None = None
+    period: str | None = None
+    value: Decimal | None = None
+    evidence: dict | None = None
+    suggested_action: str | None = None
+
+
+FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+
+
+def as_finding(item) -> Finding:
+    """A writer's own finding object as the typed Finding: the attributes it has, by name.
+    Writers that build Finding directly pass through unchanged."""
+    if isinstance(item, Finding):
+        return item
+    return Finding(**{name: getattr(item, name, None) for name in FINDING_FIELDS})
+
 
 # what the ref of each kind names, most likely first (DATA_CONTRACT.md "Billing semantics")
 REF_TYPES = {
@@ -46,8 +94,9 @@ REF_TYPES = {
     "invalid_split": ["expense"],
     "missing_fx_rate": ["expense"],
     "unmatched_payment": ["payment"],
+    "write_down": ["invoice"],
 }
-ANY_REF = ["time_entry", "expense", "contract", "payment"]
+ANY_REF = ["time_entry", "expense", "contract", "payment", "invoice"]
 
 SUGGESTED_ACTION = {
     "unapproved_time": "approve the time in the tracker, or mark it non-billable",
@@ -79,7 +128,6 @@ ACTION_ARGUMENTS = {"snooze": ("until",), "reassign": ("project_id", "sow_line_i
 # statuses that end when the condition is gone; approved/rejected verdicts stay on record
 SETTLED_BY_RESOLUTION = ("open", "snoozed", "reassigned")
 SCOPE_COLUMNS = ("period", "client_id", "project_id", "kind")
-MONEY = r"(-?\d+(?:\.\d+)?)"
 
 # --- sync -------------------------------------------------------------------------------
 
@@ -89,7 +137,9 @@ REFRESH_SQL = """
 UPDATE exceptions AS x SET
     source = f.source, severity = f.severity, client_id = f.client_id,
     project_id = f.project_id, period = f.period, value = f.value, currency = f.currency,
-    detail = f.detail, evidence = f.evidence, suggested_action = f.suggested_action,
+    amount = f.amount, amount_base = f.amount_base, hours = f.hours, event_date = f.event_date,
+    person_id = f.person_id, invoice_id = f.invoice_id, detail = f.detail,
+    evidence = f.evidence, suggested_action = f.suggested_action,
     last_seen_at = ?,
     status = CASE WHEN x.status = 'resolved' THEN 'open'
                   WHEN x.status = 'snoozed' AND x.snoozed_until <= ? THEN 'open'
@@ -101,10 +151,11 @@ WHERE x.exception_id = f.exception_id
 
 INSERT_NEW_SQL = """
 INSERT INTO exceptions (exception_id, kind, ref, source, severity, client_id, project_id,
-    period, value, currency, detail, evidence, suggested_action, status, first_seen_at,
-    last_seen_at)
+    period, value, currency, amount, amount_base, hours, event_date, person_id, invoice_id,
+    detail, evidence, suggested_action, status, first_seen_at, last_seen_at)
 SELECT exception_id, kind, ref, source, severity, client_id, project_id, period, value,
-       currency, detail, evidence, suggested_action, 'open', ?, ?
+       currency, amount, amount_base, hours, event_date, person_id, invoice_id, detail, evidence,
+       suggested_action, 'open', ?, ?
 FROM exception_found
 WHERE exception_id NOT IN (SELECT exception_id FROM exceptions)
 """
@@ -124,41 +175,23 @@ ORDER BY a.exception_id
 """
 
 
-def _detail_facts(kind: str, detail: str) -> dict:
-    """Money and project named in a billing detail: the excess over a cap or a PO limit, the
-    PO's invoiced-to-date for an alert, the project of a cap or an expired bank."""
-    facts: dict = {}
-    if kind == "over_cap" and (m := re.search(MONEY + r" over the cap", detail)):
-        facts["value"] = Decimal(m.group(1))
-    if kind in ("po_alert", "po_exceeded") and (
-        m := re.search(r"invoiced to date " + MONEY + r" .*limit " + MONEY, detail)
-    ):
-        to_date, limit = Decimal(m.group(1)), Decimal(m.group(2))
-        facts["value"] = to_date - limit if kind == "po_exceeded" else to_date
-    if kind == "over_cap" and (m := re.search(r"project (\S+?):", detail)):
-        facts["project_id"] = m.group(1)
-    if kind == "expired_rollover" and (m := re.match(r"(\S+?): ", detail)):
-        facts["project_id"] = m.group(1)
-    return facts
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _found_frame(found: Iterable, source: str, scope: dict) -> pl.DataFrame:
-    """One row per exception id; the same id found twice keeps each distinct detail. Optional
-    attributes (severity, value, currency, client_id, project_id, period, evidence,
-    suggested_action) let richer findings (rules, classification) bring their own."""
+    """One row per exception id; the same id found twice keeps each distinct detail. Every
+    item is read as a typed Finding (as_finding); the optional facts let richer findings
+    bring their own severity, money, dates, people and evidence."""
     rows: dict[str, dict] = {}
-    for item in found:
+    for item in map(as_finding, found):
         exception_id = f"{item.kind}:{item.ref}"
         if exception_id in rows:
             row = rows[exception_id]
             if item.detail not in row["detail"].split("; "):
                 row["detail"] += "; " + item.detail
             continue
-        facts = _detail_facts(item.kind, item.detail)
-        own_action = getattr(item, "suggested_action", None)
-        evidence = getattr(item, "evidence", None)
-        value = getattr(item, "value", None)
-        value = value if value is not None else facts.get("value")
+        own_action = item.suggested_action
         rows[exception_id] = {
             "exception_id": exception_id,
             "kind": item.kind,
@@ -166,42 +199,54 @@ def _found_frame(found: Iterable, source: str, scope: dict) -> pl.DataFrame:
             "source": source,
             "detail": item.detail,
             "ref_types": REF_TYPES.get(item.kind, ANY_REF),
-            "severity": getattr(item, "severity", None)
-            or SEVERITY.get(item.kind, DEFAULT_SEVERITY),
+            "severity": item.severity or SEVERITY.get(item.kind, DEFAULT_SEVERITY),
             "suggested_action": own_action or SUGGESTED_ACTION.get(item.kind, DEFAULT_ACTION),
             "own_action": own_action is not None,
-            "value": None if value is None else str(value),
-            "currency": getattr(item, "currency", None),
-            "client_id": getattr(item, "client_id", None),
-            "project_id": getattr(item, "project_id", None) or facts.get("project_id"),
-            "period": getattr(item, "period", None),
-            "evidence": None if evidence is None else json.dumps(evidence, default=str),
+            "value": _text(item.value),
+            "amount": _text(item.amount),
+            "hours": _text(item.hours),
+            "event_date": _text(item.event_date),
+            "currency": item.currency,
+            "person_id": item.person_id,
+            "client_id": item.client_id,
+            "project_id": item.project_id,
+            "invoice_id": item.invoice_id,
+            "period": item.period,
+            "evidence": None if item.evidence is None else json.dumps(item.evidence, default=str),
             "scope_period": scope.get("period"),
             "scope_client_id": scope.get("client_id"),
             "scope_project_id": scope.get("project_id"),
         }
-    schema = {
-        name: pl.Utf8
-        for name in (
-            "exception_id",
-            "kind",
-            "ref",
-            "source",
-            "detail",
-            "severity",
-            "suggested_action",
-            "value",
-            "currency",
-            "client_id",
-            "project_id",
-            "period",
-            "evidence",
-            "scope_period",
-            "scope_client_id",
-            "scope_project_id",
-        )
-    } | {"ref_types": pl.List(pl.Utf8), "own_action": pl.Boolean}
+    schema = {name: pl.Utf8 for name in FOUND_TEXT} | {
+        "ref_types": pl.List(pl.Utf8),
+        "own_action": pl.Boolean,
+    }
     return pl.DataFrame(list(rows.values()), schema=schema)
+
+
+FOUND_TEXT = (
+    "exception_id",
+    "kind",
+    "ref",
+    "source",
+    "detail",
+    "severity",
+    "suggested_action",
+    "value",
+    "amount",
+    "hours",
+    "event_date",
+    "currency",
+    "person_id",
+    "client_id",
+    "project_id",
+    "invoice_id",
+    "period",
+    "evidence",
+    "scope_period",
+    "scope_client_id",
+    "scope_project_id",
+)
 
 
 def _scope_filter(source: str, scope: dict) -> tuple[str, list]:
@@ -237,7 +282,13 @@ def sync_exceptions(
     with transaction(con):
         con.register("_found", _found_frame(found, source, scope))
         try:
-            con.execute(ENRICH_SQL, [EXPENSE_NO_CONTRACT]).fetchall()
+            params = {
+                "expense_action": EXPENSE_NO_CONTRACT,
+                "high_from": HIGH_FROM,
+                "medium_from": MEDIUM_FROM,
+                "today": now.date(),
+            }
+            con.execute(ENRICH_SQL, params).fetchall()
         finally:
             con.unregister("_found")
         con.execute(
@@ -284,7 +335,8 @@ def sync_billing_exceptions(
 # or PO problem the saved draft still has: those contract-level findings stay while a
 # non-void saved draft of the contract exists for the period.
 HELD_SQL = """
-SELECT x.kind, x.ref, x.detail FROM exceptions x
+SELECT x.kind, x.ref, x.detail, x.amount, x.currency, x.value, x.hours, x.project_id
+FROM exceptions x
 WHERE x.source = 'billing' AND x.period = ?
   AND x.kind IN ('over_cap', 'po_alert', 'po_exceeded', 'expired_rollover')
   AND x.status <> 'resolved'
@@ -297,7 +349,7 @@ def _held_by_saved_drafts(
 ) -> list[BillingException]:
     seen = {(e.kind, e.ref) for e in found}
     rows = con.execute(HELD_SQL, [str(period), str(period)]).fetchall()
-    return [BillingException(k, r, d) for k, r, d in rows if (k, r) not in seen]
+    return [BillingException(*row) for row in rows if (row[0], row[1]) not in seen]
 
 
 def _count(con, sql: str, params: list | None = None) -> int:
@@ -306,33 +358,70 @@ def _count(con, sql: str, params: list | None = None) -> int:
 
 # --- reading ----------------------------------------------------------------------------
 
-QUEUE_SQL = """
-WITH effective AS (
-    SELECT x.*,
-           CASE WHEN x.status = 'snoozed' AND x.snoozed_until <= $as_of THEN 'open'
-                ELSE x.status END AS queue_status
-    FROM exceptions x
-),
-final AS (
-    SELECT e.exception_id, e.kind, e.ref, e.severity, e.queue_status AS status,
-           e.client_id, c.name AS client_name, e.project_id, p.name AS project_name,
-           e.period, e.value, e.currency, e.detail, e.suggested_action, e.source,
-           e.first_seen_at, e.last_seen_at,
-           date_diff('day', CAST(e.first_seen_at AS DATE), $as_of) AS age_days,
-           e.snoozed_until, e.decided_at, e.decided_by, e.decision_reason,
-           e.resolved_at, e.resolved_reason
-    FROM effective e
-    LEFT JOIN clients c ON c.client_id = e.client_id
-    LEFT JOIN projects p ON p.project_id = e.project_id
-    WHERE ($kinds IS NULL OR list_contains($kinds, e.kind))
-      AND ($client_ids IS NULL OR list_contains($client_ids, e.client_id))
-      AND ($severities IS NULL OR list_contains($severities, e.severity))
-      AND ($statuses IS NULL OR list_contains($statuses, e.queue_status))
-)
-SELECT * FROM final
-WHERE $min_age_days IS NULL OR age_days >= $min_age_days
-ORDER BY first_seen_at, exception_id
+# Which group a kind's findings are decided in (billing/sql/exception_queue.sql), the first
+# that applies: its project (write-downs too: whether an engagement's write-downs were agreed
+# is one decision, and at 600 people one row per invoice was 610 rows), its invoice, else by
+# person and week when they name a person and a date, else the finding alone.
+GROUP_KINDS = {
+    "invoice": ("write_down",),
+    "project": (
+        "unbilled_time",
+        "unapproved_time",
+        "write_down",
+        "no_contract",
+        "missing_rate",
+        "ambiguous_rate",
+        "time_after_end",
+        "time_on_completed_project",
+        "budget_alert",
+        "milestone_burn_ahead",
+        "milestone_not_invoiced",
+    ),
+}
+ROWS_SQL = (Path(__file__).parent / "sql" / "exception_queue.sql").read_text()
+QUEUE_SQL = (
+    ROWS_SQL
+    + """
+SELECT * EXCLUDE (group_type) FROM queue_rows
+WHERE ($severities IS NULL OR list_contains($severities, severity))
+  AND ($group_keys IS NULL OR group_key IN (SELECT unnest($group_keys)))
+ORDER BY age_days DESC, exception_id
 """
+)
+# A group's severity: by its money at stake in base currency (HIGH_FROM, MEDIUM_FROM); with
+# none of it priced, high when a finding of it is high (a kind that stops billing), else low.
+GROUPS_SQL = (
+    ROWS_SQL
+    + """,
+groups AS (
+    SELECT group_key, any_value(kind) AS kind, any_value(group_type) AS group_type,
+           any_value(group_label) AS group_label,
+           string_agg(DISTINCT client_name, ', ' ORDER BY client_name) AS client_name,
+           count(*) AS entries,
+           sum(amount_base) AS amount_base,
+           sum(hours) AS hours,
+           max(age_days) AS age_days,
+           min(event_date) AS first_event, max(event_date) AS last_event,
+           min(CASE severity WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END) AS worst,
+           any_value(suggested_action ORDER BY exception_id) AS suggested_action,
+           string_agg(DISTINCT status, ', ' ORDER BY status) AS status
+    FROM queue_rows GROUP BY group_key
+),
+judged AS (
+    SELECT * EXCLUDE (worst),
+           CASE WHEN amount_base IS NULL THEN ['high', 'low', 'low'][worst]
+                WHEN abs(amount_base) >= $high_from THEN 'high'
+                WHEN abs(amount_base) >= $medium_from THEN 'medium'
+                ELSE 'low' END AS severity
+    FROM groups
+)
+SELECT * FROM judged
+WHERE $severities IS NULL OR list_contains($severities, severity)
+ORDER BY amount_base DESC NULLS LAST,
+         CASE severity WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+         hours DESC NULLS LAST, entries DESC, group_key
+"""
+)
 
 
 def _list(values) -> list[str] | None:
@@ -345,6 +434,33 @@ def _today() -> date:
     return clock.today()
 
 
+def _params(kinds, client_ids, severities, statuses, min_age_days, as_of) -> dict:
+    return {
+        "as_of": as_of or _today(),
+        "kinds": _list(kinds),
+        "client_ids": _list(client_ids),
+        "severities": _list(severities),
+        "statuses": _list(statuses),
+        "min_age_days": min_age_days,
+        "invoice_kinds": list(GROUP_KINDS["invoice"]),
+        "project_kinds": list(GROUP_KINDS["project"]),
+    }
+
+
+def _typed(sql: str) -> str:
+    for name in (
+        "kinds",
+        "client_ids",
+        "severities",
+        "statuses",
+        "invoice_kinds",
+        "project_kinds",
+        "group_keys",
+    ):
+        sql = sql.replace(f"${name}", f"${name}::VARCHAR[]")
+    return sql.replace("$min_age_days", "$min_age_days::INTEGER")
+
+
 def queue(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -354,21 +470,41 @@ def queue(
     statuses=("open",),
     min_age_days: int | None = None,
     as_of: date | None = None,
+    group_keys=None,
 ) -> pl.DataFrame:
-    """The filtered queue, oldest first, with age in days as of `as_of` (today, UTC) and the
-    client's name. A snooze whose date has come counts as open; statuses=None means all."""
-    params = {
-        "as_of": as_of or _today(),
-        "kinds": _list(kinds),
-        "client_ids": _list(client_ids),
-        "severities": _list(severities),
-        "statuses": _list(statuses),
-        "min_age_days": min_age_days,
-    }
-    sql = QUEUE_SQL
-    for name in ("kinds", "client_ids", "severities", "statuses"):
-        sql = sql.replace(f"${name}", f"${name}::VARCHAR[]")
-    return con.sql(sql.replace("$min_age_days", "$min_age_days::INTEGER"), params=params).pl()
+    """The filtered queue, oldest event first, with age in days as of `as_of` (today, UTC), the
+    names of its client, project and person, and the group each row is decided in (group_key,
+    group_label); only the groups `group_keys` when given. A snooze whose date has come counts
+    as open; statuses=None means all."""
+    params = _params(kinds, client_ids, severities, statuses, min_age_days, as_of)
+    params["group_keys"] = _list(group_keys)
+    return con.sql(_typed(QUEUE_SQL), params=params).pl()
+
+
+def groups(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kinds=None,
+    client_ids=None,
+    severities=None,
+    statuses=("open",),
+    min_age_days: int | None = None,
+    as_of: date | None = None,
+) -> pl.DataFrame:
+    """The queue as a person decides it: one row per group (a person's week, a project, an
+    invoice, or a finding alone) with its count, money at stake in base currency (amount_base),
+    hours and age, biggest money first. `severities` filters the groups' own severity (by
+    their money); the other filters pick the findings the groups are made of."""
+    params = _params(kinds, client_ids, severities, statuses, min_age_days, as_of)
+    params |= {"high_from": HIGH_FROM, "medium_from": MEDIUM_FROM}
+    return con.sql(_typed(GROUPS_SQL), params=params).pl()
+
+
+def open_members(
+    con: duckdb.DuckDBPyConnection, group_keys: list[str], as_of: date | None = None
+) -> list[str]:
+    """The exception ids still open in the groups, as the warehouse holds them now."""
+    return queue(con, as_of=as_of, group_keys=list(group_keys))["exception_id"].to_list()
 
 
 def _records(con, sql: str, params: list | None = None) -> list[dict]:
@@ -644,35 +780,68 @@ def decide_unchecked(
     """decide() without the role check, for a write that was checked for its own permission
     and decides an exception as its consequence (an AR allocation settles its payment's)."""
     ids = list(dict.fromkeys([exception_ids] if isinstance(exception_ids, str) else exception_ids))
+    with transaction(con):
+        _decide_in(con, ids, action, actor, reason, now or clock.now(), pause, kw)
+
+
+def decide_group(
+    con: duckdb.DuckDBPyConnection,
+    group_keys: list[str] | str,
+    action: str,
+    actor: str,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+    as_of: date | None = None,
+    pause: Callable[[], None] | None = None,
+    **kw,
+) -> int:
+    """One decision on every finding still open in the groups (queue()'s group_key), with
+    decide()'s role check, checks and audit rows; returns how many it decided. The members are
+    read inside the decision's transaction, so of two sessions deciding the same group in the
+    same second the second finds nothing left open and is refused: nothing is applied twice."""
+    guard.require("decide_exceptions", actor)
+    keys = [group_keys] if isinstance(group_keys, str) else list(group_keys)
     now = now or clock.now()
     with transaction(con):
-        rows = _validate(con, ids, action, actor, kw)
-        fields = _override_fields(con, action, kw)
-        until = _as_date(kw["until"]) if action == "snooze" else None
-        if pause is not None:
-            pause()
-        for row in rows:
-            exception_id = row["exception_id"]
-            before = _to_json(con, exception_id)
-            if fields:
-                _write_overrides(con, row["ref"], fields, action, actor, reason, now, exception_id)
-            con.execute(
-                DECIDE_SQL, [STATUS_AFTER[action], now, actor, reason, until, exception_id]
-            ).fetchall()
-            con.execute(
-                AUDIT_SQL,
-                [
-                    _next_audit_id(con),
-                    now,
-                    actor,
-                    action,
-                    "exception",
-                    exception_id,
-                    before,
-                    _to_json(con, exception_id),
-                    reason,
-                ],
-            ).fetchall()
+        ids = open_members(con, keys, as_of=as_of or now.date())
+        if not ids:
+            raise ValueError("nothing in this group is open any more: it was decided already")
+        _decide_in(con, ids, action, actor, reason, now, pause, kw)
+    return len(ids)
+
+
+def _decide_in(
+    con, ids: list[str], action: str, actor: str, reason: str | None, now: datetime, pause, kw: dict
+) -> None:
+    """decide()'s checks and writes, inside the caller's transaction."""
+    rows = _validate(con, ids, action, actor, kw)
+    fields = _override_fields(con, action, kw)
+    until = _as_date(kw["until"]) if action == "snooze" else None
+    if pause is not None:
+        pause()
+    for row in rows:
+        exception_id = row["exception_id"]
+        before = _to_json(con, exception_id)
+        if fields:
+            _write_overrides(con, row["ref"], fields, action, actor, reason, now, exception_id)
+        con.execute(
+            DECIDE_SQL, [STATUS_AFTER[action], now, actor, reason, until, exception_id]
+        ).fetchall()
+        con.execute(
+            AUDIT_SQL,
+            [
+                _next_audit_id(con),
+                now,
+                actor,
+                action,
+                "exception",
+                exception_id,
+                before,
+                _to_json(con, exception_id),
+                reason,
+            ],
+        ).fetchall()
 
 
 def _to_json(con, exception_id: str) -> str:

@@ -71,7 +71,8 @@ def _num(value, suffix: str = "") -> str:
 
 
 def show_kpis(k, base: str) -> None:
-    cols = st.columns(6)
+    # Four cards a row: at 1280 px six in a row cut the amounts off ("441…").
+    cols = st.columns(4)
     cols[0].metric(f"Open AR ({base})", f"{k.open_ar:,.0f}", border=True)
     cols[1].metric(f"Overdue ({base})", f"{k.overdue_ar:,.0f}", border=True)
     late = k.dso_simple is not None and k.dso_target is not None and k.dso_simple > k.dso_target
@@ -88,33 +89,34 @@ def show_kpis(k, base: str) -> None:
         border=True,
         help="AR exhausted by each month's invoicing, newest first",
     )
-    cols[4].metric(
+    more = st.columns(4)
+    more[0].metric(
         "Avg days delinquent",
         _num(k.average_days_delinquent, " d"),
         border=True,
         help=f"DSO − best possible DSO ({_num(k.best_possible_dso, ' d')})",
     )
     cei = None if k.cei is None else f"{k.cei * 100:.1f}"
-    cols[5].metric("CEI", cei or "n/a", border=True, help="Collection effectiveness index")
-    more = st.columns(4)
+    more[1].metric("CEI", cei or "n/a", border=True, help="Collection effectiveness index")
+    more[2].metric("Invoice to cash", _num(k.invoice_to_cash_days, " d"), border=True)
+    more[3].metric("Broken promises", k.broken_promises, border=True)
+    rates = st.columns(4)
 
     def pct(v):
         return "n/a" if v is None else f"{v * 100:.1f}%"
 
-    more[0].metric(
+    rates[0].metric(
         "Collection realization",
         pct(k.collection_realization),
         border=True,
         help="Paid so far on the range's invoices ÷ their total",
     )
-    more[1].metric(
+    rates[1].metric(
         "Collection rate",
         pct(k.collection_rate),
         border=True,
         help="Cash received in the range ÷ invoiced in it (can pass 100%)",
     )
-    more[2].metric("Invoice to cash", _num(k.invoice_to_cash_days, " d"), border=True)
-    more[3].metric("Broken promises", k.broken_promises, border=True)
 
 
 def aging_chart(by_client: pl.DataFrame) -> str | None:

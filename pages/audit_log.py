@@ -1,9 +1,11 @@
 """Audit log: every write with who made it — decisions, approvals, sends, imports, syncs,
 accruals, user changes, sign-ins and failed sign-ins — in words, newest first."""
 
+import polars as pl
 import streamlit as st
 
 from app_auth import audit
+from read_models import exception_review as er
 from ui import app_state
 from warehouse.sessions import read_only, warehouse_stamp
 
@@ -37,7 +39,7 @@ did = right.selectbox(
 )
 log, _ = read_log(stamp, who, did)
 st.dataframe(
-    log,
+    log.with_columns(pl.col("what").map_elements(er.object_words, return_dtype=pl.String)),
     hide_index=True,
     column_config={
         "when": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),

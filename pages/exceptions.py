@@ -1,6 +1,8 @@
-"""Exceptions: the operations queue. Filter it, read an exception's evidence, decide one or
-many at once (approve, reject, reassign, billable or not, snooze), and see who decided what."""
+"""Exceptions: the operations queue, grouped by what a person decides (a person's week, a
+project, an invoice), biggest money first. Decide a whole group at once, or open it, read a
+finding's evidence and decide findings one by one; see who decided what."""
 
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
@@ -15,7 +17,6 @@ from read_models import exception_review as er
 from rules.classify import apply as classify_apply
 from rules.classify import review as classify_review
 from rules.engine import run_rules
-from rules.llm_review import kinds as review_kinds
 from ui import app_state
 from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
@@ -26,27 +27,50 @@ TIME_UTC = "YYYY-MM-DD HH:mm"
 SEVERITY_TAG = cc.MultiselectColumn(
     "Severity", options=list(er.SEVERITIES), color=["red", "orange", "gray"], width="small"
 )
-QUEUE_COLUMNS = {
+# Numbers first: at 1280 px the text columns scroll, the figures stay in view.
+GROUP_COLUMNS = {
     "severity_tag": SEVERITY_TAG,
-    "kind_label": cc.TextColumn("Kind", width=200),  # the review pass's kinds in plain words
-    "ref": cc.TextColumn(
-        "Ref", width=105, help="The time entry, contract or payment the exception is about"
+    "amount_base": cc.NumberColumn(
+        "At stake", format="accounting", width=100, help="Money at stake, in base currency"
+    ),
+    "entries": cc.NumberColumn("Findings", format="%d", width=65),
+    "hours": cc.NumberColumn("Hours", format="%.2f", width=65),
+    "age_days": cc.NumberColumn(
+        "Age (d)", format="%d", width=60, help="Days since the group's oldest event"
+    ),
+    "kind_label": cc.TextColumn("What", width=170),
+    "group_label": cc.TextColumn(
+        "Group", width=180, help="A person's week, a project, an invoice, or one finding alone"
     ),
     "client_name": cc.TextColumn("Client", width=150),
-    "value": cc.NumberColumn(
-        "Value", format="accounting", width=105, help="The amount the exception is about"
+    "suggested_action": cc.TextColumn("Suggested action", width="medium"),
+}
+QUEUE_COLUMNS = {
+    "severity_tag": SEVERITY_TAG,
+    "amount": cc.NumberColumn(
+        "At stake", format="accounting", width=95, help="The money the finding is about"
     ),
     "currency": cc.TextColumn("Cur.", width=45),
-    "age_days": cc.NumberColumn("Age (d)", format="%d", width=65, help="Days since first seen"),
+    "hours": cc.NumberColumn("Hours", format="%.2f", width=60),
+    "age_days": cc.NumberColumn(
+        "Age (d)", format="%d", width=60, help="Days since the event (entry date, invoice date)"
+    ),
+    "event_date": cc.DateColumn("Date", format="YYYY-MM-DD", width=90),
+    "kind_label": cc.TextColumn("What", width=170),
+    "person_name": cc.TextColumn("Person", width=130),
+    "project_name": cc.TextColumn("Project", width=150),
     "status": cc.TextColumn("Status", width=80),
     "detail": cc.TextColumn("Detail", width="large"),
     "suggested_action": cc.TextColumn("Suggested action", width="medium"),
+    "ref": cc.TextColumn(
+        "Ref", width=100, help="The time entry, invoice, contract or payment it is about"
+    ),
 }
 AUDIT_COLUMNS = {
     "logged_at": cc.DatetimeColumn("When (UTC)", format=TIME_UTC),
     "actor": cc.TextColumn("Who"),
     "action": cc.TextColumn("Action"),
-    "object_id": cc.TextColumn("Object"),
+    "object_id": cc.TextColumn("About"),
     "reason": cc.TextColumn("Reason", width="medium"),
     "before": cc.JsonColumn("Before"),
     "after": cc.JsonColumn("After"),
@@ -70,12 +94,26 @@ SUGGESTION_COLUMNS = {
 }
 SNOOZE_DAYS = 7
 PAGE_ROWS = 500  # rows sent to the browser at a time: a large firm's queue holds 150,000
+GROUP_ROWS = 500  # groups shown, biggest money first
 EVIDENCE_SHOWN = 5  # exceptions whose evidence is drawn when many are selected
 
 
 @st.cache_data(show_spinner="Reading the queue…", max_entries=16)
-def read_queue(stamp: tuple[str, int, int], filters: er.QueueFilters) -> pl.DataFrame:
-    return er.exception_queue(filters, stamp[0])
+def read_queue(
+    stamp: tuple[str, int, int], filters: er.QueueFilters, group_keys: tuple[str, ...]
+) -> pl.DataFrame:
+    """The findings of the groups shown (severity is the groups' own, filtered on the groups)."""
+    return er.exception_queue(replace(filters, severities=()), stamp[0], group_keys=group_keys)
+
+
+@st.cache_data(show_spinner="Reading the queue…", max_entries=16)
+def read_groups(stamp: tuple[str, int, int], filters: er.QueueFilters) -> pl.DataFrame:
+    return er.exception_groups(filters, stamp[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def read_base_currency(stamp: tuple[str, int, int]) -> str:
+    return er.base_currency(stamp[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -164,9 +202,11 @@ def pick_filters(options: er.FilterOptions) -> er.QueueFilters:
     only its clients, and left empty shows all of them)."""
     sidebar = app_state.current_filters().clients
     offered = er.clients_offered(options, sidebar)
-    kind, client, severity, status, age = st.columns([3, 3, 2, 2, 1.4])
+    # two rows, so that every picked value stays readable at 1280 px
+    kind, client = st.columns(2)
+    severity, status, age = st.columns([2.2, 1.6, 1.2])
     kinds = kind.multiselect(
-        "Kind", options.kinds, format_func=review_kinds.plain, placeholder="All kinds"
+        "Kind", options.kinds, format_func=er.kind_words, placeholder="All kinds"
     )
     picked = client.multiselect(
         "Client",
@@ -178,7 +218,14 @@ def pick_filters(options: er.FilterOptions) -> er.QueueFilters:
         else None,
     )
     clients = list(picked) or list(sidebar)
-    severities = severity.multiselect("Severity", er.SEVERITIES, placeholder="All severities")
+    severities = severity.multiselect(
+        "Severity",
+        er.SEVERITIES,
+        default=list(er.DEFAULT_SEVERITIES),
+        placeholder="All severities",
+        help="A group's severity follows its money at stake (docs/rules.md): low groups have "
+        "little or no money known (time without a project, missing timesheets…).",
+    )
     statuses = status.multiselect("Status", er.STATUSES, default=["open"], placeholder="Any status")
     min_age = age.number_input(
         "Age ≥ (days)", min_value=0, value=0, step=1, help="Only exceptions at least this old"
@@ -188,17 +235,116 @@ def pick_filters(options: er.FilterOptions) -> er.QueueFilters:
     )
 
 
-def show_kpis(summary: er.QueueSummary) -> None:
+def money_words(amount) -> str:
+    """A headline amount that fits its card at 1280 px: whole units, millions as "12.3 M"."""
+    if abs(amount) >= 1_000_000:
+        return f"{amount / 1_000_000:,.1f} M"
+    return f"{amount:,.0f}"
+
+
+def show_kpis(summary: er.GroupSummary, currency: str) -> None:
     cols = st.columns(4)
-    cols[0].metric("Exceptions shown", f"{summary.exception_count:,}", border=True)
-    cols[1].metric("High severity", f"{summary.high_count:,}", border=True)
-    cols[2].metric(
-        "Oldest (days)",
-        "—" if summary.oldest_age_days is None else f"{summary.oldest_age_days:,}",
-        help="Days since the oldest shown exception was first seen",
+    cols[0].metric("Groups to decide", f"{summary.groups:,}", border=True)
+    cols[1].metric(
+        f"At stake ({currency})",
+        money_words(summary.money),
+        help="Money at stake in the groups shown, in base currency",
         border=True,
     )
-    cols[3].metric("Clients affected", f"{summary.client_count:,}", border=True)
+    cols[2].metric("Findings in them", f"{summary.findings:,}", border=True)
+    cols[3].metric(
+        "Oldest (days)",
+        "—" if summary.oldest_age_days is None else f"{summary.oldest_age_days:,}",
+        help="Days since the oldest event (entry date, invoice date) behind the groups shown",
+        border=True,
+    )
+    if summary.hidden_groups:
+        st.caption(
+            f"{summary.hidden_groups:,} more group(s) of the other severities are not shown; "
+            "add them in **Severity**."
+        )
+
+
+def show_groups(groups: pl.DataFrame) -> pl.DataFrame:
+    """The groups, biggest money first, their CSV, and the groups the user selected."""
+    shown = groups.head(GROUP_ROWS)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.download_button(
+            "Groups CSV",
+            partial(er.groups_csv, groups),  # written only when clicked
+            file_name="exception_groups.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key="exception_groups_csv",
+        )
+        if groups.height > shown.height:
+            count = f"The {shown.height:,} biggest of {groups.height:,} groups"
+        else:
+            count = f"{groups.height:,} group{'s' * (groups.height != 1)}"
+        st.caption(
+            f"{count}, biggest money first. Select groups to see their findings and decide "
+            "them at once."
+        )
+    with st.container(key="exception_groups"):
+        return app_state.selectable_table(
+            shown.with_columns(
+                severity_tag=pl.concat_list("severity"),
+                kind_label=pl.col("kind").map_elements(er.kind_words, return_dtype=pl.String),
+            ),
+            "group_key",
+            key="group_table",
+            column_order=list(GROUP_COLUMNS),
+            column_config=GROUP_COLUMNS,
+            hide_index=True,
+            placeholder="—",
+        )
+
+
+def show_group_decision(picked: pl.DataFrame, user: str | None, stamp) -> None:
+    """One decision on every open finding of the selected groups (decide_group); groups of
+    classification suggestions are accepted at once."""
+    keys = picked["group_key"].to_list()
+    count = int(picked["entries"].sum())
+    what = f"{len(keys)} group{'s' * (len(keys) > 1)}, {count:,} finding{'s' * (count > 1)}"
+    with st.container(border=True, key="group_decision_box"):
+        st.markdown(f"**Decide {what} at once**")
+        if (picked["kind"] == "classify_suggestion").all():
+            if st.button(
+                f"Accept the suggestions · {what}",
+                type="primary",
+                disabled=user is None,
+                icon=":material/done_all:",
+                key="accept_groups",
+            ):
+                app_state.act(
+                    classify_apply.accept_groups, keys, done=lambda n: f"{n} suggestion(s) accepted"
+                )
+            return
+        decision = st.radio(
+            "Decision for the groups",
+            list(DECISIONS),
+            format_func=DECISIONS.get,
+            horizontal=True,
+            key="group_decision",
+        )
+        with st.form("decide_group", clear_on_submit=True, border=False):
+            extra = decision_inputs(decision, stamp)
+            reason = st.text_input("Reason (optional)", placeholder="Recorded in the audit log")
+            submitted = st.form_submit_button(
+                f"{DECISIONS[decision]} · {what}", type="primary", disabled=user is None
+            )
+        if submitted and decision == "reassign" and not extra:
+            st.error("Choose the project or SOW line to reassign to.")
+        elif submitted:
+            app_state.act(
+                findings.decide_group,
+                keys,
+                decision,
+                reason=reason.strip() or None,
+                done=lambda n: f"{DECISIONS[decision]}: {n} finding(s) decided",
+                **extra,
+            )
 
 
 def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
@@ -208,8 +354,8 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
     # Left of the table: its toolbar, which shows on hover, takes the top right corner.
     with st.container(horizontal=True, vertical_alignment="center"):
         st.download_button(
-            "Download CSV",
-            partial(er.queue_csv, queue),  # written only when clicked
+            "Findings CSV",
+            partial(er.rows_csv, queue),  # written only when clicked
             file_name="exceptions.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -231,15 +377,15 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
             first = (number - 1) * PAGE_ROWS + 1
             where = f"rows {first:,}–{first + shown.height - 1:,} of {queue.height:,} (page {number} of {pages:,}), "
         else:
-            where = f"{queue.height:,} exceptions, "
-        st.caption(where + "oldest first. Select one or more rows to see the evidence and decide.")
+            where = f"{queue.height:,} findings, "
+        st.caption(
+            where + "group by group, oldest first in each. Select one or more rows to "
+            "see the evidence and decide."
+        )
     # The keyed container gives the browser tests a stable handle (CSS class st-key-…).
     with st.container(key="exception_queue"):
         return app_state.selectable_table(
-            shown.with_columns(
-                severity_tag=pl.concat_list("severity"),
-                kind_label=pl.col("kind").replace(review_kinds.PLAIN),
-            ),
+            er.readable(shown).with_columns(severity_tag=pl.concat_list("severity")),
             "exception_id",
             key="exception_table",
             column_order=list(QUEUE_COLUMNS),
@@ -250,9 +396,27 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
 
 
 @st.fragment
-def show_queue_and_decisions(queue: pl.DataFrame, user: str | None, stamp) -> None:
-    """The table and what acts on its selection: selecting rows or turning a page reruns only
-    this part, not the queue's read and its figures."""
+def show_queue_and_decisions(
+    groups: pl.DataFrame, filters: er.QueueFilters, user: str | None, stamp
+) -> None:
+    """The groups, what decides them, and the findings of the selected groups (of the groups
+    the table shows when none is selected) with what acts on their selection: selecting or turning a
+    page reruns only this part, not the queue's read and its figures."""
+    picked = show_groups(groups)
+    if not picked.is_empty():
+        show_group_decision(picked, user, stamp)
+    # the findings in the groups' order (biggest money first), oldest first within a group
+    rank = (
+        (picked if not picked.is_empty() else groups.head(GROUP_ROWS))
+        .select("group_key")
+        .with_row_index("group_rank")
+    )
+    queue = (
+        read_queue(stamp, filters, tuple(rank["group_key"]))
+        .join(rank, on="group_key", how="inner")
+        .sort(["group_rank", "age_days", "exception_id"], descending=[False, True, False])
+    )
+    st.subheader("Findings in the selected groups" if not picked.is_empty() else "Findings")
     selected = show_queue(queue)
     show_selection(selected, user, stamp)
     show_audit(selected, stamp)
@@ -260,11 +424,10 @@ def show_queue_and_decisions(queue: pl.DataFrame, user: str | None, stamp) -> No
 
 def show_evidence_part(view: er.EvidenceView) -> None:
     if not view.records.is_empty():
-        st.dataframe(
-            view.records, hide_index=True, column_config={"field": "Field"}, placeholder="—"
-        )
+        headers = {name: er.field_words(name) for name in view.records.columns}  # time_entry
+        st.dataframe(view.records, hide_index=True, column_config=headers, placeholder="—")
     for name, table in view.tables.items():
-        st.caption(name.replace("_", " ").capitalize())
+        st.caption(er.field_words(name))
         st.dataframe(table, hide_index=True, placeholder="—")
     if view.records.is_empty() and not view.tables:
         st.caption("No source row is recorded for this exception.")
@@ -272,7 +435,7 @@ def show_evidence_part(view: er.EvidenceView) -> None:
 
 def show_evidence(row: dict, stamp) -> None:
     found = read_evidence(stamp, row["exception_id"])
-    st.markdown(f"**{row['detail']}**")
+    st.markdown(f"**{row['detail']}**")  # names, not ids (er.readable)
     if row["suggested_action"]:
         st.markdown(f":material/lightbulb: Suggested: {row['suggested_action']}")
     if row["decided_by"]:
@@ -415,7 +578,7 @@ def show_selection(selected: pl.DataFrame, user: str | None, stamp) -> None:
         st.subheader("Evidence")
         rows = list(selected.head(EVIDENCE_SHOWN).iter_rows(named=True))
         for n, row in enumerate(rows):
-            title = f"{review_kinds.plain(row['kind'])} · {row['ref']}"
+            title = f"{er.kind_words(row['kind'])} · {row['ref']}"
             with st.expander(title, expanded=n == 0):
                 show_evidence(row, stamp)
         if selected.height > EVIDENCE_SHOWN:
@@ -433,7 +596,7 @@ def show_audit(selected: pl.DataFrame, stamp) -> None:
     with st.expander("Audit log", icon=":material/history:"):
         st.caption(f"Decisions on {one}." if one else "The latest 200 decisions, newest first.")
         st.dataframe(
-            read_audit(stamp, one),
+            er.readable_audit(read_audit(stamp, one)),
             column_order=list(AUDIT_COLUMNS),
             column_config=AUDIT_COLUMNS,
             hide_index=True,
@@ -463,8 +626,10 @@ except WarehouseBusy:
 if options is not None and options.is_empty:
     show_empty_state(period)
 elif options is not None:
-    queue = read_queue(stamp, pick_filters(options))
-    show_kpis(er.summarize(queue))
-    if queue.is_empty():
+    filters = pick_filters(options)
+    every_group = read_groups(stamp, filters)
+    groups = every_group.filter(pl.col("severity").is_in(list(filters.severities or er.SEVERITIES)))
+    show_kpis(er.summarize_groups(every_group, groups), read_base_currency(stamp))
+    if groups.is_empty():
         st.success("Nothing matches these filters.", icon=":material/check_circle:")
-    show_queue_and_decisions(queue, user, stamp)
+    show_queue_and_decisions(groups, filters, user, stamp)

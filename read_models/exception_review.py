@@ -4,6 +4,7 @@ evidence, the audit trail, and the projects and SOW lines work can be reassigned
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -13,9 +14,84 @@ import polars as pl
 from core.csv_safe import frame_csv
 from exception_queue import findings
 from read_models.sql_files import sql
+from rules.llm_review import kinds as review_kinds
 from warehouse.sessions import Db, read_only
 
 SEVERITIES = ("high", "medium", "low")
+DEFAULT_SEVERITIES = ("high", "medium")  # the default view: groups with money at stake
+# Every kind in the words a person reads (the page, its CSV, the audit log); the review pass's
+# kinds are spelled out by rules.llm_review.kinds.
+KIND_WORDS = {
+    "missing_project": "Time without a project",
+    "classify_suggestion": "Suggested project for time",
+    "classify_failed": "Time the classifier could not place",
+    "unbilled_time": "Approved time not invoiced",
+    "unapproved_time": "Time not approved",
+    "approval_overdue": "Approval overdue",
+    "nonbillable_suspect": "Non-billable time that looks billable",
+    "under_reported_week": "Week under-reported",
+    "chronic_under_reporting": "Chronic under-reporting",
+    "team_under_reporting": "Team under-reporting",
+    "missing_timesheet": "Timesheet not submitted",
+    "missed_meeting_time": "Meeting time not logged",
+    "long_day": "Long day",
+    "time_after_end": "Time after the project's end",
+    "time_on_completed_project": "Time on a completed project",
+    "budget_alert": "Budget alert",
+    "milestone_burn_ahead": "Budget burning ahead of progress",
+    "milestone_not_invoiced": "Milestone reached, not invoiced",
+    "write_down": "Invoice below the rate card",
+    "over_cap": "Over the contract cap",
+    "expired_rollover": "Banked retainer hours expired",
+    "po_alert": "PO nearly used up",
+    "po_exceeded": "PO exceeded",
+    "no_contract": "Work without a contract",
+    "missing_rate": "No rate for the work",
+    "ambiguous_rate": "Two rates for the work",
+    "invalid_split": "Expense split does not add up",
+    "missing_fx_rate": "Exchange rate missing",
+    "invalid_contract": "Contract cannot be drafted",
+    "expense_no_receipt": "Expense without a receipt",
+    "unmatched_payment": "Payment not matched to an invoice",
+    "payment_missing_fx_rate": "Payment exchange rate missing",
+}
+GROUP_WORDS = {
+    "person_week": "Person, week",
+    "project": "Project",
+    "invoice": "Invoice",
+    "item": "Single finding",
+}
+ACTION_WORDS = {
+    "approve": "Approved",
+    "reject": "Rejected",
+    "snooze": "Snoozed",
+    "reassign": "Reassigned",
+    "mark_billable": "Marked billable",
+    "mark_non_billable": "Marked non-billable",
+    "reopen": "Reopened",
+    "resolve": "Resolved",
+    "snooze_ended": "Snooze ended",
+    "classify_undo": "Suggestion undone",
+    "classify_accept": "Suggestion accepted",
+}
+
+
+def kind_words(kind: str | None) -> str:
+    """A kind as a person reads it: never snake_case."""
+    if kind is None:
+        return ""
+    if kind in KIND_WORDS:
+        return KIND_WORDS[kind]
+    spelled = review_kinds.plain(kind)
+    return spelled if spelled != kind else kind.replace("_", " ").capitalize()
+
+
+def action_words(action: str | None) -> str:
+    if action is None:
+        return ""
+    return ACTION_WORDS.get(action, action.replace("_", " ").capitalize())
+
+
 STATUSES = ("open", "snoozed", "approved", "rejected", "reassigned", "resolved")
 
 
@@ -69,9 +145,14 @@ def clients_offered(options: FilterOptions, sidebar: tuple[str, ...]) -> dict[st
 
 
 def exception_queue(
-    filters: QueueFilters, db: Db = None, as_of: date | None = None
+    filters: QueueFilters,
+    db: Db = None,
+    as_of: date | None = None,
+    group_keys: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
-    """The exceptions that pass the filters, as billing's queue orders them."""
+    """The exceptions that pass the filters (of the groups `group_keys` only, when given: the
+    page reads the findings of the groups it shows, not the whole queue), as billing's queue
+    orders them."""
     with read_only(db) as con:
         return findings.queue(
             con,
@@ -81,7 +162,144 @@ def exception_queue(
             statuses=list(filters.statuses) or None,  # None: every status
             min_age_days=filters.min_age_days or None,
             as_of=as_of,
+            group_keys=None if group_keys is None else list(group_keys),
         )
+
+
+def exception_groups(
+    filters: QueueFilters, db: Db = None, as_of: date | None = None
+) -> pl.DataFrame:
+    """Every group of the findings that pass the filters, whatever its severity (the page
+    filters the groups' severity itself, to say how many it hides), biggest money first."""
+    with read_only(db) as con:
+        return findings.groups(
+            con,
+            kinds=list(filters.kinds) or None,
+            client_ids=list(filters.client_ids) or None,
+            statuses=list(filters.statuses) or None,
+            min_age_days=filters.min_age_days or None,
+            as_of=as_of,
+        )
+
+
+def base_currency(db: Db = None) -> str:
+    """What group money is counted in."""
+    with read_only(db) as con:
+        rows = con.sql("SELECT coalesce(max(base_currency), 'USD') FROM firm").fetchall()
+    return rows[0][0]
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    groups: int
+    findings: int
+    money: Decimal
+    hidden_groups: int  # groups of the severities not picked
+    oldest_age_days: int | None
+
+
+def summarize_groups(all_groups: pl.DataFrame, shown: pl.DataFrame) -> GroupSummary:
+    money = shown["amount_base"].drop_nulls()
+    return GroupSummary(
+        groups=shown.height,
+        findings=int(shown["entries"].sum()) if shown.height else 0,
+        money=Decimal(str(money.sum())) if money.len() else Decimal("0.00"),
+        hidden_groups=all_groups.height - shown.height,
+        oldest_age_days=shown["age_days"].max() if shown.height else None,
+    )
+
+
+def _names_for_ids(text: str | None, pairs: list[tuple[str | None, str | None]]) -> str | None:
+    """`text` with each id (a whole token) replaced by its name."""
+    if not text:
+        return text
+    for id_, name in pairs:
+        if id_ and name and id_ != name:
+            text = re.sub(rf"(?<![\w-]){re.escape(id_)}(?![\w-])", name, text)
+    return text
+
+
+def readable(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows' text in names, not ids: the kind in words, and the person, project and
+    client ids in the detail replaced by their names."""
+    if rows.is_empty():
+        return rows.with_columns(kind_label=pl.lit(None, pl.String))
+    details = [
+        _names_for_ids(
+            r["detail"],
+            [
+                (r["person_id"], r["person_name"]),
+                (r["project_id"], r["project_name"]),
+                (r["client_id"], r["client_name"]),
+            ],
+        )
+        for r in rows.select(
+            "detail",
+            "person_id",
+            "person_name",
+            "project_id",
+            "project_name",
+            "client_id",
+            "client_name",
+        ).iter_rows(named=True)
+    ]
+    return rows.with_columns(
+        detail=pl.Series(details, dtype=pl.String),
+        kind_label=pl.col("kind").map_elements(kind_words, return_dtype=pl.String),
+    )
+
+
+# The CSV a person downloads: plain headers, names, kinds in words.
+CSV_COLUMNS = {
+    "group_label": "Group",
+    "kind_label": "Kind",
+    "severity": "Severity",
+    "status": "Status",
+    "person_name": "Person",
+    "project_name": "Project",
+    "client_name": "Client",
+    "ref": "Reference",
+    "event_date": "Date",
+    "hours": "Hours",
+    "amount": "Money at stake",
+    "currency": "Currency",
+    "amount_base": "Money at stake (base currency)",
+    "age_days": "Age (days)",
+    "detail": "Detail",
+    "suggested_action": "Suggested action",
+    "decided_by": "Decided by",
+    "decision_reason": "Decision reason",
+}
+GROUP_CSV_COLUMNS = {
+    "severity": "Severity",
+    "kind_label": "Kind",
+    "group_words": "Grouped by",
+    "group_label": "Group",
+    "client_name": "Client",
+    "entries": "Findings",
+    "amount_base": "Money at stake (base currency)",
+    "hours": "Hours",
+    "age_days": "Oldest (days)",
+    "first_event": "First event",
+    "last_event": "Last event",
+    "suggested_action": "Suggested action",
+}
+
+
+def rows_csv(rows: pl.DataFrame) -> str:
+    """The findings as CSV a person reads: one line per finding with its group, plain headers,
+    names not ids; formula cells neutralised (core.csv_safe)."""
+    table = readable(rows)
+    return frame_csv(table.select(list(CSV_COLUMNS)).rename(CSV_COLUMNS))
+
+
+def groups_csv(groups: pl.DataFrame) -> str:
+    """The groups as CSV, in the page's order and words."""
+    table = groups.with_columns(
+        kind_label=pl.col("kind").map_elements(kind_words, return_dtype=pl.String),
+        group_words=pl.col("group_type").replace_strict(GROUP_WORDS, default="Single finding"),
+    )
+    return frame_csv(table.select(list(GROUP_CSV_COLUMNS)).rename(GROUP_CSV_COLUMNS))
 
 
 def summarize(queue: pl.DataFrame) -> QueueSummary:
@@ -105,11 +323,36 @@ def queue_csv(queue: pl.DataFrame) -> str:
     return frame_csv(queue.with_columns(flat))
 
 
+# the names a source row's ids stand for (names, not ids, on the page)
+NAMES_SQL = {
+    "person_id": ("person", "SELECT person_id, name FROM people WHERE list_contains(?, person_id)"),
+    "project_id": (
+        "project",
+        "SELECT project_id, name FROM projects WHERE list_contains(?, project_id)",
+    ),
+    "client_id": (
+        "client",
+        "SELECT client_id, name FROM clients WHERE list_contains(?, client_id)",
+    ),
+}
+
+
 def evidence(exception_id: str, db: Db = None) -> dict:
     """The exception, the evidence stored when it was last seen, the source rows as they are now
-    (`live`) and its history: billing's evidence() as is."""
+    (`live`) and its history: billing's evidence(), with each live row's person, project and
+    client named beside its id."""
     with read_only(db) as con:
-        return findings.evidence(con, exception_id)
+        found = findings.evidence(con, exception_id)
+        rows = [r for r in found["live"].values() if isinstance(r, dict)]
+        for field, (name, query) in NAMES_SQL.items():
+            ids = sorted({r[field] for r in rows if r.get(field)})
+            if not ids:
+                continue
+            names = dict(con.execute(query, [ids]).fetchall())
+            for r in rows:
+                if r.get(field) in names and name not in r:
+                    r[name] = names[r[field]]
+        return found
 
 
 @dataclass(frozen=True)
@@ -128,18 +371,31 @@ def evidence_view(section: dict) -> EvidenceView:
     if facts:
         records["details"] = facts
     fields = list(dict.fromkeys(field for record in records.values() for field in record))
+    named = {f for f in fields if f.endswith("_id") and f[:-3] in fields}  # person_id + person
+    fields = [f for f in fields if f not in named]
     columns = {name: [_as_text(record.get(f)) for f in fields] for name, record in records.items()}
     table = pl.DataFrame(
         {"field": fields} | columns, schema={c: pl.String for c in ["field", *columns]}
     )
+    table = table.with_columns(pl.col("field").map_elements(field_words, return_dtype=pl.String))
     return EvidenceView(
         records=table.filter(pl.any_horizontal(pl.exclude("field").is_not_null())),
         tables={
-            name: pl.DataFrame([{k: _as_text(v) for k, v in row.items()} for row in rows])
+            name: pl.DataFrame(
+                [{field_words(k): _as_text(v) for k, v in row.items()} for row in rows]
+            )
             for name, rows in section.items()
             if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows)
         },
     )
+
+
+def field_words(name: str) -> str:
+    """An evidence field as a person reads it: `person_id` -> "Person (id)", `hours` ->
+    "Hours"."""
+    if name.endswith("_id"):
+        return name[:-3].replace("_", " ").capitalize() + " (id)"
+    return name.replace("_", " ").capitalize()
 
 
 def _as_text(value) -> str | None:
@@ -156,6 +412,32 @@ def audit_trail(object_id: str | None = None, limit: int = 200, db: Db = None) -
     """Who decided what and why, newest first; one object's entries when `object_id` is given."""
     with read_only(db) as con:
         return findings.audit_trail(con, object_id=object_id, limit=limit)
+
+
+def object_words(what: str | None) -> str | None:
+    """The audit page's "to what" for an exception in words: "exception
+    unbilled_time:TE-1" -> "Approved time not invoiced · TE-1"; anything else as it is."""
+    if not what or not what.startswith("exception ") or ":" not in what:
+        return what
+    kind, ref = what.removeprefix("exception ").split(":", 1)
+    return f"{kind_words(kind)} · {ref}"
+
+
+def readable_audit(audit: pl.DataFrame) -> pl.DataFrame:
+    """Audit rows in words: the action spelled out, and what it is about as the kind in words
+    and its reference (`missing_project:TE-1` -> "Time without a project · TE-1")."""
+    if audit.is_empty():
+        return audit
+    about = [
+        f"{kind_words(o.split(':', 1)[0])} · {o.split(':', 1)[1]}"
+        if t == "exception" and o and ":" in o
+        else o
+        for t, o in zip(audit["object_type"], audit["object_id"], strict=True)
+    ]
+    return audit.with_columns(
+        action=audit["action"].map_elements(action_words, return_dtype=pl.String),
+        object_id=pl.Series(about, dtype=pl.String),
+    )
 
 
 def reassign_targets(db: Db = None) -> pl.DataFrame:

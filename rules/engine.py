@@ -16,7 +16,7 @@ import duckdb
 
 from app_auth import guard
 from core import clock
-from exception_queue.findings import sync_exceptions
+from exception_queue.findings import Finding, sync_exceptions
 from rules.config import RulesConfig, load_config
 from rules.prepare import prepare
 
@@ -42,6 +42,9 @@ COLUMNS = (
     "evidence",
     "suggested_action",
 )
+# typed facts a rule's query may add after COLUMNS, by name (exception_queue.findings.Finding);
+# for a time entry, expense, payment or invoice ref the queue fills the ones left out
+OPTIONAL_COLUMNS = ("amount", "hours", "event_date", "person_id", "client_id", "invoice_id")
 PARAMETER = re.compile(r"\$([a-z][a-z0-9_]*)")
 
 
@@ -59,6 +62,35 @@ class RuleException:
     period: str | None = None
     evidence: dict = field(default_factory=dict, compare=False)
     suggested_action: str | None = None
+    amount: Decimal | None = None  # money at stake, in `currency`
+    hours: Decimal | None = None
+    event_date: date | None = None
+    person_id: str | None = None
+    client_id: str | None = None
+    invoice_id: str | None = None
+
+    def finding(self) -> Finding:
+        """The typed finding the queue stores. Money at stake is only what the rule writes as
+        `amount`: a value is not always at stake (po_alert's invoiced-to-date, budget_alert's
+        cost, expired_rollover's hours)."""
+        return Finding(
+            kind=self.kind,
+            ref=self.ref,
+            detail=self.detail,
+            severity=self.severity,
+            amount=self.amount,
+            currency=self.currency,
+            hours=self.hours,
+            event_date=self.event_date,
+            person_id=self.person_id,
+            project_id=self.project_id,
+            client_id=self.client_id,
+            invoice_id=self.invoice_id,
+            period=self.period,
+            value=self.value,
+            evidence=self.evidence,
+            suggested_action=self.suggested_action,
+        )
 
     def to_json(self) -> dict:
         return {
@@ -93,10 +125,17 @@ def evaluate(
     wanted = set(PARAMETER.findall(re.sub(r"--[^\n]*", "", sql)))  # not in comments
     if missing := sorted(wanted - set(available)):
         raise ValueError(f"rules/sql/{kind}.sql uses unknown parameter(s) {missing}")
-    rows = con.execute(sql, {name: available[name] for name in wanted}).fetchall()
+    result = con.execute(sql, {name: available[name] for name in wanted})
+    names = [d[0] for d in result.description]
+    extra = set(names[len(COLUMNS) :]) - set(OPTIONAL_COLUMNS)
+    if tuple(names[: len(COLUMNS)]) != COLUMNS or extra:
+        raise ValueError(
+            f"rules/sql/{kind}.sql returns {names}; expected {list(COLUMNS)} "
+            f"then any of {list(OPTIONAL_COLUMNS)}"
+        )
     found = []
-    for row in rows:
-        r = dict(zip(COLUMNS, row, strict=True))
+    for row in result.fetchall():
+        r = dict(zip(names, row, strict=True))
         found.append(
             RuleException(
                 kind=kind,
@@ -109,6 +148,7 @@ def evaluate(
                 period=r["period"],
                 evidence=json.loads(r["evidence"]) if r["evidence"] else {},
                 suggested_action=r["suggested_action"],
+                **{name: r[name] for name in OPTIONAL_COLUMNS if name in r},
             )
         )
     return found
@@ -140,6 +180,6 @@ def run_rules(
         started = time.perf_counter()
         found += evaluate(con, kind, as_of, config)
         seconds[kind] = time.perf_counter() - started
-    counts = sync_exceptions(con, found, SOURCE, {}, actor, now=now)
+    counts = sync_exceptions(con, [e.finding() for e in found], SOURCE, {}, actor, now=now)
     found.sort(key=lambda e: (e.kind, e.ref))
     return RulesRun(found, counts, seconds)

@@ -120,6 +120,16 @@ class Finding:
     severity: str | None = None
     suggested_action: str | None = None
 
+    @property
+    def event_date(self) -> date:
+        """The typed fact the queue ages the finding from (exception_queue.findings.Finding)."""
+        return self.date
+
+    @property
+    def amount(self) -> Decimal | None:
+        """Money at stake: the payment's or invoice's amount, when it has a currency."""
+        return self.value if self.currency is not None else None
+
     def to_json(self) -> dict:
         return {"kind": self.kind, "ref": self.ref, "detail": self.detail}
 

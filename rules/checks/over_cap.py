@@ -4,9 +4,7 @@ contract: the latest month's; value is the amount over the cap, in the contract 
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal
 
 import duckdb
 
@@ -19,7 +17,6 @@ from rules.engine import RuleException
 
 MONTHS = 12
 KIND = "over_cap"
-MONEY = r"(-?\d+(?:\.\d+)?)"
 
 
 # Only the contracts these checks can concern are drafted: a cap or a retainer with rollover.
@@ -83,18 +80,17 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
         for problem in draft.exceptions:
             if problem.kind != KIND or problem.ref in found:
                 continue  # latest month first: keep the first seen per contract
-            over = re.search(MONEY + r" over the cap", problem.detail)
-            project = re.search(r"project (\S+?):", problem.detail)
             contract = contracts.get(problem.ref)
-            value = Decimal(over.group(1)) if over else None
+            value = problem.amount  # billing's typed excess over the cap
             found[problem.ref] = RuleException(
                 kind=KIND,
                 ref=problem.ref,
                 severity=config.severity_of(KIND),
                 detail=f"{draft.period}: {problem.detail}",
                 value=value,
+                amount=value,
                 currency=contract.currency if contract else None,
-                project_id=project.group(1) if project else None,
+                project_id=problem.project_id,
                 period=str(draft.period),
                 evidence={
                     "contract_id": problem.ref,

@@ -136,9 +136,13 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
                     f"{c['period']} is closed and its billing day has passed"
                 ),
                 value=value,
+                amount=value,
                 currency=c["currency"] if value is not None else None,
                 project_id=c["project_id"],
                 period=c["period"],
+                event_date=c["date"],
+                person_id=c["person_id"],
+                hours=Decimal(c["hours"]),
                 evidence=json.loads(
                     json.dumps(
                         {

@@ -16,6 +16,7 @@ from exception_queue.findings import (
     AUDIT_SQL,
     ENTRY_STATE_SQL,
     UPSERT_OVERRIDE_SQL,
+    open_members,
 )
 from rules.classify.store import SUGGESTION_KIND
 from warehouse.db import transaction
@@ -157,16 +158,80 @@ def accept(
         plan.append((exception_id, suggestion))
     with transaction(con):
         for exception_id, suggestion in plan:
+            why = reason or f"accepted suggestion {suggestion['suggestion_id']}"
             apply_suggestion(con, suggestion, actor, now, "accepted")
-            decide_exception(
-                con,
-                exception_id,
-                "approved",
-                actor,
-                reason or f"accepted suggestion {suggestion['suggestion_id']}",
-                now,
-            )
+            decide_exception(con, exception_id, "approved", actor, why, now)
+            settle_sibling(con, exception_id, actor, why, now)
     return len(plan)
+
+
+def accept_groups(
+    con: duckdb.DuckDBPyConnection,
+    group_keys: list[str] | str,
+    actor: str,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Accepts the open suggestions of whole queue groups (a person's week of suggestions).
+    The members are read in the caller's write turn: a second session accepting the same
+    group finds nothing open left and is refused, so nothing is applied twice."""
+    guard.require("decide_exceptions", actor)
+    keys = [group_keys] if isinstance(group_keys, str) else list(group_keys)
+    now = now or clock.now()
+    ids = [i for i in open_members(con, keys, as_of=now.date()) if i.split(":")[0] in ACCEPTS]
+    if not ids:
+        raise ValueError("nothing in this group is open any more: it was decided already")
+    return accept(con, ids, actor, reason, now=now)
+
+
+SIBLING_SQL = "SELECT status FROM exceptions WHERE exception_id = ?"
+RESOLVE_SQL = """
+UPDATE exceptions SET status = 'resolved', resolved_at = ?, resolved_reason = ?
+WHERE exception_id = ?
+"""
+
+
+def _sibling(exception_id: str) -> str:
+    """The entry's other queue row: its missing_project row for a suggestion, and back."""
+    kind, ref = exception_id.split(":", 1)
+    return f"missing_project:{ref}" if kind == SUGGESTION_KIND else f"{SUGGESTION_KIND}:{ref}"
+
+
+def settle_sibling(con, exception_id: str, actor: str, reason: str, now: datetime) -> None:
+    """One entry, one row: accepting its suggestion also settles the entry's other open row.
+    The `missing_project` row is resolved (the entry has a project now; a later rules run
+    reopens it if it loses it again); a suggestion accepted from its `missing_project` row is
+    approved."""
+    kind = exception_id.split(":", 1)[0]
+    other = _sibling(exception_id)
+    row = _record(con, SIBLING_SQL, [other])
+    if row is None or row["status"] not in ("open", "snoozed"):
+        return
+    if kind != SUGGESTION_KIND:
+        decide_exception(con, other, "approved", actor, reason, now)
+        return
+    before = con.execute(
+        "SELECT to_json(x) FROM exceptions x WHERE exception_id = ?", [other]
+    ).fetchall()[0][0]
+    con.execute(RESOLVE_SQL, [now, f"classified: {reason}", other]).fetchall()
+    after = con.execute(
+        "SELECT to_json(x) FROM exceptions x WHERE exception_id = ?", [other]
+    ).fetchall()[0][0]
+    con.execute(
+        AUDIT_SQL,
+        [
+            _audit_id(con),
+            now,
+            actor,
+            "resolve",
+            "exception",
+            other,
+            before,
+            after,
+            f"classified: {reason}",
+        ],
+    ).fetchall()
 
 
 def _restore(con, suggestion: dict, actor: str, now: datetime) -> None:
@@ -238,5 +303,10 @@ def undo(
     with transaction(con):
         for exception_id, suggestion in plan:
             _restore(con, suggestion, actor, now)
-            decide_exception(con, exception_id, "open", actor, reason or "suggestion undone", now)
+            why = reason or "suggestion undone"
+            decide_exception(con, exception_id, "open", actor, why, now)
+            other = _sibling(exception_id)
+            row = _record(con, SIBLING_SQL, [other])
+            if row is not None and row["status"] in ("approved", "resolved"):
+                decide_exception(con, other, "open", actor, why, now)  # the entry's other row
     return len(plan)

@@ -191,9 +191,10 @@ def _findings(suggestions: pl.DataFrame, catalog: pl.DataFrame, failures: dict) 
     out = []
     for r in named.iter_rows(named=True):
         billable = "billable" if r["billable"] else "non-billable"
+        # names, not ids: the page and its CSV show this text as is
         detail = (
-            f'{r["entry_id"]} "{r["notes"]}" → {r["project_id"]} {r["project_name"]} · '
-            f"{r['sow_line_id']} {r['description']} ({billable}, {r['work_type']}); "
+            f'"{r["notes"]}" → {r["project_name"] or r["project_id"]} · '
+            f"{r['description'] or r['sow_line_id']} ({billable}, {r['work_type']}); "
             f"{r['method']} {r['confidence']:.2f}"
         )
         out.append(
@@ -246,14 +247,10 @@ def _auto_apply(con, run_id: int, config: ClassifyConfig, now: datetime) -> int:
     with transaction(con):
         for s in todo:
             apply.apply_suggestion(con, s, apply.AUTO_ACTOR, now, "applied")
-            apply.decide_exception(
-                con,
-                f"{store.SUGGESTION_KIND}:{s['object_id']}",
-                "approved",
-                apply.AUTO_ACTOR,
-                "auto-applied at or above the threshold",
-                now,
-            )
+            exception_id = f"{store.SUGGESTION_KIND}:{s['object_id']}"
+            why = "auto-applied at or above the threshold"
+            apply.decide_exception(con, exception_id, "approved", apply.AUTO_ACTOR, why, now)
+            apply.settle_sibling(con, exception_id, apply.AUTO_ACTOR, why, now)
     return len(todo)
 
 

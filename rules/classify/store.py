@@ -5,7 +5,6 @@ a person. The queue's sync keeps decisions across re-runs."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,10 +12,11 @@ import duckdb
 import polars as pl
 
 from core import clock
-from exception_queue.findings import sync_exceptions
+from exception_queue.findings import Finding, sync_exceptions
 
 SUGGESTION_KIND = "classify_suggestion"
 FAILED_KIND = "classify_failed"
+__all__ = ["Finding"]  # the queue's typed finding, which the cascade builds
 SUGGESTION_COLUMNS = {
     "object_type": pl.String,
     "object_id": pl.String,
@@ -65,21 +65,6 @@ RUN_COLUMNS = (
     "cost_usd",
     "auto_applied",
 )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One exception-queue row of the classification run (see sync_exceptions)."""
-
-    kind: str
-    ref: str
-    detail: str
-    severity: str = "low"
-    project_id: str | None = None
-    client_id: str | None = None
-    period: str | None = None
-    evidence: dict | None = None
-    suggested_action: str | None = None
 
 
 def start_run(con: duckdb.DuckDBPyConnection, actor: str, llm_mode: str, now: datetime) -> int:

@@ -15,7 +15,7 @@ import anthropic
 import duckdb
 
 from core import clock
-from exception_queue.findings import sync_exceptions
+from exception_queue.findings import Finding, sync_exceptions
 from rules.classify import llm
 from rules.llm_review import claude, data, kinds, local
 from rules.llm_review.config import ReviewConfig
@@ -159,21 +159,6 @@ def _dedupe(found: list[kinds.ReviewFinding]) -> list[kinds.ReviewFinding]:
     return sorted(best.values(), key=lambda f: (f.kind, f.ref))
 
 
-@dataclass(frozen=True)
-class _QueueRow:
-    """What sync_exceptions reads of a finding."""
-
-    kind: str
-    ref: str
-    detail: str
-    severity: str
-    project_id: str | None
-    client_id: str | None
-    period: str | None
-    evidence: dict
-    suggested_action: str
-
-
 def record(
     con: duckdb.DuckDBPyConnection,
     result: ReviewResult,
@@ -185,16 +170,16 @@ def record(
     if the sync fails), then syncs the findings over the whole `review` scope (another; a
     failure leaves the queue as it was). The caller holds the write turn."""
     rows = [
-        _QueueRow(
+        Finding(
             f.kind,
             f.ref,
             f.detail,
             f.severity,
-            f.project_id,
-            f.client_id,
-            f.period,
-            f.queue_evidence(),
-            f.suggested_action,
+            project_id=f.project_id,
+            client_id=f.client_id,
+            period=f.period,
+            evidence=f.queue_evidence(),
+            suggested_action=f.suggested_action,
         )
         for f in result.findings
     ]

@@ -56,7 +56,10 @@ SELECT
              'approver_id': pe.manager_id, 'approver': mg.name,
              'escalate_to_id': mg.manager_id, 'escalate_to': mg2.name}) AS evidence,
     'approve or reject the week; escalate to ' || coalesce(mg2.name, mg.manager_id, 'the approver''s manager')
-        || ' if it stays pending' AS suggested_action
+        || ' if it stays pending' AS suggested_action,
+    o.hours::DECIMAL(12,2) AS hours,
+    o.week_start AS event_date,
+    o.person_id AS person_id
 FROM overdue o
 LEFT JOIN people pe ON pe.person_id = o.person_id
 LEFT JOIN people mg ON mg.person_id = pe.manager_id

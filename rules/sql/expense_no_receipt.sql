@@ -35,6 +35,7 @@ SELECT
              'rate_to_base': rate, 'rate_date': rate_date, 'base_amount': base_amount,
              'base_currency': base_currency, 'threshold': $expense_receipt_above,
              'receipt_ref': receipt_ref}) AS evidence,
-    'attach the receipt (receipt_ref), or get the expense approved without one' AS suggested_action
+    'attach the receipt (receipt_ref), or get the expense approved without one' AS suggested_action,
+    base_amount AS amount
 FROM final
 WHERE base_amount > $expense_receipt_above

@@ -21,6 +21,9 @@ SELECT
     to_json({'person_id': d.person_id, 'person': pe.name, 'date': d.date,
              'hours': d.hours, 'threshold_hours': $long_day_hours,
              'entries': d.entries}) AS evidence,
-    'check the day''s entries with the person: split, correct or confirm the hours' AS suggested_action
+    'check the day''s entries with the person: split, correct or confirm the hours' AS suggested_action,
+    d.hours::DECIMAL(12,2) AS hours,
+    d.date AS event_date,
+    d.person_id AS person_id
 FROM days d
 LEFT JOIN people pe ON pe.person_id = d.person_id

@@ -82,6 +82,8 @@ SELECT
              'milestones': {'count': a.milestones, 'done': a.milestones_done,
                             'total_value': a.total_value, 'done_value': a.done_value},
              'start_date': a.start_date, 'end_date': a.end_date}) AS evidence,
-    'review the project''s plan and budget with its manager: the budget is burning faster than the work is delivered' AS suggested_action
+    'review the project''s plan and budget with its manager: the budget is burning faster than the work is delivered' AS suggested_action,
+    CASE WHEN a.burn_basis = 'cost'
+         THEN round(a.cost - a.progress_share * a.budget_amount, 2)::DECIMAL(18,2) END AS amount
 FROM ahead a
 WHERE a.burn - a.progress > $burn_ahead_points

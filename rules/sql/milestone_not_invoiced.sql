@@ -32,6 +32,9 @@ SELECT
              'status': r.status, 'bill_on': r.bill_on, 'completed_on': r.completed_on,
              'accepted_on': r.accepted_on, 'reached_on': r.reached_on,
              'period_end': last_day(r.reached_on)}) AS evidence,
-    'bill the milestone in its period''s draft (or record the invoice that already billed it)' AS suggested_action
+    'bill the milestone in its period''s draft (or record the invoice that already billed it)' AS suggested_action,
+    r.amount::DECIMAL(18,2) AS amount,
+    r.reached_on AS event_date,
+    r.client_id AS client_id
 FROM reached r
 WHERE r.reached_on IS NOT NULL AND last_day(r.reached_on) < $as_of

@@ -56,7 +56,9 @@ SELECT
              'week_end': u.week_start + 6, 'deadline': u.deadline_at, 'timezone': u.tz,
              'expected_hours': u.expected_hours, 'logged_hours': u.logged_hours,
              'entries': s.entries, 'first_submitted_at': s.first_submitted_at}) AS evidence,
-    'remind the person to submit the week''s timesheet' AS suggested_action
+    'remind the person to submit the week''s timesheet' AS suggested_action,
+    u.week_start AS event_date,
+    u.person_id AS person_id
 FROM due u
 JOIN submitted s USING (person_id, week_start)
 LEFT JOIN people pe ON pe.person_id = u.person_id

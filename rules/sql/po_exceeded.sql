@@ -24,6 +24,7 @@ SELECT
              'po_limit': b.po_limit, 'invoiced_to_date': b.invoiced,
              'over_limit': (b.invoiced - b.po_limit)::DECIMAL(18,2),
              'invoices': b.invoices}) AS evidence,
-    'stop invoicing against the PO: get a PO increase or a new PO from the client, or credit the excess' AS suggested_action
+    'stop invoicing against the PO: get a PO increase or a new PO from the client, or credit the excess' AS suggested_action,
+    (b.invoiced - b.po_limit)::DECIMAL(18,2) AS amount
 FROM billed b
 WHERE b.invoiced > b.po_limit

@@ -30,7 +30,8 @@ SELECT
     to_json({'entry_id': e.entry_id, 'person_id': e.person_id, 'date': e.date,
              'hours': e.hours, 'project_id': e.project_id, 'contract_id': e.contract_id,
              'billing': e.billing, 'rate': r.rate}) AS evidence,
-    'have the entry approved (or rejected) so it can be billed' AS suggested_action
+    'have the entry approved (or rejected) so it can be billed' AS suggested_action,
+    round(e.hours * r.rate, 2)::DECIMAL(18,2) AS amount
 FROM entries e
 LEFT JOIN (  -- the rate card's answer (billing rule 2), shared with billing and the metrics
     SELECT entry_id, rate FROM mart_entry_rates_between(DATE '0001-01-01', $as_of)

@@ -24,7 +24,9 @@ SELECT
              'capacity_hours': w.capacity_hours,
              'ratio': round(w.logged_hours / w.expected_hours, 4),
              'threshold_ratio': $under_reported_ratio}) AS evidence,
-    'ask the person to log the missing time for the week (or record the time off)' AS suggested_action
+    'ask the person to log the missing time for the week (or record the time off)' AS suggested_action,
+    w.week_start AS event_date,
+    w.person_id AS person_id
 FROM person_weeks w
 LEFT JOIN people pe ON pe.person_id = w.person_id
 WHERE w.low

@@ -54,7 +54,10 @@ SELECT
                             'entry_hours': hours, 'card_value': card_value, 'billed': billed,
                             'shortfall': shortfall, 'entry_ids': ids}
                            ORDER BY line_no, project_id, person_id)}) AS evidence,
-    'confirm the write-down was agreed, or bill the difference' AS suggested_action
+    'confirm the write-down was agreed, or bill the difference' AS suggested_action,
+    any_value(issue_date) AS event_date,
+    invoice_id AS invoice_id,
+    sum(shortfall)::DECIMAL(18,2) AS amount
 FROM short
 GROUP BY invoice_id
 ORDER BY invoice_id

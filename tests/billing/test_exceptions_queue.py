@@ -85,9 +85,10 @@ def test_sync_creates_open_exceptions_with_severity_enrichment_and_evidence(con,
     assert set(found) == {"unapproved_time:T-1", "no_contract:T-2"}
 
     unapproved = found["unapproved_time:T-1"]
+    # no money at stake known (no rate resolved) and not a kind that stops billing: low
     assert (unapproved["status"], unapproved["severity"], unapproved["source"]) == (
         "open",
-        "medium",
+        "low",
         "billing",
     )
     assert (unapproved["client_id"], unapproved["project_id"], unapproved["period"]) == (
@@ -123,9 +124,13 @@ def test_sync_creates_open_exceptions_with_severity_enrichment_and_evidence(con,
     assert SEVERITY["no_contract"] == "high" and SEVERITY["unapproved_time"] == "medium"
 
     frame = queue(con, as_of=date(2026, 4, 3))
-    assert frame["exception_id"].to_list() == ["no_contract:T-2", "unapproved_time:T-1"]
-    assert frame["client_name"].to_list() == ["Globex", "Acme Corp"]
-    assert frame["age_days"].to_list() == [0, 0]
+    # oldest event first, aged from the entry date (not from the sync on 04-03): T-1 dated
+    # 03-02 is 32 days old, T-2 dated 03-03 is 31
+    assert frame["exception_id"].to_list() == ["unapproved_time:T-1", "no_contract:T-2"]
+    assert frame["client_name"].to_list() == ["Acme Corp", "Globex"]
+    assert frame["person_name"].to_list() == ["Elena Ruiz", "Sam Lee"]
+    assert frame["age_days"].to_list() == [32, 31]
+    assert frame["hours"].to_list() == [D("2.00"), D("3.00")]
 
 
 def test_running_twice_changes_nothing_but_last_seen_at(con, firm):
@@ -280,7 +285,8 @@ def test_snooze_hides_until_the_date_passes(con, firm):
     assert queue(con)["exception_id"].to_list() == ["unapproved_time:T-1"]
     assert queue(con, as_of=until - timedelta(days=1)).height == 1
     woke = queue(con, as_of=until)
-    assert woke["exception_id"].to_list() == ["no_contract:T-2", "unapproved_time:T-1"]
+    # oldest event first: T-1 dated 2 March, T-2 3 March
+    assert woke["exception_id"].to_list() == ["unapproved_time:T-1", "no_contract:T-2"]
     assert woke["status"].to_list() == ["open", "open"]
 
     sync_billing_exceptions(con, MARCH)  # not yet passed: stays snoozed
@@ -315,13 +321,18 @@ def test_queue_filters_by_kind_client_severity_and_age(con, firm):
                 "time value 5200.00 this period, 0.00 billed "
                 "earlier, cap 5000.00 (period); 200.00 over the "
                 "cap is not billed",
+                amount=D("200.00"),
+                value=D("200.00"),
+                project_id="PR-1",
             )
         ],
         "billing",
         {"period": "2026-04"},
         now=T2,
     )
-    as_of = date(2026, 4, 23)  # ages: 20, 20, 3
+    # ages from the event: T-1 dated 03-02 is 52 days old on 04-23, T-2 (03-03) 51; the
+    # contract finding has no event date, so from when it was first seen (04-20): 3
+    as_of = date(2026, 4, 23)
     assert queue(con, kinds=["no_contract"], as_of=as_of)["exception_id"].to_list() == [
         "no_contract:T-2"
     ]
@@ -329,13 +340,16 @@ def test_queue_filters_by_kind_client_severity_and_age(con, firm):
         "unapproved_time:T-1",
         "over_cap:C-1",
     ]
+    # 200.00 over the cap is medium (100.00-999.99); no_contract stops billing: high
     assert queue(con, severities=["high"], as_of=as_of)["exception_id"].to_list() == [
-        "no_contract:T-2",
-        "over_cap:C-1",
+        "no_contract:T-2"
+    ]
+    assert queue(con, severities=["medium"], as_of=as_of)["exception_id"].to_list() == [
+        "over_cap:C-1"
     ]
     old = queue(con, min_age_days=10, as_of=as_of)
-    assert old["exception_id"].to_list() == ["no_contract:T-2", "unapproved_time:T-1"]
-    assert old["age_days"].to_list() == [20, 20]
+    assert old["exception_id"].to_list() == ["unapproved_time:T-1", "no_contract:T-2"]
+    assert old["age_days"].to_list() == [52, 51]
     cap = by_id(con)["over_cap:C-1"]  # a contract ref: client, currency, project, excess
     assert (cap["client_id"], cap["project_id"], cap["currency"], cap["value"]) == (
         "CL-1",
@@ -357,12 +371,14 @@ def test_po_exceeded_carries_the_amount_over_the_limit(con, tmp_path):
     sync_billing_exceptions(con, MARCH, now=T0)
     row = by_id(con)["po_exceeded:C-1"]
     # 2 h x 100.00 = 200.00, tax 8% = 16.00, total 216.00 > 100.00: 116.00 over the limit
+    # 116.00 at stake is medium (100.00-999.99)
     assert (row["severity"], row["client_id"], row["value"], row["currency"]) == (
-        "high",
+        "medium",
         "CL-1",
         D("116.00"),
         "USD",
     )
+    assert row["amount"] == D("116.00")
 
 
 @pytest.mark.parametrize(
@@ -409,7 +425,7 @@ def test_reopen_undoes_a_decision_and_resolved_ones_cannot_be_decided(con, firm)
     sync_billing_exceptions(con, MARCH, now=T0)
     decide(con, ["no_contract:T-2"], "reject", "maria", now=T1)
     decide(con, ["no_contract:T-2"], "reopen", "maria", "rejected by mistake", now=T1)
-    assert queue(con)["exception_id"].to_list() == ["no_contract:T-2", "unapproved_time:T-1"]
+    assert queue(con)["exception_id"].to_list() == ["unapproved_time:T-1", "no_contract:T-2"]
     decide(con, ["no_contract:T-2"], "reassign", "maria", project_id="PR-1", now=T1)
     sync_billing_exceptions(con, MARCH, now=T2)
     with pytest.raises(ValueError, match="already resolved"):

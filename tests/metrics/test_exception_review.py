@@ -31,14 +31,25 @@ def test_evidence_puts_single_rows_side_by_side_and_lists_as_tables():
         }
     )
     assert view.records.to_dicts() == [
-        {"field": "entry_id", "time_entry": "TE-1", "imported": "TE-1"},
-        {"field": "hours", "time_entry": "2.5", "imported": "2.5"},
-        {"field": "billable", "time_entry": "False", "imported": "True"},
-        {"field": "rate", "time_entry": None, "imported": "0"},
-    ]  # notes is empty in both rows, so it is left out
+        {"field": "Entry (id)", "time_entry": "TE-1", "imported": "TE-1"},
+        {"field": "Hours", "time_entry": "2.5", "imported": "2.5"},
+        {"field": "Billable", "time_entry": "False", "imported": "True"},
+        {"field": "Rate", "time_entry": None, "imported": "0"},
+    ]  # notes is empty in both rows, so it is left out; field names in plain words
     assert list(view.tables) == ["overrides"]
     assert view.tables["overrides"].to_dicts() == [
-        {"field": "billable", "value": "false", "decided_by": "Dana"}
+        {"Field": "billable", "Value": "false", "Decided by": "Dana"}
+    ]
+
+
+def test_evidence_shows_a_name_not_its_id_when_both_are_there():
+    view = er.evidence_view(
+        {"time_entry": {"person_id": "P-1", "person": "Elena Ruiz", "project_id": "PR-1"}}
+    )
+    # person_id goes (its name is there); project_id stays, labelled, as nothing names it
+    assert view.records.to_dicts() == [
+        {"field": "Person", "time_entry": "Elena Ruiz"},
+        {"field": "Project (id)", "time_entry": "PR-1"},
     ]
 
 

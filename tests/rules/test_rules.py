@@ -117,7 +117,8 @@ def test_each_kind_fires_and_near_misses_do_not(con, tmp_path):
     assert by["long_day", "P-1:2026-03-02"].evidence["hours"] == 10.25
     assert by["time_on_completed_project", "T-6"].severity == "high"
     rows = {(k, r): (s, sev, v, cur) for k, r, s, sev, v, cur in queue_rows(con)}
-    assert rows["expense_no_receipt", "X-3"] == ("open", "medium", D("1026.00"), "USD")
+    # 1,026.00 at stake is high in the queue (at or above 1,000.00, docs/rules.md)
+    assert rows["expense_no_receipt", "X-3"] == ("open", "high", D("1026.00"), "USD")
     assert rows["long_day", "P-1:2026-03-02"] == ("open", "low", None, None)
     evidence, action, project = con.execute(
         "SELECT evidence, suggested_action, project_id FROM exceptions "
