@@ -114,7 +114,7 @@ def timesheet_reminders(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
 def billing_readiness(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     """On the month's last business day: drafts the month without saving and queues what
     would stop its invoices (missing rates, unapproved time, caps, POs)."""
-    from exception_queue.findings import sync_billing_exceptions
+    from billing.exception_sync import sync_billing_exceptions
 
     period = Period.of(ctx.today)
     c = sync_billing_exceptions(con, period, actor="jobs")

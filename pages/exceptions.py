@@ -9,6 +9,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
+from billing import exception_sync
 from billing.ar import sync as ar_sync
 from core import clock
 from exception_queue import findings
@@ -147,7 +148,7 @@ def show_refresh(period, user: str | None) -> None:
         "limits…) and updates the queue. Decisions already taken are kept.",
     ):
         app_state.act(
-            findings.sync_billing_exceptions,
+            exception_sync.sync_billing_exceptions,
             period,
             done=lambda counts: (
                 f"Billing exceptions for {label} refreshed: "

@@ -22,7 +22,7 @@ from billing.retainer import simulate_bank
 from billing.terms import load_contracts
 from rules.checks.over_cap import MONTHS, run_ledger
 from rules.config import RulesConfig
-from rules.engine import RuleException
+from rules.finding import RuleException
 
 KIND = "expired_rollover"
 FIRST_ENTRY_SQL = "SELECT min(date) FROM effective_time_entries"

@@ -13,7 +13,7 @@ from billing.period import Period
 from billing.period_reads import RetainerLedger
 from billing.terms import load_contracts
 from rules.config import RulesConfig
-from rules.engine import RuleException
+from rules.finding import RuleException
 
 MONTHS = 12
 KIND = "over_cap"

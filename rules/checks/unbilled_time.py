@@ -26,7 +26,7 @@ from core.money import cents
 from rules.billing_day import last_month_due
 from rules.checks.over_cap import run_ledger
 from rules.config import RulesConfig
-from rules.engine import RuleException
+from rules.finding import RuleException
 
 KIND = "unbilled_time"
 ACTION = "bill the entry in a draft for its period (or mark it non-billable if it is not)"

@@ -9,7 +9,7 @@ import pytest
 
 from app_auth.guard import NotAllowed, acting_as, enforce_sign_in, require
 from app_auth.roles import ROLES, Identity
-from billing import store
+from billing import exception_sync, store
 from billing.ar import late_fees, reminders, review, sync
 from billing.ar.senders import OutboxSender
 from exception_queue import findings
@@ -29,7 +29,7 @@ WRITES = {
     "decide": ("decide_exceptions", lambda con, a: findings.decide(con, ["x"], "approve", a)),
     "refresh billing checks": (
         "decide_exceptions",
-        lambda con, a: findings.sync_billing_exceptions(con, MARCH, a),
+        lambda con, a: exception_sync.sync_billing_exceptions(con, MARCH, a),
     ),
     "run the rules": ("decide_exceptions", lambda con, a: engine.run_rules(con, actor=a)),
     "accept a suggestion": (

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from billing.draft import draft_period
+from billing.exception_sync import sync_billing_exceptions
 from billing.model import BillingException
 from billing.period import Period
 from etl.loader import import_canonical
@@ -19,7 +20,6 @@ from exception_queue.findings import (
     decide,
     evidence,
     queue,
-    sync_billing_exceptions,
     sync_exceptions,
 )
 from tests.billing.firm import ENTRY_HEADER, build, entry
