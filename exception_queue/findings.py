@@ -319,7 +319,7 @@ def _count(con, sql: str, params: list | None = None) -> int:
 
 # --- reading ----------------------------------------------------------------------------
 
-# Which group a kind's findings are decided in (billing/sql/exception_queue.sql), the first
+# Which group a kind's findings are decided in (exception_queue/sql/exception_queue.sql), the first
 # that applies: its project (write-downs too: whether an engagement's write-downs were agreed
 # is one decision, and at 600 people one row per invoice was 610 rows), its invoice, else by
 # person and week when they name a person and a date, else the finding alone.
