@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from app_auth import audit, passwords
+from app_auth import audit, guard, passwords
 from app_auth.roles import Identity, parse_roles
 from etl.warehouse import transaction
 
@@ -47,7 +47,8 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, roles: str | list[st
              *, display_name: str | None = None, email: str | None = None,
              password: str | None = None) -> None:  # fmt: skip
     """A new account: a password makes it a local account; an email lets the IdP's person with
-    that email in. Needs one of the two."""
+    that email in. Needs one of the two. Needs manage_users (app_auth.guard)."""
+    guard.require("manage_users", actor)
     username = username.strip().lower()
     if not username:
         raise ValueError("a user name is required")
@@ -80,6 +81,7 @@ def _existing(con, username: str) -> dict[str, Any]:
 def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str,
                    actor: str) -> None:  # fmt: skip
     """A new password; also unlocks an account locked by failed sign-ins."""
+    guard.require("manage_users", actor)
     hashed = passwords.hash_password(password)
     with transaction(con):
         row = _existing(con, username)
@@ -92,9 +94,15 @@ def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str,
 def change_user(con: duckdb.DuckDBPyConnection, username: str, actor: str, *,
                 roles: str | list[str] | None = None, display_name: str | None = None,
                 email: str | None = None, disabled: bool | None = None) -> None:  # fmt: skip
-    """Changes roles, name, email or disabled; audited with before and after."""
+    """Changes roles, name, email or disabled; audited with before and after. An admin cannot
+    disable their own account or take away their own admin role (nobody would be left to
+    undo it)."""
+    me = guard.require("manage_users", actor)
     with transaction(con):
         row = _existing(con, username)
+        mine = me is not None and me.username == row["username"]
+        if mine and (disabled or (roles is not None and "admin" not in parse_roles(roles))):
+            raise ValueError("you cannot disable your own account or remove your own admin role")
         before = _public(row)
         after = dict(before)
         if roles is not None:

@@ -13,10 +13,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-INSERT_SQL = (
-    "INSERT INTO audit_log VALUES (nextval('audit_id_seq'), now(), ?, ?, ?, ?, "
-    "CAST(? AS JSON), CAST(? AS JSON), ?)"
-)
+from etl.audit_row import INSERT_SQL, record  # noqa: F401 - re-exported: audit.record(...)
+
 LOG_SQL = """
 SELECT audit_id, logged_at, actor, action, object_type, object_id, before, after, reason
 FROM audit_log
@@ -30,18 +28,12 @@ ACTION_LABELS = {
     "password_reset": "reset a password", "user_disabled": "disabled a user",
     "import": "imported data", "sync": "synced", "late_fees_accrued": "accrued late fees",
     "setting_changed": "changed a setting", "second_approval_requested": "asked a second person",
+    "pushed_to_accounting": "pushed to accounting", "sync_requested": "asked for a sync",
+    "draft_approved": "approved a draft",
+    "draft_voided": "voided a draft", "draft_saved": "saved a draft",
+    "late_fees_posted": "posted late fees", "late_fee_waived": "waived a late fee",
+    "payment_allocated": "allocated a payment",
 }  # fmt: skip
-
-
-def record(con: duckdb.DuckDBPyConnection, actor: str, action: str, object_type: str,
-           object_id: str, before: dict | None = None, after: dict | None = None,
-           reason: str | None = None) -> None:  # fmt: skip
-    """One audit_log row (inside the caller's transaction, when there is one)."""
-    con.execute(INSERT_SQL, [
-        actor, action, object_type, str(object_id),
-        None if before is None else json.dumps(before, default=str),
-        None if after is None else json.dumps(after, default=str), reason,
-    ]).fetchall()  # fmt: skip
 
 
 def _value(value: Any) -> str:

@@ -30,15 +30,18 @@ KIND_SETTINGS = {"late_fee_waiver": "four_eyes_waiver_above",
                  "write_off": "four_eyes_write_off_above"}  # fmt: skip
 
 
-def invoice_threshold() -> Decimal:
-    return settings.load().four_eyes_invoice_above
+def invoice_threshold(con: duckdb.DuckDBPyConnection | None = None) -> Decimal:
+    """FOUR_EYES_INVOICE_ABOVE, with an admin's change kept in the warehouse when `con` is
+    given (settings.effective)."""
+    found = settings.load() if con is None else settings.effective(con)
+    return found.four_eyes_invoice_above
 
 
 def check_invoice_approval(con: duckdb.DuckDBPyConnection, draft_id: int, total: Decimal,
                            approver: str) -> None:  # fmt: skip
     """Refuses (NotAllowed) the approval of a draft above the threshold by its drafter or one
     of its editors."""
-    limit = invoice_threshold()
+    limit = invoice_threshold(con)
     if Decimal(total) <= limit:
         return
     hands = {r[0] for r in con.execute(EDITORS_SQL, {"draft": draft_id}).fetchall() if r[0]}
@@ -56,7 +59,7 @@ def second_person(con: duckdb.DuckDBPyConnection, kind: str, object_key: str, am
     same thing before (the request is used up and the action goes ahead); else records this
     person's request and returns False (the action waits). Refuses (NotAllowed) the same person
     asking twice. Call it inside the action's transaction. True below the threshold."""
-    limit = getattr(settings.load(), KIND_SETTINGS[kind])
+    limit = getattr(settings.effective(con), KIND_SETTINGS[kind])
     if Decimal(amount) <= limit:
         return True
     rows = con.execute(REQUEST_SQL, [kind, object_key]).fetchall()

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from etl.audit_row import cli_actor
 from etl.cli_errors import UserError, cli_errors
 from etl.warehouse import connect, resolve_db_path
 from jobs.runner import last_runs, run_pass
@@ -25,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
     )
     parser.add_argument("--config", help="jobs config TOML (default jobs/config.toml)")
+    parser.add_argument("--actor", metavar="NAME", help="the name the audit log records beside "
+                        "the OS user (default: jobs:<OS user>)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every job that is due now, once per slot")
     run.add_argument("--job", choices=sorted(JOBS), help="only this job")
@@ -43,7 +46,8 @@ def _pass(args) -> int:
     con = connect(path)
     try:
         results = run_pass(con, schedules=schedules, only=getattr(args, "job", None),
-                           force=getattr(args, "force", False))  # fmt: skip
+                           force=getattr(args, "force", False),
+                           ctx_extra={"actor": cli_actor(args.actor, "jobs")})  # fmt: skip
     finally:
         con.close()
     for result in results:

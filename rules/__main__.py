@@ -14,6 +14,7 @@ import json
 import sys
 from datetime import date
 
+from etl import audit_row
 from etl.cli_errors import cli_errors
 from etl.warehouse import connect, resolve_db_path
 from rules.config import load_config
@@ -32,12 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
     )
+    audit_row.add_actor_argument(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every rule and sync its exceptions")
     run.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
     run.add_argument("--format", choices=("json", "table"), default="table")
     run.add_argument("--config", help="rules config TOML (default rules/config.toml)")
     run.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    audit_row.add_actor_argument(run, hidden=True)
     classify = sub.add_parser("classify", help="suggest projects and SOW lines for open work")
     classify.add_argument("--llm", choices=("off", "auto", "on"), default="auto")
     classify.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
     con = connect(path)
     try:
-        result = run_rules(con, args.as_of, config)
+        result = run_rules(con, args.as_of, config, actor=audit_row.cli_actor(args.actor))
     finally:
         con.close()
     if args.format == "json":

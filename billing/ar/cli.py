@@ -14,7 +14,7 @@ from datetime import date
 
 import duckdb
 
-from etl import clock
+from etl import audit_row, clock
 from etl.warehouse import connect, resolve_db_path
 
 AR_COMMANDS = ("aging", "late-fees", "reminders", "ar-sync")
@@ -47,6 +47,8 @@ def add_ar_commands(sub) -> None:
     rem.add_argument("--db", **hidden_db)
     sync = sub.add_parser("ar-sync", help="record payment applications and AR exceptions")
     sync.add_argument("--db", **hidden_db)
+    for p in (fees, rem, sync):
+        audit_row.add_actor_argument(p, hidden=True)
 
 
 def _connect(args) -> duckdb.DuckDBPyConnection:
@@ -82,18 +84,19 @@ def _run(args) -> tuple[object, str]:
 
     if hasattr(args, "as_of") and args.as_of is None:
         args.as_of = clock.today()
+    args.audit_actor = audit_row.cli_actor(getattr(args, "actor", None))
     con = _connect(args)
     try:
         if args.command == "aging":
             report = aging.aging(con, args.as_of)
             return report.to_json(), aging.render_table(report)
         if args.command == "late-fees":
-            charges = late_fees.accrue_late_fees(con, args.as_of, actor="cli",
+            charges = late_fees.accrue_late_fees(con, args.as_of, actor=args.audit_actor,
                                                  pause=_pause_from_env())  # fmt: skip
             return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
         if args.command == "reminders":
             return reminders.cli(con, args)
-        counts = sync.sync_receivables(con, actor="cli")
+        counts = sync.sync_receivables(con, actor=args.audit_actor)
         return counts, "".join(f"{k}: {v}\n" for k, v in counts.items())
     finally:
         con.close()

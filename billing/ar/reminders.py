@@ -259,7 +259,7 @@ def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
 
     if args.send:
         sender = sender_from_settings(outbox=args.outbox)
-        reminders = send_reminders(con, args.as_of, sender, actor="cli",
+        reminders = send_reminders(con, args.as_of, sender, actor=args.audit_actor,
                                    polish=polisher_from_settings())  # fmt: skip
         title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
         refused = reminders.refused

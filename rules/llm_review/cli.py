@@ -10,6 +10,7 @@ from collections import Counter
 
 import anthropic
 
+from etl.audit_row import cli_actor
 from etl.cli_errors import report
 from etl.warehouse import resolve_db_path
 from metrics.reader import read_only, read_write
@@ -50,7 +51,7 @@ def review_main(args) -> int:
         with read_only(path) as con:
             result = judge(con, args.as_of, config, llm_mode=args.llm, api_key=key)
         with read_write(path) as con:
-            record(con, result, "rules review")
+            record(con, result, cli_actor(getattr(args, "actor", None)))
     except anthropic.APIError as err:
         return report(err)
     if args.format == "json":

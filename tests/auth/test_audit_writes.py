@@ -96,4 +96,5 @@ def test_readable_change_for_billing_rows():
         "charges 2; total 30.00"
     )
     assert audit.action_label("login_failed") == "failed sign-in"
-    assert audit.action_label("draft_approved") == "draft approved"
+    assert audit.action_label("draft_approved") == "approved a draft"
+    assert audit.action_label("classify_undo") == "classify undo"  # no words of its own

@@ -74,6 +74,8 @@ def test_the_example_file_lists_every_key():
     example = (settings.ROOT / ".streamlit" / "secrets.toml.example").read_text()
     for key in settings.Settings.model_fields:
         assert key.upper() in example, key
+    for key in settings.CONNECTOR_KEYS:  # the connectors' credentials and choices
+        assert f"# {key} = " in example, key
     for key in ("redirect_uri", "cookie_secret", "client_id", "client_secret",
                 "server_metadata_url", "ANTHROPIC_API_KEY"):  # fmt: skip
         assert key in example, key
