@@ -31,6 +31,7 @@ page = st.navigation(
                 icon=":material/monitor_heart:",
             ),
             st.Page("pages/audit_log.py", title="Audit log", icon=":material/history:"),
+            st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
         ],
     }
 )
