@@ -30,7 +30,10 @@ def by_label(widgets, label: str):
         (("operations",), "Lea (Operations)"),
         (("billing_approver",), "Lea (Billing approver)"),
         (("ar",), "Lea (AR)"),
-        (("operations", "ar", "billing_approver", "leadership"), "Lea (Operations, AR, Billing approver, Leadership)"),
+        (
+            ("operations", "ar", "billing_approver", "leadership"),
+            "Lea (Operations, AR, Billing approver, Leadership)",
+        ),
     ],
 )
 def test_every_role_but_admin_is_refused_the_page(monkeypatch, demo_db, roles, text):
