@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from app_auth.roles import ROLE_LABELS
 from etl.audit_row import INSERT_SQL, record  # noqa: F401 - re-exported: audit.record(...)
 
 LOG_SQL = """
@@ -36,7 +37,9 @@ ACTION_LABELS = {
 }  # fmt: skip
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, key: str = "") -> str:
+    if key == "roles" and isinstance(value, (list, tuple)):  # role names as people say them
+        return ", ".join(ROLE_LABELS.get(str(r), str(r)) for r in value) or "—"
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -44,7 +47,7 @@ def _value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(v) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in value.items())
+        return "; ".join(f"{k.replace('_', ' ')} {_value(v, k)}" for k, v in value.items())
     if isinstance(value, (float, Decimal)):
         return str(value)
     return str(value)
@@ -66,7 +69,7 @@ def describe_change(before: Any, after: Any) -> str:
     if isinstance(before, dict) and isinstance(after, dict):
         keys = [k for k in after if before.get(k) != after.get(k)]
         keys += [k for k in before if k not in after]
-        parts = [f"{k.replace('_', ' ')}: {_value(before.get(k))} → {_value(after.get(k))}"
+        parts = [f"{k.replace('_', ' ')}: {_value(before.get(k), k)} → {_value(after.get(k), k)}"
                  for k in keys]  # fmt: skip
         return "; ".join(parts) or "no change"
     if isinstance(after, dict):

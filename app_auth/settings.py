@@ -11,6 +11,7 @@ from etl.settings import (  # noqa: F401 - re-exported
     SMTP_KEYS,
     Settings,
     effective,
+    in_force,
     load,
     oidc_configured,
     raw,

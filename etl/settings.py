@@ -89,6 +89,12 @@ def secrets_path() -> Path:
     return Path(named) if named else SECRETS_PATH
 
 
+def in_force(path: Path) -> Path:
+    """`path`, unless it is the default secrets.toml: then the file in force (secrets_path()).
+    For the modules that keep a SECRETS_PATH constant of their own (tests point it elsewhere)."""
+    return secrets_path() if Path(path) == SECRETS_PATH else Path(path)
+
+
 def read_secrets(path: Path | None = None) -> dict[str, Any]:
     """The parsed secrets.toml ({} when there is none); re-read only when the file changed
     (etl.clock asks on every call)."""

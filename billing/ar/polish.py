@@ -30,7 +30,7 @@ class PolishedReminder(BaseModel):
 
 def llm_settings() -> tuple[str | None, str]:
     """(API key from the environment or .streamlit/secrets.toml, model id from reminders.toml)."""
-    key = app_settings.raw("ANTHROPIC_API_KEY", secrets=SECRETS) or None
+    key = app_settings.raw("ANTHROPIC_API_KEY", secrets=app_settings.in_force(SECRETS)) or None
     model = tomllib.loads(CONFIG_PATH.read_text()).get("llm", {}).get("model", "claude-haiku-4-5")
     return key, model
 

@@ -43,7 +43,7 @@ def load_settings(
 ) -> Settings:
     """secrets.toml's top-level string/number values, overridden by the environment (read
     through the one settings module, etl.settings)."""
-    path = SECRETS_PATH if secrets_path is None else secrets_path
+    path = app_settings.in_force(SECRETS_PATH) if secrets_path is None else secrets_path
     try:
         return Settings(app_settings.raw_values(environ, path))
     except tomllib.TOMLDecodeError as err:

@@ -501,7 +501,7 @@ def classify(
 def api_key(secrets_path=None) -> str | None:
     """ANTHROPIC_API_KEY from the environment, else from .streamlit/secrets.toml (top-level
     ANTHROPIC_API_KEY or [anthropic] api_key); None when neither has one."""
-    path = Path(secrets_path) if secrets_path else SECRETS_PATH
+    path = Path(secrets_path) if secrets_path else app_settings.in_force(SECRETS_PATH)
     try:
         if key := app_settings.raw("ANTHROPIC_API_KEY", secrets=path):
             return key

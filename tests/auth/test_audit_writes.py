@@ -82,7 +82,7 @@ def test_user_and_role_changes_are_audited_with_before_and_after(con):
         ("cli:root", "user_disabled", "dana")]  # fmt: skip
     assert "password" not in found[0][5].replace("local_password", "")  # never the hash
     readable = audit.describe_change(found[1][4], found[1][5])
-    assert readable == "roles: operations → billing_approver, operations"
+    assert readable == "roles: Operations → Billing approver, Operations"  # the roles' labels
     assert audit.describe_change(found[2][4], found[2][5]) == "disabled: no → yes"
 
 
