@@ -26,8 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
     )
     parser.add_argument("--config", help="jobs config TOML (default jobs/config.toml)")
-    parser.add_argument("--actor", metavar="NAME", help="the name the audit log records beside "
-                        "the OS user (default: jobs:<OS user>)")  # fmt: skip
+    parser.add_argument(
+        "--actor",
+        metavar="NAME",
+        help="the name the audit log records beside the OS user (default: jobs:<OS user>)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every job that is due now, once per slot")
     run.add_argument("--job", choices=sorted(JOBS), help="only this job")
