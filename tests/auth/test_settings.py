@@ -83,7 +83,7 @@ def test_the_example_file_lists_every_key():
 
 @pytest.mark.clock
 def test_every_reader_goes_through_the_one_settings_module(tmp_path, monkeypatch):
-    """"Today", the warehouse file, the Anthropic key, SMTP and a connector's token all come
+    """The "today", the warehouse file, the Anthropic key, SMTP and a connector's token all come
     from the same secrets file (BILLING_SECRETS_FILE here), the environment winning."""
     from datetime import date
     from pathlib import Path
