@@ -12,7 +12,7 @@ import duckdb
 from pydantic import ValidationError
 
 from app_auth import audit, guard, settings
-from etl.warehouse import transaction
+from warehouse.db import transaction
 
 UPSERT_SQL = """
 INSERT INTO app_settings VALUES (?, ?, ?, now())

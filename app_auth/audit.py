@@ -24,17 +24,27 @@ ORDER BY audit_id DESC
 LIMIT $limit
 """
 ACTION_LABELS = {
-    "login": "signed in", "login_failed": "failed sign-in", "logout": "signed out",
-    "user_added": "added a user", "user_changed": "changed a user",
-    "password_reset": "reset a password", "user_disabled": "disabled a user",
-    "import": "imported data", "sync": "synced", "late_fees_accrued": "accrued late fees",
-    "setting_changed": "changed a setting", "second_approval_requested": "asked a second person",
-    "pushed_to_accounting": "pushed to accounting", "sync_requested": "asked for a sync",
+    "login": "signed in",
+    "login_failed": "failed sign-in",
+    "logout": "signed out",
+    "user_added": "added a user",
+    "user_changed": "changed a user",
+    "password_reset": "reset a password",
+    "user_disabled": "disabled a user",
+    "import": "imported data",
+    "sync": "synced",
+    "late_fees_accrued": "accrued late fees",
+    "setting_changed": "changed a setting",
+    "second_approval_requested": "asked a second person",
+    "pushed_to_accounting": "pushed to accounting",
+    "sync_requested": "asked for a sync",
     "draft_approved": "approved a draft",
-    "draft_voided": "voided a draft", "draft_saved": "saved a draft",
-    "late_fees_posted": "posted late fees", "late_fee_waived": "waived a late fee",
+    "draft_voided": "voided a draft",
+    "draft_saved": "saved a draft",
+    "late_fees_posted": "posted late fees",
+    "late_fee_waived": "waived a late fee",
     "payment_allocated": "allocated a payment",
-}  # fmt: skip
+}
 
 
 def _value(value: Any, key: str = "") -> str:
@@ -69,8 +79,10 @@ def describe_change(before: Any, after: Any) -> str:
     if isinstance(before, dict) and isinstance(after, dict):
         keys = [k for k in after if before.get(k) != after.get(k)]
         keys += [k for k in before if k not in after]
-        parts = [f"{k.replace('_', ' ')}: {_value(before.get(k), k)} → {_value(after.get(k), k)}"
-                 for k in keys]  # fmt: skip
+        parts = [
+            f"{k.replace('_', ' ')}: {_value(before.get(k), k)} → {_value(after.get(k), k)}"
+            for k in keys
+        ]
         return "; ".join(parts) or "no change"
     if isinstance(after, dict):
         return _value(after)
@@ -84,8 +96,13 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action.replace("_", " "))
 
 
-def readable_log(con: duckdb.DuckDBPyConnection, *, actor: str | None = None,
-                 action: str | None = None, limit: int = 500) -> pl.DataFrame:  # fmt: skip
+def readable_log(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 500,
+) -> pl.DataFrame:
     """The audit log as people read it, newest first: when, who, what they did (in words), to
     what, the change ('status: draft → approved') and why."""
     params = {"actor": actor, "action": action, "limit": limit}

@@ -23,13 +23,39 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 STEPS: dict[str, tuple[bool, list[str]]] = {  # step -> (writes, arguments after --db PATH)
-    "draft": (False, ["-m", "billing", "{db}", "draft", "--period", "{period}", "--format",
-                      "json", "--out", "{out}"]),
+    "draft": (
+        False,
+        [
+            "-m",
+            "billing",
+            "{db}",
+            "draft",
+            "--period",
+            "{period}",
+            "--format",
+            "json",
+            "--out",
+            "{out}",
+        ],
+    ),
     "rules": (True, ["-m", "rules", "{db}", "run", "--as-of", "{as_of}", "--format", "json"]),
-    "classify": (True, ["-m", "rules", "{db}", "classify", "--llm", "off", "--as-of", "{as_of}",
-                        "--format", "json"]),
+    "classify": (
+        True,
+        [
+            "-m",
+            "rules",
+            "{db}",
+            "classify",
+            "--llm",
+            "off",
+            "--as-of",
+            "{as_of}",
+            "--format",
+            "json",
+        ],
+    ),
     "kpis": (False, ["-m", "metrics", "{db}", "kpis", "--period", "{period}"]),
-}  # fmt: skip
+}
 
 
 def _command(code: Path, step: str, db: Path, out: Path, args) -> list[str]:
@@ -49,8 +75,13 @@ def run_once(code: Path, step: str, db: Path, tmp: Path, args) -> float:
         target = tmp / "copy.duckdb"
         shutil.copy(db, target)
     started = time.perf_counter()
-    subprocess.run(_command(code, step, target, tmp / "out.json", args), cwd=code, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        _command(code, step, target, tmp / "out.json", args),
+        cwd=code,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - started
     if target != db:
         target.unlink()
@@ -89,9 +120,11 @@ def main() -> None:
                 for label in order:
                     ts = times[label]
                     medians[label].append(statistics.median(ts))
-                    print(f"{step:<9} {people:>5} people  {label:<6} min {min(ts):6.2f}  "
-                          f"median {statistics.median(ts):6.2f}  max {max(ts):6.2f} s",
-                          flush=True)  # fmt: skip
+                    print(
+                        f"{step:<9} {people:>5} people  {label:<6} min {min(ts):6.2f}  "
+                        f"median {statistics.median(ts):6.2f}  max {max(ts):6.2f} s",
+                        flush=True,
+                    )
             for label in order:
                 k = exponent([p for p, _ in dbs], medians[label])
                 print(f"{step:<9} {label:<6} exponent k = {k:.2f}" if k is not None else "")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from billing.ar.cli import AR_COMMANDS, add_ar_commands, run_ar_command
 from billing.draft import Draft, draft_period
-from billing.money import money_text
 from billing.period import Period
+from core.cli_errors import check_clients, cli_errors
+from core.money import money_text
 from etl import audit_row
-from etl.cli_errors import check_clients, cli_errors
-from etl.warehouse import connect, resolve_db_path
+from warehouse.db import connect, resolve_db_path
 
 
 def build_parser() -> argparse.ArgumentParser:

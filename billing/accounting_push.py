@@ -28,14 +28,14 @@ import duckdb
 import polars as pl
 
 from app_auth import audit, guard
-from billing.money import cents, money_text
 from billing.store import draft_lines, get_draft
-from etl import clock
+from core import clock
+from core.money import cents, money_text
 from etl.sync.accounting import LINKS_SQL, decode
 from etl.sync.http import ApiError, SyncClient
 from etl.sync.oauth import BearerAuth, TokenStore
 from etl.sync.run import SyncContext
-from etl.warehouse import transaction
+from warehouse.db import transaction
 
 VENDOR = {"quickbooks": "QuickBooks", "xero": "Xero"}
 

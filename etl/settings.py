@@ -3,8 +3,8 @@ environment or `.streamlit/secrets.toml` (the environment winning), typed and ch
 pydantic-settings so a wrong value (a port that is not a number, a threshold that is not an
 amount) is one clear error.
 
-It lives in etl/, the lowest layer, because etl itself reads it (etl.clock for BILLING_TODAY,
-etl.warehouse for WAREHOUSE_DB, etl.sync for the connector credentials) and app_auth, billing and
+It lives in etl/, the lowest layer, because etl itself reads it (core.clock for BILLING_TODAY,
+warehouse.db for WAREHOUSE_DB, etl.sync for the connector credentials) and app_auth, billing and
 rules import etl: a settings module in app_auth would make etl import upward. app_auth.settings
 re-exports it under its old name.
 
@@ -97,7 +97,7 @@ def in_force(path: Path) -> Path:
 
 def read_secrets(path: Path | None = None) -> dict[str, Any]:
     """The parsed secrets.toml ({} when there is none); re-read only when the file changed
-    (etl.clock asks on every call)."""
+    (core.clock asks on every call)."""
     path = secrets_path() if path is None else Path(path)
     try:
         stamp = path.stat().st_mtime_ns
@@ -158,8 +158,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
     # The warehouse and the date
-    warehouse_db: str = ""  # data/warehouse.duckdb when empty (etl.warehouse)
-    billing_today: str = ""  # pins "today" (etl.clock); the wall clock when empty
+    warehouse_db: str = ""  # data/warehouse.duckdb when empty (warehouse.db)
+    billing_today: str = ""  # pins "today" (core.clock); the wall clock when empty
     # Sign-in
     auth_demo_mode: str = Field("auto", pattern="^(auto|true|false|1|0|yes|no)$")
     auth_oidc_provider: str = ""  # the [auth.NAME] section to use; "" = the [auth] section

@@ -6,10 +6,10 @@ audit row with the value before and after."""
 import polars as pl
 import streamlit as st
 
-import app_state
 from app_auth import accounts, admin
 from app_auth.roles import PERMISSIONS, ROLE_LABELS, ROLES
-from metrics.reader import read_only, warehouse_stamp
+from ui import app_state
+from warehouse.sessions import read_only, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
 

@@ -18,7 +18,7 @@ import json
 
 import httpx
 
-from etl.cli_errors import UserError
+from core.cli_errors import UserError
 from etl.sync.http import CredentialError
 from etl.sync.oauth import (
     OAuthApp,

@@ -21,7 +21,7 @@ from etl.sync.cursors import read_cursors, write_cursors
 from etl.sync.http import RetryPolicy, SyncClient, make_client
 from etl.sync.registry import get_source, names
 from etl.sync.settings import Settings, load_settings
-from etl.warehouse import transaction
+from warehouse.db import transaction
 
 HANDLE_REQUESTS_SQL = """
 UPDATE sync_requests SET handled_at = now(), handled_by_load = ?

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from app_auth import accounts
-from etl.warehouse import connect
 from tests.support.app_pages import button, open_page, query
+from warehouse.db import connect
 
 ADMIN = ("admin",)
 
@@ -54,20 +54,32 @@ def test_an_admin_adds_a_person_and_the_audit_log_says_who(monkeypatch, demo_db)
     by_label(at.multiselect, "Roles").set_value(["operations", "ar"])
     button(at, "Add person").click().run()
     assert not errors(at)
-    assert query(demo_db, "SELECT username, display_name, roles, password_hash IS NOT NULL "
-                 "FROM app_users") == [("dana", "Dana Ortiz", ["ar", "operations"], True)]  # fmt: skip
-    [(actor, after)] = query(demo_db, "SELECT actor, after FROM audit_log "
-                             "WHERE action = 'user_added'")  # fmt: skip
+    assert query(
+        demo_db, "SELECT username, display_name, roles, password_hash IS NOT NULL FROM app_users"
+    ) == [("dana", "Dana Ortiz", ["ar", "operations"], True)]
+    [(actor, after)] = query(
+        demo_db, "SELECT actor, after FROM audit_log WHERE action = 'user_added'"
+    )
     assert actor == "Ada"
-    assert json.loads(after) == {"display_name": "Dana Ortiz", "email": None,
-                                 "roles": ["ar", "operations"], "local_password": True}  # fmt: skip
+    assert json.loads(after) == {
+        "display_name": "Dana Ortiz",
+        "email": None,
+        "roles": ["ar", "operations"],
+        "local_password": True,
+    }
 
 
 def _with_dana(db) -> None:
     con = connect(db)
     try:
-        accounts.add_user(con, "dana", "operations", "test-setup", display_name="Dana Ortiz",
-                          password="correct horse battery")  # fmt: skip
+        accounts.add_user(
+            con,
+            "dana",
+            "operations",
+            "test-setup",
+            display_name="Dana Ortiz",
+            password="correct horse battery",
+        )
     finally:
         con.close()
 
@@ -83,9 +95,12 @@ def test_an_admin_changes_a_role_then_disables_the_account(monkeypatch, demo_db)
     button(at, "Disable account").click().run()
     assert not errors(at)
     assert query(demo_db, "SELECT roles, disabled FROM app_users") == [(["billing_approver"], True)]
-    found = query(demo_db, "SELECT actor, action, before->>'roles', after->>'roles', "
-                  "after->>'disabled' FROM audit_log WHERE object_type = 'user' "
-                  "AND actor = 'Ada' ORDER BY audit_id")  # fmt: skip
+    found = query(
+        demo_db,
+        "SELECT actor, action, before->>'roles', after->>'roles', "
+        "after->>'disabled' FROM audit_log WHERE object_type = 'user' "
+        "AND actor = 'Ada' ORDER BY audit_id",
+    )
     assert found == [
         ("Ada", "user_changed", '["operations"]', '["billing_approver"]', "false"),
         ("Ada", "user_disabled", '["billing_approver"]', '["billing_approver"]', "true"),
@@ -102,8 +117,9 @@ def test_an_admin_changes_a_four_eyes_threshold(monkeypatch, demo_db):
     assert query(demo_db, "SELECT key, value, updated_by FROM app_settings") == [
         ("FOUR_EYES_WAIVER_ABOVE", "250.00", "Ada")
     ]
-    [(before, after)] = query(demo_db, "SELECT before, after FROM audit_log "
-                              "WHERE action = 'setting_changed'")  # fmt: skip
+    [(before, after)] = query(
+        demo_db, "SELECT before, after FROM audit_log WHERE action = 'setting_changed'"
+    )
     # the default waiver threshold is 100.00 (etl/settings.py)
     assert json.loads(before) == {"four_eyes_waiver_above": "100.00"}
     assert json.loads(after) == {"four_eyes_waiver_above": "250.00"}

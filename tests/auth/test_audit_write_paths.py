@@ -21,7 +21,6 @@ from billing.accounting_push import push_draft, read_back
 from etl.__main__ import main as etl_main
 from etl.audit_row import cli_actor
 from etl.sync.run import request_sync
-from etl.warehouse import connect
 from jobs.runner import run_pass
 from jobs.schedule import Schedule
 from tests.billing.ar_firm import build_ar_firm
@@ -32,6 +31,7 @@ from tests.conftest import write_folder
 from tests.support.fake_accounting import FakeQuickBooks
 from tests.support.fake_trackers import FakeHarvest, harvest_entry
 from tests.test_jobs import harvest_ctx
+from warehouse.db import connect
 
 ME = getpass.getuser()
 BEA = Identity("Bea", ("billing_approver",), "local", "bea")
@@ -87,9 +87,14 @@ def test_a_webhook_request_is_audited_as_the_webhook(con):
     request_sync(con, "clockify", "clockify NEW_TIME_ENTRY")
     found = rows(con, "action = 'sync_requested'")
     assert [(a, act, k, o, json.loads(after)) for a, act, k, o, _, after, _ in found] == [
-        ("webhook:clockify", "sync_requested", "source", "clockify",
-         {"reason": "clockify NEW_TIME_ENTRY"}),
-    ]  # fmt: skip
+        (
+            "webhook:clockify",
+            "sync_requested",
+            "source",
+            "clockify",
+            {"reason": "clockify NEW_TIME_ENTRY"},
+        ),
+    ]
 
 
 # ------------------------------------------------------------------ accounting push
@@ -101,9 +106,15 @@ def test_a_webhook_request_is_audited_as_the_webhook(con):
 def test_a_push_is_refused_without_the_billing_approver_role(con, tmp_path, roles):
     draft_id, _ = approved(con, tmp_path)
     fake = FakeQuickBooks()
-    with acting_as(who(roles)), pytest.raises(NotAllowed, match="may not push invoices to the "
-                                             "accounting system: it needs the role Billing "
-                                             "approver$"):  # fmt: skip
+    with (
+        acting_as(who(roles)),
+        pytest.raises(
+            NotAllowed,
+            match="may not push invoices to the "
+            "accounting system: it needs the role Billing "
+            "approver$",
+        ),
+    ):
         push_draft(con, draft_id, "quickbooks", context(tmp_path, fake, "quickbooks"), actor="Pat")
     assert fake.log == []  # nothing went out
     assert con.execute("SELECT count(*) FROM accounting_pushes").fetchall() == [(0,)]
@@ -120,11 +131,20 @@ def test_a_push_and_its_read_back_are_audited_with_the_approver(con, tmp_path):
         push_draft(con, draft_id, "quickbooks", ctx)  # already pushed: nothing new to audit
         read_back(con, "quickbooks", ctx)
     [(actor, action, kind, oid, before, after, _)] = rows(con, "action = 'pushed_to_accounting'")
-    assert (actor, action, kind, oid, before) == ("Bea", "pushed_to_accounting",
-                                                  "invoice_draft", str(draft_id), None)  # fmt: skip
+    assert (actor, action, kind, oid, before) == (
+        "Bea",
+        "pushed_to_accounting",
+        "invoice_draft",
+        str(draft_id),
+        None,
+    )
     # C-1: 6 h + 4 h at 100.00 (tests/billing/test_accounting_push.py)
-    assert json.loads(after) == {"to": "QuickBooks", "number": number,
-                                 "external_id": result.external_id, "total": "1000.00"}  # fmt: skip
+    assert json.loads(after) == {
+        "to": "QuickBooks",
+        "number": number,
+        "external_id": result.external_id,
+        "total": "1000.00",
+    }
     [(actor, _, kind, oid, _, after, _)] = rows(con, "action = 'sync'")
     assert (actor, kind, oid) == ("Bea", "accounting_pushes", "quickbooks")
     assert json.loads(after) == {"from": "QuickBooks", "invoices_read": 1, "changed_there": []}
@@ -161,15 +181,20 @@ def test_a_late_fee_accrual_from_the_command_line_records_the_actor(tmp_path, db
         [(actor, action, kind, oid, _, after, _)] = rows(con, "action = 'late_fees_accrued'")
     finally:
         con.close()
-    assert (actor, action, kind, oid) == (f"Ari (cli:{ME})", "late_fees_accrued", "late_fee_run",
-                                          "2026-03-02")  # fmt: skip
+    assert (actor, action, kind, oid) == (
+        f"Ari (cli:{ME})",
+        "late_fees_accrued",
+        "late_fee_run",
+        "2026-03-02",
+    )
     # I-L: 10000 open, due 01-31, 150.00 at 30 days (tests/billing/test_ar_late_fees.py)
     assert (json.loads(after)["charges"], D(json.loads(after)["total"])) == (1, D("150.00"))
 
 
 def test_an_import_with_actor_records_the_name_and_the_file(tmp_path, db_path):
-    folder = write_folder(tmp_path / "in", {"clients.csv": "client_id,name,currency\n"
-                                                           "CL-1,Acme Corp,USD\n"})  # fmt: skip
+    folder = write_folder(
+        tmp_path / "in", {"clients.csv": "client_id,name,currency\nCL-1,Acme Corp,USD\n"}
+    )
     etl_main(["import", "canonical", str(folder), "--db", str(db_path), "--actor", "Dana"])
     con = connect(db_path)
     try:
@@ -192,8 +217,12 @@ def test_a_setting_change_is_audited_and_four_eyes_reads_it(con, monkeypatch):
         admin.change_setting(con, "four_eyes_waiver_above", " 200.00 ", "Ada")
     assert four_eyes.second_person(con, "late_fee_waiver", "k2", D("150.00"), "Ari")  # now below
     [(actor, action, kind, oid, before, after, _)] = rows(con, "action = 'setting_changed'")
-    assert (actor, action, kind, oid) == ("Ada", "setting_changed", "setting",
-                                          "FOUR_EYES_WAIVER_ABOVE")  # fmt: skip
+    assert (actor, action, kind, oid) == (
+        "Ada",
+        "setting_changed",
+        "setting",
+        "FOUR_EYES_WAIVER_ABOVE",
+    )
     assert audit.describe_change(before, after) == "four eyes waiver above: 100.00 → 200.00"
     with acting_as(ADA):
         admin.change_setting(con, "FOUR_EYES_WAIVER_ABOVE", "", "Ada")  # back to the default
@@ -201,8 +230,9 @@ def test_a_setting_change_is_audited_and_four_eyes_reads_it(con, monkeypatch):
     assert settings.effective(con).four_eyes_waiver_above == D("100.00")
 
 
-@pytest.mark.parametrize("roles", [("leadership",), ("operations",), ("billing_approver",),
-                                   ("ar",)])  # fmt: skip
+@pytest.mark.parametrize(
+    "roles", [("leadership",), ("operations",), ("billing_approver",), ("ar",)]
+)
 def test_settings_and_accounts_are_refused_to_every_role_but_admin(con, roles):
     with acting_as(who(roles)):
         with pytest.raises(NotAllowed, match="may not change settings: it needs the role Admin$"):

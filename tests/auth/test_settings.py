@@ -43,8 +43,10 @@ def test_secrets_toml_is_read_and_the_environment_wins(secrets):
     assert found.four_eyes_waiver_above == D(50)
     assert found.four_eyes_write_off_above == D("500.00")  # the default
     assert found.demo_mode_flag is False
-    assert smtp_settings(env, secrets) == {"AR_SMTP_HOST": "smtp.firm.example",
-                                          "AR_SMTP_PORT": "587"}  # fmt: skip
+    assert smtp_settings(env, secrets) == {
+        "AR_SMTP_HOST": "smtp.firm.example",
+        "AR_SMTP_PORT": "587",
+    }
 
 
 def test_nothing_set_means_the_defaults(tmp_path):
@@ -76,8 +78,14 @@ def test_the_example_file_lists_every_key():
         assert key.upper() in example, key
     for key in settings.CONNECTOR_KEYS:  # the connectors' credentials and choices
         assert f"# {key} = " in example, key
-    for key in ("redirect_uri", "cookie_secret", "client_id", "client_secret",
-                "server_metadata_url", "ANTHROPIC_API_KEY"):  # fmt: skip
+    for key in (
+        "redirect_uri",
+        "cookie_secret",
+        "client_id",
+        "client_secret",
+        "server_metadata_url",
+        "ANTHROPIC_API_KEY",
+    ):
         assert key in example, key
 
 
@@ -89,10 +97,10 @@ def test_every_reader_goes_through_the_one_settings_module(tmp_path, monkeypatch
     from pathlib import Path
 
     from billing.ar.polish import llm_settings
-    from etl import clock
+    from core import clock
     from etl.sync.settings import load_settings
-    from etl.warehouse import resolve_db_path
     from rules.classify import llm
+    from warehouse.db import resolve_db_path
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(
@@ -101,8 +109,13 @@ def test_every_reader_goes_through_the_one_settings_module(tmp_path, monkeypatch
         'HARVEST_ACCESS_TOKEN = "hv-from-file"\n'
     )
     monkeypatch.setenv("BILLING_SECRETS_FILE", str(secrets))
-    for key in ("BILLING_TODAY", "WAREHOUSE_DB", "ANTHROPIC_API_KEY", "AR_SMTP_HOST",
-                "HARVEST_ACCESS_TOKEN"):  # fmt: skip
+    for key in (
+        "BILLING_TODAY",
+        "WAREHOUSE_DB",
+        "ANTHROPIC_API_KEY",
+        "AR_SMTP_HOST",
+        "HARVEST_ACCESS_TOKEN",
+    ):
         monkeypatch.delenv(key, raising=False)
     assert clock.today() == date(2027, 2, 28)
     assert resolve_db_path() == Path("/srv/firm/warehouse.duckdb")
