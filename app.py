@@ -32,6 +32,7 @@ page = st.navigation(
             ),
             st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:"),
             st.Page("pages/audit_log.py", title="Audit log", icon=":material/history:"),
+            st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
         ],
     }
 )

@@ -23,6 +23,7 @@ from app_auth import accounts
 from app_auth.guard import cli_actor
 from app_auth.roles import PERMISSIONS, ROLE_LABELS, ROLES
 from core.cli_errors import UserError, cli_errors
+from etl.audit_row import add_actor_argument
 from warehouse.db import connect
 
 PASSWORD_ENV = "APP_AUTH_PASSWORD"
@@ -31,6 +32,7 @@ PASSWORD_ENV = "APP_AUTH_PASSWORD"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app_auth", description=__doc__.split("\n")[0])
     parser.add_argument("--db", help="warehouse file (default: $WAREHOUSE_DB or data/)")
+    add_actor_argument(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("roles", help="what each role may do")
     users = commands.add_parser("users", help="add, change, list people").add_subparsers(
@@ -65,7 +67,7 @@ def _password() -> str:
 
 
 def _users(args: argparse.Namespace) -> int:
-    actor = cli_actor()
+    actor = cli_actor(args.actor)
     con = connect(args.db)
     try:
         if args.action == "add":

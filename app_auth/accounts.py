@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from app_auth import audit, passwords
+from app_auth import audit, guard, passwords
 from app_auth.roles import Identity, parse_roles
 from warehouse.db import transaction
 
@@ -60,7 +60,8 @@ def add_user(
     password: str | None = None,
 ) -> None:
     """A new account: a password makes it a local account; an email lets the IdP's person with
-    that email in. Needs one of the two."""
+    that email in. Needs one of the two. Needs manage_users (app_auth.guard)."""
+    guard.require("manage_users", actor)
     username = username.strip().lower()
     if not username:
         raise ValueError("a user name is required")
@@ -99,6 +100,7 @@ def reset_password(
     con: duckdb.DuckDBPyConnection, username: str, password: str, actor: str
 ) -> None:
     """A new password; also unlocks an account locked by failed sign-ins."""
+    guard.require("manage_users", actor)
     hashed = passwords.hash_password(password)
     with transaction(con):
         row = _existing(con, username)
@@ -128,9 +130,15 @@ def change_user(
     email: str | None = None,
     disabled: bool | None = None,
 ) -> None:
-    """Changes roles, name, email or disabled; audited with before and after."""
+    """Changes roles, name, email or disabled; audited with before and after. An admin cannot
+    disable their own account or take away their own admin role (nobody would be left to
+    undo it)."""
+    me = guard.require("manage_users", actor)
     with transaction(con):
         row = _existing(con, username)
+        mine = me is not None and me.username == row["username"]
+        if mine and (disabled or (roles is not None and "admin" not in parse_roles(roles))):
+            raise ValueError("you cannot disable your own account or remove your own admin role")
         before = _public(row)
         after = dict(before)
         if roles is not None:

@@ -13,10 +13,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-INSERT_SQL = (
-    "INSERT INTO audit_log VALUES (nextval('audit_id_seq'), now(), ?, ?, ?, ?, "
-    "CAST(? AS JSON), CAST(? AS JSON), ?)"
-)
+from app_auth.roles import ROLE_LABELS
+from etl.audit_row import INSERT_SQL, record  # noqa: F401 - re-exported: audit.record(...)
+
 LOG_SQL = """
 SELECT audit_id, logged_at, actor, action, object_type, object_id, before, after, reason
 FROM audit_log
@@ -37,35 +36,20 @@ ACTION_LABELS = {
     "late_fees_accrued": "accrued late fees",
     "setting_changed": "changed a setting",
     "second_approval_requested": "asked a second person",
+    "pushed_to_accounting": "pushed to accounting",
+    "sync_requested": "asked for a sync",
+    "draft_approved": "approved a draft",
+    "draft_voided": "voided a draft",
+    "draft_saved": "saved a draft",
+    "late_fees_posted": "posted late fees",
+    "late_fee_waived": "waived a late fee",
+    "payment_allocated": "allocated a payment",
 }
 
 
-def record(
-    con: duckdb.DuckDBPyConnection,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    before: dict | None = None,
-    after: dict | None = None,
-    reason: str | None = None,
-) -> None:
-    """One audit_log row (inside the caller's transaction, when there is one)."""
-    con.execute(
-        INSERT_SQL,
-        [
-            actor,
-            action,
-            object_type,
-            str(object_id),
-            None if before is None else json.dumps(before, default=str),
-            None if after is None else json.dumps(after, default=str),
-            reason,
-        ],
-    ).fetchall()
-
-
-def _value(value: Any) -> str:
+def _value(value: Any, key: str = "") -> str:
+    if key == "roles" and isinstance(value, (list, tuple)):  # role names as people say them
+        return ", ".join(ROLE_LABELS.get(str(r), str(r)) for r in value) or "—"
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -73,7 +57,7 @@ def _value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(v) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in value.items())
+        return "; ".join(f"{k.replace('_', ' ')} {_value(v, k)}" for k, v in value.items())
     if isinstance(value, (float, Decimal)):
         return str(value)
     return str(value)
@@ -96,7 +80,8 @@ def describe_change(before: Any, after: Any) -> str:
         keys = [k for k in after if before.get(k) != after.get(k)]
         keys += [k for k in before if k not in after]
         parts = [
-            f"{k.replace('_', ' ')}: {_value(before.get(k))} → {_value(after.get(k))}" for k in keys
+            f"{k.replace('_', ' ')}: {_value(before.get(k), k)} → {_value(after.get(k), k)}"
+            for k in keys
         ]
         return "; ".join(parts) or "no change"
     if isinstance(after, dict):

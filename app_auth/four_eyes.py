@@ -32,8 +32,11 @@ KIND_SETTINGS = {
 }
 
 
-def invoice_threshold() -> Decimal:
-    return settings.load().four_eyes_invoice_above
+def invoice_threshold(con: duckdb.DuckDBPyConnection | None = None) -> Decimal:
+    """FOUR_EYES_INVOICE_ABOVE, with an admin's change kept in the warehouse when `con` is
+    given (settings.effective)."""
+    found = settings.load() if con is None else settings.effective(con)
+    return found.four_eyes_invoice_above
 
 
 def check_invoice_approval(
@@ -41,7 +44,7 @@ def check_invoice_approval(
 ) -> None:
     """Refuses (NotAllowed) the approval of a draft above the threshold by its drafter or one
     of its editors."""
-    limit = invoice_threshold()
+    limit = invoice_threshold(con)
     if Decimal(total) <= limit:
         return
     hands = {r[0] for r in con.execute(EDITORS_SQL, {"draft": draft_id}).fetchall() if r[0]}
@@ -65,7 +68,7 @@ def second_person(
     same thing before (the request is used up and the action goes ahead); else records this
     person's request and returns False (the action waits). Refuses (NotAllowed) the same person
     asking twice. Call it inside the action's transaction. True below the threshold."""
-    limit = getattr(settings.load(), KIND_SETTINGS[kind])
+    limit = getattr(settings.effective(con), KIND_SETTINGS[kind])
     if Decimal(amount) <= limit:
         return True
     rows = con.execute(REQUEST_SQL, [kind, object_key]).fetchall()

@@ -9,12 +9,12 @@ DuckDB client; its writes are audited with that user's name (cli_actor)."""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from app_auth.roles import PERMISSIONS, Identity, roles_with
+from etl import audit_row
 
 _current: ContextVar[Identity | None] = ContextVar("billing_identity", default=None)
 _enforced: ContextVar[bool] = ContextVar("billing_sign_in_enforced", default=False)
@@ -66,9 +66,16 @@ def require(permission: str, actor: str | None = None) -> Identity | None:
     return identity
 
 
-def cli_actor() -> str:
-    """The name a command-line write records: cli:<operating-system user>."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+def cli_actor(claimed: str | None = None) -> str:
+    """The name a command-line write records: cli:<operating-system user>, or with --actor
+    NAME, "NAME (cli:<OS user>)" (etl.audit_row.cli_actor)."""
+    return audit_row.cli_actor(claimed)
+
+
+def actor_name(actor: str | None = None) -> str:
+    """The name a write records when its caller did not say: the bound identity's (the app),
+    else cli:<operating-system user> (the command line, jobs)."""
+    if actor:
+        return actor
+    identity = _current.get()
+    return identity.name if identity is not None else cli_actor()

@@ -63,7 +63,7 @@ def resolve() -> Identity | None:
         claims = st.user.to_dict()
         with read_write() as con:
             identity = accounts.identity_for_claims(
-                con, claims, settings.load().auth_oidc_default_roles
+                con, claims, settings.effective(con).auth_oidc_default_roles
             )
             accounts.record_oidc_login(con, identity, claims)
         if identity is None:
@@ -139,7 +139,7 @@ def _password_sign_in(username: str, password: str) -> None:
     try:
         with read_write() as con:
             identity = accounts.authenticate(
-                con, username, password, settings.load().auth_max_failed_logins
+                con, username, password, settings.effective(con).auth_max_failed_logins
             )
     except ValueError as refused:
         st.error(str(refused), icon=":material/block:")

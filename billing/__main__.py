@@ -19,6 +19,7 @@ from billing.draft import Draft, draft_period
 from billing.period import Period
 from core.cli_errors import check_clients, cli_errors
 from core.money import money_text
+from etl import audit_row
 from warehouse.db import connect, resolve_db_path
 
 
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
     )
+    audit_row.add_actor_argument(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     draft = sub.add_parser("draft", help="draft the invoices of a period")
     draft.add_argument("--period", required=True, help="YYYY-MM")
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     pushed.add_argument("--to", required=True, choices=("quickbooks", "xero"))
     for p in (push, pushed):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        audit_row.add_actor_argument(p, hidden=True)
     return parser
 
 
@@ -52,15 +55,16 @@ def run_accounting(args: argparse.Namespace) -> int:
     path = resolve_db_path(args.db)
     if not path.exists():
         raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
+    actor = audit_row.cli_actor(args.actor)
     con = connect(path)
     try:
         if args.command == "push":
             for draft_id in args.draft_ids:
-                r = push_draft(con, draft_id, args.to)
+                r = push_draft(con, draft_id, args.to, actor=actor)
                 verb = "pushed as" if r.sent else "already pushed as"
                 print(f"draft {draft_id}: {verb} {VENDOR[args.to]} {r.number} (id {r.external_id})")
         else:
-            states = read_back(con, args.to)
+            states = read_back(con, args.to, actor=actor)
             if not states:
                 print(f"nothing pushed to {VENDOR[args.to]} yet")
             for state in states:

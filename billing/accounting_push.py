@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from app_auth import audit, guard
 from billing.accounting_tax import qbo_tax, xero_tax
 from billing.accounting_time import link_time
 from billing.store import draft_lines, get_draft
@@ -362,9 +363,18 @@ class PushResult:
 
 
 def push_draft(
-    con: duckdb.DuckDBPyConnection, draft_id: int, source: str, ctx: SyncContext | None = None
+    con: duckdb.DuckDBPyConnection,
+    draft_id: int,
+    source: str,
+    ctx: SyncContext | None = None,
+    *,
+    actor: str | None = None,
 ) -> PushResult:
-    """Pushes one approved draft, at most once (see the module docstring)."""
+    """Pushes one approved draft, at most once (see the module docstring). Needs the
+    push_to_accounting permission (billing approver), checked here whoever calls; the push is
+    audited under `actor` (default: the signed-in person, or cli:<OS user>)."""
+    actor = guard.actor_name(actor)
+    guard.require("push_to_accounting", actor)
     ctx = ctx or SyncContext()
     draft = get_draft(con, draft_id)
     if draft["status"] != "approved":
@@ -405,6 +415,13 @@ def push_draft(
                 clock.now(),
             ],
         ).fetchall()
+        after = {
+            "to": VENDOR[source],
+            "number": remote["number"],
+            "external_id": remote["external_id"],
+            "total": sent["total"],
+        }
+        audit.record(con, actor, "pushed_to_accounting", "invoice_draft", draft_id, after=after)
     return PushResult(draft_id, remote["external_id"], remote["number"], sent=True)
 
 
@@ -451,9 +468,16 @@ def differences(sent: dict[str, Any], remote: dict[str, Any]) -> list[str]:
 
 
 def read_back(
-    con: duckdb.DuckDBPyConnection, source: str, ctx: SyncContext | None = None
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    ctx: SyncContext | None = None,
+    *,
+    actor: str | None = None,
 ) -> list[PushedState]:
-    """Every pushed draft as the accounting system has it now, with what changed there."""
+    """Every pushed draft as the accounting system has it now, with what changed there. It
+    writes the copies it read (accounting_links): the same permission as the push, audited."""
+    actor = guard.actor_name(actor)
+    guard.require("push_to_accounting", actor)
     ctx = ctx or SyncContext()
     pushed = con.execute(PUSHED_SQL, [source]).fetchall()
     if not pushed:
@@ -491,6 +515,15 @@ def read_back(
         client.close()
     with transaction(con):
         con.executemany(LINKS_SQL, links)
+        changed = [s.invoice_number for s in states if s.changes]
+        audit.record(
+            con,
+            actor,
+            "sync",
+            "accounting_pushes",
+            source,
+            after={"from": VENDOR[source], "invoices_read": len(states), "changed_there": changed},
+        )
     return states
 
 

@@ -2,12 +2,14 @@
 
 Every default that means "today" (the demo's anchor, rules, aging, late fees, reminders, the
 app's default period) asks this module. `BILLING_TODAY=YYYY-MM-DD` pins the date for a process:
-the tests set it, and so can a firm replaying a past month. Unset, the wall clock rules."""
+the tests set it, and so can a firm replaying a past month. Unset, the wall clock rules. It is
+read through the settings module (etl.settings: the environment, else secrets.toml)."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
+
+from etl import settings
 
 TODAY_ENV = "BILLING_TODAY"
 
@@ -18,7 +20,7 @@ class ClockError(ValueError):
 
 def today() -> date:
     """The pinned date when BILLING_TODAY is set, else the wall clock's (UTC)."""
-    pinned = os.environ.get(TODAY_ENV, "").strip()
+    pinned = settings.raw(TODAY_ENV)
     if not pinned:
         return datetime.now(UTC).date()
     try:

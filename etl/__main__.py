@@ -17,6 +17,7 @@ import duckdb
 
 from core import clock
 from core.cli_errors import UserError, cli_errors, one_line
+from etl import audit_row
 from warehouse.db import connect, resolve_db_path, transaction
 
 if TYPE_CHECKING:  # the loader (polars, and GX on a load) is imported by the commands using it
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
     )
+    audit_row.add_actor_argument(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build a realistic demo firm into the warehouse")
     demo.add_argument("--seed", type=int, default=7)
@@ -79,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_connect_parser(sub)
     for p in (demo, imp, sync, hooks):
         p.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    for p in (demo, imp, sync):
+        audit_row.add_actor_argument(p, hidden=True)
     return parser
 
 
@@ -113,7 +117,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         report = _run_import(con, args, path)
-        record_import(con, report, args.source, path)
+        record_import(con, report, args.source, path, audit_row.cli_actor(args.actor))
     finally:
         con.close()
     print_report(report, f"{args.source} {path} in {time.perf_counter() - started:.1f}s")
@@ -129,12 +133,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def record_import(
-    con: duckdb.DuckDBPyConnection, report: LoadReport, source: str, path: Path
+    con: duckdb.DuckDBPyConnection,
+    report: LoadReport,
+    source: str,
+    path: Path,
+    actor: str | None = None,
 ) -> None:
-    """The import's audit row: who ran it (cli:<OS user>), from which file or folder, what it
-    loaded (the load_log row has the rest)."""
-    from app_auth import audit, guard
-
+    """The import's audit row: who ran it (cli:<OS user>, or --actor beside it), from which file
+    or folder, what it loaded (the load_log row has the rest)."""
     after = {
         "source": source,
         "path": str(path.resolve()),
@@ -144,7 +150,9 @@ def record_import(
         "files_refused": len(report.file_errors),
     }
     with transaction(con):
-        audit.record(con, guard.cli_actor(), "import", "load", str(report.load_id), after=after)
+        audit_row.record(
+            con, actor or audit_row.cli_actor(), "import", "load", str(report.load_id), after=after
+        )
 
 
 def _run_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, path: Path) -> LoadReport:
@@ -176,6 +184,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         try:
             report = import_canonical(con, folder, label=label)
+            record_import(con, report, "demo", folder, audit_row.cli_actor(args.actor))
         finally:
             con.close()
     print_report(report, label)

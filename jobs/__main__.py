@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from core.cli_errors import UserError, cli_errors
+from etl.audit_row import cli_actor
 from jobs.runner import last_runs, run_pass
 from jobs.schedule import load_schedules
 from jobs.tasks import JOBS
@@ -25,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
     )
     parser.add_argument("--config", help="jobs config TOML (default jobs/config.toml)")
+    parser.add_argument(
+        "--actor",
+        metavar="NAME",
+        help="the name the audit log records beside the OS user (default: jobs:<OS user>)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every job that is due now, once per slot")
     run.add_argument("--job", choices=sorted(JOBS), help="only this job")
@@ -47,6 +53,7 @@ def _pass(args) -> int:
             schedules=schedules,
             only=getattr(args, "job", None),
             force=getattr(args, "force", False),
+            ctx_extra={"actor": cli_actor(args.actor, "jobs")},
         )
     finally:
         con.close()

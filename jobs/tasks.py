@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from billing.period import Period
+from etl.audit_row import cli_actor
 from etl.sync.run import SyncContext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,8 @@ class JobContext:
     sync: SyncContext | None = None  # tests pass transports; None: the real settings
     sender: object | None = None  # anything with .send(EmailMessage); None: from settings
     problems: list[str] = field(default_factory=list)  # a job that partly failed says so
+    # the name the jobs' writes record (audit_log): jobs:<OS user>, or `--actor NAME (jobs:..)`
+    actor: str = field(default_factory=lambda: cli_actor(kind="jobs"))
 
     @property
     def today(self) -> date:
@@ -45,7 +48,7 @@ def sync(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     parts = []
     for name in names:
         try:
-            report = run_sync(con, name, sync_ctx)
+            report = run_sync(con, name, sync_ctx, actor=ctx.actor)
         except Exception as err:  # noqa: BLE001 - reported per source, the others still run
             ctx.problems.append(f"{name}: {' '.join(str(err).split())}")
             continue
@@ -56,7 +59,7 @@ def sync(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
 def rules(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     from rules.engine import run_rules
 
-    result = run_rules(con, ctx.today, actor="jobs")
+    result = run_rules(con, ctx.today, actor=ctx.actor)
     c = result.counts
     return f"{len(result.exceptions)} exception(s): {c['new']} new, {c['resolved']} resolved"
 
@@ -117,7 +120,7 @@ def billing_readiness(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     from billing.exception_sync import sync_billing_exceptions
 
     period = Period.of(ctx.today)
-    c = sync_billing_exceptions(con, period, actor="jobs")
+    c = sync_billing_exceptions(con, period, actor=ctx.actor)
     return f"{period}: {c['new']} new, {c['updated']} still open, {c['resolved']} resolved"
 
 
@@ -127,7 +130,7 @@ def drafts(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     from billing.store import save_drafts
 
     period = Period.of(ctx.today).shift(-1)
-    ids = save_drafts(con, period, actor="jobs")
+    ids = save_drafts(con, period, actor=ctx.actor)
     return f"{period}: {len(ids)} draft invoice(s) saved for review"
 
 
@@ -135,7 +138,7 @@ def payment_reminders(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     """The AR reminder queue of the day, sent (SMTP) or written to data/outbox."""
     from billing.ar.reminders import send_reminders
 
-    sent = send_reminders(con, ctx.today, _sender(ctx), actor="jobs", now=ctx.now)
+    sent = send_reminders(con, ctx.today, _sender(ctx), actor=ctx.actor, now=ctx.now)
     refused = f", {len(sent.refused)} refused" if sent.refused else ""
     return f"{len(sent)} reminder(s) sent{refused}"
 

@@ -15,6 +15,7 @@ import sys
 from datetime import date
 
 from core.cli_errors import cli_errors
+from etl import audit_row
 from rules.config import load_config
 from rules.engine import RulesRun, run_rules
 from warehouse.db import connect, resolve_db_path
@@ -32,12 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", help="warehouse file (default $WAREHOUSE_DB or data/warehouse.duckdb)"
     )
+    audit_row.add_actor_argument(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every rule and sync its exceptions")
     run.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
     run.add_argument("--format", choices=("json", "table"), default="table")
     run.add_argument("--config", help="rules config TOML (default rules/config.toml)")
     run.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    audit_row.add_actor_argument(run, hidden=True)
     classify = sub.add_parser("classify", help="suggest projects and SOW lines for open work")
     classify.add_argument("--llm", choices=("off", "auto", "on"), default="auto")
     classify.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         raise ValueError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
     con = connect(path)
     try:
-        result = run_rules(con, args.as_of, config)
+        result = run_rules(con, args.as_of, config, actor=audit_row.cli_actor(args.actor))
     finally:
         con.close()
     if args.format == "json":

@@ -132,10 +132,13 @@ def as_busy(err: BaseException) -> BaseException:
 
 
 def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
-    """--db wins, then $WAREHOUSE_DB, then data/warehouse.duckdb."""
+    """--db wins, then WAREHOUSE_DB (environment or secrets.toml: etl.settings), then
+    data/warehouse.duckdb."""
     if db:
         return Path(db)
-    env = os.environ.get("WAREHOUSE_DB")
+    from etl import settings
+
+    env = settings.raw("WAREHOUSE_DB")
     return Path(env) if env else DEFAULT_DB
 
 

@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 
 from core import clock
+from etl import audit_row
 from warehouse.db import connect, resolve_db_path
 
 AR_COMMANDS = ("aging", "late-fees", "reminders", "ar-sync")
@@ -47,6 +48,8 @@ def add_ar_commands(sub) -> None:
     rem.add_argument("--db", **hidden_db)
     sync = sub.add_parser("ar-sync", help="record payment applications and AR exceptions")
     sync.add_argument("--db", **hidden_db)
+    for p in (fees, rem, sync):
+        audit_row.add_actor_argument(p, hidden=True)
 
 
 def _connect(args) -> duckdb.DuckDBPyConnection:
@@ -82,6 +85,7 @@ def _run(args) -> tuple[object, str]:
 
     if hasattr(args, "as_of") and args.as_of is None:
         args.as_of = clock.today()
+    args.audit_actor = audit_row.cli_actor(getattr(args, "actor", None))
     con = _connect(args)
     try:
         if args.command == "aging":
@@ -89,12 +93,12 @@ def _run(args) -> tuple[object, str]:
             return report.to_json(), aging.render_table(report)
         if args.command == "late-fees":
             charges = late_fees.accrue_late_fees(
-                con, args.as_of, actor="cli", pause=_pause_from_env()
+                con, args.as_of, actor=args.audit_actor, pause=_pause_from_env()
             )
             return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
         if args.command == "reminders":
             return reminders_command(con, args)
-        counts = sync.sync_receivables(con, actor="cli")
+        counts = sync.sync_receivables(con, actor=args.audit_actor)
         return counts, "".join(f"{k}: {v}\n" for k, v in counts.items())
     finally:
         con.close()
@@ -120,7 +124,7 @@ def reminders_command(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
     if args.send:
         sender = sender_from_settings(outbox=args.outbox)
         reminders = send_reminders(
-            con, args.as_of, sender, actor="cli", polish=polisher_from_settings()
+            con, args.as_of, sender, actor=args.audit_actor, polish=polisher_from_settings()
         )
         title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
         refused = reminders.refused

@@ -5,7 +5,6 @@ the due date exactly, else the template's draft is sent as it was."""
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from dataclasses import replace
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel
 
 from billing.ar.reminders import CONFIG_PATH, Reminder
 from billing.ar.senders import SECRETS
+from etl import settings as app_settings
 
 PROMPT_VERSION = "reminder-polish-1"
 SYSTEM = (
@@ -30,9 +30,7 @@ class PolishedReminder(BaseModel):
 
 def llm_settings() -> tuple[str | None, str]:
     """(API key from the environment or .streamlit/secrets.toml, model id from reminders.toml)."""
-    key = os.environ.get("ANTHROPIC_API_KEY")
-    if not key and SECRETS.exists():
-        key = tomllib.loads(SECRETS.read_text()).get("ANTHROPIC_API_KEY")
+    key = app_settings.raw("ANTHROPIC_API_KEY", secrets=app_settings.in_force(SECRETS)) or None
     model = tomllib.loads(CONFIG_PATH.read_text()).get("llm", {}).get("model", "claude-haiku-4-5")
     return key, model
 

@@ -8,6 +8,7 @@ import argparse
 import time
 
 from core.cli_errors import UserError
+from etl import audit_row
 from etl.sync.http import SyncError
 from etl.sync.registry import names
 from etl.sync.run import SyncContext, configured_sources, pending_sources, run_sync
@@ -61,7 +62,7 @@ def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
         for name in chosen:
             started = time.perf_counter()
             try:
-                report = run_sync(con, name, ctx)
+                report = run_sync(con, name, ctx, actor=audit_row.cli_actor(args.actor))
             except SyncError as err:  # one source's problem; the others still run
                 if len(chosen) == 1:
                     raise

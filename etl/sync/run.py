@@ -14,12 +14,14 @@ from typing import Any, Protocol
 import duckdb
 import httpx
 
+from etl import audit_row
 from etl.load_run import LoadReport, run_load
 from etl.staging import Load
 from etl.sync.cursors import read_cursors, write_cursors
 from etl.sync.http import RetryPolicy, SyncClient, make_client
 from etl.sync.registry import get_source, names
 from etl.sync.settings import Settings, load_settings
+from warehouse.db import transaction
 
 HANDLE_REQUESTS_SQL = """
 UPDATE sync_requests SET handled_at = now(), handled_by_load = ?
@@ -82,10 +84,17 @@ class SyncReport:
 
 
 def run_sync(
-    con: duckdb.DuckDBPyConnection, name: str, ctx: SyncContext | None = None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    ctx: SyncContext | None = None,
+    *,
+    actor: str | None = None,
 ) -> SyncReport:
-    """Fetches then loads one source; raises SyncError (one line) on credential or API errors."""
+    """Fetches then loads one source; raises SyncError (one line) on credential or API errors.
+    The run's audit row (who: `actor`, default cli:<OS user>; from where; what changed) is
+    written in the load's own transaction, so a failed run leaves none."""
     ctx = ctx or SyncContext()
+    actor = actor or audit_row.cli_actor()
     source = get_source(name)
     pending = con.execute(
         "SELECT coalesce(max(request_id), 0) FROM sync_requests WHERE source = ? "
@@ -100,6 +109,18 @@ def run_sync(
         write_cursors(con, name, extract.cursors, load.load_id)
         if pending:
             con.execute(HANDLE_REQUESTS_SQL, [load.load_id, name, pending]).fetchall()
+        after = {
+            "source": name,
+            "from": extract.label,
+            "load_id": load.load_id,
+            "records_fetched": extract.fetched,
+            "requests": extract.requests,
+            "rows_changed": sum(s.new + s.updated for s in report.entities),
+            "quarantined": report.quarantined,
+            "full": ctx.full,
+            "webhook_requests_handled": bool(pending),
+        }
+        audit_row.record(con, actor, "sync", "source", name, after=after)
 
     report = run_load(con, f"{name}-api", extract.label, body)
     return SyncReport(name, report, extract.requests, extract.fetched)
@@ -113,11 +134,15 @@ def configured_sources(settings: Settings) -> list[str]:
 def request_sync(con: duckdb.DuckDBPyConnection, source: str, reason: str) -> int:
     """Queues a sync of `source` (a webhook arrived); the next scheduled or manual run of the
     source marks it handled. Returns the request id."""
-    rows = con.execute(
-        "INSERT INTO sync_requests VALUES (nextval('sync_request_id_seq'), ?, ?, now(), NULL, "
-        "NULL) RETURNING request_id",
-        [source, reason],
-    ).fetchall()
+    with transaction(con):
+        rows = con.execute(
+            "INSERT INTO sync_requests VALUES (nextval('sync_request_id_seq'), ?, ?, now(), NULL, "
+            "NULL) RETURNING request_id",
+            [source, reason],
+        ).fetchall()
+        audit_row.record(
+            con, f"webhook:{source}", "sync_requested", "source", source, after={"reason": reason}
+        )
     return rows[0][0]
 
 

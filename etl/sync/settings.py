@@ -4,12 +4,12 @@ names the key and both places to put it."""
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etl import settings as app_settings
 from etl.sync.http import CredentialError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,14 +41,10 @@ class Settings:
 def load_settings(
     environ: Mapping[str, str] | None = None, secrets_path: Path | None = None
 ) -> Settings:
-    """secrets.toml's top-level string/number values, overridden by the environment."""
-    path = SECRETS_PATH if secrets_path is None else secrets_path
-    found: dict[str, str] = {}
-    if path.exists():
-        try:
-            secrets = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as err:
-            raise CredentialError(f"{path}: not valid TOML: {err}") from None
-        found = {k: str(v) for k, v in secrets.items() if isinstance(v, str | int | float)}
-    env = os.environ if environ is None else environ
-    return Settings(found | {k: v for k, v in env.items() if v})
+    """secrets.toml's top-level string/number values, overridden by the environment (read
+    through the one settings module, etl.settings)."""
+    path = app_settings.in_force(SECRETS_PATH) if secrets_path is None else secrets_path
+    try:
+        return Settings(app_settings.raw_values(environ, path))
+    except tomllib.TOMLDecodeError as err:
+        raise CredentialError(f"{path}: not valid TOML: {err}") from None

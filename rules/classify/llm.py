@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ import duckdb
 import polars as pl
 
 from core import clock
+from etl import settings as app_settings
 
 # USD per million tokens, from the Anthropic pricing page
 # (https://platform.claude.com/docs/en/about-claude/pricing), read on PRICES_AS_OF. "cache_write"
@@ -580,14 +580,13 @@ def classify(
 def api_key(secrets_path=None) -> str | None:
     """ANTHROPIC_API_KEY from the environment, else from .streamlit/secrets.toml (top-level
     ANTHROPIC_API_KEY or [anthropic] api_key); None when neither has one."""
-    if key := os.environ.get("ANTHROPIC_API_KEY", "").strip():
-        return key
-    path = Path(secrets_path) if secrets_path else SECRETS_PATH
+    path = Path(secrets_path) if secrets_path else app_settings.in_force(SECRETS_PATH)
     try:
-        secrets = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        if key := app_settings.raw("ANTHROPIC_API_KEY", secrets=path):
+            return key
+        key = (app_settings.read_secrets(path).get("anthropic") or {}).get("api_key")
+    except tomllib.TOMLDecodeError:
         return None
-    key = secrets.get("ANTHROPIC_API_KEY") or (secrets.get("anthropic") or {}).get("api_key")
     return str(key).strip() or None if key else None
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 import anthropic
 
 from core.cli_errors import report
+from etl.audit_row import cli_actor
 from rules.classify import llm
 from rules.llm_review import kinds
 from rules.llm_review.config import load_review_config
@@ -56,7 +57,7 @@ def review_main(args) -> int:
         with read_only(path) as con:
             result = judge(con, args.as_of, config, llm_mode=args.llm, api_key=key)
         with read_write(path) as con:
-            record(con, result, "rules review")
+            record(con, result, cli_actor(getattr(args, "actor", None)))
     except anthropic.APIError as err:
         return report(err)
     if args.format == "json":

@@ -87,7 +87,7 @@ def test_the_audit_log_reads_in_words(monkeypatch, demo_db):
     at.switch_page("pages/audit_log.py").run()
     assert not at.exception, [e.value for e in at.exception]
     log = at.dataframe[0].value  # AppTest hands it over as pandas
-    saved = log[log["did"] == "draft saved"]
+    saved = log[log["did"] == "saved a draft"]
     drafts = query(demo_db, "select count(*) from invoice_drafts")[0][0]
     assert len(saved) == drafts and set(saved["who"]) == {"Dana"}
     assert all(w.startswith("invoice draft ") for w in saved["what"])

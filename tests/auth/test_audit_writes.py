@@ -105,7 +105,7 @@ def test_user_and_role_changes_are_audited_with_before_and_after(con):
     ]
     assert "password" not in found[0][5].replace("local_password", "")  # never the hash
     readable = audit.describe_change(found[1][4], found[1][5])
-    assert readable == "roles: operations → billing_approver, operations"
+    assert readable == "roles: Operations → Billing approver, Operations"  # the roles' labels
     assert audit.describe_change(found[2][4], found[2][5]) == "disabled: no → yes"
 
 
@@ -119,4 +119,5 @@ def test_readable_change_for_billing_rows():
         "charges 2; total 30.00"
     )
     assert audit.action_label("login_failed") == "failed sign-in"
-    assert audit.action_label("draft_approved") == "draft approved"
+    assert audit.action_label("draft_approved") == "approved a draft"
+    assert audit.action_label("classify_undo") == "classify undo"  # no words of its own

@@ -76,6 +76,8 @@ def test_the_example_file_lists_every_key():
     example = (settings.ROOT / ".streamlit" / "secrets.toml.example").read_text()
     for key in settings.Settings.model_fields:
         assert key.upper() in example, key
+    for key in settings.CONNECTOR_KEYS:  # the connectors' credentials and choices
+        assert f"# {key} = " in example, key
     for key in (
         "redirect_uri",
         "cookie_secret",
@@ -85,3 +87,43 @@ def test_the_example_file_lists_every_key():
         "ANTHROPIC_API_KEY",
     ):
         assert key in example, key
+
+
+@pytest.mark.clock
+def test_every_reader_goes_through_the_one_settings_module(tmp_path, monkeypatch):
+    """The "today", the warehouse file, the Anthropic key, SMTP and a connector's token all come
+    from the same secrets file (BILLING_SECRETS_FILE here), the environment winning."""
+    from datetime import date
+    from pathlib import Path
+
+    from billing.ar.polish import llm_settings
+    from core import clock
+    from etl.sync.settings import load_settings
+    from rules.classify import llm
+    from warehouse.db import resolve_db_path
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        'BILLING_TODAY = "2027-02-28"\nWAREHOUSE_DB = "/srv/firm/warehouse.duckdb"\n'
+        'ANTHROPIC_API_KEY = "sk-ant-from-file"\nAR_SMTP_HOST = "smtp.firm.example"\n'
+        'HARVEST_ACCESS_TOKEN = "hv-from-file"\n'
+    )
+    monkeypatch.setenv("BILLING_SECRETS_FILE", str(secrets))
+    for key in (
+        "BILLING_TODAY",
+        "WAREHOUSE_DB",
+        "ANTHROPIC_API_KEY",
+        "AR_SMTP_HOST",
+        "HARVEST_ACCESS_TOKEN",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    assert clock.today() == date(2027, 2, 28)
+    assert resolve_db_path() == Path("/srv/firm/warehouse.duckdb")
+    assert llm.api_key() == "sk-ant-from-file" and llm_settings()[0] == "sk-ant-from-file"
+    assert smtp_settings()["AR_SMTP_HOST"] == "smtp.firm.example"
+    assert load_settings().get("HARVEST_ACCESS_TOKEN") == "hv-from-file"
+    monkeypatch.setenv("BILLING_TODAY", "2027-03-01")  # the environment wins
+    monkeypatch.setenv("HARVEST_ACCESS_TOKEN", "hv-from-env")
+    assert clock.today() == date(2027, 3, 1)
+    assert load_settings().get("HARVEST_ACCESS_TOKEN") == "hv-from-env"
+    assert resolve_db_path("/tmp/other.duckdb") == Path("/tmp/other.duckdb")  # --db wins
