@@ -20,10 +20,10 @@ import os
 import sys
 
 from app_auth import accounts
+from app_auth.audit_row import add_actor_argument
 from app_auth.guard import cli_actor
 from app_auth.roles import PERMISSIONS, ROLE_LABELS, ROLES
 from core.cli_errors import UserError, cli_errors
-from etl.audit_row import add_actor_argument
 from warehouse.db import connect
 
 PASSWORD_ENV = "APP_AUTH_PASSWORD"

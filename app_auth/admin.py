@@ -1,5 +1,5 @@
 """What the Admin page changes besides accounts: the settings an admin may edit (EDITABLE in
-etl/settings.py: four-eyes thresholds, sign-in policy), kept in the warehouse's app_settings
+core/settings.py: four-eyes thresholds, sign-in policy), kept in the warehouse's app_settings
 table. Each change is checked as the settings module would read it (a threshold must be an
 amount), needs the change_settings permission on the server side, and is audited with the value
 before and after."""

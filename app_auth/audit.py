@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from app_auth.audit_row import INSERT_SQL, record  # noqa: F401 - re-exported: audit.record(...)
 from app_auth.roles import ROLE_LABELS
-from etl.audit_row import INSERT_SQL, record  # noqa: F401 - re-exported: audit.record(...)
 
 LOG_SQL = """
 SELECT audit_id, logged_at, actor, action, object_type, object_id, before, after, reason

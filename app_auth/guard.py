@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from app_auth import audit_row
 from app_auth.roles import PERMISSIONS, Identity, roles_with
-from etl import audit_row
 
 _current: ContextVar[Identity | None] = ContextVar("billing_identity", default=None)
 _enforced: ContextVar[bool] = ContextVar("billing_sign_in_enforced", default=False)
@@ -68,7 +68,7 @@ def require(permission: str, actor: str | None = None) -> Identity | None:
 
 def cli_actor(claimed: str | None = None) -> str:
     """The name a command-line write records: cli:<operating-system user>, or with --actor
-    NAME, "NAME (cli:<OS user>)" (etl.audit_row.cli_actor)."""
+    NAME, "NAME (cli:<OS user>)" (app_auth.audit_row.cli_actor)."""
     return audit_row.cli_actor(claimed)
 
 

@@ -1,8 +1,8 @@
-"""The settings module under its first name: the module itself is etl/settings.py (etl reads it
+"""The settings module under its first name: the module itself is core/settings.py (etl reads it
 too, and must not import app_auth, which imports etl). Everything is re-exported here so the
 sign-in code and its callers keep reading `app_auth.settings`."""
 
-from etl.settings import (  # noqa: F401 - re-exported
+from core.settings import (  # noqa: F401 - re-exported
     CONNECTOR_KEYS,
     EDITABLE,
     ROOT,

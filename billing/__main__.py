@@ -14,12 +14,12 @@ import json
 import sys
 from pathlib import Path
 
+from app_auth import audit_row
 from billing.ar.cli import AR_COMMANDS, add_ar_commands, run_ar_command
 from billing.draft import Draft, draft_period
 from billing.period import Period
 from core.cli_errors import check_clients, cli_errors
 from core.money import money_text
-from etl import audit_row
 from warehouse.db import connect, resolve_db_path
 
 

@@ -3,13 +3,13 @@
 Every default that means "today" (the demo's anchor, rules, aging, late fees, reminders, the
 app's default period) asks this module. `BILLING_TODAY=YYYY-MM-DD` pins the date for a process:
 the tests set it, and so can a firm replaying a past month. Unset, the wall clock rules. It is
-read through the settings module (etl.settings: the environment, else secrets.toml)."""
+read through the settings module (core.settings: the environment, else secrets.toml)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from etl import settings
+from core import settings
 
 TODAY_ENV = "BILLING_TODAY"
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from app_auth import audit_row
 from core import clock
 from core.cli_errors import UserError, cli_errors, one_line
-from etl import audit_row
 from warehouse.db import connect, resolve_db_path, transaction
 
 if TYPE_CHECKING:  # the loader (polars, and GX on a load) is imported by the commands using it

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from app_auth.audit_row import cli_actor
 from core.cli_errors import UserError, cli_errors
-from etl.audit_row import cli_actor
 from jobs.runner import last_runs, run_pass
 from jobs.schedule import load_schedules
 from jobs.tasks import JOBS

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from app_auth.audit_row import cli_actor
 from billing.period import Period
-from etl.audit_row import cli_actor
 from etl.sync.run import SyncContext
 
 ROOT = Path(__file__).resolve().parent.parent

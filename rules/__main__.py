@@ -14,8 +14,8 @@ import json
 import sys
 from datetime import date
 
+from app_auth import audit_row
 from core.cli_errors import cli_errors
-from etl import audit_row
 from rules.config import load_config
 from rules.engine import RulesRun, run_rules
 from warehouse.db import connect, resolve_db_path

@@ -132,11 +132,11 @@ def as_busy(err: BaseException) -> BaseException:
 
 
 def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
-    """--db wins, then WAREHOUSE_DB (environment or secrets.toml: etl.settings), then
+    """--db wins, then WAREHOUSE_DB (environment or secrets.toml: core.settings), then
     data/warehouse.duckdb."""
     if db:
         return Path(db)
-    from etl import settings
+    from core import settings
 
     env = settings.raw("WAREHOUSE_DB")
     return Path(env) if env else DEFAULT_DB

@@ -14,8 +14,8 @@ from datetime import date
 
 import duckdb
 
+from app_auth import audit_row
 from core import clock
-from etl import audit_row
 from warehouse.db import connect, resolve_db_path
 
 AR_COMMANDS = ("aging", "late-fees", "reminders", "ar-sync")

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from billing.ar.reminders import CONFIG_PATH, Reminder
 from billing.ar.senders import SECRETS
-from etl import settings as app_settings
+from core import settings as app_settings
 
 PROMPT_VERSION = "reminder-polish-1"
 SYSTEM = (

@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from app_auth import audit_row
 from core.cli_errors import UserError
-from etl import audit_row
 from etl.sync.http import SyncError
 from etl.sync.registry import names
 from etl.sync.run import SyncContext, configured_sources, pending_sources, run_sync

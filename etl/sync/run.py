@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import duckdb
 import httpx
 
-from etl import audit_row
+from app_auth import audit_row
 from etl.load_run import LoadReport, run_load
 from etl.staging import Load
 from etl.sync.cursors import read_cursors, write_cursors

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl import settings as app_settings
+from core import settings as app_settings
 from etl.sync.http import CredentialError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def load_settings(
     environ: Mapping[str, str] | None = None, secrets_path: Path | None = None
 ) -> Settings:
     """secrets.toml's top-level string/number values, overridden by the environment (read
-    through the one settings module, etl.settings)."""
+    through the one settings module, core.settings)."""
     path = app_settings.in_force(SECRETS_PATH) if secrets_path is None else secrets_path
     try:
         return Settings(app_settings.raw_values(environ, path))

@@ -26,7 +26,7 @@ import duckdb
 import polars as pl
 
 from core import clock
-from etl import settings as app_settings
+from core import settings as app_settings
 
 # USD per million tokens, from the Anthropic pricing page
 # (https://platform.claude.com/docs/en/about-claude/pricing), read on PRICES_AS_OF. "cache_write"

@@ -10,8 +10,8 @@ from collections import Counter
 
 import anthropic
 
+from app_auth.audit_row import cli_actor
 from core.cli_errors import report
-from etl.audit_row import cli_actor
 from rules.classify import llm
 from rules.llm_review import kinds
 from rules.llm_review.config import load_review_config

@@ -120,7 +120,7 @@ def test_an_admin_changes_a_four_eyes_threshold(monkeypatch, demo_db):
     [(before, after)] = query(
         demo_db, "SELECT before, after FROM audit_log WHERE action = 'setting_changed'"
     )
-    # the default waiver threshold is 100.00 (etl/settings.py)
+    # the default waiver threshold is 100.00 (core/settings.py)
     assert json.loads(before) == {"four_eyes_waiver_above": "100.00"}
     assert json.loads(after) == {"four_eyes_waiver_above": "250.00"}
     shown = at.dataframe[1].value  # the settings table (pandas in AppTest)

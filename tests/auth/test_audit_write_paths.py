@@ -14,12 +14,12 @@ from decimal import Decimal as D
 import pytest
 
 from app_auth import accounts, admin, audit, four_eyes, settings
+from app_auth.audit_row import cli_actor
 from app_auth.guard import NotAllowed, acting_as
 from app_auth.roles import Identity
 from billing.__main__ import main as billing_main
 from billing.accounting_push import push_draft, read_back
 from etl.__main__ import main as etl_main
-from etl.audit_row import cli_actor
 from etl.sync.run import request_sync
 from jobs.runner import run_pass
 from jobs.schedule import Schedule

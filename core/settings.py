@@ -3,10 +3,9 @@ environment or `.streamlit/secrets.toml` (the environment winning), typed and ch
 pydantic-settings so a wrong value (a port that is not a number, a threshold that is not an
 amount) is one clear error.
 
-It lives in etl/, the lowest layer, because etl itself reads it (core.clock for BILLING_TODAY,
-warehouse.db for WAREHOUSE_DB, etl.sync for the connector credentials) and app_auth, billing and
-rules import etl: a settings module in app_auth would make etl import upward. app_auth.settings
-re-exports it under its old name.
+It lives in core/, the lowest layer, because every layer reads it (core.clock for
+BILLING_TODAY, warehouse.db for WAREHOUSE_DB, etl.sync for the connector credentials, app_auth
+for sign-in and four-eyes). app_auth.settings re-exports it under its old name.
 
 Key names are the environment variable names; secrets.toml uses the same names at its top
 level. Streamlit's own `[auth]` section (st.login) lives in the same file and is read by

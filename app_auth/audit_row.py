@@ -1,6 +1,6 @@
-"""One audit_log row, written inside the caller's transaction. Here, in the lowest layer, so
-etl's own writes (syncs, imports) are audited without importing app_auth, which imports etl;
-app_auth.audit re-exports `record` and adds the readable view of the log."""
+"""One audit_log row, written inside the caller's transaction, and the command lines' actor
+(cli:<OS user>, --actor). app_auth sits below etl, so etl's own writes (syncs, imports) use it
+too; app_auth.audit re-exports `record` and adds the readable view of the log."""
 
 from __future__ import annotations
 
