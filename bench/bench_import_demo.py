@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 # The dialect the import's own fast read states (the sniffer alone misreads the demo's quoted
 # notes); everything else is DuckDB's default.
-FLOOR = """SELECT count(*) FROM read_csv(?, header = true, delim = ',', quote = '"', escape = '"')"""
+FLOOR = (
+    """SELECT count(*) FROM read_csv(?, header = true, delim = ',', quote = '"', escape = '"')"""
+)
 
 IN_PROCESS = """
 import sys, time

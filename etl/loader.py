@@ -23,7 +23,14 @@ from etl import clock
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, SourceFile, drop_source, read_csv_file
-from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
+from etl.staging import (
+    EntityStats,
+    Load,
+    Rejected,
+    quarantine_rejected,
+    stage_entity,
+    warm_up_validation,
+)
 from etl.warehouse import scalar, transaction
 from etl.yaml_nodes import read_yaml_text
 
@@ -97,6 +104,7 @@ def run_load(
     """Runs `body` inside one transaction; on any error the warehouse is left as it was.
     `prepare` runs first, outside the transaction: reading files into temp tables, where a
     failed statement (DuckDB's CSV reader giving up) must not abort the transaction."""
+    warm_up_validation()  # every load validates: GX's import overlaps the reading
     load = _start(con, source, path)
     report = LoadReport(load.load_id, source)
     try:
