@@ -14,6 +14,7 @@ copies that warehouse (not timed) and times, back to back:
            minus its fixed cost); `--profile PATH` adds one untimed run under cProfile.
 
 Run: .venv/bin/python bench/bench_import_demo.py [--people 600] [--runs 3] [--folder DIR]
+         [--before OTHER_CHECKOUT] [--profile OUT.prof]
 """
 
 from __future__ import annotations
@@ -91,22 +92,24 @@ def floor_seconds(csv_path: Path) -> float:
     return elapsed
 
 
-def command_seconds(base: Path, folder: Path, work: Path) -> float:
+def command_seconds(base: Path, folder: Path, work: Path, code: Path = ROOT) -> float:
     copy = work / "copy.duckdb"
     shutil.copy(base, copy)
     argv = [PYTHON, "-m", "etl", "--db", str(copy), "import", "canonical", str(folder)]
     started = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, cwd=code, check=True, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
     copy.unlink()
     return elapsed
 
 
-def in_process_seconds(base: Path, folder: Path, work: Path, profile: str | None) -> float:
+def in_process_seconds(
+    base: Path, folder: Path, work: Path, profile: str | None, code: Path = ROOT
+) -> float:
     copy = work / "copy.duckdb"
     shutil.copy(base, copy)
     argv = [PYTHON, "-c", IN_PROCESS, str(copy), str(folder), *([profile] if profile else [])]
-    out = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(argv, cwd=code, check=True, capture_output=True, text=True).stdout
     copy.unlink()
     return float(out.split()[-1])
 
@@ -130,27 +133,38 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=600)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--folder", help="the demo folder (written there when missing)")
-    parser.add_argument("--profile", help="cProfile dump of the last in-process import")
+    parser.add_argument("--profile", help="cProfile dump of one extra in-process import")
+    parser.add_argument("--before", help="another checkout, timed before this one in every round")
     args = parser.parse_args()
+    codes = {"after": ROOT} | ({"before": Path(args.before)} if args.before else {})
+    order = ["before", "after"] if args.before else ["after"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         folder = Path(args.folder) if args.folder else work / "demo"
         base, entries, small = prepare(folder, args.people, work)
         rows = sum(1 for _ in (entries / "time_entries.csv").open()) - 1
-        floor, command, fixed, inproc = [], [], [], []
-        for _ in range(args.runs):
+        floor: list[float] = []
+        times = {(label, kind): [] for label in order for kind in ("command", "in", "fixed")}
+        loads = []
+        for _ in range(args.runs):  # interleaved: floor, before, after, floor, before, after...
+            loads.append(os.getloadavg()[0])
             floor.append(floor_seconds(entries / "time_entries.csv"))
-            command.append(command_seconds(base, entries, work))
-            fixed.append(command_seconds(base, small, work))
-            inproc.append(in_process_seconds(base, entries, work, None))
+            for label in order:
+                code = codes[label]
+                times[label, "command"].append(command_seconds(base, entries, work, code))
+                times[label, "fixed"].append(command_seconds(base, small, work, code))
+                times[label, "in"].append(in_process_seconds(base, entries, work, None, code))
         if args.profile:  # an extra run: profiling slows what it measures
             in_process_seconds(base, entries, work, args.profile)
-        load = os.getloadavg()
-        print(f"time_entries.csv: {rows:,} rows ({args.people} people), load {load[0]:.2f}")
+        print(
+            f"time_entries.csv: {rows:,} rows ({args.people} people), load average at each "
+            f"round {', '.join(f'{x:.1f}' for x in loads)}, now {os.getloadavg()[0]:.1f}"
+        )
         print(_line("floor: count(*) FROM read_csv", floor))
-        print(_line("etl import canonical (command)", command, floor))
-        print(_line("import_canonical (in-process)", inproc, floor))
-        print(_line("etl import of 15 entries (fixed)", fixed))
+        for label in order:
+            print(_line(f"{label}: etl import canonical", times[label, "command"], floor))
+            print(_line(f"{label}: import_canonical in-process", times[label, "in"], floor))
+            print(_line(f"{label}: etl import of 15 entries", times[label, "fixed"]))
 
 
 if __name__ == "__main__":
