@@ -8,7 +8,7 @@ SHELL := /bin/bash
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements.stamp
-# Same rule as etl.warehouse.resolve_db_path: $WAREHOUSE_DB, else data/warehouse.duckdb.
+# Same rule as warehouse.db.resolve_db_path: $WAREHOUSE_DB, else data/warehouse.duckdb.
 DB     := $(or $(WAREHOUSE_DB),data/warehouse.duckdb)
 PORT   ?= 8501
 # The app listens on this machine only; ADDRESS=0.0.0.0 make run serves the network: add an
@@ -38,7 +38,7 @@ run: $(STAMP) pdf-deps
 		$(PYTHON) -m rules --db "$(DB)" run > /dev/null; \
 	fi
 	@# A warehouse from an older version gets this version's schema (migrations keep its rows).
-	$(PYTHON) -c "from etl.warehouse import connect; connect('$(DB)').close()"
+	$(PYTHON) -c "from warehouse.db import connect; connect('$(DB)').close()"
 	@# serve.py = `streamlit run app.py`, with a page URL opened first routed through app.py.
 	$(PYTHON) -m serve --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
 

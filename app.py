@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import app_state
-from metrics.reader import WarehouseUnreadable
+from ui import app_state
+from warehouse.sessions import WarehouseUnreadable
 
 st.set_page_config(page_title="Billing ops", layout="wide")
 

@@ -22,8 +22,8 @@ import sys
 from app_auth import accounts
 from app_auth.guard import cli_actor
 from app_auth.roles import PERMISSIONS, ROLE_LABELS, ROLES
-from etl.cli_errors import UserError, cli_errors
-from etl.warehouse import connect
+from core.cli_errors import UserError, cli_errors
+from warehouse.db import connect
 
 PASSWORD_ENV = "APP_AUTH_PASSWORD"
 
@@ -70,8 +70,15 @@ def _users(args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             password = None if args.no_password else _password()
-            accounts.add_user(con, args.username, args.role, actor, display_name=args.name,
-                              email=args.email, password=password)  # fmt: skip
+            accounts.add_user(
+                con,
+                args.username,
+                args.role,
+                actor,
+                display_name=args.name,
+                email=args.email,
+                password=password,
+            )
             print(f"added {args.username.strip().lower()}")
         elif args.action == "reset":
             accounts.reset_password(con, args.username, _password(), actor)
@@ -86,8 +93,10 @@ def _users(args: argparse.Namespace) -> int:
             for u in accounts.list_users(con):
                 how = "password" if u["local"] else "IdP"
                 state = " (disabled)" if u["disabled"] else ""
-                print(f"{u['username']:<16} {u['display_name']:<24} {','.join(u['roles']):<30} "
-                      f"{how:<8} {u['email'] or ''}{state}")  # fmt: skip
+                print(
+                    f"{u['username']:<16} {u['display_name']:<24} {','.join(u['roles']):<30} "
+                    f"{how:<8} {u['email'] or ''}{state}"
+                )
     finally:
         con.close()
     return 0

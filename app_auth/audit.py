@@ -25,23 +25,44 @@ ORDER BY audit_id DESC
 LIMIT $limit
 """
 ACTION_LABELS = {
-    "login": "signed in", "login_failed": "failed sign-in", "logout": "signed out",
-    "user_added": "added a user", "user_changed": "changed a user",
-    "password_reset": "reset a password", "user_disabled": "disabled a user",
-    "import": "imported data", "sync": "synced", "late_fees_accrued": "accrued late fees",
-    "setting_changed": "changed a setting", "second_approval_requested": "asked a second person",
-}  # fmt: skip
+    "login": "signed in",
+    "login_failed": "failed sign-in",
+    "logout": "signed out",
+    "user_added": "added a user",
+    "user_changed": "changed a user",
+    "password_reset": "reset a password",
+    "user_disabled": "disabled a user",
+    "import": "imported data",
+    "sync": "synced",
+    "late_fees_accrued": "accrued late fees",
+    "setting_changed": "changed a setting",
+    "second_approval_requested": "asked a second person",
+}
 
 
-def record(con: duckdb.DuckDBPyConnection, actor: str, action: str, object_type: str,
-           object_id: str, before: dict | None = None, after: dict | None = None,
-           reason: str | None = None) -> None:  # fmt: skip
+def record(
+    con: duckdb.DuckDBPyConnection,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str | None = None,
+) -> None:
     """One audit_log row (inside the caller's transaction, when there is one)."""
-    con.execute(INSERT_SQL, [
-        actor, action, object_type, str(object_id),
-        None if before is None else json.dumps(before, default=str),
-        None if after is None else json.dumps(after, default=str), reason,
-    ]).fetchall()  # fmt: skip
+    con.execute(
+        INSERT_SQL,
+        [
+            actor,
+            action,
+            object_type,
+            str(object_id),
+            None if before is None else json.dumps(before, default=str),
+            None if after is None else json.dumps(after, default=str),
+            reason,
+        ],
+    ).fetchall()
 
 
 def _value(value: Any) -> str:
@@ -74,8 +95,9 @@ def describe_change(before: Any, after: Any) -> str:
     if isinstance(before, dict) and isinstance(after, dict):
         keys = [k for k in after if before.get(k) != after.get(k)]
         keys += [k for k in before if k not in after]
-        parts = [f"{k.replace('_', ' ')}: {_value(before.get(k))} → {_value(after.get(k))}"
-                 for k in keys]  # fmt: skip
+        parts = [
+            f"{k.replace('_', ' ')}: {_value(before.get(k))} → {_value(after.get(k))}" for k in keys
+        ]
         return "; ".join(parts) or "no change"
     if isinstance(after, dict):
         return _value(after)
@@ -89,8 +111,13 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action.replace("_", " "))
 
 
-def readable_log(con: duckdb.DuckDBPyConnection, *, actor: str | None = None,
-                 action: str | None = None, limit: int = 500) -> pl.DataFrame:  # fmt: skip
+def readable_log(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 500,
+) -> pl.DataFrame:
     """The audit log as people read it, newest first: when, who, what they did (in words), to
     what, the change ('status: draft → approved') and why."""
     params = {"actor": actor, "action": action, "limit": limit}

@@ -26,16 +26,19 @@ SELECT actor FROM audit_log
 WHERE object_type = 'draft_line' AND split_part(object_id, ':', 1) = CAST($draft AS VARCHAR)
 """
 REQUEST_SQL = "SELECT requested_by FROM second_approvals WHERE kind = ? AND object_key = ?"
-KIND_SETTINGS = {"late_fee_waiver": "four_eyes_waiver_above",
-                 "write_off": "four_eyes_write_off_above"}  # fmt: skip
+KIND_SETTINGS = {
+    "late_fee_waiver": "four_eyes_waiver_above",
+    "write_off": "four_eyes_write_off_above",
+}
 
 
 def invoice_threshold() -> Decimal:
     return settings.load().four_eyes_invoice_above
 
 
-def check_invoice_approval(con: duckdb.DuckDBPyConnection, draft_id: int, total: Decimal,
-                           approver: str) -> None:  # fmt: skip
+def check_invoice_approval(
+    con: duckdb.DuckDBPyConnection, draft_id: int, total: Decimal, approver: str
+) -> None:
     """Refuses (NotAllowed) the approval of a draft above the threshold by its drafter or one
     of its editors."""
     limit = invoice_threshold()
@@ -50,8 +53,14 @@ def check_invoice_approval(con: duckdb.DuckDBPyConnection, draft_id: int, total:
         )
 
 
-def second_person(con: duckdb.DuckDBPyConnection, kind: str, object_key: str, amount: Decimal,
-                  actor: str, reason: str | None = None) -> bool:  # fmt: skip
+def second_person(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    object_key: str,
+    amount: Decimal,
+    actor: str,
+    reason: str | None = None,
+) -> bool:
     """For an action of `kind` over its threshold: True when a different person asked for the
     same thing before (the request is used up and the action goes ahead); else records this
     person's request and returns False (the action waits). Refuses (NotAllowed) the same person
@@ -66,13 +75,23 @@ def second_person(con: duckdb.DuckDBPyConnection, kind: str, object_key: str, am
             f"{limit:,.2f}: {actor} asked for it already; another person must confirm it"
         )
     if rows:
-        con.execute("DELETE FROM second_approvals WHERE kind = ? AND object_key = ?",
-                    [kind, object_key]).fetchall()  # fmt: skip
+        con.execute(
+            "DELETE FROM second_approvals WHERE kind = ? AND object_key = ?", [kind, object_key]
+        ).fetchall()
         return True
-    con.execute("INSERT INTO second_approvals VALUES (?, ?, ?, ?, now(), ?)",
-                [kind, object_key, Decimal(amount), actor, reason]).fetchall()  # fmt: skip
-    audit.record(con, actor, "second_approval_requested", kind, object_key,
-                 after={"amount": Decimal(amount), "limit": limit}, reason=reason)  # fmt: skip
+    con.execute(
+        "INSERT INTO second_approvals VALUES (?, ?, ?, ?, now(), ?)",
+        [kind, object_key, Decimal(amount), actor, reason],
+    ).fetchall()
+    audit.record(
+        con,
+        actor,
+        "second_approval_requested",
+        kind,
+        object_key,
+        after={"amount": Decimal(amount), "limit": limit},
+        reason=reason,
+    )
     return False
 
 

@@ -22,8 +22,14 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 ROOT = Path(__file__).resolve().parents[1]
 SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
 SECRETS_ENV = "BILLING_SECRETS_FILE"  # another secrets.toml (tests, a second firm)
-SMTP_KEYS = ("AR_SMTP_HOST", "AR_SMTP_PORT", "AR_SMTP_USER", "AR_SMTP_PASSWORD",
-             "AR_SMTP_STARTTLS", "AR_SMTP_CA_FILE")  # fmt: skip
+SMTP_KEYS = (
+    "AR_SMTP_HOST",
+    "AR_SMTP_PORT",
+    "AR_SMTP_USER",
+    "AR_SMTP_PASSWORD",
+    "AR_SMTP_STARTTLS",
+    "AR_SMTP_CA_FILE",
+)
 
 
 def secrets_path() -> Path:
@@ -123,5 +129,8 @@ def oidc_configured(secrets: Mapping[str, Any] | None = None) -> bool:
 
 def smtp_values(settings: Settings) -> dict[str, str]:
     """The AR_SMTP_* keys that are set, by their environment names."""
-    return {k: str(getattr(settings, k.lower())) for k in SMTP_KEYS
-            if str(getattr(settings, k.lower())).strip()}  # fmt: skip
+    return {
+        k: str(getattr(settings, k.lower()))
+        for k in SMTP_KEYS
+        if str(getattr(settings, k.lower())).strip()
+    }

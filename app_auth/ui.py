@@ -15,8 +15,8 @@ import streamlit as st
 
 from app_auth import accounts, audit, settings
 from app_auth.roles import ROLES, Identity
-from etl.warehouse import transaction
-from metrics.reader import WarehouseBusy, read_only, read_write
+from warehouse.db import transaction
+from warehouse.sessions import WarehouseBusy, read_only, read_write
 
 IDENTITY_KEY = "identity"
 DEMO = Identity("Demo user", tuple(ROLES), "demo", "demo")
@@ -103,12 +103,18 @@ def sign_in_page() -> None:
     st.caption("Billing ops records every decision, approval and send under your name.")
     local = _has_accounts()
     if st.session_state.pop("sign_in_busy", False):
-        st.warning("The warehouse is busy (an import or another write is running): sign-in "
-                   "needs it. Try again in a moment.", icon=":material/hourglass_top:")  # fmt: skip
+        st.warning(
+            "The warehouse is busy (an import or another write is running): sign-in "
+            "needs it. Try again in a moment.",
+            icon=":material/hourglass_top:",
+        )
     refused = st.session_state.pop("oidc_refused", None)
     if refused:
-        st.error(f"{refused} signed in at the identity provider, but has no account here. "
-                 "Ask an admin to add you.", icon=":material/block:")  # fmt: skip
+        st.error(
+            f"{refused} signed in at the identity provider, but has no account here. "
+            "Ask an admin to add you.",
+            icon=":material/block:",
+        )
         if st.button("Sign out of the identity provider"):
             st.logout()
     offered = False

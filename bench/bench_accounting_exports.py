@@ -16,9 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl.accounting_import import import_accounting, parse_accounting
-from etl.exports.common import KnownNames
 from etl.exports.ledger import KnownLedger
-from etl.warehouse import connect
+from etl.exports.names import KnownNames
+from warehouse.db import connect
 
 CUSTOMERS = 500
 QBO_HEADER = "Date,Transaction Type,Num,Name,Memo/Description,Product/Service,Qty,Rate,Class,Split,Amount,Balance"

@@ -24,10 +24,10 @@ import streamlit as st
 
 from billing.ar.aging import aging, aging_from_ledger
 from billing.ar.ledger import build_ledger
-from etl.warehouse import connect
-from metrics import ar_page
 from metrics.filters import Filters
-from metrics.reader import read_only
+from read_models import ar_page
+from warehouse.db import connect
+from warehouse.sessions import read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
@@ -52,33 +52,59 @@ def main() -> None:
         if args.db:
             shutil.copy(args.db, db)
         else:
-            subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
-                           cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         connect(db).close()  # brings a copied older warehouse to the current schema
         with read_only(db) as con:
-            counts = con.execute("SELECT (SELECT count(*) FROM invoices), (SELECT count(*) FROM "
-                                 "payments), (SELECT max(date) FROM payments)").fetchall()[0]  # fmt: skip
+            counts = con.execute(
+                "SELECT (SELECT count(*) FROM invoices), (SELECT count(*) FROM "
+                "payments), (SELECT max(date) FROM payments)"
+            ).fetchall()[0]
             as_of = counts[2] + timedelta(days=1)
             print(f"{counts[0]:,} invoices, {counts[1]:,} payments; as of {as_of}")
             seconds, report = timed(lambda: aging(con, as_of))
-            print(f"aging as of a date (read + match + age): {seconds * 1000:7.1f} ms median "
-                  f"of {RUNS}, {len(report.rows):,} open invoices")  # fmt: skip
+            print(
+                f"aging as of a date (read + match + age): {seconds * 1000:7.1f} ms median "
+                f"of {RUNS}, {len(report.rows):,} open invoices"
+            )
             seconds, ledger = timed(lambda: build_ledger(con))
             print(f"  of which read + match (build_ledger):  {seconds * 1000:7.1f} ms")
             seconds, _ = timed(lambda: aging_from_ledger(ledger, date(2025, 6, 30)))
             print(f"  another date on the same ledger:       {seconds * 1000:7.1f} ms")
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "billing", "--db", str(db), "aging", "--as-of",
-                        as_of.isoformat(), "--format", "json"], cwd=ROOT, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "billing",
+                "--db",
+                str(db),
+                "aging",
+                "--as-of",
+                as_of.isoformat(),
+                "--format",
+                "json",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         print(
             f"`python -m billing aging --format json` end to end: "
             f"{time.perf_counter() - started:.2f} s (with interpreter start)"
         )
         filters = Filters.month(f"{as_of:%Y-%m}")
-        for name, read in (("leadership view (KPIs, trend, by client, list)",
-                            lambda: ar_page.leadership_view(filters, db)),
-                           ("weekly review view", lambda: ar_page.review_view(as_of, (), db))):  # fmt: skip
+        for name, read in (
+            (
+                "leadership view (KPIs, trend, by client, list)",
+                lambda: ar_page.leadership_view(filters, db),
+            ),
+            ("weekly review view", lambda: ar_page.review_view(as_of, (), db)),
+        ):
             started = time.perf_counter()
             read()
             cold = time.perf_counter() - started

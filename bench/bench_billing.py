@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from billing.draft import draft_period
 from billing.period import Period
-from etl.warehouse import connect
+from warehouse.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,8 +30,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "warehouse.duckdb"
         if not args.db:
-            subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
-                           cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         con = connect(db)
         last = con.execute("SELECT max(date) FROM time_entries").fetchall()[0][0]
         period = Period.parse(args.period) if args.period else Period.of(last)
@@ -50,9 +54,24 @@ def main() -> None:
         print(f"draft_period: {min(runs):.2f} s best of 3 ({', '.join(f'{r:.2f}' for r in runs)})")
         print(f"{len(draft.invoices)} invoices, {lines} lines, {len(draft.exceptions)} exceptions")
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "billing", "--db", str(db), "draft", "--period",
-                        str(period), "--format", "json", "--out", str(Path(tmp) / "d.json")],
-                       cwd=ROOT, check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "billing",
+                "--db",
+                str(db),
+                "draft",
+                "--period",
+                str(period),
+                "--format",
+                "json",
+                "--out",
+                str(Path(tmp) / "d.json"),
+            ],
+            cwd=ROOT,
+            check=True,
+        )
         print(
             f"python -m billing draft (whole command, new process): {time.perf_counter() - t:.2f} s"
         )

@@ -1,5 +1,5 @@
 """Benchmark of the local classification cascade (docs/classify.md) on two firms written by
-different hands: the demo (etl/demo) and the second firm (etl/bench_firm), whose October notes
+different hands: the demo (demo) and the second firm (demo/bench_firm), whose October notes
 use people's own shorthand, new contacts and products and are never copies of history notes.
 
     .venv/bin/python bench/bench_classify.py                      # both firms, both models
@@ -27,17 +27,17 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl.bench_firm.generate import LAST_DAY
-from etl.bench_firm.generate import generate as generate_second
-from etl.demo import generate
+from demo import generate
+from demo.bench_firm.generate import LAST_DAY
+from demo.bench_firm.generate import generate as generate_second
 from etl.loader import import_canonical
-from etl.warehouse import connect
 from rules.classify import data
 from rules.classify.config import load_classify_config
 from rules.classify.expenses import classify_expenses
 from rules.classify.local import classify_entries
 from rules.classify.reliability import at_threshold, expected_calibration_error
 from rules.classify.training import MODEL_KINDS, calibration_status, trained_model
+from warehouse.db import connect
 
 THRESHOLD = 0.98
 LLM_BELOW = (0.5, 0.8, 0.9, 0.98)
@@ -86,17 +86,34 @@ def _train(con, before: date, kind: str) -> tuple:
 
 
 def _model_facts(model, seconds: float) -> dict:
-    return {"training_rows": model.history_rows, "training_seconds": round(seconds, 2),
-            "temperature": model.temperature, "calibration": calibration_status(model),
-            "cues": model.cues}  # fmt: skip
+    return {
+        "training_rows": model.history_rows,
+        "training_seconds": round(seconds, 2),
+        "temperature": model.temperature,
+        "calibration": calibration_status(model),
+        "cues": model.cues,
+    }
 
 
 def bench_demo(args, kinds: list[str]) -> dict:
     db = Path(args.db)
     if not db.exists():
-        subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--seed",
-                        str(args.seed), "--people", str(args.people)], check=True,
-                       stdout=sys.stderr)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "--db",
+                str(db),
+                "demo",
+                "--seed",
+                str(args.seed),
+                "--people",
+                str(args.people),
+            ],
+            check=True,
+            stdout=sys.stderr,
+        )
     truth = generate(seed=args.seed, people=args.people).truth
     rush = load_classify_config().rush_pattern
     con = connect(db, read_only=True)
@@ -113,17 +130,25 @@ def bench_demo(args, kinds: list[str]) -> dict:
         ).pl()
         blank = month.filter(pl.col("project_id").is_null() | pl.col("sow_line_id").is_null())
         hidden = month.with_columns(
-            [pl.lit(None, t).alias(c) for c, t in
-             (("project_id", pl.String), ("sow_line_id", pl.String), ("billable", pl.Boolean),
-              ("work_type", pl.String))]
-        )  # fmt: skip
+            [
+                pl.lit(None, t).alias(c)
+                for c, t in (
+                    ("project_id", pl.String),
+                    ("sow_line_id", pl.String),
+                    ("billable", pl.Boolean),
+                    ("work_type", pl.String),
+                )
+            ]
+        )
         for kind in kinds:
             model, train_s = _train(con, m12, kind)
             got_a, sec_a = classify(con, model, blank, month["date"].max(), rush, catalog)
             got_b, sec_b = classify(con, model, hidden, m12 - timedelta(days=1), rush, catalog)
-            out[kind] = {**_model_facts(model, train_s),
-                         "A_unclassified": report("A", got_a, truth, sec_a),
-                         "B_all_hidden": report("B", got_b, truth, sec_b)}  # fmt: skip
+            out[kind] = {
+                **_model_facts(model, train_s),
+                "A_unclassified": report("A", got_a, truth, sec_a),
+                "B_all_hidden": report("B", got_b, truth, sec_b),
+            }
     finally:
         con.close()
     return out
@@ -166,8 +191,10 @@ def bench_second(args, kinds: list[str]) -> dict:
         for kind in kinds:
             model, train_s = _train(con, LAST_DAY + timedelta(days=1), kind)
             got, sec = classify(con, model, targets, LAST_DAY, rush, catalog)
-            out[kind] = {**_model_facts(model, train_s),
-                         "october": report("october", got, firm.truth, sec)}  # fmt: skip
+            out[kind] = {
+                **_model_facts(model, train_s),
+                "october": report("october", got, firm.truth, sec),
+            }
         out["expenses"] = expense_report(con, firm)
     finally:
         con.close()

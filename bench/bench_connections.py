@@ -1,4 +1,4 @@
-"""The connection layer (metrics.reader / etl.warehouse) under one and two sessions: how long
+"""The connection layer (warehouse.sessions / warehouse.db) under one and two sessions: how long
 one page read takes (20 runs each: a bare read-only connection with one query, and the Overview
 page's metrics read on a prepared KPI connection), the same while another session holds a read
 open, and how long a page action (accrue late fees) waits behind a read another session is in
@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from billing.ar.late_fees import accrue_late_fees
 from metrics.filters import Filters
-from metrics.overview import overview
-from metrics.reader import read_only, read_write
 from metrics.session import kpi_connection
+from read_models.overview import overview
+from warehouse.sessions import read_only, read_write
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 20
@@ -54,8 +54,10 @@ def timings(read: Callable[[Path, Filters], None], db: Path, filters: Filters) -
         read(db, filters)
         runs.append(time.perf_counter() - started)
     runs.sort()
-    return (f"median {statistics.median(runs) * 1000:7.1f} ms  p90 {runs[int(RUNS * 0.9) - 1] * 1000:7.1f} ms"
-            f"  max {runs[-1] * 1000:7.1f} ms")  # fmt: skip
+    return (
+        f"median {statistics.median(runs) * 1000:7.1f} ms  p90 {runs[int(RUNS * 0.9) - 1] * 1000:7.1f} ms"
+        f"  max {runs[-1] * 1000:7.1f} ms"
+    )
 
 
 def while_another_session_reads(db: Path, work: Callable[[], str]) -> str:
@@ -109,8 +111,12 @@ def main() -> None:
         if args.db:
             shutil.copy(args.db, db)
         else:
-            subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo"], cwd=ROOT,
-                           check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "etl", "--db", str(db), "demo"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         page_read(db, filters)  # modules imported, file opened once: what a running app has
         print(f"one session, {RUNS} runs each")
         print(f"  bare read (open + 1 query)   {timings(bare_read, db, filters)}")

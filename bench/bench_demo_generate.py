@@ -1,4 +1,4 @@
-"""Times etl.demo.write_demo_folder for a big firm (generation + CSV writing, no import).
+"""Times demo.write_demo_folder for a big firm (generation + CSV writing, no import).
 
 Run: .venv/bin/python bench/bench_demo_generate.py [--people 600] [--seed 7] [--months N]
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from etl.demo import write_demo_folder
+from demo import write_demo_folder
 
 
 def main() -> None:

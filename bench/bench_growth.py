@@ -31,13 +31,39 @@ ROOT = Path(__file__).resolve().parent.parent
 STEPS: dict[str, tuple[bool | str, list[str]]] = {  # step -> (writes, arguments after --db PATH)
     "demo": ("new", ["-m", "etl", "{db}", "demo", "--people", "{people}", "--as-of", "{as_of}"]),
     "import": ("new", ["-m", "etl", "{db}", "import", "canonical", "{folder}"]),
-    "draft": (False, ["-m", "billing", "{db}", "draft", "--period", "{period}", "--format",
-                      "json", "--out", "{out}"]),
+    "draft": (
+        False,
+        [
+            "-m",
+            "billing",
+            "{db}",
+            "draft",
+            "--period",
+            "{period}",
+            "--format",
+            "json",
+            "--out",
+            "{out}",
+        ],
+    ),
     "rules": (True, ["-m", "rules", "{db}", "run", "--as-of", "{as_of}", "--format", "json"]),
-    "classify": (True, ["-m", "rules", "{db}", "classify", "--llm", "off", "--as-of", "{as_of}",
-                        "--format", "json"]),
+    "classify": (
+        True,
+        [
+            "-m",
+            "rules",
+            "{db}",
+            "classify",
+            "--llm",
+            "off",
+            "--as-of",
+            "{as_of}",
+            "--format",
+            "json",
+        ],
+    ),
     "kpis": (False, ["-m", "metrics", "{db}", "kpis", "--period", "{period}"]),
-}  # fmt: skip
+}
 
 
 def _command(code: Path, step: str, db: Path, out: Path, args, people: int = 0) -> list[str]:
@@ -61,8 +87,13 @@ def run_once(code: Path, step: str, db: Path, tmp: Path, args, people: int = 0) 
         else:
             shutil.copy(db, target)
     started = time.perf_counter()
-    subprocess.run(_command(code, step, target, tmp / "out.json", args, people), cwd=code,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        _command(code, step, target, tmp / "out.json", args, people),
+        cwd=code,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - started
     if target != db:
         target.unlink()
@@ -109,10 +140,12 @@ def main() -> None:
                 for label in order:
                     ts = times[label]
                     medians[label].append(statistics.median(ts))
-                    print(f"{step:<9} {people:>5} people  {label:<6} min {min(ts):6.2f}  "
-                          f"median {statistics.median(ts):6.2f}  max {max(ts):6.2f} s  "
-                          f"(load {load:.1f} to {os.getloadavg()[0]:.1f})",
-                          flush=True)  # fmt: skip
+                    print(
+                        f"{step:<9} {people:>5} people  {label:<6} min {min(ts):6.2f}  "
+                        f"median {statistics.median(ts):6.2f}  max {max(ts):6.2f} s  "
+                        f"(load {load:.1f} to {os.getloadavg()[0]:.1f})",
+                        flush=True,
+                    )
             for label in order:
                 k = exponent([p for p, _ in sizes], medians[label])
                 print(f"{step:<9} {label:<6} exponent k = {k:.2f}" if k is not None else "")
@@ -122,8 +155,14 @@ def main() -> None:
 def pages(codes: dict[str, Path], dbs: list[tuple[int, Path]], args) -> None:
     """The browser benchmark at each size (its own before/after interleaving and figures)."""
     for people, db in dbs:
-        argv = [str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "bench_pages_browser.py"),
-                "--db", str(db), "--runs", str(args.runs)]  # fmt: skip
+        argv = [
+            str(ROOT / ".venv" / "bin" / "python"),
+            str(ROOT / "bench" / "bench_pages_browser.py"),
+            "--db",
+            str(db),
+            "--runs",
+            str(args.runs),
+        ]
         if "before" in codes:
             argv += ["--before", str(codes["before"])]
         print(f"pages     {people:>5} people  (load {os.getloadavg()[0]:.1f})", flush=True)

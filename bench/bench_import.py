@@ -20,7 +20,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl.loader import import_canonical
-from etl.warehouse import connect
+from warehouse.db import connect
 
 NOTES = ["dev work on API", "ACME-142 checkout fix", "client call", "standup", "code review"]
 

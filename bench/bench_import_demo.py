@@ -46,7 +46,7 @@ IN_PROCESS = """
 import sys, time
 from pathlib import Path
 from etl.loader import import_canonical
-from etl.warehouse import connect
+from warehouse.db import connect
 con = connect(sys.argv[1])
 started = time.perf_counter()
 if len(sys.argv) > 3:
@@ -60,9 +60,9 @@ print(time.perf_counter() - started)
 
 def prepare(folder: Path, people: int, work: Path) -> tuple[Path, Path, Path]:
     """(base warehouse with the reference files, folder of the entries, folder of 15 entries)."""
-    from etl.demo import write_demo_folder
+    from demo import write_demo_folder
     from etl.loader import import_canonical
-    from etl.warehouse import connect
+    from warehouse.db import connect
 
     if not (folder / "time_entries.csv").exists():
         write_demo_folder(folder, people=people, as_of=dt.date(2026, 11, 7))

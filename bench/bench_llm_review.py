@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import anthropic
 
-from etl.warehouse import connect
 from rules.classify import llm
 from rules.classify.cascade import run_classify
 from rules.classify.config import ClassifyConfig
@@ -40,6 +39,7 @@ from rules.llm_review.config import ReviewConfig
 from rules.llm_review.run import judge
 from tests.llm_review import review_firm
 from tests.rules.fake_anthropic import CachingUsage, FakeAnthropic, named_tool_message
+from warehouse.db import connect
 
 MODEL = "claude-haiku-4-5"
 REVIEW_OUTPUT_TOKENS = 250  # a batch of 40 entries answers with a few findings
@@ -62,9 +62,13 @@ def planted(held_out: bool = False) -> dict:
     for kind in (*kinds.KINDS, "all"):
         g = {p for p in got if kind in ("all", p[0])}
         e = {p for p in expected if kind in ("all", p[0])}
-        out[kind] = {"expected": len(e), "found": len(g), "hits": len(g & e),
-                     "precision": round(len(g & e) / len(g), 3) if g else None,
-                     "recall": round(len(g & e) / len(e), 3) if e else None}  # fmt: skip
+        out[kind] = {
+            "expected": len(e),
+            "found": len(g),
+            "hits": len(g & e),
+            "precision": round(len(g & e) / len(g), 3) if g else None,
+            "recall": round(len(g & e) / len(e), 3) if e else None,
+        }
     out["missed"] = sorted(expected - got)
     out["false_positives"] = sorted(got - expected)
     out["seconds"] = round(seconds, 3)
@@ -85,11 +89,13 @@ def local_speed(db: Path) -> dict:
             result = judge(con, as_of, ReviewConfig(days=days), llm_mode="off")
             seconds = time.perf_counter() - started
             out[f"{days}_days"] = {
-                "entries": result.entries, "calendar_days": result.days,
-                "findings": len(result.findings), "seconds": round(seconds, 2),
+                "entries": result.entries,
+                "calendar_days": result.days,
+                "findings": len(result.findings),
+                "seconds": round(seconds, 2),
                 "entries_per_s": round(result.entries / seconds) if seconds else None,
                 "by_kind": {k: sum(f.kind == k for f in result.findings) for k in kinds.KINDS},
-            }  # fmt: skip
+            }
         return out
     finally:
         con.close()
@@ -100,8 +106,9 @@ def _per_1000(cost: Decimal, entries: int) -> str:
 
 
 def review_cost(db: Path) -> dict:
-    usage_sim = CachingUsage(minimum=llm.MIN_CACHEABLE_TOKENS[MODEL],
-                             output_tokens=REVIEW_OUTPUT_TOKENS)  # fmt: skip
+    usage_sim = CachingUsage(
+        minimum=llm.MIN_CACHEABLE_TOKENS[MODEL], output_tokens=REVIEW_OUTPUT_TOKENS
+    )
 
     def reply(body):
         return 200, {}, named_tool_message(claude.TOOL_NAME, {"findings": []}, usage_sim(body))
@@ -112,33 +119,45 @@ def review_cost(db: Path) -> dict:
         con.execute("DELETE FROM llm_cache WHERE prompt_version = ?", [claude.PROMPT_VERSION])
         with FakeAnthropic(reply) as fake:
             client = anthropic.Anthropic(api_key="bench", base_url=fake.base_url, max_retries=0)
-            result = judge(con, as_of, ReviewConfig(days=31, concurrency=1), llm_mode="on",
-                           client=client)  # fmt: skip
+            result = judge(
+                con, as_of, ReviewConfig(days=31, concurrency=1), llm_mode="on", client=client
+            )
     finally:
         con.close()
     u = result.usage
     batch = llm.cost_usd(MODEL, u.tokens(), batch=True)
-    return {"model": MODEL, "entries": result.entries, "requests": u.calls,
-            "prefix_tokens_estimate": result.prefix_tokens, **u.tokens(),
-            "cost_usd": str(result.cost_usd.quantize(Decimal("0.000001"))),
-            "usd_per_1000_entries": _per_1000(result.cost_usd, result.entries),
-            "usd_per_1000_entries_batch": _per_1000(batch, result.entries),
-            "notes": result.notes}  # fmt: skip
+    return {
+        "model": MODEL,
+        "entries": result.entries,
+        "requests": u.calls,
+        "prefix_tokens_estimate": result.prefix_tokens,
+        **u.tokens(),
+        "cost_usd": str(result.cost_usd.quantize(Decimal("0.000001"))),
+        "usd_per_1000_entries": _per_1000(result.cost_usd, result.entries),
+        "usd_per_1000_entries_batch": _per_1000(batch, result.entries),
+        "notes": result.notes,
+    }
 
 
 def _classify_answer(body: dict, usage_sim: CachingUsage):
     text = body["messages"][0]["content"][-1]["text"]
     lines = text.splitlines()
     first = json.loads(lines[lines.index("Candidates:") + 1])
-    answer = {"project_id": first["project_id"], "sow_line_id": first["sow_line_id"],
-              "billable": bool(first.get("billable", True)), "work_type": "standard",
-              "confidence": 0.7, "rationale": "the note matches this line"}  # fmt: skip
+    answer = {
+        "project_id": first["project_id"],
+        "sow_line_id": first["sow_line_id"],
+        "billable": bool(first.get("billable", True)),
+        "work_type": "standard",
+        "confidence": 0.7,
+        "rationale": "the note matches this line",
+    }
     return 200, {}, named_tool_message(llm.TOOL_NAME, answer, usage_sim(body))
 
 
 def classify_cost(db: Path, entries: int) -> dict:
-    usage_sim = CachingUsage(minimum=llm.MIN_CACHEABLE_TOKENS[MODEL],
-                             output_tokens=CLASSIFY_OUTPUT_TOKENS)  # fmt: skip
+    usage_sim = CachingUsage(
+        minimum=llm.MIN_CACHEABLE_TOKENS[MODEL], output_tokens=CLASSIFY_OUTPUT_TOKENS
+    )
     con = connect(db)
     try:
         as_of = _as_of(con)
@@ -146,14 +165,21 @@ def classify_cost(db: Path, entries: int) -> dict:
         con.execute("DELETE FROM llm_cache WHERE prompt_version = ?", [llm.PROMPT_VERSION])
         con.execute(
             "CREATE OR REPLACE TEMP TABLE bench_hidden AS SELECT entry_id FROM time_entries "
-            "WHERE date > ? ORDER BY entry_id LIMIT ?", [as_of - timedelta(days=31), entries]
-        )  # fmt: skip
+            "WHERE date > ? ORDER BY entry_id LIMIT ?",
+            [as_of - timedelta(days=31), entries],
+        )
         con.execute(
             "UPDATE time_entries SET project_id = NULL, sow_line_id = NULL, approved_at = NULL "
             "WHERE entry_id IN (SELECT entry_id FROM bench_hidden)"
         )
-        config = ClassifyConfig(llm_below=1.01, llm_max_entries=entries, llm_concurrency=1,
-                                llm_batch_above=10**9, llm_max_retries=0, llm_model=MODEL)  # fmt: skip
+        config = ClassifyConfig(
+            llm_below=1.01,
+            llm_max_entries=entries,
+            llm_concurrency=1,
+            llm_batch_above=10**9,
+            llm_max_retries=0,
+            llm_model=MODEL,
+        )
         with FakeAnthropic(lambda body: _classify_answer(body, usage_sim)) as fake:
             client = llm.make_client("bench", config, base_url=fake.base_url)
             started = time.perf_counter()
@@ -164,12 +190,18 @@ def classify_cost(db: Path, entries: int) -> dict:
     s = run.summary
     tokens = {k: s[k] for k in llm.USAGE_FIELDS}
     cost = llm.cost_usd(MODEL, tokens)
-    return {"model": MODEL, "requests": s["llm_calls"], "errors": s["llm_errors"], **tokens,
-            "cost_usd": str(cost.quantize(Decimal("0.000001"))),
-            "usd_per_1000_entries": _per_1000(cost, s["llm_calls"]),
-            "usd_per_1000_entries_batch": _per_1000(llm.cost_usd(MODEL, tokens, batch=True),
-                                                    s["llm_calls"]),
-            "run_seconds_with_fake": round(seconds, 1)}  # fmt: skip
+    return {
+        "model": MODEL,
+        "requests": s["llm_calls"],
+        "errors": s["llm_errors"],
+        **tokens,
+        "cost_usd": str(cost.quantize(Decimal("0.000001"))),
+        "usd_per_1000_entries": _per_1000(cost, s["llm_calls"]),
+        "usd_per_1000_entries_batch": _per_1000(
+            llm.cost_usd(MODEL, tokens, batch=True), s["llm_calls"]
+        ),
+        "run_seconds_with_fake": round(seconds, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,9 +213,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     db = Path(args.db)
     if not db.exists():
-        subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--seed",
-                        str(args.seed), "--people", str(args.people)], check=True,
-                       stdout=sys.stderr)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "--db",
+                str(db),
+                "demo",
+                "--seed",
+                str(args.seed),
+                "--people",
+                str(args.people),
+            ],
+            check=True,
+            stdout=sys.stderr,
+        )
     price = {k: str(v) for k, v in llm.PRICES[MODEL].items()}
     result = {
         "prices": {

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st
 
 from metrics.filters import Filters
-from metrics.reader import warehouse_stamp
 from metrics.session import kpi_connection, kpi_sql
+from warehouse.sessions import warehouse_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # the functions the page hands to kpi_ui.read; "@db" marks one called as f(filters, db=path),
 # the AR page's own cached reads.
 PAGE_READERS: dict[str, list[str]] = {
-    "Overview": ["metrics.overview:overview"],
-    "Utilization": ["metrics.utilization_view:utilization_weeks"],
-    "Realization & margin": ["metrics.realization_view:read_page"],
-    "AR aging & DSO": ["metrics.ar_page:leadership_view@db"],
-    "Timesheet compliance": ["metrics.compliance_view:compliance_weeks"],
+    "Overview": ["read_models.overview:overview"],
+    "Utilization": ["read_models.utilization_view:utilization_weeks"],
+    "Realization & margin": ["read_models.realization_view:read_page"],
+    "AR aging & DSO": ["read_models.ar_page:leadership_view@db"],
+    "Timesheet compliance": ["read_models.compliance_view:compliance_weeks"],
 }
 
 
@@ -107,10 +107,18 @@ def main() -> None:
         if args.db:
             shutil.copy(args.db, db)
         else:
-            subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
-                           cwd=ROOT, check=True, capture_output=True)  # fmt: skip
-            subprocess.run([sys.executable, "-m", "rules", "--db", str(db), "run"],
-                           cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(
+                [sys.executable, "-m", "rules", "--db", str(db), "run"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         with kpi_connection(db) as con:
             entries = con.execute("SELECT count(*) FROM time_entries").fetchall()[0][0]
         print(f"warehouse: {entries:,} time entries; period {args.period}")
@@ -120,13 +128,29 @@ def main() -> None:
             cold, warm = time_page(db, readers, filters)
             print(f"{page:<24} {cold:>8.2f} {warm * 1000:>8.1f}")
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "metrics", "--db", str(db), "kpis", "--period",
-                        args.period, "--format", "json"], cwd=ROOT, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "metrics",
+                "--db",
+                str(db),
+                "kpis",
+                "--period",
+                args.period,
+                "--format",
+                "json",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         print(f"python -m metrics kpis: {time.perf_counter() - started:.2f} s (process included)")
         alone, wall, rows = duckdb_time_of_largest_query(db, filters)
-        print(f"largest query (12-month realization rows, {rows:,} rows): DuckDB alone "
-              f"{alone:.2f} s, through metrics.kpis.realization_rows {wall:.2f} s")  # fmt: skip
+        print(
+            f"largest query (12-month realization rows, {rows:,} rows): DuckDB alone "
+            f"{alone:.2f} s, through metrics.kpis.realization_rows {wall:.2f} s"
+        )
 
 
 if __name__ == "__main__":

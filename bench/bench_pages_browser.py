@@ -35,10 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PAGES = {  # page -> URL path (st.navigation's url_path of pages/*.py)
-    "Data health": "data_health", "Overview": "", "Utilization": "utilization",
-    "Realization & margin": "realization", "AR aging & DSO": "ar_aging",
-    "Timesheet compliance": "compliance", "Exceptions": "exceptions", "Invoices": "invoices",
-}  # fmt: skip
+    "Data health": "data_health",
+    "Overview": "",
+    "Utilization": "utilization",
+    "Realization & margin": "realization",
+    "AR aging & DSO": "ar_aging",
+    "Timesheet compliance": "compliance",
+    "Exceptions": "exceptions",
+    "Invoices": "invoices",
+}
 WAIT_MS = 240_000
 
 # Installed before the page's own scripts: notes when the app's script state changes, in ms
@@ -70,13 +75,27 @@ def _port() -> int:
 
 def _serve(code: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = _port()
-    command = [str(code / ".venv/bin/python"), "-m", "streamlit", "run", "app.py",
-               "--server.headless", "true", "--server.address", "127.0.0.1",
-               "--server.port", str(port), "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
+    command = [
+        str(code / ".venv/bin/python"),
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     env = {**os.environ, "WAREHOUSE_DB": str(db), "BILLING_TODAY": "2026-11-07"}
-    server = subprocess.Popen(command, cwd=code, env=env, stdout=log.open("w"),
-                              stderr=subprocess.STDOUT)  # fmt: skip
+    server = subprocess.Popen(
+        command, cwd=code, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -112,8 +131,11 @@ def one_run(browser, code: Path, db: Path, tmp: Path, shots: Path | None) -> dic
         for kind in ("cold", "warm"):
             for name, path in PAGES.items():
                 times.setdefault(name, {})[kind] = _open(page, f"{url}/{path}")
-                print(f"  {code.name} {name} {kind} {times[name][kind]:.2f} s", file=sys.stderr,
-                      flush=True)  # fmt: skip
+                print(
+                    f"  {code.name} {name} {kind} {times[name][kind]:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 if kind == "warm" and shots is not None:
                     file = name.lower().replace(" & ", "_").replace(" ", "_") + ".png"
                     page.screenshot(path=shots / file, full_page=True)

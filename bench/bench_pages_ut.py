@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from metrics import compliance_view as cv
-from metrics import utilization_view as uv
 from metrics.filters import Filters
 from metrics.session import _COMMENT, kpi_connection, kpi_sql
+from read_models import compliance_view as cv
+from read_models import utilization_view as uv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,8 +75,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "warehouse.duckdb"
         if not args.db:
-            subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
-                           cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         print(f"{filters.label()} on {db}")
 
         def cold(reader):
@@ -105,15 +109,21 @@ def main() -> None:
             _, entries_q = timed(lambda: uv.person_entries(con, filters, person), repeat=5)
             week = weeks["week_start"].max()
             _, week_q = timed(lambda: cv.week_entries(con, person, week), repeat=5)
-            print(f"drill-down on a prepared connection: a person's month of entries "
-                  f"{entries_q * 1000:.0f} ms, one person-week {week_q * 1000:.0f} ms")  # fmt: skip
+            print(
+                f"drill-down on a prepared connection: a person's month of entries "
+                f"{entries_q * 1000:.0f} ms, one person-week {week_q * 1000:.0f} ms"
+            )
             _, q_util = timed(lambda: uv.utilization_weeks(con, filters), repeat=5)
             _, q_comp = timed(lambda: cv.compliance_weeks(con, filters), repeat=5)
             params = {**filters.params(), "now": filters.end + timedelta(days=30)}
-            print(f"query on a prepared connection (DuckDB + Polars): utilization_weeks "
-                  f"{q_util * 1000:.0f} ms, compliance {q_comp * 1000:.0f} ms")  # fmt: skip
-            print(f"DuckDB alone: utilization_weeks {duckdb_time(con, 'utilization_weeks', params) * 1000:.0f} ms, "
-                  f"compliance {duckdb_time(con, 'compliance', params) * 1000:.0f} ms")  # fmt: skip
+            print(
+                f"query on a prepared connection (DuckDB + Polars): utilization_weeks "
+                f"{q_util * 1000:.0f} ms, compliance {q_comp * 1000:.0f} ms"
+            )
+            print(
+                f"DuckDB alone: utilization_weeks {duckdb_time(con, 'utilization_weeks', params) * 1000:.0f} ms, "
+                f"compliance {duckdb_time(con, 'compliance', params) * 1000:.0f} ms"
+            )
 
 
 if __name__ == "__main__":

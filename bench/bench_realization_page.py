@@ -2,7 +2,7 @@
 warm per page).
 
 cold = a fresh process opens a fresh read-only connection, prepares it (TEMP marts, FX day
-       table, holidays) and runs metrics.realization_view.read_page, as the first view of a
+       table, holidays) and runs read_models.realization_view.read_page, as the first view of a
        range does;
 warm = what a rerun costs once the read is cached: st.cache_data unpickles the cached value
        (pickle round trip here) and the page shapes it (headline, waterfall both ways, rows
@@ -34,8 +34,8 @@ def _filters(grain: str, period: str):
 def cold(db: str, grain: str, period: str) -> dict:
     """One cold read in this (fresh) process: connection + prepare + read_page."""
     t0 = time.perf_counter()
-    from metrics import realization_view as rv
     from metrics.session import kpi_connection
+    from read_models import realization_view as rv
 
     filters = _filters(grain, period)
     t1 = time.perf_counter()
@@ -53,9 +53,9 @@ def cold(db: str, grain: str, period: str) -> dict:
 
 
 def warm(db: str, grain: str, period: str, repeat: int = 5) -> dict:
-    from metrics import realization_view as rv
     from metrics.kpis import summarize_realization
     from metrics.session import kpi_connection
+    from read_models import realization_view as rv
 
     filters = _filters(grain, period)
     with kpi_connection(db, last_day=filters.end) as con:
@@ -93,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     for grain in args.grains.split(","):
         out = subprocess.run(
             [sys.executable, __file__, "--db", args.db, "--cold-child", grain, args.period],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         c = json.loads(out.stdout.strip().splitlines()[-1])
         w = warm(args.db, grain, args.period)
         print(

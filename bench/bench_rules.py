@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl.warehouse import connect
 from rules.engine import run_rules
+from warehouse.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +33,12 @@ def main() -> None:
         if args.db:
             shutil.copy(args.db, db)
         else:
-            subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
-                           cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "etl", "--db", str(db), "demo", "--people", "600"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         con = connect(db)
         entries = con.execute("SELECT count(*), max(date) FROM time_entries").fetchall()[0]
         as_of = args.as_of or date.fromordinal(entries[1].toordinal() + 7)
@@ -42,8 +46,10 @@ def main() -> None:
             started = time.perf_counter()
             run = run_rules(con, as_of)
             total = time.perf_counter() - started
-            print(f"{label}: {total:.2f} s for {entries[0]:,} entries, as of {as_of}; "
-                  f"{len(run.exceptions):,} exceptions {run.counts}")  # fmt: skip
+            print(
+                f"{label}: {total:.2f} s for {entries[0]:,} entries, as of {as_of}; "
+                f"{len(run.exceptions):,} exceptions {run.counts}"
+            )
         for kind, seconds in sorted(run.seconds.items(), key=lambda kv: -kv[1]):
             print(f"  {kind:<28} {seconds:6.2f} s")
 

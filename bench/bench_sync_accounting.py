@@ -23,7 +23,6 @@ from etl.sync.http import RetryPolicy
 from etl.sync.oauth import TokenStore, new_key
 from etl.sync.run import SyncContext, run_sync
 from etl.sync.settings import Settings
-from etl.warehouse import connect
 from tests.support.fake_accounting import (
     FakeQuickBooks,
     FakeXero,
@@ -32,6 +31,7 @@ from tests.support.fake_accounting import (
     xero_invoice,
     xero_payment,
 )
+from warehouse.db import connect
 
 CUSTOMERS = 500
 

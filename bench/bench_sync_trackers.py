@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl.sync.run import SyncContext, run_sync
 from etl.sync.settings import Settings
-from etl.warehouse import connect
 from tests.support.fake_trackers import FakeHarvest, harvest_entry, serve
+from warehouse.db import connect
 
 CLIENTS = 40
 PROJECTS_PER_CLIENT = 3
@@ -33,10 +33,17 @@ def entry(i: int, day: date, person: int, stamp: str, hours: float) -> dict:
     client = person % CLIENTS
     project = (person // CLIENTS + i) % PROJECTS_PER_CLIENT
     return harvest_entry(
-        i, day.isoformat(), hours, user=f"Person {person:03d}", client=f"Client {client:02d}",
-        project=f"Project {client:02d}-{project}", code=f"C{client:02d}-{project}",
-        task=TASKS[i % len(TASKS)], notes=f"work item {i % 97}", updated_at=stamp,
-    )  # fmt: skip
+        i,
+        day.isoformat(),
+        hours,
+        user=f"Person {person:03d}",
+        client=f"Client {client:02d}",
+        project=f"Project {client:02d}-{project}",
+        code=f"C{client:02d}-{project}",
+        task=TASKS[i % len(TASKS)],
+        notes=f"work item {i % 97}",
+        updated_at=stamp,
+    )
 
 
 def stamp(day: date, i: int) -> str:
@@ -46,8 +53,13 @@ def stamp(day: date, i: int) -> str:
 
 
 def run(db: Path, base: str, label: str) -> None:
-    settings = Settings({"HARVEST_ACCESS_TOKEN": "good-token", "HARVEST_ACCOUNT_ID": "123",
-                         "HARVEST_BASE_URL": f"{base}/v2"})  # fmt: skip
+    settings = Settings(
+        {
+            "HARVEST_ACCESS_TOKEN": "good-token",
+            "HARVEST_ACCOUNT_ID": "123",
+            "HARVEST_BASE_URL": f"{base}/v2",
+        }
+    )
     con = connect(db)
     try:
         started = time.perf_counter()
@@ -57,8 +69,10 @@ def run(db: Path, base: str, label: str) -> None:
         con.close()
     new = sum(s.new for s in report.load.entities if s.entity == "time_entries")
     updated = sum(s.updated for s in report.load.entities if s.entity == "time_entries")
-    print(f"{label:<28} {elapsed:6.2f} s  {report.requests:3d} requests  "
-          f"{report.fetched:6,} fetched  {new:6,} new  {updated:5,} updated entries")  # fmt: skip
+    print(
+        f"{label:<28} {elapsed:6.2f} s  {report.requests:3d} requests  "
+        f"{report.fetched:6,} fetched  {new:6,} new  {updated:5,} updated entries"
+    )
 
 
 def main() -> None:

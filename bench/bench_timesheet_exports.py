@@ -39,9 +39,14 @@ def big_file(folder: Path, sample: str, header_line: int) -> Path:
     body = []
     for i in range(ROWS):
         row = rows[i % len(rows)]
-        body.append(row.replace("Ruiz", f"Ruiz{i // 1000}").replace("Blake", f"Blake{i // 1000}")
-                    .replace("Okafor", f"Okafor{i // 1000}").replace("Novak", f"Novak{i // 1000}")
-                    .replace("Karim", f"Karim{i // 1000}").replace("Chen", f"Chen{i // 1000}"))  # fmt: skip
+        body.append(
+            row.replace("Ruiz", f"Ruiz{i // 1000}")
+            .replace("Blake", f"Blake{i // 1000}")
+            .replace("Okafor", f"Okafor{i // 1000}")
+            .replace("Novak", f"Novak{i // 1000}")
+            .replace("Karim", f"Karim{i // 1000}")
+            .replace("Chen", f"Chen{i // 1000}")
+        )
     path = folder / sample
     path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
     return path

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from billing.ar.cli import AR_COMMANDS, add_ar_commands, run_ar_command
 from billing.draft import Draft, draft_period
-from billing.money import money_text
 from billing.period import Period
-from etl.cli_errors import check_clients, cli_errors
-from etl.warehouse import connect, resolve_db_path
+from core.cli_errors import check_clients, cli_errors
+from core.money import money_text
+from warehouse.db import connect, resolve_db_path
 
 
 def build_parser() -> argparse.ArgumentParser:

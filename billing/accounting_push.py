@@ -27,14 +27,14 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from billing.money import cents, money_text
 from billing.store import draft_lines, get_draft
-from etl import clock
+from core import clock
+from core.money import cents, money_text
 from etl.sync.accounting import LINKS_SQL, decode
 from etl.sync.http import ApiError, SyncClient
 from etl.sync.oauth import BearerAuth, TokenStore
 from etl.sync.run import SyncContext
-from etl.warehouse import transaction
+from warehouse.db import transaction
 
 VENDOR = {"quickbooks": "QuickBooks", "xero": "Xero"}
 
@@ -453,7 +453,14 @@ def stored_states(con: duckdb.DuckDBPyConnection, draft_id: int) -> list[tuple[s
         if remote is None:
             continue
         changes = differences(json.loads(sent_json), remote)
-        state = PushedState(draft, invoice_number, external_id, remote["number"],
-                            remote["status"], remote["paid"], changes)  # fmt: skip
+        state = PushedState(
+            draft,
+            invoice_number,
+            external_id,
+            remote["number"],
+            remote["status"],
+            remote["paid"],
+            changes,
+        )
         out.append((source, state))
     return out

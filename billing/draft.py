@@ -15,7 +15,6 @@ from billing.expenses import FxRates, expense_lines
 from billing.fixed import FixedWork, fixed_fee_lines, milestone_lines
 from billing.locks import InvoicedFee, invoiced_fees, period_billed, period_invoices
 from billing.model import BillingException, Contract, DraftInvoice, Line, Workstream
-from billing.money import ZERO, dec, money_text
 from billing.period import Period
 from billing.period_reads import (
     NOTHING_BILLED,
@@ -25,6 +24,7 @@ from billing.period_reads import (
 from billing.retainer import retainer_lines
 from billing.terms import load_contracts, project_contracts
 from billing.time_and_materials import tm_lines
+from core.money import ZERO, dec, money_text
 
 BILLED_TIME_SQL = (Path(__file__).parent / "sql" / "time_billed_before.sql").read_text(
     encoding="utf-8"
@@ -76,8 +76,13 @@ def _names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT person_id, name FROM people").fetchall())
 
 
-def approved_retainer_hours(con: duckdb.DuckDBPyConnection, contract: Contract, ws: Workstream,
-                            through: Period, ledger: RetainerLedger | None = None):  # fmt: skip
+def approved_retainer_hours(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    ws: Workstream,
+    through: Period,
+    ledger: RetainerLedger | None = None,
+):
     """Hours that drew on the allowance in every period up to and including `through`, invoiced
     or not, and the retainer's first period: the bank as the work happened, which the rules
     replay for closed months (a draft sees only its period's uninvoiced entries). Pass a ledger
@@ -108,8 +113,14 @@ def _capped_billed_time(con, contracts: dict[str, Contract], period: Period) -> 
     }
 
 
-def workstream_lines(contract: Contract, ws: Workstream, period: Period, reads: PeriodReads,
-                     names: dict[str, str], fee_billed: frozenset[str] = frozenset()):  # fmt: skip
+def workstream_lines(
+    contract: Contract,
+    ws: Workstream,
+    period: Period,
+    reads: PeriodReads,
+    names: dict[str, str],
+    fee_billed: frozenset[str] = frozenset(),
+):
     """The workstream's lines and exceptions; `fee_billed` names the retainer projects whose
     fee for the period is already on an invoice or a saved draft (left off, never twice)."""
     entries = reads.work.by_project.get(ws.project_id, [])
@@ -146,8 +157,15 @@ def _invoices(contract: Contract, lines: list[Line]) -> list[DraftInvoice]:
     """One invoice per contract, or per project with `invoice_per: project`."""
 
     def make(project_id=None):
-        return DraftInvoice(contract.contract_id, contract.client_id, contract.currency,
-                            contract.po_number, [], contract.tax_rate, project_id)  # fmt: skip
+        return DraftInvoice(
+            contract.contract_id,
+            contract.client_id,
+            contract.currency,
+            contract.po_number,
+            [],
+            contract.tax_rate,
+            project_id,
+        )
 
     if contract.invoice_per != "project":
         invoice = make()
@@ -166,8 +184,10 @@ def po_exceptions(con, contract: Contract, invoices: list[DraftInvoice]) -> list
     to_date = dec(con.execute(PO_TO_DATE_SQL, [contract.po_number]).fetchall()[0][0])
     to_date += sum((inv.total for inv in invoices), ZERO)
     limit, alert_at = contract.po_limit, contract.po_alert_at
-    detail = (f"contract {contract.contract_id}: PO {contract.po_number} invoiced to date "
-              f"{money_text(to_date)} including this draft, limit {money_text(limit)}")  # fmt: skip
+    detail = (
+        f"contract {contract.contract_id}: PO {contract.po_number} invoiced to date "
+        f"{money_text(to_date)} including this draft, limit {money_text(limit)}"
+    )
     if to_date > limit:
         return [BillingException("po_exceeded", contract.contract_id, detail)]
     if alert_at is not None and to_date > alert_at * limit:
@@ -232,9 +252,11 @@ def draft_period(
         ledger = RetainerLedger.read(con, contracts, period.start)
     workstreams = [ws for c in contracts.values() for ws in c.workstreams]
     reads = PeriodReads(
-        work, FixedWork.read(con, period, workstreams), ledger,
+        work,
+        FixedWork.read(con, period, workstreams),
+        ledger,
         _capped_billed_time(con, contracts, period),
-    )  # fmt: skip
+    )
     draft = Draft(period, exceptions=refused_contracts(con, client_id) + list(work.exceptions))
     billed = period_billed(con, period)
     draft.already_invoiced = period_invoices(billed)

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 
 from billing.model import BillableEntry, BillingException, Contract
-from billing.money import dec
 from billing.period import Period
+from core.money import dec
 
 PERIOD_ENTRIES_SQL = (Path(__file__).parent / "sql" / "period_entries.sql").read_text()
 HOURLY = ("time_and_materials", "retainer")
@@ -47,16 +47,18 @@ def _rows(con: duckdb.DuckDBPyConnection, period: Period, only: list[str]) -> li
 def _exception(row: dict) -> BillingException | None:
     if row["status"] == "no_contract":
         return BillingException(
-            "no_contract", row["entry_id"],
+            "no_contract",
+            row["entry_id"],
             f"{row['hours']} h on {row['date']} by {row['person_id']}: project "
             f"{row['project_id']} has no contract",
-        )  # fmt: skip
+        )
     if row["status"] == "unapproved" and row["billing"] in HOURLY:
         return BillingException(
-            "unapproved_time", row["entry_id"],
+            "unapproved_time",
+            row["entry_id"],
             f"{row['hours']} h on {row['date']} by {row['person_id']} on {row['project_id']} "
             "is not approved",
-        )  # fmt: skip
+        )
     return None
 
 

@@ -10,8 +10,8 @@ from decimal import Decimal, InvalidOperation
 import duckdb
 
 from billing.model import BillingException, Contract, Line
-from billing.money import ZERO, cents, dec
 from billing.period import Period
+from core.money import ZERO, cents, dec
 
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
@@ -89,8 +89,14 @@ def split_expense(
 ) -> list[ExpensePart]:
     """The parts of one expense: its `split` when given (the split wins over `project_id`),
     else one part of 100% on `project_id`."""
-    common = {"expense_id": expense_id, "currency": currency, "date": date,
-              "description": description, "vendor": vendor, "person_id": person_id}  # fmt: skip
+    common = {
+        "expense_id": expense_id,
+        "currency": currency,
+        "date": date,
+        "description": description,
+        "vendor": vendor,
+        "person_id": person_id,
+    }
     if not (split or "").strip():
         return [ExpensePart(project_id=project_id, share=HUNDRED, amount=amount, **common)]
     shares = parse_split(expense_id, split)
@@ -194,10 +200,16 @@ def part_line(part: ExpensePart, whole: Decimal, contract: Contract, fx: FxRates
 
 def _parts(row: dict) -> list[ExpensePart]:
     return split_expense(
-        row["expense_id"], dec(row["amount"]), row["currency"], row["split"], row["project_id"],
-        date=row["date"], description=row["description"] or "", vendor=row["vendor"],
+        row["expense_id"],
+        dec(row["amount"]),
+        row["currency"],
+        row["split"],
+        row["project_id"],
+        date=row["date"],
+        description=row["description"] or "",
+        vendor=row["vendor"],
         person_id=row["person_id"],
-    )  # fmt: skip
+    )
 
 
 def _no_contract(row: dict, part: ExpensePart) -> BillingException:

@@ -12,17 +12,37 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from billing import pdf_font
-from billing.money import cents, percent_text, price_text
 from billing.period import Period
 from billing.store import draft_lines, get_draft
-from etl.csv_safe import rows_csv
+from core.csv_safe import rows_csv
+from core.money import cents, percent_text, price_text
 
 CSV_COLUMNS = (
-    "invoice_number", "status", "draft_id", "client_id", "client_name", "contract_id",
-    "po_number", "period", "issue_date", "due_date", "currency", "line_no", "kind", "project_id",
-    "person_id", "description", "quantity", "unit_price", "amount", "sources", "subtotal",
-    "tax_rate", "tax", "total",
-)  # fmt: skip
+    "invoice_number",
+    "status",
+    "draft_id",
+    "client_id",
+    "client_name",
+    "contract_id",
+    "po_number",
+    "period",
+    "issue_date",
+    "due_date",
+    "currency",
+    "line_no",
+    "kind",
+    "project_id",
+    "person_id",
+    "description",
+    "quantity",
+    "unit_price",
+    "amount",
+    "sources",
+    "subtotal",
+    "tax_rate",
+    "tax",
+    "total",
+)
 
 # Characters the built-in fonts lack, written the way an accountant would.
 REPLACEMENTS = {"\u2212": "-", "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " "}
@@ -63,7 +83,7 @@ def amount_text(value: Decimal) -> str:
 
 def _number(text: str) -> Decimal | None:
     """A number formatted as text (places as wanted), passed on as a number so the CSV writer
-    keeps it numeric (etl.csv_safe neutralises text only: a negative amount is money)."""
+    keeps it numeric (core.csv_safe neutralises text only: a negative amount is money)."""
     return Decimal(text) if text else None
 
 
@@ -72,22 +92,29 @@ def invoice_csv(con: duckdb.DuckDBPyConnection, draft_id: int) -> str:
     total repeat on every row (as accounting imports expect), so the file has one row shape:
     sum(amount) = subtotal, subtotal + tax = total. `sources` is the line's ids, ';'-joined.
     Any status exports; a draft not yet approved has no number or dates. Text cells that would
-    start a spreadsheet formula are neutralised (etl.csv_safe); numbers stay numbers."""
+    start a spreadsheet formula are neutralised (core.csv_safe); numbers stay numbers."""
     draft = get_draft(con, draft_id)
     invoice = {k: _text(draft[k]) for k in CSV_COLUMNS if k in draft}
-    invoice |= {"invoice_number": _text(draft["invoice_number"]),
-                "tax_rate": _number(f"{draft['tax_rate'].normalize():f}"),
-                "subtotal": draft["subtotal"], "tax": draft["tax"],
-                "total": draft["total"]}  # fmt: skip
+    invoice |= {
+        "invoice_number": _text(draft["invoice_number"]),
+        "tax_rate": _number(f"{draft['tax_rate'].normalize():f}"),
+        "subtotal": draft["subtotal"],
+        "tax": draft["tax"],
+        "total": draft["total"],
+    }
     rows = []
     for no, line in enumerate(_lines(con, draft_id), 1):
         row = invoice | {
-            "line_no": no, "kind": line["kind"], "project_id": _text(line["project_id"]),
-            "person_id": _text(line["person_id"]), "description": line["description"],
+            "line_no": no,
+            "kind": line["kind"],
+            "project_id": _text(line["project_id"]),
+            "person_id": _text(line["person_id"]),
+            "description": line["description"],
             "quantity": _number(quantity_text(line["quantity"])),
             "unit_price": _number(_text(line["unit_price"] and price_text(line["unit_price"]))),
-            "amount": cents(line["amount"]), "sources": ";".join(line["sources"]),
-        }  # fmt: skip
+            "amount": cents(line["amount"]),
+            "sources": ";".join(line["sources"]),
+        }
         rows.append([row.get(column) for column in CSV_COLUMNS])
     return rows_csv(CSV_COLUMNS, rows)
 
@@ -237,8 +264,9 @@ def _header(pdf: InvoicePDF, firm_name: str, address: list[str], draft: dict) ->
     pdf.ln(8)
 
 
-def _parties(pdf: InvoicePDF, draft: dict, terms: int, address: list[str],
-             projects: dict[str, str]) -> None:  # fmt: skip
+def _parties(
+    pdf: InvoicePDF, draft: dict, terms: int, address: list[str], projects: dict[str, str]
+) -> None:
     """Bill-to on the left; the invoice's facts as label/value pairs on the right."""
     width = pdf.w - pdf.l_margin - pdf.r_margin
     top = pdf.get_y()
@@ -247,13 +275,15 @@ def _parties(pdf: InvoicePDF, draft: dict, terms: int, address: list[str],
     pdf.cell(width * 0.42, 5, "BILL TO", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
     pdf.use("B", 11)
-    pdf.multi_cell(width * 0.42, 6, pdf.safe(draft["client_name"]), align="L", new_x="LMARGIN",
-                   new_y="NEXT")  # fmt: skip
+    pdf.multi_cell(
+        width * 0.42, 6, pdf.safe(draft["client_name"]), align="L", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.use("", 10)
     for text in [*address, draft["billing_email"]]:
         if text:
-            pdf.multi_cell(width * 0.42, 5, pdf.safe(text), align="L", new_x="LMARGIN",
-                           new_y="NEXT")  # fmt: skip
+            pdf.multi_cell(
+                width * 0.42, 5, pdf.safe(text), align="L", new_x="LMARGIN", new_y="NEXT"
+            )
     left_bottom = pdf.get_y()
     period = Period.parse(draft["period"])
     facts = [
@@ -275,8 +305,7 @@ def _parties(pdf: InvoicePDF, draft: dict, terms: int, address: list[str],
         pdf.cell(width * 0.14, 5.5, label)
         pdf.use("", 10)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(width * 0.41, 5.5, pdf.safe(value), align="R", new_x="LMARGIN",
-                       new_y="NEXT")  # fmt: skip
+        pdf.multi_cell(width * 0.41, 5.5, pdf.safe(value), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(pdf.get_y(), left_bottom) + 10)
 
 

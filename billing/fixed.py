@@ -12,8 +12,8 @@ from datetime import date
 import duckdb
 
 from billing.model import Line, Workstream
-from billing.money import dec
 from billing.period import Period
+from core.money import dec
 
 FIXED_FEE_SQL = """
 SELECT p.project_id, p.name, p.end_date,
@@ -50,8 +50,9 @@ class FixedWork:
     milestones: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection, period: Period,
-             workstreams: list[Workstream]) -> FixedWork:  # fmt: skip
+    def read(
+        cls, con: duckdb.DuckDBPyConnection, period: Period, workstreams: list[Workstream]
+    ) -> FixedWork:
         """Two queries for every fixed-fee and milestone workstream of the draft."""
         work = cls(period)
         params = {"start": period.start, "end": period.end}
@@ -75,8 +76,9 @@ def fixed_fee_lines(work: FixedWork, ws: Workstream) -> list[Line]:
     return [Line("fixed_fee", project_id, text, dec(1), ws.fee, ws.fee, [project_id])]
 
 
-def _reached_on(bill_on: str, status: str, accepted_on: date | None,
-                completed_on: date | None, period: Period) -> date | None:  # fmt: skip
+def _reached_on(
+    bill_on: str, status: str, accepted_on: date | None, completed_on: date | None, period: Period
+) -> date | None:
     """The day the milestone reached `bill_on` within the period, else None."""
     if bill_on == "accepted":
         day, statuses = accepted_on, ("accepted",)
@@ -100,6 +102,7 @@ def milestone_lines(work: FixedWork, ws: Workstream) -> list[Line]:
     lines = []
     for reached_on, milestone_id, name, amount in sorted(rows, key=lambda r: (r[0], r[1])):
         text = f"Milestone: {name} ({bill_on} {reached_on})"
-        lines.append(Line("milestone", ws.project_id, text, dec(1), dec(amount), dec(amount),
-                          [milestone_id]))  # fmt: skip
+        lines.append(
+            Line("milestone", ws.project_id, text, dec(1), dec(amount), dec(amount), [milestone_id])
+        )
     return lines

@@ -25,8 +25,9 @@ from billing.model import DraftInvoice, Line
 from billing.period import Period
 
 SQL_DIR = Path(__file__).parent / "sql"
-ENTRY_KINDS = frozenset({"time", "rush", "discount", "cap_adjustment", "retainer_fee", "overage",
-                         "credit"})  # fmt: skip
+ENTRY_KINDS = frozenset(
+    {"time", "rush", "discount", "cap_adjustment", "retainer_fee", "overage", "credit"}
+)
 
 # One statement for all of a draft's locks (executemany would run one insert per entry): five
 # lists of equal length, unnested side by side.
@@ -41,8 +42,12 @@ CLAIM_NUMBER_SQL = "INSERT INTO invoice_numbers VALUES (?, ?, now())"
 
 # DuckDB's words for "another transaction holds this row or key": a duplicate key at insert or
 # at commit, or two transactions deleting or updating the same row.
-_CONFLICT_WORDS = ("duplicate key", "conflict on tuple", "transaction conflict",
-                   "write-write conflict")  # fmt: skip
+_CONFLICT_WORDS = (
+    "duplicate key",
+    "conflict on tuple",
+    "transaction conflict",
+    "write-write conflict",
+)
 
 
 class AlreadyBilled(ValueError):

@@ -8,12 +8,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billing.money import ZERO, cents, money_text, price_text
+from core.money import ZERO, cents, money_text, price_text
 
 LINE_KINDS = (
-    "time", "rush", "discount", "cap_adjustment", "retainer_fee", "overage", "fixed_fee",
-    "milestone", "expense", "credit",
-)  # fmt: skip
+    "time",
+    "rush",
+    "discount",
+    "cap_adjustment",
+    "retainer_fee",
+    "overage",
+    "fixed_fee",
+    "milestone",
+    "expense",
+    "credit",
+)
 
 
 @dataclass
@@ -75,8 +83,10 @@ class Workstream:
 
     @classmethod
     def from_row(cls, row: dict) -> Workstream:
-        tiers = [(Decimal(t["from_hours"]), Decimal(t["discount"]))
-                 for t in json.loads(row["tiers"] or "[]")]  # fmt: skip
+        tiers = [
+            (Decimal(t["from_hours"]), Decimal(t["discount"]))
+            for t in json.loads(row["tiers"] or "[]")
+        ]
         fields = {k: row[k] for k in cls.__dataclass_fields__ if k != "tiers" and k in row}
         return cls(**fields, tiers=sorted(tiers))
 

@@ -15,9 +15,9 @@ import duckdb
 
 from billing.entries import round_hours
 from billing.model import Contract, Workstream
-from billing.money import ZERO, dec
 from billing.period import Period
 from billing.retainer import rush_apart
+from core.money import ZERO, dec
 
 SQL = Path(__file__).parent / "sql"
 RETAINER_HOURS_SQL = (SQL / "retainer_hours.sql").read_text(encoding="utf-8")
@@ -30,8 +30,9 @@ def project_spans(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date | None
     return {r[0]: (r[1], r[2]) for r in con.execute(PROJECT_SPANS_SQL).fetchall()}
 
 
-def runs_in(spans: dict[str, tuple[date | None, date | None]], project_id: str,
-            period: Period) -> bool:  # fmt: skip
+def runs_in(
+    spans: dict[str, tuple[date | None, date | None]], project_id: str, period: Period
+) -> bool:
     """A retainer bills its fee only in months its project runs (start and end dates)."""
     start, end = spans.get(project_id, (None, None))
     return (start is None or start <= period.end) and (end is None or end >= period.start)
@@ -50,11 +51,18 @@ class RetainerLedger:
     spans: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
-             before: date) -> RetainerLedger:  # fmt: skip
+    def read(
+        cls, con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract], before: date
+    ) -> RetainerLedger:
         """One read of the entries for every retainer workstream of `contracts`."""
-        projects = sorted({ws.project_id for c in contracts.values() for ws in c.workstreams
-                           if ws.billing == "retainer"})  # fmt: skip
+        projects = sorted(
+            {
+                ws.project_id
+                for c in contracts.values()
+                for ws in c.workstreams
+                if ws.billing == "retainer"
+            }
+        )
         ledger = cls(before, spans=project_spans(con))
         if projects:
             params = {"projects": projects, "before": before}
@@ -64,8 +72,9 @@ class RetainerLedger:
                 ledger.rows[project_id].append((Period.of(month), bool(is_rush), dec(hours), n))
         return ledger
 
-    def history(self, contract: Contract, ws: Workstream,
-                period: Period) -> tuple[dict[Period, Decimal], Period]:  # fmt: skip
+    def history(
+        self, contract: Contract, ws: Workstream, period: Period
+    ) -> tuple[dict[Period, Decimal], Period]:
         """Hours that drew on the allowance in each period before `period`, rounded per entry
         to the contract's increment (rule 3), and the retainer's first period."""
         if period.start > self.before:

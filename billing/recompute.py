@@ -17,10 +17,10 @@ import duckdb
 from billing.draft import time_billed
 from billing.entries import round_hours
 from billing.model import BillableEntry, Contract, Line, Workstream
-from billing.money import ZERO, dec
 from billing.period import Period
 from billing.terms import load_contracts
 from billing.time_and_materials import cap_adjustment, discount_lines
+from core.money import ZERO, dec
 
 TIME_KINDS = ("time", "rush")
 DERIVED_KINDS = ("discount", "cap_adjustment")
@@ -56,20 +56,38 @@ def _entries(con, contract: Contract, lines: list[dict]) -> list[BillableEntry]:
             if source not in found:
                 raise ValueError(f"entry {source} of line {line['line_no']} is gone: draft again")
             day, hours = found[source]
-            entry = BillableEntry(source, line["person_id"], None, line["project_id"], day, hours,
-                                  round_hours(hours, contract), "standard", price[source])  # fmt: skip
+            entry = BillableEntry(
+                source,
+                line["person_id"],
+                None,
+                line["project_id"],
+                day,
+                hours,
+                round_hours(hours, contract),
+                "standard",
+                price[source],
+            )
             rounded += entry.rounded_hours
             out.append(entry)
         if rounded != dec(line["quantity"]):
-            raise ValueError(f"the hours behind line {line['line_no']} changed since the draft "
-                             "was saved: draft the period again")  # fmt: skip
+            raise ValueError(
+                f"the hours behind line {line['line_no']} changed since the draft "
+                "was saved: draft the period again"
+            )
     return out
 
 
 def _as_line(row: dict) -> Line:
-    return Line(row["kind"], row["project_id"], row["description"], dec(row["quantity"]),
-                dec(row["unit_price"]), dec(row["amount"]), list(row["sources"]),
-                row["person_id"])  # fmt: skip
+    return Line(
+        row["kind"],
+        row["project_id"],
+        row["description"],
+        dec(row["quantity"]),
+        dec(row["unit_price"]),
+        dec(row["amount"]),
+        list(row["sources"]),
+        row["person_id"],
+    )
 
 
 def workstream_derived(
@@ -124,16 +142,38 @@ def _rewrite(con, draft_id: int, old: list[dict], fresh: list[Line], next_no: in
         was = [r for r in old if r["kind"] == kind]
         now = [line for line in fresh if line.kind == kind]
         for row, line in zip(was, now, strict=False):
-            con.execute(LINE_UPDATE_SQL, [line.description, line.quantity, line.unit_price,
-                                          line.amount, line.sources, draft_id,
-                                          row["line_no"]]).fetchall()  # fmt: skip
+            con.execute(
+                LINE_UPDATE_SQL,
+                [
+                    line.description,
+                    line.quantity,
+                    line.unit_price,
+                    line.amount,
+                    line.sources,
+                    draft_id,
+                    row["line_no"],
+                ],
+            ).fetchall()
         for row in was[len(now) :]:
-            con.execute("DELETE FROM invoice_draft_lines WHERE draft_id = ? AND line_no = ?",
-                        [draft_id, row["line_no"]]).fetchall()  # fmt: skip
+            con.execute(
+                "DELETE FROM invoice_draft_lines WHERE draft_id = ? AND line_no = ?",
+                [draft_id, row["line_no"]],
+            ).fetchall()
         for line in now[len(was) :]:
-            con.execute(LINE_INSERT_SQL, [draft_id, next_no, line.kind, line.project_id,
-                                          line.description, line.quantity, line.unit_price,
-                                          line.amount, line.sources]).fetchall()  # fmt: skip
+            con.execute(
+                LINE_INSERT_SQL,
+                [
+                    draft_id,
+                    next_no,
+                    line.kind,
+                    line.project_id,
+                    line.description,
+                    line.quantity,
+                    line.unit_price,
+                    line.amount,
+                    line.sources,
+                ],
+            ).fetchall()
             next_no += 1
     return next_no
 

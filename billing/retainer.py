@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billing.model import BillableEntry, BillingException, Line, Workstream
-from billing.money import CENT, ZERO, cents
 from billing.period import Period
+from core.money import CENT, ZERO, cents
 
 ONE = Decimal(1)
 
@@ -102,11 +102,17 @@ def _month(ws: Workstream, lots: list[_Lot], period: Period, hours: Decimal) -> 
     forfeited = _cap(lots, ws.rollover_max_hours)  # after expiry: expired hours free room
     lots[:] = [lot for lot in lots if lot.hours > 0]
     return RetainerMonth(
-        period, hours, from_rollover, from_allowance,
-        overage_hours=hours - from_rollover - from_allowance, banked=new.hours,
-        expired=sum((h for _, h in expired), ZERO), forfeited=forfeited,
-        bank_after=sum((lot.hours for lot in lots), ZERO), expired_from=expired,
-    )  # fmt: skip
+        period,
+        hours,
+        from_rollover,
+        from_allowance,
+        overage_hours=hours - from_rollover - from_allowance,
+        banked=new.hours,
+        expired=sum((h for _, h in expired), ZERO),
+        forfeited=forfeited,
+        bank_after=sum((lot.hours for lot in lots), ZERO),
+        expired_from=expired,
+    )
 
 
 def simulate_bank(
@@ -147,8 +153,9 @@ def _month_name(period: Period) -> str:
     return f"{calendar.month_name[period.month]} {period.year}"
 
 
-def _description(kind: str, quantity: Decimal, rates: set[Decimal], unit: Decimal,
-                 multiplier: Decimal) -> str:  # fmt: skip
+def _description(
+    kind: str, quantity: Decimal, rates: set[Decimal], unit: Decimal, multiplier: Decimal
+) -> str:
     label = "Rush work" if kind == "rush" else "Overage"
     if len(rates) > 1:  # card rates differ: unit_price is only an average, say so
         times = f" × {_hours(multiplier)}" if multiplier != ONE else ""
@@ -169,8 +176,9 @@ def _rate_problem(entry: BillableEntry, hours: Decimal, kind: str) -> BillingExc
     return BillingException(problem, entry.entry_id, detail)
 
 
-def _priced_line(ws: Workstream, kind: str, slices: list[Slice],
-                 multiplier: Decimal) -> tuple[Line | None, list[BillingException]]:  # fmt: skip
+def _priced_line(
+    ws: Workstream, kind: str, slices: list[Slice], multiplier: Decimal
+) -> tuple[Line | None, list[BillingException]]:
     """One line for all the slices, at overage_rate when set, else each entry's card rate."""
     priced, problems = [], []
     for entry, hours in slices:
@@ -201,11 +209,14 @@ def _fee_line(ws: Workstream, period: Period, covered: list[str]) -> Line:
 
 def _expired_exceptions(ws: Workstream, month: RetainerMonth) -> list[BillingException]:
     return [
-        BillingException("expired_rollover", ws.contract_id,
-                         f"{ws.project_id}: {_hours(hours)} h of unused retainer hours banked in "
-                         f"{_month_name(origin)} expired at the end of {_month_name(month.period)}")
+        BillingException(
+            "expired_rollover",
+            ws.contract_id,
+            f"{ws.project_id}: {_hours(hours)} h of unused retainer hours banked in "
+            f"{_month_name(origin)} expired at the end of {_month_name(month.period)}",
+        )
         for origin, hours in month.expired_from
-    ]  # fmt: skip
+    ]
 
 
 def retainer_lines(

@@ -18,13 +18,13 @@ from billing import recompute as recompute_lines
 from billing.draft import draft_period
 from billing.locks import AlreadyBilled
 from billing.model import DraftInvoice
-from billing.money import dec
 from billing.period import Period
 from billing.terms import load_contracts
-from etl import clock
+from core import clock
+from core.money import dec
 from etl.checks import quote, row_hash_expression
 from etl.contract import ENTITIES
-from etl.warehouse import transaction
+from warehouse.db import transaction
 
 DEFAULT_TERMS_DAYS = 30
 APPROVAL_ATTEMPTS = 3  # a number taken by a concurrent approval is retried with the next one
@@ -102,10 +102,16 @@ def _audit(con, actor, action, object_type, object_id, before=None, after=None, 
         con,
         "INSERT INTO audit_log VALUES (nextval('audit_id_seq'), now(), ?, ?, ?, ?, "
         "CAST(? AS JSON), CAST(? AS JSON), ?)",
-        [actor, action, object_type, str(object_id),
-         None if before is None else json.dumps(before, default=str),
-         None if after is None else json.dumps(after, default=str), reason],
-    )  # fmt: skip
+        [
+            actor,
+            action,
+            object_type,
+            str(object_id),
+            None if before is None else json.dumps(before, default=str),
+            None if after is None else json.dumps(after, default=str),
+            reason,
+        ],
+    )
 
 
 def _drafts(con, where: str, params: list) -> pl.DataFrame:
@@ -128,8 +134,17 @@ def _editable(con, draft_id: int, action: str) -> dict:
 
 
 def _summary(draft: dict) -> dict:
-    keys = ("status", "contract_id", "project_id", "subtotal", "tax", "total", "line_count",
-            "excluded_count", "invoice_number")  # fmt: skip
+    keys = (
+        "status",
+        "contract_id",
+        "project_id",
+        "subtotal",
+        "tax",
+        "total",
+        "line_count",
+        "excluded_count",
+        "invoice_number",
+    )
     return {k: draft[k] for k in keys}
 
 
@@ -153,8 +168,10 @@ def save_drafts(
     `before_save` runs between drafting and writing (a seam for tests to line up a race)."""
     actor = _required(actor, "actor")
     guard.require("edit_drafts", actor)
-    refusal = (f"cannot save drafts for {period}: it is already drafted or invoiced by another "
-               "session that saved at the same time; reload to see its drafts")  # fmt: skip
+    refusal = (
+        f"cannot save drafts for {period}: it is already drafted or invoiced by another "
+        "session that saved at the same time; reload to see its drafts"
+    )
     with locks.refused_when_taken(refusal), transaction(con):
         _replace_unapproved(con, period, list(load_contracts(con, client_id)), actor)
         draft = draft_period(con, period, client_id)
@@ -169,14 +186,24 @@ def save_drafts(
 def _replace_unapproved(con, period: Period, contract_ids: list[str], actor: str) -> None:
     if not contract_ids:
         return
-    stale = _drafts(con, "period = ? AND status = 'draft' AND list_contains(?, contract_id)",
-                    [str(period), contract_ids]).to_dicts()  # fmt: skip
+    stale = _drafts(
+        con,
+        "period = ? AND status = 'draft' AND list_contains(?, contract_id)",
+        [str(period), contract_ids],
+    ).to_dicts()
     for draft in stale:
         locks.release(con, draft["draft_id"])
         _run(con, "DELETE FROM invoice_draft_lines WHERE draft_id = ?", [draft["draft_id"]])
         _run(con, "DELETE FROM invoice_drafts WHERE draft_id = ?", [draft["draft_id"]])
-        _audit(con, actor, "draft_replaced", "invoice_draft", draft["draft_id"],
-               before=_summary(draft), reason=f"period {period} drafted again")  # fmt: skip
+        _audit(
+            con,
+            actor,
+            "draft_replaced",
+            "invoice_draft",
+            draft["draft_id"],
+            before=_summary(draft),
+            reason=f"period {period} drafted again",
+        )
 
 
 def _save_invoice(con, period: Period, inv: DraftInvoice, actor: str) -> int:
@@ -186,19 +213,48 @@ def _save_invoice(con, period: Period, inv: DraftInvoice, actor: str) -> int:
         "INSERT INTO invoice_drafts (draft_id, period, contract_id, client_id, project_id, "
         "currency, po_number, tax_rate, status, created_at, created_by) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', now(), ?)",
-        [draft_id, str(period), inv.contract_id, inv.client_id, inv.project_id, inv.currency,
-         inv.po_number, inv.tax_rate, actor],
-    )  # fmt: skip
+        [
+            draft_id,
+            str(period),
+            inv.contract_id,
+            inv.client_id,
+            inv.project_id,
+            inv.currency,
+            inv.po_number,
+            inv.tax_rate,
+            actor,
+        ],
+    )
     con.executemany(
         INSERT_LINE_SQL,
-        [[draft_id, no, line.kind, line.project_id, line.person_id, line.description,
-          line.quantity, line.unit_price, line.amount, list(line.sources)]
-         for no, line in enumerate(inv.lines, 1)],
-    )  # fmt: skip
+        [
+            [
+                draft_id,
+                no,
+                line.kind,
+                line.project_id,
+                line.person_id,
+                line.description,
+                line.quantity,
+                line.unit_price,
+                line.amount,
+                list(line.sources),
+            ]
+            for no, line in enumerate(inv.lines, 1)
+        ],
+    )
     locks.hold(con, draft_id, locks.draft_locks(period, inv))
-    after = {"period": str(period), "contract_id": inv.contract_id, "client_id": inv.client_id,
-             "project_id": inv.project_id, "currency": inv.currency, "line_count": len(inv.lines),
-             "subtotal": inv.subtotal, "tax": inv.tax, "total": inv.total}  # fmt: skip
+    after = {
+        "period": str(period),
+        "contract_id": inv.contract_id,
+        "client_id": inv.client_id,
+        "project_id": inv.project_id,
+        "currency": inv.currency,
+        "line_count": len(inv.lines),
+        "subtotal": inv.subtotal,
+        "tax": inv.tax,
+        "total": inv.total,
+    }
     _audit(con, actor, "draft_saved", "invoice_draft", draft_id, after=after)
     return draft_id
 
@@ -238,8 +294,17 @@ def _line(con, draft_id: int, line_no: int) -> dict:
     return frame.to_dicts()[0]
 
 
-def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expect=None,
-              recompute: bool = False) -> None:  # fmt: skip
+def _set_line(
+    con,
+    draft_id,
+    line_no,
+    actor,
+    action,
+    changes,
+    reason=None,
+    expect=None,
+    recompute: bool = False,
+) -> None:
     """Changes one line of a draft still in status 'draft', audited with before and after;
     `expect` names the values the line must have first (e.g. not yet excluded). With
     `recompute`, a time line's change re-derives the draft's discounts and cap in the same
@@ -254,8 +319,11 @@ def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expec
                 state = "excluded" if line["excluded"] else "not excluded"
                 raise ValueError(f"line {line_no} of draft {draft_id} is {state}")
         sets = ", ".join(f"{quote(k)} = ?" for k in changes)
-        _run(con, f"UPDATE invoice_draft_lines SET {sets} WHERE draft_id = ? AND line_no = ?",
-             [*changes.values(), draft_id, line_no])  # fmt: skip
+        _run(
+            con,
+            f"UPDATE invoice_draft_lines SET {sets} WHERE draft_id = ? AND line_no = ?",
+            [*changes.values(), draft_id, line_no],
+        )
         before = {k: line[k] for k in changes}
         after = dict(changes)
         if recompute and line["kind"] in recompute_lines.TIME_KINDS:
@@ -270,8 +338,14 @@ def _set_line(con, draft_id, line_no, actor, action, changes, reason=None, expec
 
 def edit_line_description(con, draft_id: int, line_no: int, text: str, actor: str) -> None:
     """Rewrites what the client reads on a line; only while the draft is a draft."""
-    _set_line(con, draft_id, line_no, actor, "line_edited",
-              {"description": _required(text, "a line description")})  # fmt: skip
+    _set_line(
+        con,
+        draft_id,
+        line_no,
+        actor,
+        "line_edited",
+        {"description": _required(text, "a line description")},
+    )
 
 
 def exclude_line(con, draft_id: int, line_no: int, reason: str, actor: str) -> None:
@@ -279,16 +353,32 @@ def exclude_line(con, draft_id: int, line_no: int, reason: str, actor: str) -> N
     billed elsewhere) until the draft is re-drafted or voided. A reason is required. A time
     line's volume discounts and cap are recomputed without it (billing.recompute)."""
     reason = _required(reason, "a reason for excluding the line")
-    _set_line(con, draft_id, line_no, actor, "line_excluded",
-              {"excluded": True, "exclude_reason": reason}, reason, {"excluded": False},
-              recompute=True)  # fmt: skip
+    _set_line(
+        con,
+        draft_id,
+        line_no,
+        actor,
+        "line_excluded",
+        {"excluded": True, "exclude_reason": reason},
+        reason,
+        {"excluded": False},
+        recompute=True,
+    )
 
 
 def include_line(con, draft_id: int, line_no: int, actor: str, reason: str | None = None) -> None:
     """Undoes exclude_line: the line is back on the invoice and in its totals."""
-    _set_line(con, draft_id, line_no, actor, "line_included",
-              {"excluded": False, "exclude_reason": None}, reason, {"excluded": True},
-              recompute=True)  # fmt: skip
+    _set_line(
+        con,
+        draft_id,
+        line_no,
+        actor,
+        "line_included",
+        {"excluded": False, "exclude_reason": None},
+        reason,
+        {"excluded": True},
+        recompute=True,
+    )
 
 
 # ---- approval and void ----------------------------------------------------------------------
@@ -334,16 +424,23 @@ def approve_draft(
         ) from err
 
 
-def _approve(con, draft_id: int, actor: str, issue_date: date | None,
-             on_numbered: Callable[[str], None] | None) -> str:  # fmt: skip
+def _approve(
+    con,
+    draft_id: int,
+    actor: str,
+    issue_date: date | None,
+    on_numbered: Callable[[str], None] | None,
+) -> str:
     """One attempt, one transaction; AlreadyBilled when it collided with another session."""
     with locks.refused_when_taken("the invoice number was taken"), transaction(con):
         draft = _editable(con, draft_id, "approve")
         if draft["line_count"] == 0:
             raise ValueError(f"cannot approve draft {draft_id}: every line is excluded")
         if draft["total"] < 0:
-            raise ValueError(f"cannot approve draft {draft_id}: its total is negative; "
-                             "issue a credit memo instead")  # fmt: skip
+            raise ValueError(
+                f"cannot approve draft {draft_id}: its total is negative; "
+                "issue a credit memo instead"
+            )
         four_eyes.check_invoice_approval(con, draft_id, draft["total"], actor)
         issue = issue_date or clock.today()
         terms = _run(con, TERMS_SQL, [DEFAULT_TERMS_DAYS, draft_id])[0][0]
@@ -352,12 +449,22 @@ def _approve(con, draft_id: int, actor: str, issue_date: date | None,
             on_numbered(number)
         locks.claim_number(con, number, draft_id)
         locks.release_open_slot(con, draft_id)
-        _run(con, "UPDATE invoice_drafts SET status = 'approved', invoice_number = ?, "
-             "issue_date = ?, due_date = ?, approved_at = now(), approved_by = ? "
-             "WHERE draft_id = ?", [number, issue, due, actor, draft_id])  # fmt: skip
+        _run(
+            con,
+            "UPDATE invoice_drafts SET status = 'approved', invoice_number = ?, "
+            "issue_date = ?, due_date = ?, approved_at = now(), approved_by = ? "
+            "WHERE draft_id = ?",
+            [number, issue, due, actor, draft_id],
+        )
         _stage_invoice(con, draft | {"issue_date": issue, "due_date": due}, number)
-        after = {"status": "approved", "invoice_number": number, "issue_date": issue,
-                 "due_date": due, "terms_days": terms, "total": draft["total"]}  # fmt: skip
+        after = {
+            "status": "approved",
+            "invoice_number": number,
+            "issue_date": issue,
+            "due_date": due,
+            "terms_days": terms,
+            "total": draft["total"],
+        }
         _audit(con, actor, "draft_approved", "invoice_draft", draft_id, _summary(draft), after)
     return number
 
@@ -369,22 +476,50 @@ def _stage_invoice(con, draft: dict, number: str) -> None:
     if _run(con, "SELECT count(*) FROM invoices WHERE invoice_id = ?", [number])[0][0]:
         raise ValueError(f"invoice {number} is already in the warehouse")
     lines = draft_lines(con, draft["draft_id"]).filter(~pl.col("excluded")).to_dicts()
-    load_id = _billing_load(con, draft["draft_id"], f"approved as {number}",
-                            {"invoices": (1, 0), "invoice_lines": (len(lines), 0)})  # fmt: skip
-    _stage_row(con, "invoices", load_id, {
-        "invoice_id": number, "client_id": draft["client_id"], "issue_date": draft["issue_date"],
-        "due_date": draft["due_date"], "currency": draft["currency"], "total": draft["total"],
-        "number": number, "contract_id": draft["contract_id"], "status": "draft",
-        "po_number": draft["po_number"], "kind": "invoice", "period_start": period.start,
-        "period_end": period.end,
-    })  # fmt: skip
+    load_id = _billing_load(
+        con,
+        draft["draft_id"],
+        f"approved as {number}",
+        {"invoices": (1, 0), "invoice_lines": (len(lines), 0)},
+    )
+    _stage_row(
+        con,
+        "invoices",
+        load_id,
+        {
+            "invoice_id": number,
+            "client_id": draft["client_id"],
+            "issue_date": draft["issue_date"],
+            "due_date": draft["due_date"],
+            "currency": draft["currency"],
+            "total": draft["total"],
+            "number": number,
+            "contract_id": draft["contract_id"],
+            "status": "draft",
+            "po_number": draft["po_number"],
+            "kind": "invoice",
+            "period_start": period.start,
+            "period_end": period.end,
+        },
+    )
     for no, line in enumerate(lines, 1):
-        _stage_row(con, "invoice_lines", load_id, {
-            "invoice_id": number, "line_no": no, "amount": line["amount"], "kind": line["kind"],
-            "description": line["description"], "quantity": line["quantity"],
-            "unit_price": line["unit_price"], "project_id": line["project_id"],
-            "person_id": line["person_id"], "entry_ids": ";".join(line["sources"]),
-        })  # fmt: skip
+        _stage_row(
+            con,
+            "invoice_lines",
+            load_id,
+            {
+                "invoice_id": number,
+                "line_no": no,
+                "amount": line["amount"],
+                "kind": line["kind"],
+                "description": line["description"],
+                "quantity": line["quantity"],
+                "unit_price": line["unit_price"],
+                "project_id": line["project_id"],
+                "person_id": line["person_id"],
+                "entry_ids": ";".join(line["sources"]),
+            },
+        )
 
 
 def _billing_load(con, draft_id: int, message: str, rows: dict[str, tuple[int, int]]) -> int:
@@ -392,11 +527,17 @@ def _billing_load(con, draft_id: int, message: str, rows: dict[str, tuple[int, i
     `rows` maps entity -> (new, updated)."""
     load_id = _run(con, "SELECT nextval('load_id_seq')")[0][0]
     now, path = clock.now(), f"invoice_drafts/{draft_id}"
-    _run(con, "INSERT INTO load_log VALUES (?, 'billing', ?, ?, ?, 'ok', ?)",
-         [load_id, path, now, now, f"draft {draft_id} {message}"])  # fmt: skip
+    _run(
+        con,
+        "INSERT INTO load_log VALUES (?, 'billing', ?, ?, ?, 'ok', ?)",
+        [load_id, path, now, now, f"draft {draft_id} {message}"],
+    )
     for entity, (new, updated) in rows.items():
-        _run(con, "INSERT INTO load_entity_stats VALUES (?, ?, ?, ?, ?, 0, 0)",
-             [load_id, entity, path, new, updated])  # fmt: skip
+        _run(
+            con,
+            "INSERT INTO load_entity_stats VALUES (?, ?, ?, ?, ?, 0, 0)",
+            [load_id, entity, path, new, updated],
+        )
     return load_id
 
 
@@ -405,9 +546,12 @@ def _stage_row(con, entity_name: str, load_id: int, values: dict) -> None:
     entity = ENTITIES[entity_name]
     typed = ", ".join(f"CAST(? AS {c.sql_type}) AS {quote(c.name)}" for c in entity.columns)
     cols = ", ".join(quote(c) for c in entity.column_names)
-    _run(con, f"INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at) "
-         f"SELECT {cols}, {row_hash_expression(entity)}, ?, 'billing', now() FROM (SELECT {typed})",
-         [load_id] + [values.get(c) for c in entity.column_names])  # fmt: skip
+    _run(
+        con,
+        f"INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at) "
+        f"SELECT {cols}, {row_hash_expression(entity)}, ?, 'billing', now() FROM (SELECT {typed})",
+        [load_id] + [values.get(c) for c in entity.column_names],
+    )
 
 
 def void_draft(con: duckdb.DuckDBPyConnection, draft_id: int, actor: str, reason: str) -> None:
@@ -422,25 +566,50 @@ def void_draft(con: duckdb.DuckDBPyConnection, draft_id: int, actor: str, reason
         if draft["status"] == "approved":
             _void_staged_invoice(con, draft)
         locks.release(con, draft_id)
-        _run(con, "UPDATE invoice_drafts SET status = 'void', voided_at = now(), voided_by = ?, "
-             "void_reason = ? WHERE draft_id = ?", [actor, reason, draft_id])  # fmt: skip
-        _audit(con, actor, "draft_voided", "invoice_draft", draft_id, _summary(draft),
-               {"status": "void"}, reason)  # fmt: skip
+        _run(
+            con,
+            "UPDATE invoice_drafts SET status = 'void', voided_at = now(), voided_by = ?, "
+            "void_reason = ? WHERE draft_id = ?",
+            [actor, reason, draft_id],
+        )
+        _audit(
+            con,
+            actor,
+            "draft_voided",
+            "invoice_draft",
+            draft_id,
+            _summary(draft),
+            {"status": "void"},
+            reason,
+        )
 
 
 def _void_staged_invoice(con, draft: dict) -> None:
     number = draft["invoice_number"]
     rows = _run(con, "SELECT status FROM invoices WHERE invoice_id = ?", [number])
     if rows and rows[0][0] not in (None, "draft", "void"):
-        raise ValueError(f"invoice {number} is already {rows[0][0]}: credit it with a credit "
-                         "memo in the accounting system instead of voiding it")  # fmt: skip
+        raise ValueError(
+            f"invoice {number} is already {rows[0][0]}: credit it with a credit "
+            "memo in the accounting system instead of voiding it"
+        )
     if not rows or rows[0][0] == "void":
         return
     load_id = _billing_load(con, draft["draft_id"], f"voided {number}", {"invoices": (0, 1)})
-    _run(con, "INSERT INTO entity_history SELECT 'invoices', invoice_id, to_json(t), t._load_id, "
-         "?, now() FROM invoices t WHERE invoice_id = ?", [load_id, number])  # fmt: skip
-    _run(con, "UPDATE invoices SET status = 'void', _load_id = ?, _source = 'billing', "
-         "_updated_at = now() WHERE invoice_id = ?", [load_id, number])  # fmt: skip
+    _run(
+        con,
+        "INSERT INTO entity_history SELECT 'invoices', invoice_id, to_json(t), t._load_id, "
+        "?, now() FROM invoices t WHERE invoice_id = ?",
+        [load_id, number],
+    )
+    _run(
+        con,
+        "UPDATE invoices SET status = 'void', _load_id = ?, _source = 'billing', "
+        "_updated_at = now() WHERE invoice_id = ?",
+        [load_id, number],
+    )
     entity = ENTITIES["invoices"]
-    _run(con, f"UPDATE invoices SET _row_hash = {row_hash_expression(entity)} "
-         "WHERE invoice_id = ?", [number])  # fmt: skip
+    _run(
+        con,
+        f"UPDATE invoices SET _row_hash = {row_hash_expression(entity)} WHERE invoice_id = ?",
+        [number],
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from billing.model import Contract, Workstream
-from billing.money import ZERO
+from core.money import ZERO
 
 CONTRACTS_SQL = """
 SELECT k.contract_id, k.client_id, k.currency, k.payment_terms_days, k.po_number, k.po_limit,

@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from billing.model import BillableEntry, BillingException, Contract, Line, Workstream
-from billing.money import ZERO, cents, money_text, percent_text, price_text
+from core.money import ZERO, cents, money_text, percent_text, price_text
 
 ONE = Decimal(1)
 
@@ -29,8 +29,9 @@ def rate_exceptions(contract: Contract, entries: list[BillableEntry]) -> list[Bi
         if e.rate_problem == "missing_rate":
             detail = f"contract {contract.contract_id}: no rate-card row covers {e.person_id}"
         elif e.rate_problem == "ambiguous_rate":
-            detail = (f"contract {contract.contract_id}: overlapping rate-card rows for "
-                      f"{e.person_id}")  # fmt: skip
+            detail = (
+                f"contract {contract.contract_id}: overlapping rate-card rows for {e.person_id}"
+            )
         else:
             continue
         detail += f" ({e.role or 'no role'}) on {e.project_id}, {e.date}; {e.hours} h not billed"
@@ -50,15 +51,27 @@ def time_lines(ws: Workstream, entries: list[BillableEntry], names: dict[str, st
         label = names.get(person, person)
         if work_type == "rush":
             mult = multiplier(ws, group[0]).normalize()
-            text = (f"{label}, rush: {hours_text(hours)} h at {price_text(price)} "
-                    f"({mult:f} × {price_text(rate)})")  # fmt: skip
+            text = (
+                f"{label}, rush: {hours_text(hours)} h at {price_text(price)} "
+                f"({mult:f} × {price_text(rate)})"
+            )
         else:
             text = f"{label}: {hours_text(hours)} h at {price_text(rate)}"
         logged = sum((e.hours for e in group), ZERO)
         if logged != hours:  # rule 3: show raw and rounded hours
             text += f" ({hours_text(logged)} h logged, rounded per entry)"
-        lines.append(Line("rush" if work_type == "rush" else "time", ws.project_id, text, hours,
-                          price, hours * price, [e.entry_id for e in group], person))  # fmt: skip
+        lines.append(
+            Line(
+                "rush" if work_type == "rush" else "time",
+                ws.project_id,
+                text,
+                hours,
+                price,
+                hours * price,
+                [e.entry_id for e in group],
+                person,
+            )
+        )
     return lines
 
 
@@ -91,11 +104,22 @@ def discount_lines(ws: Workstream, entries: list[BillableEntry]) -> list[Line]:
     lines = []
     for band, (low, discount) in enumerate(ws.tiers):
         if discount > 0 and hours_in[band] > 0:
-            text = (f"Volume discount {percent_text(discount)} on {hours_text(hours_in[band])} h "
-                    f"beyond {hours_text(low)} h")  # fmt: skip
+            text = (
+                f"Volume discount {percent_text(discount)} on {hours_text(hours_in[band])} h "
+                f"beyond {hours_text(low)} h"
+            )
             amount = -cents(value[band] * discount)
-            lines.append(Line("discount", ws.project_id, text, hours_in[band], -discount,
-                              amount, sources[band]))  # fmt: skip
+            lines.append(
+                Line(
+                    "discount",
+                    ws.project_id,
+                    text,
+                    hours_in[band],
+                    -discount,
+                    amount,
+                    sources[band],
+                )
+            )
     return lines
 
 
@@ -117,9 +141,11 @@ def cap_adjustment(
     sources = [s for line in lines if line.kind in ("time", "rush") for s in line.sources]
     cap, over = money_text(ws.cap_amount), money_text(excess)
     text = f"Not-to-exceed cap {cap} reached: {over} of time not billed"
-    detail = (f"contract {contract.contract_id}, project {ws.project_id}: time value "
-              f"{money_text(value)} this period, {money_text(earlier)} billed earlier, cap {cap} "
-              f"({ws.cap_scope}); {over} over the cap is not billed")  # fmt: skip
+    detail = (
+        f"contract {contract.contract_id}, project {ws.project_id}: time value "
+        f"{money_text(value)} this period, {money_text(earlier)} billed earlier, cap {cap} "
+        f"({ws.cap_scope}); {over} over the cap is not billed"
+    )
     line = Line("cap_adjustment", ws.project_id, text, ONE, -excess, -excess, sources)
     return [line], [BillingException("over_cap", contract.contract_id, detail)]
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from etl import clock
-from etl.cli_errors import UserError, cli_errors, one_line
-from etl.warehouse import connect, resolve_db_path, transaction
+from core import clock
+from core.cli_errors import UserError, cli_errors, one_line
+from warehouse.db import connect, resolve_db_path, transaction
 
 if TYPE_CHECKING:  # the loader (polars, and GX on a load) is imported by the commands using it
     from etl.loader import LoadReport
@@ -135,9 +135,14 @@ def record_import(
     loaded (the load_log row has the rest)."""
     from app_auth import audit, guard
 
-    after = {"source": source, "path": str(path.resolve()), "load_id": report.load_id,
-             "rows": sum(s.new + s.updated for s in report.entities),
-             "quarantined": report.quarantined, "files_refused": len(report.file_errors)}  # fmt: skip
+    after = {
+        "source": source,
+        "path": str(path.resolve()),
+        "load_id": report.load_id,
+        "rows": sum(s.new + s.updated for s in report.entities),
+        "quarantined": report.quarantined,
+        "files_refused": len(report.file_errors),
+    }
     with transaction(con):
         audit.record(con, guard.cli_actor(), "import", "load", str(report.load_id), after=after)
 
@@ -161,7 +166,7 @@ def _run_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, path: 
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.demo import write_demo_folder
+    from demo import write_demo_folder
 
     if args.people < 1:
         raise UserError("--people must be at least 1")

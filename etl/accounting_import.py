@@ -11,8 +11,8 @@ import duckdb
 from etl.contract import ENTITIES
 from etl.export_import import refuse_file
 from etl.exports import quickbooks, xero
-from etl.exports.common import ExportFormatError
 from etl.exports.ledger import LEDGER_ENTITIES, KnownLedger, LedgerBatch
+from etl.exports.table import ExportFormatError
 from etl.loader import LoadReport, run_load, stage_frame
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected
 

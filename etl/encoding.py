@@ -16,8 +16,9 @@ def decode(data: bytes) -> tuple[str, str | None]:
         try:
             return data.decode("utf-16"), "UTF-16 (from its byte-order mark)"
         except UnicodeDecodeError:
-            return data[2:].decode("utf-16-le" if data[:1] == b"\xff" else "utf-16-be",
-                                   errors="replace"), "UTF-16 with broken characters"  # fmt: skip
+            return data[2:].decode(
+                "utf-16-le" if data[:1] == b"\xff" else "utf-16-be", errors="replace"
+            ), "UTF-16 with broken characters"
     if data.startswith(UTF8_BOM):
         data = data[3:]
     try:

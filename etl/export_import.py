@@ -9,8 +9,10 @@ import duckdb
 
 from etl.contract import ENTITIES
 from etl.exports import parse_export
-from etl.exports.common import ExportBatch, ExportFormatError, KnownNames
+from etl.exports.batch import ExportBatch
 from etl.exports.ics import CalendarNames, parse_ics
+from etl.exports.names import KnownNames
+from etl.exports.table import ExportFormatError
 from etl.loader import LoadReport, run_load, stage_frame
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected
 

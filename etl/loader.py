@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from etl import clock
+from core import clock
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, SourceFile, drop_source, read_csv_file
@@ -31,8 +31,8 @@ from etl.staging import (
     stage_entity,
     warm_up_validation,
 )
-from etl.warehouse import scalar, transaction
 from etl.yaml_nodes import read_yaml_text
+from warehouse.db import scalar, transaction
 
 WORKSTREAM_COLUMNS = (
     "contract_id",

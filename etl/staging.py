@@ -14,7 +14,7 @@ import duckdb
 
 from etl.checks import checked_select, key_expression, quote, raw_json, raw_name
 from etl.contract import Entity
-from etl.warehouse import scalar
+from warehouse.db import scalar
 
 if TYPE_CHECKING:  # pandas is imported by the suite's own module, only when a load validates
     import pandas as pd

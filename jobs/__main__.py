@@ -12,11 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from etl.cli_errors import UserError, cli_errors
-from etl.warehouse import connect, resolve_db_path
+from core.cli_errors import UserError, cli_errors
 from jobs.runner import last_runs, run_pass
 from jobs.schedule import load_schedules
 from jobs.tasks import JOBS
+from warehouse.db import connect, resolve_db_path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,8 +42,12 @@ def _pass(args) -> int:
         raise UserError(f"no warehouse at {path}: run `python -m etl demo` or an import first")
     con = connect(path)
     try:
-        results = run_pass(con, schedules=schedules, only=getattr(args, "job", None),
-                           force=getattr(args, "force", False))  # fmt: skip
+        results = run_pass(
+            con,
+            schedules=schedules,
+            only=getattr(args, "job", None),
+            force=getattr(args, "force", False),
+        )
     finally:
         con.close()
     for result in results:

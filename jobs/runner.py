@@ -11,11 +11,11 @@ from datetime import datetime
 
 import duckdb
 
-from etl import clock
-from etl.warehouse import transaction
+from core import clock
 from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
 from rules.billing_day import public_holidays
+from warehouse.db import transaction
 
 CLAIM_SELECT = "SELECT status FROM job_runs WHERE job = ? AND slot = ?"
 CLAIM_INSERT = "INSERT INTO job_runs VALUES (?, ?, 'running', ?, NULL, NULL)"
@@ -79,7 +79,7 @@ def run_pass(
     force: bool = False,
     ctx_extra: dict | None = None,
 ) -> list[JobResult]:
-    """Runs what is due at `now` (default etl.clock.now()). `only`: that job alone; `force`:
+    """Runs what is due at `now` (default core.clock.now()). `only`: that job alone; `force`:
     run it now even when it is not due (its slot is then the minute, `2026-03-16T09:07!`)."""
     now = now or clock.now()
     schedules = schedules if schedules is not None else load_schedules()

@@ -58,8 +58,7 @@ def rules(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
 
     result = run_rules(con, ctx.today, actor="jobs")
     c = result.counts
-    return (f"{len(result.exceptions)} exception(s): {c['new']} new, {c['resolved']} "
-            "resolved")  # fmt: skip
+    return f"{len(result.exceptions)} exception(s): {c['new']} new, {c['resolved']} resolved"
 
 
 def _sender(ctx: JobContext, outbox: Path | None = None):
@@ -76,9 +75,9 @@ def timesheet_reminders(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     SMTP is configured (AR_SMTP_*)."""
     from billing.ar.reminders import ReminderConfig
     from billing.ar.senders import smtp_settings
-    from metrics.compliance_view import compliance_weeks
     from metrics.filters import Filters
     from metrics.session import prepare
+    from read_models.compliance_view import compliance_weeks
 
     prepare(con, ctx.today)  # the KPI temp tables compliance reads
     weeks = compliance_weeks(con, Filters(ctx.today - timedelta(days=20), ctx.today), ctx.now)
@@ -115,7 +114,7 @@ def timesheet_reminders(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
 def billing_readiness(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
     """On the month's last business day: drafts the month without saving and queues what
     would stop its invoices (missing rates, unapproved time, caps, POs)."""
-    from billing.exceptions_queue import sync_billing_exceptions
+    from exception_queue.findings import sync_billing_exceptions
 
     period = Period.of(ctx.today)
     c = sync_billing_exceptions(con, period, actor="jobs")

@@ -13,12 +13,12 @@ from datetime import date
 from decimal import Decimal
 
 from billing.period import Period
-from etl.cli_errors import check_known, cli_errors
-from etl.warehouse import resolve_db_path
+from core.cli_errors import check_known, cli_errors
 from metrics.filters import Filters
 from metrics.kpis import Kpi, firm_kpis
-from metrics.reader import WarehouseBusy
 from metrics.session import kpi_connection
+from warehouse.db import resolve_db_path
+from warehouse.sessions import WarehouseBusy
 
 
 def build_parser() -> argparse.ArgumentParser:

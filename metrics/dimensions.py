@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metrics.reader import Db, read_only
+from warehouse.sessions import Db, read_only
 
 CLIENTS_SQL = """
 SELECT client_id, name FROM clients

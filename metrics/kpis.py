@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import polars as pl
 
-from etl import clock
+from core import clock
 from metrics.filters import Filters, trend_months
 from metrics.session import query
 

@@ -18,8 +18,8 @@ import polars as pl
 
 from billing.ar.ledger import Ledger, build_ledger
 from billing.ar.model import BUCKETS, bucket_of
-from billing.money import ZERO
 from billing.period import Period
+from core.money import ZERO
 from metrics.filters import Filters, trend_months
 
 DSO_WINDOW_DAYS = 90
@@ -82,16 +82,16 @@ class _View:
         for a in self.apps:
             if a.applied_date <= as_of:
                 paid[a.invoice_id] += a.amount
-        return [(i, (i.total - paid[i.invoice_id]) * self.base[i.invoice_id],
-                 (as_of - i.due_date).days)
-                for i in self.invoices
-                if i.issue_date <= as_of and i.total - paid[i.invoice_id] > 0]  # fmt: skip
+        return [
+            (i, (i.total - paid[i.invoice_id]) * self.base[i.invoice_id], (as_of - i.due_date).days)
+            for i in self.invoices
+            if i.issue_date <= as_of and i.total - paid[i.invoice_id] > 0
+        ]
 
     def ar(self, as_of: date) -> tuple[Decimal, Decimal]:
         """(total open, current open) in base at the end of `as_of`."""
         rows = self.open_at(as_of)
-        return (sum((r[1] for r in rows), ZERO),
-                sum((r[1] for r in rows if r[2] <= 0), ZERO))  # fmt: skip
+        return (sum((r[1] for r in rows), ZERO), sum((r[1] for r in rows if r[2] <= 0), ZERO))
 
     def sales(self, start: date, end: date) -> Decimal:
         """Invoiced in [start, end] net of credit memos, in base (the same basis as AR: tax in),
@@ -101,9 +101,10 @@ class _View:
         return self._sale_sums[hi] - self._sale_sums[lo]
 
     def _index_sales(self) -> None:
-        docs = sorted([(i.issue_date, i.total * self.base[i.invoice_id]) for i in self.invoices]
-                      + [(m.issue_date, m.total * self._rate(m.currency, m.issue_date))
-                         for m in self.memos])  # fmt: skip
+        docs = sorted(
+            [(i.issue_date, i.total * self.base[i.invoice_id]) for i in self.invoices]
+            + [(m.issue_date, m.total * self._rate(m.currency, m.issue_date)) for m in self.memos]
+        )
         self._sale_dates = [d for d, _ in docs]
         self._sale_sums = list(itertools.accumulate((v for _, v in docs), initial=ZERO))
 
@@ -114,8 +115,10 @@ class _View:
         total, current = self.ar(as_of)
         recent = [i for i in self.invoices if start <= i.issue_date <= as_of]
         weight = sum((i.total * self.base[i.invoice_id] for i in recent), ZERO)
-        terms = sum(((i.due_date - i.issue_date).days * i.total * self.base[i.invoice_id]
-                     for i in recent), ZERO)  # fmt: skip
+        terms = sum(
+            ((i.due_date - i.issue_date).days * i.total * self.base[i.invoice_id] for i in recent),
+            ZERO,
+        )
         target = None if not weight else (terms / weight + TARGET_SLACK_DAYS).quantize(DAYS)
         days = Decimal(DSO_WINDOW_DAYS)
         return (_ratio(total * days, sales, DAYS), _ratio(current * days, sales, DAYS), target)
@@ -149,17 +152,32 @@ def _collections(view: _View, filters: Filters, as_of: date) -> dict[str, object
     received in the range ÷ net invoiced in it (can pass 100%)."""
     start, end = filters.start, filters.end
     cohort = {i.invoice_id for i in view.invoices if start <= i.issue_date <= end}
-    billed = sum((i.total * view.base[i.invoice_id] for i in view.invoices
-                  if i.invoice_id in cohort), ZERO)  # fmt: skip
-    collected = sum((a.amount * view.base[a.invoice_id] for a in view.apps
-                     if a.invoice_id in cohort and a.source_kind == "payment"
-                     and a.applied_date <= as_of), ZERO)  # fmt: skip
-    received = sum((p.amount * view._rate(p.currency, p.date) for p in view.payments
-                    if start <= p.date <= end), ZERO)  # fmt: skip
-    return {"collection_realization": _ratio(collected, billed),
-            "collection_rate": _ratio(received, view.sales(start, end)),
-            "collection_as_of": as_of, "cohort_billed": billed.quantize(Decimal("0.01")),
-            "cohort_collected": collected.quantize(Decimal("0.01"))}  # fmt: skip
+    billed = sum(
+        (i.total * view.base[i.invoice_id] for i in view.invoices if i.invoice_id in cohort), ZERO
+    )
+    collected = sum(
+        (
+            a.amount * view.base[a.invoice_id]
+            for a in view.apps
+            if a.invoice_id in cohort and a.source_kind == "payment" and a.applied_date <= as_of
+        ),
+        ZERO,
+    )
+    received = sum(
+        (
+            p.amount * view._rate(p.currency, p.date)
+            for p in view.payments
+            if start <= p.date <= end
+        ),
+        ZERO,
+    )
+    return {
+        "collection_realization": _ratio(collected, billed),
+        "collection_rate": _ratio(received, view.sales(start, end)),
+        "collection_as_of": as_of,
+        "cohort_billed": billed.quantize(Decimal("0.01")),
+        "cohort_collected": collected.quantize(Decimal("0.01")),
+    }
 
 
 def _invoice_to_cash(view: _View, filters: Filters) -> Decimal | None:
@@ -172,8 +190,11 @@ def _invoice_to_cash(view: _View, filters: Filters) -> Decimal | None:
         paid[a.invoice_id] += a.amount
         if paid[a.invoice_id] >= totals[a.invoice_id].total and a.invoice_id not in settled_on:
             settled_on[a.invoice_id] = a.applied_date
-    days = [(d - totals[k].issue_date).days for k, d in settled_on.items()
-            if filters.start <= d <= filters.end]  # fmt: skip
+    days = [
+        (d - totals[k].issue_date).days
+        for k, d in settled_on.items()
+        if filters.start <= d <= filters.end
+    ]
     return _ratio(Decimal(sum(days)), Decimal(len(days)), DAYS)
 
 
@@ -188,8 +209,13 @@ def _broken_promises(con, view: _View, filters: Filters) -> int:
     return count
 
 
-def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters, *,
-                    ledger: Ledger | None = None, as_of: date | None = None) -> CollectionKpis:  # fmt: skip
+def collection_kpis(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    ledger: Ledger | None = None,
+    as_of: date | None = None,
+) -> CollectionKpis:
     """The firm's (or the filtered clients') AR and collections figures as of filters.end;
     the collection cohort counts cash applied up to `as_of` (default filters.end). Pass a
     `ledger` already built to skip re-reading the warehouse."""
@@ -201,33 +227,52 @@ def collection_kpis(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     sales = view.sales(filters.start, end)
     cei = _ratio(begin_ar + sales - total, begin_ar + sales - current)
     return CollectionKpis(
-        as_of=end, base_currency=view.ledger.base_currency,
-        open_ar=total.quantize(Decimal("0.01")), overdue_ar=(total - current).quantize(Decimal("0.01")),
-        dso_simple=dso, dso_countback=view.countback(end), best_possible_dso=bpdso,
+        as_of=end,
+        base_currency=view.ledger.base_currency,
+        open_ar=total.quantize(Decimal("0.01")),
+        overdue_ar=(total - current).quantize(Decimal("0.01")),
+        dso_simple=dso,
+        dso_countback=view.countback(end),
+        best_possible_dso=bpdso,
         average_days_delinquent=None if dso is None or bpdso is None else dso - bpdso,
-        dso_target=target, cei=cei, **_collections(view, filters, as_of or end),
+        dso_target=target,
+        cei=cei,
+        **_collections(view, filters, as_of or end),
         invoice_to_cash_days=_invoice_to_cash(view, filters),
         broken_promises=_broken_promises(con, view, filters),
-    )  # fmt: skip
+    )
 
 
-def dso_trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12,
-              *, ledger: Ledger | None = None) -> pl.DataFrame:  # fmt: skip
+def dso_trend(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    months: int = 12,
+    *,
+    ledger: Ledger | None = None,
+) -> pl.DataFrame:
     """One row per month (oldest first) at its last day (or filters.end for the last month)."""
     view = _view(con, filters, ledger)
     rows = []
     for month in trend_months(filters, months):
         as_of = min(month.end, filters.end)
         dso, _, target = view.dso(as_of)
-        rows.append({"month": str(month.last_month), "dso_simple": dso,
-                     "dso_countback": view.countback(as_of), "dso_target": target})  # fmt: skip
-    schema = {"month": pl.Utf8} | {k: pl.Decimal(18, 1) for k in
-                                   ("dso_simple", "dso_countback", "dso_target")}  # fmt: skip
+        rows.append(
+            {
+                "month": str(month.last_month),
+                "dso_simple": dso,
+                "dso_countback": view.countback(as_of),
+                "dso_target": target,
+            }
+        )
+    schema = {"month": pl.Utf8} | {
+        k: pl.Decimal(18, 1) for k in ("dso_simple", "dso_countback", "dso_target")
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
-def aging_by_client(con: duckdb.DuckDBPyConnection, filters: Filters,
-                    *, ledger: Ledger | None = None) -> pl.DataFrame:  # fmt: skip
+def aging_by_client(
+    con: duckdb.DuckDBPyConnection, filters: Filters, *, ledger: Ledger | None = None
+) -> pl.DataFrame:
     """Open AR per client and bucket in base currency as of filters.end, largest total first."""
     view = _view(con, filters, ledger)
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, ZERO))
@@ -235,11 +280,17 @@ def aging_by_client(con: duckdb.DuckDBPyConnection, filters: Filters,
     for inv, open_base, days in view.open_at(filters.end):
         sums[inv.client_id][bucket_of(days)] += open_base
         names[inv.client_id] = inv.client_name
-    rows = [{"client_id": c, "client_name": names[c],
-             **{BUCKET_COLUMNS[b]: v.quantize(Decimal("0.01")) for b, v in s.items()},
-             "total": sum(s.values(), ZERO).quantize(Decimal("0.01"))}
-            for c, s in sums.items()]  # fmt: skip
+    rows = [
+        {
+            "client_id": c,
+            "client_name": names[c],
+            **{BUCKET_COLUMNS[b]: v.quantize(Decimal("0.01")) for b, v in s.items()},
+            "total": sum(s.values(), ZERO).quantize(Decimal("0.01")),
+        }
+        for c, s in sums.items()
+    ]
     money = pl.Decimal(18, 2)
     schema = {"client_id": pl.Utf8, "client_name": pl.Utf8} | {
-        c: money for c in (*BUCKET_COLUMNS.values(), "total")}  # fmt: skip
+        c: money for c in (*BUCKET_COLUMNS.values(), "total")
+    }
     return pl.DataFrame(rows, schema=schema).sort(["total", "client_id"], descending=[True, False])

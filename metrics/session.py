@@ -1,7 +1,7 @@
 """A read-only connection ready for the KPI queries: the firm's public holidays, an FX lookup
 and each person's working days, all as TEMP objects (a read-only transaction may create those).
 The mart views are the warehouse's own: opening it brings them up to this version of the code
-(etl.warehouse.ensure_marts), so a read never re-creates them."""
+(warehouse.db.ensure_marts), so a read never re-creates them."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import clock
-from metrics.reader import Db, read_only
+from core import clock
 from rules.prepare import firm_holidays
+from warehouse.sessions import Db, read_only
 
 KPI_SQL_DIR = Path(__file__).parent / "sql" / "kpi"
 

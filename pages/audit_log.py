@@ -3,9 +3,9 @@ accruals, user changes, sign-ins and failed sign-ins — in words, newest first.
 
 import streamlit as st
 
-import app_state
 from app_auth import audit
-from metrics.reader import read_only, warehouse_stamp
+from ui import app_state
+from warehouse.sessions import read_only, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -20,14 +20,21 @@ def read_log(stamp: tuple[str, int, int], actor: str | None, action: str | None)
 
 st.title("Audit log")
 app_state.require_page("read_audit")
-st.caption(f"Who did what, when and why; the latest {LIMIT} rows, newest first. The names are "
-           "the signed-in people (command-line runs show as cli:<user>).")  # fmt: skip
+st.caption(
+    f"Who did what, when and why; the latest {LIMIT} rows, newest first. The names are "
+    "the signed-in people (command-line runs show as cli:<user>)."
+)
 stamp = warehouse_stamp()
 left, right = st.columns(2)
 everyone = read_log(stamp, None, None)[1]
 who = left.selectbox("Who", everyone, index=None, placeholder="Everyone")
-did = right.selectbox("What", sorted(audit.ACTION_LABELS), index=None, placeholder="Every action",
-                      format_func=audit.action_label)  # fmt: skip
+did = right.selectbox(
+    "What",
+    sorted(audit.ACTION_LABELS),
+    index=None,
+    placeholder="Every action",
+    format_func=audit.action_label,
+)
 log, _ = read_log(stamp, who, did)
 st.dataframe(
     log,

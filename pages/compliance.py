@@ -5,11 +5,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-import app_state
-import kpi_drill
-import kpi_ui
-from metrics import compliance_view as cv
 from metrics.kpis import COMPLIANCE_TARGET
+from read_models import compliance_view as cv
+from ui import app_state, kpi_drill, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -106,17 +104,30 @@ def grid_chart(grid: cv.Grid) -> go.Figure:
         scale += [[n / steps, STATUS_COLORS[status]], [(n + 1) / steps, STATUS_COLORS[status]]]
     fig = go.Figure(
         go.Heatmap(
-            z=z, x=[w.isoformat() for w in grid.weeks], y=grid.labels, text=text,
-            zmin=-0.5, zmax=steps - 0.5, colorscale=scale, xgap=1, ygap=1, hoverongaps=False,
-            colorbar={"tickvals": list(range(steps)),
-                      "ticktext": [cv.STATUS_LABELS[s] for s in STATUS_ORDER]},
+            z=z,
+            x=[w.isoformat() for w in grid.weeks],
+            y=grid.labels,
+            text=text,
+            zmin=-0.5,
+            zmax=steps - 0.5,
+            colorscale=scale,
+            xgap=1,
+            ygap=1,
+            hoverongaps=False,
+            colorbar={
+                "tickvals": list(range(steps)),
+                "ticktext": [cv.STATUS_LABELS[s] for s in STATUS_ORDER],
+            },
         )
-    )  # fmt: skip
+    )
     kpi_drill.clickable_cells(
-        fig, [w.isoformat() for w in grid.weeks], grid.labels, grid.statuses,
+        fig,
+        [w.isoformat() for w in grid.weeks],
+        grid.labels,
+        grid.statuses,
         "%{y}<br>week of %{x}<br>%{text}<br>click for the week's entries<extra></extra>",
         text=lambda s: cv.STATUS_LABELS[s],
-    )  # fmt: skip
+    )
     fig.update_layout(
         height=max(260, 18 * len(grid.labels) + 120),
         margin={"t": 10, "b": 10, "l": 10, "r": 10},
@@ -138,13 +149,18 @@ def team_chart(teams: pl.DataFrame) -> go.Figure:
     ):
         fig.add_bar(x=labels, y=teams[column].to_list(), name=name, marker_color=color)
     fig.add_hline(
-        y=float(COMPLIANCE_TARGET), line_dash="dash", annotation_text="target",
+        y=float(COMPLIANCE_TARGET),
+        line_dash="dash",
+        annotation_text="target",
         line_color="#424242",
-    )  # fmt: skip
+    )
     fig.update_layout(
-        barmode="group", height=320, yaxis={"tickformat": ".0%", "range": [0, 1.05]},
-        margin={"t": 20, "b": 10, "l": 10, "r": 10}, legend={"orientation": "h", "y": -0.25},
-    )  # fmt: skip
+        barmode="group",
+        height=320,
+        yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+        margin={"t": 20, "b": 10, "l": 10, "r": 10},
+        legend={"orientation": "h", "y": -0.25},
+    )
     return fig
 
 
@@ -190,10 +206,14 @@ teams = cv.team_rates(rows)
 left, right = st.columns([3, 2])
 with left:
     picked_team = app_state.selectable_table(
-        teams.with_columns(pl.concat_str("team", pl.lit("|"), "employment").alias("key")), "key",
-        key="tc_teams", mode="single-row", hide_index=True,
-        column_order=list(TEAM_COLUMNS), column_config=TEAM_COLUMNS,
-    )  # fmt: skip
+        teams.with_columns(pl.concat_str("team", pl.lit("|"), "employment").alias("key")),
+        "key",
+        key="tc_teams",
+        mode="single-row",
+        hide_index=True,
+        column_order=list(TEAM_COLUMNS),
+        column_config=TEAM_COLUMNS,
+    )
     kpi_ui.csv_button(teams, "compliance_by_team", key="tc_teams_csv")
     st.caption("Pick a team to narrow the offenders and the grid to it.")
 with right:
@@ -214,9 +234,15 @@ st.caption(
     "then most hours short. Pick one to see their weeks."
 )
 picked_offender = app_state.selectable_table(
-    offenders, "person_id", key="tc_offenders", mode="single-row", hide_index=True,
-    column_order=list(OFFENDER_COLUMNS), column_config=OFFENDER_COLUMNS, height=320,
-)  # fmt: skip
+    offenders,
+    "person_id",
+    key="tc_offenders",
+    mode="single-row",
+    hide_index=True,
+    column_order=list(OFFENDER_COLUMNS),
+    column_config=OFFENDER_COLUMNS,
+    height=320,
+)
 kpi_ui.csv_button(offenders, "compliance_offenders", key="tc_offenders_csv")
 
 st.subheader(f"Person × week · {scope_label}")
@@ -226,8 +252,9 @@ if len(grid.person_ids) > GRID_ROWS:
         f"The first {GRID_ROWS} of {len(grid.person_ids):,} people, worst offenders first: "
         "pick a team above to see its people."
     )
-    grid = cv.Grid(grid.person_ids[:GRID_ROWS], grid.labels[:GRID_ROWS], grid.weeks,
-                   grid.statuses[:GRID_ROWS])  # fmt: skip
+    grid = cv.Grid(
+        grid.person_ids[:GRID_ROWS], grid.labels[:GRID_ROWS], grid.weeks, grid.statuses[:GRID_ROWS]
+    )
 event = st.plotly_chart(grid_chart(grid), key="tc_grid", on_select="rerun", selection_mode="points")
 cell = kpi_drill.plotly_cell(event, grid.labels, [w.isoformat() for w in grid.weeks])
 grid_pick = (grid.person_ids[cell[0]], grid.weeks[cell[1]]) if cell else None
@@ -251,10 +278,14 @@ weeks = rows.filter(pl.col("person_id") == person_id).sort("week_start")
 first = weeks.row(0, named=True)
 st.subheader(f"{first['person_name']} · {first['team']} · {first['employment']}")
 picked_week_row = app_state.selectable_table(
-    weeks.with_columns(pl.col("week_start").cast(pl.String).alias("key")), "key",
-    key=f"tc_weeks_{person_id}", mode="single-row", hide_index=True,
-    column_order=list(WEEK_COLUMNS), column_config=WEEK_COLUMNS,
-)  # fmt: skip
+    weeks.with_columns(pl.col("week_start").cast(pl.String).alias("key")),
+    "key",
+    key=f"tc_weeks_{person_id}",
+    mode="single-row",
+    hide_index=True,
+    column_order=list(WEEK_COLUMNS),
+    column_config=WEEK_COLUMNS,
+)
 kpi_ui.csv_button(
     weeks.select(list(WEEK_COLUMNS)), f"compliance_{person_id}_weeks", key="tc_weeks_csv"
 )

@@ -5,11 +5,11 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-import app_state
-from etl.csv_safe import frame_csv
-from metrics import data_health as dh
-from metrics.people_gaps import people_gaps
-from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
+from core.csv_safe import frame_csv
+from read_models import data_health as dh
+from read_models.people_gaps import people_gaps
+from ui import app_state
+from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
 

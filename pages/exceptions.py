@@ -7,17 +7,17 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-import app_state
-from billing import exceptions_queue
 from billing.ar import sync as ar_sync
-from etl import clock
-from metrics import ar_page
-from metrics import exception_review as er
-from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
+from core import clock
+from exception_queue import findings
+from read_models import ar_page
+from read_models import exception_review as er
 from rules.classify import apply as classify_apply
 from rules.classify import review as classify_review
 from rules.engine import run_rules
 from rules.llm_review import kinds as review_kinds
+from ui import app_state
+from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -109,7 +109,7 @@ def show_refresh(period, user: str | None) -> None:
         "limits…) and updates the queue. Decisions already taken are kept.",
     ):
         app_state.act(
-            exceptions_queue.sync_billing_exceptions,
+            findings.sync_billing_exceptions,
             period,
             done=lambda counts: (
                 f"Billing exceptions for {label} refreshed: "
@@ -218,9 +218,15 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
         )
         shown = queue
         if pages > 1:  # keyed by the page count: new filters start again at page 1
-            number = st.number_input(f"Page of {pages:,}", min_value=1, max_value=pages,
-                                     step=1, key=f"exception_page_{pages}", width=150,
-                                     label_visibility="collapsed")  # fmt: skip
+            number = st.number_input(
+                f"Page of {pages:,}",
+                min_value=1,
+                max_value=pages,
+                step=1,
+                key=f"exception_page_{pages}",
+                width=150,
+                label_visibility="collapsed",
+            )
             shown = queue.slice((number - 1) * PAGE_ROWS, PAGE_ROWS)
             first = (number - 1) * PAGE_ROWS + 1
             where = f"rows {first:,}–{first + shown.height - 1:,} of {queue.height:,} (page {number} of {pages:,}), "
@@ -323,13 +329,21 @@ def show_decision(selected: pl.DataFrame, user: str | None, stamp) -> None:
         st.error("Choose the project or SOW line to reassign to.")
     elif submitted and decision == "approve" and (selected["kind"] == "classify_suggestion").all():
         # approving a classification is accepting it: the entry gets the suggested fields
-        app_state.act(classify_apply.accept, ids, reason=reason.strip() or None,
-                      done=lambda n: f"{n} suggestion(s) accepted")  # fmt: skip
+        app_state.act(
+            classify_apply.accept,
+            ids,
+            reason=reason.strip() or None,
+            done=lambda n: f"{n} suggestion(s) accepted",
+        )
     elif submitted:
         app_state.act(
-            exceptions_queue.decide, ids, decision, reason=reason.strip() or None,
-            done=f"{DECISIONS[decision]}: {len(ids)} exception(s) decided", **extra,
-        )  # fmt: skip
+            findings.decide,
+            ids,
+            decision,
+            reason=reason.strip() or None,
+            done=f"{DECISIONS[decision]}: {len(ids)} exception(s) decided",
+            **extra,
+        )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -343,18 +357,21 @@ def show_payment_allocation(payment_id: str, user: str | None, stamp) -> None:
     st.subheader("Allocate the payment")
     options = read_allocation(stamp, payment_id)
     edited = st.data_editor(
-        options, hide_index=True, disabled=["invoice_id", "number", "due_date", "open_now",
-                                            "currency"], key=f"allocate_{payment_id}",
+        options,
+        hide_index=True,
+        disabled=["invoice_id", "number", "due_date", "open_now", "currency"],
+        key=f"allocate_{payment_id}",
         column_config={"allocate": st.column_config.TextColumn("Allocate (payment currency)")},
-    )  # fmt: skip
-    st.caption("Prefilled with the suggestion (oldest due first). What is not allocated stays "
-               "as the client's credit.")  # fmt: skip
+    )
+    st.caption(
+        "Prefilled with the suggestion (oldest due first). What is not allocated stays "
+        "as the client's credit."
+    )
     amounts = {
         r["invoice_id"]: (r["allocate"] or "0").strip() for r in edited.iter_rows(named=True)
     }
     if st.button("Apply allocation", type="primary", disabled=user is None):
-        app_state.act(ar_sync.allocate_payment, payment_id, amounts,
-                      done=f"{payment_id} allocated")  # fmt: skip
+        app_state.act(ar_sync.allocate_payment, payment_id, amounts, done=f"{payment_id} allocated")
 
 
 def show_classification(selected: pl.DataFrame, user: str | None, stamp) -> None:
@@ -374,12 +391,18 @@ def show_classification(selected: pl.DataFrame, user: str | None, stamp) -> None
     open_ids = [ids[e] for e in found.filter(pl.col("status") == "open")["entry_id"]]
     done_ids = [ids[e] for e in found.filter(pl.col("status") != "open")["entry_id"]]
     accept, undo = st.columns(2)
-    if accept.button(f"Accept {len(open_ids)} suggestion(s)", type="primary",
-                     disabled=user is None or not open_ids, icon=":material/done_all:"):  # fmt: skip
-        app_state.act(classify_apply.accept, open_ids,
-                      done=lambda n: f"{n} suggestion(s) accepted")  # fmt: skip
-    if undo.button(f"Undo {len(done_ids)} applied", disabled=user is None or not done_ids,
-                   icon=":material/undo:"):  # fmt: skip
+    if accept.button(
+        f"Accept {len(open_ids)} suggestion(s)",
+        type="primary",
+        disabled=user is None or not open_ids,
+        icon=":material/done_all:",
+    ):
+        app_state.act(classify_apply.accept, open_ids, done=lambda n: f"{n} suggestion(s) accepted")
+    if undo.button(
+        f"Undo {len(done_ids)} applied",
+        disabled=user is None or not done_ids,
+        icon=":material/undo:",
+    ):
         app_state.act(classify_apply.undo, done_ids, done=lambda n: f"{n} suggestion(s) undone")
 
 

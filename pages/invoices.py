@@ -6,11 +6,11 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-import app_state
 from billing import store
 from billing.period import Period
-from metrics import invoice_review as ir
-from metrics.reader import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
+from read_models import invoice_review as ir
+from ui import app_state
+from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -175,9 +175,12 @@ def show_line_editor(draft_id: int, line: dict) -> None:
         text = st.text_input(f"Description of line {no}", value=line["description"])
         if st.form_submit_button("Save description", icon=":material/edit:"):
             app_state.act(
-                store.edit_line_description, draft_id, no, text.strip(),
+                store.edit_line_description,
+                draft_id,
+                no,
+                text.strip(),
                 done=f"Line {no}: description saved",
-            )  # fmt: skip
+            )
     if line["excluded"]:
         exclude.caption(f"Line {no} is excluded: {line['exclude_reason']}")
         if exclude.button("Include the line again", icon=":material/undo:"):
@@ -242,15 +245,23 @@ def show_void(draft: dict) -> None:
 def show_downloads(draft: dict, db: str) -> None:
     name = draft["invoice_number"]
     st.download_button(
-        "Download PDF", partial(ir.invoice_pdf, draft["draft_id"], db),
-        file_name=f"{name}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
-        on_click="ignore", key="invoice_pdf",
-    )  # fmt: skip
+        "Download PDF",
+        partial(ir.invoice_pdf, draft["draft_id"], db),
+        file_name=f"{name}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        key="invoice_pdf",
+    )
     st.download_button(
-        "Download CSV", partial(ir.invoice_csv, draft["draft_id"], db),
-        file_name=f"{name}.csv", mime="text/csv", icon=":material/download:",
-        on_click="ignore", key="invoice_csv",
-    )  # fmt: skip
+        "Download CSV",
+        partial(ir.invoice_csv, draft["draft_id"], db),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="invoice_csv",
+    )
 
 
 def show_actions(draft: dict, open_exceptions: int, user: str | None, db: str) -> None:
@@ -297,9 +308,14 @@ def show_lines(draft: dict, user: str | None, stamp) -> None:
     st.caption("Select a line to edit its description or exclude it from the invoice.")
     with st.container(key="draft_lines"):
         picked = app_state.selectable_table(
-            lines, "line_no", key="line_table", mode="single-row", hide_index=True,
-            placeholder="—", **table,
-        )  # fmt: skip
+            lines,
+            "line_no",
+            key="line_table",
+            mode="single-row",
+            hide_index=True,
+            placeholder="—",
+            **table,
+        )
     if not picked.is_empty():
         show_line_editor(draft["draft_id"], picked.row(0, named=True))
 
@@ -367,10 +383,14 @@ if drafts is not None:
         with st.container(key="draft_list"):
             selected = app_state.selectable_table(
                 ir.with_contract_text(drafts).with_columns(status_tag=pl.concat_list("status")),
-                "draft_id", key="draft_table", mode="single-row-required",
-                column_order=list(DRAFT_COLUMNS), column_config=DRAFT_COLUMNS,
-                hide_index=True, placeholder="—",
-            )  # fmt: skip
+                "draft_id",
+                key="draft_table",
+                mode="single-row-required",
+                column_order=list(DRAFT_COLUMNS),
+                column_config=DRAFT_COLUMNS,
+                hide_index=True,
+                placeholder="—",
+            )
     if not selected.is_empty():
         st.divider()
         show_draft(selected.row(0, named=True), run_exceptions, user, stamp)

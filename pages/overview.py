@@ -9,11 +9,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-import app_state
-import kpi_ui
 from metrics.filters import Filters
 from metrics.kpis import Kpi, days_to_invoice_rows, filter_note
-from metrics.overview import CARD_KPIS, Overview, overview
+from read_models.overview import CARD_KPIS, Overview, overview
+from ui import app_state, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 

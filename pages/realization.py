@@ -1,6 +1,6 @@
 """Realization & margin: how much of the work's value at rate card was billed and collected, by
 client and project, what each project earned over its cost, and how fixed-fee projects burn
-their budget. Thin: metrics/realization_view.py reads and shapes, this page draws."""
+their budget. Thin: read_models/realization_view.py reads and shapes, this page draws."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-import app_state
-import kpi_ui
-from metrics import realization_view as rv
 from metrics.kpis import REALIZATION_TARGET, ratio, summarize_realization
+from read_models import realization_view as rv
+from ui import app_state, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 

@@ -7,10 +7,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-import app_state
-import kpi_drill
-import kpi_ui
-from metrics import utilization_view as uv
+from read_models import utilization_view as uv
+from ui import app_state, kpi_drill, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -92,18 +90,28 @@ def split_chart(split: pl.DataFrame, by: str, title: str) -> go.Figure:
     fig = go.Figure()
     for kind, color in (("billable", BILLABLE_COLOR), ("non-billable", NONBILLABLE_COLOR)):
         part = split.filter(pl.col("kind") == kind)
-        fig.add_bar(x=part[by].cast(pl.String).to_list(), y=part["hours"].to_list(), name=kind,
-                    marker_color=color)  # fmt: skip
+        fig.add_bar(
+            x=part[by].cast(pl.String).to_list(),
+            y=part["hours"].to_list(),
+            name=kind,
+            marker_color=color,
+        )
     avail = split.filter(pl.col("kind") == "billable")
     fig.add_scatter(
-        x=avail[by].cast(pl.String).to_list(), y=avail["available"].to_list(), name="available",
-        mode="markers", marker={"symbol": "line-ew-open", "size": 28, "color": TARGET_COLOR,
-                                "line": {"width": 3}},
-    )  # fmt: skip
+        x=avail[by].cast(pl.String).to_list(),
+        y=avail["available"].to_list(),
+        name="available",
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 28, "color": TARGET_COLOR, "line": {"width": 3}},
+    )
     fig.update_layout(
-        barmode="stack", title=title, height=340, margin={"t": 40, "b": 10, "l": 10, "r": 10},
-        yaxis_title="hours", legend={"orientation": "h", "y": -0.2},
-    )  # fmt: skip
+        barmode="stack",
+        title=title,
+        height=340,
+        margin={"t": 40, "b": 10, "l": 10, "r": 10},
+        yaxis_title="hours",
+        legend={"orientation": "h", "y": -0.2},
+    )
     return fig
 
 
@@ -112,15 +120,26 @@ def heatmap_chart(hm: uv.Heatmap) -> go.Figure:
     z = [[None if v is None else round(v * 100, 1) for v in row] for row in hm.z]
     fig = go.Figure(
         go.Heatmap(
-            z=z, x=x, y=hm.labels, zmin=0, zmax=120, colorscale="RdYlGn", xgap=1, ygap=1,
-            colorbar={"title": "%"}, hoverongaps=False,
+            z=z,
+            x=x,
+            y=hm.labels,
+            zmin=0,
+            zmax=120,
+            colorscale="RdYlGn",
+            xgap=1,
+            ygap=1,
+            colorbar={"title": "%"},
+            hoverongaps=False,
         )
-    )  # fmt: skip
+    )
     kpi_drill.clickable_cells(
-        fig, x, hm.labels, hm.z,
+        fig,
+        x,
+        hm.labels,
+        hm.z,
         "%{y}<br>week of %{x}<br>utilization %{text}<br>click for the entries<extra></extra>",
         text=lambda v: f"{v * 100:.1f}%",
-    )  # fmt: skip
+    )
     fig.update_layout(
         height=max(260, 18 * len(hm.labels) + 120),
         margin={"t": 10, "b": 10, "l": 10, "r": 10},
@@ -142,9 +161,10 @@ weeks = kpi_ui.read_rows(uv.utilization_weeks, f"people with capacity in {filter
 summary = uv.summaries(weeks)
 cols = st.columns(4)
 for col, (key, label) in zip(
-    cols, (("employees", "Employees"), ("contractors", "Contractors"), ("all", "All people")),
+    cols,
+    (("employees", "Employees"), ("contractors", "Contractors"), ("all", "All people")),
     strict=False,
-):  # fmt: skip
+):
     s = summary[key]
     gap = None if s.value is None or s.target is None else float(s.value - s.target) * 100
     col.metric(
@@ -177,9 +197,14 @@ teams = uv.team_table(weeks).with_columns(
 left, right = st.columns([3, 2])
 with left:
     picked_team = app_state.selectable_table(
-        teams, "key", key="ut_teams", mode="single-row", hide_index=True,
-        column_order=list(TEAM_COLUMNS), column_config=TEAM_COLUMNS,
-    )  # fmt: skip
+        teams,
+        "key",
+        key="ut_teams",
+        mode="single-row",
+        hide_index=True,
+        column_order=list(TEAM_COLUMNS),
+        column_config=TEAM_COLUMNS,
+    )
     kpi_ui.csv_button(teams.drop("key"), "utilization_by_team", key="ut_teams_csv")
 with right:
     st.plotly_chart(
@@ -204,9 +229,15 @@ st.caption(
     "their weeks and the entries behind them."
 )
 picked_row = app_state.selectable_table(
-    people, "person_id", key="ut_people", mode="single-row", hide_index=True,
-    column_order=list(PEOPLE_COLUMNS), column_config=PEOPLE_COLUMNS, height=320,
-)  # fmt: skip
+    people,
+    "person_id",
+    key="ut_people",
+    mode="single-row",
+    hide_index=True,
+    column_order=list(PEOPLE_COLUMNS),
+    column_config=PEOPLE_COLUMNS,
+    height=320,
+)
 kpi_ui.csv_button(people, "utilization_by_person", key="ut_people_csv")
 
 st.subheader(f"Person × week · {scope_label}")
@@ -246,18 +277,26 @@ person = uv.person_weeks(weeks, person_id)
 left, right = st.columns([2, 3])
 with left:
     picked_week_row = app_state.selectable_table(
-        person.with_columns(pl.col("week_start").cast(pl.String).alias("key")), "key",
-        key=f"ut_weeks_{person_id}", mode="single-row", hide_index=True,
-        column_order=list(WEEK_COLUMNS), column_config=WEEK_COLUMNS,
-    )  # fmt: skip
+        person.with_columns(pl.col("week_start").cast(pl.String).alias("key")),
+        "key",
+        key=f"ut_weeks_{person_id}",
+        mode="single-row",
+        hide_index=True,
+        column_order=list(WEEK_COLUMNS),
+        column_config=WEEK_COLUMNS,
+    )
     kpi_ui.csv_button(person, f"utilization_{person_id}_weeks", key="ut_person_weeks_csv")
 with right:
-    split = person.rename(
-        {"billable_hours": "billable", "nonbillable_hours": "non-billable"}
-    ).unpivot(
-        ["billable", "non-billable"], index=["week_start", "available_hours"],
-        variable_name="kind", value_name="hours",
-    ).rename({"available_hours": "available"})  # fmt: skip
+    split = (
+        person.rename({"billable_hours": "billable", "nonbillable_hours": "non-billable"})
+        .unpivot(
+            ["billable", "non-billable"],
+            index=["week_start", "available_hours"],
+            variable_name="kind",
+            value_name="hours",
+        )
+        .rename({"available_hours": "available"})
+    )
     st.plotly_chart(split_chart(split, "week_start", "Hours by week"), key="ut_person_split")
 
 week = kpi_drill.latest_pick(
@@ -278,6 +317,7 @@ if entries is not None:
         entries, hide_index=True, column_order=list(ENTRY_COLUMNS), column_config=ENTRY_COLUMNS
     )
     kpi_ui.csv_button(
-        entries.select(list(ENTRY_COLUMNS)), f"entries_{person_id}_{start}_{end}",
+        entries.select(list(ENTRY_COLUMNS)),
+        f"entries_{person_id}_{start}_{end}",
         key="ut_entries_csv",
-    )  # fmt: skip
+    )

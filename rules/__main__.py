@@ -14,10 +14,10 @@ import json
 import sys
 from datetime import date
 
-from etl.cli_errors import cli_errors
-from etl.warehouse import connect, resolve_db_path
+from core.cli_errors import cli_errors
 from rules.config import load_config
 from rules.engine import RulesRun, run_rules
+from warehouse.db import connect, resolve_db_path
 
 
 def _date(text: str) -> date:
@@ -44,8 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--format", choices=("json", "table"), default="table")
     classify.add_argument("--config", help="rules config TOML (default rules/config.toml)")
     classify.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    review = sub.add_parser("review", help="tag leakage, scope creep, milestone mismatches and "
-                            "under-reporting from notes and calendars")  # fmt: skip
+    review = sub.add_parser(
+        "review",
+        help="tag leakage, scope creep, milestone mismatches and "
+        "under-reporting from notes and calendars",
+    )
     review.add_argument("--llm", choices=("off", "auto", "on"), default="auto")
     review.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
     review.add_argument("--format", choices=("json", "table"), default="table")
@@ -56,8 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def render_table(result: RulesRun) -> str:
     c = result.counts
-    head = (f"{len(result.exceptions)} exception(s): {c['new']} new, {c['updated']} still "
-            f"found, {c['resolved']} resolved")  # fmt: skip
+    head = (
+        f"{len(result.exceptions)} exception(s): {c['new']} new, {c['updated']} still "
+        f"found, {c['resolved']} resolved"
+    )
     out = [head]
     for e in result.exceptions:
         value = "" if e.value is None else f"{e.value} {e.currency or ''}".strip()

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from app_auth import guard
-from billing.exceptions_queue import sync_exceptions
-from etl import clock
+from core import clock
+from exception_queue.findings import sync_exceptions
 from rules.config import RulesConfig, load_config
 from rules.prepare import prepare
 
@@ -25,19 +25,29 @@ CHECKS_DIR = Path(__file__).with_name("checks")
 # the kinds this engine runs, in name order: every rules/sql/<kind>.sql (set-based SQL), and
 # every rules/checks/<kind>.py whose find(con, as_of, config) needs billing's Python (caps,
 # retainer banks) — still set-based inside, never a loop over entries.
-KINDS = tuple(sorted(
-    {p.stem for p in SQL_DIR.glob("*.sql")}
-    | {p.stem for p in CHECKS_DIR.glob("*.py") if not p.stem.startswith("_")}
-))  # fmt: skip
+KINDS = tuple(
+    sorted(
+        {p.stem for p in SQL_DIR.glob("*.sql")}
+        | {p.stem for p in CHECKS_DIR.glob("*.py") if not p.stem.startswith("_")}
+    )
+)
 SOURCE = "rules"
-COLUMNS = ("ref", "value", "currency", "project_id", "period", "detail", "evidence",
-           "suggested_action")  # fmt: skip
+COLUMNS = (
+    "ref",
+    "value",
+    "currency",
+    "project_id",
+    "period",
+    "detail",
+    "evidence",
+    "suggested_action",
+)
 PARAMETER = re.compile(r"\$([a-z][a-z0-9_]*)")
 
 
 @dataclass(frozen=True)
 class RuleException:
-    """One finding; the optional attributes are read by billing.exceptions_queue.sync."""
+    """One finding; the optional attributes are read by exception_queue.findings.sync."""
 
     kind: str
     ref: str
@@ -51,9 +61,13 @@ class RuleException:
     suggested_action: str | None = None
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "ref": self.ref, "severity": self.severity,
-                "value": None if self.value is None else str(self.value),
-                "detail": self.detail}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "ref": self.ref,
+            "severity": self.severity,
+            "value": None if self.value is None else str(self.value),
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -67,8 +81,9 @@ def rule_sql(kind: str) -> str:
     return (SQL_DIR / f"{kind}.sql").read_text(encoding="utf-8")
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, kind: str, as_of: date,
-             config: RulesConfig) -> list[RuleException]:  # fmt: skip
+def evaluate(
+    con: duckdb.DuckDBPyConnection, kind: str, as_of: date, config: RulesConfig
+) -> list[RuleException]:
     """One rule's findings, without touching the queue."""
     if not (SQL_DIR / f"{kind}.sql").exists():
         module = importlib.import_module(f"rules.checks.{kind}")
@@ -82,18 +97,31 @@ def evaluate(con: duckdb.DuckDBPyConnection, kind: str, as_of: date,
     found = []
     for row in rows:
         r = dict(zip(COLUMNS, row, strict=True))
-        found.append(RuleException(
-            kind=kind, ref=r["ref"], detail=r["detail"], severity=config.severity_of(kind),
-            value=r["value"], currency=r["currency"], project_id=r["project_id"],
-            period=r["period"], evidence=json.loads(r["evidence"]) if r["evidence"] else {},
-            suggested_action=r["suggested_action"],
-        ))  # fmt: skip
+        found.append(
+            RuleException(
+                kind=kind,
+                ref=r["ref"],
+                detail=r["detail"],
+                severity=config.severity_of(kind),
+                value=r["value"],
+                currency=r["currency"],
+                project_id=r["project_id"],
+                period=r["period"],
+                evidence=json.loads(r["evidence"]) if r["evidence"] else {},
+                suggested_action=r["suggested_action"],
+            )
+        )
     return found
 
 
-def run_rules(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
-              config: RulesConfig | None = None, actor: str = "system", *,
-              now: datetime | None = None) -> RulesRun:  # fmt: skip
+def run_rules(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    config: RulesConfig | None = None,
+    actor: str = "system",
+    *,
+    now: datetime | None = None,
+) -> RulesRun:
     """Runs every rule as of `as_of` (default today) and syncs the findings over the whole
     `rules` scope: new ones open, decided ones keep their decision, ones no longer found are
     resolved with the reason."""

@@ -3,7 +3,7 @@ helper to write canonical folders.
 
 `--wall-clock=DATE` (or DATETIME, UTC) moves the process's wall clock there for the whole session
 (time-machine, ticking). BILLING_TODAY stays pinned, so a test that passes on one wall-clock date
-and fails on another has found code that reads the wall clock instead of etl.clock
+and fails on another has found code that reads the wall clock instead of core.clock
 (`make test-clock` runs the `clock`-marked tests on a month start, a month end, a leap day and a
 year end)."""
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.clock import TODAY_ENV
-from etl.warehouse import connect
+from core.clock import TODAY_ENV
 from tests.support.demo import DEMO_AS_OF
+from warehouse.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 _TRAVELLER = pytest.StashKey[object]()

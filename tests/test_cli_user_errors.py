@@ -18,11 +18,11 @@ import pytest
 from billing.__main__ import main as billing_main
 from etl.__main__ import main as etl_main
 from etl.loader import import_canonical
-from etl.warehouse import connect
 from metrics.__main__ import main as metrics_main
 from rules.__main__ import main as rules_main
 from tests.conftest import ROOT, write_folder
 from tests.etl.canonical_fixtures import BASE_FILES
+from warehouse.db import connect
 
 MAINS = {"etl": etl_main, "billing": billing_main, "rules": rules_main, "metrics": metrics_main}
 
@@ -146,7 +146,7 @@ def test_user_error_is_one_line_and_exit_1(place, capsys, cli, argv, word, monke
 
 def test_a_bug_still_shows_its_traceback(monkeypatch):
     """Only user errors become one line: anything else keeps its traceback."""
-    from etl.cli_errors import cli_errors
+    from core.cli_errors import cli_errors
 
     @cli_errors
     def buggy(argv):
@@ -157,7 +157,7 @@ def test_a_bug_still_shows_its_traceback(monkeypatch):
 
 
 def test_cli_traceback_env_shows_the_traceback_of_a_user_error(monkeypatch):
-    from etl.cli_errors import cli_errors
+    from core.cli_errors import cli_errors
 
     @cli_errors
     def failing(argv):

@@ -10,11 +10,11 @@ import pytest
 from etl.sync.http import RetryPolicy
 from etl.sync.run import SyncContext, request_sync
 from etl.sync.settings import Settings
-from etl.warehouse import connect
 from jobs.__main__ import main as jobs_main
 from jobs.runner import last_runs, run_pass
 from jobs.schedule import Schedule, load_schedules, nth_business_day
 from tests.support.fake_trackers import FakeHarvest, harvest_entry
+from warehouse.db import connect
 
 pytestmark = pytest.mark.clock
 
@@ -48,15 +48,29 @@ def test_shipped_config_reads():
     schedules = load_schedules()
     assert schedules["sync"].every_minutes == 15
     assert schedules["drafts"].business_day == 2 and schedules["drafts"].at == time(7, 0)
-    assert set(schedules) == {"sync", "rules", "timesheet_reminders", "billing_readiness",
-                              "drafts", "payment_reminders"}  # fmt: skip
+    assert set(schedules) == {
+        "sync",
+        "rules",
+        "timesheet_reminders",
+        "billing_readiness",
+        "drafts",
+        "payment_reminders",
+    }
 
 
 def harvest_ctx(fake, token="good-token") -> dict:
-    settings = Settings({"HARVEST_ACCESS_TOKEN": token, "HARVEST_ACCOUNT_ID": "123",
-                         "HARVEST_BASE_URL": "https://fake.test/v2"})  # fmt: skip
-    return {"sync": SyncContext(settings=settings, transport=fake.transport(),
-                                policy=RetryPolicy(sleep=lambda s: None))}  # fmt: skip
+    settings = Settings(
+        {
+            "HARVEST_ACCESS_TOKEN": token,
+            "HARVEST_ACCOUNT_ID": "123",
+            "HARVEST_BASE_URL": "https://fake.test/v2",
+        }
+    )
+    return {
+        "sync": SyncContext(
+            settings=settings, transport=fake.transport(), policy=RetryPolicy(sleep=lambda s: None)
+        )
+    }
 
 
 SYNC_ONLY = {"sync": Schedule("sync", every_minutes=15)}
@@ -100,8 +114,10 @@ def test_a_webhook_request_runs_the_sync_in_a_slot_of_its_own(con):
 
 
 def test_jobs_not_due_do_not_run_and_due_ones_log_their_outcome(con):
-    schedules = {"drafts": Schedule("drafts", at=time(7, 0), business_day=2),
-                 "rules": Schedule("rules", at=time(2, 0))}  # fmt: skip
+    schedules = {
+        "drafts": Schedule("drafts", at=time(7, 0), business_day=2),
+        "rules": Schedule("rules", at=time(2, 0)),
+    }
     assert run_pass(con, at(6, 59, date(2026, 12, 2)), {"drafts": schedules["drafts"]}) == []
     before_time = run_pass(con, at(1, 0, date(2026, 12, 1)), schedules)
     assert before_time == []
@@ -149,10 +165,16 @@ def test_reminder_and_readiness_jobs_run_on_the_demo_firm(tmp_path):
         outbox = Outbox()
         names = ("timesheet_reminders", "payment_reminders", "billing_readiness")
         results = {
-            name: run_pass(con, at(18, 0, date(2026, 11, 9)), {name: Schedule(name)}, only=name,
-                           force=True, ctx_extra={"sender": outbox})[0]
+            name: run_pass(
+                con,
+                at(18, 0, date(2026, 11, 9)),
+                {name: Schedule(name)},
+                only=name,
+                force=True,
+                ctx_extra={"sender": outbox},
+            )[0]
             for name in names
-        }  # fmt: skip
+        }
         assert {n: r.status for n, r in results.items()} == dict.fromkeys(names, "ok")
         employed = con.execute(
             "SELECT count(*) FROM people WHERE end_date IS NULL OR end_date >= DATE '2026-11-02'"

@@ -1,4 +1,4 @@
-"""One "today" for the whole app (etl.clock): BILLING_TODAY pins it, every default that means
+"""One "today" for the whole app (core.clock): BILLING_TODAY pins it, every default that means
 today follows it (rules, aging, late fees, reminders, the app's default period), and a bad value
 is one line from a CLI, not a traceback. Dates here are explicit; `make test-clock` reruns these
 with the wall clock moved to prove none of them reads it."""
@@ -14,15 +14,15 @@ import pytest
 import time_machine
 from streamlit.testing.v1 import AppTest
 
-from app_state import PERIOD_KEY, last_complete_period, period_label
 from billing.__main__ import main as billing_main
-from etl import clock
+from core import clock
 from etl.__main__ import main as etl_main
-from etl.warehouse import connect
 from rules.__main__ import main as rules_main
 from tests.billing.ar_firm import build_ar_firm
 from tests.rules.test_rules import firm as rules_firm
 from tests.support.demo import DEMO_AS_OF
+from ui.app_state import PERIOD_KEY, last_complete_period, period_label
+from warehouse.db import connect
 
 pytestmark = pytest.mark.clock
 
@@ -70,9 +70,13 @@ def test_a_bad_billing_today_is_a_clock_error(monkeypatch, bad):
 
 @pytest.mark.parametrize(
     ("today", "period"),
-    [("2027-03-01", "2027-02"), ("2027-01-31", "2026-12"), ("2028-02-29", "2028-01"),
-     ("2026-12-31", "2026-11")],
-)  # fmt: skip
+    [
+        ("2027-03-01", "2027-02"),
+        ("2027-01-31", "2026-12"),
+        ("2028-02-29", "2028-01"),
+        ("2026-12-31", "2026-11"),
+    ],
+)
 def test_the_apps_default_period_is_the_month_before_today(monkeypatch, tmp_path, today, period):
     monkeypatch.setenv(clock.TODAY_ENV, today)
     assert str(last_complete_period()) == period

@@ -12,7 +12,7 @@ import duckdb
 
 from billing.ar.ledger import Ledger, build_ledger
 from billing.ar.model import BUCKETS, Finding, Invoice, bucket_of
-from billing.money import ZERO, cents, money_text
+from core.money import ZERO, cents, money_text
 
 FEE_PERIOD_DAYS = 30
 
@@ -43,11 +43,17 @@ class AgingRow:
 
     def to_json(self) -> dict:
         inv = self.invoice
-        return {"invoice_id": inv.invoice_id, "client_id": inv.client_id,
-                "due_date": inv.due_date.isoformat(), "days_past_due": self.days_past_due,
-                "open": money_text(self.open), "bucket": self.bucket,
-                "late_fee": money_text(self.late_fee), "number": inv.number,
-                "currency": inv.currency}  # fmt: skip
+        return {
+            "invoice_id": inv.invoice_id,
+            "client_id": inv.client_id,
+            "due_date": inv.due_date.isoformat(),
+            "days_past_due": self.days_past_due,
+            "open": money_text(self.open),
+            "bucket": self.bucket,
+            "late_fee": money_text(self.late_fee),
+            "number": inv.number,
+            "currency": inv.currency,
+        }
 
 
 @dataclass
@@ -85,8 +91,9 @@ def aging_from_ledger(ledger: Ledger, as_of: date) -> Aging:
     for inv, left in ledger.open_balances(as_of):
         days = (as_of - inv.due_date).days
         base = ledger.to_base(left, inv.currency, inv.issue_date)
-        report.rows.append(AgingRow(inv, left, days, bucket_of(days),
-                                    accrued_late_fee(inv, left, as_of), base))  # fmt: skip
+        report.rows.append(
+            AgingRow(inv, left, days, bucket_of(days), accrued_late_fee(inv, left, as_of), base)
+        )
     report.rows.sort(key=lambda r: (-r.days_past_due, r.invoice.client_id, r.invoice.invoice_id))
     credits: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for credit in ledger.matched.credits:
@@ -104,13 +111,17 @@ def aging(con: duckdb.DuckDBPyConnection, as_of: date) -> Aging:
 
 def render_table(report: Aging) -> str:
     out = [f"AR aging as of {report.as_of} ({report.base_currency} totals)"]
-    out.append(f"  {'invoice':<16}{'client':<10}{'due':<12}{'days':>6} {'bucket':<8}"
-               f"{'open':>14} {'cur':<4}{'late fee':>11}")  # fmt: skip
+    out.append(
+        f"  {'invoice':<16}{'client':<10}{'due':<12}{'days':>6} {'bucket':<8}"
+        f"{'open':>14} {'cur':<4}{'late fee':>11}"
+    )
     for row in report.rows:
         inv = row.invoice
-        out.append(f"  {inv.label:<16}{inv.client_id:<10}{inv.due_date.isoformat():<12}"
-                   f"{row.days_past_due:>6} {row.bucket:<8}{money_text(row.open):>14} "
-                   f"{inv.currency:<4}{money_text(row.late_fee):>11}")  # fmt: skip
+        out.append(
+            f"  {inv.label:<16}{inv.client_id:<10}{inv.due_date.isoformat():<12}"
+            f"{row.days_past_due:>6} {row.bucket:<8}{money_text(row.open):>14} "
+            f"{inv.currency:<4}{money_text(row.late_fee):>11}"
+        )
     out.append("  totals: " + ", ".join(f"{k} {money_text(v)}" for k, v in report.totals.items()))
     for (client, cur), amount in sorted(report.credits.items()):
         out.append(f"  credit  {client:<10} {money_text(amount)} {cur}")

@@ -14,8 +14,8 @@ from datetime import date
 
 import duckdb
 
-from etl import clock
-from etl.warehouse import connect, resolve_db_path
+from core import clock
+from warehouse.db import connect, resolve_db_path
 
 AR_COMMANDS = ("aging", "late-fees", "reminders", "ar-sync")
 
@@ -30,7 +30,7 @@ def _as_of(text: str) -> date:
 def add_ar_commands(sub) -> None:
     hidden_db = {"default": argparse.SUPPRESS, "help": argparse.SUPPRESS}
     aging = sub.add_parser("aging", help="open receivables as of a date")
-    # "today" is resolved when the command runs (etl.clock), not when the parser is built.
+    # "today" is resolved when the command runs (core.clock), not when the parser is built.
     today = {"type": _as_of, "default": None, "help": "YYYY-MM-DD (today)"}
     aging.add_argument("--as-of", **today)
     aging.add_argument("--format", choices=("json", "table"), default="table")
@@ -88,8 +88,9 @@ def _run(args) -> tuple[object, str]:
             report = aging.aging(con, args.as_of)
             return report.to_json(), aging.render_table(report)
         if args.command == "late-fees":
-            charges = late_fees.accrue_late_fees(con, args.as_of, actor="cli",
-                                                 pause=_pause_from_env())  # fmt: skip
+            charges = late_fees.accrue_late_fees(
+                con, args.as_of, actor="cli", pause=_pause_from_env()
+            )
             return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
         if args.command == "reminders":
             return reminders.cli(con, args)

@@ -16,10 +16,10 @@ from app_auth import audit, four_eyes, guard
 from billing.ar.aging import aging_from_ledger, late_fee_periods
 from billing.ar.ledger import build_ledger
 from billing.locks import claim_number
-from billing.money import ZERO, money_text, percent_text
 from billing.store import _audit, _billing_load, _stage_row, next_invoice_number
-from etl import clock
-from etl.warehouse import WarehouseBusy, transaction
+from core import clock
+from core.money import ZERO, money_text, percent_text
+from warehouse.db import WarehouseBusy, transaction
 
 CHARGED_SQL = """
 SELECT invoice_id, sum(amount) FROM late_fee_charges GROUP BY invoice_id
@@ -41,9 +41,14 @@ ORDER BY f.client_id, f.invoice_id, f.charge_id
 TERMS_SQL = "SELECT coalesce(max(payment_terms_days), 30) FROM clients WHERE client_id = ?"
 
 
-def accrue_late_fees(con: duckdb.DuckDBPyConnection, as_of: date, actor: str = "system",
-                     *, now: datetime | None = None,
-                     pause: Callable[[], None] | None = None) -> list[dict]:  # fmt: skip
+def accrue_late_fees(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    actor: str = "system",
+    *,
+    now: datetime | None = None,
+    pause: Callable[[], None] | None = None,
+) -> list[dict]:
     """Records, per late invoice, the accrued fee as of `as_of` less every fee already charged
     on it (pending, posted or waived). Returns the charges written by this run.
 
@@ -64,23 +69,49 @@ def accrue_late_fees(con: duckdb.DuckDBPyConnection, as_of: date, actor: str = "
             if due <= 0:
                 continue
             inv = row.invoice
-            values = [inv.invoice_id, inv.client_id, as_of, late_fee_periods(inv, as_of),
-                      row.open, inv.late_fee_rate, due, inv.currency, now, before]  # fmt: skip
+            values = [
+                inv.invoice_id,
+                inv.client_id,
+                as_of,
+                late_fee_periods(inv, as_of),
+                row.open,
+                inv.late_fee_rate,
+                due,
+                inv.currency,
+                now,
+                before,
+            ]
             try:
                 charge_id = con.execute(INSERT_SQL, values).fetchall()[0][0]
             except duckdb.ConstraintException as err:  # the chain key: a concurrent run's row
                 raise WarehouseBusy(f"another run charged {inv.invoice_id} meanwhile") from err
-            written.append({"charge_id": charge_id, "invoice_id": inv.invoice_id,
-                            "client_id": inv.client_id, "amount": due,
-                            "currency": inv.currency, "periods": values[3],
-                            "open_amount": row.open})  # fmt: skip
+            written.append(
+                {
+                    "charge_id": charge_id,
+                    "invoice_id": inv.invoice_id,
+                    "client_id": inv.client_id,
+                    "amount": due,
+                    "currency": inv.currency,
+                    "periods": values[3],
+                    "open_amount": row.open,
+                }
+            )
             if pause is not None and len(written) == 1:
                 pause()
         if written:  # a run that charged nothing wrote nothing and leaves no row
             total = sum((c["amount"] for c in written), ZERO)
-            audit.record(con, actor, "late_fees_accrued", "late_fee_run", as_of.isoformat(),
-                         after={"charges": len(written), "total": total,
-                                "charge_ids": [c["charge_id"] for c in written]})  # fmt: skip
+            audit.record(
+                con,
+                actor,
+                "late_fees_accrued",
+                "late_fee_run",
+                as_of.isoformat(),
+                after={
+                    "charges": len(written),
+                    "total": total,
+                    "charge_ids": [c["charge_id"] for c in written],
+                },
+            )
     return written
 
 
@@ -89,8 +120,13 @@ def charges(con: duckdb.DuckDBPyConnection, status: str | None = "pending") -> p
     return con.sql(CHARGES_SQL, params={"status": status}).pl()
 
 
-def post_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor: str,
-                   *, issue_date: date | None = None) -> list[str]:  # fmt: skip
+def post_late_fees(
+    con: duckdb.DuckDBPyConnection,
+    charge_ids: list[int],
+    actor: str,
+    *,
+    issue_date: date | None = None,
+) -> list[str]:
     """Posts pending charges on one fee invoice per (client, currency), issued and sent today
     with the client's terms; returns the new invoice numbers. A fee invoice never accrues a
     late fee itself (no compounding)."""
@@ -105,42 +141,82 @@ def post_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor:
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for charge in pending.to_dicts():
             groups[(charge["client_id"], charge["currency"])].append(charge)
-        return [_fee_invoice(con, client, cur, rows, actor, issue)
-                for (client, cur), rows in sorted(groups.items())]  # fmt: skip
+        return [
+            _fee_invoice(con, client, cur, rows, actor, issue)
+            for (client, cur), rows in sorted(groups.items())
+        ]
 
 
-def _fee_invoice(con, client_id: str, currency: str, rows: list[dict], actor: str,
-                 issue: date) -> str:  # fmt: skip
+def _fee_invoice(
+    con, client_id: str, currency: str, rows: list[dict], actor: str, issue: date
+) -> str:
     number = next_invoice_number(con, issue.year)
     claim_number(con, number, None)  # unique: a concurrent approval cannot take it too
     terms = con.execute(TERMS_SQL, [client_id]).fetchall()[0][0]
     total = sum((Decimal(r["amount"]) for r in rows), ZERO)
-    load_id = _billing_load(con, 0, f"late fees posted as {number}",
-                            {"invoices": (1, 0), "invoice_lines": (len(rows), 0)})  # fmt: skip
-    _stage_row(con, "invoices", load_id, {
-        "invoice_id": number, "client_id": client_id, "issue_date": issue,
-        "due_date": issue + timedelta(days=terms), "currency": currency, "total": total,
-        "number": number, "status": "sent", "kind": "invoice", "sent_at": clock.now(),
-    })  # fmt: skip
+    load_id = _billing_load(
+        con,
+        0,
+        f"late fees posted as {number}",
+        {"invoices": (1, 0), "invoice_lines": (len(rows), 0)},
+    )
+    _stage_row(
+        con,
+        "invoices",
+        load_id,
+        {
+            "invoice_id": number,
+            "client_id": client_id,
+            "issue_date": issue,
+            "due_date": issue + timedelta(days=terms),
+            "currency": currency,
+            "total": total,
+            "number": number,
+            "status": "sent",
+            "kind": "invoice",
+            "sent_at": clock.now(),
+        },
+    )
     for no, r in enumerate(rows, 1):
-        text = (f"Late fee on {r['invoice_number'] or r['invoice_id']}: "
-                f"{percent_text(Decimal(r['monthly_rate']))} a month x {r['periods']} "
-                f"on {money_text(Decimal(r['open_amount']))} (as of {r['as_of_date']})")  # fmt: skip
-        _stage_row(con, "invoice_lines", load_id, {
-            "invoice_id": number, "line_no": no, "amount": r["amount"], "kind": "late_fee",
-            "description": text, "quantity": 1, "unit_price": r["amount"],
-        })  # fmt: skip
+        text = (
+            f"Late fee on {r['invoice_number'] or r['invoice_id']}: "
+            f"{percent_text(Decimal(r['monthly_rate']))} a month x {r['periods']} "
+            f"on {money_text(Decimal(r['open_amount']))} (as of {r['as_of_date']})"
+        )
+        _stage_row(
+            con,
+            "invoice_lines",
+            load_id,
+            {
+                "invoice_id": number,
+                "line_no": no,
+                "amount": r["amount"],
+                "kind": "late_fee",
+                "description": text,
+                "quantity": 1,
+                "unit_price": r["amount"],
+            },
+        )
     ids = [r["charge_id"] for r in rows]
-    con.execute("UPDATE late_fee_charges SET status = 'posted', fee_invoice_id = ?, "
-                "decided_at = now(), decided_by = ? WHERE list_contains(?, charge_id)",
-                [number, actor, ids]).fetchall()  # fmt: skip
-    _audit(con, actor, "late_fees_posted", "invoice", number, after={"charges": ids,
-           "total": total, "currency": currency})  # fmt: skip
+    con.execute(
+        "UPDATE late_fee_charges SET status = 'posted', fee_invoice_id = ?, "
+        "decided_at = now(), decided_by = ? WHERE list_contains(?, charge_id)",
+        [number, actor, ids],
+    ).fetchall()
+    _audit(
+        con,
+        actor,
+        "late_fees_posted",
+        "invoice",
+        number,
+        after={"charges": ids, "total": total, "currency": currency},
+    )
     return number
 
 
-def waive_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor: str,
-                    reason: str) -> str:  # fmt: skip
+def waive_late_fees(
+    con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor: str, reason: str
+) -> str:
     """Waives pending charges: they stay counted as charged, so they never come back. Above
     the four-eyes limit (FOUR_EYES_WAIVER_ABOVE, on the charges' total) the first person's
     waiver is only a request, and a different person waiving the same charges carries it out.
@@ -155,23 +231,34 @@ def waive_late_fees(con: duckdb.DuckDBPyConnection, charge_ids: list[int], actor
         total = sum((Decimal(a) for a in pending["amount"]), ZERO)
         key = ",".join(str(i) for i in sorted(set(charge_ids)))
         if not four_eyes.second_person(con, "late_fee_waiver", key, total, actor, reason):
-            return (f"Waiver of {money_text(total)} requested: above the four-eyes limit, "
-                    "another person must waive the same charges to confirm it")  # fmt: skip
-        con.execute("UPDATE late_fee_charges SET status = 'waived', decided_at = now(), "
-                    "decided_by = ? WHERE list_contains(?, charge_id)",
-                    [actor, list(charge_ids)]).fetchall()  # fmt: skip
+            return (
+                f"Waiver of {money_text(total)} requested: above the four-eyes limit, "
+                "another person must waive the same charges to confirm it"
+            )
+        con.execute(
+            "UPDATE late_fee_charges SET status = 'waived', decided_at = now(), "
+            "decided_by = ? WHERE list_contains(?, charge_id)",
+            [actor, list(charge_ids)],
+        ).fetchall()
         for charge_id in charge_ids:
             _audit(con, actor, "late_fee_waived", "late_fee_charge", charge_id, reason=reason)
     return "Waived"
 
 
 def charges_json(written: list[dict]) -> dict:
-    return {"charges": [{**c, "amount": money_text(c["amount"]),
-                         "open_amount": money_text(c["open_amount"])} for c in written]}  # fmt: skip
+    return {
+        "charges": [
+            {**c, "amount": money_text(c["amount"]), "open_amount": money_text(c["open_amount"])}
+            for c in written
+        ]
+    }
 
 
 def render_table(written: list[dict], as_of: date) -> str:
     out = [f"Late fees accrued as of {as_of}: {len(written)} new charge(s)"]
-    out += [f"  {c['invoice_id']:<14} {c['client_id']:<10} {c['periods']:>3} period(s) "
-            f"{money_text(c['amount']):>12} {c['currency']}" for c in written]  # fmt: skip
+    out += [
+        f"  {c['invoice_id']:<14} {c['client_id']:<10} {c['periods']:>3} period(s) "
+        f"{money_text(c['amount']):>12} {c['currency']}"
+        for c in written
+    ]
     return "\n".join(out) + "\n"

@@ -20,7 +20,7 @@ from billing.ar.model import (
     MatchResult,
     Payment,
 )
-from billing.money import ZERO
+from core.money import ZERO
 
 SQL_DIR = Path(__file__).parent / "sql"
 INVOICES_SQL = (SQL_DIR / "ar_invoices.sql").read_text()
@@ -76,19 +76,55 @@ class Ledger:
 
 def read_documents(con: duckdb.DuckDBPyConnection) -> tuple[list, list, list, list, FxTable]:
     rows = _records(con, INVOICES_SQL)
-    invoices = [Invoice(
-        r["invoice_id"], r["number"], r["client_id"], r["issue_date"], r["due_date"],
-        r["currency"], r["total"], r["contract_id"], r["late_fee_monthly_rate"],
-        r["grace_days"] or 0, bool(r["is_fee_invoice"]), r["client_name"] or r["client_id"],
-        r["billing_email"]) for r in rows if r["kind"] != "credit_memo"]  # fmt: skip
-    memos = [CreditMemo(r["invoice_id"], r["number"], r["client_id"], r["issue_date"],
-                        r["currency"], r["total"], r["credits_invoice_id"])
-             for r in rows if r["kind"] == "credit_memo"]  # fmt: skip
-    payments = [Payment(r["payment_id"], r["client_id"], r["date"], r["amount"], r["currency"],
-                        r["reference"], r["invoice_id"], bool(r["is_known_client"]))
-                for r in _records(con, PAYMENTS_SQL)]  # fmt: skip
-    allocations = [Allocation(r["payment_id"], r["invoice_id"], r["amount"], r["decided_by"])
-                   for r in _records(con, ALLOCATIONS_SQL)]  # fmt: skip
+    invoices = [
+        Invoice(
+            r["invoice_id"],
+            r["number"],
+            r["client_id"],
+            r["issue_date"],
+            r["due_date"],
+            r["currency"],
+            r["total"],
+            r["contract_id"],
+            r["late_fee_monthly_rate"],
+            r["grace_days"] or 0,
+            bool(r["is_fee_invoice"]),
+            r["client_name"] or r["client_id"],
+            r["billing_email"],
+        )
+        for r in rows
+        if r["kind"] != "credit_memo"
+    ]
+    memos = [
+        CreditMemo(
+            r["invoice_id"],
+            r["number"],
+            r["client_id"],
+            r["issue_date"],
+            r["currency"],
+            r["total"],
+            r["credits_invoice_id"],
+        )
+        for r in rows
+        if r["kind"] == "credit_memo"
+    ]
+    payments = [
+        Payment(
+            r["payment_id"],
+            r["client_id"],
+            r["date"],
+            r["amount"],
+            r["currency"],
+            r["reference"],
+            r["invoice_id"],
+            bool(r["is_known_client"]),
+        )
+        for r in _records(con, PAYMENTS_SQL)
+    ]
+    allocations = [
+        Allocation(r["payment_id"], r["invoice_id"], r["amount"], r["decided_by"])
+        for r in _records(con, ALLOCATIONS_SQL)
+    ]
     base = con.execute(BASE_SQL).fetchall()[0][0]
     fx = FxTable(base, con.execute(FX_SQL).fetchall())
     return invoices, memos, payments, allocations, fx

@@ -23,7 +23,7 @@ from billing.ar.model import (
     MatchResult,
     Payment,
 )
-from billing.money import ZERO, cents
+from core.money import ZERO, cents
 
 KEEP_AS_CREDIT = "(client credit)"  # an allocation row meaning "keep the payment as a credit"
 TOKEN_SPLIT = re.compile(r"[\s,;/#:()]+")
@@ -35,8 +35,12 @@ ACTIONS = {
     "credit_memo_unknown_invoice": "correct the credit memo's credits_invoice_id",
     "payment_missing_fx_rate": "load the fx_rates row for the payment date",
 }
-SEVERITY = {"payment_unknown_client": "high", "payment_negative": "high",
-            "credit_memo_unknown_invoice": "high", "payment_missing_fx_rate": "high"}  # fmt: skip
+SEVERITY = {
+    "payment_unknown_client": "high",
+    "payment_negative": "high",
+    "credit_memo_unknown_invoice": "high",
+    "payment_missing_fx_rate": "high",
+}
 
 
 def oldest_first(invoice: Invoice) -> tuple:
@@ -76,10 +80,18 @@ class _Book:
         return sorted(found, key=oldest_first)
 
     def flag(self, kind: str, ref: str, detail: str, event, **extra) -> None:
-        self.result.findings.append(Finding(
-            kind, ref, detail, event.date if isinstance(event, Payment) else event.issue_date,
-            client_id=event.client_id, severity=SEVERITY.get(kind),
-            suggested_action=ACTIONS.get(kind), **extra))  # fmt: skip
+        self.result.findings.append(
+            Finding(
+                kind,
+                ref,
+                detail,
+                event.date if isinstance(event, Payment) else event.issue_date,
+                client_id=event.client_id,
+                severity=SEVERITY.get(kind),
+                suggested_action=ACTIONS.get(kind),
+                **extra,
+            )
+        )
 
     def convert(self, amount: Decimal, source: str, target: str, day) -> Decimal | None:
         """`amount` of `source` in `target` at the day's rates (None when a rate is missing)."""
@@ -96,8 +108,13 @@ class _Book:
         currency, source_id = event.currency, (event.payment_id if is_payment else event.invoice_id)
         converted = self.convert(available, currency, inv.currency, day)
         if converted is None:
-            self.flag("payment_missing_fx_rate", source_id, f"no fx rate for {currency} or "
-                      f"{inv.currency} on or before {day}; {inv.label} not applied", event)  # fmt: skip
+            self.flag(
+                "payment_missing_fx_rate",
+                source_id,
+                f"no fx rate for {currency} or "
+                f"{inv.currency} on or before {day}; {inv.label} not applied",
+                event,
+            )
             return available
         amount = min(self.open[inv.invoice_id], converted)
         if amount <= 0:
@@ -108,11 +125,24 @@ class _Book:
             else (amount if currency == inv.currency else cents(amount * available / converted))
         )
         self.open[inv.invoice_id] -= amount
-        self.result.applications.append(Application(
-            source_id, "payment" if is_payment else "credit_memo", inv.invoice_id, inv.client_id,
-            day, amount, used, currency,
-            None if currency == inv.currency else (converted / available).quantize(Decimal("1e-8")),
-            self.fx_difference(used, currency, day, amount, inv), method, by))  # fmt: skip
+        self.result.applications.append(
+            Application(
+                source_id,
+                "payment" if is_payment else "credit_memo",
+                inv.invoice_id,
+                inv.client_id,
+                day,
+                amount,
+                used,
+                currency,
+                None
+                if currency == inv.currency
+                else (converted / available).quantize(Decimal("1e-8")),
+                self.fx_difference(used, currency, day, amount, inv),
+                method,
+                by,
+            )
+        )
         return available - used
 
     def fx_difference(self, used, currency, day, amount, inv: Invoice) -> Decimal | None:
@@ -128,24 +158,40 @@ class _Book:
     def keep_credit(self, event, left: Decimal) -> None:
         if left > 0:
             is_payment = isinstance(event, Payment)
-            self.result.credits.append(ClientCredit(
-                event.client_id, event.payment_id if is_payment else event.invoice_id,
-                event.date if is_payment else event.issue_date, left, event.currency))  # fmt: skip
+            self.result.credits.append(
+                ClientCredit(
+                    event.client_id,
+                    event.payment_id if is_payment else event.invoice_id,
+                    event.date if is_payment else event.issue_date,
+                    left,
+                    event.currency,
+                )
+            )
 
 
 def _apply_memo(book: _Book, memo: CreditMemo) -> None:
     target = book.by_id.get(memo.credits_invoice_id or "")
     if target is None or target.client_id != memo.client_id:
-        book.flag("credit_memo_unknown_invoice", memo.invoice_id,
-                  f"credit memo {memo.number or memo.invoice_id} credits "
-                  f"{memo.credits_invoice_id or 'no invoice'}, which is not an invoice of "
-                  f"{memo.client_id}; not applied", memo, value=-memo.total,
-                  currency=memo.currency)  # fmt: skip
+        book.flag(
+            "credit_memo_unknown_invoice",
+            memo.invoice_id,
+            f"credit memo {memo.number or memo.invoice_id} credits "
+            f"{memo.credits_invoice_id or 'no invoice'}, which is not an invoice of "
+            f"{memo.client_id}; not applied",
+            memo,
+            value=-memo.total,
+            currency=memo.currency,
+        )
         return
     if target.invoice_id not in book.open:
-        book.flag("payment_before_invoice", memo.invoice_id, f"credit memo dated "
-                  f"{memo.issue_date}, before {target.label} was issued ({target.issue_date}); "
-                  "not applied", memo)  # fmt: skip
+        book.flag(
+            "payment_before_invoice",
+            memo.invoice_id,
+            f"credit memo dated "
+            f"{memo.issue_date}, before {target.label} was issued ({target.issue_date}); "
+            "not applied",
+            memo,
+        )
         return
     left = book.apply(memo, target, -memo.total, "credit_memo", "rule")
     book.keep_credit(memo, left)
@@ -174,9 +220,16 @@ def _suggestion(book: _Book, payment: Payment) -> list[dict]:
             if payment.currency == inv.currency
             else (left if take == converted else cents(take * left / converted))
         )
-        rows.append({"invoice_id": inv.invoice_id, "number": inv.number,
-                     "due_date": inv.due_date.isoformat(), "open": str(book.open[inv.invoice_id]),
-                     "currency": inv.currency, "amount": str(used)})  # fmt: skip
+        rows.append(
+            {
+                "invoice_id": inv.invoice_id,
+                "number": inv.number,
+                "due_date": inv.due_date.isoformat(),
+                "open": str(book.open[inv.invoice_id]),
+                "currency": inv.currency,
+                "amount": str(used),
+            }
+        )
         left -= used
     return rows
 
@@ -184,12 +237,17 @@ def _suggestion(book: _Book, payment: Payment) -> list[dict]:
 def _unmatched(book: _Book, payment: Payment) -> None:
     rows = _suggestion(book, payment)
     text = ", ".join(f"{r['number'] or r['invoice_id']} {r['amount']}" for r in rows) or "none"
-    book.flag("unmatched_payment", payment.payment_id,
-              f"{payment.amount} {payment.currency} on {payment.date} "
-              f"(reference {payment.reference or '-'}) names no invoice and equals no open "
-              f"balance; suggested oldest first: {text}", payment, value=payment.amount,
-              currency=payment.currency,
-              evidence={"suggested_allocation": rows})  # fmt: skip
+    book.flag(
+        "unmatched_payment",
+        payment.payment_id,
+        f"{payment.amount} {payment.currency} on {payment.date} "
+        f"(reference {payment.reference or '-'}) names no invoice and equals no open "
+        f"balance; suggested oldest first: {text}",
+        payment,
+        value=payment.amount,
+        currency=payment.currency,
+        evidence={"suggested_allocation": rows},
+    )
 
 
 def _apply_manual(book: _Book, payment: Payment, allocations: list[Allocation]) -> None:
@@ -198,10 +256,16 @@ def _apply_manual(book: _Book, payment: Payment, allocations: list[Allocation]) 
     for alloc in (a for a in allocations if a.invoice_id != KEEP_AS_CREDIT):
         inv = book.by_id.get(alloc.invoice_id)
         if inv is None or inv.client_id != payment.client_id or inv.invoice_id not in book.open:
-            book.flag("unmatched_payment", payment.payment_id, f"allocation to "
-                      f"{alloc.invoice_id} is not an open invoice of {payment.client_id} on "
-                      f"{payment.date}", payment, value=payment.amount,
-                      currency=payment.currency)  # fmt: skip
+            book.flag(
+                "unmatched_payment",
+                payment.payment_id,
+                f"allocation to "
+                f"{alloc.invoice_id} is not an open invoice of {payment.client_id} on "
+                f"{payment.date}",
+                payment,
+                value=payment.amount,
+                currency=payment.currency,
+            )
             continue
         chunk = min(alloc.amount, left)
         left -= chunk - book.apply(payment, inv, chunk, "manual", alloc.decided_by)
@@ -210,13 +274,23 @@ def _apply_manual(book: _Book, payment: Payment, allocations: list[Allocation]) 
 
 def _apply_payment(book: _Book, payment: Payment, allocations: list[Allocation]) -> None:
     if not payment.is_known_client:
-        book.flag("payment_unknown_client", payment.payment_id,
-                  f"client {payment.client_id} is unknown; not applied", payment,
-                  value=payment.amount, currency=payment.currency)  # fmt: skip
+        book.flag(
+            "payment_unknown_client",
+            payment.payment_id,
+            f"client {payment.client_id} is unknown; not applied",
+            payment,
+            value=payment.amount,
+            currency=payment.currency,
+        )
         return
     if payment.amount <= 0:
-        book.flag("payment_negative", payment.payment_id, f"amount {payment.amount} is not "
-                  "positive; not applied", payment, currency=payment.currency)  # fmt: skip
+        book.flag(
+            "payment_negative",
+            payment.payment_id,
+            f"amount {payment.amount} is not positive; not applied",
+            payment,
+            currency=payment.currency,
+        )
         return
     if allocations:
         _apply_manual(book, payment, allocations)
@@ -225,9 +299,14 @@ def _apply_payment(book: _Book, payment: Payment, allocations: list[Allocation])
     if named:
         issued = [i for i in named if i.invoice_id in book.open]
         for inv in (i for i in named if i.invoice_id not in book.open):
-            book.flag("payment_before_invoice", payment.payment_id,
-                      f"dated {payment.date}, before {inv.label} was issued ({inv.issue_date})",
-                      payment, value=payment.amount, currency=payment.currency)  # fmt: skip
+            book.flag(
+                "payment_before_invoice",
+                payment.payment_id,
+                f"dated {payment.date}, before {inv.label} was issued ({inv.issue_date})",
+                payment,
+                value=payment.amount,
+                currency=payment.currency,
+            )
         if not issued:
             return
         left = payment.amount
@@ -235,17 +314,25 @@ def _apply_payment(book: _Book, payment: Payment, allocations: list[Allocation])
             left = book.apply(payment, inv, left, "reference", "rule")
         book.keep_credit(payment, left)
         return
-    exact = [i for i in book.open_invoices(payment.client_id)
-             if book.convert(payment.amount, payment.currency, i.currency, payment.date)
-             == book.open[i.invoice_id]]  # fmt: skip
+    exact = [
+        i
+        for i in book.open_invoices(payment.client_id)
+        if book.convert(payment.amount, payment.currency, i.currency, payment.date)
+        == book.open[i.invoice_id]
+    ]
     if len(exact) == 1:
         book.apply(payment, exact[0], payment.amount, "exact_amount", "rule")
         return
     _unmatched(book, payment)
 
 
-def match_payments(invoices: list[Invoice], memos: list[CreditMemo], payments: list[Payment],
-                   fx: FxTable, allocations: list[Allocation] | None = None) -> MatchResult:  # fmt: skip
+def match_payments(
+    invoices: list[Invoice],
+    memos: list[CreditMemo],
+    payments: list[Payment],
+    fx: FxTable,
+    allocations: list[Allocation] | None = None,
+) -> MatchResult:
     """Replays credit memos and payments in date order against the invoices (rules 10, 12)."""
     book = _Book(invoices, fx)
     manual: dict[str, list[Allocation]] = defaultdict(list)

@@ -107,7 +107,7 @@ class ClientCredit:
 
 @dataclass
 class Finding:
-    """Something matching could not do, for the exception queue (billing.exceptions_queue reads
+    """Something matching could not do, for the exception queue (exception_queue.findings reads
     these attributes) and for the aging report as of a date on or after `date`."""
 
     kind: str

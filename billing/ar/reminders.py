@@ -19,9 +19,9 @@ import duckdb
 from app_auth import guard
 from billing.ar.aging import aging_from_ledger
 from billing.ar.ledger import build_ledger
-from billing.money import money_text
-from etl import clock
-from etl.warehouse import WarehouseBusy, transaction
+from core import clock
+from core.money import money_text
+from warehouse.db import WarehouseBusy, transaction
 
 CONFIG_PATH = Path(__file__).with_name("reminders.toml")
 PAUSES_SQL = "SELECT invoice_id, is_disputed, promised_date FROM ar_invoice_notes"
@@ -51,10 +51,13 @@ class ReminderConfig:
         data = tomllib.loads((path or CONFIG_PATH).read_text())
         defaults = data.get("defaults", {})
         clients = {k: tuple(sorted(v["offsets"])) for k, v in data.get("clients", {}).items()}
-        return cls(tuple(sorted(defaults.get("offsets", (-7, 0, 7, 14, 30)))), clients,
-                   tuple(sorted(data["tones"], key=lambda t: t["until"])),
-                   defaults.get("from_address", "accounts@example.com"),
-                   defaults.get("firm_name", ""))  # fmt: skip
+        return cls(
+            tuple(sorted(defaults.get("offsets", (-7, 0, 7, 14, 30)))),
+            clients,
+            tuple(sorted(data["tones"], key=lambda t: t["until"])),
+            defaults.get("from_address", "accounts@example.com"),
+            defaults.get("firm_name", ""),
+        )
 
     def offsets_for(self, client_id: str) -> tuple[int, ...]:
         return self.client_offsets.get(client_id, self.offsets)
@@ -94,22 +97,36 @@ def _paused(pauses: dict, invoice_id: str, as_of: date) -> bool:
     return bool(disputed) or (promised is not None and promised >= as_of)
 
 
-def _draft(config: ReminderConfig, row, offset: int, firm_name: str,
-           first: bool = False) -> tuple[str, str, str]:  # fmt: skip
+def _draft(
+    config: ReminderConfig, row, offset: int, firm_name: str, first: bool = False
+) -> tuple[str, str, str]:
     tone = config.tone_for(offset, first)
     inv = row.invoice
-    fee = (f"A late fee of {money_text(row.late_fee)} {inv.currency} has accrued so far.\n"
-           if row.late_fee > 0 else "")  # fmt: skip
-    values = {"client_name": inv.client_name, "number": inv.label, "open": money_text(row.open),
-              "currency": inv.currency, "due_date": inv.due_date.isoformat(),
-              "days_past_due": max(row.days_past_due, 0), "late_fee_text": fee,
-              "firm_name": firm_name}  # fmt: skip
-    return (tone["name"], Template(tone["subject"]).safe_substitute(values),
-            Template(tone["body"]).safe_substitute(values))  # fmt: skip
+    fee = (
+        f"A late fee of {money_text(row.late_fee)} {inv.currency} has accrued so far.\n"
+        if row.late_fee > 0
+        else ""
+    )
+    values = {
+        "client_name": inv.client_name,
+        "number": inv.label,
+        "open": money_text(row.open),
+        "currency": inv.currency,
+        "due_date": inv.due_date.isoformat(),
+        "days_past_due": max(row.days_past_due, 0),
+        "late_fee_text": fee,
+        "firm_name": firm_name,
+    }
+    return (
+        tone["name"],
+        Template(tone["subject"]).safe_substitute(values),
+        Template(tone["body"]).safe_substitute(values),
+    )
 
 
-def reminder_queue(con: duckdb.DuckDBPyConnection, as_of: date,
-                   config: ReminderConfig | None = None) -> list[Reminder]:  # fmt: skip
+def reminder_queue(
+    con: duckdb.DuckDBPyConnection, as_of: date, config: ReminderConfig | None = None
+) -> list[Reminder]:
     """What would be sent on `as_of`: per open invoice not paused, the latest offset that has
     come (due + offset <= as_of, and not before the invoice was issued) and was not sent yet;
     earlier offsets not sent are skipped, so a client never gets three reminders at once. The
@@ -124,18 +141,33 @@ def reminder_queue(con: duckdb.DuckDBPyConnection, as_of: date,
         inv = row.invoice
         if _paused(pauses, inv.invoice_id, as_of):
             continue
-        due = [o for o in config.offsets_for(inv.client_id)
-               if inv.issue_date <= inv.due_date + timedelta(o) <= as_of
-               and (inv.invoice_id, o) not in logged]  # fmt: skip
+        due = [
+            o
+            for o in config.offsets_for(inv.client_id)
+            if inv.issue_date <= inv.due_date + timedelta(o) <= as_of
+            and (inv.invoice_id, o) not in logged
+        ]
         if not due:
             continue
         offset = due[-1]
         first = inv.invoice_id not in reminded
         tone, subject, body = _draft(config, row, offset, firm_name, first)
-        queue.append(Reminder(inv.invoice_id, inv.label, inv.client_id, inv.client_name,
-                              inv.billing_email, offset, tone,
-                              inv.due_date + timedelta(offset), subject, body, due[:-1],
-                              (money_text(row.open), inv.due_date.isoformat())))  # fmt: skip
+        queue.append(
+            Reminder(
+                inv.invoice_id,
+                inv.label,
+                inv.client_id,
+                inv.client_name,
+                inv.billing_email,
+                offset,
+                tone,
+                inv.due_date + timedelta(offset),
+                subject,
+                body,
+                due[:-1],
+                (money_text(row.open), inv.due_date.isoformat()),
+            )
+        )
     return sorted(queue, key=lambda r: (r.client_id, r.scheduled_date, r.invoice_id))
 
 
@@ -148,8 +180,14 @@ class HeaderRefused(ValueError):
 def _header_problem(value: str) -> str | None:
     """Why `value` cannot be a header, or None. CR, LF and the other line separators, NUL and
     every other control character except tab are refused."""
-    bad = next((c for c in value if c != "\t" and (unicodedata.category(c) in ("Cc", "Zl", "Zp")
-                                                  or c == "\x85")), None)  # fmt: skip
+    bad = next(
+        (
+            c
+            for c in value
+            if c != "\t" and (unicodedata.category(c) in ("Cc", "Zl", "Zp") or c == "\x85")
+        ),
+        None,
+    )
     return None if bad is None else f"contains the control character {bad!r}"
 
 
@@ -158,8 +196,12 @@ def email_of(reminder: Reminder, from_address: str) -> EmailMessage:
     header value; the value as decoded is checked too, because an RFC 2047 encoded word
     (`=?utf-8?q?x=0D=0ABcc:_y?=`) would otherwise be written out as a second header line."""
     message = EmailMessage()
-    headers = {"From": from_address, "To": reminder.recipient or "",
-               "Subject": reminder.subject, "X-Invoice-Id": reminder.invoice_id}  # fmt: skip
+    headers = {
+        "From": from_address,
+        "To": reminder.recipient or "",
+        "Subject": reminder.subject,
+        "X-Invoice-Id": reminder.invoice_id,
+    }
     for name, value in headers.items():
         problem = _header_problem(value)
         if problem is None:
@@ -169,8 +211,10 @@ def email_of(reminder: Reminder, from_address: str) -> EmailMessage:
             except ValueError as err:  # the policy's own refusal, should ours miss a case
                 problem = " ".join(str(err).split())
         if problem:
-            raise HeaderRefused(f"reminder for {reminder.number!r}: the {name} header {problem}; "
-                                "not sent (fix the data it comes from)")  # fmt: skip
+            raise HeaderRefused(
+                f"reminder for {reminder.number!r}: the {name} header {problem}; "
+                "not sent (fix the data it comes from)"
+            )
     message.set_content(reminder.body)
     return message
 
@@ -184,9 +228,17 @@ class SentReminders(list):
         self.refused: list[str] = list(refused)
 
 
-def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: str,
-                   config: ReminderConfig | None = None, *, now: datetime | None = None,
-                   polish=None, pause: Callable[[], None] | None = None) -> SentReminders:  # fmt: skip
+def send_reminders(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    sender,
+    actor: str,
+    config: ReminderConfig | None = None,
+    *,
+    now: datetime | None = None,
+    polish=None,
+    pause: Callable[[], None] | None = None,
+) -> SentReminders:
     """Sends the queue through `sender` (anything with .send(EmailMessage) and .channel).
 
     Each reminder is claimed before it is sent: its reminder_log row (key: invoice and offset)
@@ -221,8 +273,9 @@ def send_reminders(con: duckdb.DuckDBPyConnection, as_of: date, sender, actor: s
         except BaseException:
             _unclaim(con, reminder)
             raise
-        con.execute(SENT_SQL, [sender.channel, reminder.invoice_id,
-                               reminder.offset_days]).fetchall()  # fmt: skip
+        con.execute(
+            SENT_SQL, [sender.channel, reminder.invoice_id, reminder.offset_days]
+        ).fetchall()
         sent.append(reminder)
     return sent
 
@@ -231,11 +284,33 @@ def _claim(con, reminder: Reminder, config: ReminderConfig, now: datetime, actor
     """Commits the reminder's log row (and the skipped offsets') as `sending`; False when
     another session logged this reminder first (seen at the INSERT, or at COMMIT when both
     were in flight)."""
-    rows = [[reminder.invoice_id, offset, config.tone_for(offset)["name"], now,
-             reminder.recipient, "(skipped: a later reminder was due)", "", "skipped", actor]
-            for offset in reminder.skipped_offsets]  # fmt: skip
-    rows.append([reminder.invoice_id, reminder.offset_days, reminder.tone, now,
-                 reminder.recipient, reminder.subject, reminder.body, CLAIMED, actor])  # fmt: skip
+    rows = [
+        [
+            reminder.invoice_id,
+            offset,
+            config.tone_for(offset)["name"],
+            now,
+            reminder.recipient,
+            "(skipped: a later reminder was due)",
+            "",
+            "skipped",
+            actor,
+        ]
+        for offset in reminder.skipped_offsets
+    ]
+    rows.append(
+        [
+            reminder.invoice_id,
+            reminder.offset_days,
+            reminder.tone,
+            now,
+            reminder.recipient,
+            reminder.subject,
+            reminder.body,
+            CLAIMED,
+            actor,
+        ]
+    )
     try:
         with transaction(con):
             for row in rows:
@@ -247,8 +322,9 @@ def _claim(con, reminder: Reminder, config: ReminderConfig, now: datetime, actor
 
 def _unclaim(con, reminder: Reminder) -> None:
     with transaction(con):
-        con.execute(UNCLAIM_SQL, [reminder.invoice_id, reminder.offset_days,
-                                  reminder.skipped_offsets]).fetchall()  # fmt: skip
+        con.execute(
+            UNCLAIM_SQL, [reminder.invoice_id, reminder.offset_days, reminder.skipped_offsets]
+        ).fetchall()
 
 
 def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
@@ -259,8 +335,9 @@ def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
 
     if args.send:
         sender = sender_from_settings(outbox=args.outbox)
-        reminders = send_reminders(con, args.as_of, sender, actor="cli",
-                                   polish=polisher_from_settings())  # fmt: skip
+        reminders = send_reminders(
+            con, args.as_of, sender, actor="cli", polish=polisher_from_settings()
+        )
         title = f"Sent {len(reminders)} reminder(s) via {sender.channel}"
         refused = reminders.refused
     else:
@@ -272,6 +349,9 @@ def cli(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
         f"{r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
         for r in reminders
     ]
-    lines += [f"  refused {line}" for line in refused]  # fmt: skip
-    return {"as_of": args.as_of.isoformat(), "reminders": [r.to_json() for r in reminders],
-            "refused": refused}, "\n".join(lines) + "\n"  # fmt: skip
+    lines += [f"  refused {line}" for line in refused]
+    return {
+        "as_of": args.as_of.isoformat(),
+        "reminders": [r.to_json() for r in reminders],
+        "refused": refused,
+    }, "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@ or an SMTP server configured through the environment or .streamlit/secrets.toml.
 
 SMTP with STARTTLS verifies the server's certificate and host name (the system's CAs, or
 AR_SMTP_CA_FILE for a private CA); any SMTP, socket or TLS failure is one SendError line.
-Outbox file names come from invoice ids (data) and are made safe (etl.safe_paths)."""
+Outbox file names come from invoice ids (data) and are made safe (core.safe_paths)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app_auth import settings as app_settings
 from app_auth.settings import SMTP_KEYS  # noqa: F401  (re-exported: its callers read it here)
-from etl.safe_paths import path_inside, safe_file_name
+from core.safe_paths import path_inside, safe_file_name
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTBOX = ROOT / "data" / "outbox"
@@ -77,8 +77,10 @@ class SmtpSender:
 
     def send(self, message: EmailMessage) -> None:
         if self.username and not self.starttls:
-            raise SendError("reminders: SMTP failed: refusing to send AR_SMTP_PASSWORD over a "
-                            "connection without STARTTLS (set AR_SMTP_STARTTLS=true)")  # fmt: skip
+            raise SendError(
+                "reminders: SMTP failed: refusing to send AR_SMTP_PASSWORD over a "
+                "connection without STARTTLS (set AR_SMTP_STARTTLS=true)"
+            )
         context = self.tls_context() if self.starttls else None
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -93,8 +95,9 @@ class SmtpSender:
             ) from None
 
 
-def smtp_settings(environ: Mapping[str, str] | None = None,
-                  secrets_path: Path | None = None) -> dict[str, str]:  # fmt: skip
+def smtp_settings(
+    environ: Mapping[str, str] | None = None, secrets_path: Path | None = None
+) -> dict[str, str]:
     """AR_SMTP_* from .streamlit/secrets.toml, the environment winning (app_auth.settings, the
     one settings module)."""
     return app_settings.smtp_values(app_settings.load(environ, secrets_path))
@@ -108,9 +111,11 @@ def sender_from_settings(settings: Mapping[str, str] | None = None, outbox: str 
         if not port.isdigit():
             raise SendError(f"reminders: AR_SMTP_PORT {port!r} is not a port number")
         return SmtpSender(
-            settings["AR_SMTP_HOST"], int(port),
-            settings.get("AR_SMTP_USER"), settings.get("AR_SMTP_PASSWORD"),
+            settings["AR_SMTP_HOST"],
+            int(port),
+            settings.get("AR_SMTP_USER"),
+            settings.get("AR_SMTP_PASSWORD"),
             str(settings.get("AR_SMTP_STARTTLS", "true")).lower() in ("1", "true", "yes"),
             ca_file=settings.get("AR_SMTP_CA_FILE") or None,
-        )  # fmt: skip
+        )
     return OutboxSender(Path(outbox) if outbox else DEFAULT_OUTBOX)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl.exports import clockify, freshbooks, harvest, hubstaff, odoo, toggl
-from etl.exports.common import ExportBatch, ExportFormatError, KnownNames, RowError
+from etl.exports.batch import ExportBatch
+from etl.exports.names import KnownNames
+from etl.exports.table import ExportFormatError, RowError
 
 PARSERS = {
     "harvest-csv": harvest.parse,

@@ -17,15 +17,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from etl.exports.common import (
-    ExportBatch,
-    ExportSpec,
-    KnownNames,
-    Table,
-    hours_cell,
-    read_table,
-)
+from etl.exports.batch import ExportBatch
+from etl.exports.cells import hours_cell
 from etl.exports.entries import Layout, parse_entries
+from etl.exports.names import KnownNames
+from etl.exports.table import ExportSpec, Table, read_table
 
 SPEC = ExportSpec(
     source="clockify",

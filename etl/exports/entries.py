@@ -18,22 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from etl.exports.common import (
-    BatchBuilder,
-    ExportBatch,
-    ExportFormatError,
-    ExportSpec,
-    KnownNames,
-    RowProblem,
-    Table,
-    bool_text,
-    has_tag,
-    hours_cell,
-    name_key,
-    normalize_time,
-    parse_bool,
-)
+from etl.exports.batch import BatchBuilder, ExportBatch
+from etl.exports.cells import bool_text, has_tag, hours_cell, normalize_time, parse_bool
+from etl.exports.names import KnownNames, name_key
 from etl.exports.spans import StrictDates, row_span, split_stamp, strict_dates
+from etl.exports.table import ExportFormatError, ExportSpec, RowProblem, Table
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl.exports.common import (
-    UNKNOWN_ROLE,
-    BatchBuilder,
-    ExportBatch,
-    ExportSpec,
-    KnownNames,
-    RowProblem,
-    bool_text,
-    currency_code,
-    hours_cell,
-    name_key,
-    parse_bool,
-    read_table,
-)
+from etl.exports.batch import BatchBuilder, ExportBatch
+from etl.exports.cells import bool_text, currency_code, hours_cell, parse_bool
+from etl.exports.names import UNKNOWN_ROLE, KnownNames, name_key
+from etl.exports.table import ExportSpec, RowProblem, read_table
 
 INVOICED_ELSEWHERE = "harvest-invoiced"
 

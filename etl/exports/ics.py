@@ -28,19 +28,11 @@ import polars as pl
 from dateutil.rrule import rrulestr
 from dateutil.tz import tzical
 
-from etl import clock
+from core import clock
 from etl.contract import ENTITIES
-from etl.exports.common import (
-    ExportBatch,
-    ExportFormatError,
-    KnownNames,
-    RowError,
-    RowProblem,
-    _rows,
-    clean,
-    name_key,
-    read_export_text,
-)
+from etl.exports.batch import ExportBatch
+from etl.exports.names import KnownNames, _rows, clean, name_key
+from etl.exports.table import ExportFormatError, RowError, RowProblem, read_export_text
 
 FRAME = "calendar_events"
 COLUMNS = tuple(ENTITIES[FRAME].column_names)

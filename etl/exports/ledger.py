@@ -1,6 +1,6 @@
 """Shared machinery for accounting exports (QuickBooks Online, Xero): documents, lines, payments.
 
-An accounting export is read like a tracker export (etl.exports.common: header found by name,
+An accounting export is read like a tracker export (etl.exports.table: header found by name,
 preamble, Total rows and footers skipped), then its rows are grouped into documents: an invoice
 or credit note with its lines, or a payment. A document with any bad row is quarantined whole
 (a partial invoice would not add up); every other document loads. docs/import.md
@@ -16,18 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from etl.exports.common import (
-    BatchBuilder,
-    KnownNames,
-    RowError,
-    RowProblem,
-    Table,
-    _rows,
-    clean,
-    name_key,
-    parse_decimal,
-)
+from etl.exports.batch import BatchBuilder
+from etl.exports.cells import parse_decimal
+from etl.exports.names import KnownNames, _rows, clean, name_key
 from etl.exports.reports import Report
+from etl.exports.table import RowError, RowProblem, Table
 
 CENT = Decimal("0.01")
 LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {

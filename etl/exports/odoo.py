@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl.exports.common import ExportBatch, ExportSpec, KnownNames, read_table
+from etl.exports.batch import ExportBatch
 from etl.exports.entries import Layout, parse_entries
+from etl.exports.names import KnownNames
+from etl.exports.table import ExportSpec, read_table
 
 INVOICED_IN_ODOO = "odoo-invoiced"
 

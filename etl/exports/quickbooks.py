@@ -21,15 +21,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from etl.exports.common import (
-    ExportSpec,
-    RowProblem,
-    clean,
-    currency_code,
-    detect_decimal_comma,
-    name_key,
-    parse_decimal,
-)
+from etl.exports.cells import currency_code, detect_decimal_comma, parse_decimal
 from etl.exports.ledger import (
     Document,
     KnownLedger,
@@ -38,7 +30,9 @@ from etl.exports.ledger import (
     money,
     money_text,
 )
+from etl.exports.names import clean, name_key
 from etl.exports.reports import Report, detect_report, read_report
+from etl.exports.table import ExportSpec, RowProblem
 
 SOURCE = "qbo"
 ALIASES = {

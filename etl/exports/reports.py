@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl.csv_rows import physical_lines
-from etl.exports.common import (
+from etl.exports.table import (
     ExportFormatError,
     ExportSpec,
     Table,

@@ -22,17 +22,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from etl.exports.common import (
+from etl.exports.cells import (
     _NUMERIC_DATE,
     ORDER_LABELS,
-    RowProblem,
-    Table,
     _make_date,
     _year,
     detect_date_order,
     format_hours,
     parse_date,
 )
+from etl.exports.table import RowProblem, Table
 
 MAX_SPAN = timedelta(hours=24)
 

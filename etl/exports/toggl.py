@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl.exports.common import (
-    ExportBatch,
-    ExportSpec,
-    KnownNames,
-    Table,
-    hours_cell,
-    parse_user_export,
-)
+from etl.exports.batch import ExportBatch, parse_user_export
+from etl.exports.cells import hours_cell
+from etl.exports.names import KnownNames
+from etl.exports.table import ExportSpec, Table
 
 SPEC = ExportSpec(
     source="toggl",

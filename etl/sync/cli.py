@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from etl.cli_errors import UserError
+from core.cli_errors import UserError
 from etl.sync.registry import names
 
 # The sync machinery (httpx, tenacity, the loader and polars) is imported by `cmd_sync`, not

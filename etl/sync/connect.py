@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from etl.cli_errors import UserError
+from core.cli_errors import UserError
 
 if TYPE_CHECKING:  # httpx and cryptography are imported by the steps, not by the parser that
     # `python -m etl` builds for every command

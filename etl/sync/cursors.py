@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import duckdb
 
-from etl import clock
+from core import clock
 
 READ_SQL = "SELECT entity, cursor FROM sync_cursors WHERE source = ?"
 WRITE_SQL = "INSERT OR REPLACE INTO sync_cursors VALUES (?, ?, ?, ?, ?)"

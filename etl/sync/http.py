@@ -21,7 +21,7 @@ from typing import Any, Self
 import httpx
 import tenacity
 
-from etl.cli_errors import UserError
+from core.cli_errors import UserError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "billing-ops-sync (https://github.com/billing-ops)"

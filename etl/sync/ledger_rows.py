@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from etl.exports.common import Table
+from etl.exports.table import Table
 
 
 def api_table(file: str, aliases: Mapping[str, tuple[str, ...]], rows: Iterable[dict]) -> Table:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from etl.cli_errors import UserError
+from core.cli_errors import UserError
 
 if TYPE_CHECKING:
     from etl.sync.run import Source

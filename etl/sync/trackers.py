@@ -1,5 +1,5 @@
 """What the four time-tracker connectors share once their records are fetched: mapping onto the
-canonical rows with the CSV importers' own machinery (etl.exports.common.BatchBuilder: the same
+canonical rows with the CSV importers' own machinery (etl.exports.table.BatchBuilder: the same
 client/project/task/person resolution and ids, the same quarantine), then two guards a CSV
 import does not need:
 
@@ -28,11 +28,14 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from etl import clock
+from core import clock
 from etl.checks import key_expression
 from etl.contract import ENTITIES
 from etl.export_import import stage_batch
-from etl.exports.common import BatchBuilder, ExportBatch, KnownNames, RowError, Table, format_hours
+from etl.exports.batch import BatchBuilder, ExportBatch
+from etl.exports.cells import format_hours
+from etl.exports.names import KnownNames
+from etl.exports.table import RowError, Table
 from etl.loader import LoadReport
 from etl.staging import Load
 
@@ -109,8 +112,14 @@ class ApiBatch(BatchBuilder):
     def api_entry(self, line: int, source_id: str, **values: str | None) -> str:
         """A time entry keyed by the tracker's own id."""
         entry_id = entry_id_of(self.source, source_id)
-        self._emit("time_entries", line, entry_id=entry_id, source=self.source,
-                   source_id=source_id, **values)  # fmt: skip
+        self._emit(
+            "time_entries",
+            line,
+            entry_id=entry_id,
+            source=self.source,
+            source_id=source_id,
+            **values,
+        )
         return entry_id
 
 
@@ -168,13 +177,17 @@ def _hold_billed(con, load: Load, source: str, batch: ExportBatch) -> ExportBatc
     changed = con.execute(CHANGED_SQL, [billed]).fetchall()
     now = clock.now()
     for entry_id, before, after, project_id in changed:
-        evidence = {"billed": json.loads(before), "upstream": json.loads(after),
-                    "load_id": load.load_id}  # fmt: skip
+        evidence = {
+            "billed": json.loads(before),
+            "upstream": json.loads(after),
+            "load_id": load.load_id,
+        }
         detail = (
             f"{source} changed entry {entry_id} after it was billed; the billed version is kept"
         )
-        _raise_exception(con, "billed_entry_changed", entry_id, project_id, detail, evidence,
-                         CHANGED_ACTION, now)  # fmt: skip
+        _raise_exception(
+            con, "billed_entry_changed", entry_id, project_id, detail, evidence, CHANGED_ACTION, now
+        )
     con.execute("DROP TABLE _sync_incoming")
     frames = dict(batch.frames)
     frames["time_entries"] = entries.filter(~pl.col("entry_id").is_in(billed))
@@ -184,9 +197,18 @@ def _hold_billed(con, load: Load, source: str, batch: ExportBatch) -> ExportBatc
 def _raise_exception(con, kind, ref, project_id, detail, evidence, action, now) -> None:
     con.execute(
         EXCEPTION_UPSERT_SQL,
-        [f"{kind}:{ref}", kind, ref, project_id, detail, json.dumps(evidence, default=str),
-         action, now, now],
-    ).fetchall()  # fmt: skip
+        [
+            f"{kind}:{ref}",
+            kind,
+            ref,
+            project_id,
+            detail,
+            json.dumps(evidence, default=str),
+            action,
+            now,
+            now,
+        ],
+    ).fetchall()
 
 
 def _apply_deletions(con, load: Load, source: str, deleted: Iterable[Deleted]) -> None:
@@ -220,14 +242,26 @@ def _apply_deletions(con, load: Load, source: str, deleted: Iterable[Deleted]) -
     for entry_id, project_id in present:
         d = by_id[entry_id]
         action = "kept_billed" if entry_id in billed else "removed"
-        rows.append(["time_entries", entry_id, source, d.source_id, d.deleted_at, action,
-                     load.load_id, now])  # fmt: skip
+        rows.append(
+            ["time_entries", entry_id, source, d.source_id, d.deleted_at, action, load.load_id, now]
+        )
         if entry_id in billed:
             detail = f"{source} deleted entry {entry_id} after it was billed; it is kept"
-            evidence = {"source_id": d.source_id, "deleted_at": d.deleted_at,
-                        "load_id": load.load_id}  # fmt: skip
-            _raise_exception(con, "billed_entry_deleted", entry_id, project_id, detail,
-                             evidence, DELETED_ACTION, now)  # fmt: skip
+            evidence = {
+                "source_id": d.source_id,
+                "deleted_at": d.deleted_at,
+                "load_id": load.load_id,
+            }
+            _raise_exception(
+                con,
+                "billed_entry_deleted",
+                entry_id,
+                project_id,
+                detail,
+                evidence,
+                DELETED_ACTION,
+                now,
+            )
     con.executemany("INSERT OR REPLACE INTO sync_deletions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -268,13 +302,18 @@ class TrackerSource:
         return self.is_configured(settings)
 
     def fetch(self, ctx, cursors: dict[str, str]):
-        from etl import clock
+        from core import clock
         from etl.sync.run import Extract
 
         settings = self.settings_class.from_settings(ctx.settings)
         payload = self.resources.fetch(ctx, settings, cursors, clock.today())
-        return Extract(getattr(settings, self.url_attr), payload, payload["cursors"],
-                       payload["requests"], len(payload[self.counted]))  # fmt: skip
+        return Extract(
+            getattr(settings, self.url_attr),
+            payload,
+            payload["cursors"],
+            payload["requests"],
+            len(payload[self.counted]),
+        )
 
     def load(self, con, load, report, extract) -> None:
         label = f"{self.name}-api {self.entity}"

@@ -25,11 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
 
-from etl.cli_errors import UserError
+from core.cli_errors import UserError
 from etl.sync.registry import names
 from etl.sync.run import request_sync
 from etl.sync.settings import Settings, load_settings
-from etl.warehouse import WarehouseBusy
+from warehouse.db import WarehouseBusy
 
 MAX_BODY = 1 << 20
 
@@ -103,9 +103,11 @@ def handle(
 
 
 def make_server(
-    host: str, port: int, connect: Callable[[], duckdb.DuckDBPyConnection],
+    host: str,
+    port: int,
+    connect: Callable[[], duckdb.DuckDBPyConnection],
     settings: Settings | None = None,
-) -> ThreadingHTTPServer:  # fmt: skip
+) -> ThreadingHTTPServer:
     settings = settings or load_settings()
 
     class Handler(BaseHTTPRequestHandler):

@@ -70,13 +70,23 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
             f"the end of {period.end:%B %Y}"
             for p, origin, h in [(p, o.start, h) for p, o, h in lots]
         ]
-        out.append(RuleException(
-            kind=KIND, ref=contract_id, severity=config.severity_of(KIND),
-            detail=f"{period}: " + "; ".join(details), value=hours,
-            project_id=projects[0] if len(projects) == 1 else None, period=str(period),
-            evidence={"contract_id": contract_id, "period": str(period),
-                      "expired_hours": str(hours), "projects": projects,
-                      "billing_details": details},
-            suggested_action="tell the client their banked retainer hours expired",
-        ))  # fmt: skip
+        out.append(
+            RuleException(
+                kind=KIND,
+                ref=contract_id,
+                severity=config.severity_of(KIND),
+                detail=f"{period}: " + "; ".join(details),
+                value=hours,
+                project_id=projects[0] if len(projects) == 1 else None,
+                period=str(period),
+                evidence={
+                    "contract_id": contract_id,
+                    "period": str(period),
+                    "expired_hours": str(hours),
+                    "projects": projects,
+                    "billing_details": details,
+                },
+                suggested_action="tell the client their banked retainer hours expired",
+            )
+        )
     return out

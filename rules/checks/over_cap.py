@@ -45,8 +45,7 @@ def run_ledger(con: duckdb.DuckDBPyConnection, as_of: date) -> RetainerLedger:
     return _LEDGERS[key]
 
 
-def closed_drafts(con: duckdb.DuckDBPyConnection, as_of: date,
-                  months: int = MONTHS) -> list[Draft]:  # fmt: skip
+def closed_drafts(con: duckdb.DuckDBPyConnection, as_of: date, months: int = MONTHS) -> list[Draft]:
     """draft_period of each closed month (as_of past its last day), latest first: at most
     `months`, none before the month of the first time entry; only capped contracts and
     retainers with rollover. Cached for the run (the engine clears the cache per run)."""
@@ -71,8 +70,7 @@ def _draft_months(con, as_of: date, months: int) -> list[Draft]:
         return []
     out, period, ledger = [], Period.of(as_of).shift(-1), run_ledger(con, as_of)
     while len(out) < months and period >= Period.of(first):
-        draft = draft_period(con, period, contract_ids=watched, ledger=ledger,
-                             contracts_only=True)  # fmt: skip
+        draft = draft_period(con, period, contract_ids=watched, ledger=ledger, contracts_only=True)
         out.append(draft)
         period = period.shift(-1)
     return out
@@ -90,14 +88,21 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
             contract = contracts.get(problem.ref)
             value = Decimal(over.group(1)) if over else None
             found[problem.ref] = RuleException(
-                kind=KIND, ref=problem.ref, severity=config.severity_of(KIND),
-                detail=f"{draft.period}: {problem.detail}", value=value,
+                kind=KIND,
+                ref=problem.ref,
+                severity=config.severity_of(KIND),
+                detail=f"{draft.period}: {problem.detail}",
+                value=value,
                 currency=contract.currency if contract else None,
-                project_id=project.group(1) if project else None, period=str(draft.period),
-                evidence={"contract_id": problem.ref, "period": str(draft.period),
-                          "over_cap": None if value is None else str(value),
-                          "billing_detail": problem.detail},
+                project_id=project.group(1) if project else None,
+                period=str(draft.period),
+                evidence={
+                    "contract_id": problem.ref,
+                    "period": str(draft.period),
+                    "over_cap": None if value is None else str(value),
+                    "billing_detail": problem.detail,
+                },
                 suggested_action="agree a cap increase (change order) with the client, or "
-                                 "accept the write-off",
-            )  # fmt: skip
+                "accept the write-off",
+            )
     return sorted(found.values(), key=lambda e: e.ref)

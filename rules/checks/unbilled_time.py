@@ -21,8 +21,8 @@ from decimal import Decimal
 import duckdb
 
 from billing.draft import draft_period
-from billing.money import cents
 from billing.period import Period
+from core.money import cents
 from rules.billing_day import last_month_due
 from rules.checks.over_cap import run_ledger
 from rules.config import RulesConfig
@@ -68,16 +68,33 @@ ORDER BY e.entry_id
 def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> list[RuleException]:
     due = last_month_due(con, as_of, int(config.billing_business_day))
     rows = con.execute(CANDIDATES_SQL, {"as_of": as_of, "due_through": due.end}).fetchall()
-    cols = ("entry_id", "billing", "project_id", "period", "date", "hours", "person_id",
-            "contract_id", "currency", "rate", "value")  # fmt: skip
+    cols = (
+        "entry_id",
+        "billing",
+        "project_id",
+        "period",
+        "date",
+        "hours",
+        "person_id",
+        "contract_id",
+        "currency",
+        "rate",
+        "value",
+    )
     candidates = {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
     flagged: dict[str, tuple[dict, Decimal | None, dict]] = {}
-    retainer_months = sorted({c["period"] for c in candidates.values()
-                              if c["billing"] == "retainer"})  # fmt: skip
+    retainer_months = sorted(
+        {c["period"] for c in candidates.values() if c["billing"] == "retainer"}
+    )
     retainers = {c["contract_id"] for c in candidates.values() if c["billing"] == "retainer"}
     for text in retainer_months:  # one draft per closed month with retainer candidates
-        draft = draft_period(con, Period.parse(text), contract_ids=retainers,
-                             ledger=run_ledger(con, as_of), contracts_only=True)  # fmt: skip
+        draft = draft_period(
+            con,
+            Period.parse(text),
+            contract_ids=retainers,
+            ledger=run_ledger(con, as_of),
+            contracts_only=True,
+        )
         for invoice in draft.invoices:
             for line in invoice.lines:
                 mine = [
@@ -100,22 +117,42 @@ def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> li
                     )
     for c in candidates.values():
         if c["billing"] == "time_and_materials":
-            flagged[c["entry_id"]] = (c, c["value"], {"rate": None if c["rate"] is None
-                                                      else str(c["rate"])})  # fmt: skip
+            flagged[c["entry_id"]] = (
+                c,
+                c["value"],
+                {"rate": None if c["rate"] is None else str(c["rate"])},
+            )
     found = []
     for entry_id, (c, value, extra) in sorted(flagged.items()):
         what = "overage/rush on a retainer" if c["billing"] == "retainer" else "time and materials"
-        found.append(RuleException(
-            kind=KIND, ref=entry_id, severity=config.severity_of(KIND),
-            detail=(f"entry {entry_id} on {c['date']} ({Decimal(c['hours']):.2f} h, project "
+        found.append(
+            RuleException(
+                kind=KIND,
+                ref=entry_id,
+                severity=config.severity_of(KIND),
+                detail=(
+                    f"entry {entry_id} on {c['date']} ({Decimal(c['hours']):.2f} h, project "
                     f"{c['project_id']}, {what}) is approved but on no invoice, and its period "
-                    f"{c['period']} is closed and its billing day has passed"),
-            value=value, currency=c["currency"] if value is not None else None,
-            project_id=c["project_id"], period=c["period"],
-            evidence=json.loads(json.dumps({
-                "entry_id": entry_id, "person_id": c["person_id"], "date": str(c["date"]),
-                "hours": str(c["hours"]), "contract_id": c["contract_id"],
-                "billing": c["billing"]} | extra)),
-            suggested_action=ACTION,
-        ))  # fmt: skip
+                    f"{c['period']} is closed and its billing day has passed"
+                ),
+                value=value,
+                currency=c["currency"] if value is not None else None,
+                project_id=c["project_id"],
+                period=c["period"],
+                evidence=json.loads(
+                    json.dumps(
+                        {
+                            "entry_id": entry_id,
+                            "person_id": c["person_id"],
+                            "date": str(c["date"]),
+                            "hours": str(c["hours"]),
+                            "contract_id": c["contract_id"],
+                            "billing": c["billing"],
+                        }
+                        | extra
+                    )
+                ),
+                suggested_action=ACTION,
+            )
+        )
     return found

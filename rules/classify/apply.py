@@ -11,14 +11,14 @@ from datetime import datetime
 import duckdb
 
 from app_auth import guard
-from billing.exceptions_queue import (
+from core import clock
+from exception_queue.findings import (
     AUDIT_SQL,
     ENTRY_STATE_SQL,
     UPSERT_OVERRIDE_SQL,
 )
-from etl import clock
-from etl.warehouse import transaction
 from rules.classify.store import SUGGESTION_KIND
+from warehouse.db import transaction
 
 AUTO_ACTOR = "classify (auto)"
 FIELDS = ("project_id", "sow_line_id", "billable", "work_type")
@@ -73,8 +73,10 @@ def _fields_to_write(con, suggestion: dict) -> dict[str, str]:
     if entry["invoice_id"] or entry["locked"] or entry["draft_id"] is not None:
         raise ValueError(f"entry {entry['entry_id']} is already invoiced, locked or in a draft")
     if entry["project_id"] and entry["project_id"] != suggestion["project_id"]:
-        raise ValueError(f"entry {entry['entry_id']} is on {entry['project_id']} now, not "
-                         f"{suggestion['project_id']}; reassign it instead")  # fmt: skip
+        raise ValueError(
+            f"entry {entry['entry_id']} is on {entry['project_id']} now, not "
+            f"{suggestion['project_id']}; reassign it instead"
+        )
     out = {}
     for name in FIELDS:
         value = suggestion[name]
@@ -93,10 +95,14 @@ def apply_suggestion(con, suggestion: dict, actor: str, now: datetime, status: s
     for name, value in fields.items():
         con.execute(UPSERT_OVERRIDE_SQL, [entry_id, name, value, now, actor, audit_id]).fetchall()
     after = con.execute(ENTRY_STATE_SQL, [entry_id]).fetchall()[0][0]
-    why = (f"classification {suggestion['method']} ({suggestion['confidence']:.3f}), "
-           f"suggestion {suggestion['suggestion_id']}")  # fmt: skip
-    con.execute(AUDIT_SQL, [audit_id, now, actor, f"classify_{status}", "time_entry", entry_id,
-                            before, after, why]).fetchall()  # fmt: skip
+    why = (
+        f"classification {suggestion['method']} ({suggestion['confidence']:.3f}), "
+        f"suggestion {suggestion['suggestion_id']}"
+    )
+    con.execute(
+        AUDIT_SQL,
+        [audit_id, now, actor, f"classify_{status}", "time_entry", entry_id, before, after, why],
+    ).fetchall()
     con.execute(MARK_SQL, [status, now, actor, audit_id, suggestion["suggestion_id"]]).fetchall()
     return audit_id
 
@@ -104,8 +110,9 @@ def apply_suggestion(con, suggestion: dict, actor: str, now: datetime, status: s
 def decide_exception(con, exception_id: str, status: str, actor: str, reason, now) -> None:
     """Sets the queue row's status and decision (reopening clears a resolution) and audits
     it, as billing's decide() does for its own actions."""
-    before = con.execute("SELECT to_json(x) FROM exceptions x WHERE exception_id = ?",
-                         [exception_id]).fetchall()[0][0]  # fmt: skip
+    before = con.execute(
+        "SELECT to_json(x) FROM exceptions x WHERE exception_id = ?", [exception_id]
+    ).fetchall()[0][0]
     con.execute(
         "UPDATE exceptions SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, "
         "resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE resolved_at END, "
@@ -113,15 +120,24 @@ def decide_exception(con, exception_id: str, status: str, actor: str, reason, no
         "WHERE exception_id = ?",
         [status, now, actor, reason, status, status, exception_id],
     ).fetchall()
-    after = con.execute("SELECT to_json(x) FROM exceptions x WHERE exception_id = ?",
-                        [exception_id]).fetchall()[0][0]  # fmt: skip
+    after = con.execute(
+        "SELECT to_json(x) FROM exceptions x WHERE exception_id = ?", [exception_id]
+    ).fetchall()[0][0]
     action = "approve" if status == "approved" else "undo"
-    con.execute(AUDIT_SQL, [_audit_id(con), now, actor, action, "exception", exception_id,
-                            before, after, reason]).fetchall()  # fmt: skip
+    con.execute(
+        AUDIT_SQL,
+        [_audit_id(con), now, actor, action, "exception", exception_id, before, after, reason],
+    ).fetchall()
 
 
-def accept(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor: str,
-           reason: str | None = None, *, now: datetime | None = None) -> int:  # fmt: skip
+def accept(
+    con: duckdb.DuckDBPyConnection,
+    exception_ids: list[str] | str,
+    actor: str,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
     """One click: each exception's current open suggestion is applied to its entry, all or
     nothing. Works on classify_suggestion and missing_project rows; returns how many."""
     ids = [exception_ids] if isinstance(exception_ids, str) else list(exception_ids)
@@ -142,8 +158,14 @@ def accept(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor
     with transaction(con):
         for exception_id, suggestion in plan:
             apply_suggestion(con, suggestion, actor, now, "accepted")
-            decide_exception(con, exception_id, "approved", actor,
-                              reason or f"accepted suggestion {suggestion['suggestion_id']}", now)  # fmt: skip
+            decide_exception(
+                con,
+                exception_id,
+                "approved",
+                actor,
+                reason or f"accepted suggestion {suggestion['suggestion_id']}",
+                now,
+            )
     return len(plan)
 
 
@@ -155,27 +177,50 @@ def _restore(con, suggestion: dict, actor: str, now: datetime) -> None:
         con, "SELECT before FROM audit_log WHERE audit_id = ?", [suggestion["audit_id"]]
     )
     previous = (json.loads(audit["before"]) if audit else {}).get("overrides") or {}
-    written = [r[0] for r in con.execute(
-        "SELECT field FROM entry_overrides WHERE entry_id = ? AND audit_id = ?",
-        [entry_id, suggestion["audit_id"]]).fetchall()]  # fmt: skip
+    written = [
+        r[0]
+        for r in con.execute(
+            "SELECT field FROM entry_overrides WHERE entry_id = ? AND audit_id = ?",
+            [entry_id, suggestion["audit_id"]],
+        ).fetchall()
+    ]
     before = con.execute(ENTRY_STATE_SQL, [entry_id]).fetchall()[0][0]
     audit_id = _audit_id(con)
     for name in written:
         if name in previous:
-            con.execute(UPSERT_OVERRIDE_SQL, [entry_id, name, previous[name], now, actor,
-                                              audit_id]).fetchall()  # fmt: skip
+            con.execute(
+                UPSERT_OVERRIDE_SQL, [entry_id, name, previous[name], now, actor, audit_id]
+            ).fetchall()
         else:
-            con.execute("DELETE FROM entry_overrides WHERE entry_id = ? AND field = ?",
-                        [entry_id, name]).fetchall()  # fmt: skip
+            con.execute(
+                "DELETE FROM entry_overrides WHERE entry_id = ? AND field = ?", [entry_id, name]
+            ).fetchall()
     after = con.execute(ENTRY_STATE_SQL, [entry_id]).fetchall()[0][0]
-    con.execute(AUDIT_SQL, [audit_id, now, actor, "classify_undo", "time_entry", entry_id,
-                            before, after, f"undo suggestion {suggestion['suggestion_id']}"]
-                ).fetchall()  # fmt: skip
+    con.execute(
+        AUDIT_SQL,
+        [
+            audit_id,
+            now,
+            actor,
+            "classify_undo",
+            "time_entry",
+            entry_id,
+            before,
+            after,
+            f"undo suggestion {suggestion['suggestion_id']}",
+        ],
+    ).fetchall()
     con.execute(MARK_SQL, ["undone", now, actor, audit_id, suggestion["suggestion_id"]]).fetchall()
 
 
-def undo(con: duckdb.DuckDBPyConnection, exception_ids: list[str] | str, actor: str,
-         reason: str | None = None, *, now: datetime | None = None) -> int:  # fmt: skip
+def undo(
+    con: duckdb.DuckDBPyConnection,
+    exception_ids: list[str] | str,
+    actor: str,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
     """Reverses accepted or auto-applied suggestions, all or nothing; the exception opens
     again, and auto-apply never re-applies an undone suggestion's entry."""
     ids = [exception_ids] if isinstance(exception_ids, str) else list(exception_ids)

@@ -11,26 +11,30 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import clock
-from etl.warehouse import transaction
+from core import clock
 from rules.classify import apply, data, llm, store
 from rules.classify.config import ClassifyConfig, unknown_projects
 from rules.classify.expenses import classify_expenses
 from rules.classify.local import classify_entries
 from rules.classify.model import UNCALIBRATED_CAP
 from rules.classify.training import calibration_status, trained_model
+from warehouse.db import transaction
 
 LLM_MODES = ("off", "auto", "on")
 LLM_CONFIDENCE_CAP = 0.97  # self-reported, not calibrated: never enough to auto-apply
-NO_KEY = ("no Anthropic API key (ANTHROPIC_API_KEY or .streamlit/secrets.toml): {n} entr{y} "
-          "below {below} keep the local suggestion; the LLM step was skipped")  # fmt: skip
+NO_KEY = (
+    "no Anthropic API key (ANTHROPIC_API_KEY or .streamlit/secrets.toml): {n} entr{y} "
+    "below {below} keep the local suggestion; the LLM step was skipped"
+)
 NO_KEY_ON = (
     "--llm on needs an Anthropic API key: set ANTHROPIC_API_KEY or add it to "
     ".streamlit/secrets.toml"
 )
 PERSON_SQL = "SELECT person_id, role, team FROM people"
-NOT_CALIBRATED = ("auto-apply refused: the local model is not calibrated ({reason}); "
-                  "suggestions stay open for a person and their confidence is capped at {cap}")  # fmt: skip
+NOT_CALIBRATED = (
+    "auto-apply refused: the local model is not calibrated ({reason}); "
+    "suggestions stay open for a person and their confidence is capped at {cap}"
+)
 RULE_REJECTED = "config rule not used: {problem}"
 
 
@@ -50,9 +54,14 @@ class ClassifyRun:
     def to_json(self) -> dict:
         """DESIGN.md's `rules classify --format json` document."""
         entries = self.entries.select(
-            "entry_id", "project_id", "sow_line_id", "billable", "work_type",
-            pl.col("confidence").round(4), "method",
-        ).to_dicts()  # fmt: skip
+            "entry_id",
+            "project_id",
+            "sow_line_id",
+            "billable",
+            "work_type",
+            pl.col("confidence").round(4),
+            "method",
+        ).to_dicts()
         expenses = self.expenses.select(
             "expense_id", "splits", "billable", pl.col("confidence").round(4), "method"
         ).to_dicts()
@@ -63,9 +72,13 @@ def _llm_items(con, unsure: pl.DataFrame, targets, pairs, catalog) -> list[llm.L
     """What the LLM is shown: the note, date, hours and role, and the candidate lines."""
     people = con.sql(PERSON_SQL).pl()
     shown = catalog.select(
-        "sow_line_id", "project_id", project="project_name", client="client_name",
-        description="description", billable=pl.col("line_billable") & ~pl.col("is_internal"),
-    )  # fmt: skip
+        "sow_line_id",
+        "project_id",
+        project="project_name",
+        client="client_name",
+        description="description",
+        billable=pl.col("line_billable") & ~pl.col("is_internal"),
+    )
     cands = (
         pairs.join(unsure.select("entry_id"), on="entry_id")
         .join(shown.drop("project_id"), on="sow_line_id")
@@ -98,12 +111,22 @@ def _with_llm(local: pl.DataFrame, answers: dict[str, dict], model: str) -> pl.D
     if not answers:
         return local.with_columns(rationale=pl.lit(None, pl.String), model=pl.lit(None, pl.String))
     got = pl.DataFrame(
-        [{"entry_id": k, "project_id": a["project_id"], "sow_line_id": a["sow_line_id"],
-          "billable": a["billable"], "work_type": a["work_type"],
-          "confidence": min(a["confidence"], LLM_CONFIDENCE_CAP), "method": "llm",
-          "rationale": a["rationale"], "model": model, "group": "llm"}
-         for k, a in answers.items()]
-    )  # fmt: skip
+        [
+            {
+                "entry_id": k,
+                "project_id": a["project_id"],
+                "sow_line_id": a["sow_line_id"],
+                "billable": a["billable"],
+                "work_type": a["work_type"],
+                "confidence": min(a["confidence"], LLM_CONFIDENCE_CAP),
+                "method": "llm",
+                "rationale": a["rationale"],
+                "model": model,
+                "group": "llm",
+            }
+            for k, a in answers.items()
+        ]
+    )
     rest = local.join(got.select("entry_id"), on="entry_id", how="anti").with_columns(
         rationale=pl.lit(None, pl.String), model=pl.lit(None, pl.String)
     )
@@ -126,9 +149,15 @@ def _llm_step(con, local, targets, pairs, catalog, config, mode, key, client, su
     usage = llm.LlmUsage()
     answers, failures = llm.classify(con, client, items, config, usage)
     batch_cost = config.cost(usage.batch_tokens) / 2  # the Batches API bills half
-    summary.update(llm_used=True, model=config.llm_model, llm_calls=usage.calls,
-                   llm_cache_hits=usage.cache_hits, llm_errors=usage.errors,
-                   cost_usd=config.cost(usage.tokens()) - batch_cost, **usage.tokens())  # fmt: skip
+    summary.update(
+        llm_used=True,
+        model=config.llm_model,
+        llm_calls=usage.calls,
+        llm_cache_hits=usage.cache_hits,
+        llm_errors=usage.errors,
+        cost_usd=config.cost(usage.tokens()) - batch_cost,
+        **usage.tokens(),
+    )
     notes.extend(llm.batch_notes(usage, config.llm_model))
     return answers, failures
 
@@ -156,24 +185,50 @@ def _inputs(suggestions: pl.DataFrame, targets: pl.DataFrame, pairs: pl.DataFram
 def _findings(suggestions: pl.DataFrame, catalog: pl.DataFrame, failures: dict) -> list:
     named = suggestions.join(
         catalog.select("sow_line_id", "project_name", "description", "client_id"),
-        on="sow_line_id", how="left",
-    ).filter(pl.col("method") != "no_candidates")  # fmt: skip
+        on="sow_line_id",
+        how="left",
+    ).filter(pl.col("method") != "no_candidates")
     out = []
     for r in named.iter_rows(named=True):
         billable = "billable" if r["billable"] else "non-billable"
-        detail = (f"{r['entry_id']} \"{r['notes']}\" → {r['project_id']} {r['project_name']} · "
-                  f"{r['sow_line_id']} {r['description']} ({billable}, {r['work_type']}); "
-                  f"{r['method']} {r['confidence']:.2f}")  # fmt: skip
-        out.append(store.Finding(
-            store.SUGGESTION_KIND, r["entry_id"], detail, project_id=r["project_id"],
-            client_id=r["client_id"], period=str(r["date"])[:7],
-            evidence={"suggestion": {k: r[k] for k in ("project_id", "sow_line_id", "billable",
-                                                       "work_type", "confidence", "method")}},
-            suggested_action="accept the suggestion (one click), or reassign the entry",
-        ))  # fmt: skip
+        detail = (
+            f'{r["entry_id"]} "{r["notes"]}" → {r["project_id"]} {r["project_name"]} · '
+            f"{r['sow_line_id']} {r['description']} ({billable}, {r['work_type']}); "
+            f"{r['method']} {r['confidence']:.2f}"
+        )
+        out.append(
+            store.Finding(
+                store.SUGGESTION_KIND,
+                r["entry_id"],
+                detail,
+                project_id=r["project_id"],
+                client_id=r["client_id"],
+                period=str(r["date"])[:7],
+                evidence={
+                    "suggestion": {
+                        k: r[k]
+                        for k in (
+                            "project_id",
+                            "sow_line_id",
+                            "billable",
+                            "work_type",
+                            "confidence",
+                            "method",
+                        )
+                    }
+                },
+                suggested_action="accept the suggestion (one click), or reassign the entry",
+            )
+        )
     for entry_id, reason in failures.items():
-        out.append(store.Finding(store.FAILED_KIND, entry_id, f"LLM answer rejected: {reason}",
-                                 suggested_action="classify the entry by hand (reassign)"))  # fmt: skip
+        out.append(
+            store.Finding(
+                store.FAILED_KIND,
+                entry_id,
+                f"LLM answer rejected: {reason}",
+                suggested_action="classify the entry by hand (reassign)",
+            )
+        )
     return out
 
 
@@ -191,16 +246,29 @@ def _auto_apply(con, run_id: int, config: ClassifyConfig, now: datetime) -> int:
     with transaction(con):
         for s in todo:
             apply.apply_suggestion(con, s, apply.AUTO_ACTOR, now, "applied")
-            apply.decide_exception(con, f"{store.SUGGESTION_KIND}:{s['object_id']}", "approved",
-                                    apply.AUTO_ACTOR, "auto-applied at or above the threshold",
-                                    now)  # fmt: skip
+            apply.decide_exception(
+                con,
+                f"{store.SUGGESTION_KIND}:{s['object_id']}",
+                "approved",
+                apply.AUTO_ACTOR,
+                "auto-applied at or above the threshold",
+                now,
+            )
     return len(todo)
 
 
-def run_classify(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
-                 config: ClassifyConfig | None = None, *, llm_mode: str = "auto",
-                 actor: str = "system", api_key: str | None = None, client=None,
-                 cache_dir: Path | None = None, now: datetime | None = None) -> ClassifyRun:  # fmt: skip
+def run_classify(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    config: ClassifyConfig | None = None,
+    *,
+    llm_mode: str = "auto",
+    actor: str = "system",
+    api_key: str | None = None,
+    client=None,
+    cache_dir: Path | None = None,
+    now: datetime | None = None,
+) -> ClassifyRun:
     """Classifies every open entry and expense as of `as_of` (today) and records the run."""
     if llm_mode not in LLM_MODES:
         raise ValueError(f"--llm must be one of {LLM_MODES}, not {llm_mode!r}")
@@ -212,13 +280,17 @@ def run_classify(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
     pairs = data.candidates(con, targets, as_of, model.reach_days)
     local = classify_entries(model, targets, pairs, catalog, config.rush_pattern)
     summary: dict = {"training_digest": model.digest, "entries": local.height}
-    notes: list[str] = [RULE_REJECTED.format(problem=p) for p in
-                        unknown_projects(config, set(catalog["project_id"].to_list()))]  # fmt: skip
+    notes: list[str] = [
+        RULE_REJECTED.format(problem=p)
+        for p in unknown_projects(config, set(catalog["project_id"].to_list()))
+    ]
     calibration = calibration_status(model)
-    answers, failures = _llm_step(con, local, targets, pairs, catalog, config, llm_mode,
-                                  api_key, client, summary, notes)  # fmt: skip
-    entries = _inputs(_with_llm(local, answers, config.llm_model), targets, pairs,
-                      f"{model.kind}:{model.digest}")  # fmt: skip
+    answers, failures = _llm_step(
+        con, local, targets, pairs, catalog, config, llm_mode, api_key, client, summary, notes
+    )
+    entries = _inputs(
+        _with_llm(local, answers, config.llm_model), targets, pairs, f"{model.kind}:{model.digest}"
+    )
     expenses = classify_expenses(con, as_of, config)
     summary["expenses"] = expenses.height
     with transaction(con):
@@ -226,8 +298,9 @@ def run_classify(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
         store.save_suggestions(con, run_id, _suggestion_rows(entries, expenses), now)
     store.sync_findings(con, _findings(entries, catalog, failures), actor, now)
     if config.auto_apply and not calibration.get("calibrated"):
-        notes.append(NOT_CALIBRATED.format(reason=calibration.get("reason", "unknown"),
-                                           cap=UNCALIBRATED_CAP))  # fmt: skip
+        notes.append(
+            NOT_CALIBRATED.format(reason=calibration.get("reason", "unknown"), cap=UNCALIBRATED_CAP)
+        )
     elif config.auto_apply:
         summary["auto_applied"] = _auto_apply(con, run_id, config, now)
     store.finish_run(con, run_id, **summary)
@@ -238,22 +311,39 @@ def run_classify(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
 
 def _suggestion_rows(entries: pl.DataFrame, expenses: pl.DataFrame) -> pl.DataFrame:
     time_rows = entries.filter(pl.col("method") != "no_candidates").select(
-        object_type=pl.lit("time_entry"), object_id="entry_id", project_id="project_id",
-        sow_line_id="sow_line_id", billable="billable", work_type="work_type",
-        splits=pl.lit(None, pl.String), confidence="confidence", method="method", model="model",
+        object_type=pl.lit("time_entry"),
+        object_id="entry_id",
+        project_id="project_id",
+        sow_line_id="sow_line_id",
+        billable="billable",
+        work_type="work_type",
+        splits=pl.lit(None, pl.String),
+        confidence="confidence",
+        method="method",
+        model="model",
         prompt_version=pl.when(pl.col("method") == "llm").then(pl.lit(llm.PROMPT_VERSION)),
-        input="input", rationale="rationale",
-    )  # fmt: skip
-    expense_rows = expenses.filter(pl.col("method") != "none").select(
-        object_type=pl.lit("expense"), object_id="expense_id",
-        project_id=pl.when(pl.col("splits").list.len() == 1)
-        .then(pl.col("splits").list.first().struct.field("project_id")),
-        sow_line_id=pl.lit(None, pl.String), billable="billable",
-        work_type=pl.lit(None, pl.String),
-        splits=pl.col("splits").list.eval(pl.element().struct.json_encode()).list.join(","),
-        confidence="confidence", method="method", model=pl.lit("expense-rules"),
-        prompt_version=pl.lit(None, pl.String),
-        input=pl.struct("description", "vendor").struct.json_encode(),
-        rationale=pl.lit(None, pl.String),
-    ).with_columns(splits="[" + pl.col("splits") + "]")  # fmt: skip
+        input="input",
+        rationale="rationale",
+    )
+    expense_rows = (
+        expenses.filter(pl.col("method") != "none")
+        .select(
+            object_type=pl.lit("expense"),
+            object_id="expense_id",
+            project_id=pl.when(pl.col("splits").list.len() == 1).then(
+                pl.col("splits").list.first().struct.field("project_id")
+            ),
+            sow_line_id=pl.lit(None, pl.String),
+            billable="billable",
+            work_type=pl.lit(None, pl.String),
+            splits=pl.col("splits").list.eval(pl.element().struct.json_encode()).list.join(","),
+            confidence="confidence",
+            method="method",
+            model=pl.lit("expense-rules"),
+            prompt_version=pl.lit(None, pl.String),
+            input=pl.struct("description", "vendor").struct.json_encode(),
+            rationale=pl.lit(None, pl.String),
+        )
+        .with_columns(splits="[" + pl.col("splits") + "]")
+    )
     return pl.concat([time_rows, expense_rows], how="vertical_relaxed")

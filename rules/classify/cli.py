@@ -9,32 +9,40 @@ from collections import Counter
 
 import anthropic
 
-from etl.cli_errors import report
-from etl.warehouse import connect, resolve_db_path
+from core.cli_errors import report
 from rules.classify import llm
 from rules.classify.cascade import NO_KEY_ON, ClassifyRun, LlmKeyMissing, run_classify
 from rules.classify.config import load_classify_config
+from warehouse.db import connect, resolve_db_path
 
 
 def render_table(run: ClassifyRun) -> str:
     s = run.summary
     entries = run.entries
     sure = entries.filter(entries["confidence"] >= 0.98).height
-    out = [(f"run {run.run_id}: {entries.height} entr(ies), {run.expenses.height} expense(s); "
-           f"{sure} at confidence >= 0.98; {s['auto_applied']} auto-applied")]  # fmt: skip
+    out = [
+        (
+            f"run {run.run_id}: {entries.height} entr(ies), {run.expenses.height} expense(s); "
+            f"{sure} at confidence >= 0.98; {s['auto_applied']} auto-applied"
+        )
+    ]
     cal = s.get("calibration") or {}
     if cal.get("calibrated"):
-        out.append(f"calibrated on {cal['held_out_entries']} held-out entries "
-                   f"({cal['from']} to {cal['to']})")  # fmt: skip
+        out.append(
+            f"calibrated on {cal['held_out_entries']} held-out entries "
+            f"({cal['from']} to {cal['to']})"
+        )
     else:
         out.append(f"not calibrated: {cal.get('reason', 'unknown')}; auto-apply refused")
     for method, n in sorted(Counter(entries["method"].to_list()).items()):
         out.append(f"  {method:<18} {n:>7}")
     if s["llm_used"]:
-        out.append(f"LLM {s['model']}: {s['llm_calls']} call(s), {s['llm_cache_hits']} cached, "
-                   f"{s['llm_errors']} rejected; tokens in {s['input_tokens']} out "
-                   f"{s['output_tokens']} cache write {s['cache_creation_input_tokens']} read "
-                   f"{s['cache_read_input_tokens']}; cost USD {s['cost_usd']}")  # fmt: skip
+        out.append(
+            f"LLM {s['model']}: {s['llm_calls']} call(s), {s['llm_cache_hits']} cached, "
+            f"{s['llm_errors']} rejected; tokens in {s['input_tokens']} out "
+            f"{s['output_tokens']} cache write {s['cache_creation_input_tokens']} read "
+            f"{s['cache_read_input_tokens']}; cost USD {s['cost_usd']}"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -49,8 +57,14 @@ def classify_main(args) -> int:
             raise LlmKeyMissing(NO_KEY_ON)
         con = connect(path)
         try:
-            run = run_classify(con, args.as_of, config, llm_mode=args.llm, api_key=key,
-                               cache_dir=path.with_name(path.name + ".classify"))  # fmt: skip
+            run = run_classify(
+                con,
+                args.as_of,
+                config,
+                llm_mode=args.llm,
+                api_key=key,
+                cache_dir=path.with_name(path.name + ".classify"),
+            )
         finally:
             con.close()
     except anthropic.APIError as err:  # other user errors: `python -m rules`'s cli_errors

@@ -66,13 +66,17 @@ LOCAL_MODELS = ("linear", "nb")
 
 def unknown_projects(config: ClassifyConfig, projects: set[str]) -> list[str]:
     """One line per vendor or split rule that names a project the firm does not have."""
-    out = [f"vendor rule {r.vendor!r} names project {r.project_id}, which does not exist"
-           for r in config.vendor_rules if r.project_id not in projects]  # fmt: skip
+    out = [
+        f"vendor rule {r.vendor!r} names project {r.project_id}, which does not exist"
+        for r in config.vendor_rules
+        if r.project_id not in projects
+    ]
     for r in config.split_rules:
         missing = sorted(set(r.splits) - projects)
         if missing:
-            out.append(f"split rule {r.match!r} names project(s) {', '.join(missing)}, "
-                       "which do not exist")  # fmt: skip
+            out.append(
+                f"split rule {r.match!r} names project(s) {', '.join(missing)}, which do not exist"
+            )
     return out
 
 
@@ -113,8 +117,9 @@ def _vendor_rules(path: Path, rows) -> tuple[VendorRule, ...]:
     try:
         return tuple(VendorRule(r["vendor"], r["project_id"], bool(r["billable"])) for r in rows)
     except (KeyError, TypeError):
-        raise ValueError(f"classify config {path}: a vendor rule needs vendor, project_id, "
-                         "billable") from None  # fmt: skip
+        raise ValueError(
+            f"classify config {path}: a vendor rule needs vendor, project_id, billable"
+        ) from None
 
 
 def _split_rules(path: Path, rows) -> tuple[SplitRule, ...]:

@@ -11,8 +11,13 @@ import duckdb
 import polars as pl
 
 SQL_DIR = Path(__file__).parent / "sql"
-TARGET_COLUMNS = {"entry_id": pl.String, "person_id": pl.String, "date": pl.Date,
-                  "notes": pl.String, "project_id": pl.String}  # fmt: skip
+TARGET_COLUMNS = {
+    "entry_id": pl.String,
+    "person_id": pl.String,
+    "date": pl.Date,
+    "notes": pl.String,
+    "project_id": pl.String,
+}
 
 
 @cache
@@ -53,9 +58,11 @@ def candidates(
     """(entry_id, sow_line_id, project_id) pairs; needs catalog() on the same connection.
     `reach_days`: how long after a person's last entry on a project it stays a candidate."""
     frame = targets.select(
-        [pl.col(c).cast(t) if c in targets.columns else pl.lit(None, t).alias(c)
-         for c, t in TARGET_COLUMNS.items()]
-    )  # fmt: skip
+        [
+            pl.col(c).cast(t) if c in targets.columns else pl.lit(None, t).alias(c)
+            for c, t in TARGET_COLUMNS.items()
+        ]
+    )
     con.register("_targets", frame)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE classify_targets AS SELECT * FROM _targets"

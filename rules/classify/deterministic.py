@@ -111,10 +111,11 @@ def _learn(frame: pl.DataFrame, flag: str) -> list[str]:
     inside = {w for g in phrases for w in g.split(" ")}
     singles = {g for g in found if " " not in g and g not in inside}
     keep = singles | {
-        g for g in pairs
+        g
+        for g in pairs
         if not set(g.split(" ")) & singles
         and all(found[w] == found[g] for w in g.split(" ") if w in found)
-    }  # fmt: skip
+    }
     return sorted(keep)
 
 
@@ -123,8 +124,10 @@ def learn_cues(con: duckdb.DuckDBPyConnection, before: date) -> dict[str, list[s
     history (at least MIN_CUE_USES entries, MIN_CUE_PURITY of those containing them): the
     demo's `urgent` is config, but a firm whose people write `pager` or `goodwill` teaches it."""
     frame = con.sql(data.sql("cues"), params={"before": before}).pl()
-    return {"rush": _learn(frame, "rush"),
-            "no_charge": _learn(frame.filter("line_bills"), "no_charge")}  # fmt: skip
+    return {
+        "rush": _learn(frame, "rush"),
+        "no_charge": _learn(frame.filter("line_bills"), "no_charge"),
+    }
 
 
 def cue_pattern(words: list[str]) -> str | None:

@@ -30,8 +30,14 @@ SELECT p.project_id, p.code, p.name,
 FROM projects p LEFT JOIN clients c ON c.client_id = p.client_id
 ORDER BY p.project_id
 """
-CONFIDENCE = {"split_rule": 0.99, "vendor_rule": 0.99, "learnt_split": 0.95,
-              "learnt_vendor": 0.95, "project_code": 0.95, "project_name": 0.9}  # fmt: skip
+CONFIDENCE = {
+    "split_rule": 0.99,
+    "vendor_rule": 0.99,
+    "learnt_split": 0.95,
+    "learnt_vendor": 0.95,
+    "project_code": 0.95,
+    "project_name": 0.9,
+}
 MIN_VENDOR_USES = 2
 HISTORY_SQL = (Path(__file__).parent / "sql" / "expense_history.sql").read_text()
 
@@ -78,17 +84,22 @@ def _by_text(row: dict, projects: list[dict]) -> tuple[str, str] | None:
         hits = {
             p["project_id"]
             for p in projects
-            if p[key] and len(p[key]) > 1
-            and (f" {p[key].lower()} " in text.replace("(", " ").replace(")", " ")
-                 if key == "code" else p[key].lower() in text)
-        }  # fmt: skip
+            if p[key]
+            and len(p[key]) > 1
+            and (
+                f" {p[key].lower()} " in text.replace("(", " ").replace(")", " ")
+                if key == "code"
+                else p[key].lower() in text
+            )
+        }
         if len(hits) == 1:
             return hits.pop(), method
     return None
 
 
-def _suggest(row: dict, projects: dict[str, dict], config: ClassifyConfig,
-             learnt: tuple = ((), ())) -> dict:  # fmt: skip
+def _suggest(
+    row: dict, projects: dict[str, dict], config: ClassifyConfig, learnt: tuple = ((), ())
+) -> dict:
     text = row["description"].lower()
     vendor = row["vendor"].strip().lower()
     for rule in config.split_rules:
@@ -97,22 +108,31 @@ def _suggest(row: dict, projects: dict[str, dict], config: ClassifyConfig,
             return {"splits": splits, "billable": rule.billable, "method": "split_rule"}
     for rule in config.vendor_rules:
         if rule.vendor.lower() == vendor:
-            return {"splits": [{"project_id": rule.project_id, "share": "1.00"}],
-                    "billable": rule.billable, "method": "vendor_rule"}  # fmt: skip
+            return {
+                "splits": [{"project_id": rule.project_id, "share": "1.00"}],
+                "billable": rule.billable,
+                "method": "vendor_rule",
+            }
     for rule in learnt[1]:
         if rule.match == vendor:
             splits = [{"project_id": p, "share": _share(v)} for p, v in rule.splits.items()]
             return {"splits": splits, "billable": rule.billable, "method": "learnt_split"}
     for rule in learnt[0]:
         if rule.vendor == vendor:
-            return {"splits": [{"project_id": rule.project_id, "share": "1.00"}],
-                    "billable": rule.billable, "method": "learnt_vendor"}  # fmt: skip
+            return {
+                "splits": [{"project_id": rule.project_id, "share": "1.00"}],
+                "billable": rule.billable,
+                "method": "learnt_vendor",
+            }
     found = _by_text(row, list(projects.values()))
     if found is None:
         return {"splits": [], "billable": None, "method": "none"}
     project_id, method = found
-    return {"splits": [{"project_id": project_id, "share": "1.00"}],
-            "billable": not projects[project_id]["is_internal"], "method": method}  # fmt: skip
+    return {
+        "splits": [{"project_id": project_id, "share": "1.00"}],
+        "billable": not projects[project_id]["is_internal"],
+        "method": method,
+    }
 
 
 def classify_expenses(
@@ -131,12 +151,24 @@ def classify_expenses(
     out = []
     for row in rows:
         s = _suggest(row, projects, config, learnt)
-        out.append({"expense_id": row["expense_id"], "splits": s["splits"],
-                    "billable": s["billable"], "confidence": CONFIDENCE.get(s["method"], 0.0),
-                    "method": s["method"], "description": row["description"],
-                    "vendor": row["vendor"]})  # fmt: skip
-    schema = {"expense_id": pl.String,
-              "splits": pl.List(pl.Struct({"project_id": pl.String, "share": pl.String})),
-              "billable": pl.Boolean, "confidence": pl.Float64, "method": pl.String,
-              "description": pl.String, "vendor": pl.String}  # fmt: skip
+        out.append(
+            {
+                "expense_id": row["expense_id"],
+                "splits": s["splits"],
+                "billable": s["billable"],
+                "confidence": CONFIDENCE.get(s["method"], 0.0),
+                "method": s["method"],
+                "description": row["description"],
+                "vendor": row["vendor"],
+            }
+        )
+    schema = {
+        "expense_id": pl.String,
+        "splits": pl.List(pl.Struct({"project_id": pl.String, "share": pl.String})),
+        "billable": pl.Boolean,
+        "confidence": pl.Float64,
+        "method": pl.String,
+        "description": pl.String,
+        "vendor": pl.String,
+    }
     return pl.DataFrame(out, schema=schema)

@@ -29,8 +29,15 @@ TRAIN_MAX = 10_000  # distinct (person, note, line, candidates) rows kept, most 
 WINDOW_DAYS = 120
 RECENCY = (7, 30, 60, 120)  # days since the person last logged time on the project
 _WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")
-DENSE = ("line_n", "project_n", "never", *(f"last_{d}" for d in RECENCY), "older",
-         "match_project", "match_desc")  # fmt: skip
+DENSE = (
+    "line_n",
+    "project_n",
+    "never",
+    *(f"last_{d}" for d in RECENCY),
+    "older",
+    "match_project",
+    "match_desc",
+)
 
 
 @dataclass
@@ -72,12 +79,17 @@ def _line_frame(catalog: pl.DataFrame) -> pl.DataFrame:
             dict(zip(descs, range(len(descs)), strict=True)), return_dtype=pl.Int64
         ),
         words_project=pl.concat_str(
-            [pl.col("project_name").fill_null(""), pl.col("project_code").fill_null(""),
-             pl.col("client_name").fill_null("")], separator=" "
+            [
+                pl.col("project_name").fill_null(""),
+                pl.col("project_code").fill_null(""),
+                pl.col("client_name").fill_null(""),
+            ],
+            separator=" ",
         ).map_elements(lambda s: sorted(_words(s)), return_dtype=pl.List(pl.String)),
         words_desc=pl.col("description").map_elements(
-            lambda s: sorted(_words(s)), return_dtype=pl.List(pl.String)),
-    )  # fmt: skip
+            lambda s: sorted(_words(s)), return_dtype=pl.List(pl.String)
+        ),
+    )
 
 
 def _mix(a: np.ndarray, salt: int, b: np.ndarray) -> np.ndarray:
@@ -97,29 +109,37 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
     """Per pair (person, line, project, date): the person's entries on the line and on the
     project in the WINDOW_DAYS before the date, and days since the last entry on the project."""
     line_cum = (
-        activity.group_by("person_id", "sow_line_id", "date").agg(n=pl.col("n").sum())
+        activity.group_by("person_id", "sow_line_id", "date")
+        .agg(n=pl.col("n").sum())
         .sort("person_id", "sow_line_id", "date")
         .with_columns(cum=pl.col("n").cum_sum().over("person_id", "sow_line_id"))
         .select("person_id", "sow_line_id", "date", "cum")
-    )  # fmt: skip
+    )
     proj_cum = (
-        activity.group_by("person_id", "project_id", "date").agg(n=pl.col("n").sum())
+        activity.group_by("person_id", "project_id", "date")
+        .agg(n=pl.col("n").sum())
         .sort("person_id", "project_id", "date")
         .with_columns(cum=pl.col("n").cum_sum().over("person_id", "project_id"))
         .select("person_id", "project_id", "date", last="date", cum="cum")
-    )  # fmt: skip
+    )
     base = pairs.select(
-        "k", "person_id", "sow_line_id", "project_id",
+        "k",
+        "person_id",
+        "sow_line_id",
+        "project_id",
         t1=pl.col("date") - pl.duration(days=1),
         t0=pl.col("date") - pl.duration(days=WINDOW_DAYS + 1),
         date="date",
-    ).with_columns(pl.col("t1").cast(pl.Date), pl.col("t0").cast(pl.Date))  # fmt: skip
+    ).with_columns(pl.col("t1").cast(pl.Date), pl.col("t0").cast(pl.Date))
 
     def asof(frame, right, by, on, name, extra=()):
         got = frame.sort(on).join_asof(
             right.rename({"date": on}) if "date" in right.columns else right,
-            on=on, by=by, strategy="backward", check_sortedness=False,
-        )  # fmt: skip
+            on=on,
+            by=by,
+            strategy="backward",
+            check_sortedness=False,
+        )
         return got.rename({"cum": name, **{e: f"{e}_{name}" for e in extra}})
 
     out = base
@@ -128,8 +148,9 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
     out = asof(out, proj_cum.drop("last"), ["person_id", "project_id"], "t1", "p1")
     out = asof(out, proj_cum.drop("last"), ["person_id", "project_id"], "t0", "p0")
     last = proj_cum.select("person_id", "project_id", t1="date", last="last")
-    out = out.sort("t1").join_asof(last, on="t1", by=["person_id", "project_id"],
-                                   strategy="backward", check_sortedness=False)  # fmt: skip
+    out = out.sort("t1").join_asof(
+        last, on="t1", by=["person_id", "project_id"], strategy="backward", check_sortedness=False
+    )
     return out.select(
         "k",
         line_n=(pl.col("l1").fill_null(0) - pl.col("l0").fill_null(0)).cast(pl.Float64),
@@ -141,8 +162,11 @@ def _staffing(pairs: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
 def _dense(pairs: pl.DataFrame, staffing: pl.DataFrame, match: np.ndarray) -> np.ndarray:
     gap = staffing["gap"].to_numpy(allow_copy=True).astype(np.float64)
     never = np.isnan(gap)
-    cols = [np.log1p(staffing["line_n"].to_numpy()), np.log1p(staffing["project_n"].to_numpy()),
-            never.astype(np.float64)]  # fmt: skip
+    cols = [
+        np.log1p(staffing["line_n"].to_numpy()),
+        np.log1p(staffing["project_n"].to_numpy()),
+        never.astype(np.float64),
+    ]
     lower = 0
     for d in RECENCY:
         cols.append(((gap > lower) & (gap <= d) & ~never).astype(np.float64))
@@ -212,12 +236,16 @@ class PairMatrix:
 def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.DataFrame) -> tuple:
     """pairs: k (row order), person_id, date, norm (normalized note), sow_line_id. Returns the
     PairMatrix and the pairs that had a known line (same order)."""
-    known = pairs.join(model_lines.select("sow_line_id", "project_id", "l", "p", "d"),
-                       on="sow_line_id").sort("k")  # fmt: skip
+    known = pairs.join(
+        model_lines.select("sow_line_id", "project_id", "l", "p", "d"), on="sow_line_id"
+    ).sort("k")
     known = known.with_columns(k=pl.int_range(pl.len(), dtype=pl.Int64))
     uniq = known["norm"].unique(maintain_order=True)
-    u = known.join(pl.DataFrame({"norm": uniq, "u": np.arange(len(uniq))}), on="norm",
-                   how="left").sort("k")["u"].to_numpy()  # fmt: skip
+    u = (
+        known.join(pl.DataFrame({"norm": uniq, "u": np.arange(len(uniq))}), on="norm", how="left")
+        .sort("k")["u"]
+        .to_numpy()
+    )
     x = featurize(uniq.to_list())  # binary, hashed into N_FEATURES
     x.indices = x.indices.astype(np.int64)
     nnz = np.diff(x.indptr)
@@ -231,11 +259,16 @@ def pair_matrix(pairs: pl.DataFrame, model_lines: pl.DataFrame, activity: pl.Dat
     lp, pp, dp = known["l"].to_numpy(), known["p"].to_numpy(), known["d"].to_numpy()
     n = np.arange(len(u))
     all_rows = np.concatenate([rows, rows, n, n, n, n])
-    cols = np.concatenate([
-        _mix(tok, 0, l), _mix(tok, 2, d + 2 * N_FEATURES),
-        _mix(person, 3, lp), _mix(person, 1, pp + 31), _mix(person, 4, dp + 7919),
-        _mix(np.zeros(len(u)), 0, dp + 104729),
-    ])  # fmt: skip
+    cols = np.concatenate(
+        [
+            _mix(tok, 0, l),
+            _mix(tok, 2, d + 2 * N_FEATURES),
+            _mix(person, 3, lp),
+            _mix(person, 1, pp + 31),
+            _mix(person, 4, dp + 7919),
+            _mix(np.zeros(len(u)), 0, dp + 104729),
+        ]
+    )
     staffing = _staffing(known, activity)
     words = [_words(s) for s in uniq.to_list()]
     dense = _dense(known, staffing, _match(words, u, model_lines, known["l"].to_numpy()))
@@ -303,8 +336,9 @@ def fit_linear(
     but the last weeks) warm-starts the optimiser, so the final fit needs few iterations."""
     lines = _line_frame(catalog)
     activity = history.group_by("person_id", "sow_line_id", "project_id", "date").agg(n=pl.len())
-    truth = history.select("entry_id", "person_id", "date", truth="sow_line_id",
-                           norm=normalize_expr("notes"))  # fmt: skip
+    truth = history.select(
+        "entry_id", "person_id", "date", truth="sow_line_id", norm=normalize_expr("notes")
+    )
     cands = pairs.select("entry_id", "sow_line_id").join(truth, on="entry_id")
     sig = (
         cands.group_by("entry_id")
@@ -359,8 +393,12 @@ def fit_linear(
 def _thin(history: pl.DataFrame, lines: pl.DataFrame) -> np.ndarray:
     """Per line: fewer than MIN_HISTORY approved entries, so its choice rests on its text and
     description features (reported as method `sow_description`, as for naive Bayes)."""
-    counts = lines.join(history.group_by("sow_line_id").agg(n=pl.len()), on="sow_line_id",
-                        how="left").sort("l")["n"].fill_null(0).to_numpy()  # fmt: skip
+    counts = (
+        lines.join(history.group_by("sow_line_id").agg(n=pl.len()), on="sow_line_id", how="left")
+        .sort("l")["n"]
+        .fill_null(0)
+        .to_numpy()
+    )
     return counts < MIN_HISTORY
 
 
@@ -368,11 +406,13 @@ def raw_scores_linear(model: LinearModel, targets: pl.DataFrame, pairs: pl.DataF
     """As model.raw_scores: pairs (entry_id, sow_line_id) gain `score` and `backoff`."""
     frame = (
         pairs.select("entry_id", "sow_line_id")
-        .join(targets.select("entry_id", "person_id", "date", norm=normalize_expr("notes")),
-              on="entry_id")
+        .join(
+            targets.select("entry_id", "person_id", "date", norm=normalize_expr("notes")),
+            on="entry_id",
+        )
         .sort("entry_id", "sow_line_id")
         .with_columns(k=pl.int_range(pl.len(), dtype=pl.Int64))
-    )  # fmt: skip
+    )
     if frame.is_empty():
         return frame.select("entry_id", "sow_line_id", score=pl.lit(0.0), backoff=pl.lit(False))
     matrix, known = pair_matrix(frame, model.line_frame, model.activity)

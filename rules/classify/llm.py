@@ -26,7 +26,7 @@ import anthropic
 import duckdb
 import polars as pl
 
-from etl import clock
+from core import clock
 
 # USD per million tokens, from the Anthropic pricing page
 # (https://platform.claude.com/docs/en/about-claude/pricing), read on PRICES_AS_OF. "cache_write"
@@ -34,22 +34,40 @@ from etl import clock
 # Message Batches API bills every count at BATCH_DISCOUNT of these.
 PRICES_AS_OF = "2026-12-05"
 PRICES: dict[str, dict[str, Decimal]] = {
-    "claude-haiku-4-5": {"input": Decimal("1.00"), "output": Decimal("5.00"),
-                         "cache_write": Decimal("1.25"), "cache_read": Decimal("0.10")},
-    "claude-sonnet-4-5": {"input": Decimal("3.00"), "output": Decimal("15.00"),
-                          "cache_write": Decimal("3.75"), "cache_read": Decimal("0.30")},
-    "claude-opus-4-5": {"input": Decimal("5.00"), "output": Decimal("25.00"),
-                        "cache_write": Decimal("6.25"), "cache_read": Decimal("0.50")},
-}  # fmt: skip
+    "claude-haiku-4-5": {
+        "input": Decimal("1.00"),
+        "output": Decimal("5.00"),
+        "cache_write": Decimal("1.25"),
+        "cache_read": Decimal("0.10"),
+    },
+    "claude-sonnet-4-5": {
+        "input": Decimal("3.00"),
+        "output": Decimal("15.00"),
+        "cache_write": Decimal("3.75"),
+        "cache_read": Decimal("0.30"),
+    },
+    "claude-opus-4-5": {
+        "input": Decimal("5.00"),
+        "output": Decimal("25.00"),
+        "cache_write": Decimal("6.25"),
+        "cache_read": Decimal("0.50"),
+    },
+}
 BATCH_DISCOUNT = Decimal("0.5")
 # the shortest prefix each model caches (prompt-caching docs); a shorter one is billed in full
 # and both cache counters stay 0, silently
-MIN_CACHEABLE_TOKENS = {"claude-haiku-4-5": 4096, "claude-sonnet-4-5": 1024,
-                        "claude-opus-4-5": 4096}  # fmt: skip
+MIN_CACHEABLE_TOKENS = {
+    "claude-haiku-4-5": 4096,
+    "claude-sonnet-4-5": 1024,
+    "claude-opus-4-5": 4096,
+}
 CHARS_PER_TOKEN = 4  # a rough English-text estimate, for sizing only (the API counts exactly)
-USAGE_FIELDS = {"input_tokens": "input", "output_tokens": "output",
-                "cache_creation_input_tokens": "cache_write",
-                "cache_read_input_tokens": "cache_read"}  # fmt: skip
+USAGE_FIELDS = {
+    "input_tokens": "input",
+    "output_tokens": "output",
+    "cache_creation_input_tokens": "cache_write",
+    "cache_read_input_tokens": "cache_read",
+}
 
 
 def price_of(model: str) -> dict[str, Decimal]:
@@ -63,8 +81,10 @@ def price_of(model: str) -> dict[str, Decimal]:
 def cost_usd(model: str, tokens: dict[str, int], *, batch: bool = False) -> Decimal:
     """Exact USD for token counts (the API usage field names) at the published prices."""
     price = price_of(model)
-    total = sum((Decimal(tokens.get(name, 0) or 0) * price[key]
-                 for name, key in USAGE_FIELDS.items()), Decimal(0))  # fmt: skip
+    total = sum(
+        (Decimal(tokens.get(name, 0) or 0) * price[key] for name, key in USAGE_FIELDS.items()),
+        Decimal(0),
+    )
     return total / Decimal(1_000_000) * (BATCH_DISCOUNT if batch else 1)
 
 
@@ -187,18 +207,28 @@ class LlmUsage:
     def add(self, usage, *, batch: bool = False) -> None:
         counts = {
             name: getattr(usage, name, None) or 0
-            for name in ("input_tokens", "output_tokens", "cache_creation_input_tokens",
-                         "cache_read_input_tokens")
-        }  # fmt: skip
+            for name in (
+                "input_tokens",
+                "output_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+            )
+        }
         for name, value in counts.items():
             setattr(self, name, getattr(self, name) + value)
             if batch:
                 self.batch_tokens[name] = self.batch_tokens.get(name, 0) + value
 
     def tokens(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in (
-            "input_tokens", "output_tokens", "cache_creation_input_tokens",
-            "cache_read_input_tokens")}  # fmt: skip
+        return {
+            name: getattr(self, name)
+            for name in (
+                "input_tokens",
+                "output_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+            )
+        }
 
 
 class AnswerError(ValueError):
@@ -210,10 +240,16 @@ def route(local: pl.DataFrame, config) -> pl.DataFrame:
     `llm_below` confidence, or marked undecided by the cascade (an `undecided` column: e.g. no
     calibration). Entries on a SOW line's defaults or without candidates are never routed."""
     undecided = pl.col("undecided") if "undecided" in local.columns else pl.lit(False)
-    return local.filter(~pl.col("method").is_in(NOT_ROUTED)).with_columns(
-        route=pl.when(undecided.fill_null(False)).then(pl.lit("undecided"))
-        .when(pl.col("confidence") < config.llm_below).then(pl.lit("below_threshold"))
-    ).filter(pl.col("route").is_not_null())  # fmt: skip
+    return (
+        local.filter(~pl.col("method").is_in(NOT_ROUTED))
+        .with_columns(
+            route=pl.when(undecided.fill_null(False))
+            .then(pl.lit("undecided"))
+            .when(pl.col("confidence") < config.llm_below)
+            .then(pl.lit("below_threshold"))
+        )
+        .filter(pl.col("route").is_not_null())
+    )
 
 
 def _words(text: str) -> set[str]:
@@ -240,8 +276,9 @@ def firm_context(con: duckdb.DuckDBPyConnection, items: list[LlmItem], model: st
     approved history of the HISTORY_DAYS before the newest entry asked about."""
     newest = max((date.fromisoformat(str(i.entry["date"])[:10]) for i in items), default=None)
     before = (newest or date.max - timedelta(days=1)) + timedelta(days=1)
-    history = _rows(con, HISTORY_SQL, {"before": before,
-                                       "since": before - timedelta(days=HISTORY_DAYS)})  # fmt: skip
+    history = _rows(
+        con, HISTORY_SQL, {"before": before, "since": before - timedelta(days=HISTORY_DAYS)}
+    )
     by_line: dict[str, list[str]] = {}
     examples: dict[str, list[dict]] = {}
     for h in history:
@@ -265,12 +302,21 @@ def retrieve(history: list[dict], note: str, k: int = PERSON_EXAMPLES) -> list[d
     equals); with no word in common, their most recent entries (their habit)."""
     words = _words(note)
     scored = sorted(enumerate(history), key=lambda t: (-len(words & _words(t[1]["notes"])), t[0]))
-    return [{"notes": h["notes"], "sow_line_id": h["sow_line_id"], "project_id": h["project_id"],
-             "billable": h["billable"], "date": str(h["date"])} for _, h in scored[:k]]  # fmt: skip
+    return [
+        {
+            "notes": h["notes"],
+            "sow_line_id": h["sow_line_id"],
+            "project_id": h["project_id"],
+            "billable": h["billable"],
+            "date": str(h["date"]),
+        }
+        for _, h in scored[:k]
+    ]
 
 
-def request_params(item: LlmItem, model: str, max_tokens: int,
-                   firm: FirmContext | None = None) -> dict:  # fmt: skip
+def request_params(
+    item: LlmItem, model: str, max_tokens: int, firm: FirmContext | None = None
+) -> dict:
     """The Messages API request: the system text and the firm prefix (cache breakpoint: the
     same bytes on every request of the run), then the person's retrieved examples, the
     candidate ids and the entry. Without a firm context (tests of the parts), the candidates
@@ -282,24 +328,36 @@ def request_params(item: LlmItem, model: str, max_tokens: int,
     return {
         "model": model,
         "max_tokens": max_tokens,
-        "system": [{"type": "text", "text": SYSTEM},
-                   {"type": "text", "text": prefix, "cache_control": {"type": "ephemeral"}}],
+        "system": [
+            {"type": "text", "text": SYSTEM},
+            {"type": "text", "text": prefix, "cache_control": {"type": "ephemeral"}},
+        ],
         "tools": [TOOL],
         "tool_choice": {"type": "tool", "name": TOOL_NAME},
         "messages": [
             {
                 "role": "user",
                 "content": [
-                    {"type": "text", "text": "This person's labelled entries most like the "
-                     "note:\n" + "\n".join(json.dumps(e, sort_keys=True) for e in shown)},
-                    {"type": "text", "text": "Candidate SOW line ids: " + json.dumps(ids)
-                     + "\nCandidates:\n" + "\n".join(json.dumps(c, sort_keys=True, default=str)
-                                                     for c in item.candidates)
-                     + "\nTime entry:\n" + json.dumps(item.entry, sort_keys=True, default=str)},
+                    {
+                        "type": "text",
+                        "text": "This person's labelled entries most like the "
+                        "note:\n" + "\n".join(json.dumps(e, sort_keys=True) for e in shown),
+                    },
+                    {
+                        "type": "text",
+                        "text": "Candidate SOW line ids: "
+                        + json.dumps(ids)
+                        + "\nCandidates:\n"
+                        + "\n".join(
+                            json.dumps(c, sort_keys=True, default=str) for c in item.candidates
+                        )
+                        + "\nTime entry:\n"
+                        + json.dumps(item.entry, sort_keys=True, default=str),
+                    },
                 ],
             }
         ],
-    }  # fmt: skip
+    }
 
 
 def context_block(candidates: list[dict]) -> str:
@@ -358,10 +416,16 @@ def _cached(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, dict]:
 def _store(con, key: str, model: str, answer: dict, usage) -> None:
     con.execute(
         "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [key, model, PROMPT_VERSION, json.dumps(answer),
-         getattr(usage, "input_tokens", 0) or 0, getattr(usage, "output_tokens", 0) or 0,
-         clock.now()],
-    ).fetchall()  # fmt: skip
+        [
+            key,
+            model,
+            PROMPT_VERSION,
+            json.dumps(answer),
+            getattr(usage, "input_tokens", 0) or 0,
+            getattr(usage, "output_tokens", 0) or 0,
+            clock.now(),
+        ],
+    ).fetchall()
 
 
 def _call(client: anthropic.Anthropic, params: dict):
@@ -377,8 +441,15 @@ def submit_batch(con, client: anthropic.Anthropic, todo: list[tuple], model: str
     batch = client.messages.batches.create(
         requests=[{"custom_id": f"e{i}", "params": p} for i, (_, p, _) in enumerate(todo)]
     )
-    requests = [{"custom_id": f"e{i}", "cache_key": key, "entry_id": item.entry_id,
-                 "candidates": item.candidates} for i, (item, _, key) in enumerate(todo)]  # fmt: skip
+    requests = [
+        {
+            "custom_id": f"e{i}",
+            "cache_key": key,
+            "entry_id": item.entry_id,
+            "candidates": item.candidates,
+        }
+        for i, (item, _, key) in enumerate(todo)
+    ]
     con.execute(
         "INSERT INTO llm_batches (batch_id, submitted_at, model, prompt_version, requests, status) "
         "VALUES (?, ?, ?, ?, ?, 'submitted')",
@@ -394,8 +465,9 @@ def collect_batches(con, client: anthropic.Anthropic, usage: LlmUsage) -> set[st
     waiting: set[str] = set()
     pending = con.execute(
         "SELECT batch_id, model, requests FROM llm_batches WHERE status = 'submitted' "
-        "AND prompt_version = ? ORDER BY submitted_at, batch_id", [PROMPT_VERSION]
-    ).fetchall()  # fmt: skip
+        "AND prompt_version = ? ORDER BY submitted_at, batch_id",
+        [PROMPT_VERSION],
+    ).fetchall()
     for batch_id, model, text in pending:
         requests = {r["custom_id"]: r for r in json.loads(text)}
         batch = client.messages.batches.retrieve(batch_id)
@@ -422,8 +494,9 @@ def collect_batches(con, client: anthropic.Anthropic, usage: LlmUsage) -> set[st
             good += 1
         con.execute(
             "UPDATE llm_batches SET status = 'collected', collected_at = ?, succeeded = ?, "
-            "rejected = ? WHERE batch_id = ?", [clock.now(), good, bad, batch_id]
-        ).fetchall()  # fmt: skip
+            "rejected = ? WHERE batch_id = ?",
+            [clock.now(), good, bad, batch_id],
+        ).fetchall()
         usage.batch_answers += good
     return waiting
 
@@ -432,17 +505,23 @@ def batch_notes(usage: LlmUsage, model: str) -> list[str]:
     """What a run says about its batches and its prefix (the CLI prints them on stderr)."""
     notes = []
     if usage.batches_submitted:
-        notes.append(f"{usage.waiting} entr(ies) sent to Message Batch "
-                     f"{', '.join(usage.batches_submitted)} (half price); they keep the local "
-                     "suggestion until a later run reads the answers")  # fmt: skip
+        notes.append(
+            f"{usage.waiting} entr(ies) sent to Message Batch "
+            f"{', '.join(usage.batches_submitted)} (half price); they keep the local "
+            "suggestion until a later run reads the answers"
+        )
     elif usage.waiting:
-        notes.append(f"{usage.waiting} entr(ies) wait for batch "
-                     f"{', '.join(usage.batches_pending)}, still running")  # fmt: skip
+        notes.append(
+            f"{usage.waiting} entr(ies) wait for batch "
+            f"{', '.join(usage.batches_pending)}, still running"
+        )
     if usage.batch_answers:
         notes.append(f"{usage.batch_answers} answer(s) read from ended batches")
     if usage.calls and usage.prefix_tokens and not cacheable(model, usage.prefix_tokens):
-        notes.append(f"the firm-wide prefix (~{usage.prefix_tokens} tokens) is below {model}'s "
-                     "minimum cacheable length: every request pays it in full")  # fmt: skip
+        notes.append(
+            f"the firm-wide prefix (~{usage.prefix_tokens} tokens) is below {model}'s "
+            "minimum cacheable length: every request pays it in full"
+        )
     return notes
 
 

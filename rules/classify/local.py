@@ -12,10 +12,15 @@ from rules.classify.linear import raw_scores_linear
 from rules.classify.model import LineModel, calibrated, raw_scores, softmax
 
 SUGGESTION_SCHEMA = {
-    "entry_id": pl.String, "project_id": pl.String, "sow_line_id": pl.String,
-    "billable": pl.Boolean, "work_type": pl.String, "confidence": pl.Float64,
-    "method": pl.String, "group": pl.String,
-}  # fmt: skip
+    "entry_id": pl.String,
+    "project_id": pl.String,
+    "sow_line_id": pl.String,
+    "billable": pl.Boolean,
+    "work_type": pl.String,
+    "confidence": pl.Float64,
+    "method": pl.String,
+    "group": pl.String,
+}
 
 
 def _defaults(targets: pl.DataFrame, catalog: pl.DataFrame, rush: str, cues: dict) -> pl.DataFrame:
@@ -77,8 +82,10 @@ def score(
     scorer = raw_scores_linear if model.kind == "linear" else raw_scores
     scored = scorer(model, open_, grouped.select("entry_id", "sow_line_id"))
     scored = softmax(scored, model.temperature)
-    return scored.join(grouped.select("entry_id", "sow_line_id", "project_id", "group"),
-                       on=["entry_id", "sow_line_id"])  # fmt: skip
+    return scored.join(
+        grouped.select("entry_id", "sow_line_id", "project_id", "group"),
+        on=["entry_id", "sow_line_id"],
+    )
 
 
 def best(scored: pl.DataFrame) -> pl.DataFrame:
@@ -103,11 +110,14 @@ def classify_entries(
         mask = (top["group"] == group).to_numpy()
         conf[mask] = calibrated(model, group, top["prob"].to_numpy()[mask])
     method = (
-        pl.when(pl.col("group") == "ticket_key").then(pl.lit("ticket_key"))
-        .when(pl.col("group") == "single_project").then(pl.lit("single_project"))
-        .when(pl.col("backoff")).then(pl.lit("sow_description"))
+        pl.when(pl.col("group") == "ticket_key")
+        .then(pl.lit("ticket_key"))
+        .when(pl.col("group") == "single_project")
+        .then(pl.lit("single_project"))
+        .when(pl.col("backoff"))
+        .then(pl.lit("sow_description"))
         .otherwise(pl.lit("local_model"))
-    )  # fmt: skip
+    )
     modelled = (
         top.with_columns(confidence=pl.Series(conf), method=method)
         .join(catalog.select("sow_line_id", "line_billable", "is_internal"), on="sow_line_id")

@@ -9,8 +9,9 @@ import numpy as np
 ECE_BINS = 10
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
-                               bins: int = ECE_BINS) -> float:  # fmt: skip
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS
+) -> float:
     """Σ over equal-width confidence bins of (share of entries in the bin) × |mean confidence −
     share right|: 0 when a 0.9 means right nine times in ten."""
     conf = np.asarray(confidence, dtype=np.float64)

@@ -7,10 +7,10 @@ import duckdb
 import polars as pl
 
 from app_auth import guard
-from metrics.reader import Db, read_only
 from rules.classify import data, llm
 from rules.classify.cascade import ClassifyRun, run_classify
 from rules.classify.config import load_classify_config
+from warehouse.sessions import Db, read_only
 
 HAS_TABLE_SQL = (
     "SELECT count(*) FROM information_schema.tables WHERE table_name = 'classify_suggestions'"
@@ -29,5 +29,6 @@ def current_suggestions(entry_ids: list[str], db: Db = None) -> pl.DataFrame:
 def classify_from_app(con: duckdb.DuckDBPyConnection, actor: str) -> ClassifyRun:
     """A run as of today with the firm's config; the LLM only when a key is configured."""
     guard.require("decide_exceptions", actor)
-    return run_classify(con, None, load_classify_config(), llm_mode="auto", actor=actor,
-                        api_key=llm.api_key())  # fmt: skip
+    return run_classify(
+        con, None, load_classify_config(), llm_mode="auto", actor=actor, api_key=llm.api_key()
+    )

@@ -12,17 +12,26 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
-from billing.exceptions_queue import sync_exceptions
-from etl import clock
+from core import clock
+from exception_queue.findings import sync_exceptions
 
 SUGGESTION_KIND = "classify_suggestion"
 FAILED_KIND = "classify_failed"
 SUGGESTION_COLUMNS = {
-    "object_type": pl.String, "object_id": pl.String, "project_id": pl.String,
-    "sow_line_id": pl.String, "billable": pl.Boolean, "work_type": pl.String,
-    "splits": pl.String, "confidence": pl.Float64, "method": pl.String, "model": pl.String,
-    "prompt_version": pl.String, "input": pl.String, "rationale": pl.String,
-}  # fmt: skip
+    "object_type": pl.String,
+    "object_id": pl.String,
+    "project_id": pl.String,
+    "sow_line_id": pl.String,
+    "billable": pl.Boolean,
+    "work_type": pl.String,
+    "splits": pl.String,
+    "confidence": pl.Float64,
+    "method": pl.String,
+    "model": pl.String,
+    "prompt_version": pl.String,
+    "input": pl.String,
+    "rationale": pl.String,
+}
 
 INSERT_SUGGESTIONS_SQL = """
 INSERT INTO classify_suggestions (suggestion_id, run_id, object_type, object_id, project_id,
@@ -39,10 +48,23 @@ UPDATE classify_suggestions SET status = 'superseded'
 WHERE status = 'open' AND run_id <> ?
   AND (object_type, object_id) IN (SELECT (object_type, object_id) FROM _suggestions)
 """
-RUN_COLUMNS = ("finished_at", "llm_used", "model", "training_digest", "entries", "expenses",
-               "llm_calls", "llm_cache_hits", "llm_errors", "input_tokens", "output_tokens",
-               "cache_creation_input_tokens", "cache_read_input_tokens", "cost_usd",
-               "auto_applied")  # fmt: skip
+RUN_COLUMNS = (
+    "finished_at",
+    "llm_used",
+    "model",
+    "training_digest",
+    "entries",
+    "expenses",
+    "llm_calls",
+    "llm_cache_hits",
+    "llm_errors",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "cost_usd",
+    "auto_applied",
+)
 
 
 @dataclass(frozen=True)

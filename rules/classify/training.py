@@ -80,16 +80,22 @@ def _calibrate(model, scored: pl.DataFrame, window) -> None:
     map per method group from the top probability to how often it was right; the held-out
     expected calibration error is kept for the run summary."""
     entries = scored["entry_id"].n_unique() if scored.height else 0
-    info = {"calibrated": False, "held_out_entries": entries,
-            "from": str(window[0]) if window else None, "to": str(window[1]) if window else None}  # fmt: skip
+    info = {
+        "calibrated": False,
+        "held_out_entries": entries,
+        "from": str(window[0]) if window else None,
+        "to": str(window[1]) if window else None,
+    }
     model.calibration, model.calibration_info = {}, info
     if window is None:
         info["reason"] = "no approved history to calibrate on"
         return
     if entries < MIN_CALIBRATION:
-        info["reason"] = (f"only {entries} held-out entr{'y' if entries == 1 else 'ies'} "
-                          f"in the last approved weeks ({window[0]} to {window[1]}); "
-                          f"{MIN_CALIBRATION} needed")  # fmt: skip
+        info["reason"] = (
+            f"only {entries} held-out entr{'y' if entries == 1 else 'ies'} "
+            f"in the last approved weeks ({window[0]} to {window[1]}); "
+            f"{MIN_CALIBRATION} needed"
+        )
         return
     nll = []
     for t in TEMPERATURES:
@@ -120,8 +126,9 @@ def cache_path(cache_dir: Path, digest: str) -> Path:
     return cache_dir / f"classify-model-v{CACHE_VERSION}-{digest}.pkl"
 
 
-def trained_model(con, before: date, cache_dir: Path | None = None,
-                  kind: str = DEFAULT_KIND) -> LineModel | LinearModel:  # fmt: skip
+def trained_model(
+    con, before: date, cache_dir: Path | None = None, kind: str = DEFAULT_KIND
+) -> LineModel | LinearModel:
     """The calibrated model of the approved history before `before`: from memory or
     `cache_dir` when the history's digest is unchanged, else trained (and cached) now."""
     if kind not in MODEL_KINDS:

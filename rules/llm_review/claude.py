@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import anthropic
 import duckdb
 
-from etl import clock
+from core import clock
 from rules.classify import llm
 from rules.llm_review import kinds
 from rules.llm_review.config import ReviewConfig
@@ -93,16 +93,43 @@ def firm_block(data: ReviewInput) -> str:
     """The cached, firm-wide part: every client project's SOW lines and milestones."""
     lines = ["Client projects: SOW lines (billable or no-charge) and milestones."]
     for s in data.sow_lines:
-        lines.append("sow_line " + _json({k: s[k] for k in ("sow_line_id", "project_id",
-                     "project_name", "client_name", "code", "description", "billable", "phase")}))  # fmt: skip
+        lines.append(
+            "sow_line "
+            + _json(
+                {
+                    k: s[k]
+                    for k in (
+                        "sow_line_id",
+                        "project_id",
+                        "project_name",
+                        "client_name",
+                        "code",
+                        "description",
+                        "billable",
+                        "phase",
+                    )
+                }
+            )
+        )
     for m in data.milestones:
         lines.append("milestone " + _json(m))
     return "\n".join(lines)
 
 
 def _entry_row(e: dict) -> dict:
-    keys = ("entry_id", "person_id", "person", "date", "hours", "day_hours", "project_id",
-            "sow_line_id", "billable", "is_internal", "notes")  # fmt: skip
+    keys = (
+        "entry_id",
+        "person_id",
+        "person",
+        "date",
+        "hours",
+        "day_hours",
+        "project_id",
+        "sow_line_id",
+        "billable",
+        "is_internal",
+        "notes",
+    )
     return {k: e[k] for k in keys}
 
 
@@ -122,20 +149,31 @@ def chunks(data: ReviewInput, size: int) -> list[Chunk]:
             facts = {e["entry_id"]: {"entry": _entry_row(e)} for e in part}
             facts |= {m["milestone_id"]: {"milestone": m} for m in data.milestones_of(project_id)}
             facts |= {f"{e['person_id']}:{e['date']}": {"entry": _entry_row(e)} for e in part}
-            out.append(Chunk(
-                f"project {project_id} entries {start + 1}-{start + len(part)}",
-                [{"type": "time_entry", **_entry_row(e)} for e in part],
-                {kinds.LEAKAGE: ids, kinds.SCOPE_CREEP: ids, kinds.MILESTONE_MISMATCH: milestones,
-                 kinds.UNDER_REPORTING: days}, facts))  # fmt: skip
+            out.append(
+                Chunk(
+                    f"project {project_id} entries {start + 1}-{start + len(part)}",
+                    [{"type": "time_entry", **_entry_row(e)} for e in part],
+                    {
+                        kinds.LEAKAGE: ids,
+                        kinds.SCOPE_CREEP: ids,
+                        kinds.MILESTONE_MISMATCH: milestones,
+                        kinds.UNDER_REPORTING: days,
+                    },
+                    facts,
+                )
+            )
     busy = [d for d in data.days if d["calendar_hours"] > d["logged_hours"]]
     for start in range(0, len(busy), size):
         part = busy[start : start + size]
         refs = {f"{d['person_id']}:{d['day']}": d for d in part}
-        out.append(Chunk(
-            f"calendar days {start + 1}-{start + len(part)}",
-            [{"type": "person_day", "person_day": ref, **d} for ref, d in refs.items()],
-            {kinds.UNDER_REPORTING: frozenset(refs)},
-            {ref: {"day": d} for ref, d in refs.items()}))  # fmt: skip
+        out.append(
+            Chunk(
+                f"calendar days {start + 1}-{start + len(part)}",
+                [{"type": "person_day", "person_day": ref, **d} for ref, d in refs.items()],
+                {kinds.UNDER_REPORTING: frozenset(refs)},
+                {ref: {"day": d} for ref, d in refs.items()},
+            )
+        )
     return out
 
 
@@ -144,13 +182,24 @@ def request_params(firm: str, chunk: Chunk, config: ReviewConfig) -> dict:
     of the run), then the chunk."""
     rows = "\n".join(_json(r) for r in chunk.rows)
     return {
-        "model": config.model, "max_tokens": config.max_tokens, "system": SYSTEM,
-        "tools": [TOOL], "tool_choice": {"type": "tool", "name": TOOL_NAME},
-        "messages": [{"role": "user", "content": [
-            {"type": "text", "text": firm, "cache_control": {"type": "ephemeral"}},
-            {"type": "text", "text": f"Batch ({chunk.label}), one JSON object per line:\n{rows}"},
-        ]}],
-    }  # fmt: skip
+        "model": config.model,
+        "max_tokens": config.max_tokens,
+        "system": SYSTEM,
+        "tools": [TOOL],
+        "tool_choice": {"type": "tool", "name": TOOL_NAME},
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": firm, "cache_control": {"type": "ephemeral"}},
+                    {
+                        "type": "text",
+                        "text": f"Batch ({chunk.label}), one JSON object per line:\n{rows}",
+                    },
+                ],
+            }
+        ],
+    }
 
 
 def cache_key(params: dict) -> str:
@@ -172,8 +221,10 @@ def validate(answer, chunk: Chunk, model: str, usage: ReviewUsage) -> list[kinds
         if kind is None:
             usage.rejected.append(f"{chunk.label}: unknown kind in {item!r}")
         elif ref not in chunk.allowed.get(kind, ()):
-            usage.rejected.append(f"{chunk.label}: {item.get('kind')} names {ref!r}, not an id "
-                                  "of the batch for that kind")  # fmt: skip
+            usage.rejected.append(
+                f"{chunk.label}: {item.get('kind')} names {ref!r}, not an id "
+                "of the batch for that kind"
+            )
         elif isinstance(confidence, bool) or not isinstance(confidence, int | float):
             usage.rejected.append(f"{chunk.label}: {ref}: confidence is not a number")
         elif not isinstance(evidence, str) or not evidence.strip():
@@ -184,8 +235,9 @@ def validate(answer, chunk: Chunk, model: str, usage: ReviewUsage) -> list[kinds
     return out
 
 
-def _finding(kind: str, ref: str, quote: str, confidence: float, model: str,
-             facts: dict) -> kinds.ReviewFinding:  # fmt: skip
+def _finding(
+    kind: str, ref: str, quote: str, confidence: float, model: str, facts: dict
+) -> kinds.ReviewFinding:
     entry = facts.get("entry") or {}
     milestone = facts.get("milestone") or {}
     day = facts.get("day") or {}
@@ -193,9 +245,15 @@ def _finding(kind: str, ref: str, quote: str, confidence: float, model: str,
     when = entry.get("date") or day.get("day") or milestone.get("done_on")
     evidence = {"quote": quote, **json.loads(_json(facts))}
     return kinds.ReviewFinding(
-        kind, ref, f"{kinds.PLAIN[kind]}: {ref}: {quote}", min(max(confidence, 0.0), 1.0),
-        model, evidence, project_id=project, period=str(when)[:7] if when else None,
-    )  # fmt: skip
+        kind,
+        ref,
+        f"{kinds.PLAIN[kind]}: {ref}: {quote}",
+        min(max(confidence, 0.0), 1.0),
+        model,
+        evidence,
+        project_id=project,
+        period=str(when)[:7] if when else None,
+    )
 
 
 def _cached(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, dict]:
@@ -214,10 +272,16 @@ def store_answers(
     for key, model, answer, usage in answers:
         con.execute(
             "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [key, model, PROMPT_VERSION, json.dumps(answer),
-             getattr(usage, "input_tokens", 0) or 0, getattr(usage, "output_tokens", 0) or 0,
-             clock.now()],
-        ).fetchall()  # fmt: skip
+            [
+                key,
+                model,
+                PROMPT_VERSION,
+                json.dumps(answer),
+                getattr(usage, "input_tokens", 0) or 0,
+                getattr(usage, "output_tokens", 0) or 0,
+                clock.now(),
+            ],
+        ).fetchall()
 
 
 def _call(client: anthropic.Anthropic, params: dict):
@@ -227,8 +291,13 @@ def _call(client: anthropic.Anthropic, params: dict):
         return None, f"{type(err).__name__}: {err}"
 
 
-def review(con: duckdb.DuckDBPyConnection, client: anthropic.Anthropic, data: ReviewInput,
-           config: ReviewConfig, usage: ReviewUsage):  # fmt: skip
+def review(
+    con: duckdb.DuckDBPyConnection,
+    client: anthropic.Anthropic,
+    data: ReviewInput,
+    config: ReviewConfig,
+    usage: ReviewUsage,
+):
     """(findings, chunks the API could not answer, answers to cache). Reads llm_cache through
     `con` and writes nothing: the caller stores the answers in its write turn."""
     firm = firm_block(data)

@@ -1,6 +1,6 @@
 """`python -m rules review [--llm off|auto|on]`: the review pass on the warehouse. It reads in
 one block and writes (the queue sync) in another that takes this process's write turn
-(metrics.reader.read_write, etl/access.py), so no API call holds the warehouse."""
+(warehouse.sessions.read_write, warehouse/access.py), so no API call holds the warehouse."""
 
 from __future__ import annotations
 
@@ -10,31 +10,37 @@ from collections import Counter
 
 import anthropic
 
-from etl.cli_errors import report
-from etl.warehouse import resolve_db_path
-from metrics.reader import read_only, read_write
+from core.cli_errors import report
 from rules.classify import llm
 from rules.llm_review import kinds
 from rules.llm_review.config import load_review_config
 from rules.llm_review.run import NO_KEY_ON, ReviewKeyMissing, ReviewResult, judge, record
+from warehouse.db import resolve_db_path
+from warehouse.sessions import read_only, read_write
 
 
 def render_table(result: ReviewResult) -> str:
     c, u = result.counts, result.usage
     by_kind = Counter(f.kind for f in result.findings)
-    out = [(f"review {result.since}..{result.as_of} ({result.method}): {result.entries} noted "
-           f"entr(ies), {result.days} calendar day(s); {len(result.findings)} finding(s): "
-           f"{c.get('new', 0)} new, {c.get('updated', 0)} still found, "
-           f"{c.get('resolved', 0)} resolved")]  # fmt: skip
+    out = [
+        (
+            f"review {result.since}..{result.as_of} ({result.method}): {result.entries} noted "
+            f"entr(ies), {result.days} calendar day(s); {len(result.findings)} finding(s): "
+            f"{c.get('new', 0)} new, {c.get('updated', 0)} still found, "
+            f"{c.get('resolved', 0)} resolved"
+        )
+    ]
     out += [f"  {kinds.plain(k):<58} {by_kind[k]:>5}" for k in kinds.KINDS]
     for f in result.findings:
         out.append(f"  {f.kind:<26} {f.ref:<22} {f.confidence:.2f} {f.model:<20} {f.detail}")
     if result.method == "llm":
-        out.append(f"LLM: {u.calls} call(s), {u.cache_hits} cached, {u.errors} failed, "
-                   f"{len(u.rejected)} finding(s) rejected; tokens in {u.input_tokens} out "
-                   f"{u.output_tokens} cache write {u.cache_creation_input_tokens} read "
-                   f"{u.cache_read_input_tokens}; cost USD {result.cost_usd:.4f} "
-                   f"(prices of {llm.PRICES_AS_OF})")  # fmt: skip
+        out.append(
+            f"LLM: {u.calls} call(s), {u.cache_hits} cached, {u.errors} failed, "
+            f"{len(u.rejected)} finding(s) rejected; tokens in {u.input_tokens} out "
+            f"{u.output_tokens} cache write {u.cache_creation_input_tokens} read "
+            f"{u.cache_read_input_tokens}; cost USD {result.cost_usd:.4f} "
+            f"(prices of {llm.PRICES_AS_OF})"
+        )
     return "\n".join(out) + "\n"
 
 

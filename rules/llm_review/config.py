@@ -55,8 +55,11 @@ def load_review_config(path: str | Path | None = None) -> ReviewConfig:
         except InvalidOperation:
             raise bad from None
         whole = number == number.to_integral_value()
-        if not number.is_finite() or number < 0 or (isinstance(default, int) and
-                                                    (number < 1 or not whole)):  # fmt: skip
+        if (
+            not number.is_finite()
+            or number < 0
+            or (isinstance(default, int) and (number < 1 or not whole))
+        ):
             raise bad
         values[key] = type(default)(number) if not isinstance(default, Decimal) else number
     config = ReviewConfig(**values)

@@ -48,6 +48,10 @@ def read(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> ReviewInput:
     since = as_of - timedelta(days=days - 1)
     window = {"since": since, "as_of": as_of}
     return ReviewInput(
-        as_of, since, _rows(con, "entries", window), _rows(con, "sow_lines", {}),
-        _rows(con, "milestones", {}), _rows(con, "days", window),
-    )  # fmt: skip
+        as_of,
+        since,
+        _rows(con, "entries", window),
+        _rows(con, "sow_lines", {}),
+        _rows(con, "milestones", {}),
+        _rows(con, "days", window),
+    )

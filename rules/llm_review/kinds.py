@@ -12,18 +12,30 @@ MILESTONE_MISMATCH = "review_milestone_mismatch"
 UNDER_REPORTING = "review_under_reporting"
 KINDS = (LEAKAGE, SCOPE_CREEP, MILESTONE_MISMATCH, UNDER_REPORTING)
 # the kind names the model answers with (the tool's enum), and the queue kind of each
-SHORT = {"leakage": LEAKAGE, "scope_creep": SCOPE_CREEP,
-         "milestone_mismatch": MILESTONE_MISMATCH, "under_reporting": UNDER_REPORTING}  # fmt: skip
-REF_TYPE = {LEAKAGE: "time_entry", SCOPE_CREEP: "time_entry",
-            MILESTONE_MISMATCH: "milestone", UNDER_REPORTING: "person_day"}  # fmt: skip
+SHORT = {
+    "leakage": LEAKAGE,
+    "scope_creep": SCOPE_CREEP,
+    "milestone_mismatch": MILESTONE_MISMATCH,
+    "under_reporting": UNDER_REPORTING,
+}
+REF_TYPE = {
+    LEAKAGE: "time_entry",
+    SCOPE_CREEP: "time_entry",
+    MILESTONE_MISMATCH: "milestone",
+    UNDER_REPORTING: "person_day",
+}
 PLAIN = {
     LEAKAGE: "Leakage: billable work logged as non-billable or no-charge",
     SCOPE_CREEP: "Scope creep: work outside the statement of work",
     MILESTONE_MISMATCH: "Milestone mismatch: the notes and the milestone's status disagree",
     UNDER_REPORTING: "Under-reported: calendar or notes show more work than logged",
 }
-SEVERITY = {LEAKAGE: "high", SCOPE_CREEP: "medium", MILESTONE_MISMATCH: "medium",
-            UNDER_REPORTING: "low"}  # fmt: skip
+SEVERITY = {
+    LEAKAGE: "high",
+    SCOPE_CREEP: "medium",
+    MILESTONE_MISMATCH: "medium",
+    UNDER_REPORTING: "low",
+}
 ACTION = {
     LEAKAGE: "check the note; if it was client work, mark the entry billable",
     SCOPE_CREEP: "raise a change order with the client, or move the time to a SOW line",
@@ -57,12 +69,22 @@ class ReviewFinding:
 
     def queue_evidence(self) -> dict:
         """What the queue stores: the ref's type, the model, the confidence and the facts."""
-        return {"ref_type": REF_TYPE[self.kind], "model": self.model,
-                "confidence": round(self.confidence, 4), **self.evidence}  # fmt: skip
+        return {
+            "ref_type": REF_TYPE[self.kind],
+            "model": self.model,
+            "confidence": round(self.confidence, 4),
+            **self.evidence,
+        }
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "ref": self.ref, "confidence": round(self.confidence, 4),
-                "model": self.model, "detail": self.detail, "evidence": self.evidence}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "ref": self.ref,
+            "confidence": round(self.confidence, 4),
+            "model": self.model,
+            "detail": self.detail,
+            "evidence": self.evidence,
+        }
 
 
 def plain(kind: str) -> str:

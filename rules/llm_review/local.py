@@ -54,9 +54,11 @@ ONGOING = re.compile(
     r"v\d+|revis\w*|more fixes|follow.?up|ongoing|re-?open\w*)\b"
 )
 STATED = re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:h|hrs?|hours)\b")
-STATED_PHRASES = ((re.compile(r"\b(whole|all|full|entire) day\b"), Decimal(8)),
-                  (re.compile(r"\b(whole|all|entire) afternoon\b"), Decimal(4)),
-                  (re.compile(r"\b(whole|all|entire) morning\b"), Decimal("3.5")))  # fmt: skip
+STATED_PHRASES = (
+    (re.compile(r"\b(whole|all|full|entire) day\b"), Decimal(8)),
+    (re.compile(r"\b(whole|all|entire) afternoon\b"), Decimal(4)),
+    (re.compile(r"\b(whole|all|entire) morning\b"), Decimal("3.5")),
+)
 DONE = ("complete", "completed", "accepted")
 MODEL = kinds.LOCAL_MODEL
 
@@ -66,18 +68,32 @@ def _lower(text: str | None) -> str:
 
 
 def _entry_facts(e: dict) -> dict:
-    return {"entry_id": e["entry_id"], "person_id": e["person_id"], "date": str(e["date"]),
-            "hours": str(e["hours"]), "project_id": e["project_id"],
-            "sow_line_id": e["sow_line_id"], "billable": e["billable"], "notes": e["notes"]}  # fmt: skip
+    return {
+        "entry_id": e["entry_id"],
+        "person_id": e["person_id"],
+        "date": str(e["date"]),
+        "hours": str(e["hours"]),
+        "project_id": e["project_id"],
+        "sow_line_id": e["sow_line_id"],
+        "billable": e["billable"],
+        "notes": e["notes"],
+    }
 
 
-def _finding(kind: str, ref: str, detail: str, confidence: float, evidence: dict, e: dict | None,
-             period: str) -> kinds.ReviewFinding:  # fmt: skip
+def _finding(
+    kind: str, ref: str, detail: str, confidence: float, evidence: dict, e: dict | None, period: str
+) -> kinds.ReviewFinding:
     return kinds.ReviewFinding(
-        kind, ref, detail, min(confidence, 0.95), MODEL, evidence,
+        kind,
+        ref,
+        detail,
+        min(confidence, 0.95),
+        MODEL,
+        evidence,
         project_id=e["project_id"] if e else evidence.get("project_id"),
-        client_id=e["client_id"] if e else None, period=period,
-    )  # fmt: skip
+        client_id=e["client_id"] if e else None,
+        period=period,
+    )
 
 
 def leakage(data: ReviewInput) -> list[kinds.ReviewFinding]:
@@ -88,21 +104,35 @@ def leakage(data: ReviewInput) -> list[kinds.ReviewFinding]:
         note = _lower(e["notes"])
         if EXCUSE.search(note):
             continue
-        billable_words = set().union(*[stems(f"{s['description']} {s['code']}")
-                                       for s in data.lines_of(e["project_id"]) if s["billable"]])  # fmt: skip
+        billable_words = set().union(
+            *[
+                stems(f"{s['description']} {s['code']}")
+                for s in data.lines_of(e["project_id"])
+                if s["billable"]
+            ]
+        )
         shared = sorted(stems(note) & billable_words)
         work = WORK.search(note)
         if not shared and not work:
             continue
         confidence = 0.55 + (0.2 if shared else 0) + (0.15 if work else 0)
-        why = (f"words of a billable SOW line ({', '.join(shared)})" if shared
-               else f"a work verb ('{work.group(0)}')")  # fmt: skip
-        out.append(_finding(
-            kinds.LEAKAGE, e["entry_id"],
-            f"entry {e['entry_id']} ({e['hours']} h, {e['project_name']}) is non-billable but "
-            f"its note describes client work: \"{e['notes']}\"",
-            confidence, {"entry": _entry_facts(e), "why": f"the note has {why} and no reason "
-                         "not to bill"}, e, str(e["date"])[:7]))  # fmt: skip
+        why = (
+            f"words of a billable SOW line ({', '.join(shared)})"
+            if shared
+            else f"a work verb ('{work.group(0)}')"
+        )
+        out.append(
+            _finding(
+                kinds.LEAKAGE,
+                e["entry_id"],
+                f"entry {e['entry_id']} ({e['hours']} h, {e['project_name']}) is non-billable but "
+                f'its note describes client work: "{e["notes"]}"',
+                confidence,
+                {"entry": _entry_facts(e), "why": f"the note has {why} and no reason not to bill"},
+                e,
+                str(e["date"])[:7],
+            )
+        )
     return out
 
 
@@ -117,13 +147,22 @@ def scope_creep(data: ReviewInput) -> list[kinds.ReviewFinding]:
         scope = set().union(*[stems(f"{s['description']} {s['code']} {s['phase']}") for s in lines])
         if not ask or stems(note) & scope:
             continue
-        out.append(_finding(
-            kinds.SCOPE_CREEP, e["entry_id"],
-            f"entry {e['entry_id']} ({e['hours']} h, {e['project_name']}) describes work none "
-            f"of the project's SOW lines covers: \"{e['notes']}\"",
-            0.7, {"entry": _entry_facts(e), "sow_lines": [s["sow_line_id"] for s in lines],
-                  "why": f"a new ask ('{ask.group(0)}') sharing no word with the SOW"},
-            e, str(e["date"])[:7]))  # fmt: skip
+        out.append(
+            _finding(
+                kinds.SCOPE_CREEP,
+                e["entry_id"],
+                f"entry {e['entry_id']} ({e['hours']} h, {e['project_name']}) describes work none "
+                f'of the project\'s SOW lines covers: "{e["notes"]}"',
+                0.7,
+                {
+                    "entry": _entry_facts(e),
+                    "sow_lines": [s["sow_line_id"] for s in lines],
+                    "why": f"a new ask ('{ask.group(0)}') sharing no word with the SOW",
+                },
+                e,
+                str(e["date"])[:7],
+            )
+        )
     return out
 
 
@@ -144,21 +183,38 @@ def milestone_mismatch(data: ReviewInput) -> list[kinds.ReviewFinding]:
             done = m["status"] in DONE
             if not done and CLAIM.search(note):
                 why = f"the note claims '{m['name']}' is delivered; the milestone is {m['status']}"
-            elif (done and m["done_on"] is not None and e["date"] > m["done_on"] + timedelta(days=1)
-                  and ONGOING.search(note)):  # fmt: skip
-                why = (f"'{m['name']}' was marked {m['status']} on {m['done_on']}; this note of "
-                       f"{e['date']} says work on it goes on")  # fmt: skip
+            elif (
+                done
+                and m["done_on"] is not None
+                and e["date"] > m["done_on"] + timedelta(days=1)
+                and ONGOING.search(note)
+            ):
+                why = (
+                    f"'{m['name']}' was marked {m['status']} on {m['done_on']}; this note of "
+                    f"{e['date']} says work on it goes on"
+                )
             else:
                 continue
             if m["milestone_id"] in found:
                 found[m["milestone_id"]][1].append(_entry_facts(e))
                 continue
-            evidence = {"milestone": {k: str(v) if v is not None else None for k, v in m.items()},
-                        "why": why, "entries": [_entry_facts(e)]}  # fmt: skip
-            found[m["milestone_id"]] = (_finding(
-                kinds.MILESTONE_MISMATCH, m["milestone_id"],
-                f"milestone {m['milestone_id']} '{m['name']}' ({m['status']}): {why}",
-                0.7, evidence, e, str(e["date"])[:7]), evidence["entries"])  # fmt: skip
+            evidence = {
+                "milestone": {k: str(v) if v is not None else None for k, v in m.items()},
+                "why": why,
+                "entries": [_entry_facts(e)],
+            }
+            found[m["milestone_id"]] = (
+                _finding(
+                    kinds.MILESTONE_MISMATCH,
+                    m["milestone_id"],
+                    f"milestone {m['milestone_id']} '{m['name']}' ({m['status']}): {why}",
+                    0.7,
+                    evidence,
+                    e,
+                    str(e["date"])[:7],
+                ),
+                evidence["entries"],
+            )
     return [f for f, _ in found.values()]
 
 
@@ -175,16 +231,27 @@ def under_reporting(data: ReviewInput, gap_hours: Decimal) -> list[kinds.ReviewF
         if gap < gap_hours:
             continue
         ref = f"{d['person_id']}:{d['day']}"
-        events = [{k: str(v) if v is not None else None for k, v in ev.items()}
-                  for ev in d["events"] or []]  # fmt: skip
+        events = [
+            {k: str(v) if v is not None else None for k, v in ev.items()}
+            for ev in d["events"] or []
+        ]
         found[ref] = _finding(
-            kinds.UNDER_REPORTING, ref,
+            kinds.UNDER_REPORTING,
+            ref,
             f"{d['person']} was busy {d['calendar_hours']} h in meetings on {d['day']} but "
             f"logged {d['logged_hours']} h",
             0.6 + min(0.3, float(gap) / 10),
-            {"person_id": d["person_id"], "date": str(d["day"]),
-             "calendar_hours": str(d["calendar_hours"]), "logged_hours": str(d["logged_hours"]),
-             "events": events, "why": "calendar"}, None, str(d["day"])[:7])  # fmt: skip
+            {
+                "person_id": d["person_id"],
+                "date": str(d["day"]),
+                "calendar_hours": str(d["calendar_hours"]),
+                "logged_hours": str(d["logged_hours"]),
+                "events": events,
+                "why": "calendar",
+            },
+            None,
+            str(d["day"])[:7],
+        )
     for e in data.entries:
         stated = _stated_hours(_lower(e["notes"]))
         day_logged = Decimal(e["day_hours"])
@@ -192,17 +259,31 @@ def under_reporting(data: ReviewInput, gap_hours: Decimal) -> list[kinds.ReviewF
         if stated is None or stated - day_logged < gap_hours or ref in found:
             continue
         found[ref] = _finding(
-            kinds.UNDER_REPORTING, ref,
+            kinds.UNDER_REPORTING,
+            ref,
             f"{e['person']}'s note of {e['date']} says about {stated} h of work but the day "
-            f"logs {day_logged} h: \"{e['notes']}\"",
-            0.65, {"person_id": e["person_id"], "date": str(e["date"]),
-                   "stated_hours": str(stated), "logged_hours": str(day_logged),
-                   "entry": _entry_facts(e), "why": "note"}, e, str(e["date"])[:7])  # fmt: skip
+            f'logs {day_logged} h: "{e["notes"]}"',
+            0.65,
+            {
+                "person_id": e["person_id"],
+                "date": str(e["date"]),
+                "stated_hours": str(stated),
+                "logged_hours": str(day_logged),
+                "entry": _entry_facts(e),
+                "why": "note",
+            },
+            e,
+            str(e["date"])[:7],
+        )
     return list(found.values())
 
 
 def review(data: ReviewInput, gap_hours: Decimal = Decimal(1)) -> list[kinds.ReviewFinding]:
     """Every local finding of the window, ordered by kind and ref."""
-    found = (leakage(data) + scope_creep(data) + milestone_mismatch(data)
-             + under_reporting(data, gap_hours))  # fmt: skip
+    found = (
+        leakage(data)
+        + scope_creep(data)
+        + milestone_mismatch(data)
+        + under_reporting(data, gap_hours)
+    )
     return sorted(found, key=lambda f: (f.kind, f.ref))

@@ -14,18 +14,22 @@ from decimal import Decimal
 import anthropic
 import duckdb
 
-from billing.exceptions_queue import sync_exceptions
-from etl import clock
-from etl.warehouse import transaction
+from core import clock
+from exception_queue.findings import sync_exceptions
 from rules.classify import llm
 from rules.llm_review import claude, data, kinds, local
 from rules.llm_review.config import ReviewConfig
+from warehouse.db import transaction
 
 MODES = ("off", "auto", "on")
-NO_KEY = ("no Anthropic API key (ANTHROPIC_API_KEY or .streamlit/secrets.toml): the local "
-          "heuristic review ran instead of Claude")  # fmt: skip
-NO_KEY_ON = ("--llm on needs an Anthropic API key: set ANTHROPIC_API_KEY or add it to "
-             ".streamlit/secrets.toml")  # fmt: skip
+NO_KEY = (
+    "no Anthropic API key (ANTHROPIC_API_KEY or .streamlit/secrets.toml): the local "
+    "heuristic review ran instead of Claude"
+)
+NO_KEY_ON = (
+    "--llm on needs an Anthropic API key: set ANTHROPIC_API_KEY or add it to "
+    ".streamlit/secrets.toml"
+)
 
 
 class ReviewKeyMissing(ValueError):
@@ -51,27 +55,45 @@ class ReviewResult:
     def to_json(self) -> dict:
         u = self.usage
         return {
-            "as_of": str(self.as_of), "since": str(self.since), "method": self.method,
-            "entries": self.entries, "days": self.days, "notes": self.notes,
-            "findings": [f.to_json() for f in self.findings], "counts": self.counts,
-            "llm": {"calls": u.calls, "cache_hits": u.cache_hits, "errors": u.errors,
-                    "rejected": u.rejected, **u.tokens(), "cost_usd": str(self.cost_usd),
-                    "prefix_tokens": self.prefix_tokens},
-        }  # fmt: skip
+            "as_of": str(self.as_of),
+            "since": str(self.since),
+            "method": self.method,
+            "entries": self.entries,
+            "days": self.days,
+            "notes": self.notes,
+            "findings": [f.to_json() for f in self.findings],
+            "counts": self.counts,
+            "llm": {
+                "calls": u.calls,
+                "cache_hits": u.cache_hits,
+                "errors": u.errors,
+                "rejected": u.rejected,
+                **u.tokens(),
+                "cost_usd": str(self.cost_usd),
+                "prefix_tokens": self.prefix_tokens,
+            },
+        }
 
 
 def _subset(data_in: data.ReviewInput, chunks: list[claude.Chunk]) -> data.ReviewInput:
     ids = {r.get("entry_id") for c in chunks for r in c.rows}
     days = {r.get("person_day") for c in chunks for r in c.rows}
     return replace(
-        data_in, entries=[e for e in data_in.entries if e["entry_id"] in ids],
+        data_in,
+        entries=[e for e in data_in.entries if e["entry_id"] in ids],
         days=[d for d in data_in.days if f"{d['person_id']}:{d['day']}" in days],
-    )  # fmt: skip
+    )
 
 
-def judge(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
-          config: ReviewConfig | None = None, *, llm_mode: str = "auto",
-          api_key: str | None = None, client: anthropic.Anthropic | None = None) -> ReviewResult:  # fmt: skip
+def judge(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    config: ReviewConfig | None = None,
+    *,
+    llm_mode: str = "auto",
+    api_key: str | None = None,
+    client: anthropic.Anthropic | None = None,
+) -> ReviewResult:
     """The findings of the window up to `as_of` (today): Claude's when a key or client is given
     (auto) or required (on), else the local heuristic's. Writes nothing."""
     if llm_mode not in MODES:
@@ -93,23 +115,38 @@ def judge(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
         found, failed, answers = claude.review(con, client, facts, config, usage)
         if failed:
             found += local.review(_subset(facts, failed), config.gap_hours)
-            notes.append(f"{len(failed)} request(s) got no usable answer; the local heuristic "
-                         f"reviewed their rows: {'; '.join(usage.failed_chunks[:3])}")  # fmt: skip
+            notes.append(
+                f"{len(failed)} request(s) got no usable answer; the local heuristic "
+                f"reviewed their rows: {'; '.join(usage.failed_chunks[:3])}"
+            )
         if usage.rejected:
-            notes.append(f"{len(usage.rejected)} finding(s) rejected (ids not in the batch): "
-                         + "; ".join(usage.rejected[:3]))  # fmt: skip
+            notes.append(
+                f"{len(usage.rejected)} finding(s) rejected (ids not in the batch): "
+                + "; ".join(usage.rejected[:3])
+            )
         prefix = claude.prefix_tokens(facts)
         if not llm.cacheable(config.model, prefix):
-            notes.append(f"the firm-wide prefix (~{prefix} tokens) is below {config.model}'s "
-                         "minimum cacheable length: every request pays it in full")  # fmt: skip
+            notes.append(
+                f"the firm-wide prefix (~{prefix} tokens) is below {config.model}'s "
+                "minimum cacheable length: every request pays it in full"
+            )
     else:
         found, prefix = local.review(facts, config.gap_hours), 0
     kept = _dedupe([f for f in found if f.confidence >= config.min_confidence])
     return ReviewResult(
-        as_of, facts.since, "llm" if use_llm else "local", kept, len(facts.entries),
-        len(facts.days), time.perf_counter() - started, notes, usage,
-        llm.cost_usd(config.model, usage.tokens()) if use_llm else Decimal(0), prefix, answers,
-    )  # fmt: skip
+        as_of,
+        facts.since,
+        "llm" if use_llm else "local",
+        kept,
+        len(facts.entries),
+        len(facts.days),
+        time.perf_counter() - started,
+        notes,
+        usage,
+        llm.cost_usd(config.model, usage.tokens()) if use_llm else Decimal(0),
+        prefix,
+        answers,
+    )
 
 
 def _dedupe(found: list[kinds.ReviewFinding]) -> list[kinds.ReviewFinding]:
@@ -137,13 +174,30 @@ class _QueueRow:
     suggested_action: str
 
 
-def record(con: duckdb.DuckDBPyConnection, result: ReviewResult, actor: str = "system", *,
-           now: datetime | None = None) -> dict[str, int]:  # fmt: skip
+def record(
+    con: duckdb.DuckDBPyConnection,
+    result: ReviewResult,
+    actor: str = "system",
+    *,
+    now: datetime | None = None,
+) -> dict[str, int]:
     """Caches the run's new LLM answers (one transaction: what the model said stays true even
     if the sync fails), then syncs the findings over the whole `review` scope (another; a
     failure leaves the queue as it was). The caller holds the write turn."""
-    rows = [_QueueRow(f.kind, f.ref, f.detail, f.severity, f.project_id, f.client_id, f.period,
-                      f.queue_evidence(), f.suggested_action) for f in result.findings]  # fmt: skip
+    rows = [
+        _QueueRow(
+            f.kind,
+            f.ref,
+            f.detail,
+            f.severity,
+            f.project_id,
+            f.client_id,
+            f.period,
+            f.queue_evidence(),
+            f.suggested_action,
+        )
+        for f in result.findings
+    ]
     if result.answers:
         with transaction(con):
             claude.store_answers(con, result.answers)
@@ -151,9 +205,15 @@ def record(con: duckdb.DuckDBPyConnection, result: ReviewResult, actor: str = "s
     return result.counts
 
 
-def run_review(con: duckdb.DuckDBPyConnection, as_of: date | None = None,
-               config: ReviewConfig | None = None, *, actor: str = "system",
-               now: datetime | None = None, **kw) -> ReviewResult:  # fmt: skip
+def run_review(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    config: ReviewConfig | None = None,
+    *,
+    actor: str = "system",
+    now: datetime | None = None,
+    **kw,
+) -> ReviewResult:
     """judge then record on one connection (tests, benches); the CLI splits them."""
     result = judge(con, as_of, config, **kw)
     record(con, result, actor, now=now)

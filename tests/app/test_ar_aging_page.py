@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app_state import last_complete_period
 from metrics.filters import Filters
-from metrics.reader import read_only
 from metrics.receivables import collection_kpis
 from tests.support.app_pages import button, open_page, query
 from tests.support.demo import DEMO_AS_OF
+from ui.app_state import last_complete_period
+from warehouse.sessions import read_only
 
 PAGE = "pages/ar_aging.py"
 USER = "Dana Ortiz"
@@ -37,20 +37,26 @@ def test_a_promise_to_pay_is_saved_with_who_and_when(monkeypatch, demo_db):
     at = open_page(monkeypatch, demo_db, PAGE, user=USER)
     invoice_id = at.selectbox(key="review_invoice").options[0]
     # options show labels; pick the first invoice by its id through the widget's value
-    first = query(demo_db, "select invoice_id from invoices where number = ?",
-                  [invoice_id.split(" · ")[0]])[0][0]  # fmt: skip
+    first = query(
+        demo_db, "select invoice_id from invoices where number = ?", [invoice_id.split(" · ")[0]]
+    )[0][0]
     at.selectbox(key="review_invoice").set_value(first).run()
     promised = DEMO_AS_OF + timedelta(days=10)
     at.date_input(key="review_promised").set_value(promised)
     at.text_input[0].input("Sam Lee")
     button(at, "Save").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert query(demo_db, "select owner, promised_date, updated_by from ar_invoice_notes "
-                 "where invoice_id = ?", [first]) == [("Sam Lee", promised, USER)]  # fmt: skip
+    assert query(
+        demo_db,
+        "select owner, promised_date, updated_by from ar_invoice_notes where invoice_id = ?",
+        [first],
+    ) == [("Sam Lee", promised, USER)]
     assert query(demo_db, "select invoice_id, promised_date from ar_promises") == [
-        (first, promised)]  # fmt: skip
+        (first, promised)
+    ]
     assert query(demo_db, "select actor, action from audit_log where object_id = ?", [first]) == [
-        (USER, "ar_review_edit")]  # fmt: skip
+        (USER, "ar_review_edit")
+    ]
 
 
 def test_a_client_section_builds_its_table_only_when_opened(monkeypatch, demo_db):
@@ -63,6 +69,7 @@ def test_a_client_section_builds_its_table_only_when_opened(monkeypatch, demo_db
     at.run()
     opened = next(e for e in at.expander if e.key == sections[0].key)
     assert len(opened.dataframe) == 1
-    numbers = {r[0] for r in query(demo_db, "select number from invoices where client_id = ?",
-                                   [client_id])}  # fmt: skip
+    numbers = {
+        r[0] for r in query(demo_db, "select number from invoices where client_id = ?", [client_id])
+    }
     assert set(opened.dataframe[0].value["number"]) <= numbers

@@ -9,34 +9,37 @@ import threading
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import etl.access
-from app_state import BUSY_TEXT
+import warehouse.access
 from billing.ar.late_fees import accrue_late_fees
-from metrics.reader import read_write
 from tests.billing.race_firm import FEES_AS_OF, build_race_db
 from tests.support.app_pages import signed_in
 from tests.support.warehouse import held_by_writer
+from ui.app_state import BUSY_TEXT
+from warehouse.sessions import read_write
 
 
 def accrue_page(as_of):
     """The AR page's late-fee button, as thin as the page: app_state.act on the billing call."""
     import streamlit as st
 
-    import app_state
     from billing.ar import late_fees
+    from ui import app_state
 
     app_state.show_flash()
     if st.button("Accrue late fees"):
-        app_state.act(late_fees.accrue_late_fees, as_of,
-                      done=lambda c: f"{len(c)} late-fee charge(s) recorded")  # fmt: skip
+        app_state.act(
+            late_fees.accrue_late_fees,
+            as_of,
+            done=lambda c: f"{len(c)} late-fee charge(s) recorded",
+        )
 
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
     db = build_race_db(tmp_path)
     monkeypatch.setenv("WAREHOUSE_DB", str(db))
-    monkeypatch.setattr(etl.access, "FILE_WAIT_SECONDS", 0.3)
-    monkeypatch.setattr(etl.access, "WRITER_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(warehouse.access, "FILE_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(warehouse.access, "WRITER_WAIT_SECONDS", 0.3)
     at = AppTest.from_function(accrue_page, args=(FEES_AS_OF,), default_timeout=30)
     signed_in(at, "Dana")
     return db, at.run()

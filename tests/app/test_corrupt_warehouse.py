@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.reader import WarehouseUnreadable, read_only
 from tests.support.app_pages import APP
+from warehouse.sessions import WarehouseUnreadable, read_only
 
 PAGES = sorted(p.name for p in (APP.parent / "pages").glob("*.py"))
 

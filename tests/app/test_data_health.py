@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.contract import CSV_ENTITIES
-from etl.warehouse import connect
 from tests.support.app_pages import signed_in
 from tests.support.demo import build_demo
 from tests.support.warehouse import (
@@ -18,6 +17,7 @@ from tests.support.warehouse import (
     fill_small_warehouse,
     held_by_writer,
 )
+from warehouse.db import connect
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -52,8 +52,11 @@ def test_a_warehouse_without_rows_shows_the_empty_state(monkeypatch, tmp_path):
 def test_a_filled_warehouse_shows_kpis_loads_quarantine_and_checks(monkeypatch, tmp_path):
     at = run_app(monkeypatch, fill_small_warehouse(tmp_path / "warehouse.duckdb"))
     assert [m.label for m in at.metric] == [
-        "Entities loaded", "Rows in staging", "Open quarantined rows", "Failed expectations",
-    ]  # fmt: skip
+        "Entities loaded",
+        "Rows in staging",
+        "Open quarantined rows",
+        "Failed expectations",
+    ]
     assert [m.value for m in at.metric] == ["4 of 17", "8", "2", "1 of 3"]
     assert "harvest-csv" in at.error[0].value and "missing required column" in at.error[0].value
     reasons = quarantine_table(at)["reason"].tolist()

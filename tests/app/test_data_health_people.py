@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl.export_import import import_export
-from etl.warehouse import connect
 from tests.billing.firm import build, entry
 from tests.support.app_pages import open_page
+from warehouse.db import connect
 
 PAGE = "pages/data_health.py"
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"

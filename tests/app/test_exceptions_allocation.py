@@ -5,8 +5,8 @@ so applying the (empty) allocation keeps it as Greenleaf's credit and resolves t
 from __future__ import annotations
 
 from billing.ar.sync import sync_receivables
-from etl.warehouse import connect
 from tests.support.app_pages import button, open_page, query, select_rows
+from warehouse.db import connect
 
 PAGE = "pages/exceptions.py"
 
@@ -23,6 +23,10 @@ def test_apply_an_allocation_from_the_queue(monkeypatch, demo_db):
     button(at, "Apply allocation").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert query(demo_db, "select payment_id, invoice_id, decided_by from payment_allocations") == [
-        ("PAY-00100", "(client credit)", "Dana Ortiz")]  # fmt: skip
-    assert query(demo_db, "select status, resolved_at is not null from exceptions "
-                 "where exception_id = 'unmatched_payment:PAY-00100'") == [("approved", True)]  # fmt: skip
+        ("PAY-00100", "(client credit)", "Dana Ortiz")
+    ]
+    assert query(
+        demo_db,
+        "select status, resolved_at is not null from exceptions "
+        "where exception_id = 'unmatched_payment:PAY-00100'",
+    ) == [("approved", True)]

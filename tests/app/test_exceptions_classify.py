@@ -19,21 +19,31 @@ def test_classify_then_accept_one_suggestion(monkeypatch, demo_db):
     at = open_page(monkeypatch, demo_db, PAGE, user=USER)
     button(at, "Classify unassigned time").click().run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
-    (count,) = query(demo_db, "select count(*) from exceptions where kind = "
-                              "'classify_suggestion' and status = 'open'")[0]  # fmt: skip
+    (count,) = query(
+        demo_db,
+        "select count(*) from exceptions where kind = 'classify_suggestion' and status = 'open'",
+    )[0]
     table = queue_table(at)
     # the first page of 500 rows (the queue is paged; these are its oldest rows)
     assert count > 0 and (table["kind"] == "classify_suggestion").sum() == min(count, 500)
     row = int(table.index[table["kind"] == "classify_suggestion"][0])
     entry_id = table["ref"][row]
     select_rows(at, "exception_table", [row])
-    expected = query(demo_db, "select project_id, sow_line_id from classify_suggestions "
-                              "where object_id = ? and status = 'open'", [entry_id])  # fmt: skip
+    expected = query(
+        demo_db,
+        "select project_id, sow_line_id from classify_suggestions "
+        "where object_id = ? and status = 'open'",
+        [entry_id],
+    )
     button(at, "Accept 1 suggestion(s)").click().run(timeout=60)
     assert not at.exception, [e.value for e in at.exception]
-    got = query(demo_db, "select project_id, sow_line_id from effective_time_entries "
-                         "where entry_id = ?", [entry_id])  # fmt: skip
+    got = query(
+        demo_db,
+        "select project_id, sow_line_id from effective_time_entries where entry_id = ?",
+        [entry_id],
+    )
     assert got == expected
-    decided = query(demo_db, "select distinct decided_by from entry_overrides "
-                             "where entry_id = ?", [entry_id])  # fmt: skip
+    decided = query(
+        demo_db, "select distinct decided_by from entry_overrides where entry_id = ?", [entry_id]
+    )
     assert decided == [(USER,)]

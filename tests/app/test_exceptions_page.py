@@ -64,8 +64,10 @@ def test_refresh_fills_the_queue_with_the_months_billing_exceptions(monkeypatch,
     # The demo firm's planted problems of the month (docs/demo_firm.md): P-7 goes over its cap.
     over_cap = table[table["kind"] == "over_cap"].iloc[0]
     assert (over_cap["ref"], over_cap["severity"], over_cap["client_name"]) == (
-        "C-103", "high", "Globex Logistics",
-    )  # fmt: skip
+        "C-103",
+        "high",
+        "Globex Logistics",
+    )
     assert {"po_alert", "unapproved_time"} <= set(table["kind"])
     assert at.toast and "Billing exceptions for" in at.toast[0].value
 
@@ -83,9 +85,10 @@ def test_rejecting_one_records_who_and_why_and_takes_it_off_the_queue(monkeypatc
         ["po_alert:C-105"],
     ) == [("rejected", USER, "PO extension already signed")]
     assert query(
-        demo_db, "select actor, action, reason from audit_log where object_id = ?",
+        demo_db,
+        "select actor, action, reason from audit_log where object_id = ?",
         ["po_alert:C-105"],
-    ) == [(USER, "reject", "PO extension already signed")]  # fmt: skip
+    ) == [(USER, "reject", "PO extension already signed")]
     assert "po_alert:C-105" not in set(queue_table(at)["exception_id"])
     assert {m.label: m.value for m in at.metric}["Exceptions shown"] == f"{shown - 1:,}"
 
@@ -144,8 +147,11 @@ def test_running_the_rules_adds_their_exceptions_to_the_queue(monkeypatch, demo_
     # the demo's planted problems (docs/demo_firm.md): the under-reporter's low weeks, long
     # days, time after a project's end date
     assert {"under_reported_week", "long_day", "time_after_end"} <= kinds
-    weeks = query(demo_db, "select count(*) from exceptions where kind = 'under_reported_week' "
-                           "and ref like 'E-010:2026-06-%'")  # fmt: skip
+    weeks = query(
+        demo_db,
+        "select count(*) from exceptions where kind = 'under_reported_week' "
+        "and ref like 'E-010:2026-06-%'",
+    )
     assert weeks[0][0] >= 4
     assert at.toast and "Rules run:" in at.toast[0].value
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.invoice_review import STRIKE
+from read_models.invoice_review import STRIKE
 from tests.app.test_invoices_page import first_draft_id, saved
 from tests.support.app_pages import button, query, select_rows
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_state import period_label
 from billing import store
 from billing.draft import draft_period
 from billing.period import Period
-from etl.warehouse import connect
 from tests.support.app_pages import open_page, query
+from ui.app_state import period_label
+from warehouse.db import connect
 
 PAGE = "pages/invoices.py"
 FEES = ("retainer_fee", "fixed_fee", "milestone")
@@ -51,9 +51,15 @@ def test_an_invoiced_demo_month_proposes_no_fee_again(demo_db):
 
 def test_the_page_says_already_invoiced_instead_of_save(monkeypatch, demo_db):
     month = last_invoiced_month(demo_db)
-    numbers = [n for (n,) in query(
-        demo_db, "SELECT number FROM invoices WHERE period_start = ? AND status <> 'void' "
-        "ORDER BY number", [month.start])]  # fmt: skip
+    numbers = [
+        n
+        for (n,) in query(
+            demo_db,
+            "SELECT number FROM invoices WHERE period_start = ? AND status <> 'void' "
+            "ORDER BY number",
+            [month.start],
+        )
+    ]
     at = open_page(monkeypatch, demo_db, PAGE, user="Dana Ortiz")
     at.session_state["period"] = str(month)
     at.run()

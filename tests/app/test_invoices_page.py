@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from app_state import last_complete_period, period_label
-from billing import exceptions_queue
-from etl.warehouse import connect
+from exception_queue import findings
 from tests.support.app_pages import button, open_page, query, select_rows
+from ui.app_state import last_complete_period, period_label
+from warehouse.db import connect
 
 PAGE = "pages/invoices.py"
 USER = "Dana Ortiz"
@@ -132,7 +132,7 @@ def test_voiding_needs_a_reason(monkeypatch, demo_db):
 
 def test_the_runs_exceptions_show_beside_the_drafts(monkeypatch, demo_db):
     con = connect(demo_db)
-    exceptions_queue.sync_billing_exceptions(con, last_complete_period(), "test")
+    findings.sync_billing_exceptions(con, last_complete_period(), "test")
     con.close()
     at = open_page(monkeypatch, demo_db, PAGE, user=USER)
     badges = " ".join(m.value for m in at.markdown)

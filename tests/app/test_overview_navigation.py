@@ -3,9 +3,9 @@ rows behind them on the page, and a clicked trend point's month becomes the peri
 
 from __future__ import annotations
 
-from app_state import last_complete_period
-from etl.warehouse import connect
 from tests.support.app_pages import open_page
+from ui.app_state import last_complete_period
+from warehouse.db import connect
 
 PAGE = "pages/overview.py"
 

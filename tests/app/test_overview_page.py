@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from app_state import PERIOD_KEY, last_complete_period
-from etl.warehouse import connect
 from metrics.filters import Filters
 from metrics.kpis import firm_kpis
 from metrics.session import kpi_connection
 from rules.engine import run_rules
 from tests.support.app_pages import open_page
 from tests.support.demo import DEMO_AS_OF
+from ui.app_state import PERIOD_KEY, last_complete_period
+from warehouse.db import connect
 
 PAGE = "pages/overview.py"
 CARDS = [

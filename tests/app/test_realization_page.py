@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.demo.dates import add_months
+from demo.dates import add_months
 from tests.support.demo import DEMO_LAST_MONTH, month_text
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

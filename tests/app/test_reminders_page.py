@@ -9,9 +9,9 @@ import pytest
 
 from billing.ar import senders
 from billing.ar.reminders import reminder_queue
-from etl.warehouse import connect
 from tests.support.app_pages import button, open_page, query, select_rows
 from tests.support.demo import DEMO_AS_OF
+from warehouse.db import connect
 
 PAGE = "pages/ar_aging.py"
 SENT = "select count(*) from reminder_log where channel <> 'skipped'"

@@ -27,7 +27,11 @@ def streamlit_command(**env: str) -> str:
         timeout=60,
         check=True,
     )
-    return next(line for line in result.stdout.splitlines() if "-m serve" in line and not line.lstrip().startswith("#"))
+    return next(
+        line
+        for line in result.stdout.splitlines()
+        if "-m serve" in line and not line.lstrip().startswith("#")
+    )
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

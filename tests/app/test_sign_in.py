@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_auth import accounts
-from etl.warehouse import connect
 from tests.support.app_pages import APP, query
 from tests.support.warehouse import fill_small_warehouse
+from warehouse.db import connect
 
 PASSWORD = "correct horse battery"
 
@@ -23,8 +23,9 @@ def db(tmp_path, monkeypatch):
     path = fill_small_warehouse(tmp_path / "warehouse.duckdb")
     con = connect(path)
     try:
-        accounts.add_user(con, "dana", "operations", "test-admin", display_name="Dana Ortiz",
-                          password=PASSWORD)  # fmt: skip
+        accounts.add_user(
+            con, "dana", "operations", "test-admin", display_name="Dana Ortiz", password=PASSWORD
+        )
     finally:
         con.close()
     monkeypatch.setenv("WAREHOUSE_DB", str(path))
@@ -35,7 +36,7 @@ def db(tmp_path, monkeypatch):
 def gate_app():
     import streamlit as st
 
-    import app_state
+    from ui import app_state
 
     if not app_state.sign_in_gate():
         st.stop()
@@ -71,18 +72,22 @@ def test_nothing_but_the_sign_in_page_until_the_password_is_right(db):
     assert not at.exception, [e.value for e in at.exception]
     assert "Signed in as **Dana Ortiz** · Operations" in captions(at)
     assert at.markdown[0].value == "page for Dana Ortiz"
-    assert query(db, "select actor, action, object_id, reason from audit_log "
-                     "where object_type = 'session' order by audit_id") == [
+    assert query(
+        db,
+        "select actor, action, object_id, reason from audit_log "
+        "where object_type = 'session' order by audit_id",
+    ) == [
         ("dana", "login_failed", "dana", "wrong password"),
         ("Dana Ortiz", "login", "dana", None),
-    ]  # fmt: skip
+    ]
 
 
 def test_an_unknown_user_is_refused_with_the_same_words_and_audited(db):
     at = sign_in(gate(), "mallory", PASSWORD)
     assert [e.value for e in at.error] == [accounts.FAILED_TEXT]
-    assert query(db, "select actor, action, reason from audit_log where action = 'login_failed'"
-                 ) == [("mallory", "login_failed", "no such user")]  # fmt: skip
+    assert query(
+        db, "select actor, action, reason from audit_log where action = 'login_failed'"
+    ) == [("mallory", "login_failed", "no such user")]
 
 
 def test_failed_sign_ins_lock_the_account_until_a_reset(db, monkeypatch):
@@ -118,8 +123,9 @@ def test_demo_mode_when_nobody_can_sign_in_labelled_in_the_sidebar(tmp_path, mon
     at = gate()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Demo mode" in w.value for w in at.sidebar.warning)
-    assert any(c.startswith("Signed in as **Demo user** · Leadership, Operations")
-               for c in captions(at))  # fmt: skip
+    assert any(
+        c.startswith("Signed in as **Demo user** · Leadership, Operations") for c in captions(at)
+    )
     monkeypatch.setenv("AUTH_DEMO_MODE", "false")  # forced off: nobody can sign in, and it says so
     at = gate()
     assert [t.value for t in at.title] == ["Sign in"]

@@ -35,11 +35,19 @@ def test_an_accrual_run_is_audited_with_its_charges_and_who(con, tmp_path):
         (charge,) = late_fees.accrue_late_fees(con, date(2026, 3, 2), "Ari")
         assert late_fees.accrue_late_fees(con, date(2026, 3, 2), "Ari") == []  # nothing new
     [(actor, action, kind, oid, before, after, _)] = rows(con, "action = 'late_fees_accrued'")
-    assert (actor, action, kind, oid, before) == ("Ari", "late_fees_accrued", "late_fee_run",
-                                                  "2026-03-02", None)  # fmt: skip
+    assert (actor, action, kind, oid, before) == (
+        "Ari",
+        "late_fees_accrued",
+        "late_fee_run",
+        "2026-03-02",
+        None,
+    )
     after = json.loads(after)
     assert (after["charges"], D(after["total"]), after["charge_ids"]) == (
-        1, D("150.00"), [charge["charge_id"]])  # fmt: skip
+        1,
+        D("150.00"),
+        [charge["charge_id"]],
+    )
 
 
 def test_an_ar_sync_is_audited(con, tmp_path):
@@ -52,11 +60,14 @@ def test_an_ar_sync_is_audited(con, tmp_path):
 
 
 def test_an_import_is_audited_with_the_os_user_and_the_file(tmp_path, db_path):
-    folder = write_folder(tmp_path / "in", {
-        "clients.csv": "client_id,name,currency\nCL-1,Acme Corp,USD\nCL-2,,USD\n",
-    })  # fmt: skip
+    folder = write_folder(
+        tmp_path / "in",
+        {
+            "clients.csv": "client_id,name,currency\nCL-1,Acme Corp,USD\nCL-2,,USD\n",
+        },
+    )
     etl_main(["import", "canonical", str(folder), "--db", str(db_path)])
-    from etl.warehouse import connect
+    from warehouse.db import connect
 
     con = connect(db_path)
     try:
@@ -65,21 +76,33 @@ def test_an_import_is_audited_with_the_os_user_and_the_file(tmp_path, db_path):
     finally:
         con.close()
     after = json.loads(after)
-    assert (actor, action, kind, oid) == (f"cli:{getpass.getuser()}", "import", "load",
-                                          str(load_id))  # fmt: skip
+    assert (actor, action, kind, oid) == (
+        f"cli:{getpass.getuser()}",
+        "import",
+        "load",
+        str(load_id),
+    )
     assert (after["source"], after["path"]) == ("canonical", str(folder.resolve()))
     assert (after["rows"], after["quarantined"]) == (1, 1)  # CL-2 has no name
 
 
 def test_user_and_role_changes_are_audited_with_before_and_after(con):
-    accounts.add_user(con, "dana", "operations", "cli:root", display_name="Dana Ortiz",
-                      password="correct horse battery")  # fmt: skip
+    accounts.add_user(
+        con,
+        "dana",
+        "operations",
+        "cli:root",
+        display_name="Dana Ortiz",
+        password="correct horse battery",
+    )
     accounts.change_user(con, "dana", "cli:root", roles="operations,billing_approver")
     accounts.change_user(con, "dana", "cli:root", disabled=True)
     found = rows(con, "object_type = 'user'")
     assert [(a, act, oid) for a, act, _, oid, *_ in found] == [
-        ("cli:root", "user_added", "dana"), ("cli:root", "user_changed", "dana"),
-        ("cli:root", "user_disabled", "dana")]  # fmt: skip
+        ("cli:root", "user_added", "dana"),
+        ("cli:root", "user_changed", "dana"),
+        ("cli:root", "user_disabled", "dana"),
+    ]
     assert "password" not in found[0][5].replace("local_password", "")  # never the hash
     readable = audit.describe_change(found[1][4], found[1][5])
     assert readable == "roles: operations → billing_approver, operations"

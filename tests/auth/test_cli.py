@@ -11,8 +11,8 @@ import pytest
 
 from app_auth import accounts, passwords
 from app_auth.__main__ import main
-from etl.warehouse import connect
 from tests.conftest import ROOT
+from warehouse.db import connect
 
 
 def run(db, *args: str) -> int:
@@ -21,10 +21,23 @@ def run(db, *args: str) -> int:
 
 def test_add_list_change_reset(db_path, monkeypatch, capsys):
     monkeypatch.setenv("APP_AUTH_PASSWORD", "correct horse battery")
-    assert run(db_path, "users", "add", "Dana", "--role", "operations,ar", "--name",
-               "Dana Ortiz") == 0  # fmt: skip
-    assert run(db_path, "users", "add", "lee", "--role", "leadership", "--email",
-               "lee@firm.example", "--no-password") == 0  # fmt: skip
+    assert (
+        run(db_path, "users", "add", "Dana", "--role", "operations,ar", "--name", "Dana Ortiz") == 0
+    )
+    assert (
+        run(
+            db_path,
+            "users",
+            "add",
+            "lee",
+            "--role",
+            "leadership",
+            "--email",
+            "lee@firm.example",
+            "--no-password",
+        )
+        == 0
+    )
     assert run(db_path, "users", "roles", "dana", "--role", "billing_approver") == 0
     monkeypatch.setenv("APP_AUTH_PASSWORD", "another long password")
     assert run(db_path, "users", "reset", "dana") == 0
@@ -50,18 +63,31 @@ def test_add_list_change_reset(db_path, monkeypatch, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["users", "add", "x", "--role", "boss", "--no-password", "--email", "x@y"],
-         ("error: unknown role 'boss': the roles are leadership, operations, billing_approver, "
-         "ar, admin")),
+        (
+            ["users", "add", "x", "--role", "boss", "--no-password", "--email", "x@y"],
+            (
+                "error: unknown role 'boss': the roles are leadership, operations, billing_approver, "
+                "ar, admin"
+            ),
+        ),
         (["users", "reset", "nobody"], "error: there is no user 'nobody'"),
-        (["users", "add", "x", "--role", "ar", "--no-password"],
-         "error: give a password (local account) or an email (sign-in via the IdP)"),
+        (
+            ["users", "add", "x", "--role", "ar", "--no-password"],
+            "error: give a password (local account) or an email (sign-in via the IdP)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_user_errors_are_one_line(db_path, args, message):
     env = {"APP_AUTH_PASSWORD": "correct horse battery", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "app_auth", "--db", str(db_path), *args], check=False,
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "app_auth", "--db", str(db_path), *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (done.returncode, done.stderr.strip()) == (1, message)
 
 

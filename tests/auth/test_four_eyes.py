@@ -42,8 +42,9 @@ def drafted(con, tmp_path, monkeypatch):
 
 
 def status(con, draft_id: int) -> tuple:
-    return con.execute("SELECT status, approved_by FROM invoice_drafts WHERE draft_id = ?",
-                       [draft_id]).fetchall()[0]  # fmt: skip
+    return con.execute(
+        "SELECT status, approved_by FROM invoice_drafts WHERE draft_id = ?", [draft_id]
+    ).fetchall()[0]
 
 
 def test_the_drafter_cannot_approve_above_the_limit_but_can_below(con, drafted):
@@ -97,8 +98,10 @@ def test_a_waiver_above_the_limit_takes_two_people(con, tmp_path, monkeypatch):
     assert con.execute(
         "SELECT actor, action, object_type FROM audit_log WHERE action IN "
         "('second_approval_requested', 'late_fee_waived') ORDER BY audit_id"
-    ).fetchall() == [("Ari", "second_approval_requested", "late_fee_waiver"),
-                     ("Bo", "late_fee_waived", "late_fee_charge")]  # fmt: skip
+    ).fetchall() == [
+        ("Ari", "second_approval_requested", "late_fee_waiver"),
+        ("Bo", "late_fee_waived", "late_fee_charge"),
+    ]
 
 
 def test_a_waiver_below_the_limit_takes_one(con, tmp_path, monkeypatch):

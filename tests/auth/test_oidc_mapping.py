@@ -6,13 +6,24 @@ from __future__ import annotations
 from app_auth import accounts
 from app_auth.roles import Identity
 
-LEE = {"iss": "http://idp.test", "email": "Lee@Firm.example", "email_verified": True,
-       "name": "Lee P."}  # fmt: skip
+LEE = {
+    "iss": "http://idp.test",
+    "email": "Lee@Firm.example",
+    "email_verified": True,
+    "name": "Lee P.",
+}
 
 
 def add_lee(con, **kw) -> None:
-    accounts.add_user(con, "lee", "leadership,ar", "cli:root", display_name="Lee Park",
-                      email="lee@firm.example", **kw)  # fmt: skip
+    accounts.add_user(
+        con,
+        "lee",
+        "leadership,ar",
+        "cli:root",
+        display_name="Lee Park",
+        email="lee@firm.example",
+        **kw,
+    )
 
 
 def test_the_account_with_the_same_email_gives_name_and_roles(con):
@@ -52,6 +63,12 @@ def test_sign_ins_and_refusals_are_audited(con):
     ).fetchall()
     assert rows == [
         ("Lee Park", "login", "lee", "oidc", "http://idp.test", None),
-        ("kim@firm.example", "login_failed", "kim@firm.example", None, None,
-         "signed in at the identity provider, but no account here"),
-    ]  # fmt: skip
+        (
+            "kim@firm.example",
+            "login_failed",
+            "kim@firm.example",
+            None,
+            None,
+            "signed in at the identity provider, but no account here",
+        ),
+    ]

@@ -9,9 +9,10 @@ import pytest
 
 from app_auth.guard import NotAllowed, acting_as, enforce_sign_in, require
 from app_auth.roles import ROLES, Identity
-from billing import exceptions_queue, store
+from billing import store
 from billing.ar import late_fees, reminders, review, sync
 from billing.ar.senders import OutboxSender
+from exception_queue import findings
 from rules import engine
 from rules.classify import apply as classify_apply
 from rules.classify import review as classify_review
@@ -25,45 +26,72 @@ WRITES = {
     "exclude a line": ("edit_drafts", lambda con, a: store.exclude_line(con, 1, 1, "why", a)),
     "approve": ("approve_invoices", lambda con, a: store.approve_draft(con, 1, a)),
     "void": ("void_invoices", lambda con, a: store.void_draft(con, 1, a, "why")),
-    "decide": ("decide_exceptions",
-               lambda con, a: exceptions_queue.decide(con, ["x"], "approve", a)),
-    "refresh billing checks": ("decide_exceptions",
-                               lambda con, a: exceptions_queue.sync_billing_exceptions(con, MARCH, a)),
+    "decide": ("decide_exceptions", lambda con, a: findings.decide(con, ["x"], "approve", a)),
+    "refresh billing checks": (
+        "decide_exceptions",
+        lambda con, a: findings.sync_billing_exceptions(con, MARCH, a),
+    ),
     "run the rules": ("decide_exceptions", lambda con, a: engine.run_rules(con, actor=a)),
-    "accept a suggestion": ("decide_exceptions", lambda con, a: classify_apply.accept(con, ["x"], a)),
+    "accept a suggestion": (
+        "decide_exceptions",
+        lambda con, a: classify_apply.accept(con, ["x"], a),
+    ),
     "undo a suggestion": ("decide_exceptions", lambda con, a: classify_apply.undo(con, ["x"], a)),
     "classify": ("decide_exceptions", lambda con, a: classify_review.classify_from_app(con, a)),
     "note": ("ar_notes", lambda con, a: review.save_note(con, "I-1", a, note="n")),
-    "accrue late fees": ("late_fees",
-                         lambda con, a: late_fees.accrue_late_fees(con, date(2026, 4, 1), a)),
+    "accrue late fees": (
+        "late_fees",
+        lambda con, a: late_fees.accrue_late_fees(con, date(2026, 4, 1), a),
+    ),
     "post late fees": ("late_fees", lambda con, a: late_fees.post_late_fees(con, [1], a)),
     "waive late fees": ("late_fees", lambda con, a: late_fees.waive_late_fees(con, [1], a, "why")),
-    "send reminders": ("send_reminders",
-                       lambda con, a: reminders.send_reminders(con, date(2026, 4, 1),
-                                                               OutboxSender("/nonexistent"), a)),
-    "allocate a payment": ("ar_payments",
-                           lambda con, a: sync.allocate_payment(con, "P-1", {"I-1": "1"}, a)),
+    "send reminders": (
+        "send_reminders",
+        lambda con, a: reminders.send_reminders(
+            con, date(2026, 4, 1), OutboxSender("/nonexistent"), a
+        ),
+    ),
+    "allocate a payment": (
+        "ar_payments",
+        lambda con, a: sync.allocate_payment(con, "P-1", {"I-1": "1"}, a),
+    ),
     "accept an allocation": ("ar_payments", lambda con, a: sync.accept_suggestion(con, "P-1", a)),
     "re-match payments": ("ar_payments", lambda con, a: sync.sync_receivables(con, a)),
-}  # fmt: skip
+}
 
 # By hand from the issue: which role may do which of the writes above.
 ALLOWED = {
     "leadership": set(),
-    "operations": {"save drafts", "edit a line", "exclude a line", "decide",
-                   "refresh billing checks", "run the rules", "accept a suggestion",
-                   "undo a suggestion", "classify"},
+    "operations": {
+        "save drafts",
+        "edit a line",
+        "exclude a line",
+        "decide",
+        "refresh billing checks",
+        "run the rules",
+        "accept a suggestion",
+        "undo a suggestion",
+        "classify",
+    },
     "billing_approver": {"approve", "void"},
-    "ar": {"note", "accrue late fees", "post late fees", "waive late fees", "send reminders",
-           "allocate a payment", "accept an allocation", "re-match payments"},
+    "ar": {
+        "note",
+        "accrue late fees",
+        "post late fees",
+        "waive late fees",
+        "send reminders",
+        "allocate a payment",
+        "accept an allocation",
+        "re-match payments",
+    },
     "admin": set(),
-}  # fmt: skip
+}
 REFUSED = [(role, write) for role in ROLES for write in WRITES if write not in ALLOWED[role]]
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    from etl.warehouse import connect
+    from warehouse.db import connect
 
     folder = tmp_path_factory.mktemp("roles")
     con = connect(folder / "warehouse.duckdb")

@@ -43,8 +43,10 @@ def test_secrets_toml_is_read_and_the_environment_wins(secrets):
     assert found.four_eyes_waiver_above == D(50)
     assert found.four_eyes_write_off_above == D("500.00")  # the default
     assert found.demo_mode_flag is False
-    assert smtp_settings(env, secrets) == {"AR_SMTP_HOST": "smtp.firm.example",
-                                          "AR_SMTP_PORT": "587"}  # fmt: skip
+    assert smtp_settings(env, secrets) == {
+        "AR_SMTP_HOST": "smtp.firm.example",
+        "AR_SMTP_PORT": "587",
+    }
 
 
 def test_nothing_set_means_the_defaults(tmp_path):
@@ -74,6 +76,12 @@ def test_the_example_file_lists_every_key():
     example = (settings.ROOT / ".streamlit" / "secrets.toml.example").read_text()
     for key in settings.Settings.model_fields:
         assert key.upper() in example, key
-    for key in ("redirect_uri", "cookie_secret", "client_id", "client_secret",
-                "server_metadata_url", "ANTHROPIC_API_KEY"):  # fmt: skip
+    for key in (
+        "redirect_uri",
+        "cookie_secret",
+        "client_id",
+        "client_secret",
+        "server_metadata_url",
+        "ANTHROPIC_API_KEY",
+    ):
         assert key in example, key

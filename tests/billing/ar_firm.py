@@ -67,8 +67,9 @@ P-6,CL-1,2026-01-10,100.00,USD,INV-3,
 """
 
 
-def build_ar_firm(con, tmp_path: Path, invoices: str = INVOICES, payments: str = PAYMENTS,
-                  **overrides: str):  # fmt: skip
+def build_ar_firm(
+    con, tmp_path: Path, invoices: str = INVOICES, payments: str = PAYMENTS, **overrides: str
+):
     """Imports FILES plus the invoice and payment rows; returns the import report."""
     files = FILES | {"invoices.csv": invoices, "payments.csv": payments}
     files |= {k.replace("__", "."): v for k, v in overrides.items()}

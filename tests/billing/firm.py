@@ -39,8 +39,18 @@ ENTRY_HEADER = (
 APPROVED = "2026-04-02T10:00:00+00:00"
 
 
-def entry(entry_id, person, day, hours, project, *, billable="true", work_type="standard",
-          approved=APPROVED, invoice=""):  # fmt: skip
+def entry(
+    entry_id,
+    person,
+    day,
+    hours,
+    project,
+    *,
+    billable="true",
+    work_type="standard",
+    approved=APPROVED,
+    invoice="",
+):
     return (
         f"{entry_id},{person},{day},{hours},{project},{billable},{work_type},{approved},{invoice}\n"
     )

@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
-from billing.exceptions_queue import sync_exceptions
 from billing.model import BillingException
-from etl.warehouse import connect
+from exception_queue.findings import sync_exceptions
 from tests.billing.ar_firm import build_ar_firm
+from warehouse.db import connect
 
 # C-1 charges 1.5% a month, no grace (tests/billing/ar_firm.py); C-2 has no late fee.
 # As of 03-17: I-L (10000 open, due 01-31) is 45 days late: one full period, 150.00;
@@ -40,8 +40,12 @@ def build_race_db(tmp_path: Path) -> Path:
     con = connect(db)
     try:
         build_ar_firm(con, tmp_path, INVOICES, PAYMENTS)
-        sync_exceptions(con, [BillingException("over_cap", "C-1", "cap of 100 h exceeded")],
-                        "billing", {"period": "2026-03"})  # fmt: skip
+        sync_exceptions(
+            con,
+            [BillingException("over_cap", "C-1", "cap of 100 h exceeded")],
+            "billing",
+            {"period": "2026-03"},
+        )
     finally:
         con.close()
     return db

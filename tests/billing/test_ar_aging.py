@@ -43,14 +43,23 @@ def test_aging_of_the_small_firm(con, tmp_path):
     unmatched and P-6 predates its invoice. INV-1 accrues 600 x 0.015 x 1 = 9.00."""
     build_ar_firm(con, tmp_path)
     report = aging(con, date(2026, 3, 3)).to_json()
-    rows = [(r["invoice_id"], r["open"], r["days_past_due"], r["bucket"], r["late_fee"])
-            for r in report["invoices"]]  # fmt: skip
+    rows = [
+        (r["invoice_id"], r["open"], r["days_past_due"], r["bucket"], r["late_fee"])
+        for r in report["invoices"]
+    ]
     assert rows == [("I-1", "600.00", 31, "31-60", "9.00"), ("I-3", "750.00", 0, "current", "0.00")]
-    assert report["totals"] == {"current": "750.00", "1-30": "0.00", "31-60": "600.00",
-                                "61-90": "0.00", "90+": "0.00"}  # fmt: skip
+    assert report["totals"] == {
+        "current": "750.00",
+        "1-30": "0.00",
+        "31-60": "600.00",
+        "61-90": "0.00",
+        "90+": "0.00",
+    }
     assert report["credits"] == [{"client_id": "CL-2", "amount": "100.00", "currency": "USD"}]
     assert sorted((e["kind"], e["ref"]) for e in report["exceptions"]) == [
-        ("payment_before_invoice", "P-6"), ("unmatched_payment", "P-3")]  # fmt: skip
+        ("payment_before_invoice", "P-6"),
+        ("unmatched_payment", "P-3"),
+    ]
 
 
 def test_aging_before_the_payments_counts_only_what_was_applied_by_then(con, tmp_path):
@@ -59,29 +68,62 @@ def test_aging_before_the_payments_counts_only_what_was_applied_by_then(con, tmp
     build_ar_firm(con, tmp_path)
     report = aging(con, date(2026, 1, 25)).to_json()
     assert {r["invoice_id"]: r["open"] for r in report["invoices"]} == {
-        "I-1": "600.00", "I-2": "500.00", "I-4": "1800.00", "I-6": "1000.00"}  # fmt: skip
+        "I-1": "600.00",
+        "I-2": "500.00",
+        "I-4": "1800.00",
+        "I-6": "1000.00",
+    }
     assert report["totals"]["current"] == "4000.00"  # 600 + 500 + 1800 + 1100
     assert report["credits"] == []
 
 
 def test_late_fee_at_exactly_30_days_with_grace_and_over_months():
-    inv = Invoice("I-1", "INV-1", "CL-1", date(2026, 1, 1), DUE, "USD", D("10000.00"),
-                  late_fee_rate=D("0.015"))  # fmt: skip
+    inv = Invoice(
+        "I-1",
+        "INV-1",
+        "CL-1",
+        date(2026, 1, 1),
+        DUE,
+        "USD",
+        D("10000.00"),
+        late_fee_rate=D("0.015"),
+    )
     assert accrued_late_fee(inv, D("10000.00"), date(2026, 3, 1)) == D(0)  # 29 days
     assert accrued_late_fee(inv, D("10000.00"), date(2026, 3, 2)) == D("150.00")  # 30 days
     assert accrued_late_fee(inv, D("10000.00"), date(2026, 5, 1)) == D("450.00")  # 90 days: 3
-    graced = Invoice("I-2", "INV-2", "CL-1", date(2026, 1, 1), DUE, "USD", D("10000.00"),
-                     late_fee_rate=D("0.015"), grace_days=40)  # fmt: skip
+    graced = Invoice(
+        "I-2",
+        "INV-2",
+        "CL-1",
+        date(2026, 1, 1),
+        DUE,
+        "USD",
+        D("10000.00"),
+        late_fee_rate=D("0.015"),
+        grace_days=40,
+    )
     assert accrued_late_fee(graced, D("10000.00"), date(2026, 3, 2)) == D(0)  # 30 <= 40
     assert accrued_late_fee(graced, D("10000.00"), date(2026, 3, 13)) == D("150.00")  # 41 days
 
 
 def test_late_fee_on_what_is_still_open():
     """4000 paid on 03-15; as of 04-01 (60 days) 6000 x 0.015 x 2 = 180.00."""
-    inv = Invoice("I-1", "INV-1", "CL-1", date(2026, 1, 1), DUE, "USD", D("10000.00"),
-                  late_fee_rate=D("0.015"))  # fmt: skip
-    paid = match_payments([inv], [], [Payment("P-1", "CL-1", date(2026, 3, 15), D("4000.00"),
-                                              "USD", "INV-1")], FxTable("USD", []))  # fmt: skip
+    inv = Invoice(
+        "I-1",
+        "INV-1",
+        "CL-1",
+        date(2026, 1, 1),
+        DUE,
+        "USD",
+        D("10000.00"),
+        late_fee_rate=D("0.015"),
+    )
+    paid = match_payments(
+        [inv],
+        [],
+        [Payment("P-1", "CL-1", date(2026, 3, 15), D("4000.00"), "USD", "INV-1")],
+        FxTable("USD", []),
+    )
     ledger = Ledger([inv], [], [], FxTable("USD", []), paid)
     (row,) = aging_from_ledger(ledger, date(2026, 4, 1)).rows
     assert (row.open, row.late_fee) == (D("6000.00"), D("180.00"))
@@ -93,8 +135,15 @@ def test_cli_json_and_errors(con, db_path, tmp_path, capsys):
     assert main(["--db", str(db_path), "aging", "--as-of", "2026-03-03", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["as_of"] == "2026-03-03" and len(out["invoices"]) == 2
-    assert set(out["invoices"][0]) >= {"invoice_id", "client_id", "due_date", "days_past_due",
-                                       "open", "bucket", "late_fee"}  # fmt: skip
+    assert set(out["invoices"][0]) >= {
+        "invoice_id",
+        "client_id",
+        "due_date",
+        "days_past_due",
+        "open",
+        "bucket",
+        "late_fee",
+    }
     assert main(["--db", str(tmp_path / "none.duckdb"), "aging", "--as-of", "2026-03-03"]) == 1
     assert "no warehouse" in capsys.readouterr().err
     with pytest.raises(SystemExit) as bad:

@@ -39,8 +39,9 @@ def test_hourly_for_90_days_charges_each_fee_once(con, tmp_path):
         moment = start + timedelta(hours=hour)
         accrue_late_fees(con, moment.date(), now=moment)
     assert _total(con) == D("480.00")
-    per_invoice = dict(con.execute(
-        "SELECT invoice_id, sum(amount) FROM late_fee_charges GROUP BY 1").fetchall())  # fmt: skip
+    per_invoice = dict(
+        con.execute("SELECT invoice_id, sum(amount) FROM late_fee_charges GROUP BY 1").fetchall()
+    )
     assert per_invoice == {"I-L": D("450.00"), "I-M": D("30.00")}
     # on an irregular schedule (once, at the end) the total is the same
     con.execute("DELETE FROM late_fee_charges").fetchall()
@@ -53,8 +54,9 @@ def test_post_on_a_fee_invoice_and_waive(con, tmp_path):
     written = accrue_late_fees(con, date(2026, 3, 2))  # I-L 30 days: 150.00
     assert [(c["invoice_id"], c["amount"]) for c in written] == [("I-L", D("150.00"))]
     (number,) = post_late_fees(con, [written[0]["charge_id"]], "Dana", issue_date=date(2026, 3, 2))
-    fee = con.execute("SELECT client_id, total, status, due_date FROM invoices "
-                      "WHERE invoice_id = ?", [number]).fetchall()  # fmt: skip
+    fee = con.execute(
+        "SELECT client_id, total, status, due_date FROM invoices WHERE invoice_id = ?", [number]
+    ).fetchall()
     assert fee == [("CL-1", D("150.0000"), "sent", date(2026, 4, 1))]  # CL-1 terms 30 days
     # the fee invoice is receivable but accrues no fee of its own (never compounded)
     later = {r.invoice.invoice_id: r for r in aging(con, date(2026, 6, 1)).rows}

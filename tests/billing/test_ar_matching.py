@@ -14,8 +14,11 @@ from tests.billing.ar_firm import build_ar_firm
 
 
 def _apps(ledger, source_id):
-    return [(a.invoice_id, a.amount, a.method) for a in ledger.matched.applications
-            if a.source_id == source_id]  # fmt: skip
+    return [
+        (a.invoice_id, a.amount, a.method)
+        for a in ledger.matched.applications
+        if a.source_id == source_id
+    ]
 
 
 def _finding(ledger, kind, ref):
@@ -36,13 +39,16 @@ def test_every_matching_rule_on_the_small_firm(con, tmp_path):
     assert _apps(ledger, "P-3") == []
     unmatched = _finding(ledger, "unmatched_payment", "P-3")
     assert [(r["invoice_id"], r["amount"]) for r in unmatched.evidence["suggested_allocation"]] == [
-        ("I-1", "600.00"), ("I-3", "400.00")]  # fmt: skip
+        ("I-1", "600.00"),
+        ("I-3", "400.00"),
+    ]
     # CM-1 (-200) credits I-4 on 01-20: 2000 - 200 = 1800 open; P-4 names INV-4 inside its
     # reference and pays 1900: 1800 applied, 100 left as a credit of CL-2, not applied elsewhere
     assert _apps(ledger, "I-5") == [("I-4", D("200.00"), "credit_memo")]
     assert _apps(ledger, "P-4") == [("I-4", D("1800.00"), "reference")]
     assert [(c.client_id, c.amount, c.currency) for c in ledger.matched.credits] == [
-        ("CL-2", D("100.00"), "USD")]  # fmt: skip
+        ("CL-2", D("100.00"), "USD")
+    ]
     # P-5: USD 1080.00 for the EUR invoice I-6, at 02-10's rates (EUR 1.08): 1080 / 1.08 =
     # EUR 1000.00, the whole invoice. Booked at 01-05's rate (1.10) it was USD 1100.00, so
     # the FX difference is 1080.00 - 1100.00 = -20.00 (a loss), reported on the application
@@ -51,8 +57,10 @@ def test_every_matching_rule_on_the_small_firm(con, tmp_path):
     assert app.fx_difference_base == D("-20.00")
     # P-6 (01-10) names INV-3, issued only on 02-01: flagged, applied to nothing
     assert _apps(ledger, "P-6") == []
-    assert "before INV-3 was issued (2026-02-01)" in _finding(
-        ledger, "payment_before_invoice", "P-6").detail  # fmt: skip
+    assert (
+        "before INV-3 was issued (2026-02-01)"
+        in _finding(ledger, "payment_before_invoice", "P-6").detail
+    )
 
 
 def test_an_accepted_allocation_applies_and_keeps_the_rest_as_credit(con, tmp_path):
@@ -62,8 +70,11 @@ def test_an_accepted_allocation_applies_and_keeps_the_rest_as_credit(con, tmp_pa
         "('P-3', 'I-3', 300.00, now(), 'Dana', null)"
     ).fetchall()
     ledger = build_ledger(con)
-    by = [(a.invoice_id, a.amount, a.method, a.decided_by) for a in ledger.matched.applications
-          if a.source_id == "P-3"]  # fmt: skip
+    by = [
+        (a.invoice_id, a.amount, a.method, a.decided_by)
+        for a in ledger.matched.applications
+        if a.source_id == "P-3"
+    ]
     assert by == [("I-1", D("600.00"), "manual", "Dana"), ("I-3", D("300.00"), "manual", "Dana")]
     # 1000 - 600 - 300 = 100 stays as CL-1's credit; no unmatched_payment any more
     assert ("CL-1", D("100.00")) in [(c.client_id, c.amount) for c in ledger.matched.credits]
@@ -72,10 +83,15 @@ def test_an_accepted_allocation_applies_and_keeps_the_rest_as_credit(con, tmp_pa
 
 def test_two_open_invoices_with_the_amount_are_not_guessed():
     fx = FxTable("USD", [])
-    invoices = [Invoice(f"I-{n}", f"INV-{n}", "CL-1", date(2026, 1, n), date(2026, 2, n), "USD",
-                        D("300.00")) for n in (1, 2)]  # fmt: skip
-    result = match_payments(invoices, [], [Payment("P-1", "CL-1", date(2026, 2, 1), D("300.00"),
-                                                   "USD")], fx)  # fmt: skip
+    invoices = [
+        Invoice(
+            f"I-{n}", f"INV-{n}", "CL-1", date(2026, 1, n), date(2026, 2, n), "USD", D("300.00")
+        )
+        for n in (1, 2)
+    ]
+    result = match_payments(
+        invoices, [], [Payment("P-1", "CL-1", date(2026, 2, 1), D("300.00"), "USD")], fx
+    )
     assert result.applications == []
     assert [f.kind for f in result.findings] == ["unmatched_payment"]
 
@@ -92,7 +108,9 @@ def test_bad_payments_are_flagged_and_touch_nothing_else():
     ]
     result = match_payments([inv], [], payments, fx, [Allocation("P-9", "I-1", D(1), "x")])
     assert [(f.kind, f.ref) for f in result.findings] == [
-        ("payment_unknown_client", "P-1"), ("payment_negative", "P-2")]  # fmt: skip
+        ("payment_unknown_client", "P-1"),
+        ("payment_negative", "P-2"),
+    ]
     assert [(a.source_id, a.amount) for a in result.applications] == [("P-3", D("40.00"))]
 
 
@@ -111,15 +129,15 @@ def test_the_importer_quarantines_what_it_can_see(con, tmp_path):
     """Unknown client, negative amount, memo for an unknown invoice: quarantined with the
     reason at import; every other row of the files loads."""
     invoices = "I-9,CM-9,CL-1,C-1,2026-01-20,2026-01-20,USD,-5.00,credit_memo,I-404\n"
-    payments = ("P-7,CL-404,2026-02-01,10.00,USD,x,\n"
-                "P-8,CL-1,2026-02-01,-10.00,USD,INV-1,\n")  # fmt: skip
+    payments = "P-7,CL-404,2026-02-01,10.00,USD,x,\nP-8,CL-1,2026-02-01,-10.00,USD,INV-1,\n"
     from tests.billing.ar_firm import INVOICES, PAYMENTS
 
     report = build_ar_firm(
         con, tmp_path, INVOICES.lstrip() + invoices, PAYMENTS.lstrip() + payments
     )
     reasons = con.execute(
-        "SELECT record_key, reason FROM quarantine ORDER BY record_key").fetchall()  # fmt: skip
+        "SELECT record_key, reason FROM quarantine ORDER BY record_key"
+    ).fetchall()
     assert [key for key, _ in reasons] == ["I-9", "P-7", "P-8"]
     assert "I-404" in reasons[0][1] and "CL-404" in reasons[1][1]
     assert report.quarantined == 3
@@ -134,17 +152,24 @@ def test_sync_records_applications_and_an_allocation_resolves_the_exception(con,
     counts = sync_receivables(con, "Dana")
     # P-1, P-2, CM-1, P-4, P-5: five applications; P-3 unmatched, P-6 before its invoice
     assert counts["applications"] == 5 and counts["new"] == 2
-    recorded = con.execute("SELECT source_id, invoice_id, amount, method, decided_by FROM "
-                           "payment_applications ORDER BY source_id").fetchall()  # fmt: skip
+    recorded = con.execute(
+        "SELECT source_id, invoice_id, amount, method, decided_by FROM "
+        "payment_applications ORDER BY source_id"
+    ).fetchall()
     assert recorded[0] == ("I-5", "I-4", D("200.00"), "credit_memo", "rule")
-    queue = con.execute("SELECT exception_id, status, value FROM exceptions "
-                        "ORDER BY exception_id").fetchall()  # fmt: skip
-    assert queue == [("payment_before_invoice:P-6", "open", D("100.00")),
-                     ("unmatched_payment:P-3", "open", D("1000.00"))]  # fmt: skip
+    queue = con.execute(
+        "SELECT exception_id, status, value FROM exceptions ORDER BY exception_id"
+    ).fetchall()
+    assert queue == [
+        ("payment_before_invoice:P-6", "open", D("100.00")),
+        ("unmatched_payment:P-3", "open", D("1000.00")),
+    ]
     accept_suggestion(con, "P-3", "Dana")
     # I-1 takes 600 and I-3 400 by Dana; the exception is approved and its condition resolved
-    manual = con.execute("SELECT invoice_id, amount, decided_by FROM payment_applications "
-                         "WHERE source_id = 'P-3' ORDER BY invoice_id").fetchall()  # fmt: skip
+    manual = con.execute(
+        "SELECT invoice_id, amount, decided_by FROM payment_applications "
+        "WHERE source_id = 'P-3' ORDER BY invoice_id"
+    ).fetchall()
     assert manual == [("I-1", D("600.00"), "Dana"), ("I-3", D("400.00"), "Dana")]
     assert con.execute(
         "SELECT status, resolved_at IS NOT NULL FROM exceptions WHERE "
@@ -161,7 +186,9 @@ def test_an_unmatched_payment_kept_as_credit(con, tmp_path):
     options = allocation_options(con, "P-3")
     # open on 02-10 for CL-1: I-1 600 (due 01-31) and I-3 750 (due 03-03); suggestion 600 + 400
     assert [(o["invoice_id"], o["open_now"], o["allocate"]) for o in options] == [
-        ("I-1", D("600.00"), D("600.00")), ("I-3", D("750.00"), D("400.00"))]  # fmt: skip
+        ("I-1", D("600.00"), D("600.00")),
+        ("I-3", D("750.00"), D("400.00")),
+    ]
     with pytest.raises(ValueError, match="more than the payment"):
         allocate_payment(con, "P-3", {"I-1": "600", "I-3": "750"}, "Dana")
     allocate_payment(con, "P-3", {}, "Dana", "client asked to hold it")

@@ -36,16 +36,19 @@ def _queue(con, day):
     return [(r.invoice_id, r.offset_days, r.tone) for r in reminder_queue(con, day)]
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (date(2026, 3, 23), []),
-    (date(2026, 3, 24), [("I-R", -7, "courtesy")]),
-    (date(2026, 3, 31), [("I-R", 0, "due"), ("I-S", 0, "due")]),
-    (date(2026, 4, 6), [("I-R", 0, "due"), ("I-S", 0, "due")]),
-    (date(2026, 4, 7), [("I-R", 7, "polite"), ("I-S", 7, "polite")]),
-    (date(2026, 4, 14), [("I-R", 14, "firm"), ("I-S", 14, "firm")]),
-    # nothing was sent before: the first reminder is "firm", never the final notice
-    (date(2026, 4, 30), [("I-R", 30, "firm"), ("I-S", 30, "firm")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 3, 23), []),
+        (date(2026, 3, 24), [("I-R", -7, "courtesy")]),
+        (date(2026, 3, 31), [("I-R", 0, "due"), ("I-S", 0, "due")]),
+        (date(2026, 4, 6), [("I-R", 0, "due"), ("I-S", 0, "due")]),
+        (date(2026, 4, 7), [("I-R", 7, "polite"), ("I-S", 7, "polite")]),
+        (date(2026, 4, 14), [("I-R", 14, "firm"), ("I-S", 14, "firm")]),
+        # nothing was sent before: the first reminder is "firm", never the final notice
+        (date(2026, 4, 30), [("I-R", 30, "firm"), ("I-S", 30, "firm")]),
+    ],
+)
 def test_schedule_on_the_boundaries(firm, day, expected):
     assert _queue(firm, day) == expected
 
@@ -68,8 +71,10 @@ def test_each_reminder_once_and_paused_while_disputed_or_promised(firm, tmp_path
     (back,) = [r for r in reminder_queue(firm, date(2026, 4, 21)) if r.invoice_id == "I-R"]
     assert (back.offset_days, back.skipped_offsets) == (14, [0, 7])
     send_reminders(firm, date(2026, 4, 21), outbox, "Dana")
-    logged = firm.execute("SELECT offset_days, channel FROM reminder_log WHERE invoice_id = "
-                          "'I-R' ORDER BY offset_days").fetchall()  # fmt: skip
+    logged = firm.execute(
+        "SELECT offset_days, channel FROM reminder_log WHERE invoice_id = "
+        "'I-R' ORDER BY offset_days"
+    ).fetchall()
     assert logged == [(-7, "outbox"), (0, "skipped"), (7, "skipped"), (14, "outbox")]
 
 
@@ -100,8 +105,11 @@ def test_smtp_sender_against_a_local_server(firm):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        settings = {"AR_SMTP_HOST": "127.0.0.1", "AR_SMTP_PORT": str(server.server_address[1]),
-                    "AR_SMTP_STARTTLS": "false"}  # fmt: skip
+        settings = {
+            "AR_SMTP_HOST": "127.0.0.1",
+            "AR_SMTP_PORT": str(server.server_address[1]),
+            "AR_SMTP_STARTTLS": "false",
+        }
         sender = sender_from_settings(settings)
         assert isinstance(sender, SmtpSender)
         sent = send_reminders(firm, date(2026, 3, 31), sender, "Dana")
@@ -111,8 +119,10 @@ def test_smtp_sender_against_a_local_server(firm):
     finally:
         server.shutdown()
         server.server_close()
-    assert firm.execute("SELECT count(*) FROM reminder_log WHERE channel = 'smtp'"
-                        ).fetchall()[0][0] == 2  # fmt: skip
+    assert (
+        firm.execute("SELECT count(*) FROM reminder_log WHERE channel = 'smtp'").fetchall()[0][0]
+        == 2
+    )
 
 
 def test_a_failed_send_logs_nothing(firm):

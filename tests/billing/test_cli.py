@@ -30,8 +30,15 @@ contracts:
 
 def run(*args, db):
     env = dict(os.environ, WAREHOUSE_DB=str(db))
-    return subprocess.run([sys.executable, "-m", "billing", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "billing", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_draft_json_document(con, db_path, tmp_path):
@@ -47,20 +54,39 @@ def test_draft_json_document(con, db_path, tmp_path):
     doc = json.loads(result.stdout)
     assert doc["period"] == "2026-03"
     first = doc["invoices"][0]
-    assert set(first) == {"contract_id", "client_id", "currency", "po_number", "lines",
-                          "subtotal", "tax", "total"}  # fmt: skip
+    assert set(first) == {
+        "contract_id",
+        "client_id",
+        "currency",
+        "po_number",
+        "lines",
+        "subtotal",
+        "tax",
+        "total",
+    }
     assert (first["contract_id"], first["po_number"]) == ("C-1", "PO-1")
     line = first["lines"][0]
-    assert set(line) == {"kind", "project_id", "description", "quantity", "unit_price", "amount",
-                         "sources"}  # fmt: skip
+    assert set(line) == {
+        "kind",
+        "project_id",
+        "description",
+        "quantity",
+        "unit_price",
+        "amount",
+        "sources",
+    }
     assert (line["kind"], line["amount"], line["sources"]) == ("time", "249.98", ["T-1"])
     # tax 8% of 249.98 = 19.9984 -> 20.00; total 269.98
     assert (first["subtotal"], first["tax"], first["total"]) == ("249.98", "20.00", "269.98")
-    assert doc["exceptions"] == [{"kind": "unapproved_time", "ref": "T-3",
-                                  "detail": doc["exceptions"][0]["detail"]}]  # fmt: skip
+    assert doc["exceptions"] == [
+        {"kind": "unapproved_time", "ref": "T-3", "detail": doc["exceptions"][0]["detail"]}
+    ]
 
-    only = json.loads(run("draft", "--period", "2026-03", "--client", "CL-2", "--format", "json",
-                          db=db_path).stdout)  # fmt: skip
+    only = json.loads(
+        run(
+            "draft", "--period", "2026-03", "--client", "CL-2", "--format", "json", db=db_path
+        ).stdout
+    )
     assert [i["contract_id"] for i in only["invoices"]] == ["C-2"]
 
     out = tmp_path / "draft.json"

@@ -24,9 +24,13 @@ def table_digests(db: Path) -> dict[str, tuple[int, str]]:
     through a plain read-only connection closed right after."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "ORDER BY 1").fetchall()]  # fmt: skip
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                "ORDER BY 1"
+            ).fetchall()
+        ]
         digests = {}
         for table in tables:  # names from the catalog itself, quoted
             rows = sorted(repr(r) for r in con.execute(f'SELECT * FROM "{table}"').fetchall())
@@ -38,10 +42,24 @@ def table_digests(db: Path) -> dict[str, tuple[int, str]]:
 
 def _late_fees(db: Path, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "billing", "--db", str(db), "late-fees", "--as-of",
-         FEES_AS_OF.isoformat(), "--format", "json"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "billing",
+            "--db",
+            str(db),
+            "late-fees",
+            "--as-of",
+            FEES_AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_late_fee_run_killed_midway_changes_nothing_and_a_rerun_charges_once(tmp_path):

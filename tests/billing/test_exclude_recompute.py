@@ -63,8 +63,11 @@ def lines(con, draft_id):
 
 
 def derived(con, draft_id):
-    return [(r["kind"], r["amount"], sorted(r["sources"])) for r in lines(con, draft_id)
-            if r["kind"] in ("discount", "cap_adjustment")]  # fmt: skip
+    return [
+        (r["kind"], r["amount"], sorted(r["sources"]))
+        for r in lines(con, draft_id)
+        if r["kind"] in ("discount", "cap_adjustment")
+    ]
 
 
 def totals(con):
@@ -95,18 +98,23 @@ def test_excluding_a_time_line_recomputes_tiers_and_cap_without_it(con, draft_id
     assert totals(con) == (D("1335.00"), D("106.80"), D("1441.80"))
     excluded = next(r for r in lines(con, draft_id) if r["person_id"] == "P-2")
     assert (excluded["excluded"], excluded["exclude_reason"], excluded["amount"]) == (
-        True, "written off", D("300.00"))  # fmt: skip
+        True,
+        "written off",
+        D("300.00"),
+    )
 
 
 def test_including_it_again_restores_the_discounts_and_the_cap(con, draft_id):
     no = line_no(con, draft_id, "P-2")
     exclude_line(con, draft_id, no, "written off", "dana")
     include_line(con, draft_id, no, "dana")
-    assert sorted(derived(con, draft_id)) == sorted([
-        ("discount", D("-25.00"), ["T-2", "T-3"]),
-        ("discount", D("-40.00"), ["T-3"]),
-        ("cap_adjustment", D("-85.00"), ["T-1", "T-2", "T-3"]),
-    ])  # fmt: skip
+    assert sorted(derived(con, draft_id)) == sorted(
+        [
+            ("discount", D("-25.00"), ["T-2", "T-3"]),
+            ("discount", D("-40.00"), ["T-3"]),
+            ("cap_adjustment", D("-85.00"), ["T-1", "T-2", "T-3"]),
+        ]
+    )
     assert totals(con) == (D("1500.00"), D("120.00"), D("1620.00"))
 
 
@@ -124,7 +132,10 @@ def test_the_audit_records_the_derived_lines_before_and_after(con, draft_id):
         "SELECT before, after FROM audit_log WHERE action = 'line_excluded'"
     ).fetchall()[0]
     assert json.loads(before)["derived"] == [
-        "discount -25.00", "discount -40.00", "cap_adjustment -85.00"]  # fmt: skip
+        "discount -25.00",
+        "discount -40.00",
+        "cap_adjustment -85.00",
+    ]
     assert json.loads(after)["derived"] == ["discount -15.00"]
 
 
@@ -134,8 +145,9 @@ def test_the_approved_invoice_carries_the_recomputed_lines(con, draft_id):
     staged = con.execute(
         "SELECT kind, amount FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no", [number]
     ).fetchall()
-    assert sorted(staged) == sorted([("time", D("600.00")), ("time", D("750.00")),
-                                     ("discount", D("-15.00"))])  # fmt: skip
+    assert sorted(staged) == sorted(
+        [("time", D("600.00")), ("time", D("750.00")), ("discount", D("-15.00"))]
+    )
     total = con.execute("SELECT total FROM invoices WHERE invoice_id = ?", [number]).fetchall()
     assert total == [(D("1441.80"),)]
 

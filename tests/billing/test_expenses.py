@@ -18,26 +18,45 @@ from billing.expenses import (
 )
 from billing.model import Contract
 from billing.period import Period
-from etl.warehouse import connect
 from tests.conftest import write_folder
+from warehouse.db import connect
 
 D = Decimal
 MARCH = Period(2026, 3)
 APPROVED = "2026-04-01T09:00:00-04:00"
 EXPENSE_COLUMNS = (
-    "expense_id", "person_id", "date", "amount", "currency", "description", "vendor",
-    "project_id", "billable", "split", "invoice_id", "approved_at",
-)  # fmt: skip
+    "expense_id",
+    "person_id",
+    "date",
+    "amount",
+    "currency",
+    "description",
+    "vendor",
+    "project_id",
+    "billable",
+    "split",
+    "invoice_id",
+    "approved_at",
+)
 
 
-def contract(cid: str, currency: str = "USD", billable: bool | None = True,
-             markup: str | None = "0") -> Contract:  # fmt: skip
+def contract(
+    cid: str, currency: str = "USD", billable: bool | None = True, markup: str | None = "0"
+) -> Contract:
     return Contract(
-        contract_id=cid, client_id=f"CL-{cid}", currency=currency, payment_terms_days=30,
-        po_number=None, po_limit=None, po_alert_at=None, rounding_increment_minutes=None,
-        rounding_mode=None, expenses_billable=billable,
-        expenses_markup=None if markup is None else D(markup), invoice_per="contract",
-    )  # fmt: skip
+        contract_id=cid,
+        client_id=f"CL-{cid}",
+        currency=currency,
+        payment_terms_days=30,
+        po_number=None,
+        po_limit=None,
+        po_alert_at=None,
+        rounding_increment_minutes=None,
+        rounding_mode=None,
+        expenses_billable=billable,
+        expenses_markup=None if markup is None else D(markup),
+        invoice_per="contract",
+    )
 
 
 CONTRACTS = {
@@ -47,8 +66,14 @@ CONTRACTS = {
     "C-NOEXP": contract("C-NOEXP", "USD", billable=False),  # P-5: expenses not billed
     "C-NOBLOCK": contract("C-NOBLOCK", "USD", billable=None, markup=None),  # P-6: no block
 }
-PROJECT_CONTRACT = {"P-1": "C-US", "P-7": "C-US", "P-2": "C-EU", "P-9": "C-9",
-                    "P-5": "C-NOEXP", "P-6": "C-NOBLOCK"}  # fmt: skip
+PROJECT_CONTRACT = {
+    "P-1": "C-US",
+    "P-7": "C-US",
+    "P-2": "C-EU",
+    "P-9": "C-9",
+    "P-5": "C-NOEXP",
+    "P-6": "C-NOBLOCK",
+}
 FX_ROWS = [  # base USD; rate_to_base = USD per unit
     ("2026-02-15", "EUR", "1.05"),
     ("2026-03-01", "EUR", "1.08"),
@@ -70,19 +95,40 @@ def wh(tmp_path: Path):
 def _insert(con, table: str, columns: list[str], rows: list[tuple]) -> None:
     cols = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
-    sql = (f"INSERT INTO {table} ({cols}, _row_hash, _load_id, _source, _updated_at) "
-           f"VALUES ({marks}, 0, 0, 'test', now())")  # fmt: skip
+    sql = (
+        f"INSERT INTO {table} ({cols}, _row_hash, _load_id, _source, _updated_at) "
+        f"VALUES ({marks}, 0, 0, 'test', now())"
+    )
     for row in rows:
         con.execute(sql, list(row)).fetchall()
 
 
-def expense(con, expense_id: str, amount: str, currency: str = "USD", *, project: str | None,
-            day: str = "2026-03-10", description: str = "Expense", **extra) -> None:  # fmt: skip
+def expense(
+    con,
+    expense_id: str,
+    amount: str,
+    currency: str = "USD",
+    *,
+    project: str | None,
+    day: str = "2026-03-10",
+    description: str = "Expense",
+    **extra,
+) -> None:
     """One expense row: approved, billable and uninvoiced unless `extra` says otherwise."""
-    row = {"expense_id": expense_id, "person_id": "PE-1", "date": day, "amount": amount,
-           "currency": currency, "description": description, "vendor": None,
-           "project_id": project, "billable": True, "split": None, "invoice_id": None,
-           "approved_at": APPROVED} | extra  # fmt: skip
+    row = {
+        "expense_id": expense_id,
+        "person_id": "PE-1",
+        "date": day,
+        "amount": amount,
+        "currency": currency,
+        "description": description,
+        "vendor": None,
+        "project_id": project,
+        "billable": True,
+        "split": None,
+        "invoice_id": None,
+        "approved_at": APPROVED,
+    } | extra
     _insert(con, "expenses", list(EXPENSE_COLUMNS), [tuple(row[c] for c in EXPENSE_COLUMNS)])
 
 
@@ -92,8 +138,11 @@ def run(con, contracts=CONTRACTS, project_contract=PROJECT_CONTRACT):
 
 def amounts(lines_by_contract) -> dict[tuple[str, str, str], Decimal]:
     """(contract, expense, project) -> amount."""
-    return {(cid, line.sources[0], line.project_id): line.amount
-            for cid, lines in lines_by_contract.items() for line in lines}  # fmt: skip
+    return {
+        (cid, line.sources[0], line.project_id): line.amount
+        for cid, lines in lines_by_contract.items()
+        for line in lines
+    }
 
 
 # --- FX: markup then conversion, one rounding ----------------------------------------------
@@ -175,8 +224,15 @@ def test_fx_rates_convert_and_missing_rate():
 
 
 def test_split_parts_take_the_markup_of_the_contract_that_receives_them(wh):
-    expense(wh, "E-AWS", "1000.01", project=None, split="P-7:60;P-9:40",
-            description="Hosting", vendor="AWS")  # fmt: skip
+    expense(
+        wh,
+        "E-AWS",
+        "1000.01",
+        project=None,
+        split="P-7:60;P-9:40",
+        description="Hosting",
+        vendor="AWS",
+    )
     lines, problems = run(wh)
     assert problems == []
     # split first: 1000.01 × 60% = 600.006 → 600.01; × 40% = 400.004 → 400.00; sum 1000.01
@@ -199,8 +255,16 @@ def test_split_remainder_goes_to_the_largest_part():
 
 
 def test_split_expense_parts():
-    parts = split_expense("E-1", D("500.00"), "USD", " P-7:60 ; P-9:40 ", None,
-                          date=date(2026, 3, 2), description="Hosting", vendor="AWS")  # fmt: skip
+    parts = split_expense(
+        "E-1",
+        D("500.00"),
+        "USD",
+        " P-7:60 ; P-9:40 ",
+        None,
+        date=date(2026, 3, 2),
+        description="Hosting",
+        vendor="AWS",
+    )
     assert [(p.project_id, p.share, p.amount) for p in parts] == [
         ("P-7", D(60), D("300.00")),
         ("P-9", D(40), D("200.00")),
@@ -340,7 +404,7 @@ CANONICAL_FIRM = {
         E-2,PE-1,2026-03-06,50.00,USD,Taxi,,P-7,true,,,
         E-3,PE-1,2026-03-07,50.00,USD,Taxi,,P-7,true,,INV-9,2026-03-08T10:00:00-05:00
     """,
-}  # fmt: skip
+}
 
 
 def test_canonical_import_end_to_end(tmp_path: Path):

@@ -118,11 +118,27 @@ def test_the_pdf_is_a_complete_invoice(con, approved, monkeypatch):
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf, monkeypatch, con, approved)
     for expected in (
-        "Kestrel Partners", "INVOICE", "INV-2026-0001", "Globex", "billing@globex.example",
-        "2 April 2026", "17 May 2026", "Net 45", "PO-2026-17", "March 2026",
-        "1,500.00", "484.50", "161.50", "Subtotal", "1,984.50", "Tax (5%)", "99.23",
-        "Total due (USD)", "2,083.73", "Payment terms: Net 45",
-    ):  # fmt: skip
+        "Kestrel Partners",
+        "INVOICE",
+        "INV-2026-0001",
+        "Globex",
+        "billing@globex.example",
+        "2 April 2026",
+        "17 May 2026",
+        "Net 45",
+        "PO-2026-17",
+        "March 2026",
+        "1,500.00",
+        "484.50",
+        "161.50",
+        "Subtotal",
+        "1,984.50",
+        "Tax (5%)",
+        "99.23",
+        "Total due (USD)",
+        "2,083.73",
+        "Payment terms: Net 45",
+    ):
         assert expected in text, expected
     # the excluded line (450.00 for P-2) is not on the invoice
     assert "Sam Lee" not in text and "450.00" not in text
@@ -139,13 +155,20 @@ def test_the_pdf_carries_addresses_remittance_project_and_non_latin_names(
 ):
     text = pdf_text(invoice_pdf(con, approved), monkeypatch, con, approved)
     for expected in (
-        "12 Harbour Street", "Bristol BS1 4RN, United Kingdom",  # the firm (firm.yaml)
-        "Globex Sp. z o.o.", "ul. Piotrkowska 12", "90-001 Łódź, Poland",  # bill-to (clients.csv)
-        "PAYMENT DETAILS", "Bank: Northwind Bank", "IBAN: GB29 NWBK 6016 1331 9268 19",
-        "SWIFT: NWBKGB2L", "Reference: INV-2026-0001",
-        "Project", "Portal",  # PR-2's name
+        "12 Harbour Street",
+        "Bristol BS1 4RN, United Kingdom",  # the firm (firm.yaml)
+        "Globex Sp. z o.o.",
+        "ul. Piotrkowska 12",
+        "90-001 Łódź, Poland",  # bill-to (clients.csv)
+        "PAYMENT DETAILS",
+        "Bank: Northwind Bank",
+        "IBAN: GB29 NWBK 6016 1331 9268 19",
+        "SWIFT: NWBKGB2L",
+        "Reference: INV-2026-0001",
+        "Project",
+        "Portal",  # PR-2's name
         "PO-2026-17",
-    ):  # fmt: skip
+    ):
         assert expected in text, expected
 
 
@@ -178,22 +201,28 @@ def test_the_csv_has_one_row_per_invoiced_line_adding_up_to_the_totals(con, appr
     assert sum(D(r["amount"]) for r in rows) == totals["subtotal"] == D("1984.50")
     for r in rows:
         assert (D(r["subtotal"]), D(r["tax"]), D(r["total"])) == (
-            D("1984.50"), D("99.23"), D("2083.73"),
-        )  # fmt: skip
+            D("1984.50"),
+            D("99.23"),
+            D("2083.73"),
+        )
         assert (r["invoice_number"], r["client_name"], r["currency"]) == (
-            "INV-2026-0001", "Globex", "USD",
-        )  # fmt: skip
+            "INV-2026-0001",
+            "Globex",
+            "USD",
+        )
         assert (r["issue_date"], r["due_date"], r["period"]) == (
             "2026-04-02",
             "2026-05-17",
             "2026-03",
         )
         assert r["tax_rate"] == "0.05" and r["status"] == "approved"
-    assert [(r["line_no"], r["person_id"], r["quantity"], r["unit_price"], r["amount"],
-             r["sources"]) for r in rows] == [
+    assert [
+        (r["line_no"], r["person_id"], r["quantity"], r["unit_price"], r["amount"], r["sources"])
+        for r in rows
+    ] == [
         ("1", "P-1", "10", "150.00", "1500.00", "G-1;G-4"),
         ("2", "P-3", "3", "161.50", "484.50", "G-3"),
-    ]  # fmt: skip
+    ]
     assert "G-2" not in invoice_csv(con, approved)
 
 

@@ -70,7 +70,9 @@ def test_bill_on_complete_bills_a_completed_milestone(con, tmp_path):
     got, _ = lines(draft_period(con, MARCH))
     # M-1 completed 2026-03-10 and M-2 completed 2026-03-28 are both in March
     assert [g for g in got if g[0] == "milestone"] == [
-        ("milestone", D("10000.00"), ["M-1"]), ("milestone", D("12000.00"), ["M-2"])]  # fmt: skip
+        ("milestone", D("10000.00"), ["M-1"]),
+        ("milestone", D("12000.00"), ["M-2"]),
+    ]
 
 
 def test_fixed_fee_already_billed_is_not_billed_again(con, tmp_path):
@@ -92,8 +94,14 @@ def test_po_alert_and_po_exceeded(con, tmp_path):
         I-1,CL-1,2026-01-31,2026-03-02,USD,11000.00,paid,PO-4471
         I-2,CL-1,2026-02-28,2026-03-30,USD,1000.00,void,PO-4471
     """
-    build(con, tmp_path, HYBRID, "C-1,150.00,2026-01-01,,,,\n", milestones__csv=MILESTONES,
-          invoices__csv=earlier)  # fmt: skip
+    build(
+        con,
+        tmp_path,
+        HYBRID,
+        "C-1,150.00,2026-01-01,,,,\n",
+        milestones__csv=MILESTONES,
+        invoices__csv=earlier,
+    )
     draft = draft_period(con, MARCH)
     # 11000.00 (the void one does not count) + this draft 25000 + 10000 = 35000 x 1.08 = 37800.00
     # -> 48800.00 > 48000.00 (0.8 x 60000) and <= 60000: po_alert
@@ -116,7 +124,10 @@ def test_invoice_per_project_splits_the_contract(con, tmp_path):
     )
     draft = draft_period(con, MARCH)
     assert sorted((i.project_id, i.subtotal) for i in draft.invoices) == [
-        ("PR-1", D("450.00")), ("PR-3", D("25000.00")), ("PR-4", D("10000.00"))]  # fmt: skip
+        ("PR-1", D("450.00")),
+        ("PR-3", D("25000.00")),
+        ("PR-4", D("10000.00")),
+    ]
 
 
 def test_refused_contracts_are_named_in_the_draft_and_the_others_still_draft(con, tmp_path):
@@ -170,8 +181,14 @@ def test_client_draft_ignores_other_clients_expenses(con, tmp_path):
         X-1,P-2,2026-03-05,100.00,USD,Taxi,PR-1,true,2026-03-06T09:00:00+00:00
         X-2,P-2,2026-03-05,40.00,USD,Parking,PR-2,true,2026-03-06T09:00:00+00:00
     """
-    build(con, tmp_path, contracts, "C-1,150.00,2026-01-01,,,,\n", expenses__csv=expenses,
-          milestones__csv=MILESTONES)  # fmt: skip
+    build(
+        con,
+        tmp_path,
+        contracts,
+        "C-1,150.00,2026-01-01,,,,\n",
+        expenses__csv=expenses,
+        milestones__csv=MILESTONES,
+    )
     draft = draft_period(con, MARCH, client_id="CL-1")
     assert draft.exceptions == []
     got, _ = lines(draft)

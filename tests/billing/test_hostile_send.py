@@ -15,7 +15,7 @@ import pytest
 from billing.__main__ import main as billing_main
 from billing.ar.reminders import send_reminders
 from billing.ar.senders import OutboxSender, SendError, SmtpSender, sender_from_settings
-from etl.safe_paths import UnsafePath, path_inside, safe_file_name
+from core.safe_paths import UnsafePath, path_inside, safe_file_name
 from tests.billing.ar_firm import build_ar_firm
 from tests.support.smtp_server import make_certs, serve_smtp
 
@@ -136,10 +136,20 @@ def test_with_the_private_ca_it_sends_exactly_the_reminder_over_tls(firm, certs)
     assert first["Subject"] == "Invoice INV-R is due today" and first["X-Invoice-Id"] == "I-R"
     assert "Invoice INV-R for 1000.00 USD is due today (2026-03-31)." in first.get_content()
     assert sorted(first.keys()) == sorted(
-        ["From", "To", "Subject", "X-Invoice-Id", "Content-Type", "Content-Transfer-Encoding",
-         "MIME-Version"])  # fmt: skip
-    assert firm.execute("SELECT count(*) FROM reminder_log WHERE channel = 'smtp'"
-                        ).fetchall()[0][0] == 2  # fmt: skip
+        [
+            "From",
+            "To",
+            "Subject",
+            "X-Invoice-Id",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "MIME-Version",
+        ]
+    )
+    assert (
+        firm.execute("SELECT count(*) FROM reminder_log WHERE channel = 'smtp'").fetchall()[0][0]
+        == 2
+    )
 
 
 @pytest.mark.parametrize("case", ["self-signed", "wrong-host"])
@@ -180,8 +190,11 @@ def _free_port() -> int:
 
 
 def test_a_password_is_never_sent_without_starttls():
-    sender = sender_from_settings(_settings(_free_port(), AR_SMTP_STARTTLS="false",
-                                            AR_SMTP_USER="u", AR_SMTP_PASSWORD="secret"))  # fmt: skip
+    sender = sender_from_settings(
+        _settings(
+            _free_port(), AR_SMTP_STARTTLS="false", AR_SMTP_USER="u", AR_SMTP_PASSWORD="secret"
+        )
+    )
     with pytest.raises(SendError, match="without STARTTLS"):
         sender.send(_message("I-1"))
 
@@ -216,8 +229,18 @@ def test_header_refusal_reaches_the_cli_as_a_line(con, tmp_path, db_path, monkey
     con.close()
     monkeypatch.delenv("AR_SMTP_HOST", raising=False)
     outbox = tmp_path / "outbox"
-    code = billing_main(["--db", str(db_path), "reminders", "--as-of", "2026-03-31", "--send",
-                         "--outbox", str(outbox)])  # fmt: skip
+    code = billing_main(
+        [
+            "--db",
+            str(db_path),
+            "reminders",
+            "--as-of",
+            "2026-03-31",
+            "--send",
+            "--outbox",
+            str(outbox),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "Sent 1 reminder(s) via outbox" in out
     assert (

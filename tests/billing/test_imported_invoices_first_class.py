@@ -129,8 +129,9 @@ def test_the_exports_land_as_lines_per_person_and_project_without_entry_ids(firm
     assert ("time", D("400.00"), "PR-1", "P-2") in by_invoice["1001"]
     assert next(x for x in by_invoice["1001"] if x[0] == "discount")[1] == D("-130.00")
     assert by_invoice["INV-2001"] == [("time", D("800.00"), "PR-2", "P-1")]
-    assert firm.execute("SELECT count(*) FROM time_entries WHERE invoice_id IS NOT NULL"
-                        ).fetchone() == (0,)  # fmt: skip
+    assert firm.execute(
+        "SELECT count(*) FROM time_entries WHERE invoice_id IS NOT NULL"
+    ).fetchone() == (0,)
 
 
 def test_realization_and_effective_rate_read_the_attribution(firm):
@@ -164,7 +165,10 @@ def test_write_down_judges_imported_lines_and_leaves_the_discount_out(firm):
     by = found(firm, "write_down", date(2026, 5, 15))
     assert sorted(by) == ["1001"]
     assert (by["1001"].value, by["1001"].project_id, by["1001"].period) == (
-        D("100.00"), "PR-1", "2026-04")  # fmt: skip
+        D("100.00"),
+        "PR-1",
+        "2026-04",
+    )
     groups = [(g["person_id"], g["card_value"], g["billed"]) for g in by["1001"].evidence["lines"]]
     assert groups == [("P-1", 1000.0, 900.0)]
 
@@ -175,8 +179,11 @@ def test_drafting_bills_only_what_the_imported_invoices_did_not(firm):
     # only Ava's E-5 (2 h, 200.00) is left. Period cap 1,000.00 on C-2: INV-2001 already bills
     # 800.00 of March, so 200.00 fits exactly (room 200.00): no cap line.
     march = draft_period(firm, Period.parse("2026-03"))
-    lines = [(i.contract_id, line.kind, line.sources, line.amount)
-             for i in march.invoices for line in i.lines]  # fmt: skip
+    lines = [
+        (i.contract_id, line.kind, line.sources, line.amount)
+        for i in march.invoices
+        for line in i.lines
+    ]
     assert lines == [("C-2", "time", ["E-5"], D("200.00"))]
     # April: C-1's contract cap 1,200.00; 1001 billed 900 + 400 - 130 = 1,170.00 on PR-1
     # (the discount names no project; the attribution gives all of it to PR-1's work), so 30.00

@@ -18,9 +18,9 @@ from billing.__main__ import main as billing_main
 from billing.draft import draft_period
 from billing.locks import AlreadyBilled
 from billing.period import Period
-from etl.warehouse import WarehouseBusy, connect, migrate
-from metrics.reader import read_write
 from tests.billing.firm import build, entry
+from warehouse.db import WarehouseBusy, connect, migrate
+from warehouse.sessions import read_write
 
 MARCH, APRIL = Period(2026, 3), Period(2026, 4)
 
@@ -61,8 +61,10 @@ def firm(con, tmp_path: Path, entries: str = "", invoices: str = "", lines: str 
     """The firm through the real importer, with the accounting system's invoices when given."""
     files = {}
     if invoices:
-        files = {"invoices__csv": INVOICE_HEADER + invoices,
-                 "invoice_lines__csv": LINE_HEADER + lines}  # fmt: skip
+        files = {
+            "invoices__csv": INVOICE_HEADER + invoices,
+            "invoice_lines__csv": LINE_HEADER + lines,
+        }
     build(con, tmp_path, CONTRACTS, RATES, entries, **files)
 
 
@@ -86,10 +88,13 @@ def all_lines(draft) -> list[tuple[str, str, D, D]]:
 
 def test_a_month_invoiced_by_an_imported_invoice_is_not_drafted_again(con, tmp_path):
     # The accounting system's INV-2026-0007 billed C-1's March retainer fee (period March).
-    firm(con, tmp_path,
-         invoices="I-7,CL-1,2026-04-10,2026-05-10,USD,1080.00,INV-2026-0007,C-1,sent,"
-                  "2026-03-01,2026-03-31\n",
-         lines="I-7,1,1000.00,retainer_fee,PR-1,\n")  # fmt: skip
+    firm(
+        con,
+        tmp_path,
+        invoices="I-7,CL-1,2026-04-10,2026-05-10,USD,1080.00,INV-2026-0007,C-1,sent,"
+        "2026-03-01,2026-03-31\n",
+        lines="I-7,1,1000.00,retainer_fee,PR-1,\n",
+    )
     march = draft_period(con, MARCH)
     # only C-2's fee is left for March; C-1's is on INV-2026-0007
     assert fee_lines(march) == [("C-2", "retainer_fee", D("2000.00"))]
@@ -105,10 +110,13 @@ def test_a_month_invoiced_by_an_imported_invoice_is_not_drafted_again(con, tmp_p
 def test_an_imported_invoice_without_a_period_bills_the_month_before_its_issue_date(con, tmp_path):
     # No period_start/period_end: issued 10 April, so it billed March (the firm bills in
     # arrears). A void invoice issued the same day bills nothing.
-    firm(con, tmp_path,
-         invoices="I-8,CL-1,2026-04-10,2026-05-10,USD,1080.00,INV-2026-0008,C-1,sent,,\n"
-                  "I-9,CL-2,2026-04-10,2026-05-10,USD,2000.00,INV-2026-0009,C-2,void,,\n",
-         lines="I-8,1,1000.00,retainer_fee,PR-1,\nI-9,1,2000.00,retainer_fee,PR-2,\n")  # fmt: skip
+    firm(
+        con,
+        tmp_path,
+        invoices="I-8,CL-1,2026-04-10,2026-05-10,USD,1080.00,INV-2026-0008,C-1,sent,,\n"
+        "I-9,CL-2,2026-04-10,2026-05-10,USD,2000.00,INV-2026-0009,C-2,void,,\n",
+        lines="I-8,1,1000.00,retainer_fee,PR-1,\nI-9,1,2000.00,retainer_fee,PR-2,\n",
+    )
     assert fee_lines(draft_period(con, MARCH)) == [("C-2", "retainer_fee", D("2000.00"))]
     assert draft_period(con, MARCH).already_invoiced == ["INV-2026-0008"]
     assert fee_lines(draft_period(con, APRIL)) == [
@@ -124,10 +132,14 @@ def test_a_partly_invoiced_month_proposes_only_what_is_not_billed(con, tmp_path)
     entries = entry("T-1", "P-1", "2026-03-02", "3", "PR-4", invoice="I-7") + entry(
         "T-2", "P-1", "2026-03-20", "2", "PR-4"
     )
-    firm(con, tmp_path, entries,
-         invoices="I-7,CL-1,2026-04-10,2026-05-10,USD,1404.00,INV-2026-0007,C-1,sent,"
-                  "2026-03-01,2026-03-31\n",
-         lines="I-7,1,1000.00,retainer_fee,PR-1,\nI-7,2,300.00,time,PR-4,T-1\n")  # fmt: skip
+    firm(
+        con,
+        tmp_path,
+        entries,
+        invoices="I-7,CL-1,2026-04-10,2026-05-10,USD,1404.00,INV-2026-0007,C-1,sent,"
+        "2026-03-01,2026-03-31\n",
+        lines="I-7,1,1000.00,retainer_fee,PR-1,\nI-7,2,300.00,time,PR-4,T-1\n",
+    )
     assert all_lines(draft_period(con, MARCH)) == [
         ("C-1", "time", D(2), D("200.00")),
         ("C-2", "retainer_fee", D(1), D("2000.00")),
@@ -139,11 +151,14 @@ def test_billing_draft_names_the_invoices_and_proposes_nothing_for_an_invoiced_m
 ):
     # Both March fees are on INV-2026-0007 (C-1) and INV-2026-0008 (C-2): `billing draft`
     # proposes no invoice and says which invoices bill the month.
-    firm(con, tmp_path,
-         invoices="I-7,CL-1,2026-04-10,2026-05-10,USD,1080.00,INV-2026-0007,C-1,sent,"
-                  "2026-03-01,2026-03-31\n"
-                  "I-8,CL-2,2026-04-10,2026-05-10,USD,2000.00,INV-2026-0008,C-2,paid,,\n",
-         lines="I-7,1,1000.00,retainer_fee,PR-1,\nI-8,1,2000.00,retainer_fee,PR-2,\n")  # fmt: skip
+    firm(
+        con,
+        tmp_path,
+        invoices="I-7,CL-1,2026-04-10,2026-05-10,USD,1080.00,INV-2026-0007,C-1,sent,"
+        "2026-03-01,2026-03-31\n"
+        "I-8,CL-2,2026-04-10,2026-05-10,USD,2000.00,INV-2026-0008,C-2,paid,,\n",
+        lines="I-7,1,1000.00,retainer_fee,PR-1,\nI-8,1,2000.00,retainer_fee,PR-2,\n",
+    )
     con.close()
     path = str(db_path)
     assert billing_main(["--db", path, "draft", "--period", "2026-03"]) == 0
@@ -200,11 +215,14 @@ def test_a_second_open_draft_or_a_taken_number_is_refused_by_the_warehouse(con, 
     firm(con, tmp_path)
     (c1, _) = store.save_drafts(con, MARCH, "ops")
     with pytest.raises(Exception, match="[Dd]uplicate key"):
-        con.execute("INSERT INTO billing_locks VALUES "
-                    "('open_draft', '', 'C-1', '', '2026-03', 99, now())")  # fmt: skip
+        con.execute(
+            "INSERT INTO billing_locks VALUES ('open_draft', '', 'C-1', '', '2026-03', 99, now())"
+        )
     with pytest.raises(Exception, match="[Dd]uplicate key"):
-        con.execute("INSERT INTO billing_locks VALUES "
-                    "('retainer_fee', '', 'C-1', 'PR-1', '2026-03', 99, now())")  # fmt: skip
+        con.execute(
+            "INSERT INTO billing_locks VALUES "
+            "('retainer_fee', '', 'C-1', 'PR-1', '2026-03', 99, now())"
+        )
     number = store.approve_draft(con, c1, "lee", issue_date=MARCH.end)
     with pytest.raises(Exception, match="[Dd]uplicate key"):
         con.execute("INSERT INTO invoice_numbers VALUES (?, NULL, now())", [number])
@@ -218,7 +236,7 @@ def race(db: Path, first: Callable, second: Callable) -> dict[str, object]:
     `pause()`; then `second(con)` runs to the end in another thread on its own connection; then
     the first goes on. Returns what each returned, or the exception it raised.
 
-    Plain connections, without the app's turn-taking (metrics.reader.read_write would make the
+    Plain connections, without the app's turn-taking (warehouse.sessions.read_write would make the
     second wait for the first's turn, so the two never overlap inside one app): the locks must
     hold on their own, as for two processes one after the other or a future writer that skips
     the turns."""

@@ -20,20 +20,26 @@ def firm(con, tmp_path):
 
 
 def tones(con, day):
-    return [(r.invoice_id, r.offset_days, r.tone, r.subject.split(":")[0])
-            for r in reminder_queue(con, day)]  # fmt: skip
+    return [
+        (r.invoice_id, r.offset_days, r.tone, r.subject.split(":")[0])
+        for r in reminder_queue(con, day)
+    ]
 
 
 def test_a_first_reminder_at_30_days_is_firm_not_final(firm):
     # I-R and I-S (due 31 March) had no reminder; on 30 April offset 30 ("final") has come
     assert tones(firm, date(2026, 4, 30)) == [
-        ("I-R", 30, "firm", "Second reminder"), ("I-S", 30, "firm", "Second reminder")]  # fmt: skip
+        ("I-R", 30, "firm", "Second reminder"),
+        ("I-S", 30, "firm", "Second reminder"),
+    ]
 
 
 def test_after_an_earlier_reminder_the_final_notice_goes(firm, tmp_path):
     send_reminders(firm, date(2026, 4, 14), OutboxSender(tmp_path / "outbox"), "Dana")
     assert tones(firm, date(2026, 4, 30)) == [
-        ("I-R", 30, "final", "Final notice"), ("I-S", 30, "final", "Final notice")]  # fmt: skip
+        ("I-R", 30, "final", "Final notice"),
+        ("I-S", 30, "final", "Final notice"),
+    ]
 
 
 def test_the_review_shows_the_tone_sent_not_a_skipped_offsets(firm, tmp_path):
@@ -47,6 +53,7 @@ def test_the_review_shows_the_tone_sent_not_a_skipped_offsets(firm, tmp_path):
     assert logged == [(-7, "courtesy", "skipped"), (0, "due", "skipped"), (7, "polite", "outbox")]
     from billing.ar.review import REMINDERS_SQL
 
-    shown = dict(firm.execute(f"SELECT invoice_id, last_reminder_tone FROM ({REMINDERS_SQL})")
-                 .fetchall())  # fmt: skip
+    shown = dict(
+        firm.execute(f"SELECT invoice_id, last_reminder_tone FROM ({REMINDERS_SQL})").fetchall()
+    )
     assert shown == {"I-R": "polite", "I-S": "polite"}

@@ -32,8 +32,16 @@ def workstream(**terms) -> Workstream:
     return Workstream(**{**seed, **terms})
 
 
-def entry(entry_id: str, day: str, hours: str, *, rush: bool = False, rate: str | None = "150.00",
-          problem: str | None = None, raw: str | None = None) -> BillableEntry:  # fmt: skip
+def entry(
+    entry_id: str,
+    day: str,
+    hours: str,
+    *,
+    rush: bool = False,
+    rate: str | None = "150.00",
+    problem: str | None = None,
+    raw: str | None = None,
+) -> BillableEntry:
     return BillableEntry(
         entry_id=entry_id,
         person_id="PE-1",
@@ -58,10 +66,20 @@ def bank(ws: Workstream, hours: dict[Period, str], last: Period) -> dict[Period,
     """(from_rollover, from_allowance, overage, banked, expired, forfeited, bank_after)."""
     months = simulate_bank(ws, {p: D(h) for p, h in hours.items()}, JAN, last)
     return {
-        m.period: tuple(str(v) for v in (m.from_rollover, m.from_allowance, m.overage_hours,
-                                        m.banked, m.expired, m.forfeited, m.bank_after))
+        m.period: tuple(
+            str(v)
+            for v in (
+                m.from_rollover,
+                m.from_allowance,
+                m.overage_hours,
+                m.banked,
+                m.expired,
+                m.forfeited,
+                m.bank_after,
+            )
+        )
         for m in months
-    }  # fmt: skip
+    }
 
 
 def test_seed_month_fee_overage_and_rush_kept_apart():
@@ -174,11 +192,25 @@ def test_rollover_without_expiry_never_expires_and_without_cap_keeps_everything(
     # max_hours 20, no expires_after_months: Jan 10 banked; Feb 40 more -> 50, 30 forfeited;
     # Mar 40 more -> 60, 40 forfeited (Mar lot 0), and Jan's hours never expire.
     assert bank(workstream(rollover_expires_after_months=None), {JAN: "30"}, MAR)[MAR] == (
-        "0", "0", "0", "0", "0", "40", "20")  # fmt: skip
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "40",
+        "20",
+    )
     # expires after 2 months, no max_hours: Jan 10, Feb 40, Mar 40 -> bank 90, Jan's 10
     # expire at the end of March: 80 left.
     assert bank(workstream(rollover_max_hours=None), {JAN: "30"}, MAR)[MAR] == (
-        "0", "0", "0", "40", "10", "0", "80")  # fmt: skip
+        "0",
+        "0",
+        "0",
+        "40",
+        "10",
+        "0",
+        "80",
+    )
 
 
 def test_without_a_rollover_block_nothing_is_banked():
@@ -204,8 +236,12 @@ def test_overage_at_card_rates_takes_the_last_hours_of_the_period():
     # No overage_rate, 10 h included. Order (date, entry_id): E-3 (Mar 2), E-1, E-2 (Mar 3).
     # 15 h; the allowance covers E-3 6 h + 4 h of E-1; overage = last 5 h:
     # E-1 2 h × 200.00 = 400.00, E-2 3 h × 150.00 = 450.00 -> 850.00; 850.00 / 5 = 170.00.
-    ws = workstream(overage_rate=None, included_hours=D(10), rollover_max_hours=None,
-                    rollover_expires_after_months=None)  # fmt: skip
+    ws = workstream(
+        overage_rate=None,
+        included_hours=D(10),
+        rollover_max_hours=None,
+        rollover_expires_after_months=None,
+    )
     entries = [
         entry("E-1", "2026-03-03", "6", rate="200.00"),
         entry("E-2", "2026-03-03", "3", rate="150.00"),
@@ -231,11 +267,17 @@ def test_card_rate_average_is_rounded_but_the_amount_is_exact():
 def test_uniform_card_rate_is_the_unit_price():
     # Same entries as above at 150.00 each: overage 5 h × 150.00 = 750.00.
     ws = workstream(overage_rate=None, included_hours=D(10))
-    entries = [entry("E-3", "2026-03-02", "6"), entry("E-1", "2026-03-03", "6"),
-               entry("E-2", "2026-03-03", "3")]  # fmt: skip
+    entries = [
+        entry("E-3", "2026-03-02", "6"),
+        entry("E-1", "2026-03-03", "6"),
+        entry("E-2", "2026-03-03", "3"),
+    ]
     over = by_kind(retainer_lines(ws, MAR, entries, {}, MAR)[0])["overage"]
     assert (over.unit_price, over.amount, over.description) == (
-        D("150.00"), D("750.00"), "Overage: 5 h at 150.00")  # fmt: skip
+        D("150.00"),
+        D("750.00"),
+        "Overage: 5 h at 150.00",
+    )
 
 
 def test_missing_rates_are_exceptions_only_where_a_card_rate_is_needed():
@@ -267,8 +309,12 @@ def test_rush_counting_against_the_retainer_draws_on_it_and_gets_the_multiplier_
     # 10 h included, counts_against_retainer true. Order: S1 6, R1 3 (rush), S2 4, R2 2 (rush)
     # = 15 h; covered: S1 6 + R1 3 + 1 h of S2; overage = last 5 h: S2 3 h, R2 2 h.
     # Overage 3 h × 185.00 = 555.00; rush 2 h × 277.50 = 555.00.
-    ws = workstream(included_hours=D(10), rush_counts_against_retainer=True,
-                    rollover_max_hours=None, rollover_expires_after_months=None)  # fmt: skip
+    ws = workstream(
+        included_hours=D(10),
+        rush_counts_against_retainer=True,
+        rollover_max_hours=None,
+        rollover_expires_after_months=None,
+    )
     entries = [
         entry("S1", "2026-03-02", "6"),
         entry("R1", "2026-03-03", "3", rush=True),
@@ -278,12 +324,19 @@ def test_rush_counting_against_the_retainer_draws_on_it_and_gets_the_multiplier_
     assert all(draws_on_retainer(ws, e) for e in entries)
     got = by_kind(retainer_lines(ws, MAR, entries, {}, MAR)[0])
     assert (got["overage"].quantity, got["overage"].amount, got["overage"].sources) == (
-        D(3), D("555.00"), ["S2"])  # fmt: skip
+        D(3),
+        D("555.00"),
+        ["S2"],
+    )
     assert (got["rush"].quantity, got["rush"].amount, got["rush"].sources) == (
-        D(2), D("555.00"), ["R2"])  # fmt: skip
+        D(2),
+        D("555.00"),
+        ["R2"],
+    )
     # Without a rush block rush hours also count, at 1×: R2 2 h × 185.00 = 370.00.
-    plain = workstream(included_hours=D(10), rush_multiplier=None,
-                       rush_counts_against_retainer=None)  # fmt: skip
+    plain = workstream(
+        included_hours=D(10), rush_multiplier=None, rush_counts_against_retainer=None
+    )
     rush = by_kind(retainer_lines(plain, MAR, entries, {}, MAR)[0])["rush"]
     assert (rush.amount, rush.description) == (D("370.00"), "Rush work: 2 h at 185.00")
 

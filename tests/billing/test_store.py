@@ -117,17 +117,28 @@ def test_save_drafts_lists_each_contract_with_hand_worked_totals(con, tmp_path):
     got = drafts(con)
     c1, c2 = got["C-1"], got["C-2"]
     assert (c1["client_name"], c1["status"], c1["po_number"], c1["invoice_number"]) == (
-        "Acme Corp", "draft", "PO-4471", None,
-    )  # fmt: skip
+        "Acme Corp",
+        "draft",
+        "PO-4471",
+        None,
+    )
     assert (c1["subtotal"], c1["tax"], c1["total"], c1["line_count"]) == (
-        D("500.00"), D("40.00"), D("540.00"), 2,
-    )  # fmt: skip
+        D("500.00"),
+        D("40.00"),
+        D("540.00"),
+        2,
+    )
     assert (c2["subtotal"], c2["tax"], c2["total"], c2["line_count"]) == (
-        D("1684.50"), D("84.23"), D("1768.73"), 3,
-    )  # fmt: skip
+        D("1684.50"),
+        D("84.23"),
+        D("1768.73"),
+        3,
+    )
     assert draft_totals(con, c2["draft_id"]) == {
-        "subtotal": D("1684.50"), "tax": D("84.23"), "total": D("1768.73"),
-    }  # fmt: skip
+        "subtotal": D("1684.50"),
+        "tax": D("84.23"),
+        "total": D("1768.73"),
+    }
     lines = draft_lines(con, c2["draft_id"]).to_dicts()
     assert [line["line_no"] for line in lines] == [1, 2, 3]
     assert {line["person_id"]: (line["amount"], line["sources"]) for line in lines} == {
@@ -167,8 +178,10 @@ def test_edit_exclude_and_include_lines_are_audited_and_move_the_totals(con, tmp
     # without P-2's 450.00: subtotal 1234.50; tax 5% = 61.725 -> 61.73 half-up; total 1296.23
     exclude_line(con, draft_id, p2["line_no"], "duplicate of February work", "dana")
     assert draft_totals(con, draft_id) == {
-        "subtotal": D("1234.50"), "tax": D("61.73"), "total": D("1296.23"),
-    }  # fmt: skip
+        "subtotal": D("1234.50"),
+        "tax": D("61.73"),
+        "total": D("1296.23"),
+    }
     row = drafts(con)["C-2"]
     assert (row["total"], row["line_count"], row["excluded_count"]) == (D("1296.23"), 2, 1)
     excluded = line_of(con, draft_id, "P-2")
@@ -185,16 +198,34 @@ def test_edit_exclude_and_include_lines_are_audited_and_move_the_totals(con, tmp
 
     object_id = f"{draft_id}:{p2['line_no']}"
     assert [r for r in audit(con) if r[2] == "draft_line"] == [
-        ("dana", "line_edited", "draft_line", f"{draft_id}:{p1['line_no']}",
-         {"description": p1["description"]}, {"description": "Architecture review, 5 h"}, None),
-        ("dana", "line_excluded", "draft_line", object_id,
-         {"excluded": False, "exclude_reason": None},
-         {"excluded": True, "exclude_reason": "duplicate of February work"},
-         "duplicate of February work"),
-        ("sam", "line_included", "draft_line", object_id,
-         {"excluded": True, "exclude_reason": "duplicate of February work"},
-         {"excluded": False, "exclude_reason": None}, None),
-    ]  # fmt: skip
+        (
+            "dana",
+            "line_edited",
+            "draft_line",
+            f"{draft_id}:{p1['line_no']}",
+            {"description": p1["description"]},
+            {"description": "Architecture review, 5 h"},
+            None,
+        ),
+        (
+            "dana",
+            "line_excluded",
+            "draft_line",
+            object_id,
+            {"excluded": False, "exclude_reason": None},
+            {"excluded": True, "exclude_reason": "duplicate of February work"},
+            "duplicate of February work",
+        ),
+        (
+            "sam",
+            "line_included",
+            "draft_line",
+            object_id,
+            {"excluded": True, "exclude_reason": "duplicate of February work"},
+            {"excluded": False, "exclude_reason": None},
+            None,
+        ),
+    ]
 
 
 def test_approve_numbers_dates_and_writes_the_invoice_into_staging(con, tmp_path):
@@ -207,13 +238,29 @@ def test_approve_numbers_dates_and_writes_the_invoice_into_staging(con, tmp_path
     row = drafts(con)["C-2"]
     # C-2's own terms: 45 days -> 2026-04-02 + 45 = 2026-05-17
     assert (row["status"], row["invoice_number"], row["issue_date"], row["due_date"]) == (
-        "approved", "INV-2026-0001", ISSUE, date(2026, 5, 17),
-    )  # fmt: skip
+        "approved",
+        "INV-2026-0001",
+        ISSUE,
+        date(2026, 5, 17),
+    )
     assert row["approved_by"] == "lee" and row["total"] == D("1296.23")
-    assert staged_invoice(con, "INV-2026-0001") == [(
-        "CL-2", "C-2", "USD", D("1296.23"), "draft", "invoice", date(2026, 3, 1),
-        date(2026, 3, 31), ISSUE, date(2026, 5, 17), None, "INV-2026-0001", "billing",
-    )]  # fmt: skip
+    assert staged_invoice(con, "INV-2026-0001") == [
+        (
+            "CL-2",
+            "C-2",
+            "USD",
+            D("1296.23"),
+            "draft",
+            "invoice",
+            date(2026, 3, 1),
+            date(2026, 3, 31),
+            ISSUE,
+            date(2026, 5, 17),
+            None,
+            "INV-2026-0001",
+            "billing",
+        )
+    ]
     # the excluded line (G-2) is not on the invoice; lines renumbered from 1
     assert staged_lines(con, "INV-2026-0001") == [
         (1, "time", D("750.00"), "P-1", "G-1", "billing"),
@@ -235,10 +282,12 @@ def test_approve_numbers_dates_and_writes_the_invoice_into_staging(con, tmp_path
         with pytest.raises(ValueError, match="approved"):
             action()
     approved = [r for r in audit(con) if r[1] == "draft_approved"]
-    assert [(r[0], r[3], r[4]["status"], r[5]["invoice_number"], r[5]["due_date"]) for r in approved] == [
+    assert [
+        (r[0], r[3], r[4]["status"], r[5]["invoice_number"], r[5]["due_date"]) for r in approved
+    ] == [
         ("lee", str(c2), "draft", "INV-2026-0001", "2026-05-17"),
         ("lee", str(c1), "draft", "INV-2026-0002", "2026-05-02"),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.clock
@@ -260,8 +309,9 @@ def test_approve_refuses_an_empty_draft_and_defaults_to_today(con, tmp_path):
     today = DEMO_AS_OF  # approval issues on the suite's today (tests/conftest.py)
     assert number == f"INV-{today.year}-0001"
     assert (drafts(con)["C-2"]["issue_date"], drafts(con)["C-2"]["due_date"]) == (
-        today, date.fromordinal(today.toordinal() + 45),
-    )  # fmt: skip
+        today,
+        date.fromordinal(today.toordinal() + 45),
+    )
 
 
 def test_invoice_numbers_continue_after_imported_ones(con, tmp_path):
@@ -286,10 +336,15 @@ def test_the_accounting_systems_copy_of_an_approved_invoice_reimports_unchanged(
     firm(con, tmp_path)
     save_drafts(con, MARCH, "ops")
     number = approve_draft(con, drafts(con)["C-1"]["draft_id"], "lee", issue_date=ISSUE)
-    folder = write_folder(tmp_path / "accounting", {"invoices.csv": f"""
+    folder = write_folder(
+        tmp_path / "accounting",
+        {
+            "invoices.csv": f"""
         invoice_id,client_id,issue_date,due_date,currency,total,number,contract_id,status,po_number,period_start,period_end
         {number},CL-1,2026-04-02,2026-05-02,USD,540.00,{number},C-1,draft,PO-4471,2026-03-01,2026-03-31
-    """})  # fmt: skip
+    """
+        },
+    )
     report = import_canonical(con, folder)
     stats = next(s for s in report.entities if s.entity == "invoices")
     assert (stats.new, stats.updated, stats.unchanged) == (0, 0, 1)
@@ -305,8 +360,9 @@ def test_drafting_again_never_bills_approved_work_twice_and_replaces_unapproved(
     assert len(second) == 1 and not set(second) & set(first)
     rows = list_drafts(con, MARCH).to_dicts()
     assert sorted((r["contract_id"], r["status"], r["draft_id"]) for r in rows) == [
-        ("C-1", "approved", c1), ("C-2", "draft", second[0]),
-    ]  # fmt: skip
+        ("C-1", "approved", c1),
+        ("C-2", "draft", second[0]),
+    ]
     assert drafts(con)["C-2"]["total"] == D("1768.73")
     assert [inv.contract_id for inv in draft_period(con, MARCH).invoices] == []
     replaced = [r for r in audit(con) if r[1] == "draft_replaced"]
@@ -316,11 +372,17 @@ def test_drafting_again_never_bills_approved_work_twice_and_replaces_unapproved(
 
     # a late entry on the approved contract: only it is drafted; T-1 and T-2 stay billed once
     firm(con, tmp_path, ENTRIES + entry("T-9", "P-1", "2026-03-30", "1", "PR-1"))
-    assert [[line.sources for line in inv.lines] for inv in draft_period(con, MARCH).invoices
-            if inv.contract_id == "C-1"] == [[["T-9"]]]  # fmt: skip
+    assert [
+        [line.sources for line in inv.lines]
+        for inv in draft_period(con, MARCH).invoices
+        if inv.contract_id == "C-1"
+    ] == [[["T-9"]]]
     third = save_drafts(con, MARCH, "ops")
-    late = [r for r in list_drafts(con, MARCH).to_dicts()
-            if r["contract_id"] == "C-1" and r["status"] == "draft"]  # fmt: skip
+    late = [
+        r
+        for r in list_drafts(con, MARCH).to_dicts()
+        if r["contract_id"] == "C-1" and r["status"] == "draft"
+    ]
     assert len(late) == 1 and late[0]["draft_id"] in third
     assert late[0]["subtotal"] == D("100.00")
     assert draft_lines(con, late[0]["draft_id"])["sources"].to_list() == [["T-9"]]
@@ -362,8 +424,10 @@ def test_void_releases_the_sources_and_voids_the_staged_invoice(con, tmp_path):
 
     row = next(r for r in list_drafts(con, MARCH).to_dicts() if r["draft_id"] == c1)
     assert (row["status"], row["voided_by"], row["void_reason"]) == (
-        "void", "lee", "wrong PO on the invoice",
-    )  # fmt: skip
+        "void",
+        "lee",
+        "wrong PO on the invoice",
+    )
     assert staged_invoice(con, number)[0][4] == "void"
     history = con.execute(
         "SELECT entity, record_key, row_data->>'status' FROM entity_history"
@@ -374,8 +438,11 @@ def test_void_releases_the_sources_and_voids_the_staged_invoice(con, tmp_path):
         [["T-1"], ["T-2"]]
     ]
     again = save_drafts(con, MARCH, "ops")
-    redrafted = next(r for r in list_drafts(con, MARCH).to_dicts()
-                     if r["contract_id"] == "C-1" and r["status"] == "draft")  # fmt: skip
+    redrafted = next(
+        r
+        for r in list_drafts(con, MARCH).to_dicts()
+        if r["contract_id"] == "C-1" and r["status"] == "draft"
+    )
     assert redrafted["draft_id"] in again and redrafted["total"] == D("540.00")
     # a void number is never reused
     assert approve_draft(con, redrafted["draft_id"], "lee", issue_date=ISSUE) == "INV-2026-0002"
@@ -435,7 +502,8 @@ def test_an_approved_invoice_counts_for_caps_and_po_to_date(con, tmp_path):
     april = draft_period(con, APRIL)
     inv = april.invoices[0]
     assert [(line.kind, line.amount) for line in inv.lines] == [
-        ("time", D("400.00")), ("cap_adjustment", D("-200.00")),
-    ]  # fmt: skip
+        ("time", D("400.00")),
+        ("cap_adjustment", D("-200.00")),
+    ]
     assert sorted(e.kind for e in april.exceptions) == ["over_cap", "po_alert"]
     assert "756.00" in next(e.detail for e in april.exceptions if e.kind == "po_alert")

@@ -27,8 +27,11 @@ def invoice(draft, contract_id):
 
 
 def amounts(inv, kind=None):
-    return [(line.quantity, line.unit_price, line.amount) for line in inv.lines
-            if kind is None or line.kind == kind]  # fmt: skip
+    return [
+        (line.quantity, line.unit_price, line.amount)
+        for line in inv.lines
+        if kind is None or line.kind == kind
+    ]
 
 
 def kinds(draft):
@@ -49,11 +52,13 @@ def test_rate_precedence_lines_and_tax(con, tmp_path):
     )
     build(con, tmp_path, TM, rates, entries)
     inv = invoice(draft_period(con, MARCH), "C-1")
-    assert sorted(amounts(inv)) == sorted([
-        (D("3.5"), D("200.00"), D("700.00")),
-        (D(3), D("150.00"), D("450.00")),
-        (D("1.25"), D("180.00"), D("225.00")),
-    ])  # fmt: skip
+    assert sorted(amounts(inv)) == sorted(
+        [
+            (D("3.5"), D("200.00"), D("700.00")),
+            (D(3), D("150.00"), D("450.00")),
+            (D("1.25"), D("180.00"), D("225.00")),
+        ]
+    )
     by_person = {line.person_id: line.sources for line in inv.lines}
     assert by_person["P-1"] == ["T-1", "T-2"]
     # subtotal 1375.00; Acme's tax 8% = 110.00; total 1485.00
@@ -87,7 +92,9 @@ def test_mid_month_rate_change_splits_the_month(con, tmp_path):
     )
     build(con, tmp_path, TM, rates, entries)
     assert sorted(amounts(invoice(draft_period(con, MARCH), "C-1"))) == [
-        (D(2), D("150.00"), D("300.00")), (D(3), D("160.00"), D("480.00"))]  # fmt: skip
+        (D(2), D("150.00"), D("300.00")),
+        (D(3), D("160.00"), D("480.00")),
+    ]
 
 
 def test_rounding_per_entry_before_pricing(con, tmp_path):
@@ -182,7 +189,9 @@ def test_cap_with_contract_scope_counts_earlier_non_void_invoices(con, tmp_path)
     inv = invoice(draft, "C-1")
     # earlier: 700.00 (the void invoice's 500.00 does not count); room 300.00; excess 200.00
     assert [(line.kind, line.amount) for line in inv.lines] == [
-        ("time", D("500.00")), ("cap_adjustment", D("-200.00"))]  # fmt: skip
+        ("time", D("500.00")),
+        ("cap_adjustment", D("-200.00")),
+    ]
     assert inv.subtotal == D("300.00")
     assert kinds(draft) == [("over_cap", "C-1")]
 

@@ -2,7 +2,7 @@
 exception decisions happen once, whichever way the two overlap.
 
 Session A is paused inside its action (the functions' `pause` seam) while session B runs the
-same action, both through the connections the pages use (metrics.reader.read_write). Then the
+same action, both through the connections the pages use (warehouse.sessions.read_write). Then the
 same race without the app's turn-taking (two plain connections, as two processes would if the
 file allowed it), where the warehouse's own constraints must catch it."""
 
@@ -17,9 +17,7 @@ import pytest
 from billing.ar.late_fees import accrue_late_fees
 from billing.ar.reminders import send_reminders
 from billing.ar.senders import OutboxSender
-from billing.exceptions_queue import decide
-from etl.warehouse import WarehouseBusy, connect
-from metrics.reader import read_only, read_write
+from exception_queue.findings import decide
 from tests.billing.race_firm import (
     EXCEPTION,
     EXPECTED_FEES,
@@ -29,6 +27,8 @@ from tests.billing.race_firm import (
     build_race_db,
 )
 from tests.support.sessions import overlap
+from warehouse.db import WarehouseBusy, connect
+from warehouse.sessions import read_only, read_write
 
 
 @pytest.fixture
@@ -38,8 +38,11 @@ def ar_db(tmp_path: Path) -> Path:
 
 def _fees(db: Path) -> dict[str, D]:
     with read_only(db) as con:
-        return dict(con.execute("SELECT invoice_id, sum(amount) FROM late_fee_charges "
-                                "GROUP BY ALL").fetchall())  # fmt: skip
+        return dict(
+            con.execute(
+                "SELECT invoice_id, sum(amount) FROM late_fee_charges GROUP BY ALL"
+            ).fetchall()
+        )
 
 
 def _accrue(db: Path, actor: str, pause=None) -> list[dict]:
@@ -63,8 +66,10 @@ def test_without_the_apps_turns_the_charge_chain_refuses_the_second_run(ar_db):
     A writes nothing and says busy. Still 180.00."""
     cons = [connect(ar_db), connect(ar_db)]
     try:
-        a, b = overlap(lambda pause: accrue_late_fees(cons[0], FEES_AS_OF, "A", pause=pause),
-                       lambda: accrue_late_fees(cons[1], FEES_AS_OF, "B"))  # fmt: skip
+        a, b = overlap(
+            lambda pause: accrue_late_fees(cons[0], FEES_AS_OF, "A", pause=pause),
+            lambda: accrue_late_fees(cons[1], FEES_AS_OF, "B"),
+        )
     finally:
         for con in cons:
             con.close()
@@ -88,8 +93,9 @@ def test_two_sessions_sending_reminders_send_each_once(ar_db, tmp_path):
     """A has read the queue (four reminders) and not claimed any when B clicks Send: B waits
     for A's turn, then finds the queue empty. Four .eml files, one per invoice."""
     outbox = tmp_path / "outbox"
-    a, b = overlap(lambda pause: _send(ar_db, outbox, "A", pause),
-                   lambda: _send(ar_db, outbox, "B"))  # fmt: skip
+    a, b = overlap(
+        lambda pause: _send(ar_db, outbox, "A", pause), lambda: _send(ar_db, outbox, "B")
+    )
     assert a.error is None and b.error is None
     assert {(r.invoice_id, r.offset_days) for r in a.value} == EXPECTED_REMINDERS
     assert b.value == []
@@ -103,12 +109,19 @@ def test_without_the_apps_turns_a_claimed_reminder_is_not_sent_again(ar_db, tmp_
     cons = [connect(ar_db), connect(ar_db)]
     try:
         a, b = overlap(
-            lambda pause: send_reminders(cons[0], REMINDERS_AS_OF, OutboxSender(outbox), "A",
-                                         pause=pause),
+            lambda pause: send_reminders(
+                cons[0], REMINDERS_AS_OF, OutboxSender(outbox), "A", pause=pause
+            ),
             lambda: send_reminders(cons[1], REMINDERS_AS_OF, OutboxSender(outbox), "B"),
-        )  # fmt: skip
-        logged = cons[1].execute("SELECT invoice_id, offset_days, channel, sent_by FROM "
-                                 "reminder_log WHERE channel <> 'skipped'").fetchall()  # fmt: skip
+        )
+        logged = (
+            cons[1]
+            .execute(
+                "SELECT invoice_id, offset_days, channel, sent_by FROM "
+                "reminder_log WHERE channel <> 'skipped'"
+            )
+            .fetchall()
+        )
     finally:
         for con in cons:
             con.close()
@@ -138,11 +151,14 @@ def test_two_sessions_deciding_one_exception_apply_both_in_order(ar_db):
     """A approves and is paused between its checks and its writes when B rejects: B waits for
     A's turn, and its decision is applied on top of A's (its audit row's `before` is A's
     `approved`). Two decisions, two audit rows: none lost, none doubled."""
-    a, b = overlap(lambda pause: _decide(ar_db, "approve", "A", pause),
-                   lambda: _decide(ar_db, "reject", "B"))  # fmt: skip
+    a, b = overlap(
+        lambda pause: _decide(ar_db, "approve", "A", pause), lambda: _decide(ar_db, "reject", "B")
+    )
     assert a.error is None and b.error is None
-    assert _audit(ar_db) == [("A", "approve", "open", "approved"),
-                             ("B", "reject", "approved", "rejected")]  # fmt: skip
+    assert _audit(ar_db) == [
+        ("A", "approve", "open", "approved"),
+        ("B", "reject", "approved", "rejected"),
+    ]
 
 
 def test_without_the_apps_turns_overlapping_decisions_are_refused_not_lost(ar_db):

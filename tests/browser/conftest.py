@@ -18,10 +18,10 @@ import pytest
 
 from app_auth import accounts
 from app_auth.roles import ROLES
-from etl import clock
-from etl.warehouse import connect
+from core import clock
 from tests.support.demo import DEMO_AS_OF, build_demo
 from tests.support.warehouse import fill_small_warehouse
+from warehouse.db import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -68,23 +68,34 @@ def running_app(
     url = f"http://127.0.0.1:{port}"
     secrets = secrets or log.parent / "no-secrets.toml"
     command = [
-        sys.executable, "-m", "serve",  # `streamlit run app.py`, as `make run` starts it
-        "--server.headless", "true",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        "--secrets.files", str(secrets),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "serve",  # `streamlit run app.py`, as `make run` starts it
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+        "--secrets.files",
+        str(secrets),
+    ]
     # The app's "today" is the suite's (tests/conftest.py pins it), not the server's wall clock.
     today = os.environ.get(clock.TODAY_ENV) or DEMO_AS_OF.isoformat()
     env = {
-        **os.environ, "WAREHOUSE_DB": str(db), clock.TODAY_ENV: today,
-        "BILLING_SECRETS_FILE": str(secrets), "AUTH_DEMO_MODE": "auto",
+        **os.environ,
+        "WAREHOUSE_DB": str(db),
+        clock.TODAY_ENV: today,
+        "BILLING_SECRETS_FILE": str(secrets),
+        "AUTH_DEMO_MODE": "auto",
         # The flows draft and approve as one person; four-eyes has its own tests.
         "FOUR_EYES_INVOICE_ABOVE": "100000000",
         **(env or {}),
-    }  # fmt: skip
+    }
     with log.open("w") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -120,8 +131,9 @@ def add_people(db: Path) -> Path:
     con = connect(db)
     try:
         for username, (name, roles) in PEOPLE.items():
-            accounts.add_user(con, username, roles, "test-setup", display_name=name,
-                              password=PASSWORD)  # fmt: skip
+            accounts.add_user(
+                con, username, roles, "test-setup", display_name=name, password=PASSWORD
+            )
     finally:
         con.close()
     return db

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from app_state import last_complete_period, period_label
 from tests.browser.conftest import sign_in
+from ui.app_state import last_complete_period, period_label
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,9 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from app_state import last_complete_period
 from metrics.__main__ import main as metrics_main
 from tests.browser.conftest import sign_in
+from ui.app_state import last_complete_period
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app_state import last_complete_period, period_label
 from tests.browser.conftest import running_app, sign_in
+from ui.app_state import last_complete_period, period_label
 
 pytestmark = pytest.mark.browser
 WAIT = 90_000  # ms: the first render of the demo firm's charts shares 2 cores with other work

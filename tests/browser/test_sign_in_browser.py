@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from app_auth import accounts
-from etl.warehouse import connect
 from tests.browser.conftest import _free_port, running_app, sign_in
 from tests.support.fake_oidc import auth_secrets, fake_oidc_provider
 from tests.support.warehouse import fill_small_warehouse
+from warehouse.db import connect
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +66,14 @@ def test_sign_in_through_the_firms_identity_provider(browser, tmp_path, artifact
     db = fill_small_warehouse(tmp_path / "warehouse.duckdb")
     con = connect(db)
     try:
-        accounts.add_user(con, "lee", "leadership,ar", "test-setup", display_name="Lee Park",
-                          email="lee@firm.example")  # fmt: skip
+        accounts.add_user(
+            con,
+            "lee",
+            "leadership,ar",
+            "test-setup",
+            display_name="Lee Park",
+            email="lee@firm.example",
+        )
     finally:
         con.close()
     port = _free_port()

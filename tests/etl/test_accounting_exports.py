@@ -8,8 +8,9 @@ import pytest
 
 from etl.__main__ import main
 from etl.accounting_import import parse_accounting
-from etl.exports.common import ExportFormatError, KnownNames
 from etl.exports.ledger import KnownLedger
+from etl.exports.names import KnownNames
+from etl.exports.table import ExportFormatError
 from tests.conftest import ROOT
 from tests.etl.test_cli import run_etl
 

@@ -16,9 +16,9 @@ import sys
 import duckdb
 
 from etl.loader import PAUSE_ENV, import_canonical
-from etl.warehouse import connect
 from tests.conftest import ROOT, write_folder
 from tests.etl.canonical_fixtures import BASE_FILES
+from warehouse.db import connect
 
 ENTRIES = 5_000
 TABLES_SQL = """

@@ -1,4 +1,4 @@
-"""Tests of the demo firm (etl.demo): format, integrity, billing maths, planted problems."""
+"""Tests of the demo firm (demo): format, integrity, billing maths, planted problems."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 import yaml
 
+from demo import FILES, generate, write_demo_folder
+from demo.config import last_complete_month
 from etl import contract
-from etl.demo import FILES, generate, write_demo_folder
-from etl.demo.config import last_complete_month
 from tests.support.demo import DEMO_AS_OF
 
 # Fixed so the planted ids in docs/demo_firm.md stay valid; override to sweep other firms by hand.
@@ -624,8 +624,10 @@ def _leaves(value) -> list[str]:
     return [str(value)[:10] if "T" in str(value) else str(value)]  # timestamps by their date
 
 
-@pytest.mark.skipif((SEED, PEOPLE, MONTHS, AS_OF) != (7, 24, None, dt.date(2026, 11, 7)),
-                    reason="docs/demo_firm.md lists the ids of the default firm")  # fmt: skip
+@pytest.mark.skipif(
+    (SEED, PEOPLE, MONTHS, AS_OF) != (7, 24, None, dt.date(2026, 11, 7)),
+    reason="docs/demo_firm.md lists the ids of the default firm",
+)
 def test_docs_list_the_planted_ids(firm):
     doc = (ROOT / "docs" / "demo_firm.md").read_text(encoding="utf-8")
     missing = sorted({v for v in _leaves(firm.manifest) if v not in doc})

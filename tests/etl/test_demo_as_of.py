@@ -17,8 +17,8 @@ import pytest
 import time_machine
 
 from etl.contract import ENTITIES
-from etl.warehouse import connect
 from tests.support.demo import build_demo
+from warehouse.db import connect
 
 DAY_3 = dt.date(2026, 12, 3)  # a Thursday: November's last week (Mon 11-30) is submitted 12-04+
 LEAP_DAY = dt.date(2028, 2, 29)
@@ -104,12 +104,13 @@ def digests(db: Path) -> dict[str, str]:
         out = {}
         for table in DIGEST_TABLES:
             cols = [
-                c for (c,) in con.execute(
+                c
+                for (c,) in con.execute(
                     "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
                     "AND NOT starts_with(column_name, '_') ORDER BY ordinal_position",
                     [table],
                 ).fetchall()
-            ]  # fmt: skip
+            ]
             quoted = ", ".join(f'"{c}"' for c in cols)
             rows = con.execute(f"SELECT {quoted} FROM {table} ORDER BY ALL").fetchall()
             out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()

@@ -11,16 +11,15 @@ import pytest
 
 from etl.contract import ENTITIES
 from etl.exports import ExportFormatError, KnownNames, parse_export
-from etl.exports.common import (
+from etl.exports.cells import (
     currency_code,
     detect_date_order,
     detect_decimal_comma,
-    entity_id,
     parse_date,
     parse_decimal,
     parse_duration,
-    slug,
 )
+from etl.exports.names import entity_id, slug
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"

@@ -14,8 +14,9 @@ import polars as pl
 import pytest
 
 from etl.contract import ENTITIES
-from etl.exports.common import ExportFormatError, KnownNames
 from etl.exports.ics import CalendarNames, default_window, parse_ics, unescape, unfold
+from etl.exports.names import KnownNames
+from etl.exports.table import ExportFormatError
 from etl.loader import import_canonical, run_load, stage_frame
 from tests.conftest import ROOT, write_folder
 

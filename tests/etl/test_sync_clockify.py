@@ -18,22 +18,36 @@ class Sleeps(list):
 
 
 def ctx(fake, sleeps=None, **extra) -> SyncContext:
-    values = {"CLOCKIFY_API_KEY": "clockify-key", "CLOCKIFY_BASE_URL": "https://fake.test/api/v1",
-              "CLOCKIFY_REPORTS_URL": "https://fake.test/report/v1", "CLOCKIFY_PAGE_SIZE": "2",
-              **extra}  # fmt: skip
-    return SyncContext(settings=Settings(values), transport=fake.transport(),
-                       policy=RetryPolicy(sleep=sleeps if sleeps is not None else Sleeps()))  # fmt: skip
+    values = {
+        "CLOCKIFY_API_KEY": "clockify-key",
+        "CLOCKIFY_BASE_URL": "https://fake.test/api/v1",
+        "CLOCKIFY_REPORTS_URL": "https://fake.test/report/v1",
+        "CLOCKIFY_PAGE_SIZE": "2",
+        **extra,
+    }
+    return SyncContext(
+        settings=Settings(values),
+        transport=fake.transport(),
+        policy=RetryPolicy(sleep=sleeps if sleeps is not None else Sleeps()),
+    )
 
 
 def fake_clockify() -> FakeClockify:
     fake = FakeClockify()
     fake.entries = [
         clockify_entry("65f5a1c2e4b0a93a2c1d7e01", "2026-11-02T14:15:00Z", 9900),
-        clockify_entry("65f5a1c2e4b0a93a2c1d7e02", "2026-11-03T09:00:00Z", 1800,
-                       user="Sam Okafor", email="sam@firm.example", tags=["Rush"]),
-        clockify_entry("65f5a1c2e4b0a93a2c1d7e03", "2026-11-04T09:00:00Z", 3600, task=None,
-                       billable=False),
-    ]  # fmt: skip
+        clockify_entry(
+            "65f5a1c2e4b0a93a2c1d7e02",
+            "2026-11-03T09:00:00Z",
+            1800,
+            user="Sam Okafor",
+            email="sam@firm.example",
+            tags=["Rush"],
+        ),
+        clockify_entry(
+            "65f5a1c2e4b0a93a2c1d7e03", "2026-11-04T09:00:00Z", 3600, task=None, billable=False
+        ),
+    ]
     return fake
 
 
@@ -51,13 +65,26 @@ def test_first_run_maps_the_detailed_report(con):
     fake = fake_clockify()
     report = run_sync(con, "clockify", ctx(fake))
     assert entries(con) == {
-        "01": ("elena@firm.example", "2026-11-02", Decimal("2.75"), "Storefront", "Newsletter",
-               True, None),
-        "02": ("sam@firm.example", "2026-11-03", Decimal("0.5"), "Storefront", "Newsletter",
-               True, "rush"),
-        "03": ("elena@firm.example", "2026-11-04", Decimal(1), "Storefront", None, False,
-               None),
-    }  # fmt: skip
+        "01": (
+            "elena@firm.example",
+            "2026-11-02",
+            Decimal("2.75"),
+            "Storefront",
+            "Newsletter",
+            True,
+            None,
+        ),
+        "02": (
+            "sam@firm.example",
+            "2026-11-03",
+            Decimal("0.5"),
+            "Storefront",
+            "Newsletter",
+            True,
+            "rush",
+        ),
+        "03": ("elena@firm.example", "2026-11-04", Decimal(1), "Storefront", None, False, None),
+    }
     # workspaces, then report pages 1 (2 rows), 2 (1 row: short, the last)
     assert report.requests == 3
     assert [p.url.path for p in fake.seen] == [

@@ -35,8 +35,9 @@ class Sleeps(list):
 
 def client_for(handler, sleeps: Sleeps | None = None, **policy):
     policy = RetryPolicy(sleep=sleeps if sleeps is not None else Sleeps(), **policy)
-    return make_client("fake", "https://api.example.test/v1", transport=httpx.MockTransport(handler),
-                       policy=policy)  # fmt: skip
+    return make_client(
+        "fake", "https://api.example.test/v1", transport=httpx.MockTransport(handler), policy=policy
+    )
 
 
 def replies(*responses: httpx.Response):
@@ -188,8 +189,9 @@ def test_header_cursor_paginator_copies_headers_into_the_body():
         return httpx.Response(200, json=[{"a": 2}])
 
     client = client_for(handler)
-    paginator = HeaderCursorPaginator({"X-Next-ID": "first_id", "X-Next-Row-Number": "first_row_number"},
-                                      "X-Next-Row-Number")  # fmt: skip
+    paginator = HeaderCursorPaginator(
+        {"X-Next-ID": "first_id", "X-Next-Row-Number": "first_row_number"}, "X-Next-Row-Number"
+    )
     got = list(paginate(client, PageRequest("POST", "/search", json={"page_size": 50}), paginator))
     assert got == [[{"a": 1}], [{"a": 2}]]
     assert bodies[1] == {"page_size": 50, "first_id": 77, "first_row_number": 51}
@@ -234,12 +236,19 @@ class ClientsSource:
         client = make_client(self.name, "https://api.example.test", transport=self.transport)
         params = {"since": cursors["clients"]} if "clients" in cursors else {}
         body = client.get_json("/clients", params)
-        return Extract("https://api.example.test", body["clients"], {"clients": body["now"]},
-                       client.requests, len(body["clients"]))  # fmt: skip
+        return Extract(
+            "https://api.example.test",
+            body["clients"],
+            {"clients": body["now"]},
+            client.requests,
+            len(body["clients"]),
+        )
 
     def load(self, con, load, report, extract):
-        rows = [{"client_id": c["id"], "name": c["name"], "currency": "EUR", "_line": i}
-                for i, c in enumerate(extract.payload, 1)]  # fmt: skip
+        rows = [
+            {"client_id": c["id"], "name": c["name"], "currency": "EUR", "_line": i}
+            for i, c in enumerate(extract.payload, 1)
+        ]
         schema = {"client_id": pl.Utf8, "name": pl.Utf8, "currency": pl.Utf8, "_line": pl.Int64}
         frame = pl.DataFrame(rows, schema=schema)
         report.entities.append(stage_frame(con, load, ENTITIES["clients"], "api", frame, []))
@@ -272,8 +281,10 @@ def fake_source():
 
 
 def test_second_run_loads_nothing_and_cursor_moves_with_the_rows(con, fake_source):
-    state = {"clients": [{"id": "C-1", "name": "Acme", "at": "2026-03-01T10:00:00Z"}],
-             "now": "2026-03-01T12:00:00Z"}  # fmt: skip
+    state = {
+        "clients": [{"id": "C-1", "name": "Acme", "at": "2026-03-01T10:00:00Z"}],
+        "now": "2026-03-01T12:00:00Z",
+    }
     fake_source(ClientsSource(clients_api(state)))
     first = run_sync(con, "fakeclients", SyncContext(settings=Settings({})))
     assert first.rows_changed == 1 and first.fetched == 1
@@ -283,8 +294,10 @@ def test_second_run_loads_nothing_and_cursor_moves_with_the_rows(con, fake_sourc
 
 
 def test_failed_run_leaves_rows_and_cursor_as_they_were(con, fake_source):
-    state = {"clients": [{"id": "C-1", "name": "Acme", "at": "2026-03-01T10:00:00Z"}],
-             "now": "2026-03-01T12:00:00Z"}  # fmt: skip
+    state = {
+        "clients": [{"id": "C-1", "name": "Acme", "at": "2026-03-01T10:00:00Z"}],
+        "now": "2026-03-01T12:00:00Z",
+    }
     fake_source(ClientsSource(clients_api(state), fail_after_staging=True))
     with pytest.raises(RuntimeError):
         run_sync(con, "fakeclients", SyncContext(settings=Settings({})))
@@ -315,8 +328,10 @@ def test_cli_without_configured_sources_is_one_line(db_path, capsys, monkeypatch
 
 
 def test_cli_runs_a_registered_source_and_reports_requests(db_path, capsys, fake_source):
-    state = {"clients": [{"id": "C-9", "name": "Zeta", "at": "2026-03-02T00:00:00Z"}],
-             "now": "2026-03-02T01:00:00Z"}  # fmt: skip
+    state = {
+        "clients": [{"id": "C-9", "name": "Zeta", "at": "2026-03-02T00:00:00Z"}],
+        "now": "2026-03-02T01:00:00Z",
+    }
     fake_source(ClientsSource(clients_api(state)))
     assert etl_main(["--db", str(db_path), "sync", "--source", "fakeclients"]) == 0
     out = capsys.readouterr().out

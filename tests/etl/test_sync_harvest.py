@@ -25,13 +25,22 @@ class Sleeps(list):
 
 
 def settings(**extra) -> Settings:
-    return Settings({"HARVEST_ACCESS_TOKEN": "good-token", "HARVEST_ACCOUNT_ID": "123",
-                     "HARVEST_BASE_URL": "https://fake.test/v2", **extra})  # fmt: skip
+    return Settings(
+        {
+            "HARVEST_ACCESS_TOKEN": "good-token",
+            "HARVEST_ACCOUNT_ID": "123",
+            "HARVEST_BASE_URL": "https://fake.test/v2",
+            **extra,
+        }
+    )
 
 
 def ctx(fake, sleeps=None, **extra) -> SyncContext:
-    return SyncContext(settings=settings(**extra), transport=fake.transport(),
-                       policy=RetryPolicy(sleep=sleeps if sleeps is not None else Sleeps()))  # fmt: skip
+    return SyncContext(
+        settings=settings(**extra),
+        transport=fake.transport(),
+        policy=RetryPolicy(sleep=sleeps if sleeps is not None else Sleeps()),
+    )
 
 
 def three_entries() -> list[dict]:
@@ -78,15 +87,26 @@ def test_first_run_maps_entries_like_the_csv_importer(con):
     report = run_sync(con, "harvest", ctx(fake))
     assert report.fetched == 3 and report.rows_changed > 0
     got = entries(con)
-    assert got["harvest-1001"] == ("Elena Ruiz", "2026-11-02", Decimal("2.4000"), "KES-01",
-                                   "Development", "Checkout totals refactor", True, True, None,
-                                   False)  # fmt: skip
+    assert got["harvest-1001"] == (
+        "Elena Ruiz",
+        "2026-11-02",
+        Decimal("2.4000"),
+        "KES-01",
+        "Development",
+        "Checkout totals refactor",
+        True,
+        True,
+        None,
+        False,
+    )
     assert got["harvest-1003"][1:3] == ("2026-11-04", Decimal("8.0000"))
     assert got["harvest-1003"][6:] == (False, False, "harvest-invoiced", True)
     currencies = dict(con.execute("SELECT name, currency FROM clients").fetchall())
     assert currencies == {"Kestrel & Co": "EUR", "Bluefin Ltd": "GBP"}
-    assert read_cursors(con, "harvest") == {"time_entries": "2026-11-04T17:45:00Z",
-                                            "reconciled_on": TODAY}  # fmt: skip
+    assert read_cursors(con, "harvest") == {
+        "time_entries": "2026-11-04T17:45:00Z",
+        "reconciled_on": TODAY,
+    }
 
 
 def test_every_request_carries_the_documented_headers(con):
@@ -102,8 +122,14 @@ def test_every_request_carries_the_documented_headers(con):
 @pytest.mark.parametrize("style", ["cursor", "page"])
 def test_links_next_is_followed_in_both_paging_styles(con, style):
     fake = FakeHarvest(style=style)
-    fake.put(*[harvest_entry(2000 + i, "2026-11-05", 1, notes=f"n{i}",
-                             updated_at=f"2026-11-05T10:00:{i:02d}Z") for i in range(5)])  # fmt: skip
+    fake.put(
+        *[
+            harvest_entry(
+                2000 + i, "2026-11-05", 1, notes=f"n{i}", updated_at=f"2026-11-05T10:00:{i:02d}Z"
+            )
+            for i in range(5)
+        ]
+    )
     report = run_sync(con, "harvest", ctx(fake, HARVEST_PER_PAGE="2"))
     assert report.fetched == 5
     # 3 pages of changes (2+2+1), then 3 pages of the reconciliation window
@@ -127,8 +153,17 @@ def test_an_edit_upstream_updates_the_same_row_and_keeps_the_old_version(con):
     fake = FakeHarvest()
     fake.put(*three_entries())
     run_sync(con, "harvest", ctx(fake))
-    fake.put(harvest_entry(1002, "2026-11-03", 1.5, user="Sam Okafor", task="Design",
-                           notes="Wireframes v2", updated_at="2026-11-05T08:00:00Z"))  # fmt: skip
+    fake.put(
+        harvest_entry(
+            1002,
+            "2026-11-03",
+            1.5,
+            user="Sam Okafor",
+            task="Design",
+            notes="Wireframes v2",
+            updated_at="2026-11-05T08:00:00Z",
+        )
+    )
     report = run_sync(con, "harvest", ctx(fake))
     assert report.rows_changed == 1
     assert entries(con)["harvest-1002"][2] == Decimal("1.5000")
@@ -157,8 +192,9 @@ def test_edit_after_billing_raises_an_exception_and_keeps_the_billed_version(con
     fake.put(*three_entries())
     run_sync(con, "harvest", ctx(fake))
     hold(con, 1, [("entry", "harvest-1001", "", "", "")])  # a saved draft bills it
-    fake.put(harvest_entry(1001, "2026-11-02", 3.0, updated_at="2026-11-06T10:00:00Z",
-                           is_closed=True))  # fmt: skip
+    fake.put(
+        harvest_entry(1001, "2026-11-02", 3.0, updated_at="2026-11-06T10:00:00Z", is_closed=True)
+    )
     run_sync(con, "harvest", ctx(fake))
     assert entries(con)["harvest-1001"][2] == Decimal("2.4000")
     row = con.execute(
@@ -176,8 +212,16 @@ def test_a_billed_entry_whose_upstream_edit_bills_the_same_is_left_alone(con):
     fake.put(*three_entries())
     run_sync(con, "harvest", ctx(fake))
     hold(con, 1, [("entry", "harvest-1001", "", "", "")])
-    fake.put(harvest_entry(1001, "2026-11-02", 2.4, updated_at="2026-11-06T10:00:00Z",
-                           is_closed=True, notes="typo fixed"))  # fmt: skip
+    fake.put(
+        harvest_entry(
+            1001,
+            "2026-11-02",
+            2.4,
+            updated_at="2026-11-06T10:00:00Z",
+            is_closed=True,
+            notes="typo fixed",
+        )
+    )
     run_sync(con, "harvest", ctx(fake))
     assert con.execute("SELECT count(*) FROM exceptions").fetchone()[0] == 0
     assert entries(con)["harvest-1001"][5] == "Checkout totals refactor"
@@ -214,8 +258,9 @@ def test_a_bad_record_is_quarantined_and_the_rest_loads(con):
     run_sync(con, "harvest", ctx(fake))
     assert len(entries(con)) == 3
     rows = con.execute("SELECT file, line, reason FROM quarantine").fetchall()
-    assert rows == [("harvest-api time_entries", 4,
-                     "time entry 1004: Invalid isoformat string: '04/11/2026'")]  # fmt: skip
+    assert rows == [
+        ("harvest-api time_entries", 4, "time entry 1004: Invalid isoformat string: '04/11/2026'")
+    ]
 
 
 def test_bad_token_is_a_credential_error_and_nothing_changes(con):

@@ -13,24 +13,37 @@ from etl.sync.settings import Settings
 from tests.conftest import write_folder
 from tests.support.fake_trackers import FakeTempo, tempo_worklog
 
-JIRA = {"JIRA_BASE_URL": "https://fake.test", "JIRA_EMAIL": "ops@firm.example",
-        "JIRA_API_TOKEN": "jira-token"}  # fmt: skip
+JIRA = {
+    "JIRA_BASE_URL": "https://fake.test",
+    "JIRA_EMAIL": "ops@firm.example",
+    "JIRA_API_TOKEN": "jira-token",
+}
 ELENA, SAM = "5b10a2844c20165700ede21g", "5b10a2844c20165700ede99z"
 
 
 def ctx(fake, **extra) -> SyncContext:
-    values = {"TEMPO_API_TOKEN": "tempo-token", "TEMPO_BASE_URL": "https://fake.test/4",
-              "TEMPO_LIMIT": "2", **extra}  # fmt: skip
-    return SyncContext(settings=Settings(values), transport=fake.transport(),
-                       policy=RetryPolicy(sleep=lambda s: None))  # fmt: skip
+    values = {
+        "TEMPO_API_TOKEN": "tempo-token",
+        "TEMPO_BASE_URL": "https://fake.test/4",
+        "TEMPO_LIMIT": "2",
+        **extra,
+    }
+    return SyncContext(
+        settings=Settings(values),
+        transport=fake.transport(),
+        policy=RetryPolicy(sleep=lambda s: None),
+    )
 
 
 @pytest.fixture
 def firm(con, tmp_path):
-    folder = write_folder(tmp_path / "firm", {
-        "clients.csv": "client_id,name,currency\nC-KES,Kestrel & Co,EUR\n",
-        "projects.csv": "project_id,name,client_id,code\nP-KES,Storefront,C-KES,KES-01\n",
-    })  # fmt: skip
+    folder = write_folder(
+        tmp_path / "firm",
+        {
+            "clients.csv": "client_id,name,currency\nC-KES,Kestrel & Co,EUR\n",
+            "projects.csv": "project_id,name,client_id,code\nP-KES,Storefront,C-KES,KES-01\n",
+        },
+    )
     import_canonical(con, folder)
     return con
 
@@ -44,11 +57,19 @@ def fake_tempo() -> FakeTempo:
     }
     fake.put(
         tempo_worklog(88231, "2026-11-02", 5400),
-        tempo_worklog(88232, "2026-11-03", 1800, issue_id=10422, account_id=SAM,
-                      description="ATL-102 review", account=None, billable_seconds=0,
-                      updated_at="2026-11-03T10:00:00Z"),
+        tempo_worklog(
+            88232,
+            "2026-11-03",
+            1800,
+            issue_id=10422,
+            account_id=SAM,
+            description="ATL-102 review",
+            account=None,
+            billable_seconds=0,
+            updated_at="2026-11-03T10:00:00Z",
+        ),
         tempo_worklog(88233, "2026-11-04", 7200, description="", updated_at="2026-11-04T10:00:00Z"),
-    )  # fmt: skip
+    )
     return fake
 
 
@@ -64,12 +85,17 @@ def test_issue_keys_lead_the_note_and_the_account_attribute_finds_the_project(fi
     fake = fake_tempo()
     report = run_sync(firm, "tempo", ctx(fake, **JIRA))
     assert entries(firm) == {
-        "tempo-88231": ("Elena Ruiz", "2026-11-02", Decimal("1.5"), "P-KES",
-                        "ATL-101: Checkout totals", True),
-        "tempo-88232": ("Sam Okafor", "2026-11-03", Decimal("0.5"), None, "ATL-102 review",
-                        False),
+        "tempo-88231": (
+            "Elena Ruiz",
+            "2026-11-02",
+            Decimal("1.5"),
+            "P-KES",
+            "ATL-101: Checkout totals",
+            True,
+        ),
+        "tempo-88232": ("Sam Okafor", "2026-11-03", Decimal("0.5"), None, "ATL-102 review", False),
         "tempo-88233": ("Elena Ruiz", "2026-11-04", Decimal(2), "P-KES", "ATL-101", True),
-    }  # fmt: skip
+    }
     # worklogs in 2 pages of 2, the reconciliation window in 2, Jira: 2 issues and 2 people
     assert report.requests == 8
 

@@ -14,25 +14,53 @@ from tests.support.fake_trackers import FakeToggl, toggl_row
 
 
 def ctx(fake, **extra) -> SyncContext:
-    values = {"TOGGL_API_TOKEN": "toggl-token", "TOGGL_BASE_URL": "https://fake.test",
-              "TOGGL_PAGE_SIZE": "2", **extra}  # fmt: skip
-    return SyncContext(settings=Settings(values), transport=fake.transport(),
-                       policy=RetryPolicy(sleep=lambda s: None))  # fmt: skip
+    values = {
+        "TOGGL_API_TOKEN": "toggl-token",
+        "TOGGL_BASE_URL": "https://fake.test",
+        "TOGGL_PAGE_SIZE": "2",
+        **extra,
+    }
+    return SyncContext(
+        settings=Settings(values),
+        transport=fake.transport(),
+        policy=RetryPolicy(sleep=lambda s: None),
+    )
 
 
 def fake_toggl() -> FakeToggl:
     fake = FakeToggl()
     fake.clients = [{"id": 55, "wid": 7311024, "name": "Kestrel & Co"}]
-    fake.projects = [{"id": 201448812, "workspace_id": 7311024, "client_id": 55,
-                      "name": "Storefront", "active": True}]  # fmt: skip
+    fake.projects = [
+        {
+            "id": 201448812,
+            "workspace_id": 7311024,
+            "client_id": 55,
+            "name": "Storefront",
+            "active": True,
+        }
+    ]
     fake.tags = [{"id": 17002931, "name": "meeting"}, {"id": 17002932, "name": "Rush job"}]
     fake.rows = [
         toggl_row(3859110042, "2026-11-02T08:00:00+00:00", 4500, tag_ids=[17002931]),
-        toggl_row(3859110043, "2026-11-03T08:00:00+00:00", 1800, user="Sam Okafor",
-                  description="Hotfix", tag_ids=[17002932], at="2026-11-03T08:31:00+00:00"),
-        toggl_row(3859110044, "2026-11-04T23:30:00-05:00", 3600, project_id=None,
-                  description="Internal", billable=False, at="2026-11-05T04:31:00+00:00"),
-    ]  # fmt: skip
+        toggl_row(
+            3859110043,
+            "2026-11-03T08:00:00+00:00",
+            1800,
+            user="Sam Okafor",
+            description="Hotfix",
+            tag_ids=[17002932],
+            at="2026-11-03T08:31:00+00:00",
+        ),
+        toggl_row(
+            3859110044,
+            "2026-11-04T23:30:00-05:00",
+            3600,
+            project_id=None,
+            description="Internal",
+            billable=False,
+            at="2026-11-05T04:31:00+00:00",
+        ),
+    ]
     return fake
 
 
@@ -51,14 +79,27 @@ def test_first_run_maps_report_rows_with_v9_names(con):
     report = run_sync(con, "toggl", ctx(fake))
     got = entries(con)
     assert got == {
-        "toggl-3859110042": ("Elena Ruiz", "2026-11-02", Decimal("1.25"), "Storefront",
-                             "Sprint planning", True, None),
-        "toggl-3859110043": ("Sam Okafor", "2026-11-03", Decimal("0.5"), "Storefront",
-                             "Hotfix", True, "rush"),
+        "toggl-3859110042": (
+            "Elena Ruiz",
+            "2026-11-02",
+            Decimal("1.25"),
+            "Storefront",
+            "Sprint planning",
+            True,
+            None,
+        ),
+        "toggl-3859110043": (
+            "Sam Okafor",
+            "2026-11-03",
+            Decimal("0.5"),
+            "Storefront",
+            "Hotfix",
+            True,
+            "rush",
+        ),
         # the day as the tracker wrote it (23:30 at -05:00 is still 4 November there)
-        "toggl-3859110044": ("Elena Ruiz", "2026-11-04", Decimal(1), None, "Internal",
-                             False, None),
-    }  # fmt: skip
+        "toggl-3859110044": ("Elena Ruiz", "2026-11-04", Decimal(1), None, "Internal", False, None),
+    }
     clients = con.execute("SELECT name, currency FROM clients").fetchall()
     assert clients == [("Kestrel & Co", "EUR")]
     # workspaces, clients, projects, tasks, tags, then the report in two pages of 2
@@ -90,8 +131,9 @@ def test_edit_and_deletion_in_the_window_propagate(con):
 
 def test_a_running_timer_waits_until_it_stops(con):
     fake = fake_toggl()
-    fake.rows.append(toggl_row(3859110050, "2026-11-06T08:00:00+00:00", -1,
-                               at="2026-11-06T08:00:00+00:00"))  # fmt: skip
+    fake.rows.append(
+        toggl_row(3859110050, "2026-11-06T08:00:00+00:00", -1, at="2026-11-06T08:00:00+00:00")
+    )
     run_sync(con, "toggl", ctx(fake))
     assert "toggl-3859110050" not in entries(con)
     assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0

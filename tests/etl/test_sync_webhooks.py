@@ -11,7 +11,7 @@ import pytest
 
 from etl.sync.settings import Settings
 from etl.sync.webhooks import handle, make_server
-from etl.warehouse import connect
+from warehouse.db import connect
 
 BODY = b'{"id":"65f5a1c2e4b0a93a2c1d7e01","description":"Draft the newsletter"}'
 SETTINGS = Settings(
@@ -95,7 +95,7 @@ def test_over_http(db_path):
 
 
 def test_a_busy_warehouse_is_503_so_the_sender_retries(db_path):
-    from etl.cli_errors import UserError
+    from core.cli_errors import UserError
 
     def busy():
         raise UserError("cannot open warehouse: the warehouse is busy")

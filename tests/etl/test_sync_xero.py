@@ -122,10 +122,14 @@ def test_connect_stores_the_organisation_from_connections(tmp_path):
     from etl.sync import connect
 
     fake = FakeXero()
-    settings = Settings({
-        "XERO_CLIENT_ID": "client-id", "XERO_CLIENT_SECRET": "client-secret",
-        "ACCOUNTING_TOKEN_KEY": new_key(), "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
-    })  # fmt: skip
+    settings = Settings(
+        {
+            "XERO_CLIENT_ID": "client-id",
+            "XERO_CLIENT_SECRET": "client-secret",
+            "ACCOUNTING_TOKEN_KEY": new_key(),
+            "ACCOUNTING_TOKEN_DIR": str(tmp_path / "tokens"),
+        }
+    )
     url = connect.begin("xero", settings)
     params = dict(httpx.URL(url).params)
     assert url.startswith("https://login.xero.com/identity/connect/authorize?")

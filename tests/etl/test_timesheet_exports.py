@@ -13,9 +13,9 @@ import pytest
 
 from etl.__main__ import main as etl_main
 from etl.exports import ExportFormatError, KnownNames, parse_export
-from etl.exports.common import RowProblem
 from etl.exports.entries import billable_flag, billed_flag
 from etl.exports.spans import StrictDates, parse_clock
+from etl.exports.table import RowProblem
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -76,8 +76,11 @@ def test_clockify_start_end_sample():
     assert (entries[5]["billable"], entries[2]["billable"]) == ("false", "true")
     assert entries[6]["project_id"] == "clockify-project-internal-tools"  # no client
     people = {r["name"]: r["team"] for r in batch.frames["people"].iter_rows(named=True)}
-    assert people == {"Jordan Blake": "Engineering", "Aisha Karim": "Quality",
-                      "Tomas Novak": "Delivery"}  # fmt: skip
+    assert people == {
+        "Jordan Blake": "Engineering",
+        "Aisha Karim": "Quality",
+        "Tomas Novak": "Delivery",
+    }
     assert batch.frames["clients"]["currency"].to_list() == ["USD", "USD"]
 
 

@@ -6,9 +6,9 @@ import duckdb
 
 from etl.contract import CSV_ENTITIES
 from etl.loader import import_canonical
-from etl.warehouse import LATEST_VERSION, connect, migrate, resolve_db_path, schema_version
 from tests.conftest import write_folder
 from tests.etl.canonical_fixtures import BASE_FILES
+from warehouse.db import LATEST_VERSION, connect, migrate, resolve_db_path, schema_version
 
 
 def test_new_warehouse_is_at_the_latest_version(con):
@@ -59,7 +59,7 @@ def test_db_path_resolution(monkeypatch, tmp_path):
 def test_a_migration_that_landed_after_a_higher_one_still_runs(db_path):
     """Branches land in any order: a warehouse that ran 1-5 and 7 (7 merged first) still
     gets 6 (billing_locks) and everything after 7."""
-    from etl.warehouse import migrations
+    from warehouse.db import migrations
 
     old = duckdb.connect(str(db_path))
     assert migrate(old, target=5) == 5

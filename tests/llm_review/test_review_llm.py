@@ -43,8 +43,11 @@ def oracle(usage: CachingUsage, extra: list[dict] | None = None):
 
     def reply(body):
         shown = batch_ids(body)
-        findings = [{"kind": SHORT[kind], "ref": ref, "evidence": f"planted {ref}",
-                     "confidence": 0.9} for kind, ref in sorted(expected_pairs()) if ref in shown]  # fmt: skip
+        findings = [
+            {"kind": SHORT[kind], "ref": ref, "evidence": f"planted {ref}", "confidence": 0.9}
+            for kind, ref in sorted(expected_pairs())
+            if ref in shown
+        ]
         answer = {"findings": findings + list(extra or [])}
         return 200, {}, named_tool_message(claude.TOOL_NAME, answer, usage(body))
 
@@ -52,8 +55,9 @@ def oracle(usage: CachingUsage, extra: list[dict] | None = None):
 
 
 def client_for(fake, config=CONFIG):
-    return anthropic.Anthropic(api_key="test-key", base_url=fake.base_url,
-                               max_retries=config.max_retries)  # fmt: skip
+    return anthropic.Anthropic(
+        api_key="test-key", base_url=fake.base_url, max_retries=config.max_retries
+    )
 
 
 def test_request_has_the_forced_tool_and_a_cached_firm_prefix(con, tmp_path):
@@ -67,7 +71,8 @@ def test_request_has_the_forced_tool_and_a_cached_firm_prefix(con, tmp_path):
     assert posts[0]["headers"]["authorization"] == "Bearer test-key"
     assert body["tool_choice"] == {"type": "tool", "name": "record_review_findings"}
     assert body["tools"][0]["input_schema"]["properties"]["findings"]["items"]["properties"][
-        "kind"]["enum"] == ["leakage", "scope_creep", "milestone_mismatch", "under_reporting"]  # fmt: skip
+        "kind"
+    ]["enum"] == ["leakage", "scope_creep", "milestone_mismatch", "under_reporting"]
     firm, batch = body["messages"][0]["content"]
     assert firm["cache_control"] == {"type": "ephemeral"}
     assert firm["text"].count("sow_line {") == 8 and firm["text"].count("milestone {") == 5
@@ -160,7 +165,8 @@ def test_a_rerun_reads_the_answer_cache_and_costs_nothing(con, tmp_path):
     assert (second.usage.calls, second.usage.cache_hits, second.cost_usd) == (0, 5, Decimal(0))
     assert second.counts == {"new": 0, "updated": 14, "resolved": 0}
     assert {(f.kind, f.ref, f.model) for f in second.findings} == {
-        (f.kind, f.ref, f.model) for f in first.findings}  # fmt: skip
+        (f.kind, f.ref, f.model) for f in first.findings
+    }
 
 
 def test_cost_counts_cache_writes_once_and_reads_after(con, tmp_path):
@@ -169,16 +175,21 @@ def test_cost_counts_cache_writes_once_and_reads_after(con, tmp_path):
     with FakeAnthropic(oracle(usage)) as fake:
         result = judge(con, AS_OF, CONFIG, llm_mode="on", client=client_for(fake))
     bodies = [p["body"] for p in fake.message_posts()]
-    per_request = [usage._tokens(json.dumps(b["tools"]) + b["system"]
-                                 + b["messages"][0]["content"][0]["text"]) for b in bodies]  # fmt: skip
+    per_request = [
+        usage._tokens(json.dumps(b["tools"]) + b["system"] + b["messages"][0]["content"][0]["text"])
+        for b in bodies
+    ]
     prefix = per_request[0]
     assert prefix >= 1024 and set(per_request) == {prefix}
     u = result.usage
     assert (u.cache_creation_input_tokens, u.cache_read_input_tokens) == (prefix, 4 * prefix)
     assert u.output_tokens == 500
-    expected = (Decimal(u.input_tokens) * Decimal("1.00") + Decimal(500) * Decimal("5.00")
-                + Decimal(prefix) * Decimal("1.25") + Decimal(4 * prefix) * Decimal("0.10")
-                ) / Decimal(1_000_000)  # fmt: skip
+    expected = (
+        Decimal(u.input_tokens) * Decimal("1.00")
+        + Decimal(500) * Decimal("5.00")
+        + Decimal(prefix) * Decimal("1.25")
+        + Decimal(4 * prefix) * Decimal("0.10")
+    ) / Decimal(1_000_000)
     assert result.cost_usd == expected
     assert llm.cost_usd("claude-haiku-4-5", {"input_tokens": 2_000_000}, batch=True) == Decimal(1)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from billing import exceptions_queue
+from exception_queue import findings
 from rules.llm_review import kinds
 from rules.llm_review.run import NO_KEY, ReviewKeyMissing, judge, run_review
 from tests.llm_review.review_firm import AS_OF, ENTRIES, EXPECTED, build, expected_pairs
@@ -65,8 +65,7 @@ def test_the_queue_gets_kind_ref_evidence_and_model_and_a_rerun_changes_nothing(
     assert evidence["model"] == "local-heuristic-v1" and evidence["ref_type"] == "time_entry"
     assert evidence["time_entry"]["entry_id"] == "E-101"  # the queue's own view of the entry
     assert row[6] == kinds.ACTION[kinds.LEAKAGE]
-    exceptions_queue.decide(con, "review_leakage:E-101", "mark_billable", "ops", "client work",
-                            now=NOW)  # fmt: skip
+    findings.decide(con, "review_leakage:E-101", "mark_billable", "ops", "client work", now=NOW)
     again = run_review(con, AS_OF, llm_mode="off", now=NOW)
     # E-101 is billable now, so its leakage is gone (resolved) but the decision stays on record
     assert again.counts == {"new": 0, "updated": 12, "resolved": 1}
@@ -109,9 +108,11 @@ def test_held_out_notes_written_after_the_heuristic(con, tmp_path):
     # what a cue list cannot see: 'sampling' is fieldwork (M-C2 signed off 10-10), "new ask" is
     # no cue word, "went on till 9pm" states no duration; and a training session with no
     # excuse word reads as unbilled client work (H-04)
-    assert expected - got == {("review_milestone_mismatch", "M-C2"),
-                              ("review_scope_creep", "H-05"),
-                              ("review_under_reporting", "P-1:2026-10-27")}  # fmt: skip
+    assert expected - got == {
+        ("review_milestone_mismatch", "M-C2"),
+        ("review_scope_creep", "H-05"),
+        ("review_under_reporting", "P-1:2026-10-27"),
+    }
     assert got - expected == {("review_leakage", "H-04")}
     hits = len(got & expected)
     assert (round(hits / len(got), 3), round(hits / len(expected), 3)) == (0.833, 0.625)

@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 from etl.loader import import_canonical
-from etl.warehouse import connect
-from metrics import compliance_view as cv
 from metrics.filters import Filters
 from metrics.kpis import compliance_rows, summarize_compliance
 from metrics.session import kpi_connection
+from read_models import compliance_view as cv
 from tests.conftest import write_folder
+from warehouse.db import connect
 
 WEEK = Filters(date(2026, 3, 2), date(2026, 3, 8))
 NOW = datetime(2026, 3, 20, tzinfo=UTC)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from metrics import compliance_view as cv
 from metrics.filters import Filters
 from metrics.session import kpi_connection
+from read_models import compliance_view as cv
 from tests.support.leadership_firm import NOW, W1, W2, W3, W4, build_firm
 
 FEB = Filters.month("2026-02")
@@ -50,8 +50,10 @@ def test_grid_offenders_first(db):
 
 def test_worst_offenders(db):
     table = cv.offenders(rows_of(db))
-    got = [(r["person_id"], r["non_compliant"], r["late"], r["missing"], r["short"],
-            r["hours_short"]) for r in table.iter_rows(named=True)]  # fmt: skip
+    got = [
+        (r["person_id"], r["non_compliant"], r["late"], r["missing"], r["short"], r["hours_short"])
+        for r in table.iter_rows(named=True)
+    ]
     assert got == [
         ("P-2", 4, 0, 2, 2, 58.0),  # (20-10) + 20 + (16-8) + 20
         ("P-1", 3, 1, 0, 2, 21.0),  # 5 + (32-24) + (32-24) + 0
@@ -63,8 +65,17 @@ def test_worst_offenders(db):
 
 def test_team_rates_contractors_apart(db):
     teams = cv.team_rates(rows_of(db))
-    got = [(r["team"], r["employment"], r["person_weeks"], r["compliance"],
-            r["on_time_submission"], r["completeness"]) for r in teams.iter_rows(named=True)]  # fmt: skip
+    got = [
+        (
+            r["team"],
+            r["employment"],
+            r["person_weeks"],
+            r["compliance"],
+            r["on_time_submission"],
+            r["completeness"],
+        )
+        for r in teams.iter_rows(named=True)
+    ]
     assert got == [
         # Di: 0 of 2 on time and complete; 1 of 2 submitted on time (short); 24 of 64 h
         ("Design", "employee", 2, 0.0, 0.5, 0.375),
@@ -110,12 +121,14 @@ def test_person_week_drill_down(db):
     with kpi_connection(db, last_day=FEB.end) as con:
         entries = cv.week_entries(con, "P-1", W2)
         assert cv.firm_timezone(con) == "UTC"
-    assert [(str(r["date"]), r["hours"], r["submitted_at"].strftime("%m-%d %H:%M"))
-            for r in entries.iter_rows(named=True)] == [
+    assert [
+        (str(r["date"]), r["hours"], r["submitted_at"].strftime("%m-%d %H:%M"))
+        for r in entries.iter_rows(named=True)
+    ] == [
         ("2026-02-09", 8, "02-16 12:30"),
         ("2026-02-11", 8, "02-17 09:00"),
         ("2026-02-12", 8, "02-17 09:00"),
-    ]  # fmt: skip
+    ]
 
 
 def test_team_filter(db):

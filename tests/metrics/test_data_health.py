@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from etl.warehouse import connect
-from metrics import data_health as dh
-from metrics.reader import WarehouseBusy, read_only, warehouse_stamp
+from read_models import data_health as dh
 from tests.support.warehouse import (
     FILE_REASON,
     OPEN_REASON,
     fill_small_warehouse,
     held_by_writer,
 )
+from warehouse.db import connect
+from warehouse.sessions import WarehouseBusy, read_only, warehouse_stamp
 
 
 def utc(*parts: int) -> datetime:
@@ -87,9 +87,15 @@ def test_last_load_per_source_is_the_newest_whatever_its_outcome(health):
 
 def test_load_entity_stats_are_those_of_the_last_loads(health):
     rows = health.load_entities.select(
-        "source", "entity", "file", "new_rows", "updated_rows", "unchanged_rows",
-        "quarantined_rows", "load_id",
-    ).rows()  # fmt: skip
+        "source",
+        "entity",
+        "file",
+        "new_rows",
+        "updated_rows",
+        "unchanged_rows",
+        "quarantined_rows",
+        "load_id",
+    ).rows()
     assert rows == [
         ("canonical", "clients", "clients.csv", 0, 0, 2, 0, 2),
         ("canonical", "time_entries", "time_entries.csv", 1, 1, 2, 1, 2),
@@ -108,9 +114,14 @@ def test_open_quarantine_leaves_out_resolved_rows_newest_first(health):
 
 def test_latest_expectations_per_entity_failures_first(health):
     rows = health.expectations.select(
-        "entity", "column_name", "success", "unexpected_count", "element_count",
-        "unexpected_pct", "load_id",
-    ).rows()  # fmt: skip
+        "entity",
+        "column_name",
+        "success",
+        "unexpected_count",
+        "element_count",
+        "unexpected_pct",
+        "load_id",
+    ).rows()
     assert rows == [
         ("time_entries", "hours", False, 1, 4, 25.0, 2),
         # clients were last validated by load 1, time entries by load 2 (load 1's result is gone)

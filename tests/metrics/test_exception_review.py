@@ -6,21 +6,30 @@ from decimal import Decimal
 
 import polars as pl
 
-from metrics import exception_review as er
+from read_models import exception_review as er
 
 
 def test_evidence_puts_single_rows_side_by_side_and_lists_as_tables():
     view = er.evidence_view(
         {
             "ref_type": "time_entry",
-            "time_entry": {"entry_id": "TE-1", "hours": Decimal("2.5000"), "notes": None,
-                           "billable": False},
-            "imported": {"entry_id": "TE-1", "hours": Decimal("2.5000"), "notes": None,
-                         "billable": True, "rate": Decimal("0E-8")},
+            "time_entry": {
+                "entry_id": "TE-1",
+                "hours": Decimal("2.5000"),
+                "notes": None,
+                "billable": False,
+            },
+            "imported": {
+                "entry_id": "TE-1",
+                "hours": Decimal("2.5000"),
+                "notes": None,
+                "billable": True,
+                "rate": Decimal("0E-8"),
+            },
             "overrides": [{"field": "billable", "value": "false", "decided_by": "Dana"}],
             "held_by_draft": [],
         }
-    )  # fmt: skip
+    )
     assert view.records.to_dicts() == [
         {"field": "entry_id", "time_entry": "TE-1", "imported": "TE-1"},
         {"field": "hours", "time_entry": "2.5", "imported": "2.5"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from metrics.filters import Filters
 from metrics.kpis import FILTER_SCOPE, filter_note
-from metrics.overview import CARD_KPIS
+from read_models.overview import CARD_KPIS
 
 OCT = Filters.month("2026-10", clients=("CL-1",), teams=("Eng",))
 NAMES = {"CL-1": "Acme Corp"}

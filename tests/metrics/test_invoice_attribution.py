@@ -11,14 +11,14 @@ from decimal import Decimal as D
 import polars as pl
 import pytest
 
-from etl.warehouse import connect
 from metrics import kpis as k
-from metrics import realization_view as rv
 from metrics.__main__ import main
 from metrics.filters import Filters
 from metrics.receivables import collection_kpis
 from metrics.session import prepare
+from read_models import realization_view as rv
 from tests.metrics.attribution_firm import build_attribution_firm
+from warehouse.db import connect
 
 OCTOBER = Filters.month("2026-10")
 AUG_SEP = Filters(date(2026, 8, 1), date(2026, 9, 30))

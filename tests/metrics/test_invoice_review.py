@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from metrics import invoice_review as ir
+from read_models import invoice_review as ir
 
 
 def drafts() -> pl.DataFrame:
@@ -31,8 +31,11 @@ def test_totals_per_currency_leave_void_drafts_out():
 
 def test_the_contract_text_names_the_project_when_there_is_one():
     assert ir.with_contract_text(drafts())["contract_text"].to_list() == [
-        "K-1 · P-1", "K-2", "K-3", "K-4",
-    ]  # fmt: skip
+        "K-1 · P-1",
+        "K-2",
+        "K-3",
+        "K-4",
+    ]
 
 
 def test_the_runs_exceptions_by_kind_put_the_open_ones_first():
@@ -43,5 +46,7 @@ def test_the_runs_exceptions_by_kind_put_the_open_ones_first():
         }
     )
     assert ir.exceptions_by_kind(found).rows() == [
-        ("unapproved_time", 2, 2), ("po_alert", 1, 1), ("over_cap", 1, 0),
-    ]  # fmt: skip
+        ("unapproved_time", 2, 2),
+        ("po_alert", 1, 1),
+        ("over_cap", 1, 0),
+    ]

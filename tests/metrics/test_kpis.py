@@ -9,12 +9,12 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from etl.warehouse import connect
 from metrics import kpis as k
 from metrics.filters import Filters
 from metrics.session import prepare
 from rules.engine import run_rules
 from tests.metrics.kpi_firm import build_kpi_firm
+from warehouse.db import connect
 
 JUNE = Filters.month("2026-06")
 LATER = datetime(2026, 7, 15, tzinfo=UTC)  # every June deadline has passed

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from etl.warehouse import connect
 from metrics.__main__ import main
 from tests.metrics.kpi_firm import build_kpi_firm
+from warehouse.db import connect
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Milestone and fixed-fee fees find the work that earned them, not the month they were billed
-in (etl/sql/marts/030_mart_invoice_attribution.sql). Every number is worked out by hand.
+in (warehouse/sql/marts/030_mart_invoice_attribution.sql). Every number is worked out by hand.
 
 One client, USD, cards 100/h (PR-M milestones, PR-F fixed fee) and 200/h (PR-T, T&M).
 PR-M work: E-1 02-10 10 h (card 1000), E-2 03-10 10 h (1000), E-3 03-25 8 h (800),
@@ -22,11 +22,11 @@ from decimal import Decimal as D
 import pytest
 
 from etl.loader import import_canonical
-from etl.warehouse import connect
 from metrics import kpis as k
 from metrics.filters import Filters
 from metrics.session import prepare
 from tests.conftest import write_folder
+from warehouse.db import connect
 
 APPROVED = "2026-07-01T09:00:00-04:00"
 

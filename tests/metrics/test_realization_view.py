@@ -12,10 +12,10 @@ from decimal import Decimal as D
 import polars as pl
 import pytest
 
-from metrics import realization_view as rv
 from metrics.filters import Filters
 from metrics.kpis import summarize_realization
 from metrics.session import prepare
+from read_models import realization_view as rv
 from tests.billing.firm import build, entry
 
 MARCH = Filters.month("2026-03")
@@ -126,9 +126,15 @@ def test_realization_and_effective_rate_by_client(firm):
     # Acme: (540 + 2000) / (600 + 1500) = 1.2095, 2540 / 21 h = 120.95 against the card's
     # 100.00; the fee writes up 500.00 and the discount writes down 60.00: -440.00
     assert (acme["realization"], acme["effective_rate"], acme["standard_rate"]) == (
-        1.2095, D("120.95"), D("100.00"))  # fmt: skip
-    assert (acme["write_down"], acme["wip_hours"], acme["wip_value"]) == (D("-440.00"), 1.0,
-                                                                          D("100.00"))  # fmt: skip
+        1.2095,
+        D("120.95"),
+        D("100.00"),
+    )
+    assert (acme["write_down"], acme["wip_hours"], acme["wip_value"]) == (
+        D("-440.00"),
+        1.0,
+        D("100.00"),
+    )
     projects = {
         r["project_id"]: r for r in rv.by_project(data.entries, "CL-1").iter_rows(named=True)
     }
@@ -172,17 +178,26 @@ def test_waterfall_at_the_range_end_and_today(firm):
     # by 05-31: CM-1 credits 54 / 540 = 10% of INV-1 (540 x 0.1 = 54.00 written off);
     # PAY-2 pays EUR 300 / 500 = 60% of INV-2: 600 x 0.6 = 360.00; collected 270 + 360 = 630
     assert [v for _, _, v in rv.waterfall(entries, now=True).rows()] == [
-        D("2670.00"), D("470.00"), D("3140.00"), D("-54.00"),
+        D("2670.00"),
+        D("470.00"),
+        D("3140.00"),
+        D("-54.00"),
         D("-2456.00"),  # 3140 - 630 - 54
         D("630.00"),
-    ]  # fmt: skip
+    ]
     by_project = rv.waterfall_step_by_project(entries, "Write-downs & discounts")
     assert by_project.select("project_id", "amount").rows() == [
-        ("PR-1", D("60.00")), ("PR-6", D("-30.00")), ("PR-4", D("-500.00"))]  # fmt: skip
+        ("PR-1", D("60.00")),
+        ("PR-6", D("-30.00")),
+        ("PR-4", D("-500.00")),
+    ]
     not_yet = rv.waterfall_step_by_project(entries, "Not yet collected", now=True)
     # PR-4: 2000 unpaid; PR-1: 540 - 270 - 54 = 216.00; PR-6: 600 - 360 = 240.00
     assert not_yet.select("project_id", "amount").rows() == [
-        ("PR-4", D("2000.00")), ("PR-6", D("240.00")), ("PR-1", D("216.00"))]  # fmt: skip
+        ("PR-4", D("2000.00")),
+        ("PR-6", D("240.00")),
+        ("PR-1", D("216.00")),
+    ]
 
 
 def test_margin_by_project_and_cost_by_person(firm):
@@ -233,8 +248,9 @@ def test_the_page_reads_the_same_realization_as_the_kpi(firm):
     # value by invoice: the two must agree row for row
     from metrics.kpis import realization_rows
 
-    kpi = realization_rows(firm, MARCH).select("entry_id", "hours", "standard_value",
-                                                "billed_value")  # fmt: skip
+    kpi = realization_rows(firm, MARCH).select(
+        "entry_id", "hours", "standard_value", "billed_value"
+    )
     page = rv.read_entries(firm, MARCH).select(kpi.columns)
     assert page.rows() == kpi.rows()
     assert page.height == 6  # E-1, E-2, F-1

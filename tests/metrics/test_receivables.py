@@ -39,8 +39,10 @@ Q1 = Filters.quarter_to("2026-03")
 def firm(con, tmp_path):
     build_ar_firm(con, tmp_path, INVOICES, PAYMENTS, fx_rates__csv=FX)
     # B was promised for 03-28 and was still open then: broken; C's promise is in April
-    con.execute("INSERT INTO ar_promises VALUES (1, 'B', '2026-03-28', now(), 'Dana'), "
-                "(2, 'C', '2026-04-20', now(), 'Dana')").fetchall()  # fmt: skip
+    con.execute(
+        "INSERT INTO ar_promises VALUES (1, 'B', '2026-03-28', now(), 'Dana'), "
+        "(2, 'C', '2026-04-20', now(), 'Dana')"
+    ).fetchall()
     return con
 
 
@@ -72,14 +74,18 @@ def test_march_cei_and_a_client_filter(firm):
     assert collection_kpis(firm, march).cei == D("0.4444")
     only_eur = collection_kpis(firm, Filters.month("2026-03", clients=("CL-3",)))
     assert (only_eur.open_ar, only_eur.overdue_ar, only_eur.broken_promises) == (
-        D("1100.00"), D("0.00"), 0)  # fmt: skip
+        D("1100.00"),
+        D("0.00"),
+        0,
+    )
 
 
 def test_aging_by_client_and_trend(firm):
     rows = aging_by_client(firm, Q1).to_dicts()
     assert [(r["client_id"], r["current"], r["d1_30"], r["total"]) for r in rows] == [
         ("CL-1", D("9000.00"), D("3000.00"), D("12000.00")),
-        ("CL-3", D("1100.00"), D("0.00"), D("1100.00"))]  # fmt: skip
+        ("CL-3", D("1100.00"), D("0.00"), D("1100.00")),
+    ]
     trend = dso_trend(firm, Q1, months=3)
     assert trend["month"].to_list() == ["2026-01", "2026-02", "2026-03"]
     # January 31: AR = A 3000; invoiced in the 90 days = 3000 -> 90.0

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-import etl.access
-import etl.warehouse
+import warehouse.access
+import warehouse.db
 from billing.ar.late_fees import accrue_late_fees
-from etl.warehouse import MARTS_DIR, WarehouseBusy, connect, marts_digest
-from metrics.reader import read_only, read_write
 from metrics.session import kpi_connection
 from tests.billing.race_firm import EXPECTED_FEES, FEES_AS_OF, build_race_db
 from tests.support.sessions import overlap
 from tests.support.warehouse import held_by_writer
+from warehouse.db import MARTS_DIR, WarehouseBusy, connect, marts_digest
+from warehouse.sessions import read_only, read_write
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,13 +36,14 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture
 def short_waits(monkeypatch):
     """Busy is decided after 0.3 s instead of seconds: the tests wait less."""
-    monkeypatch.setattr(etl.access, "FILE_WAIT_SECONDS", 0.3)
-    monkeypatch.setattr(etl.access, "WRITER_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(warehouse.access, "FILE_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(warehouse.access, "WRITER_WAIT_SECONDS", 0.3)
 
 
 def _charges(con) -> dict:
-    return dict(con.execute("SELECT invoice_id, sum(amount) FROM late_fee_charges "
-                            "GROUP BY ALL").fetchall())  # fmt: skip
+    return dict(
+        con.execute("SELECT invoice_id, sum(amount) FROM late_fee_charges GROUP BY ALL").fetchall()
+    )
 
 
 def test_an_action_while_another_session_reads_goes_through(db):
@@ -136,16 +137,30 @@ def test_a_read_only_connection_in_the_same_process_makes_the_app_busy_not_broke
 
 def _late_fees_cli(db: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "billing", "--db", str(db), "late-fees", "--as-of",
-         FEES_AS_OF.isoformat(), "--format", "json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "billing",
+            "--db",
+            str(db),
+            "late-fees",
+            "--as-of",
+            FEES_AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_a_command_line_write_gets_in_while_the_app_is_idle_and_waits_while_it_reads(db):
     with read_only(db) as con:  # the app has read and is idle again
         con.execute("SELECT count(*) FROM invoices").fetchall()
-    assert etl.access.open_sessions(db) == 0
+    assert warehouse.access.open_sessions(db) == 0
     holding, released_at = threading.Event(), []
 
     def session_reading_for_a_while() -> None:
@@ -187,7 +202,7 @@ def test_opening_the_warehouse_writes_nothing(db):
 def test_the_views_are_re_created_when_their_sql_changed(db, tmp_path, monkeypatch):
     marts = Path(shutil.copytree(MARTS_DIR, tmp_path / "marts"))
     (marts / "990_probe.sql").write_text("CREATE OR REPLACE VIEW probe AS SELECT 42 AS answer\n")
-    monkeypatch.setattr(etl.warehouse, "MARTS_DIR", marts)
+    monkeypatch.setattr(warehouse.db, "MARTS_DIR", marts)
     with read_only(db) as con:
         assert con.execute("SELECT answer FROM probe").fetchall() == [(42,)]
         stored = con.execute("SELECT value FROM warehouse_meta WHERE key = 'marts_sha256'")

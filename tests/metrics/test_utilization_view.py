@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from metrics import utilization_view as uv
 from metrics.filters import Filters
 from metrics.kpis import summarize_utilization, utilization_rows
 from metrics.session import kpi_connection
+from read_models import utilization_view as uv
 from tests.support.leadership_firm import W1, W2, W3, W4, build_firm
 
 FEB = Filters.month("2026-02")
@@ -30,8 +30,10 @@ def weeks_of(db: Path, filters: Filters = FEB):
 
 
 def cells(frame, *columns):
-    return {(r["person_id"], r["week_start"]): tuple(r[c] for c in columns)
-            for r in frame.iter_rows(named=True)}  # fmt: skip
+    return {
+        (r["person_id"], r["week_start"]): tuple(r[c] for c in columns)
+        for r in frame.iter_rows(named=True)
+    }
 
 
 def test_person_weeks_available_hours_and_split(db):
@@ -39,16 +41,23 @@ def test_person_weeks_available_hours_and_split(db):
     got = cells(weeks, "available_hours", "billable_hours", "nonbillable_hours")
     assert got == {
         # Ada: 02-10 off (8 h); the holiday's 8 h beats her 4 h off on 02-16
-        ("P-1", W1): (40, 30, 5), ("P-1", W2): (32, 24, 0),
-        ("P-1", W3): (32, 16, 8), ("P-1", W4): (40, 40, 0),
+        ("P-1", W1): (40, 30, 5),
+        ("P-1", W2): (32, 24, 0),
+        ("P-1", W3): (32, 16, 8),
+        ("P-1", W4): (40, 40, 0),
         # Bo, part time: 4 h a weekday, none on the holiday
-        ("P-2", W1): (20, 10, 0), ("P-2", W2): (20, 0, 0),
-        ("P-2", W3): (16, 8, 0), ("P-2", W4): (20, 0, 0),
-        ("P-3", W1): (40, 0, 0), ("P-3", W2): (40, 40, 0),
-        ("P-3", W3): (32, 32, 0), ("P-3", W4): (40, 0, 0),
+        ("P-2", W1): (20, 10, 0),
+        ("P-2", W2): (20, 0, 0),
+        ("P-2", W3): (16, 8, 0),
+        ("P-2", W4): (20, 0, 0),
+        ("P-3", W1): (40, 0, 0),
+        ("P-3", W2): (40, 40, 0),
+        ("P-3", W3): (32, 32, 0),
+        ("P-3", W4): (40, 0, 0),
         # Di starts Wed 02-18: three days of W3, no rows before
-        ("P-4", W3): (24, 0, 0), ("P-4", W4): (40, 20, 4),
-    }  # fmt: skip
+        ("P-4", W3): (24, 0, 0),
+        ("P-4", W4): (40, 20, 4),
+    }
 
 
 def test_weeks_add_up_to_the_month(db):
@@ -74,8 +83,10 @@ def test_a_range_ending_mid_week_counts_only_its_days(db):
 
 def test_people_table_against_target(db):
     people = uv.people_table(weeks_of(db))
-    got = {r["person_id"]: (r["utilization"], r["target_utilization"], r["gap"])
-           for r in people.iter_rows(named=True)}  # fmt: skip
+    got = {
+        r["person_id"]: (r["utilization"], r["target_utilization"], r["gap"])
+        for r in people.iter_rows(named=True)
+    }
     assert got == {
         "P-1": (0.7639, 0.80, -0.0361),  # 110 / 144 = 0.76389
         "P-2": (0.2368, 0.50, -0.2632),  # 18 / 76 = 0.23684
@@ -89,9 +100,19 @@ def test_people_table_against_target(db):
 
 def test_team_table_keeps_contractors_apart(db):
     teams = uv.team_table(weeks_of(db))
-    got = [(r["team"], r["employment"], r["people"], r["available_hours"], r["billable_hours"],
-            r["nonbillable_hours"], r["utilization"], r["target_utilization"])
-           for r in teams.iter_rows(named=True)]  # fmt: skip
+    got = [
+        (
+            r["team"],
+            r["employment"],
+            r["people"],
+            r["available_hours"],
+            r["billable_hours"],
+            r["nonbillable_hours"],
+            r["utilization"],
+            r["target_utilization"],
+        )
+        for r in teams.iter_rows(named=True)
+    ]
     assert got == [
         # Di alone: 20 / 64; target 0.75
         ("Design", "employee", 1, 64, 20, 4, 0.3125, 0.75),
@@ -148,9 +169,11 @@ def test_hours_split_by_team(db):
         (r["team"], r["kind"]): (r["hours"], r["available"]) for r in split.iter_rows(named=True)
     }
     assert got == {
-        ("Design", "billable"): (92, 216), ("Design", "non-billable"): (4, 216),
-        ("Eng", "billable"): (128, 220), ("Eng", "non-billable"): (13, 220),
-    }  # fmt: skip
+        ("Design", "billable"): (92, 216),
+        ("Design", "non-billable"): (4, 216),
+        ("Eng", "billable"): (128, 220),
+        ("Eng", "non-billable"): (13, 220),
+    }
 
 
 def test_person_weeks_and_the_entries_behind(db):
@@ -158,12 +181,14 @@ def test_person_weeks_and_the_entries_behind(db):
     assert weeks["utilization"].to_list() == [0.75, 0.75, 0.5, 1.0]
     with kpi_connection(db, last_day=FEB.end) as con:
         entries = uv.person_entries(con, FEB, "P-1", W3, uv.week_end(W3))
-    assert [(str(r["date"]), r["project_id"], r["client_name"], r["hours"], r["billable"])
-            for r in entries.iter_rows(named=True)] == [
+    assert [
+        (str(r["date"]), r["project_id"], r["client_name"], r["hours"], r["billable"])
+        for r in entries.iter_rows(named=True)
+    ] == [
         ("2026-02-17", "PR-1", "Acme Corp", 8, True),
         ("2026-02-18", "PR-1", "Acme Corp", 8, True),
         ("2026-02-19", "PR-INT", "Kestrel (internal)", 8, False),
-    ]  # fmt: skip
+    ]
 
 
 def test_empty_warehouse_reads_empty(tmp_path):

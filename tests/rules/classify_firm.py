@@ -66,8 +66,10 @@ def history_rows() -> str:
     for _ in range(30):
         for person, project, line, billable, note in HISTORY:
             n += 1
-            rows.append(f"H-{n},{person},{day},1.5,{project},{line},{note.format(n=100 + n)},"
-                        f"{billable},standard,{APPROVED}\n")  # fmt: skip
+            rows.append(
+                f"H-{n},{person},{day},1.5,{project},{line},{note.format(n=100 + n)},"
+                f"{billable},standard,{APPROVED}\n"
+            )
         day += timedelta(days=3 if day.weekday() == 4 else 1)
     return "".join(rows)
 

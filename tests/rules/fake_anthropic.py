@@ -16,13 +16,23 @@ MODEL = "claude-haiku-4-5"
 def tool_message(answer: dict, usage: dict | None = None) -> dict:
     """A Messages API reply whose only content block is a classify_entry tool call."""
     return {
-        "id": "msg_01FAKE", "type": "message", "role": "assistant", "model": MODEL,
-        "content": [{"type": "tool_use", "id": "toolu_01FAKE", "name": "classify_entry",
-                     "input": answer}],
-        "stop_reason": "tool_use", "stop_sequence": None,
-        "usage": usage or {"input_tokens": 1000, "output_tokens": 100,
-                           "cache_creation_input_tokens": 2000, "cache_read_input_tokens": 0},
-    }  # fmt: skip
+        "id": "msg_01FAKE",
+        "type": "message",
+        "role": "assistant",
+        "model": MODEL,
+        "content": [
+            {"type": "tool_use", "id": "toolu_01FAKE", "name": "classify_entry", "input": answer}
+        ],
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": usage
+        or {
+            "input_tokens": 1000,
+            "output_tokens": 100,
+            "cache_creation_input_tokens": 2000,
+            "cache_read_input_tokens": 0,
+        },
+    }
 
 
 def error_body(kind: str) -> dict:
@@ -55,8 +65,14 @@ class FakeAnthropic:
                 self.wfile.write(data.encode())
 
             def _record(self, body) -> None:
-                fake.requests.append({"method": self.command, "path": self.path,
-                                      "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})  # fmt: skip
+                fake.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body,
+                    }
+                )
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
@@ -90,23 +106,37 @@ class FakeAnthropic:
     def batch(self, batch_id: str, ended: bool) -> dict:
         n = len(self.batches.get(batch_id, []))
         return {
-            "id": batch_id, "type": "message_batch",
+            "id": batch_id,
+            "type": "message_batch",
             "processing_status": "ended" if ended else "in_progress",
-            "request_counts": {"processing": 0 if ended else n, "succeeded": n if ended else 0,
-                               "errored": 0, "canceled": 0, "expired": 0},
+            "request_counts": {
+                "processing": 0 if ended else n,
+                "succeeded": n if ended else 0,
+                "errored": 0,
+                "canceled": 0,
+                "expired": 0,
+            },
             "ended_at": "2026-11-22T10:05:00Z" if ended else None,
-            "created_at": "2026-11-22T10:00:00Z", "expires_at": "2026-11-23T10:00:00Z",
-            "archived_at": None, "cancel_initiated_at": None,
-            "results_url": f"{self.base_url}/v1/messages/batches/{batch_id}/results" if ended else None,
-        }  # fmt: skip
+            "created_at": "2026-11-22T10:00:00Z",
+            "expires_at": "2026-11-23T10:00:00Z",
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": f"{self.base_url}/v1/messages/batches/{batch_id}/results"
+            if ended
+            else None,
+        }
 
     def create_batch(self, body: dict) -> dict:
         batch_id = f"msgbatch_{len(self.batches) + 1:04d}"
         results = []
         for request in body["requests"]:
             _, _, message = self.replies(request["params"])
-            results.append({"custom_id": request["custom_id"],
-                            "result": {"type": "succeeded", "message": message}})  # fmt: skip
+            results.append(
+                {
+                    "custom_id": request["custom_id"],
+                    "result": {"type": "succeeded", "message": message},
+                }
+            )
         self.batches[batch_id] = results
         return self.batch(batch_id, ended=False)
 
@@ -153,8 +183,12 @@ class CachingUsage:
         cut = marks[-1] + 1 if marks else 0
         prefix = "".join(text for text, _ in segments[:cut])
         rest = self._tokens("".join(text for text, _ in segments[cut:]))
-        usage = {"input_tokens": rest, "output_tokens": self.output_tokens,
-                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}  # fmt: skip
+        usage = {
+            "input_tokens": rest,
+            "output_tokens": self.output_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        }
         size = self._tokens(prefix)
         if cut and size >= self.minimum:
             with self.lock:
@@ -169,7 +203,12 @@ class CachingUsage:
 def named_tool_message(name: str, answer: dict, usage: dict, model: str = MODEL) -> dict:
     """A Messages API reply whose only content block is a call of the tool `name`."""
     return {
-        "id": "msg_01FAKE", "type": "message", "role": "assistant", "model": model,
+        "id": "msg_01FAKE",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
         "content": [{"type": "tool_use", "id": "toolu_01FAKE", "name": name, "input": answer}],
-        "stop_reason": "tool_use", "stop_sequence": None, "usage": usage,
-    }  # fmt: skip
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": usage,
+    }

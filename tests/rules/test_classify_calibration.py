@@ -41,8 +41,10 @@ def test_auto_apply_is_refused_without_calibration(con, tmp_path, kind):
     assert run.summary["auto_applied"] == 0
     assert run.summary["calibration"]["calibrated"] is False
     assert "only 40 held-out entries" in run.summary["calibration"]["reason"]
-    assert any(n.startswith("auto-apply refused: the local model is not calibrated (only 40")
-               for n in run.notes)  # fmt: skip
+    assert any(
+        n.startswith("auto-apply refused: the local model is not calibrated (only 40")
+        for n in run.notes
+    )
     modelled = run.entries.filter(run.entries["method"] != "sow_line_defaults")
     assert modelled["confidence"].max() <= 0.9  # capped: never looks sure
     overrides = con.execute("SELECT count(*) FROM entry_overrides").fetchall()[0][0]
@@ -70,14 +72,21 @@ def test_vendors_rush_no_charge_and_prefixes_are_learnt_from_history(con, tmp_pa
     history = "".join(
         row.format(id=f"L-{i}{d}", d=d, note=note, bill=bill, wt=wt)
         for d in range(6, 9)  # three uses of each cue (MIN_CUE_USES)
-        for i, (note, bill, wt) in enumerate((
-            (f"pager cart {d}", "true", "rush"),  # rush, though no configured word says so
-            # no charge on a billing line, `goodwill` next to different words each time
-            (("goodwill redo of cart", "cart totals goodwill", "goodwill - rounding")[d - 6],
-             "false", "standard"),
-        ))
-    ) + "".join(row.format(id=f"K-{d}", d=d, note=f"chk-{d}1 cart", bill="true", wt="standard")
-                for d in range(6, 8))  # a ticket prefix used twice, for PR-1 only  # fmt: skip
+        for i, (note, bill, wt) in enumerate(
+            (
+                (f"pager cart {d}", "true", "rush"),  # rush, though no configured word says so
+                # no charge on a billing line, `goodwill` next to different words each time
+                (
+                    ("goodwill redo of cart", "cart totals goodwill", "goodwill - rounding")[d - 6],
+                    "false",
+                    "standard",
+                ),
+            )
+        )
+    ) + "".join(
+        row.format(id=f"K-{d}", d=d, note=f"chk-{d}1 cart", bill="true", wt="standard")
+        for d in range(6, 8)
+    )  # a ticket prefix used twice, for PR-1 only
     targets = (
         "T-1,P-1,2026-04-06,1,PR-1,S-1-DEV,pager: checkout again,,,\n"
         "T-2,P-1,2026-04-06,1,PR-1,S-1-DEV,goodwill fix of totals,,,\n"
@@ -93,8 +102,10 @@ def test_vendors_rush_no_charge_and_prefixes_are_learnt_from_history(con, tmp_pa
     )
     build(con, tmp_path, history + targets, expenses=expenses)
     run = run_classify(con, AS_OF, ClassifyConfig(llm_below=0.0), llm_mode="off", now=NOW)
-    got = {r["entry_id"]: (r["project_id"], r["billable"], r["work_type"], r["method"])
-           for r in run.entries.iter_rows(named=True)}  # fmt: skip
+    got = {
+        r["entry_id"]: (r["project_id"], r["billable"], r["work_type"], r["method"])
+        for r in run.entries.iter_rows(named=True)
+    }
     assert got["T-1"] == ("PR-1", True, "rush", "sow_line_defaults")
     assert got["T-2"] == ("PR-1", False, "standard", "sow_line_defaults")
     assert got["T-3"] == ("PR-1", True, "standard", "sow_line_defaults")
@@ -102,7 +113,10 @@ def test_vendors_rush_no_charge_and_prefixes_are_learnt_from_history(con, tmp_pa
     assert (got["T-4"][0], got["T-4"][3]) == ("PR-1", "ticket_key")
     expense = run.expenses.row(0, named=True)
     assert (expense["method"], expense["splits"], expense["billable"]) == (
-        "learnt_vendor", [{"project_id": "PR-2", "share": "1.00"}], True)  # fmt: skip
+        "learnt_vendor",
+        [{"project_id": "PR-2", "share": "1.00"}],
+        True,
+    )
 
 
 def test_expected_calibration_error_by_hand():

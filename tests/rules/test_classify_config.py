@@ -19,8 +19,14 @@ def test_the_shipped_config_keeps_auto_apply_off():
 
 
 def test_cost_is_exact_per_million_tokens():
-    cost = ClassifyConfig().cost({"input_tokens": 3, "output_tokens": 7,
-                                  "cache_creation_input_tokens": 11, "cache_read_input_tokens": 13})  # fmt: skip
+    cost = ClassifyConfig().cost(
+        {
+            "input_tokens": 3,
+            "output_tokens": 7,
+            "cache_creation_input_tokens": 11,
+            "cache_read_input_tokens": 13,
+        }
+    )
     # 3 x 1.00 + 7 x 5.00 + 11 x 1.25 + 13 x 0.10 = 3 + 35 + 13.75 + 1.3 = 53.05 per million
     assert cost == D("0.00005305")
 

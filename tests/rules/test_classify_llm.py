@@ -22,10 +22,22 @@ STATUS = "T-4,P-1,2026-04-07,1,,,globex status,,,\n"
 ADMIN = "T-3,P-1,2026-04-07,1,,,timesheets,,,\n"
 # P-1's candidates on 2026-04-07: the lines of PR-1, PR-2 (history) and the internal PR-9
 CANDIDATES = ["S-1-DES", "S-1-DEV", "S-2-DEV", "S-2-PM", "S-9-ADM"]
-PM = {"project_id": "PR-2", "sow_line_id": "S-2-PM", "billable": True, "work_type": "standard",
-      "confidence": 0.9, "rationale": "Globex status call"}  # fmt: skip
-ADMIN_ANSWER = {"project_id": "PR-9", "sow_line_id": "S-9-ADM", "billable": False,
-                "work_type": "standard", "confidence": 0.8, "rationale": "timesheets"}  # fmt: skip
+PM = {
+    "project_id": "PR-2",
+    "sow_line_id": "S-2-PM",
+    "billable": True,
+    "work_type": "standard",
+    "confidence": 0.9,
+    "rationale": "Globex status call",
+}
+ADMIN_ANSWER = {
+    "project_id": "PR-9",
+    "sow_line_id": "S-9-ADM",
+    "billable": False,
+    "work_type": "standard",
+    "confidence": 0.8,
+    "rationale": "timesheets",
+}
 # every entry goes to the LLM; retries back off for 10 ms (retry-after-ms)
 CONFIG = ClassifyConfig(llm_below=1.01, llm_max_retries=3, llm_batch_poll_seconds=0.01)
 FAST_RETRY = {"retry-after-ms": "10"}
@@ -65,7 +77,13 @@ def test_request_carries_model_tool_firm_prefix_examples_and_candidates(con, tmp
     assert body["model"] == "claude-haiku-4-5"
     assert body["tools"][0]["name"] == "classify_entry"
     assert set(body["tools"][0]["input_schema"]["required"]) == {
-        "project_id", "sow_line_id", "billable", "work_type", "confidence", "rationale"}  # fmt: skip
+        "project_id",
+        "sow_line_id",
+        "billable",
+        "work_type",
+        "confidence",
+        "rationale",
+    }
     assert body["tool_choice"] == {"type": "tool", "name": "classify_entry"}
     # the cached prefix: every SOW line of the firm (7), with notes written on it
     instructions, firm = body["system"]
@@ -83,7 +101,11 @@ def test_request_carries_model_tool_firm_prefix_examples_and_candidates(con, tmp
     assert "globex status" in entry["text"]
     got = by_entry(result)["T-4"]
     assert (got["project_id"], got["sow_line_id"], got["method"], got["confidence"]) == (
-        "PR-2", "S-2-PM", "llm", 0.9)  # fmt: skip
+        "PR-2",
+        "S-2-PM",
+        "llm",
+        0.9,
+    )
     stored = con.execute(
         "SELECT method, model, prompt_version, rationale FROM classify_suggestions "
         "WHERE object_id = 'T-4'"
@@ -96,8 +118,13 @@ def test_tokens_and_cost_are_counted_per_run(con, tmp_path):
     with FakeAnthropic(ok()) as fake:
         result = run(con, fake)
     s = result.summary
-    assert (s["llm_calls"], s["input_tokens"], s["output_tokens"],
-            s["cache_creation_input_tokens"], s["cache_read_input_tokens"]) == (1, 1000, 100, 2000, 0)  # fmt: skip
+    assert (
+        s["llm_calls"],
+        s["input_tokens"],
+        s["output_tokens"],
+        s["cache_creation_input_tokens"],
+        s["cache_read_input_tokens"],
+    ) == (1, 1000, 100, 2000, 0)
     # 1000 x 1.00 + 100 x 5.00 + 2000 x 1.25 = 4000 USD per million tokens
     assert D(s["cost_usd"]) == D("0.004")
 
@@ -109,10 +136,13 @@ def test_an_id_outside_the_candidates_is_rejected(con, tmp_path):
         result = run(con, fake)
     assert by_entry(result)["T-4"]["method"] != "llm"  # the local suggestion stays
     assert result.summary["llm_errors"] == 1
-    rows = con.execute("SELECT kind, status, detail FROM exceptions WHERE ref = 'T-4' "
-                       "ORDER BY kind").fetchall()  # fmt: skip
-    assert [(k, s) for k, s, _ in rows] == [("classify_failed", "open"),
-                                            ("classify_suggestion", "open")]  # fmt: skip
+    rows = con.execute(
+        "SELECT kind, status, detail FROM exceptions WHERE ref = 'T-4' ORDER BY kind"
+    ).fetchall()
+    assert [(k, s) for k, s, _ in rows] == [
+        ("classify_failed", "open"),
+        ("classify_suggestion", "open"),
+    ]
     assert "S-3-DEV" in rows[0][2] and "not a candidate" in rows[0][2]
 
 
@@ -128,16 +158,19 @@ def test_rate_limits_and_overload_are_retried(con, tmp_path, status, kind):
 
 def test_malformed_json_becomes_an_exception_not_a_crash(con, tmp_path):
     build(con, tmp_path, STATUS + ADMIN)
-    replies = {"globex": (200, {}, '{"id": "msg_01", "content": [{"type": "tool_use", '),
-               "timesheets": (200, {}, tool_message({"project_id": "PR-9"}))}  # fmt: skip
+    replies = {
+        "globex": (200, {}, '{"id": "msg_01", "content": [{"type": "tool_use", '),
+        "timesheets": (200, {}, tool_message({"project_id": "PR-9"})),
+    }
     with FakeAnthropic(
         lambda body: next(v for k, v in replies.items() if k in entry_text(body))
     ) as fake:
         result = run(con, fake)
     assert result.summary["llm_errors"] == 2 and set(result.failures) == {"T-3", "T-4"}
     assert "lacks" in result.failures["T-3"]
-    failed = con.execute("SELECT ref FROM exceptions WHERE kind = 'classify_failed' "
-                         "ORDER BY ref").fetchall()  # fmt: skip
+    failed = con.execute(
+        "SELECT ref FROM exceptions WHERE kind = 'classify_failed' ORDER BY ref"
+    ).fetchall()
     assert failed == [("T-3",), ("T-4",)]
 
 
@@ -164,7 +197,8 @@ def test_a_large_backfill_goes_to_a_batch_without_blocking_and_a_later_run_reads
         first = run(con, fake, config)
         # submitted, not waited for: no GET of the batch, the local suggestions stand
         assert [(r["method"], r["path"]) for r in fake.requests] == [
-            ("POST", "/v1/messages/batches")]  # fmt: skip
+            ("POST", "/v1/messages/batches")
+        ]
         assert not fake.message_posts() and len(fake.batches["msgbatch_0001"]) == 2
         assert all(r["method"] != "llm" for r in by_entry(first).values())
         assert any("sent to Message Batch msgbatch_0001" in n for n in first.notes)

@@ -18,16 +18,25 @@ STATUS = "T-4,P-1,2026-04-07,1,,,globex status,,,\n"
 
 
 def test_route_sends_the_unsure_and_the_undecided_never_defaults_or_empty():
-    local = pl.DataFrame({
-        "entry_id": ["a", "b", "c", "d", "e"],
-        "method": ["local_model", "local_model", "sow_line_defaults", "no_candidates",
-                   "ticket_key"],
-        "confidence": [0.95, 0.50, 0.10, 0.0, 0.99],
-        "undecided": [False, False, False, False, True],
-    })  # fmt: skip
+    local = pl.DataFrame(
+        {
+            "entry_id": ["a", "b", "c", "d", "e"],
+            "method": [
+                "local_model",
+                "local_model",
+                "sow_line_defaults",
+                "no_candidates",
+                "ticket_key",
+            ],
+            "confidence": [0.95, 0.50, 0.10, 0.0, 0.99],
+            "undecided": [False, False, False, False, True],
+        }
+    )
     routed = llm.route(local, ClassifyConfig(llm_below=0.9))
     assert routed.select("entry_id", "route").rows() == [
-        ("b", "below_threshold"), ("e", "undecided")]  # fmt: skip
+        ("b", "below_threshold"),
+        ("e", "undecided"),
+    ]
     without_flag = llm.route(local.drop("undecided"), ClassifyConfig(llm_below=0.9))
     assert without_flag["entry_id"].to_list() == ["b"]
 
@@ -59,23 +68,44 @@ def test_the_prefix_grows_until_the_model_can_cache_it(con, tmp_path, monkeypatc
 
 def test_retrieval_prefers_shared_words_then_recency():
     history = [  # newest first, as firm_context keeps them
-        {"notes": "timesheets and admin", "sow_line_id": "S-9", "project_id": "PR-9",
-         "billable": False, "date": date(2026, 3, 13)},
-        {"notes": "Globex weekly status call", "sow_line_id": "S-2-PM", "project_id": "PR-2",
-         "billable": True, "date": date(2026, 3, 12)},
-        {"notes": "portal api endpoint", "sow_line_id": "S-2-DEV", "project_id": "PR-2",
-         "billable": True, "date": date(2026, 3, 11)},
-    ]  # fmt: skip
+        {
+            "notes": "timesheets and admin",
+            "sow_line_id": "S-9",
+            "project_id": "PR-9",
+            "billable": False,
+            "date": date(2026, 3, 13),
+        },
+        {
+            "notes": "Globex weekly status call",
+            "sow_line_id": "S-2-PM",
+            "project_id": "PR-2",
+            "billable": True,
+            "date": date(2026, 3, 12),
+        },
+        {
+            "notes": "portal api endpoint",
+            "sow_line_id": "S-2-DEV",
+            "project_id": "PR-2",
+            "billable": True,
+            "date": date(2026, 3, 11),
+        },
+    ]
     assert [e["sow_line_id"] for e in llm.retrieve(history, "status call w/ globex", k=2)] == [
-        "S-2-PM", "S-9"]  # fmt: skip
+        "S-2-PM",
+        "S-9",
+    ]
     # no word in common: the most recent entries (the person's habit)
     assert [e["sow_line_id"] for e in llm.retrieve(history, "misc", k=2)] == ["S-9", "S-2-PM"]
 
 
 def test_prices_are_per_million_tokens_and_dated():
     assert llm.PRICES_AS_OF == "2026-12-05"
-    tokens = {"input_tokens": 200, "output_tokens": 100, "cache_creation_input_tokens": 4000,
-              "cache_read_input_tokens": 0}  # fmt: skip
+    tokens = {
+        "input_tokens": 200,
+        "output_tokens": 100,
+        "cache_creation_input_tokens": 4000,
+        "cache_read_input_tokens": 0,
+    }
     # 200 x 1.00 + 100 x 5.00 + 4000 x 1.25 = 5700 per million
     assert llm.cost_usd("claude-haiku-4-5-20251001", tokens) == D("0.0057")
     assert llm.cost_usd("claude-haiku-4-5", tokens, batch=True) == D("0.00285")

@@ -52,10 +52,15 @@ def classified(con, tmp_path):
 
 def test_each_note_gets_the_expected_suggestion(classified):
     got = {
-        r["entry_id"]: (r["project_id"], r["sow_line_id"], r["billable"], r["work_type"],
-                        r["method"])
+        r["entry_id"]: (
+            r["project_id"],
+            r["sow_line_id"],
+            r["billable"],
+            r["work_type"],
+            r["method"],
+        )
         for r in classified.iter_rows(named=True)
-    }  # fmt: skip
+    }
     assert got == EXPECTED
 
 

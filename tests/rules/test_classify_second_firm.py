@@ -1,4 +1,4 @@
-"""The classifier on notes it did not write: the second benchmark firm (etl/bench_firm), whose
+"""The classifier on notes it did not write: the second benchmark firm (demo/bench_firm), whose
 October brings new contacts, products and wording and never repeats a history note. Every
 threshold is computed here from the firm's held-out data: the person's habit (their most
 frequent line over the last approved weeks) is the baseline the model must beat, and the
@@ -12,12 +12,12 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from etl.bench_firm.generate import LAST_DAY, TEST_DAY, generate, normalize
+from demo.bench_firm.generate import LAST_DAY, TEST_DAY, generate, normalize
 from etl.loader import import_canonical
-from etl.warehouse import connect
 from rules.classify import data
 from rules.classify.local import classify_entries
 from rules.classify.training import calibration_status, trained_model
+from warehouse.db import connect
 
 WORD = re.compile(r"[a-z0-9äöüßéèáíóúñ]+")
 
@@ -55,10 +55,11 @@ def _habit(history: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
     last = history["date"].max()
     recent = history.filter(pl.col("date") > last - timedelta(days=28))
     top = (
-        recent.group_by("person_id", "sow_line_id", "project_id").agg(n=pl.len())
+        recent.group_by("person_id", "sow_line_id", "project_id")
+        .agg(n=pl.len())
         .sort(["person_id", "n", "sow_line_id"], descending=[False, True, False])
         .unique("person_id", keep="first")
-    )  # fmt: skip
+    )
     return targets.select("entry_id", "person_id").join(top, on="person_id", how="left")
 
 

@@ -156,6 +156,9 @@ def test_write_down_on_per_person_lines_without_entry_ids(con, tmp_path):
     by = found(con, "write_down")
     assert sorted(by) == ["I-5"]
     assert (by["I-5"].value, by["I-5"].period, by["I-5"].project_id) == (
-        D("240.00"), "2026-03", "PR-2")  # fmt: skip
+        D("240.00"),
+        "2026-03",
+        "PR-2",
+    )
     lines = {(x["line_no"], x["shortfall"]) for x in by["I-5"].evidence["lines"]}
     assert lines == {(1, 200.0), (2, 40.0)}

@@ -48,8 +48,11 @@ ENTRIES = (
     + entry("N-3", "P-1", "2026-03-05", "1", "PR-9", billable="false")  # internal project
     + entry("K-1", "P-2", "2026-03-06", "2", "PR-2")  # C-2: 200.00 vs cap 100.00: 100.00 over
 )
-NOTES = {"N-1": "Fix checkout bug ACME-142 for client", "N-2": "internal: timesheets",
-         "N-3": "deliver ACME-9 feature"}  # fmt: skip
+NOTES = {
+    "N-1": "Fix checkout bug ACME-142 for client",
+    "N-2": "internal: timesheets",
+    "N-3": "deliver ACME-9 feature",
+}
 FILES = {
     "invoices__csv": """
         invoice_id,client_id,issue_date,due_date,currency,total,status,period_start,period_end
@@ -79,8 +82,11 @@ def test_unbilled_time_flags_closed_tm_time_only(con, tmp_path):
     firm(con, tmp_path)
     by = found(con, "unbilled_time")
     assert sorted(by) == ["K-1", "T-1"]  # not T-2 (open month), T-3 (fixed fee), T-4/T-5, U-*
-    assert (by["T-1"].value, by["T-1"].currency, by["T-1"].period) == (D("200.00"), "USD",
-                                                                       "2026-03")  # fmt: skip
+    assert (by["T-1"].value, by["T-1"].currency, by["T-1"].period) == (
+        D("200.00"),
+        "USD",
+        "2026-03",
+    )
     assert by["T-1"].severity == "high"
     # April's billing day is its next month's 5th business day: Fri 05-01, Mon 05-04, 05-05,
     # 05-06, Thu 05-07. On it April is still being invoiced; the day after it is leakage.
@@ -113,8 +119,11 @@ def test_over_cap_from_closed_month_drafts(con, tmp_path):
     firm(con, tmp_path)
     by = found(con, "over_cap")
     assert sorted(by) == ["C-2"]  # C-1 has no cap
-    assert (by["C-2"].value, by["C-2"].currency, by["C-2"].period) == (D("100.00"), "USD",
-                                                                       "2026-03")  # fmt: skip
+    assert (by["C-2"].value, by["C-2"].currency, by["C-2"].period) == (
+        D("100.00"),
+        "USD",
+        "2026-03",
+    )
     assert by["C-2"].project_id == "PR-2"
     assert found(con, "over_cap", date(2026, 3, 31)) == {}  # March not closed yet
 
@@ -142,9 +151,15 @@ def test_expired_rollover_and_retainer_overage(con, tmp_path):
     )
     entries += entry("M-1", "P-2", "2026-03-02", "2", "PR-2")
     # Feb: 45 h -> 40 allowance + bank 10 (Jan) ... drawn oldest first; 45 < 50: no overage
-    build(con, tmp_path, RETAINER, "C-9,150.00,2026-01-01,,,,\n", entries,
-          invoices__csv="invoice_id,client_id,issue_date,due_date,currency,total\n"
-                        "I-9,CL-2,2026-01-31,2026-03-02,USD,8000.00\n")  # fmt: skip
+    build(
+        con,
+        tmp_path,
+        RETAINER,
+        "C-9,150.00,2026-01-01,,,,\n",
+        entries,
+        invoices__csv="invoice_id,client_id,issue_date,due_date,currency,total\n"
+        "I-9,CL-2,2026-01-31,2026-03-02,USD,8000.00\n",
+    )
     prepare(con, AS_OF)
     by = found(con, "expired_rollover")
     assert sorted(by) == ["C-9"]
@@ -158,8 +173,10 @@ def test_retainer_overage_is_unbilled(con, tmp_path):
     # March: 44 h (Jan, Feb banked 20 h max): 20 bank + 40 allowance = 60 > 44: none over;
     # so use a retainer starting in March: no bank, 44 h = 40 allowance + 4 overage
     contracts = RETAINER
-    projects = ("project_id,name,client_id,status,start_date,end_date\n"
-                "PR-2,Portal,CL-2,active,2026-03-01,\n")  # fmt: skip
+    projects = (
+        "project_id,name,client_id,status,start_date,end_date\n"
+        "PR-2,Portal,CL-2,active,2026-03-01,\n"
+    )
     days = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
     entries = "".join(entry(f"T-{i}", "P-2", d, "11", "PR-2") for i, d in enumerate(days))
     build(con, tmp_path, contracts, "C-9,150.00,2026-01-01,,,,\n", entries, projects__csv=projects)

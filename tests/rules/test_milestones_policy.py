@@ -127,8 +127,17 @@ INVOICES = """
 
 
 def firm(con, tmp_path):
-    build(con, tmp_path, CONTRACTS, RATES, ENTRIES, people__csv=PEOPLE, projects__csv=PROJECTS,
-          milestones__csv=MILESTONES, invoices__csv=INVOICES)  # fmt: skip
+    build(
+        con,
+        tmp_path,
+        CONTRACTS,
+        RATES,
+        ENTRIES,
+        people__csv=PEOPLE,
+        projects__csv=PROJECTS,
+        milestones__csv=MILESTONES,
+        invoices__csv=INVOICES,
+    )
     # M-7 sits on a saved draft (locked); M-8 was on a draft that was voided (not locked)
     con.execute(
         "INSERT INTO invoice_drafts (draft_id, period, contract_id, client_id, currency, tax_rate, "
@@ -166,10 +175,13 @@ def test_milestone_burn_ahead(con, tmp_path):
     assert pr6.evidence["progress"] == {"percent": 28.5714, "basis": "elapsed_time"}
     assert pr6.value is None and pr6.currency is None
     # a wider allowance: PR-6's 16.43 points are not above 17; PR-4's 61.67 not above 62
-    assert sorted(found(con, "milestone_burn_ahead",
-                        config=RulesConfig.with_thresholds(burn_ahead_points=17))) == ["PR-4"]  # fmt: skip
-    assert found(con, "milestone_burn_ahead",
-                 config=RulesConfig.with_thresholds(burn_ahead_points=62)) == {}  # fmt: skip
+    assert sorted(
+        found(con, "milestone_burn_ahead", config=RulesConfig.with_thresholds(burn_ahead_points=17))
+    ) == ["PR-4"]
+    assert (
+        found(con, "milestone_burn_ahead", config=RulesConfig.with_thresholds(burn_ahead_points=62))
+        == {}
+    )
 
 
 def test_milestone_not_invoiced(con, tmp_path):
@@ -208,8 +220,10 @@ def test_milestone_accepted_in_open_month_waits(con, tmp_path):
     ).fetchall()
     assert "M-1" not in found(con, "milestone_not_invoiced")
     # bill_on accepted: a milestone only complete has not reached it
-    con.execute("UPDATE milestones SET status = 'complete', accepted_on = NULL, "
-                "completed_on = DATE '2026-03-02' WHERE milestone_id = 'M-1'").fetchall()  # fmt: skip
+    con.execute(
+        "UPDATE milestones SET status = 'complete', accepted_on = NULL, "
+        "completed_on = DATE '2026-03-02' WHERE milestone_id = 'M-1'"
+    ).fetchall()
     assert "M-1" not in found(con, "milestone_not_invoiced", date(2026, 5, 1))
 
 
@@ -243,7 +257,9 @@ def test_po_alert_and_exceeded(con, tmp_path):
     # on 04-30 I-5 counts: 4600.00 > 0.9 x 5000.00 = 4500.00 -> alert in EUR
     alert = found(con, "po_alert", date(2026, 4, 30))
     assert sorted(alert) == ["C-2"] and (alert["C-2"].value, alert["C-2"].currency) == (
-        D("4600.00"), "EUR")  # fmt: skip
+        D("4600.00"),
+        "EUR",
+    )
     # one cent over the alert amount alerts; over the limit is po_exceeded only
     con.execute("UPDATE invoices SET total = 8000.01 WHERE invoice_id = 'I-1'").fetchall()
     assert sorted(found(con, "po_alert")) == ["C-1"]

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing.exceptions_queue import decide
+from exception_queue.findings import decide
 from rules.__main__ import main
 from rules.config import RulesConfig, load_config
 from rules.engine import run_rules
@@ -86,8 +86,16 @@ def ours(found):
 
 
 def firm(con, tmp_path, entries=ENTRIES, expenses=EXPENSES):
-    build(con, tmp_path, TM, RATES, entries, projects__csv=PROJECTS, expenses__csv=expenses,
-          fx_rates__csv=FX)  # fmt: skip
+    build(
+        con,
+        tmp_path,
+        TM,
+        RATES,
+        entries,
+        projects__csv=PROJECTS,
+        expenses__csv=expenses,
+        fx_rates__csv=FX,
+    )
 
 
 def queue_rows(con):

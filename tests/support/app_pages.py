@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_auth.roles import ROLES, Identity
 from app_auth.ui import IDENTITY_KEY
-from etl.warehouse import connect
+from warehouse.db import connect
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 

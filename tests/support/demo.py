@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from etl.demo.config import last_complete_month
+from demo.config import last_complete_month
 
 DEMO_AS_OF = dt.date(2026, 11, 7)
 # The last month of the demo's history (first day): the app's default period on DEMO_AS_OF.

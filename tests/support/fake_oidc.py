@@ -26,8 +26,13 @@ CLIENT_SECRET = "fake-client-secret"
 @dataclass
 class FakeProvider:
     issuer: str
-    user: dict = field(default_factory=lambda: {"email": "lee@firm.example", "name": "Lee Park",
-                                                "email_verified": True})  # fmt: skip
+    user: dict = field(
+        default_factory=lambda: {
+            "email": "lee@firm.example",
+            "name": "Lee Park",
+            "email_verified": True,
+        }
+    )
     key: object = field(default_factory=lambda: RSAKey.generate_key(2048))
     codes: dict = field(default_factory=dict)  # code -> (nonce, redirect_uri)
     token_requests: list = field(default_factory=list)
@@ -51,8 +56,15 @@ class FakeProvider:
 
     def id_token(self, nonce: str | None) -> str:
         now = int(time.time())
-        claims = {"iss": self.issuer, "aud": CLIENT_ID, "sub": self.user["email"], "iat": now,
-                  "exp": now + 300, **self.user, **({"nonce": nonce} if nonce else {})}  # fmt: skip
+        claims = {
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "sub": self.user["email"],
+            "iat": now,
+            "exp": now + 300,
+            **self.user,
+            **({"nonce": nonce} if nonce else {}),
+        }
         return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
 
 
@@ -107,9 +119,15 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             nonce, redirect_uri = found
             if form.get("redirect_uri") != redirect_uri:
                 return self._json(400, {"error": "invalid_grant"})
-            return self._json(200, {"access_token": secrets.token_urlsafe(16),
-                                    "token_type": "Bearer", "expires_in": 300,
-                                    "id_token": provider.id_token(nonce)})  # fmt: skip
+            return self._json(
+                200,
+                {
+                    "access_token": secrets.token_urlsafe(16),
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": provider.id_token(nonce),
+                },
+            )
 
     return Handler
 

@@ -49,24 +49,51 @@ class Fake:
 # ------------------------------------------------------------------ Harvest v2
 
 
-def harvest_entry(entry_id: int, day: str, hours: float, *, user: str = "Elena Ruiz",
-                  client: str = "Kestrel & Co", currency: str = "EUR",
-                  project: str = "Storefront", code: str = "KES-01", task: str = "Development",
-                  notes: str = "Checkout totals refactor", updated_at: str = "2026-03-16T11:31:40Z",
-                  billable: bool = True, is_closed: bool = False, is_billed: bool = False) -> dict:  # fmt: skip
+def harvest_entry(
+    entry_id: int,
+    day: str,
+    hours: float,
+    *,
+    user: str = "Elena Ruiz",
+    client: str = "Kestrel & Co",
+    currency: str = "EUR",
+    project: str = "Storefront",
+    code: str = "KES-01",
+    task: str = "Development",
+    notes: str = "Checkout totals refactor",
+    updated_at: str = "2026-03-16T11:31:40Z",
+    billable: bool = True,
+    is_closed: bool = False,
+    is_billed: bool = False,
+) -> dict:
     """A time_entry in the documented shape (hours a JSON number)."""
     return {
-        "id": entry_id, "spent_date": day, "hours": hours, "rounded_hours": hours,
-        "notes": notes, "is_locked": False, "locked_reason": None, "is_closed": is_closed,
-        "is_billed": is_billed, "timer_started_at": None, "started_time": "9:05am",
-        "ended_time": "11:29am", "is_running": False, "billable": billable, "budgeted": True,
-        "billable_rate": 150.0, "cost_rate": 70.0, "created_at": updated_at,
-        "updated_at": updated_at, "user": {"id": zlib.crc32(user.encode()) % 10**7, "name": user},
+        "id": entry_id,
+        "spent_date": day,
+        "hours": hours,
+        "rounded_hours": hours,
+        "notes": notes,
+        "is_locked": False,
+        "locked_reason": None,
+        "is_closed": is_closed,
+        "is_billed": is_billed,
+        "timer_started_at": None,
+        "started_time": "9:05am",
+        "ended_time": "11:29am",
+        "is_running": False,
+        "billable": billable,
+        "budgeted": True,
+        "billable_rate": 150.0,
+        "cost_rate": 70.0,
+        "created_at": updated_at,
+        "updated_at": updated_at,
+        "user": {"id": zlib.crc32(user.encode()) % 10**7, "name": user},
         "client": {"id": zlib.crc32(client.encode()) % 10**7, "name": client, "currency": currency},
         "project": {"id": zlib.crc32(project.encode()) % 10**8, "name": project, "code": code},
         "task": {"id": zlib.crc32(task.encode()) % 10**7, "name": task},
-        "external_reference": None, "invoice": None,
-    }  # fmt: skip
+        "external_reference": None,
+        "invoice": None,
+    }
 
 
 @dataclass
@@ -89,11 +116,18 @@ class FakeHarvest(Fake):
     def handle(self, request: httpx.Request) -> httpx.Response:
         if not request.headers.get("User-Agent"):
             return _json(400, {"message": "User-Agent header is required"})
-        if (request.headers.get("Authorization") != f"Bearer {self.token}"
-                or request.headers.get("Harvest-Account-Id") != self.account_id):  # fmt: skip
-            return _json(401, {"error": "invalid_token", "error_description":
-                               "The access token provided is expired, revoked, malformed or "
-                               "invalid for other reasons."})  # fmt: skip
+        if (
+            request.headers.get("Authorization") != f"Bearer {self.token}"
+            or request.headers.get("Harvest-Account-Id") != self.account_id
+        ):
+            return _json(
+                401,
+                {
+                    "error": "invalid_token",
+                    "error_description": "The access token provided is expired, revoked, malformed or "
+                    "invalid for other reasons.",
+                },
+            )
         if request.url.path != "/v2/time_entries":
             return _json(404, {"message": "Not found"})
         q = request.url.params
@@ -103,8 +137,7 @@ class FakeHarvest(Fake):
         rows = sorted(self.entries.values(), key=lambda e: e["id"])
         if "updated_since" in q:
             since = datetime.fromisoformat(q["updated_since"])
-            rows = [e for e in rows
-                    if datetime.fromisoformat(e["updated_at"]) >= since]  # fmt: skip
+            rows = [e for e in rows if datetime.fromisoformat(e["updated_at"]) >= since]
         if "from" in q:
             rows = [e for e in rows if e["spent_date"] >= q["from"]]
         if "to" in q:
@@ -134,13 +167,24 @@ class FakeHarvest(Fake):
                 if more
                 else None
             )
-        return _json(200, {
-            "time_entries": page_rows, "per_page": per_page, "total_pages": total_pages,
-            "total_entries": len(rows), "page": page, "next_page": next_page,
-            "previous_page": None,
-            "links": {"first": f"{self.base}/v2/time_entries?page=1", "next": nxt,
-                      "previous": None, "last": None},
-        })  # fmt: skip
+        return _json(
+            200,
+            {
+                "time_entries": page_rows,
+                "per_page": per_page,
+                "total_pages": total_pages,
+                "total_entries": len(rows),
+                "page": page,
+                "next_page": next_page,
+                "previous_page": None,
+                "links": {
+                    "first": f"{self.base}/v2/time_entries?page=1",
+                    "next": nxt,
+                    "previous": None,
+                    "last": None,
+                },
+            },
+        )
 
 
 # ------------------------------------------------------------------ real HTTP
@@ -155,8 +199,12 @@ def serve(fake: Fake) -> Iterator[str]:
         def _any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            request = httpx.Request(self.command, f"{fake.base}{self.path}",
-                                    headers=dict(self.headers.items()), content=body)  # fmt: skip
+            request = httpx.Request(
+                self.command,
+                f"{fake.base}{self.path}",
+                headers=dict(self.headers.items()),
+                content=body,
+            )
             response = fake(request)
             payload = response.content
             self.send_response(response.status_code)
@@ -201,8 +249,9 @@ class FakeToggl(Fake):
     `quota` requests before 402 (the hourly quota); entries are grouped rows."""
 
     token: str = "toggl-token"
-    workspace: dict = field(default_factory=lambda: {"id": 7311024, "name": "Acme",
-                                                     "default_currency": "EUR"})  # fmt: skip
+    workspace: dict = field(
+        default_factory=lambda: {"id": 7311024, "name": "Acme", "default_currency": "EUR"}
+    )
     clients: list[dict] = field(default_factory=list)
     projects: list[dict] = field(default_factory=list)
     tags: list[dict] = field(default_factory=list)
@@ -230,8 +279,11 @@ class FakeToggl(Fake):
             return _json(200, self.projects[(page - 1) * per : page * per])
         if path == f"/reports/api/v3/workspace/{wid}/search/time_entries":
             body = json.loads(request.content)
-            rows = [r for r in self.rows
-                    if body["start_date"] <= r["time_entries"][0]["start"][:10] <= body["end_date"]]  # fmt: skip
+            rows = [
+                r
+                for r in self.rows
+                if body["start_date"] <= r["time_entries"][0]["start"][:10] <= body["end_date"]
+            ]
             first = int(body.get("first_row_number", 1))
             page = rows[first - 1 : first - 1 + body["page_size"]]
             for i, r in enumerate(page, first):
@@ -239,26 +291,44 @@ class FakeToggl(Fake):
             headers = {}
             if first - 1 + body["page_size"] < len(rows):
                 last = page[-1]["time_entries"][0]
-                headers = {"X-Next-ID": str(last["id"]),
-                           "X-Next-Row-Number": str(first + body["page_size"]),
-                           "X-Next-Timestamp": "1773650000"}  # fmt: skip
+                headers = {
+                    "X-Next-ID": str(last["id"]),
+                    "X-Next-Row-Number": str(first + body["page_size"]),
+                    "X-Next-Timestamp": "1773650000",
+                }
             return _json(200, page, headers)
         return _json(404, {"message": "not found"})
 
 
-def toggl_row(entry_id: int, start: str, seconds: int, *, user: str = "Elena Ruiz",
-              project_id: int | None = 201448812, description: str = "Sprint planning",
-              billable: bool = True, tag_ids: list[int] | None = None,
-              at: str = "2026-11-02T09:15:04+00:00") -> dict:  # fmt: skip
+def toggl_row(
+    entry_id: int,
+    start: str,
+    seconds: int,
+    *,
+    user: str = "Elena Ruiz",
+    project_id: int | None = 201448812,
+    description: str = "Sprint planning",
+    billable: bool = True,
+    tag_ids: list[int] | None = None,
+    at: str = "2026-11-02T09:15:04+00:00",
+) -> dict:
     stop = iso(datetime.fromisoformat(start) + timedelta(seconds=max(seconds, 0)))
     return {
-        "user_id": zlib.crc32(user.encode()) % 10**7, "username": user, "project_id": project_id,
-        "task_id": None, "description": description, "billable": billable,
-        "tag_ids": tag_ids or [], "hourly_rate_in_cents": 9000, "billable_amount_in_cents": 0,
-        "currency": "EUR", "row_number": 0,
-        "time_entries": [{"id": entry_id, "seconds": seconds, "start": start, "stop": stop,
-                          "at": at}],
-    }  # fmt: skip
+        "user_id": zlib.crc32(user.encode()) % 10**7,
+        "username": user,
+        "project_id": project_id,
+        "task_id": None,
+        "description": description,
+        "billable": billable,
+        "tag_ids": tag_ids or [],
+        "hourly_rate_in_cents": 9000,
+        "billable_amount_in_cents": 0,
+        "currency": "EUR",
+        "row_number": 0,
+        "time_entries": [
+            {"id": entry_id, "seconds": seconds, "start": start, "stop": stop, "at": at}
+        ],
+    }
 
 
 # ------------------------------------------------------------------ Clockify v1
@@ -276,8 +346,13 @@ class FakeClockify(Fake):
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("X-Api-Key") != self.api_key:
-            return _json(401, {"message": "Full authentication is required to access this "
-                                          "resource", "code": 1000})  # fmt: skip
+            return _json(
+                401,
+                {
+                    "message": "Full authentication is required to access this resource",
+                    "code": 1000,
+                },
+            )
         path = request.url.path
         if path == "/api/v1/workspaces":
             return _json(200, [{"id": self.workspace_id, "name": "Acme"}])
@@ -292,20 +367,38 @@ class FakeClockify(Fake):
         return _json(404, {"message": "not found"})
 
 
-def clockify_entry(entry_id: str, start: str, seconds: int, *, user: str = "Elena Ruiz",
-                   email: str = "elena@firm.example", client: str = "Kestrel & Co",
-                   project: str = "Storefront", task: str | None = "Newsletter",
-                   description: str = "Draft the March newsletter", billable: bool = True,
-                   tags: list[str] | None = None) -> dict:  # fmt: skip
+def clockify_entry(
+    entry_id: str,
+    start: str,
+    seconds: int,
+    *,
+    user: str = "Elena Ruiz",
+    email: str = "elena@firm.example",
+    client: str = "Kestrel & Co",
+    project: str = "Storefront",
+    task: str | None = "Newsletter",
+    description: str = "Draft the March newsletter",
+    billable: bool = True,
+    tags: list[str] | None = None,
+) -> dict:
     end = iso(datetime.fromisoformat(start) + timedelta(seconds=seconds))
     return {
-        "_id": entry_id, "description": description, "userId": "64c777dd01", "userName": user,
-        "userEmail": email, "billable": billable, "projectId": "64c7771234",
-        "projectName": project, "clientId": "64c7775678", "clientName": client,
-        "taskId": None, "taskName": task, "isLocked": False,
+        "_id": entry_id,
+        "description": description,
+        "userId": "64c777dd01",
+        "userName": user,
+        "userEmail": email,
+        "billable": billable,
+        "projectId": "64c7771234",
+        "projectName": project,
+        "clientId": "64c7775678",
+        "clientName": client,
+        "taskId": None,
+        "taskName": task,
+        "isLocked": False,
         "tags": [{"name": t} for t in tags or []],
         "timeInterval": {"start": start, "end": end, "duration": seconds},
-    }  # fmt: skip
+    }
 
 
 # ------------------------------------------------------------------ Tempo v4 (+ Jira Cloud)
@@ -333,8 +426,9 @@ class FakeTempo(Fake):
             return _json(200, {"id": str(issue_id), "key": self.issues[issue_id], "fields": {}})
         if path == "/rest/api/3/user":
             name, email = self.users[q["accountId"]]
-            return _json(200, {"accountId": q["accountId"], "displayName": name,
-                               "emailAddress": email})  # fmt: skip
+            return _json(
+                200, {"accountId": q["accountId"], "displayName": name, "emailAddress": email}
+            )
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _json(401, {"errors": [{"message": "Authentication failed"}]})
         if path != "/4/worklogs":
@@ -355,17 +449,33 @@ class FakeTempo(Fake):
         return _json(200, {"self": str(request.url), "metadata": meta, "results": chunk})
 
 
-def tempo_worklog(worklog_id: int, day: str, seconds: int, *, issue_id: int = 10421,
-                  account_id: str = "5b10a2844c20165700ede21g", description: str = "Checkout totals",
-                  account: str | None = "KES-01", billable_seconds: int | None = None,
-                  updated_at: str = "2026-11-02T10:31:02Z") -> dict:  # fmt: skip
+def tempo_worklog(
+    worklog_id: int,
+    day: str,
+    seconds: int,
+    *,
+    issue_id: int = 10421,
+    account_id: str = "5b10a2844c20165700ede21g",
+    description: str = "Checkout totals",
+    account: str | None = "KES-01",
+    billable_seconds: int | None = None,
+    updated_at: str = "2026-11-02T10:31:02Z",
+) -> dict:
     return {
-        "self": f"https://api.tempo.io/4/worklogs/{worklog_id}", "tempoWorklogId": worklog_id,
-        "issue": {"self": f"https://acme.atlassian.net/rest/api/2/issue/{issue_id}", "id": issue_id},
+        "self": f"https://api.tempo.io/4/worklogs/{worklog_id}",
+        "tempoWorklogId": worklog_id,
+        "issue": {
+            "self": f"https://acme.atlassian.net/rest/api/2/issue/{issue_id}",
+            "id": issue_id,
+        },
         "timeSpentSeconds": seconds,
         "billableSeconds": seconds if billable_seconds is None else billable_seconds,
-        "startDate": day, "startTime": "09:00:00", "startDateTimeUtc": f"{day}T08:00:00Z",
-        "description": description, "createdAt": updated_at, "updatedAt": updated_at,
+        "startDate": day,
+        "startTime": "09:00:00",
+        "startDateTimeUtc": f"{day}T08:00:00Z",
+        "description": description,
+        "createdAt": updated_at,
+        "updatedAt": updated_at,
         "author": {"accountId": account_id},
         "attributes": {"values": [{"key": "_Account_", "value": account}] if account else []},
-    }  # fmt: skip
+    }

@@ -92,7 +92,7 @@ NOW = datetime.fromisoformat("2026-03-10 00:00:00+00:00")
 
 def build_firm(db: Path, folder: Path) -> Path:
     """Imports the firm above into the warehouse at `db` (created) and returns `db`."""
-    from etl.warehouse import connect
+    from warehouse.db import connect
 
     rows = "".join(
         f"TE-{n},{person},{day},{hours},{project},{submitted}+00:00\n"

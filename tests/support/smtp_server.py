@@ -27,9 +27,13 @@ def _name(common: str) -> x509.Name:
 
 
 def _write_key(key, path: Path) -> None:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))  # fmt: skip
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 @dataclass
@@ -39,37 +43,60 @@ class Certs:
     key_file: Path
 
 
-def make_certs(folder: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
-               self_signed: bool = False) -> Certs:  # fmt: skip
+def make_certs(
+    folder: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), self_signed: bool = False
+) -> Certs:
     """A CA and a server certificate for `hosts` signed by it (or, with self_signed, a
     server certificate that signs itself: trusted by nobody)."""
     folder.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
-        x509.CertificateBuilder().subject_name(_name("Test CA")).issuer_name(_name("Test CA"))
-        .public_key(ca_key.public_key()).serial_number(1)
-        .not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
+        x509.CertificateBuilder()
+        .subject_name(_name("Test CA"))
+        .issuer_name(_name("Test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOT_BEFORE)
+        .not_valid_after(NOT_AFTER)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.IPAddress(ipaddress.ip_address(h)) if h[0].isdigit() else x509.DNSName(h)
-             for h in hosts]  # fmt: skip
+    names = [
+        x509.IPAddress(ipaddress.ip_address(h)) if h[0].isdigit() else x509.DNSName(h)
+        for h in hosts
+    ]
     issuer_name, issuer_key = (_name(hosts[0]), key) if self_signed else (_name("Test CA"), ca_key)
     builder = (
-        x509.CertificateBuilder().subject_name(_name(hosts[0])).issuer_name(issuer_name)
-        .public_key(key.public_key()).serial_number(2)
-        .not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
+        x509.CertificateBuilder()
+        .subject_name(_name(hosts[0]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(NOT_BEFORE)
+        .not_valid_after(NOT_AFTER)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
-    )  # fmt: skip
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+    )
     if not self_signed:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),

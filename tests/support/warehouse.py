@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from etl.warehouse import connect, transaction
+from warehouse.db import connect, transaction
 
 OPEN_REASON = "person_id: P-404 not found in people"
 FILE_REASON = "missing required column: Hours"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from etl.exports.common import RowProblem, bool_text, has_tag
+from etl.exports.cells import bool_text, has_tag
+from etl.exports.table import RowProblem
 from etl.sync.clockify.client import clockify_client, report_paginator
 from etl.sync.clockify.settings import SOURCE, ClockifySettings
 from etl.sync.http import ApiError
@@ -40,14 +41,20 @@ def fetch(ctx, settings: ClockifySettings, cursors: dict[str, str], today: date)
     }
     with clockify_client(ctx, settings, settings.reports_url) as reports:
         request = PageRequest("POST", f"/workspaces/{wid}/reports/detailed", json=body)
-        rows = [r for page in paginate(reports, request, report_paginator(settings.page_size))
-                for r in page]  # fmt: skip
+        rows = [
+            r
+            for page in paginate(reports, request, report_paginator(settings.page_size))
+            for r in page
+        ]
         requests += reports.requests
     finished = [r for r in rows if (r.get("timeInterval") or {}).get("end")]
     seen = {str(r.get("_id") or r.get("id")) for r in rows}
-    return {"entries": finished, "window": (start.isoformat(), today.isoformat(), seen),
-            "cursors": dict(cursors) | {WINDOW_END: today.isoformat()},
-            "requests": requests}  # fmt: skip
+    return {
+        "entries": finished,
+        "window": (start.isoformat(), today.isoformat(), seen),
+        "cursors": dict(cursors) | {WINDOW_END: today.isoformat()},
+        "requests": requests,
+    }
 
 
 def _tags(value) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from etl.exports.common import RowProblem, bool_text
+from etl.exports.cells import bool_text
 from etl.exports.harvest import INVOICED_ELSEWHERE
+from etl.exports.table import RowProblem
 from etl.sync.harvest.client import harvest_client, paginator
 from etl.sync.harvest.settings import SOURCE, HarvestSettings
 from etl.sync.paginate import PageRequest, paginate
@@ -29,8 +30,13 @@ def fetch(ctx, settings: HarvestSettings, cursors: dict[str, str], today: date) 
             params["updated_since"] = cursors[ENTRIES]
         elif settings.first_from:
             params["from"] = settings.first_from
-        entries = [e for page in paginate(client, PageRequest(url="/time_entries", params=params),
-                                          paginator(ENTRIES)) for e in page]  # fmt: skip
+        entries = [
+            e
+            for page in paginate(
+                client, PageRequest(url="/time_entries", params=params), paginator(ENTRIES)
+            )
+            for e in page
+        ]
         new_cursors = dict(cursors)
         stamps = [e["updated_at"] for e in entries if e.get("updated_at")]
         if stamps:
@@ -39,13 +45,23 @@ def fetch(ctx, settings: HarvestSettings, cursors: dict[str, str], today: date) 
         if settings.reconcile_days > 0 and cursors.get(RECONCILED) != today.isoformat():
             start = (today - timedelta(days=settings.reconcile_days)).isoformat()
             window_params = {"from": start, "to": today.isoformat(), "per_page": settings.per_page}
-            ids = {str(e["id"]) for page in paginate(
-                client, PageRequest(url="/time_entries", params=window_params), paginator(ENTRIES)
-            ) for e in page}  # fmt: skip
+            ids = {
+                str(e["id"])
+                for page in paginate(
+                    client,
+                    PageRequest(url="/time_entries", params=window_params),
+                    paginator(ENTRIES),
+                )
+                for e in page
+            }
             window = (start, today.isoformat(), ids)
             new_cursors[RECONCILED] = today.isoformat()
-        return {"entries": entries, "window": window, "cursors": new_cursors,
-                "requests": client.requests}  # fmt: skip
+        return {
+            "entries": entries,
+            "window": window,
+            "cursors": new_cursors,
+            "requests": client.requests,
+        }
 
 
 def _name(obj: Any) -> str:

@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from etl.exports import quickbooks
-from etl.exports.common import RowProblem
 from etl.exports.ledger import KnownLedger, LedgerBatch, LedgerBuilder
 from etl.exports.reports import Report
+from etl.exports.table import RowProblem
 from etl.sync.ledger_rows import api_table
 
 REPORT = Report("QuickBooks Online API", quickbooks.TRANSACTION_DETAIL.spec, ("split",))

@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from etl import clock
+from core import clock
 from etl.accounting_import import stage_ledger
 from etl.exports.ledger import KnownLedger
 from etl.loader import LoadReport

@@ -8,13 +8,15 @@ from etl.sync.tempo.settings import SOURCE, TempoSettings
 
 
 def tempo_client(ctx, settings: TempoSettings) -> SyncClient:
-    return ctx.client(SOURCE, settings.base_url,
-                      headers={"Authorization": f"Bearer {settings.token}"})  # fmt: skip
+    return ctx.client(
+        SOURCE, settings.base_url, headers={"Authorization": f"Bearer {settings.token}"}
+    )
 
 
 def jira_client(ctx, settings: TempoSettings) -> SyncClient:
-    return ctx.client(f"{SOURCE} (jira)", settings.jira_url,
-                      auth=(settings.jira_email, settings.jira_token))  # fmt: skip
+    return ctx.client(
+        f"{SOURCE} (jira)", settings.jira_url, auth=(settings.jira_email, settings.jira_token)
+    )
 
 
 def paginator() -> JsonLinkPaginator:

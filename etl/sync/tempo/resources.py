@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from etl.exports.common import RowProblem, bool_text, name_key
+from etl.exports.cells import bool_text
+from etl.exports.names import name_key
+from etl.exports.table import RowProblem
 from etl.sync.paginate import PageRequest, paginate
 from etl.sync.tempo.client import jira_client, paginator, tempo_client
 from etl.sync.tempo.settings import SOURCE, TempoSettings
@@ -54,16 +56,23 @@ def fetch(ctx, settings: TempoSettings, cursors: dict[str, str], today: date) ->
             for issue_id in sorted(
                 {str((w.get("issue") or {}).get("id")) for w in worklogs} - {"None"}
             ):
-                issues[issue_id] = jira.get_json(f"/rest/api/3/issue/{issue_id}",
-                                                 {"fields": "summary"}).get("key")  # fmt: skip
+                issues[issue_id] = jira.get_json(
+                    f"/rest/api/3/issue/{issue_id}", {"fields": "summary"}
+                ).get("key")
             for account in sorted(
                 {(w.get("author") or {}).get("accountId") for w in worklogs} - {None}
             ):
                 user = jira.get_json("/rest/api/3/user", {"accountId": account})
                 people[account] = (user.get("displayName") or "", user.get("emailAddress") or "")
             requests += jira.requests
-    return {"worklogs": worklogs, "window": window, "issues": issues, "people": people,
-            "cursors": new_cursors, "requests": requests}  # fmt: skip
+    return {
+        "worklogs": worklogs,
+        "window": window,
+        "issues": issues,
+        "people": people,
+        "cursors": new_cursors,
+        "requests": requests,
+    }
 
 
 def map_entries(con, batch: ApiBatch, payload: dict) -> Mapped:

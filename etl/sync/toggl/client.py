@@ -17,10 +17,13 @@ def report_paginator() -> HeaderCursorPaginator:
     """Reports v3: the next page's cursors come back in headers and go into the next body;
     the last page has no X-Next-Row-Number."""
     return HeaderCursorPaginator(
-        {"X-Next-ID": "first_id", "X-Next-Row-Number": "first_row_number",
-         "X-Next-Timestamp": "first_timestamp"},
+        {
+            "X-Next-ID": "first_id",
+            "X-Next-Row-Number": "first_row_number",
+            "X-Next-Timestamp": "first_timestamp",
+        },
         stop_header="X-Next-Row-Number",
-    )  # fmt: skip
+    )
 
 
 def projects_paginator() -> PageNumberPaginator:

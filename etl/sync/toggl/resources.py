@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from etl.exports.common import RowProblem, bool_text, has_tag
+from etl.exports.cells import bool_text, has_tag
+from etl.exports.table import RowProblem
 from etl.sync.http import ApiError
 from etl.sync.paginate import PageRequest, paginate
 from etl.sync.toggl.client import (
@@ -32,21 +33,42 @@ def fetch(ctx, settings: TogglSettings, cursors: dict[str, str], today: date) ->
             if not workspaces:
                 raise ApiError("toggl: the token's user belongs to no workspace")
             wid = str(workspaces[0]["id"])
-        currency = next((w.get("default_currency") for w in workspaces
-                         if str(w["id"]) == wid), None)  # fmt: skip
+        currency = next(
+            (w.get("default_currency") for w in workspaces if str(w["id"]) == wid), None
+        )
         base = f"{API}/workspaces/{wid}"
         clients = client.get_json(f"{base}/clients") or []
-        projects = [p for page in paginate(client, PageRequest(url=f"{base}/projects",
-                    params={"per_page": PROJECTS_PER_PAGE, "active": "both", "page": 1}),
-                    projects_paginator()) for p in page]  # fmt: skip
+        projects = [
+            p
+            for page in paginate(
+                client,
+                PageRequest(
+                    url=f"{base}/projects",
+                    params={"per_page": PROJECTS_PER_PAGE, "active": "both", "page": 1},
+                ),
+                projects_paginator(),
+            )
+            for p in page
+        ]
         tasks = client.get_json(f"{base}/tasks") or []
         tags = client.get_json(f"{base}/tags") or []
         start = (today - timedelta(days=settings.window_days)).isoformat()
-        body = {"start_date": start, "end_date": today.isoformat(),
-                "page_size": settings.page_size, "order_by": "date", "order_dir": "asc"}  # fmt: skip
-        rows = [r for page in paginate(client, PageRequest("POST",
-                f"{REPORTS}/workspace/{wid}/search/time_entries", json=body),
-                report_paginator()) for r in page]  # fmt: skip
+        body = {
+            "start_date": start,
+            "end_date": today.isoformat(),
+            "page_size": settings.page_size,
+            "order_by": "date",
+            "order_dir": "asc",
+        }
+        rows = [
+            r
+            for page in paginate(
+                client,
+                PageRequest("POST", f"{REPORTS}/workspace/{wid}/search/time_entries", json=body),
+                report_paginator(),
+            )
+            for r in page
+        ]
         since = cursors.get(ENTRIES, "")
         changed, seen, newest = [], set(), since
         for row in rows:
@@ -59,13 +81,16 @@ def fetch(ctx, settings: TogglSettings, cursors: dict[str, str], today: date) ->
                     newest = max(newest, at)
         new_cursors = dict(cursors) | ({ENTRIES: newest} if newest else {})
         return {
-            "changed": changed, "window": (start, today.isoformat(), seen),
+            "changed": changed,
+            "window": (start, today.isoformat(), seen),
             "clients": {c["id"]: c["name"] for c in clients},
             "projects": {p["id"]: p for p in projects},
             "tasks": {t["id"]: t["name"] for t in tasks},
             "tags": {t["id"]: t["name"] for t in tags},
-            "currency": currency, "cursors": new_cursors, "requests": client.requests,
-        }  # fmt: skip
+            "currency": currency,
+            "cursors": new_cursors,
+            "requests": client.requests,
+        }
 
 
 def map_entries(con, batch: ApiBatch, payload: dict) -> Mapped:

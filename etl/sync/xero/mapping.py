@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from etl.exports import xero
-from etl.exports.common import RowProblem
 from etl.exports.ledger import KnownLedger, LedgerBatch, LedgerBuilder
+from etl.exports.table import RowProblem
 from etl.sync.ledger_rows import api_table
 
 _NET = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")

@@ -6,7 +6,7 @@
 --            work with no contract that was invoiced anyway), with the rate card's rate and
 --            currency (mart_entry_rates; NULL when the card has no single rate). Fee work not
 --            invoiced yet is not WIP at card value: budget burn follows it;
---   parts:   one row per (entry, invoice) of mart_invoice_attribution (etl/sql/marts: how
+--   parts:   one row per (entry, invoice) of mart_invoice_attribution (warehouse/sql/marts: how
 --            each fee line finds the work it bills, by entry ids, time_entries.invoice_id or
 --            project x service period, split pro rata to value at rate card), in base
 --            currency: billed_part at the invoice date's rate, standard_part (the entry's

@@ -1,0 +1,133 @@
+"""What every leadership page shares: reading the warehouse once per (warehouse state,
+filters), the explained empty state, number formats, a CSV button under each table, and the
+drill-down that shows the rows behind a chart point or a table row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from core.csv_safe import frame_csv
+from core.safe_paths import safe_file_name
+from metrics.filters import Filters
+from metrics.kpis import filter_note
+from metrics.session import kpi_connection
+from ui import app_state
+from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
+
+EMPTY_TEXT = (
+    "**No data yet for {what}** — run `make run` (it builds the demo firm) or "
+    "`python -m etl import canonical DIR` to load your own files, then `python -m rules run` "
+    "for the leakage findings.\n\nThis page reads the warehouse at `{path}` (set "
+    "`$WAREHOUSE_DB` to read another)."
+)
+
+
+@st.cache_data(show_spinner="Reading the warehouse…", max_entries=32)
+def _read(
+    stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable
+) -> Any:
+    with kpi_connection(stamp[0], last_day=filters.end) as con:
+        return _reader(con, filters)
+
+
+def read(reader: Callable[..., Any]) -> Any:
+    """reader(con, filters) on a prepared KPI connection for the sidebar's filters, cached until
+    the warehouse changes (its stamp) or the filters do. None (with a notice) while a load
+    holds the warehouse."""
+    filters = app_state.current_filters()
+    try:
+        return _read(
+            warehouse_stamp(), f"{reader.__module__}.{reader.__qualname__}", filters, reader
+        )
+    except WarehouseBusy:
+        st.warning(
+            "A load is writing to the warehouse right now. Refresh in a moment.",
+            icon=":material/hourglass_top:",
+        )
+        st.button("Refresh", icon=":material/refresh:")
+        return None
+    except WarehouseUnreadable as damaged:
+        app_state.show_damaged(damaged)
+
+
+def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFrame:
+    """read(reader) for a page built on one frame: stops the page (after the notice) while a
+    load holds the warehouse, and after the explained empty state when there are no rows."""
+    rows = read(reader)
+    if rows is None:
+        st.stop()
+    if rows.is_empty():
+        empty_state(empty_what)
+        st.stop()
+    return rows
+
+
+def page_header(title: str, caption: str, definitions: str, kpi: str | None = None) -> Filters:
+    """Title, one line of purpose, the definitions behind the numbers (expander), and the range
+    the page shows; with `kpi`, also which of the sidebar's filters that KPI honours (a
+    compliance page ignores a client filter, and says so). Returns the sidebar's filters."""
+    filters = app_state.current_filters()
+    st.title(title)
+    scope = [filters.label()]
+    if filters.clients:
+        scope.append(f"{len(filters.clients)} client(s)")
+    if filters.teams:
+        scope.append("teams: " + ", ".join(filters.teams))
+    st.caption(f"{caption} · **{' · '.join(scope)}**")
+    if kpi is not None and (filters.clients or filters.teams):
+        st.caption(filter_note(kpi, filters, app_state.client_names()))
+    with st.expander("How these numbers are computed", icon=":material/help:"):
+        st.markdown(definitions)
+    return filters
+
+
+def empty_state(what: str) -> None:
+    st.info(EMPTY_TEXT.format(what=what, path=warehouse_stamp()[0]), icon=":material/database:")
+
+
+def pct(value: Decimal | float | None, places: int = 1) -> str:
+    return "n/a" if value is None else f"{float(value) * 100:.{places}f}%"
+
+
+def money(value: Decimal | float | None, currency: str = "") -> str:
+    if value is None:
+        return "n/a"
+    return f"{currency + ' ' if currency else ''}{float(value):,.0f}"
+
+
+def days(value: Decimal | float | None) -> str:
+    return "n/a" if value is None else f"{float(value):.1f} d"
+
+
+def csv_button(frame: pl.DataFrame, name: str, *, key: str) -> None:
+    """A CSV download of exactly the rows shown (filters applied), formula cells neutralised."""
+    st.download_button(
+        f"Download CSV ({frame.height:,} rows)",
+        frame_csv(frame).encode("utf-8"),
+        file_name=f"{safe_file_name(name, fallback='download')}.csv",  # ids from data
+        mime="text/csv",
+        icon=":material/download:",
+        key=key,
+        type="tertiary",
+    )
+
+
+def picked_rows(event: Any) -> list[int]:
+    """Row positions selected in an st.dataframe(on_select="rerun") event."""
+    try:
+        return list(event.selection.rows)
+    except AttributeError:
+        return []
+
+
+def picked_points(event: Any) -> list[dict]:
+    """Points selected in an st.plotly_chart(on_select="rerun") event."""
+    try:
+        return list(event.selection.points)
+    except AttributeError:
+        return []
