@@ -4,15 +4,21 @@ mean anything), min / median / max of N runs, and the fitted exponent k of time 
 (least squares on the log of the medians; k = 1 is linear).
 
 Run: .venv/bin/python bench/bench_growth.py --db 150=/tmp/w150.duckdb --db 600=/tmp/w600.duckdb
-         [--before /path/to/old/checkout] [--steps draft,rules,classify,kpis] [--runs 3]
-Build each warehouse once with `python -m etl --db PATH demo --people N --as-of 2026-11-07`.
-Steps that write (rules, classify) run on a fresh copy each time; the copy is not timed.
+         [--folder 150=/tmp/f150 --folder 600=/tmp/f600] [--before /path/to/old/checkout]
+         [--steps demo,import,draft,rules,classify,kpis,pages] [--runs 3]
+Build each warehouse once with `python -m etl --db PATH demo --people N --as-of 2026-11-07
+--keep-files FOLDER` (the folder is what `import` loads). Steps that write (rules, classify) run
+on a fresh copy each time; the copy is not timed. `demo` builds a new warehouse each run; `import`
+loads the whole canonical folder into an empty warehouse (the demo minus generating it). `pages`
+runs bench/bench_pages_browser.py once per size (one fresh server per run; its own figures).
+Every line carries the 1-minute load average when its runs started: the machine is shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import statistics
 import subprocess
@@ -22,7 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-STEPS: dict[str, tuple[bool, list[str]]] = {  # step -> (writes, arguments after --db PATH)
+STEPS: dict[str, tuple[bool | str, list[str]]] = {  # step -> (writes, arguments after --db PATH)
+    "demo": ("new", ["-m", "etl", "{db}", "demo", "--people", "{people}", "--as-of", "{as_of}"]),
+    "import": ("new", ["-m", "etl", "{db}", "import", "canonical", "{folder}"]),
     "draft": (
         False,
         [
@@ -58,8 +66,9 @@ STEPS: dict[str, tuple[bool, list[str]]] = {  # step -> (writes, arguments after
 }
 
 
-def _command(code: Path, step: str, db: Path, out: Path, args) -> list[str]:
-    values = {"period": args.period, "as_of": args.as_of, "out": str(out)}
+def _command(code: Path, step: str, db: Path, out: Path, args, people: int = 0) -> list[str]:
+    values = {"period": args.period, "as_of": args.as_of, "out": str(out), "people": people}
+    values["folder"] = args.folders.get(people, "")
     argv = []
     for part in STEPS[step][1]:
         if part == "{db}":
@@ -69,14 +78,17 @@ def _command(code: Path, step: str, db: Path, out: Path, args) -> list[str]:
     return [str(code / ".venv" / "bin" / "python"), *argv]
 
 
-def run_once(code: Path, step: str, db: Path, tmp: Path, args) -> float:
+def run_once(code: Path, step: str, db: Path, tmp: Path, args, people: int = 0) -> float:
     target = db
     if STEPS[step][0]:
         target = tmp / "copy.duckdb"
-        shutil.copy(db, target)
+        if STEPS[step][0] == "new":
+            target.unlink(missing_ok=True)
+        else:
+            shutil.copy(db, target)
     started = time.perf_counter()
     subprocess.run(
-        _command(code, step, target, tmp / "out.json", args),
+        _command(code, step, target, tmp / "out.json", args, people),
         cwd=code,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -101,34 +113,60 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", action="append", required=True, help="PEOPLE=PATH")
     parser.add_argument("--before", help="another checkout to time first in every round")
-    parser.add_argument("--steps", default="draft,rules,classify,kpis")
+    parser.add_argument("--folder", action="append", default=[], help="PEOPLE=canonical folder")
+    parser.add_argument("--steps", default="demo,import,draft,rules,classify,kpis")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--period", default="2026-10")
     parser.add_argument("--as-of", default="2026-11-07")
     args = parser.parse_args()
     dbs = sorted(((int(n), Path(p)) for n, p in (d.split("=", 1) for d in args.db)))
+    args.folders = {int(n): p for n, p in (f.split("=", 1) for f in args.folder)}
     codes = {"after": ROOT} | ({"before": Path(args.before)} if args.before else {})
     order = ["before", "after"] if args.before else ["after"]
     with tempfile.TemporaryDirectory() as tmp:
         for step in args.steps.split(","):
+            if step == "pages":
+                pages(codes, dbs, args)
+                continue
             medians: dict[str, list[float]] = {label: [] for label in order}
-            for people, db in dbs:
+            sizes = [(p, db) for p, db in dbs if step != "import" or p in args.folders]
+            for people, db in sizes:
                 times: dict[str, list[float]] = {label: [] for label in order}
+                load = os.getloadavg()[0]
                 for _ in range(args.runs):
                     for label in order:  # interleaved: before, after, before, after...
-                        times[label].append(run_once(codes[label], step, db, Path(tmp), args))
+                        seconds = run_once(codes[label], step, db, Path(tmp), args, people)
+                        times[label].append(seconds)
                 for label in order:
                     ts = times[label]
                     medians[label].append(statistics.median(ts))
                     print(
                         f"{step:<9} {people:>5} people  {label:<6} min {min(ts):6.2f}  "
-                        f"median {statistics.median(ts):6.2f}  max {max(ts):6.2f} s",
+                        f"median {statistics.median(ts):6.2f}  max {max(ts):6.2f} s  "
+                        f"(load {load:.1f} to {os.getloadavg()[0]:.1f})",
                         flush=True,
                     )
             for label in order:
-                k = exponent([p for p, _ in dbs], medians[label])
+                k = exponent([p for p, _ in sizes], medians[label])
                 print(f"{step:<9} {label:<6} exponent k = {k:.2f}" if k is not None else "")
             print(flush=True)
+
+
+def pages(codes: dict[str, Path], dbs: list[tuple[int, Path]], args) -> None:
+    """The browser benchmark at each size (its own before/after interleaving and figures)."""
+    for people, db in dbs:
+        argv = [
+            str(ROOT / ".venv" / "bin" / "python"),
+            str(ROOT / "bench" / "bench_pages_browser.py"),
+            "--db",
+            str(db),
+            "--runs",
+            str(args.runs),
+        ]
+        if "before" in codes:
+            argv += ["--before", str(codes["before"])]
+        print(f"pages     {people:>5} people  (load {os.getloadavg()[0]:.1f})", flush=True)
+        subprocess.run(argv, cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ __all__ = [
     "expectation_specs",
     "suite_for",
     "validate_entity",
+    "warm_up",
 ]
 
 # Upper bounds beyond `non_negative`, by (entity, column).
@@ -178,6 +179,12 @@ def _gx() -> _GX:
             if _STATE is None:
                 _STATE = _GX()
     return _STATE
+
+
+def warm_up() -> None:
+    """Imports great-expectations and builds its context now (about 2 s, once per process), so a
+    caller can pay for it in a thread while other work runs."""
+    _gx()
 
 
 def suite_for(entity: Entity) -> gx.ExpectationSuite:

@@ -16,7 +16,7 @@ import polars as pl
 
 from core import clock
 from etl.contract import Entity
-from etl.staging import EntityStats, Load, Rejected, stage_entity
+from etl.staging import EntityStats, Load, Rejected, stage_entity, warm_up_validation
 from warehouse.db import scalar, transaction
 
 
@@ -119,6 +119,7 @@ def run_load(
     `prepare` runs first, outside the transaction: reading files into temp tables, where a
     failed statement (DuckDB's CSV reader giving up) must not abort the transaction.
     Inside a `rehearsal` block the run is rolled back instead (see there)."""
+    warm_up_validation()  # every load validates: GX's import overlaps the reading
     plan = _rehearsal.get()
     if plan is not None:
         return _rehearse(con, source, path, body, prepare, plan)

@@ -17,7 +17,7 @@ import yaml
 
 from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
-from etl.csv_source import FileRejected, SourceFile, read_csv_file
+from etl.csv_source import FileRejected, SourceFile, drop_source, read_csv_file
 from etl.export_import import stage_ics_file
 from etl.load_run import (
     LoadReport,
@@ -92,7 +92,7 @@ def load_csv(
     stats = stage_entity(
         con, load, entity, path.name, source.table, source.columns, rejected, validator(entity)
     )
-    con.execute(f"DROP TABLE IF EXISTS {source.table}")
+    drop_source(con, source.table)
     record_validation(con, load, stats)
     stats.notes += source.notes
     report.entities.append(stats)
@@ -197,7 +197,7 @@ def import_canonical(
         return run_load(con, "canonical", label or folder, body, prepare)
     finally:
         for entity in CSV_ENTITIES:
-            con.execute(f"DROP TABLE IF EXISTS src_{entity.name}")
+            drop_source(con, f"src_{entity.name}")
 
 
 __all__ = ["ENTITIES", "LoadReport", "import_canonical", "run_load", "stage_frame"]

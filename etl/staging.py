@@ -149,6 +149,19 @@ def stage_entity(
 _VALIDATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="expectations")
 
 
+def warm_up_validation() -> None:
+    """Starts importing great-expectations in the suite's own thread, so a load pays for it
+    while DuckDB reads and checks its files instead of waiting for it at the first validation
+    (it was ~2 s of every import command's critical path, a 15-row one included)."""
+
+    def warm_up() -> None:
+        from etl import expectations
+
+        expectations.warm_up()
+
+    _VALIDATOR.submit(warm_up)  # a failure shows again, and is raised, at the validation
+
+
 def _start_validation(con, entity: Entity, validate) -> Future | None:
     """Hands the suite only the columns it checks (strings as Arrow-backed pandas columns), of
     every row of a batch up to VALIDATION_SAMPLE_ROWS, else of every k-th line (about that

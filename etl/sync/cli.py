@@ -9,9 +9,10 @@ import time
 
 from app_auth import audit_row
 from core.cli_errors import UserError
-from etl.sync.http import SyncError
 from etl.sync.registry import names
-from etl.sync.run import SyncContext, configured_sources, pending_sources, run_sync
+
+# The sync machinery (httpx, tenacity, the loader and polars) is imported by `cmd_sync`, not
+# here: `python -m etl` builds this parser for every command, an import of 15 rows included.
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -46,6 +47,9 @@ def cmd_webhooks(args: argparse.Namespace, open_warehouse) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
+    from etl.sync.http import SyncError
+    from etl.sync.run import SyncContext, configured_sources, pending_sources, run_sync
+
     ctx = SyncContext(full=args.full)
     con = open_warehouse(args.db)
     try:

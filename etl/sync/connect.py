@@ -15,20 +15,16 @@ secret is printed except that key, on request; tokens never are.
 from __future__ import annotations
 
 import json
-
-import httpx
+from typing import TYPE_CHECKING
 
 from core.cli_errors import UserError
-from etl.sync.http import CredentialError
-from etl.sync.oauth import (
-    OAuthApp,
-    TokenStore,
-    authorization_url,
-    code_from_redirect,
-    exchange_code,
-    new_key,
-)
-from etl.sync.settings import Settings
+
+if TYPE_CHECKING:  # httpx and cryptography are imported by the steps, not by the parser that
+    # `python -m etl` builds for every command
+    import httpx
+
+    from etl.sync.oauth import OAuthApp, TokenStore
+    from etl.sync.settings import Settings
 
 SOURCES = ("quickbooks", "xero")
 
@@ -42,6 +38,8 @@ def _app(source: str, settings: Settings) -> OAuthApp:
 
 
 def _state_store(source: str, settings: Settings) -> TokenStore:
+    from etl.sync.oauth import TokenStore
+
     store = TokenStore(source, settings)
     store.path = store.path.with_suffix(".state")
     return store
@@ -49,6 +47,8 @@ def _state_store(source: str, settings: Settings) -> TokenStore:
 
 def begin(source: str, settings: Settings) -> str:
     """Step 1: the consent URL (the state is stored for step 2)."""
+    from etl.sync.oauth import authorization_url
+
     app = _app(source, settings)
     url, state = authorization_url(app)
     _state_store(source, settings).save({"state": state})
@@ -64,6 +64,9 @@ def finish(
     transport: httpx.BaseTransport | None = None,
 ) -> str:
     """Step 2: tokens for the redirect's code, stored; returns what was connected."""
+    from etl.sync.http import CredentialError
+    from etl.sync.oauth import TokenStore, code_from_redirect, exchange_code
+
     app = _app(source, settings)
     states = _state_store(source, settings)
     try:
@@ -87,6 +90,10 @@ def finish(
 
 
 def _xero_tenant(settings: Settings, token: dict, wanted: str | None, transport) -> tuple:
+    import httpx
+
+    from etl.sync.http import CredentialError
+
     url = settings.get("XERO_CONNECTIONS_URL", "https://api.xero.com/connections")
     with httpx.Client(transport=transport, timeout=30.0) as http:
         response = http.get(url, headers={"Authorization": f"Bearer {token['access_token']}"})
@@ -113,6 +120,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_connect(args, settings: Settings | None = None) -> int:
+    from etl.sync.oauth import new_key
     from etl.sync.settings import load_settings
 
     if args.new_key:

@@ -1,0 +1,171 @@
+"""`etl import` of the demo firm's time entries against DuckDB's own read_csv floor, same file,
+same run (the ratio is what survives a shared machine's noise).
+
+The demo folder is written once (`--people`, default 600: 1.49 M entries, 242 MB). Its reference
+files (people, projects, contracts...) are imported once into a base warehouse; each round then
+copies that warehouse (not timed) and times, back to back:
+
+* floor:   `SELECT count(*) FROM read_csv(time_entries.csv)` in a fresh DuckDB connection;
+* import:  `python -m etl --db COPY import canonical FOLDER` (whole command, new process) on a
+           folder holding only time_entries.csv;
+* fixed:   the same command on a folder of 15 time entries (the per-command cost: interpreter,
+           imports, warehouse open, audit row);
+* in-process: `import_canonical` of the same folder, timed inside one process (the command
+           minus its fixed cost); `--profile PATH` adds one untimed run under cProfile.
+
+Run: .venv/bin/python bench/bench_import_demo.py [--people 600] [--runs 3] [--folder DIR]
+         [--before OTHER_CHECKOUT] [--profile OUT.prof]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+sys.path.insert(0, str(ROOT))
+
+# The dialect the import's own fast read states (the sniffer alone misreads the demo's quoted
+# notes); everything else is DuckDB's default.
+FLOOR = (
+    """SELECT count(*) FROM read_csv(?, header = true, delim = ',', quote = '"', escape = '"')"""
+)
+
+IN_PROCESS = """
+import sys, time
+from pathlib import Path
+from etl.loader import import_canonical
+from warehouse.db import connect
+con = connect(sys.argv[1])
+started = time.perf_counter()
+if len(sys.argv) > 3:
+    import cProfile
+    cProfile.run("import_canonical(con, Path(sys.argv[2]))", sys.argv[3])
+else:
+    import_canonical(con, Path(sys.argv[2]))
+print(time.perf_counter() - started)
+"""
+
+
+def prepare(folder: Path, people: int, work: Path) -> tuple[Path, Path, Path]:
+    """(base warehouse with the reference files, folder of the entries, folder of 15 entries)."""
+    from demo import write_demo_folder
+    from etl.loader import import_canonical
+    from warehouse.db import connect
+
+    if not (folder / "time_entries.csv").exists():
+        write_demo_folder(folder, people=people, as_of=dt.date(2026, 11, 7))
+    ref, entries, small = work / "ref", work / "entries", work / "small"
+    for d in (ref, entries, small):
+        d.mkdir()
+    for f in folder.iterdir():
+        if f.name != "time_entries.csv":
+            os.symlink(f, ref / f.name)
+    os.symlink(folder / "time_entries.csv", entries / "time_entries.csv")
+    with (folder / "time_entries.csv").open() as src:
+        head = [next(src) for _ in range(16)]
+    (small / "time_entries.csv").write_text("".join(head))
+    base = work / "base.duckdb"
+    con = connect(base)
+    import_canonical(con, ref)
+    con.close()
+    return base, entries, small
+
+
+def floor_seconds(csv_path: Path) -> float:
+    con = duckdb.connect()
+    started = time.perf_counter()
+    con.execute(FLOOR, [str(csv_path)]).fetchall()
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def command_seconds(base: Path, folder: Path, work: Path, code: Path = ROOT) -> float:
+    copy = work / "copy.duckdb"
+    shutil.copy(base, copy)
+    argv = [PYTHON, "-m", "etl", "--db", str(copy), "import", "canonical", str(folder)]
+    started = time.perf_counter()
+    subprocess.run(argv, cwd=code, check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    copy.unlink()
+    return elapsed
+
+
+def in_process_seconds(
+    base: Path, folder: Path, work: Path, profile: str | None, code: Path = ROOT
+) -> float:
+    copy = work / "copy.duckdb"
+    shutil.copy(base, copy)
+    argv = [PYTHON, "-c", IN_PROCESS, str(copy), str(folder), *([profile] if profile else [])]
+    out = subprocess.run(argv, cwd=code, check=True, capture_output=True, text=True).stdout
+    copy.unlink()
+    return float(out.split()[-1])
+
+
+def _line(label: str, values: list[float], floor: list[float] | None = None) -> str:
+    text = (
+        f"{label:<34} min {min(values):6.2f}  median {statistics.median(values):6.2f}  "
+        f"max {max(values):6.2f} s"
+    )
+    if floor:
+        ratios = [v / f for v, f in zip(values, floor)]
+        text += (
+            f"   ratio to floor min {min(ratios):.2f}x  median {statistics.median(ratios):.2f}x"
+            f"  max {max(ratios):.2f}x"
+        )
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=600)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--folder", help="the demo folder (written there when missing)")
+    parser.add_argument("--profile", help="cProfile dump of one extra in-process import")
+    parser.add_argument("--before", help="another checkout, timed before this one in every round")
+    args = parser.parse_args()
+    codes = {"after": ROOT} | ({"before": Path(args.before)} if args.before else {})
+    order = ["before", "after"] if args.before else ["after"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        folder = Path(args.folder) if args.folder else work / "demo"
+        base, entries, small = prepare(folder, args.people, work)
+        rows = sum(1 for _ in (entries / "time_entries.csv").open()) - 1
+        floor: list[float] = []
+        times = {(label, kind): [] for label in order for kind in ("command", "in", "fixed")}
+        loads = []
+        for _ in range(args.runs):  # interleaved: floor, before, after, floor, before, after...
+            loads.append(os.getloadavg()[0])
+            floor.append(floor_seconds(entries / "time_entries.csv"))
+            for label in order:
+                code = codes[label]
+                times[label, "command"].append(command_seconds(base, entries, work, code))
+                times[label, "fixed"].append(command_seconds(base, small, work, code))
+                times[label, "in"].append(in_process_seconds(base, entries, work, None, code))
+        if args.profile:  # an extra run: profiling slows what it measures
+            in_process_seconds(base, entries, work, args.profile)
+        print(
+            f"time_entries.csv: {rows:,} rows ({args.people} people), load average at each "
+            f"round {', '.join(f'{x:.1f}' for x in loads)}, now {os.getloadavg()[0]:.1f}"
+        )
+        print(_line("floor: count(*) FROM read_csv", floor))
+        for label in order:
+            print(_line(f"{label}: etl import canonical", times[label, "command"], floor))
+            print(_line(f"{label}: import_canonical in-process", times[label, "in"], floor))
+            print(_line(f"{label}: etl import of 15 entries", times[label, "fixed"]))
+
+
+if __name__ == "__main__":
+    main()
