@@ -138,12 +138,13 @@ def test_a_push_and_its_read_back_are_audited_with_the_approver(con, tmp_path):
         str(draft_id),
         None,
     )
-    # C-1: 6 h + 4 h at 100.00 (tests/billing/test_accounting_push.py)
+    # C-1: 6 h + 4 h at 100.00 = 1,000.00, plus Acme's 8 % tax 80.00 (the push carries the
+    # draft's tax: tests/billing/test_accounting_push.py)
     assert json.loads(after) == {
         "to": "QuickBooks",
         "number": number,
         "external_id": result.external_id,
-        "total": "1000.00",
+        "total": "1080.00",
     }
     [(actor, _, kind, oid, _, after, _)] = rows(con, "action = 'sync'")
     assert (actor, kind, oid) == ("Bea", "accounting_pushes", "quickbooks")

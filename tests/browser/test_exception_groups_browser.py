@@ -49,10 +49,17 @@ def test_the_biggest_group_is_decided_at_once(own_demo, page, artifacts):
     settle(page)
     canvas = groups.get_by_test_id("data-grid-canvas")
     expect(canvas).to_be_visible(timeout=WAIT)
-    box = canvas.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + ROW_PX + ROW_PX // 2)  # the first group
     decide = page.locator(".st-key-group_decision_box")
-    expect(decide).to_be_visible(timeout=WAIT)
+    for attempt in range(3):  # a click landing while the grid redraws selects nothing
+        settle(page)
+        box = canvas.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + ROW_PX + ROW_PX // 2)  # the first group
+        try:
+            expect(decide).to_be_visible(timeout=WAIT // 2)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     settle(page)
     decide.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "exception_group_selected_1280.png")
