@@ -47,8 +47,12 @@ class FxRates:
             self._rates.setdefault(currency, []).append(Decimal(rate))
 
     @classmethod
-    def from_duckdb(cls, con: duckdb.DuckDBPyConnection) -> FxRates:
-        base = con.execute(BASE_SQL).fetchall()[0][0]
+    def from_duckdb(
+        cls, con: duckdb.DuckDBPyConnection, default_base: str | None = None
+    ) -> FxRates:
+        """The rates of mart_fx_rates; `default_base` stands in for a firm without a base
+        currency (receivables read amounts as USD then)."""
+        base = con.execute(BASE_SQL).fetchall()[0][0] or default_base
         return cls(base, con.execute(FX_ROWS_SQL).fetchall())
 
     @property

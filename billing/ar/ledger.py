@@ -19,7 +19,7 @@ from billing.ar.model import (
     MatchResult,
     Payment,
 )
-from billing.fx import FX_ROWS_SQL, FxRates
+from billing.fx import FxRates
 from core.money import ZERO
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -29,7 +29,6 @@ ALLOCATIONS_SQL = (
     "SELECT payment_id, invoice_id, amount, decided_by FROM payment_allocations "
     "ORDER BY payment_id, decided_at, invoice_id"
 )
-BASE_SQL = "SELECT coalesce(max(base_currency), 'USD') FROM firm"
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -124,8 +123,7 @@ def read_documents(con: duckdb.DuckDBPyConnection) -> tuple[list, list, list, li
         Allocation(r["payment_id"], r["invoice_id"], r["amount"], r["decided_by"])
         for r in _records(con, ALLOCATIONS_SQL)
     ]
-    base = con.execute(BASE_SQL).fetchall()[0][0]
-    fx = FxRates(base, con.execute(FX_ROWS_SQL).fetchall())
+    fx = FxRates.from_duckdb(con, default_base="USD")
     return invoices, memos, payments, allocations, fx
 
 
