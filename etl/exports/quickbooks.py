@@ -58,6 +58,12 @@ ALIASES = {
 }
 
 
+def credit_memo_id(number: str) -> str:
+    """QBO numbers credit memos in the invoice sequence, so a memo's id is `CM-<Num>`; a firm
+    that numbers its memos `CM-7` already keeps that id (never `CM-CM-7`)."""
+    return number if number[:2].upper() == "CM" else f"CM-{number}"
+
+
 def _spec(*required: tuple[str, ...]) -> ExportSpec:
     return ExportSpec(SOURCE, ALIASES, required, "date", ("date", "amount"))
 
@@ -141,7 +147,7 @@ class _Rows:
         client_id, project = self._client(customer, row, line)
         credit = kind == "credit memo"
         doc = self.b.document(
-            f"CM-{number}" if credit else number,
+            credit_memo_id(number) if credit else number,
             line,
             cells,
             client_id=client_id,
@@ -164,7 +170,7 @@ class _Rows:
         kind = self._kind(row) or "invoice"
         number = row["num"]
         if number and kind in ("invoice", "credit memo"):
-            doc_id = f"CM-{number}" if kind == "credit memo" else number
+            doc_id = credit_memo_id(number) if kind == "credit memo" else number
             doc = self.b.documents.get(doc_id)
             if doc is None:
                 doc = self.b.documents[doc_id] = _empty_document(doc_id)

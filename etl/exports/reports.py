@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,9 +109,16 @@ def read_report(path: Path, report: Report) -> tuple[Table, Sections]:
     return table, Sections(sections)
 
 
+# A first cell that is a date ("10/20/2026", "2026-10-20", "15 Jul 2026") is a transaction row
+# cut short, never a section; an aging bucket ("31 - 60 days past due") starts with a digit too.
+_DATE_LIKE = re.compile(
+    r"^(\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?|\d{1,2}\s+[a-z]{3,9}\.?\s+\d{2,4})$", re.I
+)
+
+
 def _section_label(cells: list[str]) -> str | None:
     first = cells[0].strip() if cells else ""
-    if first and not first[:1].isdigit() and not any(c.strip() for c in cells[1:]):
+    if first and not _DATE_LIKE.match(first) and not any(c.strip() for c in cells[1:]):
         return first
     return None
 

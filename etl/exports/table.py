@@ -217,6 +217,8 @@ def _read_rows(table: Table, lines: list[str], start: int, delimiter: str, spec:
                 table.skipped.append(RowError(table.file, line, "Total row", table.raw(cells)))
         elif cells == table.header:
             table.skipped.append(RowError(table.file, line, "repeated header", table.raw(cells)))
+        elif _REPORT_STAMP.match(",".join(cells).strip()):
+            table.skipped.append(RowError(table.file, line, "report time stamp", table.raw(cells)))
         elif _is_footer(table, cells, date_cell, spec):
             reason = "not a time entry (no date, no duration)"
             table.skipped.append(RowError(table.file, line, reason, table.raw(cells)))
@@ -225,6 +227,15 @@ def _read_rows(table: Table, lines: list[str], start: int, delimiter: str, spec:
             table.bad.append(RowError(table.file, line, reason, table.raw(cells)))
         else:
             table.rows.append((line, cells))
+
+
+# The time stamp QuickBooks writes under a report ("Accrual Basis Saturday, November 7, 2026
+# 09:15 AM GMT-08:00"); unquoted, its commas split it into cells.
+_REPORT_STAMP = re.compile(
+    r"^((accrual|cash)\s+basis\s+)?(mon|tues|wednes|thurs|fri|satur|sun)day\s*,\s*[a-z]{3,9}\.?"
+    r"\s+\d{1,2}\s*,\s*\d{4}\s+\d{1,2}:\d{2}",
+    re.IGNORECASE,
+)
 
 
 def _is_footer(table: Table, cells: list[str], date_cell: str, spec: ExportSpec) -> bool:

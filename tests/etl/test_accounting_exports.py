@@ -71,7 +71,10 @@ def test_qbo_invoice_list_sample():
     # "Harbor Lane Dental:Website Rebuild" is a QBO project under the customer
     assert invoices["1043"]["client_id"] == "qbo-client-harbor-lane-dental"
     assert {r["name"] for r in rows(batch, "clients")} == {"Kestrel & Co", "Harbor Lane Dental"}
-    assert [(s.line, s.reason) for s in batch.skipped] == [(11, "Total row")]
+    assert [(s.line, s.reason) for s in batch.skipped] == [
+        (11, "Total row"),
+        (13, "report time stamp"),  # "Accrual Basis Saturday, December 5, 2026 09:15 AM …"
+    ]
     assert batch.errors == {}
 
 
@@ -553,3 +556,42 @@ def test_empty_or_foreign_file_is_one_line_and_loads_nothing(
     assert con.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
     assert con.execute("SELECT line, entity FROM quarantine").fetchall() == [(1, "invoices")]
     con.close()
+
+
+# A QBO A/R Aging Detail as QuickBooks writes it: rows under aging buckets whose labels start with
+# a digit, `Total for …` rows, and the report's time stamp below, its commas unquoted.
+QBO_AGING_DETAIL = """\
+Acme Consulting LLC
+A/R Aging Detail
+As of November 7, 2026
+
+Date,Transaction Type,Num,Customer,Due Date,Past Due,Amount,Open Balance
+Current
+10/20/2026,Invoice,1043,Globex Corp,11/19/2026,-12,"$4,250.00","$4,250.00"
+Total for Current,,,,,,"$4,250.00","$4,250.00"
+31 - 60 days past due
+08/30/2026,Invoice,1031,Initech,09/29/2026,39,"$12,000.50","$2,000.50"
+09/15/2026,Credit Memo,CM-7,Initech,09/15/2026,53,"($500.00)","($500.00)"
+Total for 31 - 60 days past due,,,,,,"$11,500.50","$1,500.50"
+91 or more days past due
+07/01/2026
+TOTAL,,,,,,"$15,750.50","$5,750.50"
+
+Saturday, Nov 07, 2026 09:15:02 AM GMT-08:00
+"""
+
+
+def test_qbo_aging_detail_buckets_and_time_stamp_are_not_rows(tmp_path):
+    batch = parse("quickbooks-csv", write(tmp_path, "aging.csv", QBO_AGING_DETAIL))
+    invoices = by_id(batch, "invoices", "invoice_id")
+    # A memo the firm numbers CM-7 keeps that id; "($500.00)" is a credit of 500.
+    assert {k: (v["total"], v["kind"]) for k, v in invoices.items()} == {
+        "1043": ("4250", "invoice"),
+        "1031": ("12000.5", "invoice"),
+        "CM-7": ("-500", "credit_memo"),
+    }
+    # The bucket labels (lines 6, 9, 13) are sections; 8, 12 and 15 are Total rows, 17 the stamp.
+    assert sorted(s.line for s in batch.skipped) == [8, 12, 15, 17]
+    # Line 14 holds only a date: a transaction cut short, quarantined, never taken for a section.
+    assert [(e.line, "cut short" in e.reason) for e in batch.errors["invoices"]] == [(14, True)]
+    assert list(batch.errors) == ["invoices"]
