@@ -92,7 +92,16 @@ PAYMENTS = Report(
     signature=("amount",),
     absent=("description", "total"),
 )
-REPORTS = (INVOICES, RECEIVABLE_DETAIL, PAYMENTS)
+# Aged Receivables Detail: one row per open invoice under a section row naming the contact; its
+# `Reference` column is the invoice number (`Date, Reference, Due Date, <overdue>, Total, Paid,
+# Credited, Due`).
+AGED_DETAIL = Report(
+    "Aged Receivables Detail",
+    _spec(("date",), ("total",), ("number", "reference")),
+    signature=("total",),
+    absent=("contact", "description", "unit", "line_amount", "amount"),
+)
+REPORTS = (INVOICES, RECEIVABLE_DETAIL, PAYMENTS, AGED_DETAIL)
 
 _STATUS = {
     "draft": "draft",
@@ -115,17 +124,28 @@ PERSON_CATEGORIES = {"person", "people", "staff", "employee", "consultant", "tea
 def parse(path: Path, known: KnownLedger) -> LedgerBatch:
     """Detects the layout from its header and maps its rows; ExportFormatError when none fits."""
     report = detect_report(Path(path), REPORTS, "Xero")
-    table, _ = read_report(Path(path), report)
+    table, sections = read_report(Path(path), report)
     builder = LedgerBuilder(SOURCE, table, known, report)
     reader = _Rows(builder)
     handle = reader.payment_row if report is PAYMENTS else reader.document_row
     for line, row, cells in table.records():
+        if report is AGED_DETAIL:
+            row = _aged_row(row, sections.of(line))
         try:
             handle(line, row, cells, with_lines=report is INVOICES)
         except RowProblem as problem:
             reader.problem(line, row, cells, str(problem), report)
     reader.link_credit_notes()
     return builder.batch()
+
+
+def _aged_row(row: dict, contact: str) -> dict:
+    """An Aged Receivables Detail row as a Receivable Invoice Detail row: the contact from the
+    section it sits in, the invoice number from `Reference` when there is no number column."""
+    row = {**row, "contact": contact}
+    if not row["number"]:
+        row["number"], row["reference"] = row["reference"], ""
+    return row
 
 
 class _Rows:

@@ -595,3 +595,42 @@ def test_qbo_aging_detail_buckets_and_time_stamp_are_not_rows(tmp_path):
     # Line 14 holds only a date: a transaction cut short, quarantined, never taken for a section.
     assert [(e.line, "cut short" in e.reason) for e in batch.errors["invoices"]] == [(14, True)]
     assert list(batch.errors) == ["invoices"]
+
+
+# Xero's Aged Receivables Detail: invoices under a section row naming the contact, `Reference`
+# holding the invoice number, an unnamed overdue-status column, Total rows per contact.
+XERO_AGED_DETAIL = """\
+Aged Receivables Detail
+Demo Company (UK)
+As at 7 November 2026
+
+Date,Reference,Due Date,,Total,Paid,Credited,Due
+Ridgeway University
+15 Jul 2026,INV-0142,14 Aug 2026,85 days overdue,"1,200.00",200.00,0.00,"1,000.00"
+2 Oct 2026,CN-0009,2 Oct 2026,,-150.00,0.00,0.00,-150.00
+Total Ridgeway University,,,,"1,050.00",200.00,0.00,850.00
+City Limousines
+1 Nov 2026,INV-0150,1 Dec 2026,,"3,456.78",0.00,0.00,"3,456.78"
+Total City Limousines,,,,"3,456.78",0.00,0.00,"3,456.78"
+Total,,,,"4,506.78",200.00,0.00,"4,306.78"
+"""
+
+
+@pytest.mark.parametrize("titled", [True, False])
+def test_xero_aged_receivables_detail(tmp_path, titled):
+    text = XERO_AGED_DETAIL if titled else XERO_AGED_DETAIL.split("\n\n", 1)[1]
+    batch = parse("xero-csv", write(tmp_path, "aged.csv", text))
+    assert batch.report == "Aged Receivables Detail"
+    invoices = by_id(batch, "invoices", "invoice_id")
+    clients = {r["client_id"]: r["name"] for r in rows(batch, "clients")}
+    got = {
+        k: (clients[v["client_id"]], v["issue_date"], v["due_date"], v["total"], v["kind"])
+        for k, v in invoices.items()
+    }
+    assert got == {
+        "INV-0142": ("Ridgeway University", "2026-07-15", "2026-08-14", "1200", "invoice"),
+        "CN-0009": ("Ridgeway University", "2026-10-02", "2026-10-02", "-150", "credit_memo"),
+        "INV-0150": ("City Limousines", "2026-11-01", "2026-12-01", "3456.78", "invoice"),
+    }
+    assert batch.errors == {}
+    assert len(batch.skipped) == 3  # the two contacts' Total rows and the grand Total
