@@ -376,7 +376,8 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path, db_path):
     assert wrong.returncode == 1
     expected = (
         'error: quickbooks_invoice_list.csv: not a Xero export this importer reads ("Invoices", '
-        '"Receivable Invoice Detail", "Payments"): no header row with their columns'
+        '"Receivable Invoice Detail", "Payments", "Aged Receivables Detail"): no header row with '
+        "their columns"
     )
     assert wrong.stderr.splitlines() == [expected]
     missing = run_etl("import", "xero-csv", str(tmp_path / "nope.csv"), db=db_path)
