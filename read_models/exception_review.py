@@ -54,6 +54,11 @@ KIND_WORDS = {
     "expense_no_receipt": "Expense without a receipt",
     "unmatched_payment": "Payment not matched to an invoice",
     "payment_missing_fx_rate": "Payment exchange rate missing",
+    "payment_unknown_client": "Payment from an unknown client",
+    "payment_negative": "Negative payment",
+    "payment_before_invoice": "Payment dated before its invoice",
+    "credit_memo_unknown_invoice": "Credit memo names no invoice",
+    "paid_not_recorded": "Paid in the accounting system, payment not imported",
 }
 GROUP_WORDS = {
     "person_week": "Person, week",

@@ -19,9 +19,15 @@ FEE_PERIOD_DAYS = 30
 
 def late_fee_periods(inv: Invoice, as_of: date) -> int:
     """Rule 13: full 30-day periods since the due date (exactly 30 days is one), counted only
-    once the due date plus the grace days has passed; 0 without a late_fee term."""
+    once the due date plus the grace days has passed; 0 without a late_fee term, and 0 for an
+    invoice the accounting system marks paid (its payment was not imported)."""
     days = (as_of - inv.due_date).days
-    if inv.late_fee_rate is None or inv.is_fee_invoice or days <= inv.grace_days:
+    if (
+        inv.late_fee_rate is None
+        or inv.is_fee_invoice
+        or inv.paid_in_accounting
+        or days <= inv.grace_days
+    ):
         return 0
     return max(days, 0) // FEE_PERIOD_DAYS
 
@@ -109,16 +115,25 @@ def aging(con: duckdb.DuckDBPyConnection, as_of: date) -> Aging:
     return aging_from_ledger(build_ledger(con), as_of)
 
 
+def fit(text: str, width: int) -> str:
+    """`text` in a column of `width`: padded, or cut with an ellipsis so columns never run into
+    each other."""
+    return f"{text:<{width}}" if len(text) <= width else text[: width - 1] + "…"
+
+
 def render_table(report: Aging) -> str:
     out = [f"AR aging as of {report.as_of} ({report.base_currency} totals)"]
+    names = [r.invoice.client_name or r.invoice.client_id for r in report.rows]
+    width = min(max([len("client"), *map(len, names)]), 32) + 2
+    number = max([len("invoice"), *(len(r.invoice.label) for r in report.rows)]) + 2
     out.append(
-        f"  {'invoice':<16}{'client':<10}{'due':<12}{'days':>6} {'bucket':<8}"
+        f"  {'invoice':<{number}}{fit('client', width)}{'due':<12}{'days':>6} {'bucket':<8}"
         f"{'open':>14} {'cur':<4}{'late fee':>11}"
     )
-    for row in report.rows:
+    for row, name in zip(report.rows, names):
         inv = row.invoice
         out.append(
-            f"  {inv.label:<16}{inv.client_id:<10}{inv.due_date.isoformat():<12}"
+            f"  {inv.label:<{number}}{fit(name, width - 2)}  {inv.due_date.isoformat():<12}"
             f"{row.days_past_due:>6} {row.bucket:<8}{money_text(row.open):>14} "
             f"{inv.currency:<4}{money_text(row.late_fee):>11}"
         )

@@ -117,6 +117,7 @@ def run_ar_command(args) -> int:
 def reminders_command(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
     """`billing reminders`: the queue as of a date; with --send, sent through the configured
     sender (SMTP when AR_SMTP_HOST is set, else .eml files in the outbox folder)."""
+    from billing.ar.aging import fit
     from billing.ar.polish import polisher_from_settings
     from billing.ar.reminders import reminder_queue, send_reminders
     from billing.ar.senders import sender_from_settings
@@ -132,9 +133,10 @@ def reminders_command(con: duckdb.DuckDBPyConnection, args) -> tuple[dict, str]:
         reminders = reminder_queue(con, args.as_of)
         title = f"{len(reminders)} reminder(s) due on {args.as_of}"
         refused = []
+    width = min(max([6, *(len(r.client_name or r.client_id) for r in reminders)]), 32)
     lines = [title] + [
-        f"  {r.number:<16} {r.client_id:<8} {r.offset_days:>4} d {r.tone:<9} "
-        f"{r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
+        f"  {r.number:<16} {fit(r.client_name or r.client_id, width)} {r.offset_days:>4} d "
+        f"{r.tone:<9} {r.recipient or '(no email)'}: {' '.join(r.subject.split())}"
         for r in reminders
     ]
     lines += [f"  refused {line}" for line in refused]

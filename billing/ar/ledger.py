@@ -89,6 +89,7 @@ def read_documents(con: duckdb.DuckDBPyConnection) -> tuple[list, list, list, li
             bool(r["is_fee_invoice"]),
             r["client_name"] or r["client_id"],
             r["billing_email"],
+            r["status"],
         )
         for r in rows
         if r["kind"] != "credit_memo"

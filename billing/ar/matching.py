@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from billing.ar.model import (
@@ -34,12 +35,15 @@ ACTIONS = {
     "payment_before_invoice": "check the payment's date and the invoice it names",
     "credit_memo_unknown_invoice": "correct the credit memo's credits_invoice_id",
     "payment_missing_fx_rate": "load the fx_rates row for the payment date",
+    "paid_not_recorded": "import the payments from the accounting system (QBO Customer Balance "
+    "Detail or Transaction Detail, Xero Payments) or sync it",
 }
 SEVERITY = {
     "payment_unknown_client": "high",
     "payment_negative": "high",
     "credit_memo_unknown_invoice": "high",
     "payment_missing_fx_rate": "high",
+    "paid_not_recorded": "medium",
 }
 
 
@@ -349,4 +353,24 @@ def match_payments(
             _apply_memo(book, event)
         else:
             _apply_payment(book, event, manual.get(event.payment_id, []))
+    book.issue_until(date.max)
+    _paid_not_recorded(book)
     return book.result
+
+
+def _paid_not_recorded(book: _Book) -> None:
+    """Invoices the accounting system marks paid while the payments here leave them open: AR
+    keeps rule 11's open balance (it cannot date the missing payment) and says why."""
+    for inv in book.invoices:
+        left = book.open.get(inv.invoice_id, ZERO)
+        if inv.paid_in_accounting and left > 0:
+            book.flag(
+                "paid_not_recorded",
+                inv.invoice_id,
+                f"{inv.label} is marked paid in the accounting system, but the payments here "
+                f"leave {left} {inv.currency} of {inv.total} open; no reminder or late fee "
+                "goes out for it",
+                inv,
+                value=left,
+                currency=inv.currency,
+            )

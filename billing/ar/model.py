@@ -38,6 +38,13 @@ class Invoice:
     is_fee_invoice: bool = False  # a late-fee invoice never accrues a fee itself
     client_name: str = ""
     billing_email: str | None = None
+    status: str = "sent"  # 'paid': the accounting system says so, whatever payments we hold
+
+    @property
+    def paid_in_accounting(self) -> bool:
+        """QuickBooks or Xero marks it paid: never dun the client or charge a fee for it, even
+        when the payments that settled it were not imported (open stays rule 11's figure)."""
+        return self.status == "paid"
 
     @property
     def label(self) -> str:

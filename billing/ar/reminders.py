@@ -130,7 +130,8 @@ def reminder_queue(
     """What would be sent on `as_of`: per open invoice not paused, the latest offset that has
     come (due + offset <= as_of, and not before the invoice was issued) and was not sent yet;
     earlier offsets not sent are skipped, so a client never gets three reminders at once. The
-    first reminder of an invoice is never the final notice (ReminderConfig.tone_for)."""
+    first reminder of an invoice is never the final notice (ReminderConfig.tone_for). An
+    invoice the accounting system marks paid gets none, whatever payments were imported."""
     config = config or ReminderConfig.load()
     pauses = {r[0]: (r[1], r[2]) for r in con.execute(PAUSES_SQL).fetchall()}
     logged = set(con.execute(LOGGED_SQL).fetchall())
@@ -139,7 +140,7 @@ def reminder_queue(
     queue = []
     for row in aging_from_ledger(build_ledger(con), as_of).rows:
         inv = row.invoice
-        if _paused(pauses, inv.invoice_id, as_of):
+        if _paused(pauses, inv.invoice_id, as_of) or inv.paid_in_accounting:
             continue
         due = [
             o
