@@ -78,6 +78,16 @@ class Aging:
             totals[row.bucket] += row.open_base or ZERO
         return {k: cents(v) for k, v in totals.items()}
 
+    @property
+    def unconverted(self) -> dict[str, Decimal]:
+        """Open per currency that has no rate to the base currency at its invoice date: left
+        out of `totals`, and said so, so a missing rate never reads as nothing owed."""
+        left: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for row in self.rows:
+            if row.open_base is None:
+                left[row.invoice.currency] += row.open
+        return {cur: cents(v) for cur, v in sorted(left.items())}
+
     def to_json(self) -> dict:
         return {
             "as_of": self.as_of.isoformat(),
@@ -89,6 +99,9 @@ class Aging:
             ],
             "exceptions": [f.to_json() for f in self.exceptions],
             "base_currency": self.base_currency,
+            "unconverted": [
+                {"currency": cur, "open": money_text(v)} for cur, v in self.unconverted.items()
+            ],
         }
 
 
@@ -138,6 +151,11 @@ def render_table(report: Aging) -> str:
             f"{inv.currency:<4}{money_text(row.late_fee):>11}"
         )
     out.append("  totals: " + ", ".join(f"{k} {money_text(v)}" for k, v in report.totals.items()))
+    for cur, amount in report.unconverted.items():
+        out.append(
+            f"  not in the totals: {money_text(amount)} {cur} open, no {cur} rate to "
+            f"{report.base_currency} (load fx_rates, or set base_currency in firm.yaml)"
+        )
     for (client, cur), amount in sorted(report.credits.items()):
         out.append(f"  credit  {client:<10} {money_text(amount)} {cur}")
     if report.exceptions:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.ar.aging import aging
+from billing.ar.aging import aging, render_table
 from billing.ar.late_fees import accrue_late_fees
 from billing.ar.reminders import reminder_queue
 from tests.billing.ar_firm import build_ar_firm
@@ -60,3 +60,18 @@ def test_the_finding_goes_once_the_payment_is_imported(con, tmp_path):
     report = aging(con, AS_OF)
     assert [r.invoice.invoice_id for r in report.rows] == ["I-O"]  # I-P: 1000 - 1000 = 0 open
     assert report.exceptions == []
+
+
+def test_open_in_a_currency_without_a_rate_is_named_not_counted_as_nothing(con, tmp_path):
+    # ar_firm has EUR rates only. I-G: 300.00 GBP, no payment; I-O: 400.00 USD (the base).
+    invoices = INVOICES.replace(
+        "I-P,INV-P,CL-1,C-1,2026-03-01,2026-03-31,USD,1000.00,paid,invoice",
+        "I-G,INV-G,CL-3,C-3,2026-03-01,2026-03-31,GBP,300.00,sent,invoice",
+    )
+    build_ar_firm(con, tmp_path, invoices, NO_PAYMENTS)
+    report = aging(con, AS_OF)
+    # Both 31 days past due: 31-60. The base total holds I-O's 400.00 only; I-G is named apart.
+    assert report.totals["31-60"] == Decimal("400.00")
+    assert report.unconverted == {"GBP": Decimal("300.00")}
+    assert report.to_json()["unconverted"] == [{"currency": "GBP", "open": "300.00"}]
+    assert "not in the totals: 300.00 GBP open, no GBP rate to USD" in render_table(report)
