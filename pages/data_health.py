@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.csv_safe import frame_csv
 from read_models import data_health as dh
+from read_models.currency_gaps import currency_gaps
 from read_models.people_gaps import people_gaps
 from ui import app_state
 from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
@@ -294,10 +295,50 @@ def show_people_gaps(stamp: tuple[str, int, int]) -> None:
         )
 
 
+CURRENCY_GAP_COLUMNS = {
+    "currency": cc.TextColumn("Currency", width=80),
+    "documents": cc.TextColumn("Documents", width=95),
+    "count": cc.NumberColumn("How many", format="%d", width=85),
+    "amount": cc.NumberColumn("Amount", format="%,.2f", width=120),
+    "first_day": cc.DateColumn("From", width=105),
+    "last_day": cc.DateColumn("To", width=105),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def read_currency_gaps(stamp: tuple[str, int, int]) -> pl.DataFrame:
+    return currency_gaps(stamp[0])
+
+
+def show_currency_gaps(stamp: tuple[str, int, int]) -> None:
+    """Its own section: money no base-currency figure can hold (no rate on its day), which
+    Open AR, revenue and the AR totals would otherwise show as nothing."""
+    gaps = read_currency_gaps(stamp)
+    if gaps.is_empty():
+        return
+    base = gaps["base_currency"][0]
+    currencies = ", ".join(sorted(set(gaps["currency"])))
+    with st.container(key="currency_gaps"):
+        st.warning(
+            f"**Amounts in {currencies} have no exchange rate to {base}, the base currency.** "
+            f"Open AR, revenue and the AR totals leave them out until an fx_rates row covers "
+            f"their dates, or until firm.yaml names the firm's own base_currency.",
+            icon=":material/currency_exchange:",
+        )
+        st.dataframe(
+            gaps,
+            column_order=list(CURRENCY_GAP_COLUMNS),
+            column_config=CURRENCY_GAP_COLUMNS,
+            hide_index=True,
+            height=min(36 + 35 * gaps.height, 260),
+        )
+
+
 if health is not None and health.is_empty:
     show_empty_state(stamp[0])
 elif health is not None:
     show_kpis(health.kpis())
+    show_currency_gaps(stamp)
     show_people_gaps(stamp)
     show_loads(health.loads, health.load_entities)
     show_jobs(health.jobs)
