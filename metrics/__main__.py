@@ -132,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         with kpi_connection(path, last_day=max(filters.end, as_of or filters.end)) as con:
             check_known(con, "client", args.client)
             check_known(con, "team", args.team)
-            base = con.execute("SELECT max(base_currency) FROM firm").fetchall()[0][0]
+            base = con.execute("SELECT coalesce(max(base_currency), 'USD') FROM firm").fetchall()[
+                0
+            ][0]
             kpis = firm_kpis(con, filters, as_of=as_of)
     except WarehouseBusy:
         print("error: a load is writing to the warehouse right now; try again", file=sys.stderr)

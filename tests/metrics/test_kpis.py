@@ -181,3 +181,22 @@ def test_monthly_trend_matches_the_months_own_figures(con):
     assert values["billable_utilization"] == pytest.approx(0.6532)
     assert values["billing_realization"] == pytest.approx(0.9521)
     assert values["days_to_invoice"] == pytest.approx(2.3)
+
+
+def test_a_warehouse_without_a_firm_row_reads_amounts_as_usd(tmp_path):
+    # A warehouse loaded from tracker and accounting exports alone has no firm row. Its
+    # amounts read as USD (as the receivables ledger reads them), so the same June as above
+    # gives the same hand-computed realization: 14,900 / 15,650, EUR converted at 1.10 / 1.20.
+    connection = connect(tmp_path / "warehouse.duckdb")
+    build_kpi_firm(connection, tmp_path)
+    connection.execute("DELETE FROM firm")
+    prepare(connection, date(2026, 12, 31))
+    fx = connection.execute(
+        "SELECT currency, date, rate_to_base FROM mart_fx_rates WHERE currency = 'USD'"
+    ).fetchall()
+    assert fx == [("USD", date(2000, 1, 1), Decimal(1))]
+    real = k.summarize_realization(k.realization_rows(connection, JUNE))
+    assert real.standard_value == Decimal("15650.00")
+    assert real.billed_value == Decimal("14900.00")
+    assert real.value == Decimal("0.9521")
+    connection.close()
