@@ -101,6 +101,11 @@ def _validate_one(validation, opener, load_id: int, statuses: tuple[str, ...]) -
         found = validation.state(con, load_id)
     if found["status"] == "running":
         print(f"load {load_id}: being validated by {found['claimed_by']}")
+    elif found["error"]:
+        print(
+            f"load {load_id}: already validated, failed: the suite could not run: "
+            f"{found['error']} (--again runs it again)"
+        )
     else:
         print(
             f"load {load_id}: already validated, {found['status']} "

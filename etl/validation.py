@@ -39,7 +39,7 @@ from core import clock, settings
 from core.cli_errors import one_line
 from etl.checks import quote
 from etl.contract import CONTRACTS, ENTITIES, FIRM, Entity
-from warehouse.db import ROOT, WarehouseBusy, connect, transaction
+from warehouse.db import ROOT, WarehouseBusy, connect, scalar, transaction
 
 if TYPE_CHECKING:  # pandas and GX come with etl.expectations, imported only to validate
     import pandas as pd
@@ -147,10 +147,10 @@ def state(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
     """The load's status and its validation's (None when it has no load_validation row);
     ValidationRefused when the load does not exist or failed."""
     cur = con.execute(STATE_SQL, [load_id])
-    row = cur.fetchone()
-    if row is None:
+    rows = cur.fetchall()  # all of it: DuckDB 2.0 refuses new work while a result is unfinished
+    if not rows:
         raise ValidationRefused(f"no load {load_id} in the warehouse")
-    found = dict(zip([d[0] for d in cur.description], row, strict=True))
+    found = dict(zip([d[0] for d in cur.description], rows[0], strict=True))
     if found["load_status"] != "ok":
         raise ValidationRefused(f"load {load_id} failed: it committed nothing to validate")
     return found
@@ -197,7 +197,7 @@ def read_batches(con: duckdb.DuckDBPyConnection, load_id: int) -> list[Batch]:
         if not cols:
             continue
         where = f"_load_id = {int(load_id)}"
-        rows = con.execute(f"SELECT count(*) FROM {entity.name} WHERE {where}").fetchone()[0]
+        rows = scalar(con, f"SELECT count(*) FROM {entity.name} WHERE {where}")
         if rows > SAMPLE_ROWS:  # deterministic, and a parallel scan
             where += f" AND _row_hash % {-(-rows // SAMPLE_ROWS)} = 0"
         order = ", ".join(quote(k) for k in entity.key)
