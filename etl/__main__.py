@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("path")
     imp.add_argument("--strict", action="store_true", help="exit 1 when any row was quarantined")
     imp.add_argument("--person", help="ics: whose calendar (default: from the file name)")
+    from etl.validate_cli import add_parser as add_validate_parser
+    from etl.validate_cli import add_validate_flag
+
+    add_validate_flag(imp)
+    add_validate_flag(demo)
+    add_validate_parser(sub)
     from etl.sync.cli import add_parser as add_sync_parser
     from etl.sync.cli import add_webhooks_parser
 
@@ -113,14 +119,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UserError(f"{path}: no such file or folder")
     if args.source == "canonical" and not path.is_dir():
         raise UserError(f"{path}: 'canonical' imports a folder of contract files")
+    mode = mode_of(args)
     con = open_warehouse(args.db)
     started = time.perf_counter()
     try:
         report = _run_import(con, args, path)
         record_import(con, report, args.source, path, audit_row.cli_actor(args.actor))
+        validated = validate_now(con, report, mode)
     finally:
         con.close()
     print_report(report, f"{args.source} {path} in {time.perf_counter() - started:.1f}s")
+    print(validated or validate_later(args.db, report, mode))
     if report.file_errors:
         errors = report.file_errors
         text = (
@@ -130,6 +139,29 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.strict and report.quarantined:
         raise UserError(f"{report.quarantined} row(s) quarantined (--strict)")
     return 0
+
+
+def mode_of(args: argparse.Namespace) -> str:
+    from etl.validate_cli import mode_of as mode
+
+    return mode(args)
+
+
+def validate_now(con: duckdb.DuckDBPyConnection, report: LoadReport, mode: str) -> str | None:
+    """`--validate now`: the suite on the committed load before the command returns (its line),
+    else None (validate_later, once the connection let go of the file)."""
+    if mode != "now":
+        return None
+    from etl.validation import after_commit
+
+    return after_commit(con, resolve_db_path(None), report.load_id, mode)[0]
+
+
+def validate_later(db: str | None, report: LoadReport, mode: str) -> str:
+    """`background` starts the detached validator, `off` leaves the load pending: the line."""
+    from etl.validation import after_commit
+
+    return after_commit(None, resolve_db_path(db), report.load_id, mode)[0]
 
 
 def record_import(
@@ -167,6 +199,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.people < 1:
         raise UserError("--people must be at least 1")
     as_of = args.as_of or clock.today()
+    mode = mode_of(args)
     con = open_warehouse(args.db)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="demo-firm-") as tmp:
@@ -185,9 +218,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         try:
             report = import_canonical(con, folder, label=label)
             record_import(con, report, "demo", folder, audit_row.cli_actor(args.actor))
+            validated = validate_now(con, report, mode)
         finally:
             con.close()
     print_report(report, label)
+    print(validated or validate_later(args.db, report, mode))
     print(
         f"generated in {generated:.1f}s, total {time.perf_counter() - started:.1f}s "
         f"-> {resolve_db_path(args.db)}"
@@ -204,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "sync": cmd_sync,
         "webhooks": cmd_webhooks,
         "connect": cmd_connect,
+        "validate": cmd_validate,
     }
     return commands[args.command](args)
 
@@ -218,6 +254,12 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     from etl.sync.cli import cmd_webhooks as serve
 
     return serve(args, open_warehouse)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from etl.validate_cli import cmd_validate as run
+
+    return run(args)
 
 
 def cmd_connect(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ folder, vendor export, API sync) stages through here."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,7 +15,8 @@ import polars as pl
 
 from core import clock
 from etl.contract import Entity
-from etl.staging import EntityStats, Load, Rejected, stage_entity, warm_up_validation
+from etl.staging import EntityStats, Load, Rejected, stage_entity
+from etl.validation import record_pending
 from warehouse.db import scalar, transaction
 
 
@@ -118,8 +118,10 @@ def run_load(
     """Runs `body` inside one transaction; on any error the warehouse is left as it was.
     `prepare` runs first, outside the transaction: reading files into temp tables, where a
     failed statement (DuckDB's CSV reader giving up) must not abort the transaction.
-    Inside a `rehearsal` block the run is rolled back instead (see there)."""
-    warm_up_validation()  # every load validates: GX's import overlaps the reading
+    Inside a `rehearsal` block the run is rolled back instead (see there).
+
+    A committed load carries a `pending` load_validation row, committed with its rows: the
+    great-expectations suite runs after the commit (etl/validation.py), never inside it."""
     plan = _rehearsal.get()
     if plan is not None:
         return _rehearse(con, source, path, body, prepare, plan)
@@ -134,40 +136,11 @@ def run_load(
                 _record_stats(con, load, stats)
             message = "; ".join(report.file_errors) or None
             _log(con, load, "ok", message)
+            record_pending(con, load.load_id)
     except Exception as err:
         _log(con, load, "failed", f"{type(err).__name__}: {err}")
         raise
     return report
-
-
-def validator(entity: Entity) -> Callable:
-    """The great-expectations suite of `entity`, as the staging step's `validate` hook. GX and
-    pandas are imported on the first validation, not with the loader (`etl --help` stays
-    fast)."""
-
-    def validate(frame):
-        from etl import expectations
-
-        return expectations.validate_entity(entity, frame)
-
-    return validate
-
-
-def record_validation(con, load: Load, stats: EntityStats) -> None:
-    for result in stats.validation:
-        con.execute(
-            "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [
-                load.load_id,
-                stats.entity,
-                result.expectation,
-                result.column,
-                result.success,
-                result.element_count,
-                result.unexpected_count,
-                json.dumps(result.details, default=str),
-            ],
-        )
 
 
 def stage_frame(
@@ -177,11 +150,7 @@ def stage_frame(
     con.register("_frame", frame)
     con.execute("CREATE OR REPLACE TEMP TABLE frame_src AS SELECT * FROM _frame")
     con.unregister("_frame")
-    stats = stage_entity(
-        con, load, entity, file, "frame_src", frame.columns, rejected, validator(entity)
-    )
-    record_validation(con, load, stats)
-    return stats
+    return stage_entity(con, load, entity, file, "frame_src", frame.columns, rejected)
 
 
 def strings_frame(rows: list[dict], entity: Entity) -> pl.DataFrame:

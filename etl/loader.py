@@ -19,14 +19,7 @@ from etl.contract import CONTRACTS, CSV_ENTITIES, ENTITIES, FIRM, Entity
 from etl.contracts_yaml import ContractError, parse_contracts, parse_firm
 from etl.csv_source import FileRejected, SourceFile, drop_source, read_csv_file
 from etl.export_import import stage_ics_file
-from etl.load_run import (
-    LoadReport,
-    record_validation,
-    run_load,
-    stage_frame,
-    strings_frame,
-    validator,
-)
+from etl.load_run import LoadReport, run_load, stage_frame, strings_frame
 from etl.staging import EntityStats, Load, Rejected, quarantine_rejected, stage_entity
 from etl.yaml_nodes import read_yaml_text
 
@@ -89,11 +82,8 @@ def load_csv(
         )
         return
     rejected = [Rejected(r.line, r.reason, r.raw) for r in source.ragged]
-    stats = stage_entity(
-        con, load, entity, path.name, source.table, source.columns, rejected, validator(entity)
-    )
+    stats = stage_entity(con, load, entity, path.name, source.table, source.columns, rejected)
     drop_source(con, source.table)
-    record_validation(con, load, stats)
     stats.notes += source.notes
     report.entities.append(stats)
 

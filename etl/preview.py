@@ -28,6 +28,7 @@ from etl.import_kinds import FORMAT_LABELS, accounting_report, header_fields, ru
 from etl.load_run import LoadReport, rehearsal
 from etl.staging import EntityStats, Load
 from warehouse.db import transaction
+from warehouse.sessions import Db, read_write
 
 PREVIEW_ROWS = 20  # rows shown per entity
 PERMISSION = "import_data"
@@ -216,13 +217,15 @@ def _import_target(kind: str, upload: Upload) -> Path:
     return upload.path.parent if kind == "canonical" else upload.path
 
 
-def warm_up() -> None:
-    """Builds the great-expectations context a load validates with (its first import costs
-    seconds: docs/benchmarks.md), so that a process's first preview does not hold the write
-    turn, and keep other sessions' writes waiting, while Python imports it."""
-    from etl import expectations
+def validate_after_commit(load_id: int, db: Db = None) -> None:
+    """The great-expectations suite on the load just committed, in a thread of the app: the
+    Import page returns at once and Data health shows the load pending, then passed or failed.
+    The thread takes the write turn only to claim and read the load and to record the results
+    (etl/validation.py). ETL_VALIDATE=off leaves it pending, as for the command line."""
+    from etl.validation import default_mode, start_thread
 
-    expectations.suite_for(ENTITIES["time_entries"])
+    if default_mode() != "off":
+        start_thread(lambda: read_write(db), load_id)
 
 
 def preview_import(

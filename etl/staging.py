@@ -4,26 +4,14 @@ with the replaced version kept in history, and the raw copy of what arrived."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from etl.checks import checked_select, key_expression, quote, raw_json, raw_name
 from etl.contract import Entity
 from warehouse.db import scalar
-
-if TYPE_CHECKING:  # pandas is imported by the suite's own module, only when a load validates
-    import pandas as pd
-
-# The suite sees about this many rows of a larger batch (every k-th line): its checks
-# repeat the SQL checks that already quarantine bad rows, so on a large batch it is a
-# cross-check of the typed data at the load boundary, not the gate, and it stays off the
-# import's critical path (it cost ~0.8 s per million rows and competed for the second core).
-VALIDATION_SAMPLE_ROWS = 50_000
 
 
 @dataclass
@@ -55,7 +43,6 @@ class EntityStats:
     quarantined: int = 0
     notes: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # "file:line: reason"
-    validation: list = field(default_factory=list)  # great-expectations results
 
     def line(self) -> str:
         text = (
@@ -109,20 +96,17 @@ def stage_entity(
     src_table: str,
     present: list[str],
     rejected: list[Rejected] | None = None,
-    validate: Callable[[pd.DataFrame], list] | None = None,
 ) -> EntityStats:
     """Checks and upserts the rows of `src_table` (strings + `_line`) into the staging table.
 
-    `validate` (the great-expectations suite) gets the typed batch and runs in a thread while
-    DuckDB writes staging, so it costs little extra wall time; its results land in
-    `stats.validation`."""
+    The great-expectations suite is not run here: it validates the committed load afterwards
+    (etl/validation.py), off the import's critical path."""
     stats = EntityStats(entity.name, file)
     rejected = rejected or []
     quarantine_rejected(con, load, entity.name, file, rejected)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _checked AS {checked_select(entity, present, src_table)}"
     )
-    validation = _start_validation(con, entity, validate)
     _quarantine_failed_checks(con, load, entity, file, present)
     _resolve_duplicate_keys(con, load, entity, file, present)
     _write_history_and_staging(con, load, entity)
@@ -142,43 +126,7 @@ def stage_entity(
     stats.unchanged = counts.get("unchanged", 0)
     stats.quarantined = len(rejected) + (scalar(con, "SELECT count(*) FROM _quarantined") or 0)
     stats.examples = [f"{r.line}: {r.reason}" for r in rejected[:10]] + _examples(con)
-    stats.validation = validation.result() if validation else []
     return stats
-
-
-_VALIDATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="expectations")
-
-
-def warm_up_validation() -> None:
-    """Starts importing great-expectations in the suite's own thread, so a load pays for it
-    while DuckDB reads and checks its files instead of waiting for it at the first validation
-    (it was ~2 s of every import command's critical path, a 15-row one included)."""
-
-    def warm_up() -> None:
-        from etl import expectations
-
-        expectations.warm_up()
-
-    _VALIDATOR.submit(warm_up)  # a failure shows again, and is raised, at the validation
-
-
-def _start_validation(con, entity: Entity, validate) -> Future | None:
-    """Hands the suite only the columns it checks (strings as Arrow-backed pandas columns), of
-    every row of a batch up to VALIDATION_SAMPLE_ROWS, else of every k-th line (about that
-    many rows)."""
-    if validate is None:
-        return None
-    from etl.expectations import expectation_specs  # with numpy and pandas: only to validate
-
-    checked = {column for _, column, _ in expectation_specs(entity)}
-    cols = ", ".join(quote(c) for c in entity.column_names if c in checked)
-    rows = scalar(con, "SELECT count(*) FROM _checked") or 0
-    sample = ""
-    if rows > VALIDATION_SAMPLE_ROWS:  # every k-th line of the file: deterministic, and a
-        # parallel scan (a repeatable reservoir sample is single-threaded and cost more)
-        sample = f" WHERE _line % {-(-rows // VALIDATION_SAMPLE_ROWS)} = 0"
-    frame = con.sql(f"SELECT {cols} FROM _checked{sample}").arrow().read_all().to_pandas()
-    return _VALIDATOR.submit(validate, frame)
 
 
 def _examples(con) -> list[str]:

@@ -53,7 +53,19 @@ def sync(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:
             ctx.problems.append(f"{name}: {' '.join(str(err).split())}")
             continue
         parts.append(f"{name}: {report.rows_changed} row(s) changed, {report.requests} request(s)")
+        parts += _validate(con, report.load.load_id)
     return "; ".join(parts + ctx.problems)
+
+
+def _validate(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
+    """The synced load's great-expectations suite, in the job's own process (it is already in
+    the background), unless ETL_VALIDATE=off leaves it pending for `etl validate --pending`."""
+    from etl.validation import default_mode, same_connection, validate_load
+
+    if default_mode() == "off":
+        return []
+    outcome = validate_load(lambda: same_connection(con), load_id)
+    return [] if outcome is None else [f"load {load_id} validation {outcome.status}"]
 
 
 def rules(con: duckdb.DuckDBPyConnection, ctx: JobContext) -> str:

@@ -34,9 +34,18 @@ JOB_COLUMNS = {
     "finished_at": cc.DatetimeColumn("Finished (UTC)", format=TIME_UTC),
     "message": cc.TextColumn("Result", width="large"),
 }
+VALIDATION_TAG = cc.MultiselectColumn(
+    "Validation",
+    options=["passed", "failed", "pending", "running"],
+    color=["green", "red", "orange", "blue"],
+    width="small",
+    help="The great-expectations suite on what the load committed (it runs after the commit)",
+)
+SHOWN_VALIDATIONS = 8  # loads named in the warning; the rest are counted
 LOAD_COLUMNS = {
     "source": cc.TextColumn("Source"),
     "status_tag": STATUS_TAG,
+    "validation_tag": VALIDATION_TAG,
     "finished_at": cc.DatetimeColumn("Finished (UTC)", format=TIME_UTC),
     "path": cc.TextColumn("Path"),
     "new_rows": cc.NumberColumn("New", format="localized"),
@@ -141,7 +150,12 @@ def show_loads(loads: pl.DataFrame, load_entities: pl.DataFrame) -> None:
         st.caption("No load has been recorded.")
         return
     st.dataframe(
-        loads.with_columns(status_tag=as_tag(pl.col("status"))),
+        loads.with_columns(
+            status_tag=as_tag(pl.col("status")),
+            validation_tag=pl.when(pl.col("validation").is_not_null()).then(
+                as_tag(pl.col("validation"))
+            ),
+        ),
         column_order=list(LOAD_COLUMNS),
         column_config=LOAD_COLUMNS,
         hide_index=True,
@@ -153,6 +167,46 @@ def show_loads(loads: pl.DataFrame, load_entities: pl.DataFrame) -> None:
             column_order=list(LOAD_ENTITY_COLUMNS),
             column_config=LOAD_ENTITY_COLUMNS,
             hide_index=True,
+        )
+
+
+def validation_text(row: dict) -> str:
+    """One load of the warning: which, from where, and what its validation found."""
+    what = f"load {row['load_id']} ({row['source']}, {row['path']})"
+    if row["validation"] == "failed" and row["validation_error"]:
+        return f"{what}: the suite could not run: {row['validation_error']}"
+    if row["validation"] == "failed":
+        return f"{what}: {row['failed_expectations']} of {row['expectations']} expectations failed"
+    if row["validation"] == "running":
+        return f"{what}: being validated now"
+    return f"{what}: not validated yet (`python -m etl validate --pending`)"
+
+
+def show_unsettled_validations(validations: pl.DataFrame) -> None:
+    """Failed validations and those not run yet: the rows are loaded either way (a failed
+    expectation never removes one), so this is where a person learns the suite disagreed."""
+    unsettled = dh.unsettled_validations(validations)
+    if unsettled.is_empty():
+        return
+    failed = unsettled.filter(pl.col("validation") == "failed").height
+    waiting = unsettled.height - failed
+    head = " and ".join(
+        part
+        for part in (
+            f"{failed} load(s) failed validation" if failed else "",
+            f"{waiting} load(s) not validated yet" if waiting else "",
+        )
+        if part
+    )
+    lines = [f"- {validation_text(row)}" for row in unsettled.head(SHOWN_VALIDATIONS).to_dicts()]
+    if unsettled.height > SHOWN_VALIDATIONS:
+        lines.append(f"- … and {unsettled.height - SHOWN_VALIDATIONS} more")
+    with st.container(key="unsettled_validations"):
+        st.warning(
+            f"**{head}.** Their rows are loaded; the great-expectations suite checks what a "
+            "load committed after the commit. See the data-contract checks below.\n\n"
+            + "\n".join(lines),
+            icon=":material/rule:",
         )
 
 
@@ -340,6 +394,7 @@ elif health is not None:
     show_kpis(health.kpis())
     show_currency_gaps(stamp)
     show_people_gaps(stamp)
+    show_unsettled_validations(health.validations)
     show_loads(health.loads, health.load_entities)
     show_jobs(health.jobs)
     show_quarantine(health.quarantine)

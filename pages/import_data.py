@@ -85,7 +85,6 @@ cached = st.session_state.get(PREVIEW_KEY)
 if cached is None or cached[0] != key:
     try:
         with st.spinner("Reading the file…"):
-            imports.warm_up()  # outside the write turn
             with guard.acting_as(identity), read_write() as con:
                 result = imports.preview_import(
                     con, kind, upload, actor=identity.name, person=person
@@ -163,6 +162,7 @@ if preview.newly_quarantined:
 if st.button(label, type="primary", disabled=not preview.worth_committing):
 
     def done(report) -> str:
+        imports.validate_after_commit(report.load_id)  # a thread: the page does not wait
         text = imports.done_message(uploaded.name, report)
         st.session_state[DONE_KEY] = (upload.sha256, text)
         return text

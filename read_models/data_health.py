@@ -81,6 +81,25 @@ def source_last_loads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(sql("data_health/source_last_loads")).pl()
 
 
+def load_validations(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per validated or validating load, newest first: load_id, source, path,
+    loaded_at, validation (pending | running | passed | failed), expectations,
+    failed_expectations, validation_error, validated_at."""
+    return con.sql(sql("data_health/load_validations")).pl()
+
+
+def with_validation(loads: pl.DataFrame, validations: pl.DataFrame) -> pl.DataFrame:
+    """`loads` with each load's `validation` status (null: a failed load, nothing to check)."""
+    return loads.join(
+        validations.select("load_id", "validation"), on="load_id", how="left", maintain_order="left"
+    )
+
+
+def unsettled_validations(validations: pl.DataFrame) -> pl.DataFrame:
+    """The loads whose validation failed or has not finished: what the page warns about."""
+    return validations.filter(pl.col("validation") != "passed")
+
+
 def job_last_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per scheduled job: its latest run (job, slot, status, started_at, finished_at,
     message)."""
@@ -135,6 +154,7 @@ class DataHealth:
     quarantine: pl.DataFrame
     expectations: pl.DataFrame
     jobs: pl.DataFrame  # the scheduled jobs' last runs (python -m jobs)
+    validations: pl.DataFrame  # every load's great-expectations status (load_validations)
 
     @property
     def is_empty(self) -> bool:
@@ -157,11 +177,13 @@ def data_health(db: str | os.PathLike | None = None) -> DataHealth:
     """Reads the whole Data health picture through one short-lived read-only connection."""
     with read_only(db) as con:
         loads = source_last_loads(con)
+        validations = load_validations(con)
         return DataHealth(
             entities=rows_per_entity(con),
-            loads=loads,
+            loads=with_validation(loads, validations),
             load_entities=load_entity_stats(con, loads["load_id"]),
             quarantine=open_quarantine(con),
             expectations=latest_expectations(con),
             jobs=job_last_runs(con),
+            validations=validations,
         )

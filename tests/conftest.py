@@ -84,6 +84,22 @@ def pinned_today() -> Iterator[dt.date]:
             os.environ[TODAY_ENV] = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def validation_off() -> Iterator[None]:
+    """Imports leave their great-expectations validation pending (ETL_VALIDATE=off): no test
+    starts a detached validator by accident, and none pays GX's start-up unless it asks
+    (monkeypatch.setenv("ETL_VALIDATE", ...) or `--validate`). Subprocesses inherit it."""
+    before = os.environ.get("ETL_VALIDATE")
+    os.environ["ETL_VALIDATE"] = "off"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("ETL_VALIDATE", None)
+        else:
+            os.environ["ETL_VALIDATE"] = before
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"

@@ -251,7 +251,10 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect(
-    db: str | os.PathLike | None = None, *, read_only: bool = False
+    db: str | os.PathLike | None = None,
+    *,
+    read_only: bool = False,
+    wait_seconds: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Opens (creating and upgrading if needed) the warehouse: a plain connection for a command
     line process (the caller closes it), waiting up to CLI_WAIT_SECONDS for another process to
@@ -260,14 +263,18 @@ def connect(
 
     `read_only=True` opens the file in DuckDB's read-only mode (several processes may read at
     once); in a process that already has the file open read-write (the app) that is refused as
-    "different configuration", so the app never asks for it."""
+    "different configuration", so the app never asks for it.
+
+    `wait_seconds` replaces CLI_WAIT_SECONDS: a background validator (etl/validation.py) waits
+    minutes for the import or command that holds the file instead of failing (DuckDB allows one
+    writing process per file)."""
     path = resolve_db_path(db)
     if read_only:
-        con = _connect_waiting_for_lock(path, read_only=True)
+        con = _connect_waiting_for_lock(path, wait_seconds, read_only=True)
         con.execute("SET TimeZone = 'UTC'")
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_waiting_for_lock(path)
+    con = _connect_waiting_for_lock(path, wait_seconds)
     try:
         con.execute("SET TimeZone = 'UTC'")
         ensure_current(con)

@@ -10,6 +10,7 @@ import time
 from app_auth import audit_row
 from core.cli_errors import UserError
 from etl.sync.registry import names
+from warehouse.db import resolve_db_path
 
 # The sync machinery (httpx, tenacity, the loader and polars) is imported by `cmd_sync`, not
 # here: `python -m etl` builds this parser for every command, an import of 15 rows included.
@@ -21,6 +22,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     sync.add_argument(
         "--full", action="store_true", help="ignore the stored cursors and pull everything again"
     )
+    from etl.validate_cli import add_validate_flag
+
+    add_validate_flag(sync)
     return sync
 
 
@@ -49,8 +53,12 @@ def cmd_webhooks(args: argparse.Namespace, open_warehouse) -> int:
 def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
     from etl.sync.http import SyncError
     from etl.sync.run import SyncContext, configured_sources, pending_sources, run_sync
+    from etl.validate_cli import mode_of
+    from etl.validation import after_commit
 
     ctx = SyncContext(full=args.full)
+    mode = mode_of(args)
+    loads: list[int] = []  # validated after the warehouse is closed (background, off)
     con = open_warehouse(args.db)
     try:
         if args.source:
@@ -78,8 +86,14 @@ def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
                 f"{name}: {report.fetched} record(s) in {report.requests} request(s), "
                 f"{report.rows_changed} row(s) changed, {elapsed:.1f}s",
             )
+            if mode == "now":
+                print(after_commit(con, args.db, report.load.load_id, mode)[0])
+            else:
+                loads.append(report.load.load_id)
     finally:
         con.close()
+    for load_id in loads:
+        print(after_commit(None, resolve_db_path(args.db), load_id, mode)[0])
     if failed:
         raise UserError("; ".join(failed))
     return 0

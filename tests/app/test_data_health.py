@@ -118,3 +118,58 @@ def test_scheduled_jobs_show_their_last_run_and_result(monkeypatch, tmp_path):
         ["rules", "2026-11-09", "ok", "12 exception(s): 2 new, 1 resolved"],
         ["sync", "2026-11-09T09:15", "failed", "harvest: 401 Unauthorized"],
     ]
+
+
+def validation_column(at: AppTest) -> dict:
+    loads = next(df.value for df in at.dataframe if "validation" in df.value.columns)
+    shown = loads["validation"].astype(object).where(loads["validation"].notna(), None)
+    return dict(zip(loads["source"], shown, strict=True))
+
+
+def unsettled_warning(at: AppTest) -> str:
+    return next(w.value for w in at.warning if "great-expectations suite" in w.value)
+
+
+def test_each_load_shows_its_validation_and_unsettled_ones_are_listed(monkeypatch, tmp_path):
+    db = fill_small_warehouse(tmp_path / "warehouse.duckdb")
+    con = connect(db)
+    con.execute(
+        """INSERT INTO load_log VALUES (4, 'toggl-csv', '/exports/toggl.csv',
+           '2025-02-05 10:00:00+00', '2025-02-05 10:00:02+00', 'ok', null)"""
+    )
+    con.execute(
+        "INSERT INTO load_validation (load_id, status, queued_at) VALUES (4, 'pending', "
+        "'2025-02-05 10:00:02+00')"
+    )
+    con.close()
+    at = run_app(monkeypatch, db)
+    # load 2 (canonical) has a failed expectation in validation_results; load 3 failed whole
+    # (nothing to validate); load 4 waits for its validator
+    assert validation_column(at) == {
+        "toggl-csv": "pending",
+        "harvest-csv": None,
+        "canonical": "failed",
+    }
+    text = unsettled_warning(at)
+    assert "1 load(s) failed validation and 1 load(s) not validated yet" in text
+    assert "load 4 (toggl-csv, /exports/toggl.csv): not validated yet" in text
+    assert "load 2 (canonical, /imports/2025-02): 1 of 2 expectations failed" in text
+
+
+def test_a_load_validated_after_its_commit_shows_passed_and_no_warning(monkeypatch, tmp_path):
+    from etl import validation
+    from etl.loader import import_canonical
+    from tests.conftest import write_folder
+    from tests.etl.canonical_fixtures import BASE_FILES
+
+    db = tmp_path / "warehouse.duckdb"
+    con = connect(db)
+    report = import_canonical(con, write_folder(tmp_path / "firm", BASE_FILES))
+    con.close()
+    at = run_app(monkeypatch, db)
+    assert validation_column(at) == {"canonical": "pending"}
+    assert "load 1 (canonical" in unsettled_warning(at)
+    assert validation.validate_load(validation.file_opener(db), report.load_id).status == "passed"
+    at = run_app(monkeypatch, db)
+    assert validation_column(at) == {"canonical": "passed"}
+    assert not any("great-expectations suite" in w.value for w in at.warning)

@@ -58,3 +58,30 @@ def test_an_admin_previews_then_commits_a_broken_harvest_export(monkeypatch, tmp
     # After the commit the same file previews as already loaded, its bad rows still listed.
     assert [m.value for m in at.metric] == ["0", "4", "4"]
     assert button(at, "Import 0 row(s)").disabled
+
+
+def test_the_page_validates_the_committed_load_in_a_thread(monkeypatch, tmp_path):
+    import time
+
+    monkeypatch.setenv("ETL_VALIDATE", "background")
+    db = empty_warehouse(tmp_path)
+    at = open_page(monkeypatch, db, PAGE, user="Ada Admin", roles=("admin",))
+    at.file_uploader[0].set_value(("harvest_broken.csv", BROKEN_HARVEST.encode(), "text/csv"))
+    at.run()
+    button(at, "Import 14 row(s), quarantine 4").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert query(db, "SELECT count(*) FROM time_entries") == [(4,)]  # committed before the suite
+    deadline = time.monotonic() + 120
+    status = None
+    while time.monotonic() < deadline:
+        status = query(db, "SELECT status FROM load_validation WHERE load_id = 1")
+        if status and status[0][0] in ("passed", "failed"):
+            break
+        time.sleep(0.2)
+    assert status == [("passed",)]
+    # the suite saw the committed rows only: the 4 good entries, not the 4 quarantined
+    assert query(
+        db,
+        "SELECT max(element_count) FROM validation_results "
+        "WHERE load_id = 1 AND entity = 'time_entries'",
+    ) == [(4,)]
