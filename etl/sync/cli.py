@@ -10,6 +10,7 @@ import time
 from app_auth import audit_row
 from core.cli_errors import UserError
 from etl.sync.registry import names
+from warehouse.attribution_snapshot import refresh_after_write
 
 # The sync machinery (httpx, tenacity, the loader and polars) is imported by `cmd_sync`, not
 # here: `python -m etl` builds this parser for every command, an import of 15 rows included.
@@ -78,6 +79,7 @@ def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
                 f"{name}: {report.fetched} record(s) in {report.requests} request(s), "
                 f"{report.rows_changed} row(s) changed, {elapsed:.1f}s",
             )
+        refresh_after_write(con)  # the synced rows are committed; pages read the new state
     finally:
         con.close()
     if failed:
