@@ -18,6 +18,7 @@ import duckdb
 from app_auth import audit_row
 from core import clock
 from core.cli_errors import UserError, cli_errors, one_line
+from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.db import connect, resolve_db_path, transaction
 
 if TYPE_CHECKING:  # the loader (polars, and GX on a load) is imported by the commands using it
@@ -125,6 +126,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         report = _run_import(con, args, path)
         record_import(con, report, args.source, path, audit_row.cli_actor(args.actor))
+        refresh_after_write(con)
         validated = validate_now(con, report, mode)
     finally:
         con.close()
@@ -218,6 +220,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         try:
             report = import_canonical(con, folder, label=label)
             record_import(con, report, "demo", folder, audit_row.cli_actor(args.actor))
+            refresh_after_write(con)
             validated = validate_now(con, report, mode)
         finally:
             con.close()

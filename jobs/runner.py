@@ -14,6 +14,7 @@ import duckdb
 from core import clock
 from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
+from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.day_tables import public_holidays
 from warehouse.db import transaction
 
@@ -104,6 +105,8 @@ def run_pass(
             message, status = f"{type(err).__name__}: {' '.join(str(err).split())}", "failed"
         finish(con, name, slot, status, message)
         results.append(JobResult(name, slot, status, message))
+    if results:  # a sync or rules job may have changed the attribution's inputs
+        refresh_after_write(con)
     return results
 
 

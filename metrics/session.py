@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from core import clock
+from warehouse import attribution_snapshot
 from warehouse.day_tables import build_day_tables
 from warehouse.sessions import Db, read_only
 
@@ -54,6 +55,9 @@ def kpi_connection(
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT = re.compile(r"--[^\n]*")
+# The live attribution as the KPI SQL names it (warehouse/sql/marts/035_*.sql), not matching
+# the mart_invoice_attribution_between it stands for.
+_ATTRIBUTION_CALL = re.compile(r"\binvoice_attribution_between\(")
 
 
 def query(
@@ -69,9 +73,19 @@ def run_sql(
     con: duckdb.DuckDBPyConnection, text: str, params: dict[str, object], name: str = "query"
 ) -> pl.DataFrame:
     """Runs SQL text with the parameters it names, as polars."""
-    text = _COMMENT.sub("", expand_includes(text))
+    text = with_attribution_source(con, _COMMENT.sub("", expand_includes(text)))
     used = set(_PARAM.findall(text))
     missing = used - params.keys()
     if missing:
         raise KeyError(f"{name} needs {sorted(missing)}")
     return con.sql(text, params={k: v for k, v in params.items() if k in used}).pl()
+
+
+def with_attribution_source(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """`text` reading the attribution snapshot instead of pricing the work again, when the
+    text asks for the attribution and the snapshot was made from exactly the inputs this
+    connection sees (its fingerprint, checked in the caller's transaction); else as it is (the
+    live mart)."""
+    if not _ATTRIBUTION_CALL.search(text) or not attribution_snapshot.is_current(con):
+        return text
+    return _ATTRIBUTION_CALL.sub("attribution_snapshot_between(", text)

@@ -532,8 +532,13 @@ if leadership.is_empty:
         icon=":material/account_balance:",
     )
     st.stop()
-aging_tab, review_tab = st.tabs(["Aging & DSO", "Weekly AR review"])
-with aging_tab:
-    show_leadership(leadership, filters)
-with review_tab:
-    show_review(filters, user, stamp)
+# Only the open tab runs (its reads and tables): the other one is built when it is chosen.
+aging_tab, review_tab = st.tabs(
+    ["Aging & DSO", "Weekly AR review"], on_change="rerun", key="ar_tab"
+)
+if aging_tab.open:
+    with aging_tab:
+        show_leadership(leadership, filters)
+if review_tab.open:
+    with review_tab:
+        show_review(filters, user, stamp)

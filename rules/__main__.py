@@ -18,6 +18,7 @@ from app_auth import audit_row
 from core.cli_errors import cli_errors
 from rules.config import load_config
 from rules.engine import RulesRun, run_rules
+from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.db import connect, resolve_db_path
 
 
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     con = connect(path)
     try:
         result = run_rules(con, args.as_of, config, actor=audit_row.cli_actor(args.actor))
+        refresh_after_write(con)
     finally:
         con.close()
     if args.format == "json":

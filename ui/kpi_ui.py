@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -105,16 +106,22 @@ def days(value: Decimal | float | None) -> str:
 
 
 def csv_button(frame: pl.DataFrame, name: str, *, key: str) -> None:
-    """A CSV download of exactly the rows shown (filters applied), formula cells neutralised."""
+    """A CSV download of exactly the rows shown (filters applied), formula cells neutralised.
+    The CSV is built when the button is clicked, not on every run of the page."""
     st.download_button(
         f"Download CSV ({frame.height:,} rows)",
-        frame_csv(frame).encode("utf-8"),
+        partial(_csv_bytes, frame),
         file_name=f"{safe_file_name(name, fallback='download')}.csv",  # ids from data
         mime="text/csv",
         icon=":material/download:",
         key=key,
         type="tertiary",
+        on_click="ignore",
     )
+
+
+def _csv_bytes(frame: pl.DataFrame) -> bytes:
+    return frame_csv(frame).encode("utf-8")
 
 
 def picked_rows(event: Any) -> list[int]:

@@ -10,6 +10,7 @@ import time
 from app_auth import audit_row
 from core.cli_errors import UserError
 from etl.sync.registry import names
+from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.db import resolve_db_path
 
 # The sync machinery (httpx, tenacity, the loader and polars) is imported by `cmd_sync`, not
@@ -90,6 +91,7 @@ def cmd_sync(args: argparse.Namespace, open_warehouse, print_report) -> int:
                 print(after_commit(con, args.db, report.load.load_id, mode)[0])
             else:
                 loads.append(report.load.load_id)
+        refresh_after_write(con)  # the synced rows are committed; pages read the new state
     finally:
         con.close()
     for load_id in loads:

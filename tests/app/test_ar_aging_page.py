@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from metrics.filters import Filters
 from metrics.receivables import collection_kpis
-from tests.support.app_pages import button, open_page, query
+from tests.support.app_pages import button, open_ar_review, open_page, query
 from tests.support.demo import DEMO_AS_OF
 from ui.app_state import last_complete_period
 from warehouse.sessions import read_only
@@ -33,8 +33,19 @@ def test_the_demo_firm_shows_the_metrics_layers_figures(monkeypatch, demo_db):
     assert any("days_past_due" in df.value.columns for df in at.dataframe)
 
 
-def test_a_promise_to_pay_is_saved_with_who_and_when(monkeypatch, demo_db):
+def test_only_the_open_tab_runs(monkeypatch, demo_db):
     at = open_page(monkeypatch, demo_db, PAGE, user=USER)
+    keys = {w.key for w in at.selectbox}
+    assert "review_invoice" not in keys  # the review tab is closed: nothing of it was built
+    assert any("days_past_due" in df.value.columns for df in at.dataframe)
+    open_ar_review(at)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "review_invoice" in {w.key for w in at.selectbox}
+    assert "Open AR (USD)" not in {m.label for m in at.metric}  # the aging tab is closed now
+
+
+def test_a_promise_to_pay_is_saved_with_who_and_when(monkeypatch, demo_db):
+    at = open_ar_review(open_page(monkeypatch, demo_db, PAGE, user=USER))
     invoice_id = at.selectbox(key="review_invoice").options[0]
     # options show labels; pick the first invoice by its id through the widget's value
     first = query(
@@ -60,7 +71,7 @@ def test_a_promise_to_pay_is_saved_with_who_and_when(monkeypatch, demo_db):
 
 
 def test_a_client_section_builds_its_table_only_when_opened(monkeypatch, demo_db):
-    at = open_page(monkeypatch, demo_db, PAGE, user=USER)
+    at = open_ar_review(open_page(monkeypatch, demo_db, PAGE, user=USER))
     sections = [e for e in at.expander if e.key and e.key.startswith("ar_client_")]
     assert sections, "the demo firm has clients with open invoices"
     assert all(len(e.dataframe) == 0 for e in sections)  # collapsed: no table sent

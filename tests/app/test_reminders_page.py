@@ -9,7 +9,7 @@ import pytest
 
 from billing.ar import senders
 from billing.ar.reminders import reminder_queue
-from tests.support.app_pages import button, open_page, query, select_rows
+from tests.support.app_pages import button, open_ar_review, open_page, query, select_rows
 from tests.support.demo import DEMO_AS_OF
 from warehouse.db import connect
 
@@ -37,7 +37,7 @@ def expected_queue(db, as_of: date):
 def test_a_picked_reminder_is_previewed_as_it_will_be_sent(monkeypatch, demo_db, outbox):
     queue = expected_queue(demo_db, DEMO_AS_OF)
     assert queue, "the demo firm has reminders due on its as-of date"
-    at = open_page(monkeypatch, demo_db, PAGE, user="Dana Ortiz")
+    at = open_ar_review(open_page(monkeypatch, demo_db, PAGE, user="Dana Ortiz"))
     select_rows(at, "reminder_queue", [0])
     assert not at.exception, [e.value for e in at.exception]
     first = queue[0]  # the page lists the queue in reminder_queue's order
@@ -50,7 +50,7 @@ def test_a_picked_reminder_is_previewed_as_it_will_be_sent(monkeypatch, demo_db,
 def test_sending_asks_first_and_sends_only_once_confirmed(monkeypatch, demo_db, outbox):
     queue = expected_queue(demo_db, DEMO_AS_OF)
     sendable = [r for r in queue if r.recipient]
-    at = open_page(monkeypatch, demo_db, PAGE, user="Dana Ortiz")
+    at = open_ar_review(open_page(monkeypatch, demo_db, PAGE, user="Dana Ortiz"))
     before = query(demo_db, SENT)[0][0]
     button(at, f"Send {len(queue)} reminder(s)…").click().run()
     assert query(demo_db, SENT)[0][0] == before  # the dialog only asks

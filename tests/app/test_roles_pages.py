@@ -4,7 +4,7 @@ log page is closed to the roles without read_audit and reads in words for the ot
 
 from __future__ import annotations
 
-from tests.support.app_pages import button, open_page, query
+from tests.support.app_pages import button, open_ar_review, open_page, query
 
 OPS = ("operations",)
 
@@ -62,7 +62,7 @@ def test_the_drafter_cannot_approve_above_the_four_eyes_limit(monkeypatch, demo_
 
 
 def test_operations_cannot_accrue_late_fees(monkeypatch, demo_db):
-    at = open_page(monkeypatch, demo_db, "pages/ar_aging.py", user="Ops", roles=OPS)
+    at = open_ar_review(open_page(monkeypatch, demo_db, "pages/ar_aging.py", user="Ops", roles=OPS))
     button(at, "Accrue late fees as of").click().run()
     assert errors(at) == [
         "Ops (Operations) may not accrue, post or waive late fees: it needs the role AR"

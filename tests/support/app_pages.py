@@ -60,3 +60,10 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def open_ar_review(at: AppTest) -> AppTest:
+    """The AR page with its "Weekly AR review" tab chosen, as a click in the browser does (the
+    page's tabs rerun and only the open one runs)."""
+    at.session_state["ar_tab"] = "Weekly AR review"
+    return at.run()

@@ -12,8 +12,10 @@
 --            currency: billed_part at the invoice date's rate, standard_part (the entry's
 --            value at rate card, or its billed value where the card has no single rate) at
 --            the work date's (resp. invoice date's) rate.
+-- invoice_attribution_between is mart_invoice_attribution_between; metrics.session.run_sql
+-- reads the attribution snapshot in its place while that is current (the same rows).
 attribution AS MATERIALIZED (
-    SELECT * FROM mart_invoice_attribution_between($start, $end)
+    SELECT * FROM invoice_attribution_between($start, $end)
 ),
 entries AS (
     SELECT m.entry_id, m.date, strftime(m.date, '%Y-%m') AS month, m.person_id, m.person_name,
