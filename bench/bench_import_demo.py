@@ -117,7 +117,7 @@ def validation_settled_seconds(copy: Path, limit: float = 600.0) -> float:
             con.close()
         if not waiting:
             return time.perf_counter() - started
-        time.sleep(0.05)
+        time.sleep(0.25)  # leave the validator its turns at the file
     raise RuntimeError(f"{copy}: validation not finished after {limit:.0f}s")
 
 
