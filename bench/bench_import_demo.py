@@ -95,7 +95,10 @@ def floor_seconds(csv_path: Path) -> float:
     return elapsed
 
 
-SETTLED_SQL = "SELECT count(*) FROM load_validation WHERE status IN ('pending', 'running')"  # noqa: S608
+SETTLED_SQL = """
+SELECT count(*) FROM load_validation
+WHERE status IN ('pending', 'running') AND load_id = (SELECT max(load_id) FROM load_log)
+"""
 
 
 def validation_settled_seconds(copy: Path, limit: float = 600.0) -> float:
@@ -117,7 +120,7 @@ def validation_settled_seconds(copy: Path, limit: float = 600.0) -> float:
             con.close()
         if not waiting:
             return time.perf_counter() - started
-        time.sleep(0.05)
+        time.sleep(0.25)  # leave the validator its turns at the file
     raise RuntimeError(f"{copy}: validation not finished after {limit:.0f}s")
 
 

@@ -154,9 +154,10 @@ def validate_now(con: duckdb.DuckDBPyConnection, report: LoadReport, mode: str) 
     else None (validate_later, once the connection let go of the file)."""
     if mode != "now":
         return None
-    from etl.validation import after_commit
+    from etl.validation import same_connection, validate_load
 
-    return after_commit(con, resolve_db_path(None), report.load_id, mode)[0]
+    outcome = validate_load(lambda: same_connection(con), report.load_id)
+    return outcome.line() if outcome else f"load {report.load_id}: validated by another process"
 
 
 def validate_later(db: str | None, report: LoadReport, mode: str) -> str:

@@ -39,7 +39,7 @@ from core import clock, settings
 from core.cli_errors import one_line
 from etl.checks import quote
 from etl.contract import CONTRACTS, ENTITIES, FIRM, Entity
-from warehouse.db import ROOT, WarehouseBusy, connect, scalar, transaction
+from warehouse.db import ROOT, WarehouseBusy, connect, resolve_db_path, scalar, transaction
 
 if TYPE_CHECKING:  # pandas and GX come with etl.expectations, imported only to validate
     import pandas as pd
@@ -364,7 +364,7 @@ def start_thread(opener: Opener, load_id: int) -> threading.Thread:
 
 
 def after_commit(
-    con: duckdb.DuckDBPyConnection, db: Path, load_id: int, mode: str
+    con: duckdb.DuckDBPyConnection | None, db: Path | None, load_id: int, mode: str
 ) -> tuple[str, Outcome | None]:
     """What a command does with the load it just committed, by `mode`; returns a line to print
     and, for `now`, the outcome. `background` must be called after `con` let go of the file or
@@ -375,7 +375,7 @@ def after_commit(
             return f"load {load_id}: validation already taken by another validator", None
         return outcome.line(), outcome
     if mode == "background":
-        start_background(db, load_id)
+        start_background(resolve_db_path(db), load_id)
         return (
             f"load {load_id}: validating in the background "
             f"(python -m etl validate --load {load_id}; results on the Data health page)",

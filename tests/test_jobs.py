@@ -91,6 +91,21 @@ def test_a_second_pass_in_the_same_slot_does_nothing(con):
     assert rows == [("sync", "2026-11-09T09:15", "ok")]
 
 
+def test_the_sync_job_validates_its_load_unless_validation_is_off(con, monkeypatch):
+    fake = FakeHarvest()
+    fake.put(harvest_entry(1, "2026-11-05", 2, updated_at="2026-11-05T10:00:00Z"))
+    run_pass(con, at(9, 16), SYNC_ONLY, ctx_extra=harvest_ctx(fake))  # ETL_VALIDATE=off
+    assert con.execute("SELECT load_id, status FROM load_validation").fetchall() == [(1, "pending")]
+    monkeypatch.setenv("ETL_VALIDATE", "background")
+    fake.put(harvest_entry(2, "2026-11-06", 3, updated_at="2026-11-06T10:00:00Z"))
+    second = run_pass(con, at(9, 31), SYNC_ONLY, ctx_extra=harvest_ctx(fake))
+    assert second[0].message.endswith("; load 2 validation passed")
+    assert con.execute("SELECT load_id, status FROM load_validation ORDER BY 1").fetchall() == [
+        (1, "pending"),
+        (2, "passed"),
+    ]
+
+
 def test_a_failed_slot_is_logged_and_may_run_again(con):
     fake = FakeHarvest()
     failed = run_pass(con, at(9, 16), SYNC_ONLY, ctx_extra=harvest_ctx(fake, token="expired"))
