@@ -6,6 +6,8 @@ code of another checkout is timed in the same run, interleaved (the machine is s
 
 Run: .venv/bin/python bench/bench_pages_browser.py --db /tmp/w600r.duckdb [--before DIR] [--runs 3]
      [--shots DIR]   (a screenshot of every page, warm, from the last run of each checkout)
+     [--pages "Overview,AR aging & DSO"]   (only these pages, by name; default every page)
+Each figure is printed with the 1-minute load average when it was taken (the machine is shared).
 Build the warehouse once: `python -m etl --db PATH demo --people 600 --as-of 2026-11-07`, then
 `python -m rules --db PATH run --as-of 2026-11-07`. The warehouse is copied, never changed.
 
@@ -119,20 +121,24 @@ def _open(page, url: str) -> float:
     return page.evaluate("() => window.__last / 1000")
 
 
-def one_run(browser, code: Path, db: Path, tmp: Path, shots: Path | None) -> dict:
-    """A fresh server: every page once cold, then every page again warm (by URL each time)."""
+def one_run(
+    browser, code: Path, db: Path, tmp: Path, shots: Path | None, pages: dict[str, str]
+) -> dict:
+    """A fresh server: every page once cold, then every page again warm (by URL each time).
+    Returns page -> kind -> (seconds, 1-minute load average when it ended)."""
     server, url = _serve(code, db, tmp / "streamlit.log")
-    times: dict[str, dict[str, float]] = {}
-    context = browser.new_context(viewport={"width": 1440, "height": 2400})
+    times: dict[str, dict[str, tuple[float, float]]] = {}
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.add_init_script(WATCH_JS)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)  # a busy server can take long to accept a navigation
     try:
         for kind in ("cold", "warm"):
-            for name, path in PAGES.items():
-                times.setdefault(name, {})[kind] = _open(page, f"{url}/{path}")
+            for name, path in pages.items():
+                seconds = _open(page, f"{url}/{path}")
+                times.setdefault(name, {})[kind] = (seconds, os.getloadavg()[0])
                 print(
-                    f"  {code.name} {name} {kind} {times[name][kind]:.2f} s",
+                    f"  {code.name} {name} {kind} {seconds:.2f} s (load {os.getloadavg()[0]:.1f})",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -161,7 +167,15 @@ def main() -> None:
     parser.add_argument("--before")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--shots")
+    parser.add_argument("--pages", help="comma-separated page names (default: every page)")
     args = parser.parse_args()
+    pages = PAGES
+    if args.pages:
+        wanted = [name.strip() for name in args.pages.split(",") if name.strip()]
+        unknown = [name for name in wanted if name not in PAGES]
+        if unknown:
+            raise SystemExit(f"unknown page(s) {unknown}; pages: {', '.join(PAGES)}")
+        pages = {name: PAGES[name] for name in wanted}
     from playwright.sync_api import sync_playwright
 
     codes = ([("before", Path(args.before))] if args.before else []) + [("after", ROOT)]
@@ -176,18 +190,21 @@ def main() -> None:
                 if args.shots and run == args.runs - 1:
                     shots = Path(args.shots) / label
                     shots.mkdir(parents=True, exist_ok=True)
-                results[label].append(one_run(browser, code, db, Path(tmp), shots))
+                results[label].append(one_run(browser, code, db, Path(tmp), shots, pages))
                 db.unlink()
                 print(f"run {run + 1} {label} done", file=sys.stderr, flush=True)
         browser.close()
-    print(f"{'page':<22} {'code':<7} {'cold min/median/max s':>24} {'warm min/median/max s':>24}")
-    for link in PAGES:
+    head = f"{'page':<22} {'code':<7} {'cold min/median/max s':>24} {'load':>11}"
+    print(f"{head} {'warm min/median/max s':>24} {'load':>11}")
+    for link in pages:
         for label, _ in codes:
             row = []
             for kind in ("cold", "warm"):
-                ts = [r[link][kind] for r in results[label]]
+                ts = [r[link][kind][0] for r in results[label]]
+                loads = [r[link][kind][1] for r in results[label]]
                 row.append(f"{min(ts):.2f} / {statistics.median(ts):.2f} / {max(ts):.2f}")
-            print(f"{link:<22} {label:<7} {row[0]:>24} {row[1]:>24}")
+                row.append(f"{min(loads):.1f}–{max(loads):.1f}")
+            print(f"{link:<22} {label:<7} {row[0]:>24} {row[1]:>11} {row[2]:>24} {row[3]:>11}")
 
 
 if __name__ == "__main__":

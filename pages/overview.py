@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.filters import Filters
-from metrics.kpis import Kpi, days_to_invoice_rows, filter_note
+from metrics.kpis import Kpi, filter_note
 from read_models.overview import CARD_KPIS, Overview, overview
 from ui import app_state, kpi_ui
 
@@ -183,10 +183,10 @@ def trend_chart(data: Overview, k: Kpi) -> go.Figure:
     return fig
 
 
-def draw_days_to_invoice() -> None:
+def draw_days_to_invoice(data: Overview) -> None:
     """The invoices the days-to-invoice card averages: period end, sent, business days."""
     st.subheader("Invoices behind days to invoice", anchor="invoices-behind-days-to-invoice")
-    rows = kpi_ui.read(days_to_invoice_rows)
+    rows = data.days_to_invoice
     if rows is None or rows.is_empty():
         st.caption("No sent invoice has its service period ending in this range.")
         return
@@ -291,4 +291,4 @@ elif data is not None:
             )
     st.caption("Click a point of a trend to make its month the period of every page.")
     draw_leakage(data)
-    draw_days_to_invoice()
+    draw_days_to_invoice(data)

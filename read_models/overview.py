@@ -13,6 +13,7 @@ from billing.ar.ledger import Ledger, build_ledger
 from metrics.filters import Filters
 from metrics.kpis import (
     Kpi,
+    days_to_invoice_rows,
     firm_kpis,
     kpis_from,
     leakage_rows,
@@ -41,6 +42,9 @@ class Overview:
     top_leakage: pl.DataFrame
     leakage: pl.DataFrame  # every finding behind the leakage figure (the drill-down)
     base_currency: str | None
+    # The invoices behind the days-to-invoice card, read on the same connection: a second
+    # read would build the day tables (holidays, capacity, FX) a second time.
+    days_to_invoice: pl.DataFrame | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -83,4 +87,5 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
         previous = {key: k.value for key, k in firm_kpis(con, filters.previous()).items()}
     leaks = leakage_rows(con, filters)
     base = con.execute("SELECT max(base_currency) FROM firm").fetchall()[0][0]
-    return Overview(kpis, previous, trend, top_leakage(leaks), leaks, base)
+    days = days_to_invoice_rows(con, filters)
+    return Overview(kpis, previous, trend, top_leakage(leaks), leaks, base, days)

@@ -1,0 +1,160 @@
+"""The attribution snapshot (warehouse/attribution_snapshot.py) on the demo firm: the same rows
+as the live mart after an import and after a billing write, ignored (the KPIs read live) when an
+input changed without a refresh, and refreshed safely by two connections at once."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app_auth.guard import acting_as
+from app_auth.roles import Identity
+from billing.period import Period
+from billing.store import approve_draft, save_drafts
+from etl.app_writes import app_load, update_row
+from metrics.filters import Filters
+from metrics.session import prepare, query, with_attribution_source
+from tests.support.demo import DEMO_AS_OF, build_demo
+from warehouse import attribution_snapshot
+from warehouse.db import connect, transaction
+
+SNAPSHOT, LIVE = "attribution_snapshot_between", "mart_invoice_attribution_between"
+# The whole history, the demo's last invoiced month, a quarter, and the 12-month trend window.
+RANGES = [
+    (date(1, 1, 1), date(9999, 12, 31)),
+    (date(2026, 9, 1), date(2026, 9, 30)),
+    (date(2026, 4, 1), date(2026, 6, 30)),
+    (date(2025, 11, 1), date(2026, 10, 31)),
+]
+BILLER = Identity("Dana", ("billing_approver", "operations"), "local", "dana")
+APPROVER = Identity("Lee", ("billing_approver", "operations"), "local", "lee")
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    """The demo firm through `python -m etl demo`, which refreshes the snapshot at its end."""
+    return build_demo(tmp_path_factory.mktemp("snapshot") / "warehouse.duckdb")
+
+
+@pytest.fixture
+def demo(demo_file, tmp_path):
+    """A copy of the demo warehouse for one test (they write to it), opened."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_file, path)
+    con = connect(path)
+    yield con
+    con.close()
+
+
+def rows(con, macro: str, first: date, last: date) -> str:
+    return f"SELECT * FROM {macro}(DATE '{first}', DATE '{last}')"
+
+
+def totals(con, macro: str, first: date, last: date) -> tuple:
+    """Row count and the exact Decimal sums of the money and hours columns."""
+    return con.execute(
+        f"SELECT count(*), sum(billed_value), sum(standard_value), sum(hours) "
+        f"FROM ({rows(con, macro, first, last)})"
+    ).fetchall()[0]
+
+
+def assert_same_as_live(con) -> None:
+    for first, last in RANGES:
+        snapshot, live = rows(con, SNAPSHOT, first, last), rows(con, LIVE, first, last)
+        only_snapshot = f"SELECT count(*) FROM (({snapshot}) EXCEPT ALL ({live}))"
+        only_live = f"SELECT count(*) FROM (({live}) EXCEPT ALL ({snapshot}))"
+        assert con.execute(only_snapshot).fetchall() == [(0,)], (first, last)
+        assert con.execute(only_live).fetchall() == [(0,)], (first, last)
+        assert totals(con, SNAPSHOT, first, last) == totals(con, LIVE, first, last)
+    count, billed, standard, _ = totals(con, LIVE, *RANGES[0])
+    assert count > 0 and isinstance(billed, Decimal) and standard > 0  # the demo bills work
+
+
+def void_one_invoice(con) -> str:
+    """An input change made the way the app makes it (staging row, row hash, load log)."""
+    invoice_id, number = con.execute(
+        "SELECT invoice_id, number FROM invoices WHERE coalesce(status, 'sent') <> 'void' "
+        "AND invoice_id IN (SELECT invoice_id FROM mart_invoice_attribution_between("
+        "DATE '2026-09-01', DATE '2026-09-30')) ORDER BY invoice_id LIMIT 1"
+    ).fetchall()[0]
+    with transaction(con):
+        load_id = app_load(con, "test", "void", "void one invoice", {"invoices": (0, 1)})
+        update_row(con, "invoices", invoice_id, load_id, "test", {"status": "void"})
+    return number
+
+
+def test_after_the_import_the_snapshot_is_current_and_equals_the_live_mart(demo):
+    assert attribution_snapshot.is_current(demo)
+    assert demo.execute("SELECT count(*) FROM attribution_snapshot").fetchall()[0][0] > 0
+    assert_same_as_live(demo)
+
+
+def test_after_a_billing_write_a_refresh_brings_it_back_to_the_live_mart(demo):
+    october = Period.parse("2026-10")
+    invoices_before = demo.execute("SELECT count(*) FROM invoices").fetchall()[0][0]
+    with acting_as(BILLER):
+        draft_ids = save_drafts(demo, october, "Dana")
+    assert draft_ids, "October is drafted, not invoiced, in the demo"
+    with acting_as(APPROVER):
+        for draft_id in draft_ids:
+            approve_draft(demo, draft_id, "Lee", issue_date=date(2026, 11, 5))
+    assert demo.execute("SELECT count(*) FROM invoices").fetchall()[0][0] > invoices_before
+    assert not attribution_snapshot.is_current(demo)  # new invoices and their lines
+    assert attribution_snapshot.refresh(demo) is True
+    assert attribution_snapshot.is_current(demo)
+    assert attribution_snapshot.refresh(demo) is False  # nothing changed since
+    assert_same_as_live(demo)
+
+
+def test_a_changed_input_without_refresh_is_read_live(demo):
+    september = Filters(date(2026, 9, 1), date(2026, 9, 30))
+    prepare(demo, DEMO_AS_OF)
+    before = query(demo, "realization", september.params())
+    void_one_invoice(demo)
+    assert not attribution_snapshot.is_current(demo)
+    text = "SELECT * FROM invoice_attribution_between($start, $end)"
+    assert with_attribution_source(demo, text) == text  # the live mart, not the snapshot
+    after = query(demo, "realization", september.params())
+    # The stale snapshot still holds the voided invoice's rows; the KPI does not.
+    stale = totals(demo, SNAPSHOT, september.start, september.end)
+    live = totals(demo, LIVE, september.start, september.end)
+    assert stale != live
+    assert after["billed_value"].sum() < before["billed_value"].sum()
+    assert attribution_snapshot.refresh(demo)
+    assert "attribution_snapshot_between(" in with_attribution_source(demo, text)
+    assert query(demo, "realization", september.params()).equals(after)  # same numbers
+
+
+def test_two_connections_refreshing_at_once(demo):
+    void_one_invoice(demo)
+    first, second = demo.cursor(), demo.cursor()
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def refresh(name: str, con) -> None:
+        start.wait()
+        try:
+            outcomes[name] = attribution_snapshot.refresh(con)
+        except Exception as err:  # noqa: BLE001 - the test reports it
+            outcomes[name] = err
+
+    threads = [
+        threading.Thread(target=refresh, args=(name, con))
+        for name, con in (("first", first), ("second", second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert sorted(outcomes.values(), key=str) == [False, True], outcomes  # one did the work
+    first.close()
+    second.close()
+    assert attribution_snapshot.is_current(demo)
+    state = demo.execute("SELECT entry_rows FROM attribution_snapshot_state").fetchall()
+    assert state == demo.execute("SELECT count(*) FROM attribution_snapshot").fetchall()
+    assert_same_as_live(demo)
