@@ -1,7 +1,7 @@
 -- stored_groups: the open groups as the Exceptions page reads them, from exception_groups
 -- (migration 016; one row per group and client) rather than from every finding. The groups
 -- of findings whose snooze has come by $as_of (stored as snoozed, open on the page) are
--- recomputed as of that day (/*REDO*/ their keys, /*REDO_ROWS*/ their rows; both empty when
+-- recomputed as of that day (`redo` their keys, then their rows; both empty when
 -- there are none). The client filter picks the groups' rows of those clients, so a group's
 -- figures are those of its findings of the clients asked, as when grouping the findings.
 -- Severity by money (exception_queue.findings.HIGH_FROM, MEDIUM_FROM); with none of it

@@ -1,5 +1,5 @@
 -- group_rows: the rows of exception_groups (one per group and client) recomputed from the
--- findings, for the groups /*KEYS*/ (a query of group keys) only. With $as_of NULL the stored
+-- findings, for the groups the KEYS marker names (a query of group keys) only. With $as_of NULL the stored
 -- view: status 'open' only. With a date: as the queue reads on that day, a snooze whose date
 -- has come counting as open. A `missing_project` finding whose entry has an open
 -- classification suggestion is left out: the suggestion stands for the entry (one row per
