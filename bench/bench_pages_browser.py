@@ -5,6 +5,7 @@ cached), min / median / max over N fresh servers. With --before, the
 code of another checkout is timed in the same run, interleaved (the machine is shared).
 
 Run: .venv/bin/python bench/bench_pages_browser.py --db /tmp/w600r.duckdb [--before DIR] [--runs 3]
+     [--pages Exceptions,Overview]   (only these pages)
      [--shots DIR]   (a screenshot of every page, warm, from the last run of each checkout)
 Build the warehouse once: `python -m etl --db PATH demo --people 600 --as-of 2026-11-07`, then
 `python -m rules --db PATH run --as-of 2026-11-07`. The warehouse is copied, never changed.
@@ -119,7 +120,9 @@ def _open(page, url: str) -> float:
     return page.evaluate("() => window.__last / 1000")
 
 
-def one_run(browser, code: Path, db: Path, tmp: Path, shots: Path | None) -> dict:
+def one_run(
+    browser, code: Path, db: Path, tmp: Path, shots: Path | None, pages: dict[str, str]
+) -> dict:
     """A fresh server: every page once cold, then every page again warm (by URL each time)."""
     server, url = _serve(code, db, tmp / "streamlit.log")
     times: dict[str, dict[str, float]] = {}
@@ -129,7 +132,7 @@ def one_run(browser, code: Path, db: Path, tmp: Path, shots: Path | None) -> dic
     page.set_default_timeout(WAIT_MS)  # a busy server can take long to accept a navigation
     try:
         for kind in ("cold", "warm"):
-            for name, path in PAGES.items():
+            for name, path in pages.items():
                 times.setdefault(name, {})[kind] = _open(page, f"{url}/{path}")
                 print(
                     f"  {code.name} {name} {kind} {times[name][kind]:.2f} s",
@@ -161,7 +164,17 @@ def main() -> None:
     parser.add_argument("--before")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--shots")
+    parser.add_argument(
+        "--pages", help="comma-separated page names to time (default: every page), e.g. Exceptions"
+    )
     args = parser.parse_args()
+    pages = PAGES
+    if args.pages:
+        names = [n.strip() for n in args.pages.split(",")]
+        unknown = [n for n in names if n not in PAGES]
+        if unknown:
+            parser.error(f"unknown page(s) {unknown}; pages: {list(PAGES)}")
+        pages = {n: PAGES[n] for n in names}
     from playwright.sync_api import sync_playwright
 
     codes = ([("before", Path(args.before))] if args.before else []) + [("after", ROOT)]
@@ -176,12 +189,12 @@ def main() -> None:
                 if args.shots and run == args.runs - 1:
                     shots = Path(args.shots) / label
                     shots.mkdir(parents=True, exist_ok=True)
-                results[label].append(one_run(browser, code, db, Path(tmp), shots))
+                results[label].append(one_run(browser, code, db, Path(tmp), shots, pages))
                 db.unlink()
                 print(f"run {run + 1} {label} done", file=sys.stderr, flush=True)
         browser.close()
     print(f"{'page':<22} {'code':<7} {'cold min/median/max s':>24} {'warm min/median/max s':>24}")
-    for link in PAGES:
+    for link in pages:
         for label, _ in codes:
             row = []
             for kind in ("cold", "warm"):

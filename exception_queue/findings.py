@@ -503,8 +503,6 @@ UNION ALL
 SELECT 'missing_project:' || ref FROM exceptions
 WHERE kind = 'classify_suggestion' AND status = 'snoozed' AND snoozed_until <= $as_of::DATE
 """
-NO_REDO = "SELECT NULL::VARCHAR AS group_key WHERE false"
-NO_REDO_ROWS = "SELECT * FROM exception_groups WHERE false"
 SEVERITY_RANK = {"high": 1, "medium": 2, "low": 3}
 
 
@@ -516,15 +514,18 @@ def _stored_sql(con, as_of: date) -> str:
         [as_of],
     ).fetchall()[0][0]
     if not expired:
-        return STORED_GROUPS_SQL.replace("/*REDO*/", NO_REDO).replace("/*REDO_ROWS*/", NO_REDO_ROWS)
+        return STORED_GROUPS_SQL.replace("/*PARTS*/", "SELECT * FROM exception_groups")
     redo = (
         f"SELECT DISTINCT k.group_key FROM ({stored.KEYED_SQL}) k "
         f"WHERE k.exception_id IN ({EXPIRED_SQL})"
     )
     rows = stored.GROUP_ROWS_SQL.replace("/*KEYS*/", "SELECT group_key FROM redo")
-    return STORED_GROUPS_SQL.replace("/*REDO*/", redo).replace(
-        "/*REDO_ROWS*/", f"SELECT * FROM ({rows})"
+    parts = (
+        f"WITH redo AS ({redo}) "
+        "SELECT * FROM exception_groups WHERE group_key NOT IN (SELECT group_key FROM redo) "
+        f"UNION ALL BY NAME SELECT * FROM ({rows})"
     )
+    return STORED_GROUPS_SQL.replace("/*PARTS*/", parts)
 
 
 def _reads_stored(con, statuses, min_age_days) -> bool:

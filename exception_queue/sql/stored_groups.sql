@@ -1,19 +1,14 @@
 -- stored_groups: the open groups as the Exceptions page reads them, from exception_groups
 -- (migration 016; one row per group and client) rather than from every finding. The groups
 -- of findings whose snooze has come by $as_of (stored as snoozed, open on the page) are
--- recomputed as of that day (`redo` their keys, then their rows; both empty when
--- there are none). The client filter picks the groups' rows of those clients, so a group's
+-- recomputed as of that day (when there are none, the stored rows are read as
+-- they are). The client filter picks the groups' rows of those clients, so a group's
 -- figures are those of its findings of the clients asked, as when grouping the findings.
 -- Severity by money (exception_queue.findings.HIGH_FROM, MEDIUM_FROM); with none of it
 -- priced, high when a finding of it is high (a kind that stops billing), else low.
 -- Ends with `judged`; the reader adds the shown page or the counts per severity.
-WITH redo AS (
-    /*REDO*/
-),
-parts AS (
-    SELECT * FROM exception_groups WHERE group_key NOT IN (SELECT group_key FROM redo)
-    UNION ALL BY NAME
-    /*REDO_ROWS*/
+WITH parts AS (
+    /*PARTS*/
 ),
 picked AS (
     SELECT * FROM parts
