@@ -142,3 +142,34 @@ def test_a_rules_run_and_a_decision_at_once_keep_the_groups(tmp_path: Path):
         assert_same_as_the_findings(con, AS_OF)
     finally:
         con.close()
+
+
+def test_classification_auto_applied_and_undone_keeps_the_groups(con, tmp_path):
+    """T-1 (1 h, no project) and T-7 (rush work) are both Elena's, in her week of Mon 6 Apr.
+    Auto-applying both suggestions settles T-1's missing_project finding with its suggestion;
+    undoing T-7 opens its suggestion again, undoing T-1 opens both of T-1's rows, the
+    suggestion standing for the entry (its missing_project finding hidden)."""
+    from rules.classify import apply
+    from rules.classify.cascade import run_classify
+    from rules.classify.config import ClassifyConfig
+    from tests.rules import test_classify_apply as classify
+    from tests.rules.classify_firm import build as build_classify_firm
+
+    build_classify_firm(con, tmp_path, classify.ENTRIES)
+    run_rules(con, classify.AS_OF, now=classify.NOW)
+    no_project = "missing_project|person_week|P-1:2026-04-06"
+    suggestions = "classify_suggestion|person_week|P-1:2026-04-06"
+    assert stored_rows(con)[no_project] == (1, D("1.00"))
+    config = ClassifyConfig(llm_below=0.0, auto_apply=True, auto_apply_threshold=0.98)
+    result = run_classify(con, classify.AS_OF, config, llm_mode="off", now=classify.NOW)
+    assert result.summary["auto_applied"] == 2  # both at confidence 1.0
+    assert no_project not in stored_rows(con) and suggestions not in stored_rows(con)
+    assert_same_as_the_findings(con, classify.AS_OF)
+    apply.undo(con, "classify_suggestion:T-7", "dana", now=classify.LATER)
+    assert stored_rows(con)[suggestions][0] == 1
+    assert no_project not in stored_rows(con)
+    assert_same_as_the_findings(con, classify.AS_OF)
+    apply.undo(con, "classify_suggestion:T-1", "dana", now=classify.LATER)
+    assert stored_rows(con)[suggestions][0] == 2
+    assert no_project not in stored_rows(con)  # hidden behind T-1's open suggestion
+    assert_same_as_the_findings(con, classify.AS_OF)
