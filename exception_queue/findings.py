@@ -15,6 +15,7 @@ import polars as pl
 
 from app_auth import guard
 from core import clock
+from warehouse import exception_groups as stored
 from warehouse.db import transaction
 
 HIGH = (
@@ -299,6 +300,11 @@ def sync_exceptions(
             "(SELECT exception_id FROM exceptions)",
         )
         new = _count(con, "SELECT count(*) FROM exception_found") - updated
+        changed = (
+            "SELECT exception_id FROM exception_before "
+            "UNION ALL SELECT exception_id FROM exception_found"
+        )
+        stored.touch(con, changed)  # their groups as they were (a finding may move)
         con.execute(REFRESH_SQL, [now, now.date()]).fetchall()
         con.execute(INSERT_NEW_SQL, [now, now]).fetchall()
         resolved = _count(con, f"SELECT count(*) FROM exceptions WHERE {gone}", owned_params)
@@ -308,6 +314,8 @@ def sync_exceptions(
             [now, reason, *owned_params],
         ).fetchall()
         con.execute(SYNC_AUDIT_SQL, [now, actor]).fetchall()
+        stored.touch(con, changed)  # and as they are now
+        stored.refresh(con)
         con.execute("DROP TABLE exception_before").fetchall()
         con.execute("DROP TABLE exception_found").fetchall()
     return {"new": new, "updated": updated, "resolved": resolved}
@@ -319,34 +327,22 @@ def _count(con, sql: str, params: list | None = None) -> int:
 
 # --- reading ----------------------------------------------------------------------------
 
-# Which group a kind's findings are decided in (exception_queue/sql/exception_queue.sql), the first
-# that applies: its project (write-downs too: whether an engagement's write-downs were agreed
-# is one decision, and at 600 people one row per invoice was 610 rows), its invoice, else by
-# person and week when they name a person and a date, else the finding alone.
-GROUP_KINDS = {
-    "invoice": ("write_down",),
-    "project": (
-        "unbilled_time",
-        "unapproved_time",
-        "write_down",
-        "no_contract",
-        "missing_rate",
-        "ambiguous_rate",
-        "time_after_end",
-        "time_on_completed_project",
-        "budget_alert",
-        "milestone_burn_ahead",
-        "milestone_not_invoiced",
-    ),
-}
-ROWS_SQL = (Path(__file__).parent / "sql" / "exception_queue.sql").read_text()
+# Which group a kind's findings are decided in: warehouse/exception_groups.py (the stored
+# groups and the queue's rows share its keyed.sql).
+GROUP_KINDS = stored.GROUP_KINDS
+ROWS_SQL = (
+    "WITH keyed AS (\n"
+    + stored.KEYED_SQL
+    + "),\n"
+    + (Path(__file__).parent / "sql" / "exception_queue.sql").read_text()
+)
 QUEUE_SQL = (
     ROWS_SQL
     + """
 SELECT * EXCLUDE (group_type) FROM queue_rows
 WHERE ($severities IS NULL OR list_contains($severities, severity))
-  AND ($group_keys IS NULL OR group_key IN (SELECT unnest($group_keys)))
-ORDER BY age_days DESC, exception_id
+ORDER BY list_position($group_keys, group_key), age_days DESC, exception_id
+LIMIT $limit OFFSET $offset
 """
 )
 # A group's severity: by its money at stake in base currency (HIGH_FROM, MEDIUM_FROM); with
@@ -405,6 +401,7 @@ def _params(kinds, client_ids, severities, statuses, min_age_days, as_of) -> dic
         "min_age_days": min_age_days,
         "invoice_kinds": list(GROUP_KINDS["invoice"]),
         "project_kinds": list(GROUP_KINDS["project"]),
+        "group_keys": None,
     }
 
 
@@ -419,6 +416,7 @@ def _typed(sql: str) -> str:
         "group_keys",
     ):
         sql = sql.replace(f"${name}", f"${name}::VARCHAR[]")
+    sql = sql.replace("$limit", "$limit::BIGINT").replace("$offset", "$offset::BIGINT")
     return sql.replace("$min_age_days", "$min_age_days::INTEGER")
 
 
@@ -432,14 +430,40 @@ def queue(
     min_age_days: int | None = None,
     as_of: date | None = None,
     group_keys=None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pl.DataFrame:
     """The filtered queue, oldest event first, with age in days as of `as_of` (today, UTC), the
     names of its client, project and person, and the group each row is decided in (group_key,
-    group_label); only the groups `group_keys` when given. A snooze whose date has come counts
-    as open; statuses=None means all."""
+    group_label); only the groups `group_keys` when given (picked before anything is named;
+    their rows in the order of `group_keys`, oldest first in each), `limit` rows from `offset`
+    when given (a page). A snooze whose date has come counts as
+    open; statuses=None means all."""
+    params = _params(kinds, client_ids, severities, statuses, min_age_days, as_of)
+    params |= {"group_keys": _list(group_keys), "limit": limit, "offset": offset}
+    return con.sql(_typed(QUEUE_SQL), params=params).pl()
+
+
+def queue_count(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kinds=None,
+    client_ids=None,
+    severities=None,
+    statuses=("open",),
+    min_age_days: int | None = None,
+    as_of: date | None = None,
+    group_keys=None,
+) -> int:
+    """How many rows queue() returns for the same filters, without reading them (the page
+    counts its pages)."""
     params = _params(kinds, client_ids, severities, statuses, min_age_days, as_of)
     params["group_keys"] = _list(group_keys)
-    return con.sql(_typed(QUEUE_SQL), params=params).pl()
+    count_sql = ROWS_SQL + (
+        "\nSELECT count(*) FROM queue_rows "
+        "WHERE $severities IS NULL OR list_contains($severities, severity)"
+    )
+    return con.execute(_typed(count_sql), params).fetchall()[0][0]
 
 
 def groups(
@@ -459,6 +483,130 @@ def groups(
     params = _params(kinds, client_ids, severities, statuses, min_age_days, as_of)
     params |= {"high_from": HIGH_FROM, "medium_from": MEDIUM_FROM}
     return con.sql(_typed(GROUPS_SQL), params=params).pl()
+
+
+SQL_DIR = Path(__file__).parent / "sql"
+STORED_GROUPS_SQL = (SQL_DIR / "stored_groups.sql").read_text()
+STORED_PAGE_SQL = (SQL_DIR / "stored_groups_page.sql").read_text()
+BY_SEVERITY_SQL = """
+SELECT severity, count(*) AS groups, sum(entries)::BIGINT AS findings, sum(amount_base) AS money,
+       max(age_days) AS oldest_age_days
+FROM judged GROUP BY severity
+ORDER BY CASE severity WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END
+"""
+# the findings whose snooze has come by $as_of (open on the page, snoozed in the table), and
+# the missing_project finding a snoozed suggestion stops hiding
+EXPIRED_SQL = """
+SELECT exception_id FROM exceptions
+WHERE status = 'snoozed' AND snoozed_until <= $as_of::DATE
+UNION ALL
+SELECT 'missing_project:' || ref FROM exceptions
+WHERE kind = 'classify_suggestion' AND status = 'snoozed' AND snoozed_until <= $as_of::DATE
+"""
+SEVERITY_RANK = {"high": 1, "medium": 2, "low": 3}
+
+
+def _stored_sql(con, as_of: date) -> str:
+    """stored_groups.sql with the groups of ended snoozes recomputed as of `as_of` (none: the
+    stored rows alone)."""
+    expired = con.execute(
+        "SELECT count(*) FROM exceptions WHERE status = 'snoozed' AND snoozed_until <= ?",
+        [as_of],
+    ).fetchall()[0][0]
+    if not expired:
+        return STORED_GROUPS_SQL.replace("/*PARTS*/", "SELECT * FROM exception_groups")
+    redo = (
+        f"SELECT DISTINCT k.group_key FROM ({stored.KEYED_SQL}) k "
+        f"WHERE k.exception_id IN ({EXPIRED_SQL})"
+    )
+    rows = stored.GROUP_ROWS_SQL.replace("/*KEYS*/", "SELECT group_key FROM redo")
+    parts = (
+        f"WITH redo AS ({redo}) "
+        "SELECT * FROM exception_groups WHERE group_key NOT IN (SELECT group_key FROM redo) "
+        f"UNION ALL BY NAME SELECT * FROM ({rows})"
+    )
+    return STORED_GROUPS_SQL.replace("/*PARTS*/", parts)
+
+
+def _reads_stored(con, statuses, min_age_days) -> bool:
+    """The open queue is read from exception_groups; other statuses or a minimum age group
+    the findings themselves (groups())."""
+    return list(statuses or ()) == ["open"] and not min_age_days and stored.is_current(con)
+
+
+def _stored_read(con, tail: str, params: dict) -> pl.DataFrame:
+    sql = _stored_sql(con, params["as_of"]) + tail
+    params = params | {"high_from": HIGH_FROM, "medium_from": MEDIUM_FROM}
+    return con.sql(_typed(sql), params=_used(sql, params)).pl()
+
+
+def group_page(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kinds=None,
+    client_ids=None,
+    severities=None,
+    statuses=("open",),
+    min_age_days: int | None = None,
+    as_of: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pl.DataFrame:
+    """groups() a page at a time (`limit` groups from `offset`), read from exception_groups for
+    the open queue: the shown rows alone are named and sent, never every group."""
+    params = _params(kinds, client_ids, severities, statuses, min_age_days, as_of)
+    if _reads_stored(con, statuses, min_age_days):
+        return _stored_read(con, STORED_PAGE_SQL, params | {"limit": limit, "offset": offset})
+    every = groups(
+        con,
+        kinds=kinds,
+        client_ids=client_ids,
+        severities=severities,
+        statuses=statuses,
+        min_age_days=min_age_days,
+        as_of=params["as_of"],
+    )
+    return every.slice(offset, limit)
+
+
+def group_counts(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kinds=None,
+    client_ids=None,
+    statuses=("open",),
+    min_age_days: int | None = None,
+    as_of: date | None = None,
+) -> pl.DataFrame:
+    """Every group of the filtered findings counted per severity, in one aggregate (severity,
+    groups, findings, money, oldest_age_days): the page says how many it hides without
+    reading them."""
+    params = _params(kinds, client_ids, None, statuses, min_age_days, as_of)
+    if _reads_stored(con, statuses, min_age_days):
+        return _stored_read(con, BY_SEVERITY_SQL, params)
+    every = groups(
+        con,
+        kinds=kinds,
+        client_ids=client_ids,
+        statuses=statuses,
+        min_age_days=min_age_days,
+        as_of=params["as_of"],
+    )
+    return (
+        every.group_by("severity")
+        .agg(
+            groups=pl.len(),
+            findings=pl.col("entries").sum(),
+            money=pl.col("amount_base").sum(),
+            oldest_age_days=pl.col("age_days").max(),
+        )
+        .sort(pl.col("severity").replace_strict(SEVERITY_RANK))
+    )
+
+
+def _used(sql: str, params: dict) -> dict:
+    """The named parameters `sql` names (DuckDB refuses ones it does not use)."""
+    return {name: value for name, value in params.items() if f"${name}" in sql}
 
 
 def open_members(
@@ -803,6 +951,8 @@ def _decide_in(
                 reason,
             ],
         ).fetchall()
+    stored.touch_ids(con, ids)  # a decision moves no finding to another group: once is enough
+    stored.refresh(con)
 
 
 def _to_json(con, exception_id: str) -> str:

@@ -99,17 +99,31 @@ GROUP_ROWS = 500  # groups shown, biggest money first
 EVIDENCE_SHOWN = 5  # exceptions whose evidence is drawn when many are selected
 
 
-@st.cache_data(show_spinner="Reading the queue…", max_entries=16)
+@st.cache_data(show_spinner="Reading the findings…", max_entries=16)
 def read_queue(
-    stamp: tuple[str, int, int], filters: er.QueueFilters, group_keys: tuple[str, ...]
+    stamp: tuple[str, int, int], filters: er.QueueFilters, group_keys: tuple[str, ...], page: int
 ) -> pl.DataFrame:
-    """The findings of the groups shown (severity is the groups' own, filtered on the groups)."""
-    return er.exception_queue(replace(filters, severities=()), stamp[0], group_keys=group_keys)
+    """One page of the findings of the groups `group_keys`, in their order (severity is the
+    groups' own, filtered on the groups)."""
+    return er.exception_queue(
+        replace(filters, severities=()),
+        stamp[0],
+        group_keys=group_keys,
+        limit=PAGE_ROWS,
+        offset=(page - 1) * PAGE_ROWS,
+    )
 
 
-@st.cache_data(show_spinner="Reading the queue…", max_entries=16)
-def read_groups(stamp: tuple[str, int, int], filters: er.QueueFilters) -> pl.DataFrame:
-    return er.exception_groups(filters, stamp[0])
+@st.cache_data(show_spinner="Reading the groups…", max_entries=16)
+def read_groups(stamp: tuple[str, int, int], filters: er.QueueFilters, page: int) -> pl.DataFrame:
+    """One page of the groups of the severities picked, biggest money first."""
+    return er.group_page(filters, stamp[0], limit=GROUP_ROWS, offset=(page - 1) * GROUP_ROWS)
+
+
+@st.cache_data(show_spinner="Counting the groups…", max_entries=16)
+def read_counts(stamp: tuple[str, int, int], filters: er.QueueFilters) -> pl.DataFrame:
+    """Every group counted per severity: the headline and the hidden groups, in one read."""
+    return er.group_counts(filters, stamp[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -266,30 +280,50 @@ def show_kpis(summary: er.GroupSummary, currency: str) -> None:
         )
 
 
-def show_groups(groups: pl.DataFrame) -> pl.DataFrame:
-    """The groups, biggest money first, their CSV, and the groups the user selected."""
-    shown = groups.head(GROUP_ROWS)
+def pager(total: int, per_page: int, key: str, what: str) -> int:
+    """The page number picked for `total` rows shown `per_page` at a time (1 when they fit);
+    keyed by the page count, so that new filters start again at page 1."""
+    pages = -(-total // per_page)
+    if pages <= 1:
+        return 1
+    return st.number_input(
+        f"{what} page of {pages:,}",
+        min_value=1,
+        max_value=pages,
+        step=1,
+        key=f"{key}_{pages}",
+        width=150,
+        label_visibility="collapsed",
+    )
+
+
+def show_groups(total: int, filters: er.QueueFilters, stamp) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A page of the groups, biggest money first, their CSV (every group the filters pick,
+    written on the click), and the groups shown and those the user selected."""
     with st.container(horizontal=True, vertical_alignment="center"):
         st.download_button(
             "Groups CSV",
-            partial(er.groups_csv, groups),  # written only when clicked
+            partial(er.groups_csv_of, filters, stamp[0]),  # read and written only when clicked
             file_name="exception_groups.csv",
             mime="text/csv",
             icon=":material/download:",
             on_click="ignore",
             key="exception_groups_csv",
         )
-        if groups.height > shown.height:
-            count = f"The {shown.height:,} biggest of {groups.height:,} groups"
+        number = pager(total, GROUP_ROWS, "group_page", "Groups")
+        groups = read_groups(stamp, filters, number)
+        if total > groups.height:
+            first = (number - 1) * GROUP_ROWS + 1
+            count = f"Groups {first:,}–{first + groups.height - 1:,} of {total:,}"
         else:
-            count = f"{groups.height:,} group{'s' * (groups.height != 1)}"
+            count = f"{total:,} group{'s' * (total != 1)}"
         st.caption(
             f"{count}, biggest money first. Select groups to see their findings and decide "
             "them at once."
         )
     with st.container(key="exception_groups"):
-        return app_state.selectable_table(
-            shown.with_columns(
+        picked = app_state.selectable_table(
+            groups.with_columns(
                 severity_tag=pl.concat_list("severity"),
                 kind_label=pl.col("kind").map_elements(er.kind_words, return_dtype=pl.String),
             ),
@@ -300,6 +334,7 @@ def show_groups(groups: pl.DataFrame) -> pl.DataFrame:
             hide_index=True,
             placeholder="—",
         )
+    return groups, picked
 
 
 def show_group_decision(picked: pl.DataFrame, user: str | None, stamp) -> None:
@@ -348,37 +383,34 @@ def show_group_decision(picked: pl.DataFrame, user: str | None, stamp) -> None:
             )
 
 
-def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
-    """The table, a page at a time, its CSV download (the whole queue), and the rows the user
-    selected on the page shown."""
-    pages = -(-queue.height // PAGE_ROWS)
+def show_queue(groups: pl.DataFrame, filters: er.QueueFilters, stamp) -> pl.DataFrame:
+    """The findings of `groups`, a page at a time in the groups' order (oldest first in each),
+    read a page at a time; their CSV (every finding of the groups, written on the click); and
+    the rows the user selected on the page shown."""
+    keys = tuple(groups["group_key"])
+    total = int(groups["entries"].sum()) if groups.height else 0
     # Left of the table: its toolbar, which shows on hover, takes the top right corner.
     with st.container(horizontal=True, vertical_alignment="center"):
         st.download_button(
             "Findings CSV",
-            partial(er.rows_csv, queue),  # written only when clicked
+            partial(er.findings_csv_of, filters, keys, stamp[0]),  # read only when clicked
             file_name="exceptions.csv",
             mime="text/csv",
             icon=":material/download:",
             on_click="ignore",
             key="exceptions_csv",
         )
-        shown = queue
-        if pages > 1:  # keyed by the page count: new filters start again at page 1
-            number = st.number_input(
-                f"Page of {pages:,}",
-                min_value=1,
-                max_value=pages,
-                step=1,
-                key=f"exception_page_{pages}",
-                width=150,
-                label_visibility="collapsed",
-            )
-            shown = queue.slice((number - 1) * PAGE_ROWS, PAGE_ROWS)
+        number = pager(total, PAGE_ROWS, "exception_page", "Findings")
+        shown = read_queue(stamp, filters, keys, number)
+        if total > PAGE_ROWS:
             first = (number - 1) * PAGE_ROWS + 1
-            where = f"rows {first:,}–{first + shown.height - 1:,} of {queue.height:,} (page {number} of {pages:,}), "
+            pages = -(-total // PAGE_ROWS)
+            where = (
+                f"rows {first:,}–{first + shown.height - 1:,} of {total:,} "
+                f"(page {number} of {pages:,}), "
+            )
         else:
-            where = f"{queue.height:,} findings, "
+            where = f"{total:,} findings, "
         st.caption(
             where + "group by group, oldest first in each. Select one or more rows to "
             "see the evidence and decide."
@@ -398,27 +430,16 @@ def show_queue(queue: pl.DataFrame) -> pl.DataFrame:
 
 @st.fragment
 def show_queue_and_decisions(
-    groups: pl.DataFrame, filters: er.QueueFilters, user: str | None, stamp
+    total_groups: int, filters: er.QueueFilters, user: str | None, stamp
 ) -> None:
     """The groups, what decides them, and the findings of the selected groups (of the groups
-    the table shows when none is selected) with what acts on their selection: selecting or turning a
-    page reruns only this part, not the queue's read and its figures."""
-    picked = show_groups(groups)
+    the table shows when none is selected) with what acts on their selection: selecting or
+    turning a page reruns only this part, and reads only the page it shows."""
+    groups, picked = show_groups(total_groups, filters, stamp)
     if not picked.is_empty():
         show_group_decision(picked, user, stamp)
-    # the findings in the groups' order (biggest money first), oldest first within a group
-    rank = (
-        (picked if not picked.is_empty() else groups.head(GROUP_ROWS))
-        .select("group_key")
-        .with_row_index("group_rank")
-    )
-    queue = (
-        read_queue(stamp, filters, tuple(rank["group_key"]))
-        .join(rank, on="group_key", how="inner")
-        .sort(["group_rank", "age_days", "exception_id"], descending=[False, True, False])
-    )
     st.subheader("Findings in the selected groups" if not picked.is_empty() else "Findings")
-    selected = show_queue(queue)
+    selected = show_queue(picked if not picked.is_empty() else groups, filters, stamp)
     show_selection(selected, user, stamp)
     show_audit(selected, stamp)
 
@@ -628,9 +649,8 @@ if options is not None and options.is_empty:
     show_empty_state(period)
 elif options is not None:
     filters = pick_filters(options)
-    every_group = read_groups(stamp, filters)
-    groups = every_group.filter(pl.col("severity").is_in(list(filters.severities or er.SEVERITIES)))
-    show_kpis(er.summarize_groups(every_group, groups), read_base_currency(stamp))
-    if groups.is_empty():
+    summary = er.summarize_counts(read_counts(stamp, filters), filters.severities)
+    show_kpis(summary, read_base_currency(stamp))
+    if not summary.groups:
         st.success("Nothing matches these filters.", icon=":material/check_circle:")
-    show_queue_and_decisions(groups, filters, user, stamp)
+    show_queue_and_decisions(summary.groups, filters, user, stamp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -154,10 +154,12 @@ def exception_queue(
     db: Db = None,
     as_of: date | None = None,
     group_keys: tuple[str, ...] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pl.DataFrame:
-    """The exceptions that pass the filters (of the groups `group_keys` only, when given: the
-    page reads the findings of the groups it shows, not the whole queue), as billing's queue
-    orders them."""
+    """The exceptions that pass the filters (of the groups `group_keys` only, in their order,
+    when given: the page reads the findings of the groups it shows, not the whole queue),
+    `limit` rows from `offset` when given (the page shown)."""
     with read_only(db) as con:
         return findings.queue(
             con,
@@ -168,23 +170,53 @@ def exception_queue(
             min_age_days=filters.min_age_days or None,
             as_of=as_of,
             group_keys=None if group_keys is None else list(group_keys),
+            limit=limit,
+            offset=offset,
         )
+
+
+def _group_filters(filters: QueueFilters) -> dict:
+    return {
+        "kinds": list(filters.kinds) or None,
+        "client_ids": list(filters.client_ids) or None,
+        "statuses": list(filters.statuses) or None,
+        "min_age_days": filters.min_age_days or None,
+    }
 
 
 def exception_groups(
     filters: QueueFilters, db: Db = None, as_of: date | None = None
 ) -> pl.DataFrame:
-    """Every group of the findings that pass the filters, whatever its severity (the page
-    filters the groups' severity itself, to say how many it hides), biggest money first."""
+    """Every group of the findings that pass the filters, whatever its severity, biggest money
+    first (grouped from the findings: the tests' reference for the stored groups)."""
     with read_only(db) as con:
-        return findings.groups(
+        return findings.groups(con, as_of=as_of, **_group_filters(filters))
+
+
+def group_page(
+    filters: QueueFilters,
+    db: Db = None,
+    as_of: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pl.DataFrame:
+    """The groups of the severities picked (all when none), biggest money first, `limit` from
+    `offset`: what the page's table shows (exception_queue.findings.group_page)."""
+    with read_only(db) as con:
+        return findings.group_page(
             con,
-            kinds=list(filters.kinds) or None,
-            client_ids=list(filters.client_ids) or None,
-            statuses=list(filters.statuses) or None,
-            min_age_days=filters.min_age_days or None,
+            severities=list(filters.severities) or None,
             as_of=as_of,
+            limit=limit,
+            offset=offset,
+            **_group_filters(filters),
         )
+
+
+def group_counts(filters: QueueFilters, db: Db = None, as_of: date | None = None) -> pl.DataFrame:
+    """Every group of the filtered findings counted per severity (one aggregate)."""
+    with read_only(db) as con:
+        return findings.group_counts(con, as_of=as_of, **_group_filters(filters))
 
 
 def base_currency(db: Db = None) -> str:
@@ -203,14 +235,30 @@ class GroupSummary:
     oldest_age_days: int | None
 
 
-def summarize_groups(all_groups: pl.DataFrame, shown: pl.DataFrame) -> GroupSummary:
-    money = shown["amount_base"].drop_nulls()
+def summarize_counts(counts: pl.DataFrame, severities: tuple[str, ...]) -> GroupSummary:
+    """The headline of the groups shown (the severities picked, all when none) and how many
+    groups the others hold, from group_counts()."""
+    picked = counts.filter(pl.col("severity").is_in(list(severities or SEVERITIES)))
+    money = picked["money"].drop_nulls()
     return GroupSummary(
-        groups=shown.height,
-        findings=int(shown["entries"].sum()) if shown.height else 0,
+        groups=int(picked["groups"].sum()),
+        findings=int(picked["findings"].sum()) if picked.height else 0,
         money=Decimal(str(money.sum())) if money.len() else Decimal("0.00"),
-        hidden_groups=all_groups.height - shown.height,
-        oldest_age_days=shown["age_days"].max() if shown.height else None,
+        hidden_groups=int(counts["groups"].sum()) - int(picked["groups"].sum()),
+        oldest_age_days=picked["oldest_age_days"].max() if picked.height else None,
+    )
+
+
+def groups_csv_of(filters: QueueFilters, db: Db = None) -> str:
+    """Every group the filters pick (not only the page shown) as CSV: read when the person
+    clicks the download, never on a run of the page."""
+    return groups_csv(group_page(filters, db))
+
+
+def findings_csv_of(filters: QueueFilters, group_keys: tuple[str, ...], db: Db = None) -> str:
+    """Every finding of the groups as CSV, in the groups' order: read on the click."""
+    return rows_csv(
+        exception_queue(replace(filters, severities=()), db, group_keys=tuple(group_keys))
     )
 
 

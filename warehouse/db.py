@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from core.cli_errors import UserError
+from warehouse import exception_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "warehouse.duckdb"
@@ -245,9 +246,21 @@ def ensure_marts(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
 
 
 def ensure_current(con: duckdb.DuckDBPyConnection) -> None:
-    """Pending migrations, then the marts if a migration ran or their SQL changed: the only
-    times opening the warehouse writes anything."""
+    """Pending migrations, then the marts if a migration ran or their SQL changed, then the
+    findings' groups table if it was never built or by another grouping
+    (warehouse.exception_groups): the only times opening the warehouse writes anything."""
     ensure_marts(con, force=bool(apply_migrations(con)))
+    ensure_groups(con)
+
+
+def ensure_groups(con: duckdb.DuckDBPyConnection) -> bool:
+    """Builds exception_groups when the warehouse has none by this grouping (migration 016
+    just ran, or the grouping changed); True when it did."""
+    if exception_groups.is_current(con):
+        return False
+    with transaction(con):
+        exception_groups.rebuild_in(con)
+    return True
 
 
 def connect(

@@ -38,6 +38,7 @@ from etl.exports.names import KnownNames
 from etl.exports.table import RowError, Table
 from etl.load_run import LoadReport
 from etl.staging import Load
+from warehouse import exception_groups
 
 TIME_ENTRIES = ENTITIES["time_entries"]
 
@@ -159,6 +160,7 @@ def load_entries(
     batch = _hold_billed(con, load, source, mapped.batch)
     stage_batch(con, load, report, Path(label), batch)
     _apply_deletions(con, load, source, mapped.deleted)
+    exception_groups.refresh(con)  # the groups of the findings raised above
 
 
 def _hold_billed(con, load: Load, source: str, batch: ExportBatch) -> ExportBatch:
@@ -195,6 +197,7 @@ def _hold_billed(con, load: Load, source: str, batch: ExportBatch) -> ExportBatc
 
 
 def _raise_exception(con, kind, ref, project_id, detail, evidence, action, now) -> None:
+    """Upserts the finding and marks its group (the run refreshes the groups it marked)."""
     con.execute(
         EXCEPTION_UPSERT_SQL,
         [
@@ -209,6 +212,7 @@ def _raise_exception(con, kind, ref, project_id, detail, evidence, action, now) 
             now,
         ],
     ).fetchall()
+    exception_groups.touch_ids(con, [f"{kind}:{ref}"])
 
 
 def _apply_deletions(con, load: Load, source: str, deleted: Iterable[Deleted]) -> None:

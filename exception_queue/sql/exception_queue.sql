@@ -1,40 +1,28 @@
 -- exception_queue: the queue's rows as a person reads them (names, not ids), each with the
--- group it is decided in. Age counts from the underlying event (`event_date`: entry date,
--- invoice or payment date; rows without one from when they were first seen). A snooze whose
--- date has come counts as open. A `missing_project` row whose entry has an open
+-- group it is decided in (`keyed`: warehouse/sql/exception_groups/keyed.sql, put in front of
+-- this text by exception_queue.findings). Age counts from the underlying event (`event_date`:
+-- entry date, invoice or payment date; rows without one from when they were first seen). A
+-- snooze whose date has come counts as open. A `missing_project` row whose entry has an open
 -- classification suggestion is not shown: the suggestion's row stands for the entry (one row
--- per entry), and accepting it settles both.
--- Groups ($invoice_kinds, $project_kinds: exception_queue.findings.GROUP_KINDS):
---   project      one per project      (unbilled or unapproved time, write-downs, rates,
---                                     contracts, budgets, dates)
---   invoice      one per invoice      (a write-down of an invoice spanning projects)
---   person_week  one per person and week (Monday) of the event (everything a person does)
---   item         the finding alone    (contract, payment and other one-off findings)
-WITH effective AS (
-    SELECT x.*,
-           CASE WHEN x.status = 'snoozed' AND x.snoozed_until <= $as_of THEN 'open'
-                ELSE x.status END AS queue_status
-    FROM exceptions x
+-- per entry), and accepting it settles both. $group_keys (when given) picks the groups before
+-- anything is named, so a group's page of findings reads only its own rows.
+effective AS (
+    SELECT k.*,
+           CASE WHEN k.status = 'snoozed' AND k.snoozed_until <= $as_of THEN 'open'
+                ELSE k.status END AS queue_status
+    FROM keyed k
+    WHERE $group_keys IS NULL OR k.group_key IN (SELECT unnest($group_keys))
 ),
 suggested AS (
-    SELECT ref FROM effective WHERE kind = 'classify_suggestion' AND queue_status = 'open'
+    SELECT ref FROM exceptions
+    WHERE kind = 'classify_suggestion'
+      AND (status = 'open' OR (status = 'snoozed' AND snoozed_until <= $as_of))
 ),
 shown AS (
     SELECT e.*, coalesce(e.event_date, CAST(e.first_seen_at AS DATE)) AS since
     FROM effective e
     WHERE NOT (e.kind = 'missing_project' AND e.queue_status = 'open'
                AND e.ref IN (SELECT ref FROM suggested))
-),
-grouped AS (
-    SELECT s.*,
-           CASE WHEN list_contains($project_kinds, s.kind) AND s.project_id IS NOT NULL
-                    THEN 'project'
-                WHEN list_contains($invoice_kinds, s.kind) AND s.invoice_id IS NOT NULL
-                    THEN 'invoice'
-                WHEN s.person_id IS NOT NULL AND s.event_date IS NOT NULL THEN 'person_week'
-                ELSE 'item' END AS group_type,
-           date_trunc('week', s.event_date)::DATE AS week_start
-    FROM shown s
 ),
 named AS (
     SELECT g.exception_id, g.kind, g.ref, g.severity, g.queue_status AS status,
@@ -44,12 +32,7 @@ named AS (
            g.detail, g.suggested_action, g.source, g.first_seen_at, g.last_seen_at,
            date_diff('day', g.since, $as_of) AS age_days,
            g.snoozed_until, g.decided_at, g.decided_by, g.decision_reason,
-           g.resolved_at, g.resolved_reason, g.group_type,
-           g.kind || '|' || g.group_type || '|' || CASE g.group_type
-               WHEN 'invoice' THEN g.invoice_id
-               WHEN 'project' THEN g.project_id
-               WHEN 'person_week' THEN g.person_id || ':' || strftime(g.week_start, '%Y-%m-%d')
-               ELSE g.ref END AS group_key,
+           g.resolved_at, g.resolved_reason, g.group_type, g.group_key,
            CASE g.group_type
                WHEN 'invoice' THEN 'Invoice ' || coalesce(i.number, g.invoice_id)
                WHEN 'project' THEN coalesce(p.name, g.project_id)
@@ -58,7 +41,7 @@ named AS (
                WHEN 'item' THEN coalesce(pe.name || ', ' || strftime(g.event_date, '%-d %b %Y'),
                                          p.name, c.name || ' · ' || g.ref, g.ref)
                END AS group_label
-    FROM grouped g
+    FROM shown g
     LEFT JOIN clients c ON c.client_id = g.client_id
     LEFT JOIN projects p ON p.project_id = g.project_id
     LEFT JOIN people pe ON pe.person_id = g.person_id

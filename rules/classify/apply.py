@@ -19,6 +19,7 @@ from exception_queue.findings import (
     open_members,
 )
 from rules.classify.store import SUGGESTION_KIND
+from warehouse import exception_groups
 from warehouse.db import transaction
 
 AUTO_ACTOR = "classify (auto)"
@@ -111,6 +112,7 @@ def apply_suggestion(con, suggestion: dict, actor: str, now: datetime, status: s
 def decide_exception(con, exception_id: str, status: str, actor: str, reason, now) -> None:
     """Sets the queue row's status and decision (reopening clears a resolution) and audits
     it, as billing's decide() does for its own actions."""
+    exception_groups.touch_ids(con, [exception_id])  # the caller refreshes before it commits
     before = con.execute(
         "SELECT to_json(x) FROM exceptions x WHERE exception_id = ?", [exception_id]
     ).fetchall()[0][0]
@@ -162,6 +164,7 @@ def accept(
             apply_suggestion(con, suggestion, actor, now, "accepted")
             decide_exception(con, exception_id, "approved", actor, why, now)
             settle_sibling(con, exception_id, actor, why, now)
+        exception_groups.refresh(con)
     return len(plan)
 
 
@@ -214,6 +217,7 @@ def settle_sibling(con, exception_id: str, actor: str, reason: str, now: datetim
     before = con.execute(
         "SELECT to_json(x) FROM exceptions x WHERE exception_id = ?", [other]
     ).fetchall()[0][0]
+    exception_groups.touch_ids(con, [other])
     con.execute(RESOLVE_SQL, [now, f"classified: {reason}", other]).fetchall()
     after = con.execute(
         "SELECT to_json(x) FROM exceptions x WHERE exception_id = ?", [other]
@@ -309,4 +313,5 @@ def undo(
             row = _record(con, SIBLING_SQL, [other])
             if row is not None and row["status"] in ("approved", "resolved"):
                 decide_exception(con, other, "open", actor, why, now)  # the entry's other row
+        exception_groups.refresh(con)
     return len(plan)

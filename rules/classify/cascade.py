@@ -18,6 +18,7 @@ from rules.classify.expenses import classify_expenses
 from rules.classify.local import classify_entries
 from rules.classify.model import UNCALIBRATED_CAP
 from rules.classify.training import calibration_status, trained_model
+from warehouse import exception_groups
 from warehouse.db import transaction
 
 LLM_MODES = ("off", "auto", "on")
@@ -251,6 +252,7 @@ def _auto_apply(con, run_id: int, config: ClassifyConfig, now: datetime) -> int:
             why = "auto-applied at or above the threshold"
             apply.decide_exception(con, exception_id, "approved", apply.AUTO_ACTOR, why, now)
             apply.settle_sibling(con, exception_id, apply.AUTO_ACTOR, why, now)
+        exception_groups.refresh(con)
     return len(todo)
 
 
