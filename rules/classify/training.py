@@ -29,7 +29,7 @@ MIN_CALIBRATION = 100  # held-out entries (with candidates) needed to calibrate 
 VALIDATION_MAX = 20_000  # entries sampled from the held-out weeks
 MIN_GROUP = 200  # validation entries a method group needs for its own calibration map
 TEMPERATURES = (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"  # 4: names, vocabulary and novelty caps
 _MEMORY: dict[str, LineModel | LinearModel] = {}
 
 
