@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from core import clock
-from rules.classify import apply, data, llm, store
+from rules.classify import apply, data, llm, named, store
 from rules.classify.config import ClassifyConfig, unknown_projects
 from rules.classify.expenses import classify_expenses
 from rules.classify.local import classify_entries
@@ -277,6 +277,7 @@ def run_classify(
     targets = data.targets(con, as_of)
     model = trained_model(con, as_of + timedelta(days=1), cache_dir, kind=config.local_model)
     pairs = data.candidates(con, targets, as_of, model.reach_days)
+    pairs = named.add_candidates(pairs, targets, getattr(model, "names", None), catalog)
     local = classify_entries(model, targets, pairs, catalog, config.rush_pattern)
     summary: dict = {"training_digest": model.digest, "entries": local.height}
     notes: list[str] = [

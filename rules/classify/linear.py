@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -61,6 +62,9 @@ class LinearModel:
     kind: str = "linear"
     reach_days: int = 240
     backoff: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    names: pl.DataFrame | None = None  # name -> project_id (named.py)
+    vocabulary: Any = None  # novelty.Vocabulary of the approved history
+    novelty_caps: np.ndarray | None = None  # per novelty band (novelty.py), calibrated
 
 
 def _words(text: str) -> set[str]:

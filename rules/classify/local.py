@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from rules.classify import deterministic
+from rules.classify import deterministic, named, novelty
 from rules.classify.linear import raw_scores_linear
 from rules.classify.model import LineModel, calibrated, raw_scores, softmax
 from rules.classify.neighbours import neighbour_evidence, reweigh
@@ -81,6 +81,7 @@ def score(
     the score includes the person's week (neighbours.py) at the weight calibration chose, and
     `neighbour` keeps that evidence so calibration can choose it."""
     open_ = targets.filter(pl.col("sow_line_id").is_null() | pl.col("project_id").is_null())
+    pairs = named.add_candidates(pairs, open_, getattr(model, "names", None), catalog)
     grouped = _pairs_with_keys(open_, pairs, model, catalog)
     scorer = raw_scores_linear if model.kind == "linear" else raw_scores
     scored = scorer(model, open_, grouped.select("entry_id", "sow_line_id")).join(
@@ -90,6 +91,12 @@ def score(
     internal = internal_projects(catalog)
     scored = scored.with_columns(neighbour=neighbour_evidence(scored, open_, internal))
     weight = getattr(model, "neighbour_weight", 0.0)  # models pickled before it: none
+    new = novelty.novelty(getattr(model, "vocabulary", None), open_)
+    scored = scored.join(
+        open_.select("entry_id", novelty=pl.Series(new, dtype=pl.Float64)),
+        on="entry_id",
+        maintain_order="left",
+    )
     return softmax(reweigh(scored, weight, internal), model.temperature)
 
 
@@ -118,6 +125,7 @@ def classify_entries(
     for group in top["group"].unique().to_list():
         mask = (top["group"] == group).to_numpy()
         conf[mask] = calibrated(model, group, top["prob"].to_numpy()[mask])
+    conf = novelty.apply_caps(getattr(model, "novelty_caps", None), top["novelty"].to_numpy(), conf)
     method = (
         pl.when(pl.col("group") == "ticket_key")
         .then(pl.lit("ticket_key"))

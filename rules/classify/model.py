@@ -6,6 +6,7 @@ entry, so a firm with thousands of lines pays for the ten or so each entry may b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -41,6 +42,9 @@ class LineModel:
     cues: dict = field(default_factory=dict)  # learnt rush / no-charge words (deterministic.py)
     kind: str = "nb"
     reach_days: int = 60  # candidate window after a person's last entry on a project
+    names: pl.DataFrame | None = None  # name -> project_id (named.py)
+    vocabulary: Any = None  # novelty.Vocabulary of the approved history
+    novelty_caps: np.ndarray | None = None  # per novelty band (novelty.py), calibrated
 
     @property
     def line_index(self) -> dict[str, int]:

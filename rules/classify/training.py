@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from rules.classify import data, deterministic, local
+from rules.classify import data, deterministic, local, named, novelty
 from rules.classify.linear import LinearModel, fit_linear
-from rules.classify.model import LineModel, fit, isotonic, softmax
+from rules.classify.model import LineModel, calibrated, fit, isotonic, softmax
 from rules.classify.neighbours import WEIGHTS as NEIGHBOUR_WEIGHTS
 from rules.classify.neighbours import reweigh
 from rules.classify.reliability import expected_calibration_error
@@ -29,19 +29,23 @@ MIN_CALIBRATION = 100  # held-out entries (with candidates) needed to calibrate 
 VALIDATION_MAX = 20_000  # entries sampled from the held-out weeks
 MIN_GROUP = 200  # validation entries a method group needs for its own calibration map
 TEMPERATURES = (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"  # 4: names, vocabulary and novelty caps
 _MEMORY: dict[str, LineModel | LinearModel] = {}
 
 
 def _fit_all(con, before: date, catalog: pl.DataFrame, kind: str, start=None):
     history = data.history(con, before)
+    names = named.learn_names(history, catalog)
     if kind == "linear":
         recent = history.sort("date").tail(TRAIN_RECENT)  # candidates of these only
         hidden = recent.with_columns(project_id=pl.lit(None, pl.String))
         pairs = data.candidates(con, hidden, before - timedelta(days=1), REACH_DAYS[kind])
+        pairs = named.add_candidates(pairs, hidden, names, catalog)
         model = fit_linear(history, catalog, pairs, start)
     else:
         model = fit(history, catalog, data.person_lines(con, before))
+    model.names = names
+    model.vocabulary = novelty.learn_vocabulary(history)
     model.prefixes = deterministic.learn_prefixes(history, catalog)
     model.reach_days = REACH_DAYS[kind]
     model.cues = deterministic.learn_cues(con, before)
@@ -119,7 +123,14 @@ def _calibrate(model, scored: pl.DataFrame, window, internal: list[str]) -> None
         mask = (top["group"] == group).to_numpy()
         if mask.sum() >= MIN_GROUP:
             model.calibration[group] = isotonic(prob[mask], correct[mask])
+    confidence = np.zeros(top.height)
+    for group in top["group"].unique().to_list():
+        mask = (top["group"] == group).to_numpy()
+        confidence[mask] = calibrated(model, group, prob[mask])
+    novel = top["novelty"].to_numpy()
+    model.novelty_caps = novelty.fit_caps(novel, confidence, correct)
     info["calibrated"] = True
+    info["novelty_caps"] = [round(float(c), 4) for c in model.novelty_caps]
     info["neighbour_weight"] = model.neighbour_weight
     info["accuracy"] = round(float(correct.mean()), 4)
     info["ece_before"] = round(expected_calibration_error(prob, correct), 4)
