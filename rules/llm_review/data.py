@@ -3,12 +3,14 @@ the client projects' SOW lines, the milestones and the person-days with calendar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import duckdb
+
+from rules.llm_review.history import History, read_history
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -28,6 +30,7 @@ class ReviewInput:
     sow_lines: list[dict]
     milestones: list[dict]
     days: list[dict]
+    history: History = field(default_factory=History)
 
     def lines_of(self, project_id: str | None) -> list[dict]:
         return [s for s in self.sow_lines if s["project_id"] == project_id]
@@ -42,10 +45,19 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
-def read(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> ReviewInput:
+def read(
+    con: duckdb.DuckDBPyConnection, as_of: date, days: int, history_days: int = 0
+) -> ReviewInput:
     """Entries and calendar days dated in the `days` days up to `as_of`; every SOW line and
-    milestone (a milestone marked done long ago still judges the notes of the window)."""
+    milestone (a milestone marked done long ago still judges the notes of the window); and,
+    when `history_days` > 0, the word counts of the client notes of the `history_days` days up
+    to `as_of` (rules/llm_review/history.py), which the local review learns from."""
     since = as_of - timedelta(days=days - 1)
+    history = History()
+    if history_days > 0:
+        history = read_history(
+            con, sql("history_words"), as_of - timedelta(days=history_days - 1), as_of
+        )
     window = {"since": since, "as_of": as_of}
     return ReviewInput(
         as_of,
@@ -54,4 +66,5 @@ def read(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> ReviewInput:
         _rows(con, "sow_lines", {}),
         _rows(con, "milestones", {}),
         _rows(con, "days", window),
+        history,
     )
