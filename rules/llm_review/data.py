@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import duckdb
@@ -32,11 +32,27 @@ class ReviewInput:
     days: list[dict]
     history: History = field(default_factory=History)
 
+    @cached_property
+    def _lines_by_project(self) -> dict[str | None, list[dict]]:
+        return _by_project(self.sow_lines)
+
+    @cached_property
+    def _milestones_by_project(self) -> dict[str | None, list[dict]]:
+        return _by_project(self.milestones)
+
     def lines_of(self, project_id: str | None) -> list[dict]:
-        return [s for s in self.sow_lines if s["project_id"] == project_id]
+        """The project's SOW lines (grouped once: a window has tens of thousands of entries)."""
+        return self._lines_by_project.get(project_id, [])
 
     def milestones_of(self, project_id: str | None) -> list[dict]:
-        return [m for m in self.milestones if m["project_id"] == project_id]
+        return self._milestones_by_project.get(project_id, [])
+
+
+def _by_project(rows: list[dict]) -> dict[str | None, list[dict]]:
+    out: dict[str | None, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row["project_id"], []).append(row)
+    return out
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:

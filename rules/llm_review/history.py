@@ -23,6 +23,8 @@ MIN_SUPPORT = 5  # entries with a word before its billed share counts as evidenc
 EXCUSE_SHARE = 0.5  # a word on at least this share of its client entries unbilled is an excuse
 EXCUSE_MIN = 2  # ... and on at least this many non-billable entries
 VOCAB_MIN = 2  # a word of at least this many billed entries of a project is its vocabulary
+RICH_HISTORY = 20  # billed noted entries a project needs before its vocabulary judges alone
+TOTAL = ""  # the row of sql/history_words.sql that counts entries, not a word
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class History:
             values.append(c.billed / c.entries)
             shares[stem] = f"{c.billed}/{c.entries}"
         return (sum(values) / len(values) if values else None), shares
+
+    def project_billed(self, entry: dict) -> int:
+        """How many billed noted entries the project has in the history, this one left out:
+        below `RICH_HISTORY` its billed notes say too little about what is in scope."""
+        return self.project_count(entry, TOTAL).billed
 
     def in_vocabulary(self, entry: dict, stem: str) -> bool:
         """The project's billed notes (other than this one) used the word `VOCAB_MIN` times."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 DEFAULT_START = Decimal(9)  # an evening end with no stated start: the day began at 9:00
+CENT = Decimal("0.01")
 MAX_SPAN = Decimal(18)  # longer than this is not a working day someone wrote down
 
 _TIME = r"(\d{1,2})(?:[:.h](\d{2}))?\s?(am|pm|a\.m\.|p\.m\.)?"
@@ -73,6 +74,8 @@ def span_hours(
     if e <= s:  # "10pm-2am": past midnight
         e += 24
     hours = e - s
+    if hours.as_tuple().exponent < -2:  # "8:20": thirds of an hour, to the cent of an hour
+        hours = hours.quantize(CENT, ROUND_HALF_UP)
     return hours if Decimal("0.25") <= hours <= MAX_SPAN else None
 
 

@@ -30,12 +30,12 @@ def test_json_then_table_and_the_queue(firm, capsys, monkeypatch):
         "2026-09-30",
         "2026-10-30",
     )  # 31 days
-    assert len(doc["findings"]) == 14 and doc["counts"] == {"new": 14, "updated": 0, "resolved": 0}
+    assert len(doc["findings"]) == 13 and doc["counts"] == {"new": 13, "updated": 0, "resolved": 0}
     leak = next(f for f in doc["findings"] if f["ref"] == "E-101")
     assert (leak["kind"], leak["model"]) == ("review_leakage", "local-heuristic-v1")
     assert main(args) == 0
     out, err = capsys.readouterr()
-    assert "14 finding(s): 0 new, 14 still found, 0 resolved" in out
+    assert "13 finding(s): 0 new, 13 still found, 0 resolved" in out
     assert "Leakage: billable work logged as non-billable or no-charge" in out
     assert err == ""  # --llm off: nothing to say about a key
 

