@@ -163,16 +163,26 @@ def leakage(data: ReviewInput) -> list[kinds.ReviewFinding]:
     return out
 
 
-def _scope_text(data: ReviewInput, e: dict) -> dict[str, set[str]]:
-    """Each SOW line's words (description, code, phase) — what the statement of work covers."""
-    return {
-        s["sow_line_id"]: stems(f"{s['description']} {s['code']} {s['phase']}")
-        for s in data.lines_of(e["project_id"])
-    }
+def _project_words(data: ReviewInput, e: dict) -> tuple[set[str], set[str]]:
+    """The words of the project's SOW lines (description, code, phase) — what the statement of
+    work covers — and of its, its client's and its milestones' names."""
+    scope = set().union(
+        *[
+            stems(f"{s['description']} {s['code']} {s['phase']}")
+            for s in data.lines_of(e["project_id"])
+        ]
+    )
+    names = stems(f"{e['project_name'] or ''} {e['client_name'] or ''}")
+    names |= set().union(*[stems(m["name"]) for m in data.milestones_of(e["project_id"])])
+    return scope, names
 
 
 def _fit(
-    data: ReviewInput, e: dict, note: str, ask: re.Match | None
+    data: ReviewInput,
+    e: dict,
+    note: str,
+    ask: re.Match | None,
+    project_words: tuple[set[str], set[str]],
 ) -> tuple[float, set[str]] | None:
     """How well the note (less its ask) fits the project: None when a word of it is a SOW
     line's, else the share of its words the project's billed notes, its and its client's
@@ -180,10 +190,9 @@ def _fit(
     words = stems(note)
     if ask is not None:
         words = stems(note[: ask.start()] + " " + note[ask.end() :]) - stems(ask.group(0))
-    if any(words & line_words for line_words in _scope_text(data, e).values()):
+    scope, names = project_words
+    if words & scope:
         return None
-    names = stems(f"{e['project_name'] or ''} {e['client_name'] or ''}")
-    names |= set().union(*[stems(m["name"]) for m in data.milestones_of(e["project_id"])])
     known = {w for w in words if w in names or data.history.in_vocabulary(e, w)}
     share = len(known) / len(words) if words else 1.0
     return share, words - known
@@ -191,13 +200,16 @@ def _fit(
 
 def scope_creep(data: ReviewInput) -> list[kinds.ReviewFinding]:
     out = []
+    per_project: dict[str, tuple[list[dict], tuple[set[str], set[str]]]] = {}
     for e in data.entries:
-        lines = data.lines_of(e["project_id"])
+        if e["project_id"] not in per_project:
+            per_project[e["project_id"]] = (data.lines_of(e["project_id"]), _project_words(data, e))
+        lines, project_words = per_project[e["project_id"]]
         if e["is_internal"] or not e["billable"] or not lines:
             continue
         note = _lower(e["notes"])
         ask = NEW_ASK.search(note)
-        fit = _fit(data, e, note, ask)
+        fit = _fit(data, e, note, ask, project_words)
         if fit is None:
             continue
         share, new = fit
