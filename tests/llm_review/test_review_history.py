@@ -82,6 +82,20 @@ def test_a_learnt_excuse_word_suppresses_leakage_and_billed_history_finds_it(con
     assert {ref for kind, ref in blind if kind == kinds.LEAKAGE} == {"W-1"}
 
 
+def test_a_billed_activity_logged_on_the_no_charge_line_is_leakage(con, tmp_path):
+    # no billable flag on the entry: A-NC "Warranty fixes (no charge)" makes it non-billable.
+    # night/check/norla were billed 6 of 6 times before -> leakage; the index rebuild, never
+    # billed (G-1..3), on the same line is not
+    window = (
+        entry("W-5", "2026-10-08", "nightly checks for norland", "", line="A-NC"),
+        entry("W-6", "2026-10-09", "index rebuild", "", line="A-NC", person="P-2"),
+    )
+    build(con, tmp_path, HISTORY + window)
+    found = review(con)
+    assert set(found) == {(kinds.LEAKAGE, "W-5")}
+    assert found[(kinds.LEAKAGE, "W-5")].evidence["entry"]["sow_line_id"] == "A-NC"
+
+
 def test_history_days_limits_how_far_back_the_history_is_read(con, tmp_path):
     window = (
         entry("W-1", "2026-10-05", "snowflake index rebuild, gratis", "false"),
