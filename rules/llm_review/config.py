@@ -15,6 +15,7 @@ from rules.config import CONFIG_PATH
 @dataclass(frozen=True)
 class ReviewConfig:
     days: int = 31  # the window: entries and calendar days up to --as-of
+    history_days: int = 365  # the local review learns from the client notes of these days
     gap_hours: Decimal = Decimal("1.0")  # under-reporting: calendar or stated minus logged
     min_confidence: float = 0.5  # findings below are not queued
     model: str = "claude-haiku-4-5"

@@ -101,7 +101,7 @@ def judge(
     config = config or ReviewConfig()
     as_of = as_of or clock.today()
     started = time.perf_counter()
-    facts = data.read(con, as_of, config.days)
+    facts = data.read(con, as_of, config.days, config.history_days)
     notes: list[str] = []
     usage = claude.ReviewUsage()
     use_llm = llm_mode != "off" and (client is not None or api_key is not None)

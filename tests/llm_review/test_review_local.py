@@ -28,8 +28,9 @@ def test_local_review_finds_the_planted_cases_with_precision_and_recall(con, tmp
     got, expected = found_pairs(result), expected_pairs()
     hits = got & expected
     precision, recall = len(hits) / len(got), len(hits) / len(expected)
-    # 14 planted; the miss is E-203 ("helped Okafor's HR pick a new payroll vendor": the new
-    # ask is worded past the cue list), no false positive among the 15 clean entries and days
+    # 14 planted; the miss is E-203 ("helped Okafor's HR pick a new payroll vendor": the ask
+    # is worded past the cue list, and a firm of 29 notes has too little history to judge a
+    # note without an ask), no false positive among the 15 clean entries and days
     assert expected - got == {("review_scope_creep", "E-203")}
     assert got - expected == set()
     assert (round(precision, 3), round(recall, 3)) == (1.0, 0.929)
@@ -105,14 +106,15 @@ def test_held_out_notes_written_after_the_heuristic(con, tmp_path):
     build_held_out(con, tmp_path)
     got = found_pairs(judge(con, AS_OF, llm_mode="off"))
     expected = held_out_pairs()
-    # what a cue list cannot see: 'sampling' is fieldwork (M-C2 signed off 10-10), "new ask" is
-    # no cue word, "went on till 9pm" states no duration; and a training session with no
-    # excuse word reads as unbilled client work (H-04)
+    # what word overlap cannot see: 'sampling' is fieldwork (M-C2 signed off 10-10); "new ask
+    # from Dana" is no cue of the ask list, and 12 notes are too little history to judge a note
+    # without one (H-05); and a training session with no excuse word, in a firm with no history
+    # to learn from, reads as unbilled client work ('snowflake' is a billable SOW line's word:
+    # H-04). "went on till 9pm" is 12 h from a 9:00 start
     assert expected - got == {
         ("review_milestone_mismatch", "M-C2"),
         ("review_scope_creep", "H-05"),
-        ("review_under_reporting", "P-1:2026-10-27"),
     }
     assert got - expected == {("review_leakage", "H-04")}
     hits = len(got & expected)
-    assert (round(hits / len(got), 3), round(hits / len(expected), 3)) == (0.833, 0.625)
+    assert (round(hits / len(got), 3), round(hits / len(expected), 3)) == (0.857, 0.75)
