@@ -162,7 +162,9 @@ def test_kpi_csv_button_serves_the_neutralised_csv(monkeypatch):
     )  # streamlit is the boundary: record what it would serve
     frame = pl.DataFrame({"person": ["@evil"], "hours": [-1.5]})
     kpi_ui.csv_button(frame, "utilization_../../P-1\\x_weeks", key="k")  # a person id from data
-    assert served["data"].decode() == "person,hours\n'@evil,-1.5\n"
+    data = served["data"]
+    data = data() if callable(data) else data  # built on click (st.download_button's callable)
+    assert data.decode() == "person,hours\n'@evil,-1.5\n"
     assert served["file_name"] == "utilization_.._.._P-1_x_weeks.csv"
 
 
