@@ -297,6 +297,7 @@ def top_leakage(rows: pl.DataFrame, n: int = 5) -> pl.DataFrame:
                 "kind": pl.String,
                 "client_name": pl.String,
                 "project_id": pl.String,
+                "project_name": pl.String,
                 "period": pl.String,
                 "findings": pl.UInt32,
                 "value_base": pl.Decimal(18, 2),
@@ -304,7 +305,7 @@ def top_leakage(rows: pl.DataFrame, n: int = 5) -> pl.DataFrame:
         )
     return (
         rows.filter(~pl.col("is_expired_hours"))
-        .group_by("kind", "client_name", "project_id", "period")
+        .group_by("kind", "client_name", "project_id", "project_name", "period")
         .agg(pl.len().alias("findings"), pl.col("value_base").sum())
         .sort(["value_base", "period"], descending=[True, False])
         .head(n)

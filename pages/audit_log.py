@@ -42,12 +42,14 @@ st.dataframe(
     log.with_columns(pl.col("what").map_elements(er.object_words, return_dtype=pl.String)),
     hide_index=True,
     column_config={
-        "when": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-        "who": "Who",
-        "did": "Did",
-        "what": "To what",
-        "change": st.column_config.TextColumn("Change (before → after)", width="large"),
-        "why": "Why",
+        # Fixed widths: at a 1280 px window the table fits the page (~820 px); a long change
+        # or reason is whole in the CSV of the table's own toolbar.
+        "when": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm", width=125),
+        "who": st.column_config.TextColumn("Who", width=95),
+        "did": st.column_config.TextColumn("Did", width=130),
+        "what": st.column_config.TextColumn("To what", width=150),
+        "change": st.column_config.TextColumn("Change (before → after)", width=190),
+        "why": st.column_config.TextColumn("Why", width=90),
     },
     placeholder="—",
 )

@@ -22,17 +22,18 @@ STATUS_TAG = cc.MultiselectColumn(
 TIME_UTC = "YYYY-MM-DD HH:mm"
 TALL_TABLE_PX = 640  # about as tall as the rows-per-entity table beside it
 
+# Widths so that every table fits the page at a 1280 px window (sidebar open, ~820 px).
 JOB_COLUMNS = {
-    "job": cc.TextColumn("Job"),
+    "job": cc.TextColumn("Job", width=110),
     "status_tag": cc.MultiselectColumn(
         "Status",
         options=["ok", "running", "failed"],
         color=["green", "orange", "red"],
         width="small",
     ),
-    "slot": cc.TextColumn("Slot", help="The window, day or month the run was for"),
-    "finished_at": cc.DatetimeColumn("Finished (UTC)", format=TIME_UTC),
-    "message": cc.TextColumn("Result", width="large"),
+    "slot": cc.TextColumn("Slot", help="The window, day or month the run was for", width=100),
+    "finished_at": cc.DatetimeColumn("Finished (UTC)", format=TIME_UTC, width=125),
+    "message": cc.TextColumn("Result", width=340),
 }
 VALIDATION_TAG = cc.MultiselectColumn(
     "Validation",
@@ -42,55 +43,51 @@ VALIDATION_TAG = cc.MultiselectColumn(
     help="The great-expectations suite on what the load committed (it runs after the commit)",
 )
 SHOWN_VALIDATIONS = 8  # loads named in the warning; the rest are counted
+# The path and the last good load are left out to fit at 1280 px; the per-entity table below
+# names each load's files.
 LOAD_COLUMNS = {
-    "source": cc.TextColumn("Source"),
+    "source": cc.TextColumn("Source", width=90),
     "status_tag": STATUS_TAG,
     "validation_tag": VALIDATION_TAG,
-    "finished_at": cc.DatetimeColumn("Finished (UTC)", format=TIME_UTC),
-    "path": cc.TextColumn("Path"),
-    "new_rows": cc.NumberColumn("New", format="localized"),
-    "updated_rows": cc.NumberColumn("Updated", format="localized"),
-    "unchanged_rows": cc.NumberColumn("Unchanged", format="localized"),
-    "quarantined_rows": cc.NumberColumn("Quarantined", format="localized"),
-    "message": cc.TextColumn("Message", width="medium"),
-    "last_ok_at": cc.DatetimeColumn(
-        "Last good load (UTC)", format=TIME_UTC, help="When this source last loaded without error"
-    ),
+    "finished_at": cc.DatetimeColumn("Finished (UTC)", format="MM-DD HH:mm", width=95),
+    "new_rows": cc.NumberColumn("New", format="localized", width=75),
+    "updated_rows": cc.NumberColumn("Updated", format="localized", width=70),
+    "unchanged_rows": cc.NumberColumn("Unchanged", format="localized", width=82),
+    "quarantined_rows": cc.NumberColumn("Quarantined", format="localized", width=88),
+    "message": cc.TextColumn("Message", width=100),
 }
 LOAD_ENTITY_COLUMNS = {
-    "source": cc.TextColumn("Source"),
-    "entity": cc.TextColumn("Entity"),
-    "file": cc.TextColumn("File"),
-    "new_rows": cc.NumberColumn("New", format="localized"),
-    "updated_rows": cc.NumberColumn("Updated", format="localized"),
-    "unchanged_rows": cc.NumberColumn("Unchanged", format="localized"),
-    "quarantined_rows": cc.NumberColumn("Quarantined", format="localized"),
+    "source": cc.TextColumn("Source", width=90),
+    "entity": cc.TextColumn("Entity", width=120),
+    "file": cc.TextColumn("File", width=180),
+    "new_rows": cc.NumberColumn("New", format="localized", width=80),
+    "updated_rows": cc.NumberColumn("Updated", format="localized", width=80),
+    "unchanged_rows": cc.NumberColumn("Unchanged", format="localized", width=85),
+    "quarantined_rows": cc.NumberColumn("Quarantined", format="localized", width=88),
 }
-QUARANTINE_COLUMNS = {
-    "quarantined_at": cc.DatetimeColumn("Quarantined (UTC)", format=TIME_UTC),
-    "entity": cc.TextColumn("Entity"),
-    "file": cc.TextColumn("File"),
-    "line": cc.NumberColumn("Line", format="plain"),
-    "record_key": cc.TextColumn("Record key"),
-    "reason": cc.TextColumn("Reason", width="large"),
-    "raw": cc.JsonColumn("Source row", width="medium"),
-    "source": cc.TextColumn("Source"),
+QUARANTINE_COLUMNS = {  # when and by which source: in the CSV
+    "entity": cc.TextColumn("Entity", width=95),
+    "file": cc.TextColumn("File", width=130),
+    "line": cc.NumberColumn("Line", format="plain", width=55),
+    "record_key": cc.TextColumn("Record key", width=100),
+    "reason": cc.TextColumn("Reason", width=270),
+    "raw": cc.JsonColumn("Source row", width=110),
 }
 ENTITY_COLUMNS = {
-    "entity": cc.TextColumn("Entity", width=160),
-    "row_count": cc.NumberColumn("Rows", format="localized"),
-    "sources": cc.TextColumn("Sources"),
-    "last_updated_at": cc.DatetimeColumn("Last changed (UTC)", format=TIME_UTC),
+    "entity": cc.TextColumn("Entity", width=180),
+    "row_count": cc.NumberColumn("Rows", format="localized", width=110),
+    "sources": cc.TextColumn("Sources", width=200),
+    "last_updated_at": cc.DatetimeColumn("Last changed (UTC)", format=TIME_UTC, width=150),
 }
 EXPECTATION_COLUMNS = {
     "status_tag": STATUS_TAG,
-    "entity": cc.TextColumn("Entity"),
-    "expectation": cc.TextColumn("Expectation"),
-    "column_name": cc.TextColumn("Column"),
+    "entity": cc.TextColumn("Entity", width=130),
+    "expectation": cc.TextColumn("Expectation", width=250),
+    "column_name": cc.TextColumn("Column", width=140),
     "unexpected_count": cc.NumberColumn(
-        "Unexpected", format="localized", help="Rows breaking the expectation"
+        "Unexpected", format="localized", help="Rows breaking the expectation", width=90
     ),
-    "element_count": cc.NumberColumn("Of rows", format="localized", help="Rows checked"),
+    "element_count": cc.NumberColumn("Of rows", format="localized", help="Rows checked", width=90),
 }
 
 
@@ -398,8 +395,5 @@ elif health is not None:
     show_loads(health.loads, health.load_entities)
     show_jobs(health.jobs)
     show_quarantine(health.quarantine)
-    left, right = st.columns([2, 3])
-    with left:
-        show_entities(health.entities)
-    with right:
-        show_expectations(health.expectations)
+    show_entities(health.entities)  # one under the other: side by side, both were cut off
+    show_expectations(health.expectations)

@@ -22,6 +22,7 @@ STATUS_BADGE = {
     "amber": ("Near target", "orange", ":material/warning:"),
     "red": ("Off target", "red", ":material/error:"),
 }
+FINDINGS_SHOWN = 200  # findings of the range drawn under the top items, largest first
 KIND_LABEL = {
     "unbilled_time": "Unbilled time",
     "write_down": "Write-down below card",
@@ -33,7 +34,7 @@ DETAIL_PAGE = {
     "billable_utilization": ("pages/utilization.py", "Utilization by team and person"),
     "billing_realization": ("pages/realization.py", "Realization by client and project"),
     "dso": ("pages/ar_aging.py", "Open invoices and aging"),
-    "timesheet_compliance": ("pages/compliance.py", "Person-weeks late, missing or short"),
+    "timesheet_compliance": ("pages/compliance.py", "Late, short or missing weeks"),
 }
 # Cards whose rows are further down this page: an in-page link to the section behind them.
 DETAIL_HERE = {
@@ -219,17 +220,16 @@ def draw_leakage(data: Overview) -> None:
     top = data.top_leakage.with_columns(
         pl.col("kind").replace_strict(KIND_LABEL, default=pl.col("kind")).alias("what")
     )
+    base = data.base_currency or "base"
     event = st.dataframe(
-        top.select("what", "client_name", "project_id", "period", "findings", "value_base"),
+        top.select("what", "client_name", "project_name", "period", "findings", "value_base"),
         column_config={
-            "what": cc.TextColumn("Leak"),
-            "client_name": cc.TextColumn("Client"),
-            "project_id": cc.TextColumn("Project"),
-            "period": cc.TextColumn("Period"),
-            "findings": cc.NumberColumn("Findings"),
-            "value_base": cc.NumberColumn(
-                f"Value ({data.base_currency or 'base'})", format="accounting"
-            ),
+            "what": cc.TextColumn("Leak", width=150),
+            "client_name": cc.TextColumn("Client", width=170),
+            "project_name": cc.TextColumn("Project", width=200),
+            "period": cc.TextColumn("Period", width=75),
+            "findings": cc.NumberColumn("Findings", width=75),
+            "value_base": cc.NumberColumn(f"Value ({base})", format="accounting", width=110),
         },
         hide_index=True,
         on_select="rerun",
@@ -249,19 +249,39 @@ def draw_leakage(data: Overview) -> None:
         st.caption(f"The {behind.height} finding(s) behind *{item['what']}* — {item['period']}")
     else:
         st.caption("Pick a row to see the findings behind it. All findings of the range:")
+    # Every column goes to the CSV; the table shows what a person reads (names, plain words)
+    # in the page's width at 1280 px.
     shown = behind.select(
-        "exception_id",
-        "kind",
+        pl.col("kind").replace_strict(KIND_LABEL, default=pl.col("kind")).alias("what"),
         "client_name",
-        "project_id",
+        "project_name",
         "period",
         "status",
+        "value_base",
         "detail",
         "value",
         "currency",
-        "value_base",
+        "exception_id",
+        "project_id",
     )
-    st.dataframe(shown, hide_index=True, key="leakage_findings")
+    if shown.height > FINDINGS_SHOWN:
+        st.caption(
+            f"The {FINDINGS_SHOWN:,} largest of {shown.height:,} findings; the CSV has them all."
+        )
+    st.dataframe(
+        shown.head(FINDINGS_SHOWN),  # sent to the browser on every run: a big firm has 12,000
+        hide_index=True,
+        key="leakage_findings",
+        column_order=["what", "client_name", "project_name", "period", "value_base", "detail"],
+        column_config={
+            "what": cc.TextColumn("Leak", width=120),
+            "client_name": cc.TextColumn("Client", width=130),
+            "project_name": cc.TextColumn("Project", width=150),
+            "period": cc.TextColumn("Period", width=70),
+            "value_base": cc.NumberColumn(f"Value ({base})", format="accounting", width=105),
+            "detail": cc.TextColumn("Detail", width=215),
+        },
+    )
     kpi_ui.csv_button(shown, "leakage_findings", key="leakage_csv")
 
 

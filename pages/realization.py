@@ -493,9 +493,12 @@ def _headline(data: rv.PageData) -> None:
     )
     card_rate = real.standard_value / real.billed_hours if real.billed_hours else None
     cols[1].metric(
-        f"Effective bill rate ({cur})",
+        f"Bill rate ({cur})",
         _rate(real.effective_rate),
-        help=f"Billed ÷ invoiced hours; the rate card gives {_rate(card_rate)} for the same hours.",
+        help=(
+            "Effective bill rate: billed ÷ invoiced hours; the rate card gives "
+            f"{_rate(card_rate)} for the same hours."
+        ),
     )
     cols[2].metric(f"Billed ({cur})", kpi_ui.money(real.billed_value))
     cols[3].metric(

@@ -37,45 +37,47 @@ kpis.md §1, measured against each person's own `target_utilization` (0.75 when 
   those people's capacity (never one client's hours over the whole firm's capacity).
 """
 
+# Widths so that every table fits the page at a 1280 px window (sidebar open, ~820 px); the
+# CSVs carry every column, the tables what a person compares.
 TEAM_COLUMNS = {
-    "team": cc.TextColumn("Team"),
-    "employment": cc.TextColumn("Employment"),
-    "people": cc.NumberColumn("People", format="localized"),
-    "utilization": cc.NumberColumn("Utilization", format=PCT),
-    "target_utilization": cc.NumberColumn("Target", format=PCT),
-    "gap": cc.NumberColumn("vs target", format="%+.1f pts", help="Utilization − target"),
-    "billable_hours": cc.NumberColumn("Billable h", format="%.1f"),
-    "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.1f"),
-    "available_hours": cc.NumberColumn("Available h", format="%.1f"),
+    "team": cc.TextColumn("Team", width=130),
+    "employment": cc.TextColumn("Employment", width=95),
+    "people": cc.NumberColumn("People", format="localized", width=60),
+    "utilization": cc.NumberColumn("Utilization", format=PCT, width=80),
+    "target_utilization": cc.NumberColumn("Target", format=PCT, width=62),
+    "gap": cc.NumberColumn("vs target", format="%+.1f pts", help="Utilization − target", width=80),
+    "billable_hours": cc.NumberColumn("Billable h", format="%.1f", width=80),
+    "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.1f", width=98),
+    "available_hours": cc.NumberColumn("Available h", format="%.1f", width=86),
 }
-PEOPLE_COLUMNS = {
-    "person_name": cc.TextColumn("Person"),
-    "team": cc.TextColumn("Team"),
-    "role": cc.TextColumn("Role"),
-    "employment": cc.TextColumn("Employment"),
-    "utilization": cc.ProgressColumn("Utilization", format=PCT, min_value=0.0, max_value=1.0),
-    "target_utilization": cc.NumberColumn("Target", format=PCT),
-    "gap": cc.NumberColumn("vs target", format="%+.1f pts", help="Utilization − target"),
-    "billable_hours": cc.NumberColumn("Billable h", format="%.1f"),
-    "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.1f"),
-    "available_hours": cc.NumberColumn("Available h", format="%.1f"),
+PEOPLE_COLUMNS = {  # team and role are in the CSV
+    "person_name": cc.TextColumn("Person", width=135),
+    "team": cc.TextColumn("Team", width=100),
+    "utilization": cc.ProgressColumn(
+        "Utilization", format=PCT, min_value=0.0, max_value=1.0, width=100
+    ),
+    "target_utilization": cc.NumberColumn("Target", format=PCT, width=60),
+    "gap": cc.NumberColumn("vs target", format="%+.1f pts", help="Utilization − target", width=75),
+    "billable_hours": cc.NumberColumn("Billable h", format="%.1f", width=78),
+    "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.1f", width=95),
+    "available_hours": cc.NumberColumn("Available h", format="%.1f", width=85),
 }
 WEEK_COLUMNS = {
-    "week_start": cc.DateColumn("Week of", format="YYYY-MM-DD"),
-    "utilization": cc.NumberColumn("Utilization", format=PCT),
-    "target_utilization": cc.NumberColumn("Target", format=PCT),
-    "billable_hours": cc.NumberColumn("Billable h", format="%.2f"),
-    "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.2f"),
-    "available_hours": cc.NumberColumn("Available h", format="%.2f"),
+    "week_start": cc.DateColumn("Week of", format="YYYY-MM-DD", width=100),
+    "utilization": cc.NumberColumn("Utilization", format=PCT, width=85),
+    "target_utilization": cc.NumberColumn("Target", format=PCT, width=65),
+    "billable_hours": cc.NumberColumn("Billable h", format="%.2f", width=85),
+    "nonbillable_hours": cc.NumberColumn("Non-billable h", format="%.2f", width=105),
+    "available_hours": cc.NumberColumn("Available h", format="%.2f", width=95),
 }
 ENTRY_COLUMNS = {
-    "date": cc.DateColumn("Date", format="YYYY-MM-DD ddd"),
-    "project_name": cc.TextColumn("Project"),
-    "client_name": cc.TextColumn("Client"),
-    "hours": cc.NumberColumn("Hours", format="%.2f"),
-    "billable": cc.CheckboxColumn("Billable"),
-    "work_type": cc.TextColumn("Work type"),
-    "entry_id": cc.TextColumn("Entry"),
+    "date": cc.DateColumn("Date", format="YYYY-MM-DD ddd", width=115),
+    "project_name": cc.TextColumn("Project", width=170),
+    "client_name": cc.TextColumn("Client", width=150),
+    "hours": cc.NumberColumn("Hours", format="%.2f", width=65),
+    "billable": cc.CheckboxColumn("Billable", width=70),
+    "work_type": cc.TextColumn("Work type", width=100),
+    "entry_id": cc.TextColumn("Entry", width=90),
 }
 BILLABLE_COLOR, NONBILLABLE_COLOR, TARGET_COLOR = "#2e7d32", "#b0bec5", "#424242"
 
@@ -170,9 +172,10 @@ for col, (key, label) in zip(
     col.metric(
         f"{label} utilization",
         kpi_ui.pct(s.value),
-        delta=None if gap is None else f"{gap:+.1f} pts vs target {kpi_ui.pct(s.target)}",
-        help=f"{float(s.billable_hours):,.1f} billable h of {float(s.available_hours):,.1f} "
-        "available h",
+        # The target is in the help: beside the gap it was cut off at 1280 px.
+        delta=None if gap is None else f"{gap:+.1f} pts vs target",
+        help=f"Target {kpi_ui.pct(s.target)}. {float(s.billable_hours):,.1f} billable h of "
+        f"{float(s.available_hours):,.1f} available h",
         border=True,
     )
 everyone = summary["all"]
@@ -194,23 +197,21 @@ st.caption(
 teams = uv.team_table(weeks).with_columns(
     pl.concat_str("team", pl.lit("|"), "employment").alias("key"), in_points("gap")
 )
-left, right = st.columns([3, 2])
-with left:
-    picked_team = app_state.selectable_table(
-        teams,
-        "key",
-        key="ut_teams",
-        mode="single-row",
-        hide_index=True,
-        column_order=list(TEAM_COLUMNS),
-        column_config=TEAM_COLUMNS,
-    )
-    kpi_ui.csv_button(teams.drop("key"), "utilization_by_team", key="ut_teams_csv")
-with right:
-    st.plotly_chart(
-        split_chart(uv.hours_split(weeks, "team"), "team", "Billable vs non-billable hours"),
-        key="ut_team_split",
-    )
+# The table takes the page's width (nine columns); the chart goes under it.
+picked_team = app_state.selectable_table(
+    teams,
+    "key",
+    key="ut_teams",
+    mode="single-row",
+    hide_index=True,
+    column_order=list(TEAM_COLUMNS),
+    column_config=TEAM_COLUMNS,
+)
+kpi_ui.csv_button(teams.drop("key"), "utilization_by_team", key="ut_teams_csv")
+st.plotly_chart(
+    split_chart(uv.hours_split(weeks, "team"), "team", "Billable vs non-billable hours"),
+    key="ut_team_split",
+)
 
 scope = weeks
 scope_label = "all teams"
@@ -274,30 +275,27 @@ st.caption(
     f"{row['nonbillable_hours']:,.2f} non-billable h, {row['available_hours']:,.2f} available h."
 )
 person = uv.person_weeks(weeks, person_id)
-left, right = st.columns([2, 3])
-with left:
-    picked_week_row = app_state.selectable_table(
-        person.with_columns(pl.col("week_start").cast(pl.String).alias("key")),
-        "key",
-        key=f"ut_weeks_{person_id}",
-        mode="single-row",
-        hide_index=True,
-        column_order=list(WEEK_COLUMNS),
-        column_config=WEEK_COLUMNS,
+picked_week_row = app_state.selectable_table(
+    person.with_columns(pl.col("week_start").cast(pl.String).alias("key")),
+    "key",
+    key=f"ut_weeks_{person_id}",
+    mode="single-row",
+    hide_index=True,
+    column_order=list(WEEK_COLUMNS),
+    column_config=WEEK_COLUMNS,
+)
+kpi_ui.csv_button(person, f"utilization_{person_id}_weeks", key="ut_person_weeks_csv")
+split = (
+    person.rename({"billable_hours": "billable", "nonbillable_hours": "non-billable"})
+    .unpivot(
+        ["billable", "non-billable"],
+        index=["week_start", "available_hours"],
+        variable_name="kind",
+        value_name="hours",
     )
-    kpi_ui.csv_button(person, f"utilization_{person_id}_weeks", key="ut_person_weeks_csv")
-with right:
-    split = (
-        person.rename({"billable_hours": "billable", "nonbillable_hours": "non-billable"})
-        .unpivot(
-            ["billable", "non-billable"],
-            index=["week_start", "available_hours"],
-            variable_name="kind",
-            value_name="hours",
-        )
-        .rename({"available_hours": "available"})
-    )
-    st.plotly_chart(split_chart(split, "week_start", "Hours by week"), key="ut_person_split")
+    .rename({"available_hours": "available"})
+)
+st.plotly_chart(split_chart(split, "week_start", "Hours by week"), key="ut_person_split")
 
 week = kpi_drill.latest_pick(
     f"ut_week_{person_id}",

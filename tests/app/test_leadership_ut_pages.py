@@ -91,7 +91,7 @@ def test_utilization_team_pick_shows_its_people(monkeypatch, small_db):
 def test_compliance_headline_and_week_drill_down(monkeypatch, small_db):
     at = open_at(monkeypatch, small_db, "pages/compliance.py", "2026-02")
     figures = {m.label: m.value for m in at.metric}
-    assert figures["On time & complete (all people)"] == "21.4%"  # 3 of 14 person-weeks
+    assert figures["On time & complete"] == "21.4%"  # 3 of 14 person-weeks
     assert figures["Submitted on time"] == "57.1%"  # 8 of 14
     assert figures["Employees only"] == "10.0%"  # 1 of 10
     # offenders: Bo (4 weeks), Ada (3), Cy (2, 80 h short), Di (2, 40 h short)

@@ -45,7 +45,7 @@ def test_demo_firm_last_invoiced_month_draws_every_part(monkeypatch, demo_db):
     ]
     assert [m.label for m in at.metric] == [
         "Billing realization",
-        "Effective bill rate (USD)",
+        "Bill rate (USD)",
         "Billed (USD)",
         "Unbilled WIP (USD)",
         "Project margin",

@@ -21,7 +21,7 @@ def test_data_health_shows_the_quarantine_reason(app_url, page, artifacts):
     # st.dataframe paints its cells on a canvas; the grid mirrors the rows it draws in an
     # accessible table, whose cells carry the text and their place (glide-cell-<col>-<row>).
     expect(table.locator("canvas").first).to_be_visible()
-    reason_cell = table.get_by_test_id("glide-cell-5-1")
+    reason_cell = table.get_by_test_id("glide-cell-4-1")  # entity, file, line, record key, reason
     expect(reason_cell).to_have_text(OPEN_REASON, timeout=30_000)
     expect(page.get_by_text("2 of 2 open rows, newest first")).to_be_visible()
 

@@ -5,6 +5,7 @@
 -- (expired_rollover, reported apart: often revenue the firm keeps, kpis.md §4). Findings the
 -- firm rejected or that were resolved (billed since) are not leakage.
 SELECT x.exception_id, x.kind, x.ref, x.client_id, c.name AS client_name, x.project_id,
+       pr.name AS project_name,
        x.period, x.status, x.detail, x.currency,
        CAST(x.value AS DECIMAL(18, 2)) AS value,
        CAST(CAST(x.value AS DECIMAL(38, 10)) * CAST(fx.rate AS DECIMAL(38, 10)) AS DECIMAL(18, 2)) AS value_base,
@@ -17,6 +18,7 @@ FROM (
 ) x
 LEFT JOIN fx_to_base fx ON fx.currency = x.currency AND fx.date = x.period_end
 LEFT JOIN clients c ON c.client_id = x.client_id
+LEFT JOIN projects pr ON pr.project_id = x.project_id
 WHERE x.period_end BETWEEN $start AND last_day($end)
   AND (len(CAST($clients AS VARCHAR[])) = 0 OR list_contains(CAST($clients AS VARCHAR[]), x.client_id))
 ORDER BY value_base DESC NULLS LAST, x.exception_id
