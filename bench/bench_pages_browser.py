@@ -15,7 +15,10 @@ A page's time is measured in the browser, from the start of the navigation to it
 app's script state settling on notRunning after the run (a MutationObserver installed before the
 page's scripts sees every change): cold is its first open in the fresh server, warm the second
 (st.cache_data hits; a new browser session each time, so the app's JavaScript and websocket
-set-up are in both figures, about what a trivial page costs).
+set-up are in both figures, about what a trivial page costs); switch is the page opened from
+the sidebar in one live session, as a person moves between pages (its reads cached). The server
+is started as `make run` starts it (`python -m serve`, which imports the pages' modules before it
+listens); the seconds until it answers its health check are printed as "(server start)".
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ PAGES = {  # page -> URL path (st.navigation's url_path of pages/*.py)
     "Invoices": "invoices",
 }
 WAIT_MS = 240_000
+KINDS = ("cold", "warm", "switch")
+SERVER_START = "(server start)"  # seconds until the health check answers (not a page)
 
 # Installed before the page's own scripts: notes when the app's script state changes, in ms
 # since the navigation started (performance.now()), and whether a run was seen at all.
@@ -77,12 +82,13 @@ def _port() -> int:
 
 def _serve(code: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = _port()
+    # As `make run` starts it (python -m serve) where the checkout has the launcher; an older
+    # checkout without it, as `streamlit run app.py`.
+    launcher = ["serve"] if (code / "serve.py").exists() else ["streamlit", "run", "app.py"]
     command = [
         str(code / ".venv/bin/python"),
         "-m",
-        "streamlit",
-        "run",
-        "app.py",
+        *launcher,
         "--server.headless",
         "true",
         "--server.address",
@@ -121,13 +127,32 @@ def _open(page, url: str) -> float:
     return page.evaluate("() => window.__last / 1000")
 
 
+def _switch(page, name: str) -> float:
+    """Seconds from a click on the page's sidebar link (in the live session: no reload, as a
+    person moves between pages) to the end of its run."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate("() => { window.__ran = false; window.__t0 = performance.now(); }")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()
+    try:
+        page.wait_for_function(DONE_JS, timeout=WAIT_MS, polling=50)
+    except PlaywrightTimeout:
+        return math.inf
+    return page.evaluate("() => (window.__last - window.__t0) / 1000")
+
+
 def one_run(
     browser, code: Path, db: Path, tmp: Path, shots: Path | None, pages: dict[str, str]
 ) -> dict:
-    """A fresh server: every page once cold, then every page again warm (by URL each time).
-    Returns page -> kind -> (seconds, 1-minute load average when it ended)."""
+    """A fresh server: every page once cold, then every page again warm (by URL each time),
+    then every page switched to from the sidebar in one live session (its reads cached).
+    Returns page -> kind -> (seconds, 1-minute load average when it ended); SERVER_START's
+    cold is the seconds from starting the server to its health check answering."""
+    started = time.perf_counter()
     server, url = _serve(code, db, tmp / "streamlit.log")
     times: dict[str, dict[str, tuple[float, float]]] = {}
+    start = time.perf_counter() - started
+    times[SERVER_START] = {kind: (start, os.getloadavg()[0]) for kind in KINDS}
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.add_init_script(WATCH_JS)
     page = context.new_page()
@@ -147,6 +172,15 @@ def one_run(
                     page.screenshot(path=shots / file, full_page=True)
                     if page.get_by_test_id("stException").count():
                         print(f"  an exception is shown on {name}", file=sys.stderr)
+        _open(page, f"{url}/{list(pages.values())[-1]}")  # a live session on the last page
+        for name in pages:
+            seconds = _switch(page, name)
+            times[name]["switch"] = (seconds, os.getloadavg()[0])
+            print(
+                f"  {code.name} {name} switch {seconds:.2f} s (load {os.getloadavg()[0]:.1f})",
+                file=sys.stderr,
+                flush=True,
+            )
     except Exception:
         page.screenshot(path=Path(tempfile.gettempdir()) / "bench_pages_failed.png")
         raise
@@ -194,17 +228,17 @@ def main() -> None:
                 db.unlink()
                 print(f"run {run + 1} {label} done", file=sys.stderr, flush=True)
         browser.close()
-    head = f"{'page':<22} {'code':<7} {'cold min/median/max s':>24} {'load':>11}"
-    print(f"{head} {'warm min/median/max s':>24} {'load':>11}")
-    for link in pages:
+    head = f"{'page':<22} {'code':<7}"
+    print(head + "".join(f" {kind + ' min/median/max s':>24} {'load':>11}" for kind in KINDS))
+    for link in [SERVER_START, *pages]:
         for label, _ in codes:
-            row = []
-            for kind in ("cold", "warm"):
+            line = f"{link:<22} {label:<7}"
+            for kind in KINDS:
                 ts = [r[link][kind][0] for r in results[label]]
                 loads = [r[link][kind][1] for r in results[label]]
-                row.append(f"{min(ts):.2f} / {statistics.median(ts):.2f} / {max(ts):.2f}")
-                row.append(f"{min(loads):.1f}–{max(loads):.1f}")
-            print(f"{link:<22} {label:<7} {row[0]:>24} {row[1]:>11} {row[2]:>24} {row[3]:>11}")
+                figures = f"{min(ts):.2f} / {statistics.median(ts):.2f} / {max(ts):.2f}"
+                line += f" {figures:>24} {f'{min(loads):.1f}–{max(loads):.1f}':>11}"
+            print(line)
 
 
 if __name__ == "__main__":

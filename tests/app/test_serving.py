@@ -47,3 +47,27 @@ def test_make_run_takes_another_address_when_asked():
 def test_streamlit_config_defaults_to_localhost_for_a_plain_streamlit_run():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_the_launcher_imports_what_the_pages_need_before_it_listens():
+    """The first person to open a page does not wait for its imports (the Exceptions page's
+    classifier brings the Anthropic SDK: ~1.8 s), and the st.cache_data decorators imported
+    before the runtime exists leave no warning in the server's log."""
+    import sys
+
+    code = (
+        "import sys, serve\n"
+        "before = {m for m in ('anthropic', 'fpdf', 'pandas', 'read_models.exception_review')\n"
+        "          if m in sys.modules}\n"
+        "serve.preload()\n"
+        "print(sorted(before))\n"
+        "print(all(m in sys.modules for m in ('anthropic', 'fpdf', 'pandas', 'pyarrow',\n"
+        "    'ui.app_state', 'read_models.exception_review', 'rules.classify.review')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    before, after = result.stdout.splitlines()
+    assert (before, after) == ("[]", "True")  # none loaded by `import serve`; all after
+    assert "No runtime found" not in result.stderr
