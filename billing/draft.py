@@ -25,6 +25,7 @@ from billing.retainer import retainer_lines
 from billing.terms import load_contracts, project_contracts
 from billing.time_and_materials import tm_lines
 from core.money import ZERO, dec, money_text
+from warehouse import attribution_snapshot
 
 BILLED_TIME_SQL = (Path(__file__).parent / "sql" / "time_billed_before.sql").read_text(
     encoding="utf-8"
@@ -149,7 +150,10 @@ def time_billed(con, ws: Workstream, period: Period) -> Decimal:
     named, has_unnamed = con.execute(BILLED_TIME_SQL, params).fetchall()[0]
     if not has_unnamed:
         return dec(named)
-    unnamed = con.execute(BILLED_UNNAMED_SQL, params | {"period_end": period.end}).fetchall()
+    unnamed = con.execute(
+        attribution_snapshot.reading_snapshot(con, BILLED_UNNAMED_SQL),
+        params | {"period_end": period.end},
+    ).fetchall()
     return dec(named) + dec(unnamed[0][0])
 
 

@@ -13,6 +13,7 @@ import duckdb
 from billing.model import BillableEntry, BillingException, Contract
 from billing.period import Period
 from core.money import dec
+from warehouse import attribution_snapshot
 
 PERIOD_ENTRIES_SQL = (Path(__file__).parent / "sql" / "period_entries.sql").read_text()
 HOURLY = ("time_and_materials", "retainer")
@@ -39,7 +40,7 @@ class PeriodWork:
 
 def _rows(con: duckdb.DuckDBPyConnection, period: Period, only: list[str]) -> list[dict]:
     params = {"period_start": period.start, "period_end": period.end, "only_contracts": only}
-    result = con.execute(PERIOD_ENTRIES_SQL, params)
+    result = con.execute(attribution_snapshot.reading_snapshot(con, PERIOD_ENTRIES_SQL), params)
     names = [d[0] for d in result.description]
     return [dict(zip(names, row)) for row in result.fetchall()]
 

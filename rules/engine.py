@@ -19,6 +19,7 @@ from exception_queue.findings import sync_exceptions
 from rules.config import RulesConfig, load_config
 from rules.finding import RuleException
 from rules.prepare import prepare
+from warehouse import attribution_snapshot
 
 SQL_DIR = Path(__file__).with_name("sql")
 CHECKS_DIR = Path(__file__).with_name("checks")
@@ -71,6 +72,7 @@ def evaluate(
     wanted = set(PARAMETER.findall(re.sub(r"--[^\n]*", "", sql)))  # not in comments
     if missing := sorted(wanted - set(available)):
         raise ValueError(f"rules/sql/{kind}.sql uses unknown parameter(s) {missing}")
+    sql = attribution_snapshot.reading_snapshot(con, sql)  # write_down reads the attribution
     result = con.execute(sql, {name: available[name] for name in wanted})
     names = [d[0] for d in result.description]
     extra = set(names[len(COLUMNS) :]) - set(OPTIONAL_COLUMNS)

@@ -27,6 +27,7 @@ from rules.billing_day import last_month_due
 from rules.checks.over_cap import run_ledger
 from rules.config import RulesConfig
 from rules.finding import RuleException
+from warehouse import attribution_snapshot
 
 KIND = "unbilled_time"
 ACTION = "bill the entry in a draft for its period (or mark it non-billable if it is not)"
@@ -67,7 +68,8 @@ ORDER BY e.entry_id
 
 def find(con: duckdb.DuckDBPyConnection, as_of: date, config: RulesConfig) -> list[RuleException]:
     due = last_month_due(con, as_of, int(config.billing_business_day))
-    rows = con.execute(CANDIDATES_SQL, {"as_of": as_of, "due_through": due.end}).fetchall()
+    sql = attribution_snapshot.reading_snapshot(con, CANDIDATES_SQL)
+    rows = con.execute(sql, {"as_of": as_of, "due_through": due.end}).fetchall()
     cols = (
         "entry_id",
         "billing",

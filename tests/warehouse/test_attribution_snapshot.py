@@ -158,3 +158,43 @@ def test_two_connections_refreshing_at_once(demo):
     state = demo.execute("SELECT entry_rows FROM attribution_snapshot_state").fetchall()
     assert state == demo.execute("SELECT count(*) FROM attribution_snapshot").fetchall()
     assert_same_as_live(demo)
+
+
+def stale_by_hand(con) -> None:
+    """The snapshot's fingerprint made wrong, its rows and every input left as they are: the
+    readers must fall back to the live mart, which gives what the snapshot would."""
+    con.execute("UPDATE attribution_snapshot_state SET fingerprint = 'stale' WHERE id = 1")
+
+
+def test_drafts_and_the_rules_read_the_snapshot_while_it_is_current(demo):
+    """Billing's month reads and the rules that re-draft closed months (over_cap,
+    unbilled_time) and price write-downs read the snapshot, not the live mart, and get the same
+    drafts and findings; after an input changes without a refresh they read live."""
+    from billing.draft import draft_period
+    from billing.entries import PERIOD_ENTRIES_SQL
+    from rules.config import load_config
+    from rules.engine import evaluate
+
+    assert attribution_snapshot.is_current(demo)
+    assert LIVE in PERIOD_ENTRIES_SQL
+    assert f"{SNAPSHOT}(" in attribution_snapshot.reading_snapshot(demo, PERIOD_ENTRIES_SQL)
+    config = load_config()
+    months = [Period.parse("2026-10"), Period.parse("2026-09"), Period.parse("2026-03")]
+
+    def outcome() -> tuple:
+        drafts = [draft_period(demo, month).to_json() for month in months]
+        found = {
+            kind: sorted(
+                (f.ref, f.detail, str(f.value)) for f in evaluate(demo, kind, DEMO_AS_OF, config)
+            )
+            for kind in ("write_down", "unbilled_time", "over_cap")
+        }
+        return drafts, found
+
+    from_snapshot = outcome()
+    stale_by_hand(demo)
+    assert attribution_snapshot.reading_snapshot(demo, PERIOD_ENTRIES_SQL) == PERIOD_ENTRIES_SQL
+    live = outcome()
+    assert from_snapshot == live
+    assert any(draft["invoices"] for draft in live[0])  # October is drafted in the demo
+    assert live[1]["write_down"] and live[1]["unbilled_time"]  # the demo has both
