@@ -16,6 +16,7 @@ import duckdb
 
 from app_auth import audit_row
 from core import clock
+from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.db import connect, resolve_db_path
 
 AR_COMMANDS = ("aging", "late-fees", "reminders", "ar-sync")
@@ -95,10 +96,12 @@ def _run(args) -> tuple[object, str]:
             charges = late_fees.accrue_late_fees(
                 con, args.as_of, actor=args.audit_actor, pause=_pause_from_env()
             )
+            refresh_after_write(con)
             return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
         if args.command == "reminders":
             return reminders_command(con, args)
         counts = sync.sync_receivables(con, actor=args.audit_actor)
+        refresh_after_write(con)  # committed; the pages read the attribution from the snapshot
         return counts, "".join(f"{k}: {v}\n" for k, v in counts.items())
     finally:
         con.close()

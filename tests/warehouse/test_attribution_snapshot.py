@@ -198,3 +198,25 @@ def test_drafts_and_the_rules_read_the_snapshot_while_it_is_current(demo):
     assert from_snapshot == live
     assert any(draft["invoices"] for draft in live[0])  # October is drafted in the demo
     assert live[1]["write_down"] and live[1]["unbilled_time"]  # the demo has both
+
+
+def test_billing_ar_sync_refreshes_it_after_its_commit(demo_file, tmp_path):
+    """`billing ar-sync` leaves the snapshot current, as the import, sync and rules commands
+    do: the pages then read the snapshot, not the live mart."""
+    from billing.__main__ import main as billing_main
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_file, path)
+    con = connect(path)
+    try:
+        void_one_invoice(con)  # an input changed by hand, without a refresh
+        assert not attribution_snapshot.is_current(con)
+    finally:
+        con.close()
+    assert billing_main(["--db", str(path), "ar-sync"]) == 0
+    con = connect(path)
+    try:
+        assert attribution_snapshot.is_current(con)
+        assert_same_as_live(con)
+    finally:
+        con.close()
