@@ -20,32 +20,29 @@ APPROVING_KEY = "approving_draft"  # the draft whose approval dialog is open
 STATUS_TAG = cc.MultiselectColumn(
     "Status", options=["draft", "approved", "void"], color=["blue", "green", "gray"], width="small"
 )
+# Both tables fit the page at a 1280 px window (~820 px): subtotal, tax and who drafted it are
+# on the draft below the table; a line's project and sources on its PDF and in the audit log.
 DRAFT_COLUMNS = {
-    "client_name": cc.TextColumn("Client", width=170),
+    "client_name": cc.TextColumn("Client", width=160),
     "contract_text": cc.TextColumn(
         "Contract", width=105, help="The contract, and the project when it invoices per project"
     ),
     "status_tag": STATUS_TAG,
-    "invoice_number": cc.TextColumn("Number", width=115, help="Given when the draft is approved"),
+    "invoice_number": cc.TextColumn("Number", width=110, help="Given when the draft is approved"),
     "currency": cc.TextColumn("Cur.", width=45),
-    "subtotal": cc.NumberColumn("Subtotal", format=MONEY, width=105),
-    "tax": cc.NumberColumn("Tax", format=MONEY, width=90),
-    "total": cc.NumberColumn("Total", format=MONEY, width=105),
-    "line_count": cc.NumberColumn("Lines", format="%d", width=60),
-    "created_by": cc.TextColumn("Drafted by", width=110),
+    "total": cc.NumberColumn("Total", format=MONEY, width=110),
+    "line_count": cc.NumberColumn("Lines", format="%d", width=55),
 }
 LINE_COLUMNS = {
-    "line_no": cc.NumberColumn("#", format="%d", width=40),
-    "kind": cc.TextColumn("Kind", width=105),
-    "project_id": cc.TextColumn("Project", width=65),
-    "description": cc.TextColumn("Description", width=300),
-    "quantity": cc.NumberColumn("Qty", format="%.2f", width=65),
-    "unit_price": cc.NumberColumn("Unit price", format=MONEY, width=90),
+    "line_no": cc.NumberColumn("#", format="%d", width=35),
+    "kind": cc.TextColumn("Kind", width=90),
+    "description": cc.TextColumn("Description", width=225),
+    "quantity": cc.NumberColumn("Qty", format="%.2f", width=58),
+    "unit_price": cc.NumberColumn("Unit price", format=MONEY, width=88),
     "amount_text": cc.TextColumn(
         "Amount", width=100, alignment="right", help="Struck out: excluded, not billed"
     ),
-    "exclude_reason": cc.TextColumn("Excluded because", width=160),
-    "sources": cc.ListColumn("Sources", help="The entries, expenses or milestones it bills"),
+    "exclude_reason": cc.TextColumn("Excluded because", width=110),
 }
 EXCEPTION_COLUMNS = {
     "kind": cc.TextColumn("Kind", width=130),
@@ -124,17 +121,24 @@ def show_save(
         st.caption(app_state.SIGN_IN_HINT)
 
 
+def metric_rows(cards: list[tuple[str, object, str | None]]) -> None:
+    """(label, value, help) cards, three a row: at a 1280 px window a total of six figures and
+    cents is cut off ("205,751…") in a narrower card."""
+    for first in range(0, len(cards), 3):
+        for col, (label, value, why) in zip(st.columns(3), cards[first : first + 3], strict=False):
+            col.metric(label, value, help=why, border=True)
+
+
 def show_kpis(summary: ir.DraftSummary) -> None:
-    cols = st.columns([1, 1, 1] + [1.4] * max(len(summary.totals), 1))
-    cols[0].metric(
-        "Drafts", summary.draft_count, help="Saved for the period, any status", border=True
-    )
-    cols[1].metric("Approved", summary.approved_count, help="Numbered, ready to send", border=True)
-    cols[2].metric("Void", summary.void_count, border=True)
-    for col, (currency, total) in zip(cols[3:], summary.totals, strict=False):
-        col.metric(f"Total {currency}", f"{total:,.2f}", help="Drafts not void", border=True)
+    cards = [
+        ("Drafts", summary.draft_count, "Saved for the period, any status"),
+        ("Approved", summary.approved_count, "Numbered, ready to send"),
+        ("Void", summary.void_count, None),
+    ]
+    cards += [(f"Total {cur}", f"{total:,.2f}", "Drafts not void") for cur, total in summary.totals]
     if not summary.totals:
-        cols[3].metric("Total", "—", border=True)
+        cards.append(("Total", "—", None))
+    metric_rows(cards)
 
 
 def show_run_exceptions(found: pl.DataFrame, period) -> None:
@@ -327,12 +331,13 @@ def show_draft(draft: dict, found: pl.DataFrame, user: str | None, stamp) -> Non
     if draft["status"] == "approved":
         for text in read_accounting(stamp, draft["draft_id"]):
             (st.warning if " · changed in " in text else st.caption)(text)
-    cols = st.columns(4)
-    cols[0].metric("Subtotal", f"{draft['subtotal']:,.2f}", border=True)
-    cols[1].metric("Tax", f"{draft['tax']:,.2f}", help=f"Rate {draft['tax_rate']:.2%}", border=True)
-    cols[2].metric(f"Total {draft['currency']}", f"{draft['total']:,.2f}", border=True)
-    cols[3].metric(
-        "Lines", draft["line_count"], help=f"{draft['excluded_count']} excluded", border=True
+    metric_rows(
+        [
+            ("Subtotal", f"{draft['subtotal']:,.2f}", f"Drafted by {draft['created_by']}"),
+            ("Tax", f"{draft['tax']:,.2f}", f"Rate {draft['tax_rate']:.2%}"),
+            (f"Total {draft['currency']}", f"{draft['total']:,.2f}", None),
+            ("Lines", draft["line_count"], f"{draft['excluded_count']} excluded"),
+        ]
     )
     client_exceptions = found.filter(pl.col("client_id") == draft["client_id"])
     open_count = client_exceptions.filter(pl.col("status") == "open").height

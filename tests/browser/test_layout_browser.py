@@ -63,4 +63,15 @@ def test_every_page_reads_whole_at_1280(demo_with_rules, page, artifacts):
         if found["grids"] or found["metrics"]:
             cut[link] = found
             page.screenshot(path=artifacts / f"cut_{link.split()[0].lower()}_1280.png")
+    # Invoices with its drafts saved: the drafts table and the first draft's lines.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Invoices", exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Save drafts for").click()
+    expect(page.get_by_role("heading", name="Drafts")).to_be_visible(timeout=SLOW)
+    settle(page)
+    page.wait_for_timeout(300)
+    found = unreadable(page)
+    if found["grids"] or found["metrics"]:
+        cut["Invoices, drafts saved"] = found
+        page.screenshot(path=artifacts / "cut_invoices_drafts_1280.png", full_page=True)
     assert cut == {}

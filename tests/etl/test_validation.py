@@ -24,6 +24,7 @@ from etl.loader import import_canonical
 from tests.conftest import ROOT, write_folder
 from tests.etl.canonical_fixtures import BASE_FILES
 from tests.support.warehouse import held_by_writer
+from warehouse import attribution_snapshot
 from warehouse.db import connect
 
 TIME_ENTRY_EXPECTATIONS = 8
@@ -95,6 +96,9 @@ def test_background_validation_records_passed(tmp_path, db_path):
             "SELECT count(*), bool_and(success), max(element_count) FROM validation_results "
             "WHERE load_id = 1 AND entity = 'time_entries'"
         ).fetchall()
+        # The import returned before refreshing the attribution snapshot; the detached
+        # validator brought it up to date before running the suite.
+        assert attribution_snapshot.is_current(con)
     finally:
         con.close()
     assert entries == [(TIME_ENTRY_EXPECTATIONS, True, 3)]
