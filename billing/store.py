@@ -21,7 +21,7 @@ from billing.model import DraftInvoice
 from billing.period import Period
 from billing.terms import load_contracts
 from core import clock
-from core.money import dec
+from core.money import cents, dec
 from etl.app_writes import app_load, insert_row, update_row
 from etl.checks import quote
 from warehouse.db import transaction
@@ -379,6 +379,122 @@ def include_line(con, draft_id: int, line_no: int, actor: str, reason: str | Non
         {"excluded": True},
         recompute=True,
     )
+
+
+# Kinds a person may add by hand, and their sign: a fee or a pass-through cost adds, a credit
+# takes off (entered as a positive price, stored negative).
+MANUAL_KINDS = {"fixed_fee": 1, "expense": 1, "credit": -1}
+
+
+def _money(value, what: str) -> Decimal:
+    try:
+        number = dec(value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, not {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    return number
+
+
+def edit_line_amount(
+    con,
+    draft_id: int,
+    line_no: int,
+    quantity,
+    unit_price,
+    reason: str,
+    actor: str,
+) -> None:
+    """Sets a line's quantity and unit price, its amount quantity x price half-up to cents, with
+    a reason (audited, before and after). A time line's hours are its entries' (fix them in the
+    tracker and draft again, or exclude the line): only its price changes, and the draft's
+    volume discounts and cap are recomputed from it. Discount and cap lines follow the time
+    lines and are not edited by hand."""
+    reason = _required(reason, "a reason for changing the line")
+    quantity, unit_price = _money(quantity, "the quantity"), _money(unit_price, "the unit price")
+    if quantity < 0:
+        raise ValueError("the quantity cannot be negative (exclude the line, or add a credit)")
+    line = _line(con, draft_id, line_no)
+    if line["kind"] in recompute_lines.DERIVED_KINDS:
+        raise ValueError(
+            f"line {line_no} is a {line['kind'].replace('_', ' ')}: it follows the time lines "
+            "and the contract; change those instead"
+        )
+    if line["kind"] in recompute_lines.TIME_KINDS and quantity != dec(line["quantity"]):
+        raise ValueError(
+            f"the hours of line {line_no} are its time entries': fix them in the tracker and "
+            "draft again, or exclude the line; its unit price can be changed here"
+        )
+    sign = -1 if dec(line["amount"]) < 0 else 1  # a credit stays a credit
+    changes = {
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "amount": sign * abs(cents(quantity * unit_price)),
+    }
+    _set_line(
+        con,
+        draft_id,
+        line_no,
+        actor,
+        "line_amount_changed",
+        changes,
+        reason,
+        {"excluded": False},
+        recompute=True,
+    )
+
+
+def add_manual_line(
+    con,
+    draft_id: int,
+    kind: str,
+    description: str,
+    quantity,
+    unit_price,
+    reason: str,
+    actor: str,
+) -> int:
+    """A line typed by a person (a one-off fee, a pass-through cost, a credit), after the
+    draft's last line, on the draft's project; returns its number. It bills no entry (no
+    sources) and is kept when the draft is approved; drafting the period again replaces it
+    with the rest of the draft, like every edit."""
+    if kind not in MANUAL_KINDS:
+        raise ValueError(f"a manual line is one of {', '.join(MANUAL_KINDS)}, not {kind!r}")
+    description = _required(description, "a line description")
+    reason = _required(reason, "a reason for adding the line")
+    quantity, unit_price = _money(quantity, "the quantity"), _money(unit_price, "the unit price")
+    if quantity <= 0 or unit_price < 0:
+        raise ValueError("give a positive quantity and a unit price of 0 or more")
+    amount = MANUAL_KINDS[kind] * cents(quantity * unit_price)
+    actor = _required(actor, "actor")
+    guard.require("edit_drafts", actor)
+    with transaction(con):
+        draft = _editable(con, draft_id, "add a line to")
+        line_no = _run(
+            con,
+            "SELECT coalesce(max(line_no), 0) + 1 FROM invoice_draft_lines WHERE draft_id = ?",
+            [draft_id],
+        )[0][0]
+        _run(
+            con,
+            INSERT_LINE_SQL,
+            [
+                draft_id,
+                line_no,
+                kind,
+                draft["project_id"],
+                None,
+                description,
+                quantity,
+                unit_price,
+                amount,
+                [],
+            ],
+        )
+        after = {"kind": kind, "description": description, "quantity": quantity}
+        after |= {"unit_price": unit_price, "amount": amount}
+        _audit(con, actor, "line_added", "draft_line", f"{draft_id}:{line_no}", None, after, reason)
+    return line_no
 
 
 # ---- approval and void ----------------------------------------------------------------------

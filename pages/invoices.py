@@ -185,6 +185,8 @@ def show_line_editor(draft_id: int, line: dict) -> None:
                 text.strip(),
                 done=f"Line {no}: description saved",
             )
+    if not line["excluded"] and line["kind"] not in ("discount", "cap_adjustment"):
+        show_amount_editor(draft_id, line)
     if line["excluded"]:
         exclude.caption(f"Line {no} is excluded: {line['exclude_reason']}")
         if exclude.button("Include the line again", icon=":material/undo:"):
@@ -199,6 +201,64 @@ def show_line_editor(draft_id: int, line: dict) -> None:
         exclude.error("Give a reason to exclude the line.")
     elif submitted:
         app_state.act(store.exclude_line, draft_id, no, reason.strip(), done=f"Line {no} excluded")
+
+
+def show_amount_editor(draft_id: int, line: dict) -> None:
+    """Quantity and unit price of the selected line, with a reason (the audit keeps both
+    values); typed as text so that money never passes through a float."""
+    no = line["line_no"]
+    hours_fixed = line["kind"] in ("time", "rush")
+    with st.form(f"amount_{draft_id}_{no}", border=False):
+        qty, price, why = st.columns([1, 1, 2])
+        quantity = qty.text_input(
+            f"Quantity of line {no}",
+            value=f"{line['quantity']}",
+            disabled=hours_fixed,
+            help="A time line's hours are its entries'" if hours_fixed else None,
+        )
+        unit_price = price.text_input(f"Unit price of line {no}", value=f"{line['unit_price']}")
+        reason = why.text_input(
+            f"Why line {no} changes", placeholder="e.g. rate agreed with the client"
+        )
+        submitted = st.form_submit_button("Change quantity and price", icon=":material/calculate:")
+    if submitted:
+        app_state.act(
+            store.edit_line_amount,
+            draft_id,
+            no,
+            line["quantity"] if hours_fixed else quantity.strip(),
+            unit_price.strip(),
+            reason.strip(),
+            done=f"Line {no}: quantity and price changed",
+        )
+
+
+def show_add_line(draft_id: int) -> None:
+    """A line typed by hand: a one-off fee, a pass-through cost or a credit, with a reason."""
+    with st.expander("Add a line", icon=":material/add:"):
+        with st.form(f"add_line_{draft_id}", clear_on_submit=True, border=False):
+            kind = st.selectbox(
+                "Kind",
+                list(store.MANUAL_KINDS),
+                format_func={"fixed_fee": "Fee", "expense": "Expense", "credit": "Credit"}.get,
+            )
+            description = st.text_input("Description", placeholder="What the client reads")
+            qty, price = st.columns(2)
+            quantity = qty.text_input("Quantity", value="1")
+            unit_price = price.text_input("Unit price", help="A credit's price is positive")
+            reason = st.text_input("Why it is added", placeholder="Recorded in the audit log")
+            submitted = st.form_submit_button("Add the line", icon=":material/add:")
+    if submitted:
+        app_state.act(
+            store.add_manual_line,
+            draft_id,
+            kind,
+            description.strip(),
+            quantity.strip(),
+            unit_price.strip(),
+            reason.strip(),
+            done="Line added",
+        )
 
 
 def close_approval() -> None:
@@ -309,7 +369,10 @@ def show_lines(draft: dict, user: str | None, stamp) -> None:
             st.caption(f"The invoice is {draft['status']}: its lines no longer change.")
         st.dataframe(lines, hide_index=True, placeholder="—", **table)
         return
-    st.caption("Select a line to edit its description or exclude it from the invoice.")
+    st.caption(
+        "Select a line to edit its description, quantity or price, or to exclude it from the "
+        "invoice."
+    )
     with st.container(key="draft_lines"):
         picked = app_state.selectable_table(
             lines,
@@ -322,6 +385,7 @@ def show_lines(draft: dict, user: str | None, stamp) -> None:
         )
     if not picked.is_empty():
         show_line_editor(draft["draft_id"], picked.row(0, named=True))
+    show_add_line(draft["draft_id"])
 
 
 def show_draft(draft: dict, found: pl.DataFrame, user: str | None, stamp) -> None:
