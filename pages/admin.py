@@ -22,6 +22,23 @@ def read_admin(stamp: tuple[str, int, int]):
         return accounts.list_users(con), admin.editable_settings(con)
 
 
+# The tables' headers as people read them (the frames keep short keys for the tests).
+HEADERS = {
+    "user": "User",
+    "name": "Name",
+    "email": "Email",
+    "roles": "Roles",
+    "sign-in": "Sign-in",
+    "state": "State",
+    "setting": "Setting",
+    "key": "Key",
+    "value": "Value",
+    "from": "From",
+    "role": "Role",
+    "may": "May",
+}
+
+
 def users_frame(users: list[dict]) -> pl.DataFrame:
     """The accounts as people read them: roles by their labels, how they sign in, their state."""
     return pl.DataFrame(
@@ -55,7 +72,7 @@ users, editable = read_admin(warehouse_stamp())
 by_name = {u["username"]: u for u in users}
 
 st.subheader("People")
-st.dataframe(users_frame(users), hide_index=True, placeholder="—")
+st.dataframe(users_frame(users), hide_index=True, placeholder="—", column_config=HEADERS)
 
 add_tab, change_tab = st.tabs(["Add a person", "Change a person"])
 with add_tab, st.form("add_user", clear_on_submit=True):
@@ -126,6 +143,7 @@ st.dataframe(
         schema=["setting", "key", "value", "from"],
     ),
     hide_index=True,
+    column_config=HEADERS,
 )
 labels = {s.key: s.label for s in editable}
 with st.form("change_setting"):
@@ -146,4 +164,5 @@ st.dataframe(
         schema=["role", "may"],
     ),
     hide_index=True,
+    column_config=HEADERS,
 )
