@@ -95,8 +95,7 @@ def _run(args) -> tuple[object, str]:
         if args.command == "late-fees":
             charges = late_fees.accrue_late_fees(
                 con, args.as_of, actor=args.audit_actor, pause=_pause_from_env()
-            )
-            refresh_after_write(con)
+            )  # late_fee_charges only: nothing the attribution snapshot reads
             return late_fees.charges_json(charges), late_fees.render_table(charges, args.as_of)
         if args.command == "reminders":
             return reminders_command(con, args)
