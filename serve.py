@@ -56,20 +56,14 @@ def _import_all(names: list[str]) -> None:
     for name in names:
         try:
             importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue  # `from a import b` where b is a name, not a module
-        except Exception:  # noqa: BLE001 - the page shows the real error when opened
-            continue
+        except Exception:  # noqa: BLE001 - `from a import b` where b is a name, not a module;
+            continue  # or a module that fails: its page shows the real error when opened
 
 
 def main(argv: list[str]) -> None:
     """Runs `streamlit run app.py ARGV` in this process, with the pages/ folder never taken for
-        old-style pages.
-
-    It also imports, before the server listens, every module the pages import (and the ones
-    st.dataframe pulls in on first use): 3–4 s of imports (the Anthropic SDK alone is ~1.8 s, pandas
-    ~0.4 s) that the first person to open each page would otherwise wait for.
-    """
+    old-style pages, after importing what the pages need (preload: 3–4 s that the first person
+    to open each page would otherwise wait for; the Anthropic SDK alone is ~1.8 s)."""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 

@@ -1,6 +1,6 @@
 """`python -m etl validate --load N | --pending`: the great-expectations suite on committed loads
-(etl/validation.py), after refreshing the attribution snapshot if a load changed its inputs, and the `--validate` flag `etl import` shares with `etl demo` and
-`etl sync`."""
+(etl/validation.py), after refreshing the attribution snapshot if a load changed its inputs;
+and the `--validate` flag `etl import` shares with `etl demo` and `etl sync`."""
 
 from __future__ import annotations
 

@@ -55,9 +55,6 @@ def kpi_connection(
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT = re.compile(r"--[^\n]*")
-# The live attribution as the KPI SQL names it (warehouse/sql/marts/035_*.sql), not matching
-# the mart_invoice_attribution_between it stands for.
-_ATTRIBUTION_CALL = re.compile(r"\binvoice_attribution_between\(")
 
 
 def query(
@@ -82,10 +79,6 @@ def run_sql(
 
 
 def with_attribution_source(con: duckdb.DuckDBPyConnection, text: str) -> str:
-    """`text` reading the attribution snapshot instead of pricing the work again, when the
-    text asks for the attribution and the snapshot was made from exactly the inputs this
-    connection sees (its fingerprint, checked in the caller's transaction); else as it is (the
-    live mart)."""
-    if not _ATTRIBUTION_CALL.search(text) or not attribution_snapshot.is_current(con):
-        return text
-    return _ATTRIBUTION_CALL.sub("attribution_snapshot_between(", text)
+    """`text` reading the attribution snapshot instead of pricing the work again while it is
+    current (attribution_snapshot.reading_snapshot, which billing and the rules use too)."""
+    return attribution_snapshot.reading_snapshot(con, text)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from billing import store
 from billing.period import Period
+from billing.recompute import DERIVED_KINDS, TIME_KINDS
 from read_models import invoice_review as ir
 from ui import app_state
 from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
@@ -185,7 +186,7 @@ def show_line_editor(draft_id: int, line: dict) -> None:
                 text.strip(),
                 done=f"Line {no}: description saved",
             )
-    if not line["excluded"] and line["kind"] not in ("discount", "cap_adjustment"):
+    if not line["excluded"] and line["kind"] not in DERIVED_KINDS:
         show_amount_editor(draft_id, line)
     if line["excluded"]:
         exclude.caption(f"Line {no} is excluded: {line['exclude_reason']}")
@@ -207,7 +208,7 @@ def show_amount_editor(draft_id: int, line: dict) -> None:
     """Quantity and unit price of the selected line, with a reason (the audit keeps both
     values); typed as text so that money never passes through a float."""
     no = line["line_no"]
-    hours_fixed = line["kind"] in ("time", "rush")
+    hours_fixed = line["kind"] in TIME_KINDS
     with st.form(f"amount_{draft_id}_{no}", border=False):
         qty, price, why = st.columns([1, 1, 2])
         quantity = qty.text_input(

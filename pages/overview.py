@@ -29,6 +29,7 @@ KIND_LABEL = {
     "over_cap": "Hours over cap",
     "expired_rollover": "Expired retainer hours",
 }
+KIND_WORDS = pl.col("kind").replace_strict(KIND_LABEL, default=pl.col("kind"))
 # Where each card's rows are (its drill-down).
 DETAIL_PAGE = {
     "billable_utilization": ("pages/utilization.py", "Utilization by team and person"),
@@ -217,9 +218,7 @@ def draw_leakage(data: Overview) -> None:
             icon=":material/savings:",
         )
         return
-    top = data.top_leakage.with_columns(
-        pl.col("kind").replace_strict(KIND_LABEL, default=pl.col("kind")).alias("what")
-    )
+    top = data.top_leakage.with_columns(KIND_WORDS.alias("what"))
     base = data.base_currency or "base"
     event = st.dataframe(
         top.select("what", "client_name", "project_name", "period", "findings", "value_base"),
@@ -252,7 +251,7 @@ def draw_leakage(data: Overview) -> None:
     # Every column goes to the CSV; the table shows what a person reads (names, plain words)
     # in the page's width at 1280 px.
     shown = behind.select(
-        pl.col("kind").replace_strict(KIND_LABEL, default=pl.col("kind")).alias("what"),
+        KIND_WORDS.alias("what"),
         "client_name",
         "project_name",
         "period",

@@ -25,8 +25,9 @@ SQL_DIR = Path(__file__).parent / "sql" / "attribution_snapshot"
 # How long a refresh waits for another connection's refresh (or write) of the same rows.
 REFRESH_WAIT_SECONDS = 120.0
 STATE_SQL = "SELECT fingerprint FROM attribution_snapshot_state WHERE id = 1"
-# The live mart as billing and the rules name it (warehouse/sql/marts/030_*.sql).
-MART_CALL = re.compile(r"\bmart_invoice_attribution_between\(")
+# The live mart, as billing and the rules name it (mart_invoice_attribution_between, marts/030)
+# and as the KPI SQL does (invoice_attribution_between, marts/035).
+LIVE_CALL = re.compile(r"\b(?:mart_)?invoice_attribution_between\(")
 
 
 @cache
@@ -65,14 +66,14 @@ def is_current(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def reading_snapshot(con: duckdb.DuckDBPyConnection, sql: str) -> str:
-    """`sql` with mart_invoice_attribution_between read from the snapshot (the same rows) while
-    the snapshot was made from exactly the inputs this connection sees, checked now, in the
+    """`sql` with the live attribution read from the snapshot (the same rows) while the
+    snapshot was made from exactly the inputs this connection sees, checked now, in the
     caller's transaction (a draft or rules run that changed an input reads live); else as it
-    is. The billing drafts and the rules that re-draft closed months call it per query: pricing
-    the attribution live is ~0.3 s per month at 150 people, the check ~10 ms."""
-    if not MART_CALL.search(sql) or not is_current(con):
+    is. The KPIs, the billing drafts and the rules that re-draft closed months call it per
+    query: pricing the attribution live is ~0.3 s per month at 150 people, the check ~10 ms."""
+    if not LIVE_CALL.search(sql) or not is_current(con):
         return sql
-    return MART_CALL.sub("attribution_snapshot_between(", sql)
+    return LIVE_CALL.sub("attribution_snapshot_between(", sql)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, wait_seconds: float | None = None) -> bool:
