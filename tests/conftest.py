@@ -100,6 +100,17 @@ def validation_off() -> Iterator[None]:
             os.environ["ETL_VALIDATE"] = before
 
 
+@pytest.fixture(autouse=True)
+def background_refresh_done() -> Iterator[None]:
+    """An app action leaves an attribution-snapshot refresh running in the background
+    (warehouse.snapshot_refresher); it ends before the test's warehouse is compared, copied or
+    deleted, and before the next test starts."""
+    yield
+    from warehouse import snapshot_refresher
+
+    assert snapshot_refresher.wait_idle(), "a background snapshot refresh did not end"
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"

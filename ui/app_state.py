@@ -19,6 +19,8 @@ from billing.period import Period
 from core import clock
 from metrics.dimensions import Dimensions, dimensions
 from metrics.filters import Filters
+from warehouse import snapshot_refresher
+from warehouse.db import resolve_db_path
 from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, read_write, warehouse_stamp
 
 USER_KEY = ui.IDENTITY_KEY  # the signed-in Identity (app_auth.ui), kept on the server
@@ -217,6 +219,9 @@ def act(action: Callable[..., Any], *args: Any, done: str | Callable[[Any], str]
             raise ValueError(SIGN_IN_HINT)
         with guard.acting_as(identity), read_write() as con:
             result = action(con, *args, actor=identity.name, **kwargs)
+        # Committed: an approval or a decision may have changed what the attribution snapshot
+        # was priced from; it is brought up to date in the background (nothing when not).
+        snapshot_refresher.request(resolve_db_path())
         _flash("success", done(result) if callable(done) else done)
     except WarehouseBusy:  # another process writing, another session's turn, a conflict
         _flash("error", BUSY_TEXT)

@@ -8,6 +8,7 @@ import re
 from billing import exception_sync
 from tests.support.app_pages import button, open_page, query, select_rows
 from ui.app_state import last_complete_period, period_label
+from warehouse import attribution_snapshot, snapshot_refresher
 from warehouse.db import connect
 
 PAGE = "pages/invoices.py"
@@ -78,6 +79,14 @@ def test_approving_through_the_dialog_numbers_the_invoice(monkeypatch, demo_db):
     assert metrics(at)["Approved"] == "1"
     assert at.subheader[1].value.startswith(number)
     assert [b.label for b in at.download_button] == ["Download PDF", "Download CSV"]
+    # The approval added an invoice the attribution snapshot was not priced with; the app
+    # refreshes it in the background, so the pages read the snapshot again, not the live mart.
+    assert snapshot_refresher.wait_idle()
+    con = connect(demo_db)
+    try:
+        assert attribution_snapshot.is_current(con)
+    finally:
+        con.close()
 
 
 def test_a_line_is_excluded_with_a_reason_and_included_again(monkeypatch, demo_db):

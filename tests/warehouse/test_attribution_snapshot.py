@@ -16,7 +16,7 @@ from app_auth.guard import acting_as
 from app_auth.roles import Identity
 from billing.period import Period
 from billing.store import approve_draft, save_drafts
-from etl.app_writes import app_load, update_row
+from etl.app_writes import app_load, insert_row, update_row
 from metrics.filters import Filters
 from metrics.session import prepare, query, with_attribution_source
 from tests.support.demo import DEMO_AS_OF, build_demo
@@ -220,3 +220,83 @@ def test_billing_ar_sync_refreshes_it_after_its_commit(demo_file, tmp_path):
         assert_same_as_live(con)
     finally:
         con.close()
+
+
+def bill_twice(con) -> tuple[list[str], str]:
+    """Two September entries billed a second time, by an invoice dated before their work (a
+    prepayment invoice naming them, as imported books sometimes do): each then has two invoice
+    rows, and which is its first depends on the range read."""
+    entries = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT entry_id FROM mart_invoice_attribution_between("
+            "DATE '2026-09-01', DATE '2026-09-30') ORDER BY entry_id LIMIT 2"
+        ).fetchall()
+    ]
+    client, contract, project, person = con.execute(
+        "SELECT p.client_id, e.contract_id, e.project_id, e.person_id FROM mart_time_entries e "
+        "JOIN projects p USING (project_id) WHERE e.entry_id = ?",
+        [entries[0]],
+    ).fetchall()[0]
+    with transaction(con):
+        load_id = app_load(con, "test", "prepay", "billed twice", {"invoices": (1, 0)})
+        insert_row(
+            con,
+            "invoices",
+            load_id,
+            "test",
+            {
+                "invoice_id": "I-PREPAY",
+                "client_id": client,
+                "issue_date": "2026-08-20",
+                "due_date": "2026-09-19",
+                "currency": "USD",
+                "total": "300.00",
+                "number": "PRE-1",
+                "contract_id": contract,
+                "status": "sent",
+                "kind": "invoice",
+            },
+        )
+        insert_row(
+            con,
+            "invoice_lines",
+            load_id,
+            "test",
+            {
+                "invoice_id": "I-PREPAY",
+                "line_no": 1,
+                "amount": "300.00",
+                "kind": "time",
+                "description": "prepaid work",
+                "project_id": project,
+                "person_id": person,
+                "entry_ids": ";".join(entries),
+            },
+        )
+    return entries, "I-PREPAY"
+
+
+def test_entries_billed_twice_read_the_same_as_live_in_every_range(demo):
+    """The snapshot ranks an entry's invoice rows only when it has more than one
+    (entry_invoice_rows): in August–September the prepayment is the entries' first row, in
+    September alone (it reaches only August) the September invoice is."""
+    entries, prepay = bill_twice(demo)
+    assert attribution_snapshot.refresh(demo)
+    counts = demo.execute(
+        "SELECT DISTINCT entry_invoice_rows FROM attribution_snapshot WHERE entry_id IN (?, ?)",
+        entries,
+    ).fetchall()
+    assert counts == [(2,)]
+    assert_same_as_live(demo)
+    for first in (date(2026, 8, 1), date(2026, 9, 1)):
+        snapshot, live = (
+            f"SELECT entry_id, invoice_id, hours, standard_value, is_first "
+            f"FROM {macro}(DATE '{first}', DATE '2026-09-30') WHERE entry_id IN (?, ?)"
+            for macro in (SNAPSHOT, LIVE)
+        )
+        got = sorted(demo.execute(snapshot, entries).fetchall())
+        assert got == sorted(demo.execute(live, entries).fetchall())
+        firsts = {row[1] for row in got if row[4]}
+        assert (prepay in firsts) is (first.month == 8), (first, got)
+        assert len([row for row in got if row[4]]) == 2  # one first row per entry

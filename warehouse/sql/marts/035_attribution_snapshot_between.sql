@@ -6,12 +6,18 @@
 -- an entry's invoice rows is its first (the one carrying its hours and value at rate card).
 -- Only correct while the snapshot is current: readers ask attribution_snapshot.is_current.
 CREATE OR REPLACE MACRO attribution_snapshot_between(first_day, last_day) AS TABLE
-WITH kept AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY entry_id ORDER BY issue_date, invoice_id) = 1 AS is_first
-    FROM attribution_snapshot
+WITH in_range AS (
+    SELECT * FROM attribution_snapshot
     WHERE entry_date BETWEEN first_day AND last_day
       AND reach_date >= first_day
+),
+kept AS (  -- an entry's only invoice row is its first; the others are ranked (a window is the
+           -- read's largest cost, and nine entries in ten have one invoice)
+    SELECT *, true AS is_first FROM in_range WHERE entry_invoice_rows = 1
+    UNION ALL
+    SELECT *,
+           row_number() OVER (PARTITION BY entry_id ORDER BY issue_date, invoice_id) = 1 AS is_first
+    FROM in_range WHERE entry_invoice_rows IS DISTINCT FROM 1
 ),
 final AS (
     SELECT entry_id, invoice_id, invoice_number, issue_date, currency, billed_value, time_value,
