@@ -5,6 +5,7 @@ cached), min / median / max over N fresh servers. With --before, the
 code of another checkout is timed in the same run, interleaved (the machine is shared).
 
 Run: .venv/bin/python bench/bench_pages_browser.py --db /tmp/w600r.duckdb [--before DIR] [--runs 3]
+     [--before-db PATH]   (the --before code's own copy, when the schema or snapshot differ)
      [--shots DIR]   (a screenshot of every page, warm, from the last run of each checkout)
      [--pages "Overview,AR aging & DSO"]   (only these pages, by name; default every page)
 Each figure is printed with the 1-minute load average when it was taken (the machine is shared).
@@ -199,6 +200,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
     parser.add_argument("--before")
+    parser.add_argument(
+        "--before-db",
+        help="the warehouse the --before code reads (default --db): a copy made or refreshed by "
+        "that code, when the two versions keep a different schema or snapshot",
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--shots")
     parser.add_argument("--pages", help="comma-separated page names (default: every page)")
@@ -219,7 +225,7 @@ def main() -> None:
         for run in range(args.runs):
             for label, code in codes:
                 db = Path(tmp) / f"{label}.duckdb"
-                shutil.copy(args.db, db)
+                shutil.copy(args.before_db or args.db if label == "before" else args.db, db)
                 shots = None
                 if args.shots and run == args.runs - 1:
                     shots = Path(args.shots) / label

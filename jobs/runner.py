@@ -6,14 +6,18 @@ a webhook queued a request."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 
+from billing.period import Period
 from core import clock
 from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
+from metrics.filters import Filters
+from metrics.kpis import store_trend
 from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.day_tables import public_holidays
 from warehouse.db import transaction
@@ -107,7 +111,19 @@ def run_pass(
         results.append(JobResult(name, slot, status, message))
     if results:  # a sync or rules job may have changed the attribution's inputs
         refresh_after_write(con)
+        keep_default_trend(con, now.date())
     return results
+
+
+def keep_default_trend(con: duckdb.DuckDBPyConnection, today: date) -> None:
+    """Stores the trend sums the Overview opens on (the last complete month, firm-wide), so the
+    first person to open it after a scheduled sync reads them instead of computing them. A
+    failure is one line on stderr: the Overview then computes them live."""
+    try:
+        store_trend(con, Filters.month(Period.of(today).shift(-1)))
+    except duckdb.Error as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"trend snapshot not stored ({first}); the Overview reads live", file=sys.stderr)
 
 
 def last_runs(con: duckdb.DuckDBPyConnection) -> list[tuple]:

@@ -9,7 +9,7 @@ metrics/receivables.py and are summarised here next to the others."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,8 +17,9 @@ import duckdb
 import polars as pl
 
 from core import clock
+from metrics import trend_snapshot
 from metrics.filters import Filters, trend_months
-from metrics.session import query
+from metrics.session import prepare, query
 
 RATIO_PLACES = Decimal("0.0001")
 DAYS_PLACES = Decimal("0.1")
@@ -557,11 +558,12 @@ def monthly_summaries(
 ) -> dict[str, Summaries]:
     """The summaries of each of the `months` months ending with the range's last (YYYY-MM ->
     Summaries, oldest first; margin is not read). Each KPI's rows are read once over the whole
-    window and summarised month by month: one query per KPI, not one per point."""
+    window and summarised month by month: one query per KPI, not one per point. Realization and
+    utilization come from the trend snapshot when it holds the window and is current (firm-wide
+    only: metrics/trend_snapshot.py), else are computed live."""
     window = trend_months(filters, months)
     whole = filters.with_range(window[0].start, window[-1].end)
-    util = utilization_rows(con, whole)
-    real = query(con, "realization", whole.params(), wrap=REALIZATION_BY_MONTH)
+    parts = stored_trend(con, whole) or trend_parts(con, whole, window)
     comp = compliance_rows(con, whole)
     days = days_to_invoice_rows(con, whole)
     leak = leakage_rows(con, whole).with_columns(pl.col("period").alias("month"))
@@ -572,15 +574,70 @@ def monthly_summaries(
         def of(rows: pl.DataFrame, label: str = label) -> pl.DataFrame:
             return rows.filter(pl.col("month") == label)
 
-        realization = summarize_realization(of(real))
+        utilization, realization = parts[label]
         out[label] = Summaries(
-            utilization=summarize_utilization(of(util)),
+            utilization=utilization,
             realization=realization,
             compliance=summarize_compliance(of(comp)),
             days_to_invoice=summarize_days_to_invoice(of(days)),
             leakage=summarize_leakage(of(leak), realization),
         )
     return out
+
+
+TrendParts = dict[str, tuple[Utilization, Realization]]  # YYYY-MM -> the month's two sums
+
+
+def trend_parts(
+    con: duckdb.DuckDBPyConnection, whole: Filters, window: list[Filters]
+) -> TrendParts:
+    """Each month's utilization and realization over the window `whole`, computed live."""
+    util = utilization_rows(con, whole)
+    real = query(con, "realization", whole.params(), wrap=REALIZATION_BY_MONTH)
+    out = {}
+    for month in window:
+        label = str(month.last_month)
+        out[label] = (
+            summarize_utilization(util.filter(pl.col("month") == label)),
+            summarize_realization(real.filter(pl.col("month") == label)),
+        )
+    return out
+
+
+def stored_trend(con: duckdb.DuckDBPyConnection, whole: Filters) -> TrendParts | None:
+    """The window's months from the trend snapshot, when the filters are firm-wide and the
+    snapshot holds the window computed from exactly the inputs this connection sees."""
+    if whole.clients or whole.teams or whole.people:
+        return None
+    stored = trend_snapshot.load(con, whole.start, whole.end)
+    if stored is None:
+        return None
+    return {
+        month: (Utilization(**parts["utilization"]), Realization(**parts["realization"]))
+        for month, parts in stored.items()
+    }
+
+
+def store_trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12) -> bool:
+    """Computes the firm-wide trend window ending with the range's last month and stores it,
+    on a read-write connection (its day tables are built here); False when the snapshot
+    already holds it, current. Called after the app read it live and after a job pass: the
+    next cold read of the Overview then reads the sums instead. The fingerprint is taken
+    first, so the sums are never older than the fingerprint stored with them (a write in
+    between makes the row stale, never wrong)."""
+    window = trend_months(Filters(filters.start, filters.end, grain=filters.grain), months)
+    whole = window[0].with_range(window[0].start, window[-1].end)
+    made_from = trend_snapshot.fingerprint(con)
+    if stored_trend(con, whole) is not None:
+        return False
+    prepare(con, max(whole.end, clock.today()))
+    parts = trend_parts(con, whole, window)
+    encoded = {
+        month: {"utilization": asdict(util), "realization": asdict(real)}
+        for month, (util, real) in parts.items()
+    }
+    trend_snapshot.save(con, whole.start, whole.end, encoded, made_from)
+    return True
 
 
 def trend_frame(by_month: dict[str, Summaries]) -> pl.DataFrame:

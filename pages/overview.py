@@ -293,6 +293,7 @@ data: Overview | None = kpi_ui.read(overview)
 if data is not None and data.is_empty:
     kpi_ui.empty_state(filters.label())
 elif data is not None:
+    kpi_ui.keep_trend(filters)  # its 12-month sums kept for the next cold read, in the background
     cards = [data.kpis[key] for key in CARD_KPIS if key in data.kpis]
     for row in (cards[:3], cards[3:]):
         for col, k in zip(st.columns(3), row, strict=False):

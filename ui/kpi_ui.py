@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -15,9 +16,10 @@ import streamlit as st
 from core.csv_safe import frame_csv
 from core.safe_paths import safe_file_name
 from metrics.filters import Filters
-from metrics.kpis import filter_note
+from metrics.kpis import filter_note, store_trend
 from metrics.session import kpi_connection
 from ui import app_state
+from warehouse import snapshot_refresher
 from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 EMPTY_TEXT = (
@@ -54,6 +56,28 @@ def read(reader: Callable[..., Any]) -> Any:
         return None
     except WarehouseUnreadable as damaged:
         app_state.show_damaged(damaged)
+
+
+_TREND_ASKED: set[tuple] = set()  # (warehouse stamp, range) this process asked to keep
+
+
+def keep_trend(filters: Filters) -> None:
+    """After the Overview read a firm-wide range: the background pass stores that range's
+    12-month trend sums (metrics/trend_snapshot.py) unless they are stored and current, so the
+    next cold read of the Overview (after a click anywhere changes the stamp, or a restart)
+    reads them instead of pricing a year of entries. Asked once per warehouse state and range;
+    never for a warehouse file that does not exist (the read showed the empty state)."""
+    if filters.clients or filters.teams or filters.people:
+        return
+    stamp = warehouse_stamp()
+    asked = (stamp, filters.start, filters.end)
+    if asked in _TREND_ASKED or not Path(stamp[0]).exists():
+        return
+    if len(_TREND_ASKED) > 256:
+        _TREND_ASKED.clear()
+    _TREND_ASKED.add(asked)
+    task = partial(store_trend, filters=filters)
+    snapshot_refresher.request(stamp[0], also={f"trend {filters.label()}": task})
 
 
 def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFrame:

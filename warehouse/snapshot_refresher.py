@@ -10,12 +10,16 @@ write turn: it writes only the snapshot's own two tables, which no action writes
 action meanwhile neither waits for it nor conflicts with it (DuckDB's MVCC), and a reader sees
 the old snapshot, whose fingerprint then no longer matches, and reads live. Nothing is lost when
 a pass fails or the file is busy (an import in another process): reads stay correct, only
-slower, until the next command, job or action refreshes it."""
+slower, until the next command, job or action refreshes it.
+
+A pass can carry more work of the same kind by name (`request(path, also=...)`): the Overview
+stores its trend's sums this way after reading them live (metrics/trend_snapshot.py)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -35,13 +39,21 @@ class _Refresher:
         self.again = False
         self.thread: threading.Thread | None = None
         self.passes = 0  # passes that recomputed the snapshot (for tests and the log)
+        self.also: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] = {}
 
     def run(self) -> None:
         while True:
+            with _lock:
+                also, self.also = self.also, {}
             try:
                 with session_connection(self.path) as con:
                     if attribution_snapshot.refresh(con):
                         self.passes += 1
+                    for name, task in also.items():  # after it: they may read the snapshot
+                        try:
+                            task(con)
+                        except Exception as err:  # noqa: BLE001 - one task's failure is logged;
+                            log.warning("background %s failed: %s", name, err)  # reads go live
             except (duckdb.Error, OSError) as err:  # busy (WarehouseBusy), gone, damaged
                 log.warning("attribution snapshot not refreshed in the background: %s", err)
             with _lock:
@@ -55,11 +67,17 @@ _lock = threading.Lock()
 _refreshers: dict[str, _Refresher] = {}
 
 
-def request(path: str | Path) -> None:
-    """Refresh the snapshot of the warehouse at `path` soon, in the background; returns at once."""
+def request(
+    path: str | Path,
+    also: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] | None = None,
+) -> None:
+    """Refresh the snapshot of the warehouse at `path` soon, in the background; returns at once.
+    `also`: more work for the same pass once the snapshot is current, each `task(con)` on a
+    read-write connection, by name (a name asked for twice before the pass runs runs once)."""
     path = Path(path)
     with _lock:
         refresher = _refreshers.setdefault(str(path.resolve()), _Refresher(path))
+        refresher.also.update(also or {})
         if refresher.thread is not None:
             refresher.again = True
             return

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.filters import Filters
-from metrics.kpis import firm_kpis
+from metrics.filters import Filters, trend_months
+from metrics.kpis import firm_kpis, stored_trend
 from metrics.session import kpi_connection
 from rules.engine import run_rules
 from tests.support.app_pages import open_page
 from tests.support.demo import DEMO_AS_OF
 from ui.app_state import PERIOD_KEY, last_complete_period
+from warehouse import snapshot_refresher
 from warehouse.db import connect
 
 PAGE = "pages/overview.py"
@@ -79,3 +80,17 @@ def test_an_empty_warehouse_explains_itself(monkeypatch, tmp_path):
     at = open_page(monkeypatch, tmp_path / "none.duckdb", PAGE)
     assert any("No data yet" in info.value for info in at.info)
     assert not at.metric
+
+
+def test_the_page_keeps_its_trend_in_the_background(monkeypatch, demo_db):
+    """After its live read the page asks the background pass to store the window's sums
+    (metrics/trend_snapshot.py): the next cold read finds them stored and current."""
+    open_page(monkeypatch, demo_db, PAGE)
+    assert snapshot_refresher.wait_idle()
+    month = Filters.month(last_complete_period())
+    window = trend_months(month)
+    con = connect(demo_db)
+    try:
+        assert stored_trend(con, month.with_range(window[0].start, window[-1].end)) is not None
+    finally:
+        con.close()
