@@ -18,8 +18,9 @@ from pathlib import Path
 
 APP = Path(__file__).with_name("app.py")
 PAGES = APP.with_name("pages")
-# Imported by Streamlit itself on a page's first table, not named by any page.
-LIBRARIES_FIRST_USED_LATE = ("pandas", "pyarrow")
+# Imported by Streamlit itself on a page's first table, or by a library on its first call
+# (the holidays package's country modules: 0.1 s of the first KPI read), not named by a page.
+LIBRARIES_FIRST_USED_LATE = ("pandas", "pyarrow", "holidays.countries")
 
 
 def page_imports() -> list[str]:
