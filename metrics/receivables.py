@@ -71,6 +71,7 @@ class _View:
         self.payments = [p for p in ledger.payments if keep(p.client_id) and p.amount > 0]
         self.apps = [a for a in ledger.matched.applications if keep(a.client_id)]
         self.base = {i.invoice_id: self._rate(i.currency, i.issue_date) for i in self.invoices}
+        self._ar: dict[date, tuple[Decimal, Decimal]] = {}
         self._index_sales()
 
     def _rate(self, currency: str, day: date) -> Decimal:
@@ -89,9 +90,16 @@ class _View:
         ]
 
     def ar(self, as_of: date) -> tuple[Decimal, Decimal]:
-        """(total open, current open) in base at the end of `as_of`."""
-        rows = self.open_at(as_of)
-        return (sum((r[1] for r in rows), ZERO), sum((r[1] for r in rows if r[2] <= 0), ZERO))
+        """(total open, current open) in base at the end of `as_of`; kept per date, as the
+        DSO and the countback of a trend month both ask for it (each a pass over every
+        invoice and payment application)."""
+        if as_of not in self._ar:
+            rows = self.open_at(as_of)
+            self._ar[as_of] = (
+                sum((r[1] for r in rows), ZERO),
+                sum((r[1] for r in rows if r[2] <= 0), ZERO),
+            )
+        return self._ar[as_of]
 
     def sales(self, start: date, end: date) -> Decimal:
         """Invoiced in [start, end] net of credit memos, in base (the same basis as AR: tax in),
