@@ -5,6 +5,7 @@ mean anything), min / median / max of N runs, and the fitted exponent k of time 
 
 Run: .venv/bin/python bench/bench_growth.py --db 150=/tmp/w150.duckdb --db 600=/tmp/w600.duckdb
          [--folder 150=/tmp/f150 --folder 600=/tmp/f600] [--before /path/to/old/checkout]
+         [--before-db 150=/tmp/w150-old.duckdb ...]  (the before code's own copies)
          [--steps demo,import,draft,rules,classify,kpis,pages] [--runs 3]
 Build each warehouse once with `python -m etl --db PATH demo --people N --as-of 2026-11-07
 --keep-files FOLDER` (the folder is what `import` loads). Steps that write (rules, classify) run
@@ -113,6 +114,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", action="append", required=True, help="PEOPLE=PATH")
     parser.add_argument("--before", help="another checkout to time first in every round")
+    parser.add_argument(
+        "--before-db",
+        action="append",
+        default=[],
+        help="PEOPLE=PATH the --before code reads instead of --db's (when the two versions keep "
+        "a different schema or snapshot; each must be current for its own code)",
+    )
     parser.add_argument("--folder", action="append", default=[], help="PEOPLE=canonical folder")
     parser.add_argument("--steps", default="demo,import,draft,rules,classify,kpis")
     parser.add_argument("--runs", type=int, default=3)
@@ -121,6 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     dbs = sorted(((int(n), Path(p)) for n, p in (d.split("=", 1) for d in args.db)))
     args.folders = {int(n): p for n, p in (f.split("=", 1) for f in args.folder)}
+    before_dbs = {int(n): Path(p) for n, p in (d.split("=", 1) for d in args.before_db)}
     codes = {"after": ROOT} | ({"before": Path(args.before)} if args.before else {})
     order = ["before", "after"] if args.before else ["after"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +144,8 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 for _ in range(args.runs):
                     for label in order:  # interleaved: before, after, before, after...
-                        seconds = run_once(codes[label], step, db, Path(tmp), args, people)
+                        read = before_dbs.get(people, db) if label == "before" else db
+                        seconds = run_once(codes[label], step, read, Path(tmp), args, people)
                         times[label].append(seconds)
                 for label in order:
                     ts = times[label]
