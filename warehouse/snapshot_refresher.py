@@ -6,8 +6,9 @@ people). Refreshing on the click would make the person wait as long (5 s at 600 
 `request` hands it to one background thread per warehouse file: requests made while it runs
 are folded into one more pass after it, and a burst of clicks (approving ten invoices) costs one
 refresh. The thread uses a connection of the process's shared instance but not the sessions'
-write turn: it writes only the snapshot's own two tables, which no action writes, so a person's
-action meanwhile neither waits for it nor conflicts with it (DuckDB's MVCC), and a reader sees
+write turn: it writes only snapshot tables (the attribution's two, the trend's), which no action
+writes, so a person's action meanwhile neither waits for it nor conflicts with it (MVCC), and a
+reader sees
 the old snapshot, whose fingerprint then no longer matches, and reads live. Nothing is lost when
 a pass fails or the file is busy (an import in another process): reads stay correct, only
 slower, until the next command, job or action refreshes it.
