@@ -8,10 +8,9 @@ are folded into one more pass after it, and a burst of clicks (approving ten inv
 refresh. The thread uses a connection of the process's shared instance but not the sessions'
 write turn: it writes only snapshot tables (the attribution's two, the trend's), which no action
 writes, so a person's action meanwhile neither waits for it nor conflicts with it (MVCC), and a
-reader sees
-the old snapshot, whose fingerprint then no longer matches, and reads live. Nothing is lost when
-a pass fails or the file is busy (an import in another process): reads stay correct, only
-slower, until the next command, job or action refreshes it.
+reader sees the old snapshot, whose fingerprint then no longer matches, and reads live. Nothing
+is lost when a pass fails or the file is busy (an import in another process): reads stay
+correct, only slower, until the next command, job or action refreshes it.
 
 A pass can carry more work of the same kind by name (`request(path, also=...)`): the Overview
 stores its trend's sums this way after reading them live (metrics/trend_snapshot.py)."""
