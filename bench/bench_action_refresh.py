@@ -25,28 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from billing.period import Period  # noqa: E402
-from etl.app_writes import app_load, update_row  # noqa: E402
 from metrics.filters import Filters  # noqa: E402
 from metrics.kpis import store_trend  # noqa: E402
 from metrics.session import kpi_connection  # noqa: E402
 from read_models.overview import overview  # noqa: E402
+from tests.support.app_void import void_one_invoice  # noqa: E402
 from warehouse import attribution_snapshot, snapshot_refresher  # noqa: E402
 from warehouse.access import session_connection  # noqa: E402
-from warehouse.db import transaction  # noqa: E402
-
-
-def void_one_invoice(con, month: Period) -> str:
-    """The first invoice billing the month's work, voided as the app writes a void."""
-    invoice_id, number = con.execute(
-        "SELECT invoice_id, number FROM invoices WHERE coalesce(status, 'sent') <> 'void' "
-        "AND invoice_id IN (SELECT invoice_id FROM mart_invoice_attribution_between(?, ?)) "
-        "ORDER BY invoice_id LIMIT 1",
-        [month.start, month.end],
-    ).fetchall()[0]
-    with transaction(con):
-        load_id = app_load(con, "bench", "void", "void one invoice", {"invoices": (0, 1)})
-        update_row(con, "invoices", invoice_id, load_id, "bench", {"status": "void"})
-    return number
 
 
 def timed_overview(db: Path, filters: Filters) -> float:
@@ -70,7 +55,8 @@ def main() -> None:
                 raise SystemExit("the snapshot is not current for this code: refresh it first")
         print(f"Overview read, snapshot current:       {timed_overview(db, filters):6.2f} s")
         with session_connection(db) as con:
-            number = void_one_invoice(con, month.shift(-1))
+            previous = month.shift(-1)
+            number = void_one_invoice(con, (previous.start, previous.end))
         print(f"(voided {number}, as the app's void does)")
         print(f"Overview read, right after the action: {timed_overview(db, filters):6.2f} s")
         start = time.perf_counter()

@@ -14,6 +14,7 @@ import duckdb
 
 from billing.period import Period
 from core import clock
+from core.cli_errors import one_line
 from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
 from metrics.filters import Filters
@@ -122,8 +123,9 @@ def keep_default_trend(con: duckdb.DuckDBPyConnection, today: date) -> None:
     try:
         store_trend(con, Filters.month(Period.of(today).shift(-1)))
     except duckdb.Error as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        print(f"trend snapshot not stored ({first}); the Overview reads live", file=sys.stderr)
+        print(
+            f"trend snapshot not stored ({one_line(err)}); the Overview reads live", file=sys.stderr
+        )
 
 
 def last_runs(con: duckdb.DuckDBPyConnection) -> list[tuple]:

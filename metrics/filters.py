@@ -70,6 +70,11 @@ class Filters:
     def with_range(self, start: date, end: date) -> Filters:
         return replace(self, start=start, end=end)
 
+    @property
+    def firm_wide(self) -> bool:
+        """No client, team or person list: the whole firm."""
+        return not (self.clients or self.teams or self.people)
+
     def params(self) -> dict[str, object]:
         """The named parameters every metrics .sql file takes."""
         return {
@@ -99,3 +104,9 @@ def trend_months(filters: Filters, months: int = 12) -> list[Filters]:
         )
         for n in range(months - 1, -1, -1)
     ]
+
+
+def trend_range(filters: Filters, months: int = 12) -> tuple[list[Filters], Filters]:
+    """trend_months and the one range that spans them (what a trend reads in one query)."""
+    window = trend_months(filters, months)
+    return window, filters.with_range(window[0].start, window[-1].end)

@@ -9,7 +9,7 @@ metrics/receivables.py and are summarised here next to the others."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,7 +18,7 @@ import polars as pl
 
 from core import clock
 from metrics import trend_snapshot
-from metrics.filters import Filters, trend_months
+from metrics.filters import Filters, trend_range
 from metrics.session import prepare, query
 
 RATIO_PLACES = Decimal("0.0001")
@@ -561,8 +561,7 @@ def monthly_summaries(
     window and summarised month by month: one query per KPI, not one per point. Realization and
     utilization come from the trend snapshot when it holds the window and is current (firm-wide
     only: metrics/trend_snapshot.py), else are computed live."""
-    window = trend_months(filters, months)
-    whole = filters.with_range(window[0].start, window[-1].end)
+    window, whole = trend_range(filters, months)
     parts = stored_trend(con, whole) or trend_parts(con, whole, window)
     comp = compliance_rows(con, whole)
     days = days_to_invoice_rows(con, whole)
@@ -607,9 +606,9 @@ def trend_parts(
 def stored_trend(con: duckdb.DuckDBPyConnection, whole: Filters) -> TrendParts | None:
     """The window's months from the trend snapshot, when the filters are firm-wide and the
     snapshot holds the window computed from exactly the inputs this connection sees."""
-    if whole.clients or whole.teams or whole.people:
+    if not whole.firm_wide:
         return None
-    stored = trend_snapshot.load(con, whole.start, whole.end)
+    stored = trend_snapshot.load(con, whole.start, whole.end, trend_snapshot.fingerprint(con))
     if stored is None:
         return None
     return {
@@ -625,10 +624,9 @@ def store_trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 
     next cold read of the Overview then reads the sums instead. The fingerprint is taken
     first, so the sums are never older than the fingerprint stored with them (a write in
     between makes the row stale, never wrong)."""
-    window = trend_months(Filters(filters.start, filters.end, grain=filters.grain), months)
-    whole = window[0].with_range(window[0].start, window[-1].end)
+    window, whole = trend_range(replace(filters, clients=(), teams=(), people=()), months)
     made_from = trend_snapshot.fingerprint(con)
-    if stored_trend(con, whole) is not None:
+    if trend_snapshot.load(con, whole.start, whole.end, made_from) is not None:
         return False
     prepare(con, max(whole.end, clock.today()))
     parts = trend_parts(con, whole, window)

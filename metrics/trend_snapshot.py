@@ -11,10 +11,10 @@ resolved. Compliance, days to invoice and leakage stay live: compliance moves wi
 (a deadline passing), and the others cost tens of milliseconds.
 
 Reads never see stale sums: `load` compares the stored fingerprint with the inputs' as the
-reader's own transaction sees them (~70 ms at 600 people) and returns None when they differ,
-and the caller computes live. Client, team or person filters always read live. Written by
-`save` (metrics.kpis.store_trend computes and saves) after a live read in the app and after a
-job pass; docs/metrics.md "The trend snapshot" has the story."""
+reader's own transaction sees them (`fingerprint`, ~70 ms at 600 people) and returns None when
+they differ, and the caller computes live. Client, team or person filters always read live.
+Written by `save` (metrics.kpis.store_trend computes and saves) after a live read in the app and
+after a job pass; docs/metrics.md "The trend snapshot" has the story."""
 
 from __future__ import annotations
 
@@ -66,10 +66,15 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+@cache
+def _fingerprint_sql() -> str:
+    return (SQL_DIR / "trend_snapshot" / "fingerprint.sql").read_text(encoding="utf-8")
+
+
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """A digest of the sums' inputs as this connection sees them (the attribution's fingerprint
     and the FX rates, time off and firm rows) and of the code that computes them."""
-    rows = con.execute((SQL_DIR / "trend_snapshot" / "fingerprint.sql").read_text()).fetchall()
+    rows = con.execute(_fingerprint_sql()).fetchall()
     digest = hashlib.sha256(_code_digest().encode())
     digest.update(attribution_snapshot.fingerprint(con).encode())
     for row in rows:
@@ -94,11 +99,12 @@ def _decode(value: object) -> object:
     return value
 
 
-def load(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict | None:
+def load(con: duckdb.DuckDBPyConnection, start: date, end: date, current: str) -> dict | None:
     """The stored months of the window [start, end] ({"YYYY-MM": {part: fields}}, Decimals
-    exact) while their fingerprint matches the inputs this connection sees; else None."""
+    exact) when they were made from `current`, the inputs' fingerprint as the caller's
+    connection sees them (`fingerprint`); else None."""
     rows = con.execute(LOAD_SQL, [start, end]).fetchall()
-    if not rows or rows[0][0] != fingerprint(con):
+    if not rows or rows[0][0] != current:
         return None
     return _decode(json.loads(rows[0][1]))
 

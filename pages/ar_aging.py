@@ -453,10 +453,8 @@ def show_reminders(view: ar_page.ReviewView, user: str | None) -> None:
         "invoice_id",
         key="reminder_queue",
         mode="single-row",
-        hide_index=True,
+        columns=REMINDER_COLUMNS,
         placeholder="—",
-        column_order=list(REMINDER_COLUMNS),
-        column_config=REMINDER_COLUMNS,
     )
     if not picked.is_empty():
         show_preview(picked.row(0, named=True), reminders.ReminderConfig.load().from_address)

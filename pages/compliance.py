@@ -212,9 +212,7 @@ picked_team = app_state.selectable_table(  # the page's width; the chart under i
     "key",
     key="tc_teams",
     mode="single-row",
-    hide_index=True,
-    column_order=list(TEAM_COLUMNS),
-    column_config=TEAM_COLUMNS,
+    columns=TEAM_COLUMNS,
 )
 kpi_ui.csv_button(teams, "compliance_by_team", key="tc_teams_csv")
 st.caption("Pick a team to narrow the offenders and the grid to it.")
@@ -239,9 +237,7 @@ picked_offender = app_state.selectable_table(
     "person_id",
     key="tc_offenders",
     mode="single-row",
-    hide_index=True,
-    column_order=list(OFFENDER_COLUMNS),
-    column_config=OFFENDER_COLUMNS,
+    columns=OFFENDER_COLUMNS,
     height=320,
 )
 kpi_ui.csv_button(offenders, "compliance_offenders", key="tc_offenders_csv")
@@ -283,9 +279,7 @@ picked_week_row = app_state.selectable_table(
     "key",
     key=f"tc_weeks_{person_id}",
     mode="single-row",
-    hide_index=True,
-    column_order=list(WEEK_COLUMNS),
-    column_config=WEEK_COLUMNS,
+    columns=WEEK_COLUMNS,
 )
 kpi_ui.csv_button(
     weeks.select(list(WEEK_COLUMNS)), f"compliance_{person_id}_weeks", key="tc_weeks_csv"

@@ -324,9 +324,7 @@ def show_groups(total: int, filters: er.QueueFilters, stamp) -> tuple[pl.DataFra
             ),
             "group_key",
             key="group_table",
-            column_order=list(GROUP_COLUMNS),
-            column_config=GROUP_COLUMNS,
-            hide_index=True,
+            columns=GROUP_COLUMNS,
             placeholder="—",
         )
     return groups, picked
@@ -421,9 +419,7 @@ def show_queue(groups: pl.DataFrame, filters: er.QueueFilters, stamp) -> pl.Data
             er.readable(shown),
             "exception_id",
             key="exception_table",
-            column_order=list(QUEUE_COLUMNS),
-            column_config=QUEUE_COLUMNS,
-            hide_index=True,
+            columns=QUEUE_COLUMNS,
             placeholder="—",
         )
 

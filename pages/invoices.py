@@ -456,9 +456,7 @@ if drafts is not None:
                 "draft_id",
                 key="draft_table",
                 mode="single-row-required",
-                column_order=list(DRAFT_COLUMNS),
-                column_config=DRAFT_COLUMNS,
-                hide_index=True,
+                columns=DRAFT_COLUMNS,
                 placeholder="—",
             )
     if not selected.is_empty():

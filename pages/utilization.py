@@ -203,9 +203,7 @@ picked_team = app_state.selectable_table(
     "key",
     key="ut_teams",
     mode="single-row",
-    hide_index=True,
-    column_order=list(TEAM_COLUMNS),
-    column_config=TEAM_COLUMNS,
+    columns=TEAM_COLUMNS,
 )
 kpi_ui.csv_button(teams.drop("key"), "utilization_by_team", key="ut_teams_csv")
 st.plotly_chart(
@@ -234,9 +232,7 @@ picked_row = app_state.selectable_table(
     "person_id",
     key="ut_people",
     mode="single-row",
-    hide_index=True,
-    column_order=list(PEOPLE_COLUMNS),
-    column_config=PEOPLE_COLUMNS,
+    columns=PEOPLE_COLUMNS,
     height=320,
 )
 kpi_ui.csv_button(people, "utilization_by_person", key="ut_people_csv")
@@ -280,9 +276,7 @@ picked_week_row = app_state.selectable_table(
     "key",
     key=f"ut_weeks_{person_id}",
     mode="single-row",
-    hide_index=True,
-    column_order=list(WEEK_COLUMNS),
-    column_config=WEEK_COLUMNS,
+    columns=WEEK_COLUMNS,
 )
 kpi_ui.csv_button(person, f"utilization_{person_id}_weeks", key="ut_person_weeks_csv")
 split = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from core.clock import TODAY_ENV
-from tests.support.demo import DEMO_AS_OF
+from tests.support.demo import DEMO_AS_OF, build_demo
 from warehouse.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +110,19 @@ def background_refresh_done() -> Iterator[None]:
     from warehouse import snapshot_refresher
 
     assert snapshot_refresher.wait_idle(), "a background snapshot refresh did not end"
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo firm through the real CLI path (`python -m etl demo --as-of DEMO_AS_OF`), built
+    once per module."""
+    return build_demo(tmp_path_factory.mktemp("demo") / "warehouse.duckdb")
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo warehouse for one test."""
+    return Path(shutil.copy(demo_template, tmp_path / "warehouse.duckdb"))
 
 
 @pytest.fixture

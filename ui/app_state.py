@@ -257,14 +257,24 @@ def show_flash() -> None:
 
 
 def selectable_table(
-    frame: pl.DataFrame, id_column: str, *, key: str, mode: str = "multi-row", **dataframe_kwargs
+    frame: pl.DataFrame,
+    id_column: str,
+    *,
+    key: str,
+    mode: str = "multi-row",
+    columns: dict[str, Any] | None = None,
+    **dataframe_kwargs,
 ) -> pl.DataFrame:
     """An st.dataframe whose row selection follows the rows' ids rather than their positions,
-    returning the selected rows.
+    returning the selected rows. `columns`: the columns shown, in order, with their
+    column_config (the index hidden), as every page's tables declare them.
 
     Streamlit remembers a selection as row positions, which point at other rows once a filter or
     a write changes the table. So the widget's key carries a digest of the ids shown: a changed
     table is a new widget, preselected with the remembered ids that are still in it."""
+    if columns is not None:
+        shown = {"hide_index": True, "column_order": list(columns), "column_config": columns}
+        dataframe_kwargs = shown | dataframe_kwargs
     ids = [str(i) for i in frame[id_column]]
     remembered = set(st.session_state.get(f"{key}_ids", []))
     digest = zlib.crc32("\x1f".join(ids).encode())

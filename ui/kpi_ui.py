@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -58,24 +58,20 @@ def read(reader: Callable[..., Any]) -> Any:
         app_state.show_damaged(damaged)
 
 
-_TREND_ASKED: set[tuple] = set()  # (warehouse stamp, range) this process asked to keep
-
-
 def keep_trend(filters: Filters) -> None:
     """After the Overview read a firm-wide range: the background pass stores that range's
     12-month trend sums (metrics/trend_snapshot.py) unless they are stored and current, so the
     next cold read of the Overview (after a click anywhere changes the stamp, or a restart)
     reads them instead of pricing a year of entries. Asked once per warehouse state and range;
     never for a warehouse file that does not exist (the read showed the empty state)."""
-    if filters.clients or filters.teams or filters.people:
-        return
     stamp = warehouse_stamp()
-    asked = (stamp, filters.start, filters.end)
-    if asked in _TREND_ASKED or not Path(stamp[0]).exists():
-        return
-    if len(_TREND_ASKED) > 256:
-        _TREND_ASKED.clear()
-    _TREND_ASKED.add(asked)
+    if filters.firm_wide and Path(stamp[0]).exists():
+        _ask_to_keep_trend(stamp, filters)
+
+
+@lru_cache(maxsize=256)
+def _ask_to_keep_trend(stamp: tuple[str, int, int], filters: Filters) -> None:
+    """Once per (warehouse state, range) in this process: the cache is the memory of asking."""
     task = partial(store_trend, filters=filters)
     snapshot_refresher.request(stamp[0], also={f"trend {filters.label()}": task})
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.cli_errors import one_line
 from warehouse.db import WarehouseBusy, marts_digest, transaction
 
 SQL_DIR = Path(__file__).parent / "sql" / "attribution_snapshot"
@@ -118,6 +119,8 @@ def refresh_after_write(con: duckdb.DuckDBPyConnection) -> bool:
     try:
         return refresh(con)
     except duckdb.Error as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        print(f"attribution snapshot not refreshed ({first}); pages read live", file=sys.stderr)
+        print(
+            f"attribution snapshot not refreshed ({one_line(err)}); pages read live",
+            file=sys.stderr,
+        )
         return False

@@ -1,27 +1,11 @@
-"""Fixtures for the billing pages' AppTests: the demo firm built once per module and copied for
-each test (the tests write to it)."""
+"""Fixtures for the pages' AppTests: no developer's sign-in or secrets (the demo firm built once
+per module and copied for each test, `demo_db`, is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-
-from tests.support.demo import build_demo
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo firm through the real CLI path (`python -m etl demo --as-of DEMO_AS_OF`), built
-    once per module."""
-    return build_demo(tmp_path_factory.mktemp("demo") / "warehouse.duckdb")
-
-
-@pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the demo warehouse for one test."""
-    return Path(shutil.copy(demo_template, tmp_path / "warehouse.duckdb"))
 
 
 @pytest.fixture(autouse=True)

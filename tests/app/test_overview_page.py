@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.filters import Filters, trend_months
+from metrics.filters import Filters, trend_range
 from metrics.kpis import firm_kpis, stored_trend
 from metrics.session import kpi_connection
 from rules.engine import run_rules
@@ -87,10 +87,9 @@ def test_the_page_keeps_its_trend_in_the_background(monkeypatch, demo_db):
     (metrics/trend_snapshot.py): the next cold read finds them stored and current."""
     open_page(monkeypatch, demo_db, PAGE)
     assert snapshot_refresher.wait_idle()
-    month = Filters.month(last_complete_period())
-    window = trend_months(month)
+    _, whole = trend_range(Filters.month(last_complete_period()))
     con = connect(demo_db)
     try:
-        assert stored_trend(con, month.with_range(window[0].start, window[-1].end)) is not None
+        assert stored_trend(con, whole) is not None
     finally:
         con.close()

@@ -6,42 +6,29 @@ tests/app/test_overview_page.py)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from etl.app_writes import app_load, insert_row
 from metrics import trend_snapshot
-from metrics.filters import Filters, trend_months
+from metrics.filters import Filters, trend_range
 from metrics.kpis import store_trend, stored_trend, trend_parts
 from metrics.session import kpi_connection, prepare
 from read_models.overview import overview
-from tests.support.demo import DEMO_AS_OF, build_demo
-from tests.warehouse.test_attribution_snapshot import void_one_invoice
+from tests.support.app_void import void_one_invoice
+from tests.support.demo import DEMO_AS_OF
 from warehouse.db import connect, transaction
 
 OCTOBER = Filters.month("2026-10")
-WINDOW = trend_months(OCTOBER)
-WHOLE = OCTOBER.with_range(WINDOW[0].start, WINDOW[-1].end)
+WINDOW, WHOLE = trend_range(OCTOBER)
 WEDNESDAY = date(2026, 10, 14)  # a weekday of October 2026 that is no US public holiday
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("trend") / "warehouse.duckdb")
-
-
 @pytest.fixture
-def path(demo_file, tmp_path) -> Path:
-    return Path(shutil.copy(demo_file, tmp_path / "warehouse.duckdb"))
-
-
-@pytest.fixture
-def con(path):
-    connection = connect(path)
+def con(demo_db):
+    connection = connect(demo_db)
     yield connection
     connection.close()
 
@@ -51,9 +38,9 @@ def live(con) -> dict:
     return trend_parts(con, WHOLE, WINDOW)
 
 
-def test_stored_sums_are_the_live_sums_and_give_the_same_overview(con, path):
+def test_stored_sums_are_the_live_sums_and_give_the_same_overview(con, demo_db):
     assert stored_trend(con, WHOLE) is None  # nothing stored by the demo build
-    with kpi_connection(path, last_day=OCTOBER.end) as reader:
+    with kpi_connection(demo_db, last_day=OCTOBER.end) as reader:
         computed_live = overview(reader, OCTOBER)
     assert store_trend(con, OCTOBER) is True
     assert store_trend(con, OCTOBER) is False  # stored and current: nothing to do
@@ -61,7 +48,7 @@ def test_stored_sums_are_the_live_sums_and_give_the_same_overview(con, path):
     assert stored == live(con)  # every Decimal as it was
     assert list(stored) == [str(month.last_month) for month in WINDOW]
     assert any(real.billed_value > 0 for _, real in stored.values())
-    with kpi_connection(path, last_day=OCTOBER.end) as reader:
+    with kpi_connection(demo_db, last_day=OCTOBER.end) as reader:
         assert stored_trend(reader, WHOLE) is not None  # the page's read-only reader sees it
         from_snapshot = overview(reader, OCTOBER)
     assert from_snapshot.kpis == computed_live.kpis
@@ -106,7 +93,7 @@ def test_a_voided_invoice_makes_the_stored_sums_stale(con):
 def test_other_code_and_filtered_reads_compute_live(con, monkeypatch):
     store_trend(con, OCTOBER)
     client = con.execute("SELECT min(client_id) FROM clients").fetchall()[0][0]
-    assert stored_trend(con, WHOLE.with_range(WHOLE.start, WHOLE.end)) is not None
+    assert stored_trend(con, WHOLE) is not None
     filtered = Filters(WHOLE.start, WHOLE.end, grain="custom", clients=(client,))
     assert stored_trend(con, filtered) is None
     monkeypatch.setattr(trend_snapshot, "_code_digest", lambda: "other code")
@@ -131,6 +118,5 @@ def test_a_job_pass_stores_the_default_months_trend(con):
     now = datetime(2026, 11, 9, 7, 5, tzinfo=UTC)  # a Monday of November 2026
     results = run_pass(con, now, {"drafts": Schedule("drafts", at=time(7, 0))}, force=True)
     assert [r.status for r in results] == ["ok"]
-    month = Filters.month("2026-10")  # the last complete month on that day
-    window = trend_months(month)
-    assert stored_trend(con, month.with_range(window[0].start, window[-1].end)) is not None
+    _, whole = trend_range(Filters.month("2026-10"))  # the last complete month on that day
+    assert stored_trend(con, whole) is not None

@@ -4,11 +4,9 @@ input changed without a refresh, and refreshed safely by two connections at once
 
 from __future__ import annotations
 
-import shutil
 import threading
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -16,10 +14,11 @@ from app_auth.guard import acting_as
 from app_auth.roles import Identity
 from billing.period import Period
 from billing.store import approve_draft, save_drafts
-from etl.app_writes import app_load, insert_row, update_row
+from etl.app_writes import app_load, insert_row
 from metrics.filters import Filters
 from metrics.session import prepare, query, with_attribution_source
-from tests.support.demo import DEMO_AS_OF, build_demo
+from tests.support.app_void import void_one_invoice
+from tests.support.demo import DEMO_AS_OF
 from warehouse import attribution_snapshot
 from warehouse.db import connect, transaction
 
@@ -35,18 +34,11 @@ BILLER = Identity("Dana", ("billing_approver", "operations"), "local", "dana")
 APPROVER = Identity("Lee", ("billing_approver", "operations"), "local", "lee")
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    """The demo firm through `python -m etl demo`, which refreshes the snapshot at its end."""
-    return build_demo(tmp_path_factory.mktemp("snapshot") / "warehouse.duckdb")
-
-
 @pytest.fixture
-def demo(demo_file, tmp_path):
-    """A copy of the demo warehouse for one test (they write to it), opened."""
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(demo_file, path)
-    con = connect(path)
+def demo(demo_db):
+    """A copy of the demo warehouse (`python -m etl demo`, which refreshes the snapshot at its
+    end; tests/conftest.py) for one test (they write to it), opened."""
+    con = connect(demo_db)
     yield con
     con.close()
 
@@ -73,19 +65,6 @@ def assert_same_as_live(con) -> None:
         assert totals(con, SNAPSHOT, first, last) == totals(con, LIVE, first, last)
     count, billed, standard, _ = totals(con, LIVE, *RANGES[0])
     assert count > 0 and isinstance(billed, Decimal) and standard > 0  # the demo bills work
-
-
-def void_one_invoice(con) -> str:
-    """An input change made the way the app makes it (staging row, row hash, load log)."""
-    invoice_id, number = con.execute(
-        "SELECT invoice_id, number FROM invoices WHERE coalesce(status, 'sent') <> 'void' "
-        "AND invoice_id IN (SELECT invoice_id FROM mart_invoice_attribution_between("
-        "DATE '2026-09-01', DATE '2026-09-30')) ORDER BY invoice_id LIMIT 1"
-    ).fetchall()[0]
-    with transaction(con):
-        load_id = app_load(con, "test", "void", "void one invoice", {"invoices": (0, 1)})
-        update_row(con, "invoices", invoice_id, load_id, "test", {"status": "void"})
-    return number
 
 
 def test_after_the_import_the_snapshot_is_current_and_equals_the_live_mart(demo):
@@ -200,21 +179,19 @@ def test_drafts_and_the_rules_read_the_snapshot_while_it_is_current(demo):
     assert live[1]["write_down"] and live[1]["unbilled_time"]  # the demo has both
 
 
-def test_billing_ar_sync_refreshes_it_after_its_commit(demo_file, tmp_path):
+def test_billing_ar_sync_refreshes_it_after_its_commit(demo_db):
     """`billing ar-sync` leaves the snapshot current, as the import, sync and rules commands
     do: the pages then read the snapshot, not the live mart."""
     from billing.__main__ import main as billing_main
 
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(demo_file, path)
-    con = connect(path)
+    con = connect(demo_db)
     try:
         void_one_invoice(con)  # an input changed by hand, without a refresh
         assert not attribution_snapshot.is_current(con)
     finally:
         con.close()
-    assert billing_main(["--db", str(path), "ar-sync"]) == 0
-    con = connect(path)
+    assert billing_main(["--db", str(demo_db), "ar-sync"]) == 0
+    con = connect(demo_db)
     try:
         assert attribution_snapshot.is_current(con)
         assert_same_as_live(con)

@@ -4,26 +4,13 @@ mart, and no change lost when another action commits while a refresh runs."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
-from tests.support.demo import build_demo
-from tests.warehouse.test_attribution_snapshot import assert_same_as_live, void_one_invoice
+from tests.support.app_void import void_one_invoice
+from tests.warehouse.test_attribution_snapshot import assert_same_as_live
 from warehouse import attribution_snapshot, snapshot_refresher
 from warehouse.access import session_connection
 from warehouse.db import connect
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("refresher") / "warehouse.duckdb")
-
-
-@pytest.fixture
-def path(demo_file, tmp_path) -> Path:
-    return Path(shutil.copy(demo_file, tmp_path / "warehouse.duckdb"))
 
 
 def void_by_hand(path: Path) -> str:
@@ -37,39 +24,39 @@ def is_current(path: Path) -> bool:
         return attribution_snapshot.is_current(con)
 
 
-def test_a_request_brings_a_stale_snapshot_back_in_the_background(path):
-    void_by_hand(path)
-    assert not is_current(path)
-    before = snapshot_refresher.passes(path)
-    snapshot_refresher.request(path)
+def test_a_request_brings_a_stale_snapshot_back_in_the_background(demo_db):
+    void_by_hand(demo_db)
+    assert not is_current(demo_db)
+    before = snapshot_refresher.passes(demo_db)
+    snapshot_refresher.request(demo_db)
     assert snapshot_refresher.wait_idle()
-    assert is_current(path)
-    assert snapshot_refresher.passes(path) == before + 1
-    con = connect(path)
+    assert is_current(demo_db)
+    assert snapshot_refresher.passes(demo_db) == before + 1
+    con = connect(demo_db)
     try:
         assert_same_as_live(con)
     finally:
         con.close()
 
 
-def test_a_request_with_nothing_changed_recomputes_nothing(path):
-    assert is_current(path)
-    before = snapshot_refresher.passes(path)
-    snapshot_refresher.request(path)
+def test_a_request_with_nothing_changed_recomputes_nothing(demo_db):
+    assert is_current(demo_db)
+    before = snapshot_refresher.passes(demo_db)
+    snapshot_refresher.request(demo_db)
     assert snapshot_refresher.wait_idle()
-    assert snapshot_refresher.passes(path) == before
+    assert snapshot_refresher.passes(demo_db) == before
 
 
-def test_an_action_committed_while_a_refresh_runs_is_not_lost(path):
+def test_an_action_committed_while_a_refresh_runs_is_not_lost(demo_db):
     """The second void commits while the first refresh is (most likely) still pricing: its
     request is folded into another pass, so the snapshot ends current with both."""
-    void_by_hand(path)
-    snapshot_refresher.request(path)
-    second = void_by_hand(path)
-    snapshot_refresher.request(path)
+    void_by_hand(demo_db)
+    snapshot_refresher.request(demo_db)
+    second = void_by_hand(demo_db)
+    snapshot_refresher.request(demo_db)
     assert snapshot_refresher.wait_idle()
-    assert is_current(path)
-    with session_connection(path) as con:
+    assert is_current(demo_db)
+    with session_connection(demo_db) as con:
         voided = con.execute(
             "SELECT count(*) FROM invoices WHERE number = ? AND status = 'void'", [second]
         ).fetchall()
