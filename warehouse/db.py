@@ -101,6 +101,9 @@ _BUSY_MESSAGES: tuple[tuple[type[duckdb.Error], tuple[str, ...]], ...] = (
     (duckdb.IOException, ("could not set lock", "conflicting lock")),  # another process
     (duckdb.ConnectionException, ("different configuration",)),  # read-only vs read-write
     (duckdb.TransactionException, ("conflict",)),  # "Conflict on update!", write-write, ...
+    # Opening the file while another thread of this process closes its last connection to it:
+    # the closing instance still holds the file for a moment ("Unique file handle conflict").
+    (duckdb.ResourceInUseException, ("file handle conflict", "already attached")),
 )
 
 
@@ -301,14 +304,18 @@ def _connect_waiting_for_lock(
     path: Path, wait_seconds: float | None = None, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
     """Opens the file, retrying while another process holds it (the app holds it only while a
-    session reads or writes). After `wait_seconds` (CLI_WAIT_SECONDS) DuckDB's lock error
+    session reads or writes) or another thread of this one is closing it. After `wait_seconds` (CLI_WAIT_SECONDS) DuckDB's lock error
     goes up as it is; other errors (a corrupt file) at once."""
     wait = CLI_WAIT_SECONDS if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as err:
+        except (
+            duckdb.IOException,
+            duckdb.ConnectionException,
+            duckdb.ResourceInUseException,
+        ) as err:
             if busy_reason(err) is None or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
