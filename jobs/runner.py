@@ -19,6 +19,7 @@ from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
 from metrics.filters import Filters
 from metrics.kpis import store_trend
+from read_models import overview_snapshot
 from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.day_tables import public_holidays
 from warehouse.db import transaction
@@ -112,19 +113,22 @@ def run_pass(
         results.append(JobResult(name, slot, status, message))
     if results:  # a sync or rules job may have changed the attribution's inputs
         refresh_after_write(con)
-        keep_default_trend(con, now.date())
+        keep_default_overview(con, now.date())
     return results
 
 
-def keep_default_trend(con: duckdb.DuckDBPyConnection, today: date) -> None:
-    """Stores the trend sums the Overview opens on (the last complete month, firm-wide), so the
-    first person to open it after a scheduled sync reads them instead of computing them. A
-    failure is one line on stderr: the Overview then computes them live."""
+def keep_default_overview(con: duckdb.DuckDBPyConnection, today: date) -> None:
+    """Stores the trend sums and then the whole Overview the app opens on (the last complete
+    month, firm-wide), so the first person to open it after a scheduled sync reads them
+    instead of computing them. A failure is one line on stderr: the Overview then reads live."""
+    filters = Filters.month(Period.of(today).shift(-1))
     try:
-        store_trend(con, Filters.month(Period.of(today).shift(-1)))
+        store_trend(con, filters)
+        overview_snapshot.store(con, filters)
     except duckdb.Error as err:
         print(
-            f"trend snapshot not stored ({one_line(err)}); the Overview reads live", file=sys.stderr
+            f"Overview snapshot not stored ({one_line(err)}); the Overview reads live",
+            file=sys.stderr,
         )
 
 

@@ -19,16 +19,14 @@ after a job pass; docs/metrics.md "The trend snapshot" has the story."""
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date
-from decimal import Decimal
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
-from core import clock
+from core import clock, exact_json
 from warehouse import attribution_snapshot
 from warehouse.db import transaction
 
@@ -59,6 +57,7 @@ def _code_digest() -> str:
         METRICS_DIR / "kpis.py",
         METRICS_DIR / "session.py",
         METRICS_DIR / "trend_snapshot.py",
+        Path(exact_json.__file__),
         WAREHOUSE_DIR / "day_tables.py",
     ]
     for path in files:
@@ -82,23 +81,6 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return digest.hexdigest()
 
 
-def _encode(value: object) -> object:
-    """JSON for the sums: a Decimal as {"d": "text"}, exactly as it was."""
-    if isinstance(value, Decimal):
-        return {"d": str(value)}
-    if isinstance(value, dict):
-        return {key: _encode(item) for key, item in value.items()}
-    return value
-
-
-def _decode(value: object) -> object:
-    if isinstance(value, dict):
-        if value.keys() == {"d"}:
-            return Decimal(value["d"])
-        return {key: _decode(item) for key, item in value.items()}
-    return value
-
-
 def load(con: duckdb.DuckDBPyConnection, start: date, end: date, current: str) -> dict | None:
     """The stored months of the window [start, end] ({"YYYY-MM": {part: fields}}, Decimals
     exact) when they were made from `current`, the inputs' fingerprint as the caller's
@@ -106,7 +88,7 @@ def load(con: duckdb.DuckDBPyConnection, start: date, end: date, current: str) -
     rows = con.execute(LOAD_SQL, [start, end]).fetchall()
     if not rows or rows[0][0] != current:
         return None
-    return _decode(json.loads(rows[0][1]))
+    return exact_json.loads(rows[0][1])
 
 
 def save(
@@ -116,6 +98,6 @@ def save(
     transaction of its own; rows of other fingerprints, and windows beyond KEPT_WINDOWS, go."""
     with transaction(con):
         con.execute(
-            SAVE_SQL, [start, end, made_from, json.dumps(_encode(months)), clock.now()]
+            SAVE_SQL, [start, end, made_from, exact_json.dumps(months), clock.now()]
         ).fetchall()
         con.execute(PRUNE_SQL, [made_from, made_from, KEPT_WINDOWS]).fetchall()

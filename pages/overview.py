@@ -11,6 +11,7 @@ import streamlit as st
 
 from metrics.filters import Filters
 from metrics.kpis import Kpi, filter_note
+from read_models import overview_snapshot
 from read_models.overview import CARD_KPIS, Overview, overview
 from ui import app_state, kpi_ui
 
@@ -289,11 +290,11 @@ filters = kpi_ui.page_header(
     "The firm's margin KPIs against their targets, month over month",
     DEFINITIONS,
 )
-data: Overview | None = kpi_ui.read(overview)
+data: Overview | None = kpi_ui.read(overview, stored=overview_snapshot.load)
 if data is not None and data.is_empty:
     kpi_ui.empty_state(filters.label())
 elif data is not None:
-    kpi_ui.keep_trend(filters)  # its 12-month sums kept for the next cold read, in the background
+    kpi_ui.keep_overview(filters)  # kept for the next cold read, in the background
     cards = [data.kpis[key] for key in CARD_KPIS if key in data.kpis]
     for row in (cards[:3], cards[3:]):
         for col, k in zip(st.columns(3), row, strict=False):

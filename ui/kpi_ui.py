@@ -18,9 +18,10 @@ from core.safe_paths import safe_file_name
 from metrics.filters import Filters
 from metrics.kpis import filter_note, store_trend
 from metrics.session import kpi_connection
+from read_models import overview_snapshot
 from ui import app_state
 from warehouse import snapshot_refresher
-from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
+from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, read_only, warehouse_stamp
 
 EMPTY_TEXT = (
     "**No data yet for {what}** — run `make run` (it builds the demo firm) or "
@@ -32,20 +33,35 @@ EMPTY_TEXT = (
 
 @st.cache_data(show_spinner="Reading the warehouse…", max_entries=32)
 def _read(
-    stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable
+    stamp: tuple[str, int, int],
+    reader_name: str,
+    filters: Filters,
+    _reader: Callable,
+    _stored: Callable | None = None,
 ) -> Any:
+    if _stored is not None:  # a stored read, current: no day tables, no live read
+        with read_only(stamp[0]) as con:
+            kept = _stored(con, filters)
+        if kept is not None:
+            return kept
     with kpi_connection(stamp[0], last_day=filters.end) as con:
         return _reader(con, filters)
 
 
-def read(reader: Callable[..., Any]) -> Any:
+def read(reader: Callable[..., Any], stored: Callable[..., Any] | None = None) -> Any:
     """reader(con, filters) on a prepared KPI connection for the sidebar's filters, cached until
-    the warehouse changes (its stamp) or the filters do. None (with a notice) while a load
-    holds the warehouse."""
+    the warehouse changes (its stamp) or the filters do. `stored(con, filters)`, when given, is
+    asked first on a plain read-only connection and answers instead unless it returns None (a
+    stored read whose inputs did not change). None (with a notice) while a load holds the
+    warehouse."""
     filters = app_state.current_filters()
     try:
         return _read(
-            warehouse_stamp(), f"{reader.__module__}.{reader.__qualname__}", filters, reader
+            warehouse_stamp(),
+            f"{reader.__module__}.{reader.__qualname__}",
+            filters,
+            reader,
+            stored,
         )
     except WarehouseBusy:
         st.warning(
@@ -58,22 +74,27 @@ def read(reader: Callable[..., Any]) -> Any:
         app_state.show_damaged(damaged)
 
 
-def keep_trend(filters: Filters) -> None:
-    """After the Overview read a firm-wide range: the background pass stores that range's
-    12-month trend sums (metrics/trend_snapshot.py) unless they are stored and current, so the
-    next cold read of the Overview (after a click anywhere changes the stamp, or a restart)
-    reads them instead of pricing a year of entries. Asked once per warehouse state and range;
-    never for a warehouse file that does not exist (the read showed the empty state)."""
+def keep_overview(filters: Filters) -> None:
+    """After the Overview was drawn for a firm-wide range: the background pass stores that
+    range's 12-month trend sums (metrics/trend_snapshot.py) and then the whole Overview
+    (read_models/overview_snapshot.py) unless they are stored and current, so the next cold
+    open (after a click anywhere changes the stamp, or a restart) reads them instead of
+    computing a year of KPIs. Asked once per warehouse state and range; never for a warehouse
+    file that does not exist (the read showed the empty state)."""
     stamp = warehouse_stamp()
     if filters.firm_wide and Path(stamp[0]).exists():
-        _ask_to_keep_trend(stamp, filters)
+        _ask_to_keep_overview(stamp, filters)
 
 
 @lru_cache(maxsize=256)
-def _ask_to_keep_trend(stamp: tuple[str, int, int], filters: Filters) -> None:
-    """Once per (warehouse state, range) in this process: the cache is the memory of asking."""
-    task = partial(store_trend, filters=filters)
-    snapshot_refresher.request(stamp[0], also={f"trend {filters.label()}": task})
+def _ask_to_keep_overview(stamp: tuple[str, int, int], filters: Filters) -> None:
+    """Once per (warehouse state, range) in this process: the cache is the memory of asking.
+    The trend goes first: the Overview's own store then reads the trend from it."""
+    tasks = {
+        f"trend {filters.label()}": partial(store_trend, filters=filters),
+        f"overview {filters.label()}": partial(overview_snapshot.store, filters=filters),
+    }
+    snapshot_refresher.request(stamp[0], also=tasks)
 
 
 def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFrame:

@@ -8,6 +8,7 @@ import pytest
 from metrics.filters import Filters, trend_range
 from metrics.kpis import firm_kpis, stored_trend
 from metrics.session import kpi_connection
+from read_models import overview_snapshot
 from rules.engine import run_rules
 from tests.support.app_pages import open_page
 from tests.support.demo import DEMO_AS_OF
@@ -82,14 +83,33 @@ def test_an_empty_warehouse_explains_itself(monkeypatch, tmp_path):
     assert not at.metric
 
 
-def test_the_page_keeps_its_trend_in_the_background(monkeypatch, demo_db):
+def test_the_page_keeps_its_trend_and_itself_in_the_background(monkeypatch, demo_db):
     """After its live read the page asks the background pass to store the window's sums
-    (metrics/trend_snapshot.py): the next cold read finds them stored and current."""
+    (metrics/trend_snapshot.py) and the whole Overview (read_models/overview_snapshot.py): the
+    next cold read finds both stored and current."""
     open_page(monkeypatch, demo_db, PAGE)
     assert snapshot_refresher.wait_idle()
-    _, whole = trend_range(Filters.month(last_complete_period()))
+    filters = Filters.month(last_complete_period())
+    _, whole = trend_range(filters)
     con = connect(demo_db)
     try:
         assert stored_trend(con, whole) is not None
+        assert overview_snapshot.load(con, filters) is not None
     finally:
         con.close()
+
+
+def test_a_cold_open_draws_the_stored_overview(monkeypatch, demo_with_rules):
+    """With the month's Overview stored and current, the page draws it instead of reading
+    live: a currency planted in the stored row shows on the leakage card."""
+    con = connect(demo_with_rules)
+    try:
+        assert overview_snapshot.store(con, Filters.month(last_complete_period())) is True
+        con.execute(
+            "UPDATE overview_snapshot SET scalars = json_merge_patch(scalars, ?)",
+            ['{"base_currency": "XTS"}'],
+        )
+    finally:
+        con.close()
+    at = open_page(monkeypatch, demo_with_rules, PAGE)
+    assert cards(at)["Revenue leakage"].startswith("XTS ")
