@@ -19,7 +19,8 @@ from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
 from metrics.filters import Filters
 from metrics.kpis import store_trend
-from read_models import overview_snapshot
+from read_models import realization_view, stored_reads
+from read_models.overview import overview
 from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.day_tables import public_holidays
 from warehouse.db import transaction
@@ -113,23 +114,22 @@ def run_pass(
         results.append(JobResult(name, slot, status, message))
     if results:  # a sync or rules job may have changed the attribution's inputs
         refresh_after_write(con)
-        keep_default_overview(con, now.date())
+        keep_default_reads(con, now.date())
     return results
 
 
-def keep_default_overview(con: duckdb.DuckDBPyConnection, today: date) -> None:
-    """Stores the trend sums and then the whole Overview the app opens on (the last complete
-    month, firm-wide), so the first person to open it after a scheduled sync reads them
-    instead of computing them. A failure is one line on stderr: the Overview then reads live."""
+def keep_default_reads(con: duckdb.DuckDBPyConnection, today: date) -> None:
+    """Stores the trend sums, then the Overview and the Realization page as the app opens them
+    (the last complete month, firm-wide), so the first person to open them after a scheduled
+    sync reads them instead of computing them. A failure is one line on stderr: the pages then
+    read live."""
     filters = Filters.month(Period.of(today).shift(-1))
     try:
         store_trend(con, filters)
-        overview_snapshot.store(con, filters)
+        for reader in (overview, realization_view.read_page):
+            stored_reads.store(con, reader, filters)
     except duckdb.Error as err:
-        print(
-            f"Overview snapshot not stored ({one_line(err)}); the Overview reads live",
-            file=sys.stderr,
-        )
+        print(f"page reads not stored ({one_line(err)}); the pages read live", file=sys.stderr)
 
 
 def last_runs(con: duckdb.DuckDBPyConnection) -> list[tuple]:

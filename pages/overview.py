@@ -11,7 +11,6 @@ import streamlit as st
 
 from metrics.filters import Filters
 from metrics.kpis import Kpi, filter_note
-from read_models import overview_snapshot
 from read_models.overview import CARD_KPIS, Overview, overview
 from ui import app_state, kpi_ui
 
@@ -290,11 +289,10 @@ filters = kpi_ui.page_header(
     "The firm's margin KPIs against their targets, month over month",
     DEFINITIONS,
 )
-data: Overview | None = kpi_ui.read(overview, stored=overview_snapshot.load)
+data: Overview | None = kpi_ui.read(overview, stored=True)
 if data is not None and data.is_empty:
     kpi_ui.empty_state(filters.label())
 elif data is not None:
-    kpi_ui.keep_overview(filters)  # kept for the next cold read, in the background
     cards = [data.kpis[key] for key in CARD_KPIS if key in data.kpis]
     for row in (cards[:3], cards[3:]):
         for col, k in zip(st.columns(3), row, strict=False):
@@ -313,3 +311,4 @@ elif data is not None:
     st.caption("Click a point of a trend to make its month the period of every page.")
     draw_leakage(data)
     draw_days_to_invoice(data)
+    kpi_ui.keep(overview, filters, trend=True)  # for the next cold open, in the background

@@ -519,7 +519,7 @@ filters = kpi_ui.page_header(
     DEFINITIONS,
     kpi="billing_realization",
 )
-data: rv.PageData | None = kpi_ui.read(rv.read_page)
+data: rv.PageData | None = kpi_ui.read(rv.read_page, stored=True)
 if data is None:
     st.stop()
 if not data.has_data:
@@ -544,3 +544,4 @@ with tab_margin:
     _margin_tab(data)
 with tab_burn:
     _burn_tab(data)
+kpi_ui.keep(rv.read_page, filters)  # for the next cold open, in the background

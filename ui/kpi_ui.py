@@ -18,7 +18,7 @@ from core.safe_paths import safe_file_name
 from metrics.filters import Filters
 from metrics.kpis import filter_note, store_trend
 from metrics.session import kpi_connection
-from read_models import overview_snapshot
+from read_models import stored_reads
 from ui import app_state
 from warehouse import snapshot_refresher
 from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, read_only, warehouse_stamp
@@ -33,36 +33,25 @@ EMPTY_TEXT = (
 
 @st.cache_data(show_spinner="Reading the warehouse…", max_entries=32)
 def _read(
-    stamp: tuple[str, int, int],
-    reader_name: str,
-    filters: Filters,
-    _reader: Callable,
-    _stored: Callable | None = None,
+    stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable, stored: bool
 ) -> Any:
-    if _stored is not None:  # a stored read, current: no day tables, no live read
+    if stored and filters.firm_wide:  # kept and current: no day tables, no live read
         with read_only(stamp[0]) as con:
-            kept = _stored(con, filters)
+            kept = stored_reads.load(con, _reader, filters)
         if kept is not None:
             return kept
     with kpi_connection(stamp[0], last_day=filters.end) as con:
         return _reader(con, filters)
 
 
-def read(reader: Callable[..., Any], stored: Callable[..., Any] | None = None) -> Any:
+def read(reader: Callable[..., Any], stored: bool = False) -> Any:
     """reader(con, filters) on a prepared KPI connection for the sidebar's filters, cached until
-    the warehouse changes (its stamp) or the filters do. `stored(con, filters)`, when given, is
-    asked first on a plain read-only connection and answers instead unless it returns None (a
-    stored read whose inputs did not change). None (with a notice) while a load holds the
-    warehouse."""
+    the warehouse changes (its stamp) or the filters do. `stored`: what read_models/stored_reads
+    kept of this read answers first when it is current (firm-wide ranges; the page asks for it
+    to be kept with `keep`). None (with a notice) while a load holds the warehouse."""
     filters = app_state.current_filters()
     try:
-        return _read(
-            warehouse_stamp(),
-            f"{reader.__module__}.{reader.__qualname__}",
-            filters,
-            reader,
-            stored,
-        )
+        return _read(warehouse_stamp(), stored_reads.reader_name(reader), filters, reader, stored)
     except WarehouseBusy:
         st.warning(
             "A load is writing to the warehouse right now. Refresh in a moment.",
@@ -74,33 +63,37 @@ def read(reader: Callable[..., Any], stored: Callable[..., Any] | None = None) -
         app_state.show_damaged(damaged)
 
 
-def keep_overview(filters: Filters) -> None:
-    """After the Overview was drawn for a firm-wide range: the background pass stores that
-    range's 12-month trend sums (metrics/trend_snapshot.py) and then the whole Overview
-    (read_models/overview_snapshot.py) unless they are stored and current, so the next cold
-    open (after a click anywhere changes the stamp, or a restart) reads them instead of
-    computing a year of KPIs. Asked once per warehouse state and range; never for a warehouse
-    file that does not exist (the read showed the empty state)."""
+def keep(reader: Callable[..., Any], filters: Filters, *, trend: bool = False) -> None:
+    """After a page drew a firm-wide range: the background pass stores what `reader` returns
+    for it (read_models/stored_reads.py), and first, with `trend`, the Overview's 12-month trend
+    sums (metrics/trend_snapshot.py, which the Overview's read then uses), unless they are
+    stored and current. The next cold open (after a click anywhere changes the stamp, or a
+    restart) then reads them. Asked once per warehouse state, read and range; never for a
+    warehouse file that does not exist (the read showed the empty state)."""
     stamp = warehouse_stamp()
     if filters.firm_wide and Path(stamp[0]).exists():
-        _ask_to_keep_overview(stamp, filters)
+        _ask_to_keep(stamp, reader, filters, trend)
 
 
 @lru_cache(maxsize=256)
-def _ask_to_keep_overview(stamp: tuple[str, int, int], filters: Filters) -> None:
-    """Once per (warehouse state, range) in this process: the cache is the memory of asking.
-    The trend goes first: the Overview's own store then reads the trend from it."""
-    tasks = {
-        f"trend {filters.label()}": partial(store_trend, filters=filters),
-        f"overview {filters.label()}": partial(overview_snapshot.store, filters=filters),
-    }
+def _ask_to_keep(
+    stamp: tuple[str, int, int], reader: Callable[..., Any], filters: Filters, trend: bool
+) -> None:
+    """Once per (warehouse state, read, range) in this process: the cache is the memory of
+    asking."""
+    tasks = {f"trend {filters.label()}": partial(store_trend, filters=filters)} if trend else {}
+    name = f"{stored_reads.reader_name(reader)} {filters.label()}"
+    tasks[name] = partial(stored_reads.store, reader=reader, filters=filters)
     snapshot_refresher.request(stamp[0], also=tasks)
 
 
-def read_rows(reader: Callable[..., pl.DataFrame], empty_what: str) -> pl.DataFrame:
-    """read(reader) for a page built on one frame: stops the page (after the notice) while a
-    load holds the warehouse, and after the explained empty state when there are no rows."""
-    rows = read(reader)
+def read_rows(
+    reader: Callable[..., pl.DataFrame], empty_what: str, stored: bool = False
+) -> pl.DataFrame:
+    """read(reader, stored) for a page built on one frame: stops the page (after the notice)
+    while a load holds the warehouse, and after the explained empty state when there are no
+    rows."""
+    rows = read(reader, stored)
     if rows is None:
         st.stop()
     if rows.is_empty():

@@ -1,6 +1,6 @@
 """A digest of every table a report may read, as one connection sees them.
 
-Why: a stored read (read_models/overview_snapshot.py) is only as good as the list of tables it
+Why: a stored read (read_models/stored_reads.py) is only as good as the list of tables it
 depends on, and a list kept by hand goes stale the day someone adds a table or a join. This
 digest covers every table of the warehouse except those no report reads (NOT_READ: logs,
 the raw layer, history, the stored reads themselves), so a new table counts by default and can
@@ -23,7 +23,7 @@ NOT_READ = frozenset(
         "attribution_snapshot",
         "attribution_snapshot_state",
         "trend_snapshot",
-        "overview_snapshot",
+        "stored_reads",
         "exception_groups",  # stored grouping of the queue, refreshed from `exceptions`
         "audit_log",
         "app_users",

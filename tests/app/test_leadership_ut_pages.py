@@ -112,3 +112,27 @@ def test_compliance_team_pick_narrows_offenders(monkeypatch, small_db):
     at = pick(at, "tc_teams", [2])  # Design contractors: Cy alone
     assert "Worst offenders · Design (contractors)" in [s.value for s in at.subheader]
     assert list(table(at, "tc_offenders").value["person_name"]) == ["Cy"]
+
+
+def test_utilization_keeps_its_read_for_the_next_cold_open(monkeypatch, demo_db):
+    """After its live read the page asks the background pass to store its weeks
+    (read_models/stored_reads.py): they equal a live read, and a cold open draws them."""
+    from metrics.filters import Filters
+    from metrics.session import kpi_connection
+    from read_models import stored_reads, utilization_view
+    from ui.app_state import last_complete_period
+    from warehouse import snapshot_refresher
+    from warehouse.db import connect
+
+    month = Filters.month(last_complete_period())
+    open_at(monkeypatch, demo_db, "pages/utilization.py", None)
+    assert snapshot_refresher.wait_idle()
+    con = connect(demo_db)
+    try:
+        kept = stored_reads.load(con, utilization_view.utilization_weeks, month)
+    finally:
+        con.close()
+    with kpi_connection(demo_db, last_day=month.end) as reader:
+        live = utilization_view.utilization_weeks(reader, month)
+    assert kept is not None and live.height > 0
+    assert kept.schema == live.schema and kept.equals(live)

@@ -8,7 +8,8 @@ import pytest
 from metrics.filters import Filters, trend_range
 from metrics.kpis import firm_kpis, stored_trend
 from metrics.session import kpi_connection
-from read_models import overview_snapshot
+from read_models import stored_reads
+from read_models.overview import overview
 from rules.engine import run_rules
 from tests.support.app_pages import open_page
 from tests.support.demo import DEMO_AS_OF
@@ -85,7 +86,7 @@ def test_an_empty_warehouse_explains_itself(monkeypatch, tmp_path):
 
 def test_the_page_keeps_its_trend_and_itself_in_the_background(monkeypatch, demo_db):
     """After its live read the page asks the background pass to store the window's sums
-    (metrics/trend_snapshot.py) and the whole Overview (read_models/overview_snapshot.py): the
+    (metrics/trend_snapshot.py) and the whole Overview (read_models/stored_reads.py): the
     next cold read finds both stored and current."""
     open_page(monkeypatch, demo_db, PAGE)
     assert snapshot_refresher.wait_idle()
@@ -94,7 +95,7 @@ def test_the_page_keeps_its_trend_and_itself_in_the_background(monkeypatch, demo
     con = connect(demo_db)
     try:
         assert stored_trend(con, whole) is not None
-        assert overview_snapshot.load(con, filters) is not None
+        assert stored_reads.load(con, overview, filters) is not None
     finally:
         con.close()
 
@@ -104,9 +105,9 @@ def test_a_cold_open_draws_the_stored_overview(monkeypatch, demo_with_rules):
     live: a currency planted in the stored row shows on the leakage card."""
     con = connect(demo_with_rules)
     try:
-        assert overview_snapshot.store(con, Filters.month(last_complete_period())) is True
+        assert stored_reads.store(con, overview, Filters.month(last_complete_period())) is True
         con.execute(
-            "UPDATE overview_snapshot SET scalars = json_merge_patch(scalars, ?)",
+            "UPDATE stored_reads SET scalars = json_merge_patch(scalars, ?)",
             ['{"base_currency": "XTS"}'],
         )
     finally:

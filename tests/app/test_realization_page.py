@@ -74,3 +74,28 @@ def test_collected_by_today_switch(monkeypatch, demo_db):
     at.toggle(key="re_asof_today").set_value(True).run()
     assert not at.exception
     assert any("collection realization" in c.value for c in at.caption)
+
+
+def test_the_page_keeps_its_read_and_draws_the_kept_one(monkeypatch, demo_db):
+    """After a live read the page asks the background pass to store it
+    (read_models/stored_reads.py); a cold open then draws the stored read: a currency planted
+    in it shows in the headline."""
+    from metrics.filters import Filters
+    from read_models import realization_view, stored_reads
+    from warehouse import snapshot_refresher
+    from warehouse.db import connect
+
+    month = Filters.month(INVOICED)
+    _page(monkeypatch, demo_db, INVOICED)
+    assert snapshot_refresher.wait_idle()
+    con = connect(demo_db)
+    try:
+        assert stored_reads.load(con, realization_view.read_page, month) is not None
+        con.execute(
+            "UPDATE stored_reads SET scalars = json_merge_patch(scalars, ?)",
+            ['{"base_currency": "XTS"}'],
+        )
+    finally:
+        con.close()
+    at = _page(monkeypatch, demo_db, INVOICED)
+    assert "Bill rate (XTS)" in [m.label for m in at.metric]

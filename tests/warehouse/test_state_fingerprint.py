@@ -47,7 +47,7 @@ def test_logs_raw_copies_and_stored_reads_do_not_count(con):
     add_client(con, "CL-1", "Acme")  # also writes the raw layer and the load log
     tables = {name for name, _ in state_fingerprint.read_tables(con)}
     assert {"clients", "time_entries", "exceptions", "app_settings", "payments"} <= tables
-    assert not tables & {"audit_log", "load_log", "overview_snapshot", "trend_snapshot"}
+    assert not tables & {"audit_log", "load_log", "stored_reads", "trend_snapshot"}
     assert not any(name.startswith("raw_") for name in tables)
     before = state_fingerprint.fingerprint(con)
     con.execute(
@@ -56,7 +56,7 @@ def test_logs_raw_copies_and_stored_reads_do_not_count(con):
         [NOW],
     )
     con.execute(
-        "INSERT INTO overview_snapshot (range_start, range_end, grain, fingerprint) VALUES (DATE '2026-10-01', DATE '2026-10-31', 'month', 'x')"
+        "INSERT INTO stored_reads (reader, range_start, range_end, grain) VALUES ('r', DATE '2026-10-01', DATE '2026-10-31', 'month')"
     )
     assert state_fingerprint.fingerprint(con) == before
 

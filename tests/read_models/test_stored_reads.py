@@ -1,8 +1,9 @@
-"""The stored Overview (read_models/overview_snapshot.py) on the demo firm with the rules run:
-what is stored reads back equal to a live read, frame for frame and Decimal for Decimal; a
-change to anything it reads (a finding decided, a payment, time off), to the code, to the
-day or to the timesheet deadline passed makes it unused; filtered reads never use it; a job
-pass stores the default month's. The page's own use is in tests/app/test_overview_page.py."""
+"""Stored page reads (read_models/stored_reads.py) on the demo firm with the rules run: the
+Overview and the Realization page read back equal to a live read, frame for frame and Decimal
+for Decimal; a change to anything they read (a finding decided, a payment, time off), to the
+code, to the day or to the timesheet deadline passed makes them unused; filtered reads never
+use them; a job pass stores the default month's. The pages' own use is in
+tests/app/test_overview_page.py and tests/app/test_realization_page.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from etl.app_writes import app_load, insert_row, update_row
 from exception_queue.findings import decide_unchecked
 from metrics.filters import Filters
 from metrics.session import kpi_connection
-from read_models import overview_snapshot
+from read_models import realization_view, stored_reads
 from read_models.overview import overview
 from read_models.sql_files import sql
 from rules.engine import run_rules
@@ -24,6 +25,7 @@ from tests.support.demo import DEMO_AS_OF
 from warehouse.db import connect, transaction
 
 OCTOBER = Filters.month("2026-10")
+FRAMES = ("trend", "top_leakage", "leakage", "days_to_invoice")
 
 
 @pytest.fixture
@@ -40,14 +42,14 @@ def live(db, filters=OCTOBER):
 
 
 def stored(con, filters=OCTOBER):
-    return overview_snapshot.load(con, filters)
+    return stored_reads.load(con, overview, filters)
 
 
 def assert_same(a, b) -> None:
     assert a.kpis == b.kpis
     assert a.previous == b.previous
     assert a.base_currency == b.base_currency
-    for name in overview_snapshot.FRAMES:
+    for name in FRAMES:
         x, y = getattr(a, name), getattr(b, name)
         assert (x is None) == (y is None), name
         if x is not None:
@@ -57,8 +59,8 @@ def assert_same(a, b) -> None:
 
 def test_the_stored_overview_is_the_live_one(con, demo_db):
     assert stored(con) is None  # nothing stored by the demo build
-    assert overview_snapshot.store(con, OCTOBER) is True
-    assert overview_snapshot.store(con, OCTOBER) is False  # stored and current
+    assert stored_reads.store(con, overview, OCTOBER) is True
+    assert stored_reads.store(con, overview, OCTOBER) is False  # stored and current
     kept = stored(con)
     assert kept is not None
     computed = live(demo_db)
@@ -71,16 +73,16 @@ def test_the_stored_overview_is_the_live_one(con, demo_db):
 
 def test_a_read_returns_what_was_stored(con):
     """The load reads the table (a tampered currency comes back), not a fresh computation."""
-    overview_snapshot.store(con, OCTOBER)
+    stored_reads.store(con, overview, OCTOBER)
     con.execute(
-        "UPDATE overview_snapshot SET scalars = json_merge_patch(scalars, ?)",
+        "UPDATE stored_reads SET scalars = json_merge_patch(scalars, ?)",
         [json.dumps({"base_currency": "XTS"})],
     )
     assert stored(con).base_currency == "XTS"
 
 
 def test_a_decided_finding_makes_it_stale(con, demo_db):
-    overview_snapshot.store(con, OCTOBER)
+    stored_reads.store(con, overview, OCTOBER)
     before = stored(con)
     finding = before.leakage.sort("exception_id")["exception_id"][0]
     decide_unchecked(con, finding, "reject", "test", "not a leak")
@@ -91,13 +93,13 @@ def test_a_decided_finding_makes_it_stale(con, demo_db):
 
 
 def test_a_payment_and_time_off_make_it_stale(con):
-    overview_snapshot.store(con, OCTOBER)
+    stored_reads.store(con, overview, OCTOBER)
     payment = con.execute("SELECT min(payment_id) FROM payments").fetchall()[0][0]
     with transaction(con):
         load_id = app_load(con, "test", "payment", "a payment dated later", {"payments": (0, 1)})
         update_row(con, "payments", payment, load_id, "test", {"date": date(2026, 10, 30)})
     assert stored(con) is None
-    assert overview_snapshot.store(con, OCTOBER) is True
+    assert stored_reads.store(con, overview, OCTOBER) is True
     person = con.execute("SELECT min(person_id) FROM people").fetchall()[0][0]
     with transaction(con):
         load_id = app_load(con, "test", "time off", "a day off", {"time_off": (1, 0)})
@@ -112,16 +114,16 @@ def test_a_payment_and_time_off_make_it_stale(con):
 
 
 def test_other_code_another_day_and_filtered_reads_read_live(con, monkeypatch):
-    overview_snapshot.store(con, OCTOBER)
+    stored_reads.store(con, overview, OCTOBER)
     assert stored(con) is not None
     client = con.execute("SELECT min(client_id) FROM clients").fetchall()[0][0]
     assert stored(con, Filters.month("2026-10", clients=(client,))) is None
-    assert overview_snapshot.store(con, Filters.month("2026-10", clients=(client,))) is False
+    assert stored_reads.store(con, overview, Filters.month("2026-10", clients=(client,))) is False
     monkeypatch.setenv(clock.TODAY_ENV, "2026-11-08")  # the next day
     assert stored(con) is None
     monkeypatch.setenv(clock.TODAY_ENV, DEMO_AS_OF.isoformat())
     assert stored(con) is not None
-    monkeypatch.setattr(overview_snapshot, "_code_digest", lambda: "other code")
+    monkeypatch.setattr(stored_reads, "_code_digest", lambda: "other code")
     assert stored(con) is None
 
 
@@ -140,26 +142,26 @@ def test_the_last_deadline_moves_when_a_deadline_passes(con):
     assert last(datetime(2026, 11, 7, 10, tzinfo=UTC)) == datetime(2026, 11, 2, 12)
     assert last(before_noon) == datetime(2026, 11, 2, 12)
     assert last(after_noon) == datetime(2026, 11, 9, 12)
-    assert overview_snapshot.fingerprint(con, OCTOBER, before_noon) != (
-        overview_snapshot.fingerprint(con, OCTOBER, after_noon)
+    assert stored_reads.fingerprint(con, overview, OCTOBER, before_noon) != (
+        stored_reads.fingerprint(con, overview, OCTOBER, after_noon)
     )
     earlier = datetime.combine(monday, time(9), UTC)
-    assert overview_snapshot.fingerprint(con, OCTOBER, earlier) == (
-        overview_snapshot.fingerprint(con, OCTOBER, before_noon)
+    assert stored_reads.fingerprint(con, overview, OCTOBER, earlier) == (
+        stored_reads.fingerprint(con, overview, OCTOBER, before_noon)
     )
 
 
 def test_only_the_newest_ranges_are_kept(con, monkeypatch):
-    monkeypatch.setattr(overview_snapshot, "KEPT", 2)
+    monkeypatch.setattr(stored_reads, "KEPT", 2)
     for month in ("2026-08", "2026-09", "2026-10"):
-        assert overview_snapshot.store(con, Filters.month(month)) is True
+        assert stored_reads.store(con, overview, Filters.month(month)) is True
     kept = con.execute(
-        "SELECT strftime(range_end, '%Y-%m') FROM overview_snapshot ORDER BY range_end"
+        "SELECT strftime(range_end, '%Y-%m') FROM stored_reads ORDER BY range_end"
     ).fetchall()
     assert kept == [("2026-09",), ("2026-10",)]
 
 
-def test_a_job_pass_stores_the_default_months_overview(con):
+def test_a_job_pass_stores_the_default_months_pages(con):
     from jobs.runner import run_pass
     from jobs.schedule import Schedule
 
@@ -167,3 +169,33 @@ def test_a_job_pass_stores_the_default_months_overview(con):
     results = run_pass(con, now, {"drafts": Schedule("drafts", at=time(7, 0))}, force=True)
     assert [r.status for r in results] == ["ok"]
     assert stored(con) is not None  # October: the last complete month on that day
+    assert stored_reads.load(con, realization_view.read_page, OCTOBER) is not None
+
+
+def test_the_stored_realization_page_is_the_live_one(con, demo_db):
+    """A dataclass of frames, dates and a currency: every field back as it was."""
+    september = Filters.month("2026-09")  # invoiced: realization has figures
+    assert stored_reads.store(con, realization_view.read_page, september) is True
+    kept = stored_reads.load(con, realization_view.read_page, september)
+    with kpi_connection(demo_db, last_day=september.end) as reader:
+        computed = realization_view.read_page(reader, september)
+    assert computed.entries.height > 0 and computed.margin.height > 0
+    for field in ("entries", "clients", "projects", "margin", "margin_people", "burn"):
+        x, y = getattr(kept, field), getattr(computed, field)
+        assert x.schema == y.schema, field
+        assert x.equals(y), field
+    assert (kept.as_of, kept.today, kept.base_currency, kept.has_data) == (
+        computed.as_of,
+        computed.today,
+        computed.base_currency,
+        computed.has_data,
+    )
+    assert stored_reads.load(con, overview, september) is None  # another read, not stored
+
+
+def test_a_read_that_is_neither_a_frame_nor_a_dataclass_is_refused(con):
+    def counts(con, filters) -> int:
+        return 1
+
+    with pytest.raises(TypeError, match="not a frame nor a dataclass"):
+        stored_reads.store(con, counts, OCTOBER)
