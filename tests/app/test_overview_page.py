@@ -3,6 +3,8 @@ leakage drill-down, a month picked from a trend, and the empty state."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from metrics.filters import Filters, trend_range
@@ -49,7 +51,11 @@ def test_every_card_shows_on_the_demo_firm(monkeypatch, demo_with_rules):
     assert cards(at)["Billable utilization"] == f"{float(util) * 100:.1f}%"
     # The last complete month is not invoiced yet in the demo: realization is n/a, not 0%.
     assert cards(at)["Billing realization"] == "n/a"
-    assert len(at.get("plotly_chart")) == 6  # one 12-month trend per card
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1  # one figure, one 12-month trend panel per card
+    traces = json.loads(charts[0].proto.spec)["data"]
+    assert [t["name"] for t in traces] == CARDS
+    assert all(len(t["x"]) == 12 for t in traces)
 
 
 def test_the_month_before_has_every_figure(monkeypatch, demo_with_rules):

@@ -37,7 +37,8 @@ def test_a_page_url_opened_first_shows_the_whole_app(fresh_app, page, artifacts)
 def test_a_trend_point_sets_the_period(demo_app_url, page, artifacts):
     page.set_viewport_size({"width": 1280, "height": 1400})
     sign_in(page, demo_app_url)
-    chart = page.locator(".st-key-trend_billable_utilization")
+    # The trends are one figure; utilization is its first panel (plotly's subplot "xy").
+    chart = page.locator(".st-key-trends g.subplot.xy")
     points = chart.locator("path.point")
     try:
         expect(points.first).to_be_visible(timeout=WAIT)
