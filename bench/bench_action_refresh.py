@@ -6,7 +6,9 @@ Overview's read prices the attribution live until the background refresh
   - the same read right after the action (live attribution);
   - how long the background refresh takes from the request to the snapshot current again;
   - the read once it has (the trend's sums still live: a void changes them too);
-  - the trend's sums stored, as the Overview's own request does after its read, and the read.
+  - the trend's sums stored, as the Overview's own request does after its read, and the read;
+  - the whole Overview stored (read_models/stored_reads.py, the page's `keep`), and the page's
+    read of it (a plain read-only connection: the fingerprint, then the stored frames).
 Run: BILLING_TODAY=2026-11-07 .venv/bin/python bench/bench_action_refresh.py --db /tmp/w600r.duckdb
 The warehouse must have its snapshot current for this code (run `python -m rules run` on it, or
 any import, after checking out this version)."""
@@ -28,16 +30,25 @@ from billing.period import Period  # noqa: E402
 from metrics.filters import Filters  # noqa: E402
 from metrics.kpis import store_trend  # noqa: E402
 from metrics.session import kpi_connection  # noqa: E402
+from read_models import stored_reads  # noqa: E402
 from read_models.overview import overview  # noqa: E402
 from tests.support.app_void import void_one_invoice  # noqa: E402
 from warehouse import attribution_snapshot, snapshot_refresher  # noqa: E402
 from warehouse.access import session_connection  # noqa: E402
+from warehouse.sessions import read_only  # noqa: E402
 
 
 def timed_overview(db: Path, filters: Filters) -> float:
     start = time.perf_counter()
     with kpi_connection(db, last_day=filters.end) as con:
         overview(con, filters)
+    return time.perf_counter() - start
+
+
+def timed_stored_overview(db: Path, filters: Filters) -> float:
+    start = time.perf_counter()
+    with read_only(db) as con:
+        assert stored_reads.load(con, overview, filters) is not None
     return time.perf_counter() - start
 
 
@@ -71,6 +82,12 @@ def main() -> None:
         snapshot_refresher.wait_idle()
         print(f"trend stored (the Overview's request): {time.perf_counter() - start:6.2f} s")
         print(f"Overview read, trend stored:           {timed_overview(db, filters):6.2f} s")
+        start = time.perf_counter()
+        keep = partial(stored_reads.store, reader=overview, filters=filters)
+        snapshot_refresher.request(db, also={"overview": keep})
+        snapshot_refresher.wait_idle()
+        print(f"Overview stored (the page's keep):     {time.perf_counter() - start:6.2f} s")
+        print(f"Overview's stored read:                {timed_stored_overview(db, filters):6.2f} s")
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 

@@ -42,14 +42,19 @@ def prepare(con: duckdb.DuckDBPyConnection, last_day: date) -> None:
     con.execute(kpi_sql("person_days"))
 
 
+def prepare_to(con: duckdb.DuckDBPyConnection, last_day: date | None = None) -> None:
+    """prepare() up to `last_day`, never stopping before today (the default)."""
+    today = clock.today()
+    prepare(con, max(last_day or today, today))
+
+
 @contextmanager
 def kpi_connection(
     db: Db = None, last_day: date | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short read-only connection prepared for KPIs up to `last_day` (default today)."""
     with read_only(db) as con:
-        today = clock.today()
-        prepare(con, max(last_day or today, today))
+        prepare_to(con, last_day)
         yield con
 
 

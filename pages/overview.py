@@ -337,4 +337,4 @@ elif data is not None:
     st.caption("Click a point of a trend to make its month the period of every page.")
     draw_leakage(data)
     draw_days_to_invoice(data)
-    kpi_ui.keep(overview, filters, trend=True)  # for the next cold open, in the background
+    kpi_ui.keep_trend(filters)  # its 12-month sums kept for a live read, in the background

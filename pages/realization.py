@@ -544,4 +544,3 @@ with tab_margin:
     _margin_tab(data)
 with tab_burn:
     _burn_tab(data)
-kpi_ui.keep(rv.read_page, filters)  # for the next cold open, in the background

@@ -260,7 +260,6 @@ person_id = kpi_drill.latest_pick(
 picked_week = hm.weeks[cell[1]] if cell and hm.person_ids[cell[0]] == person_id else None
 
 # ---- drill-down: one person's weeks and entries
-kpi_ui.keep(uv.utilization_weeks, filters)  # for the next cold open, in the background
 if person_id is None or person_id not in set(weeks["person_id"]):
     st.info("Pick a person above to see their weeks and entries.", icon=":material/touch_app:")
     st.stop()

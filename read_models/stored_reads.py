@@ -41,7 +41,7 @@ import polars as pl
 
 from core import clock, exact_json
 from metrics.filters import Filters
-from metrics.session import prepare
+from metrics.session import prepare_to
 from read_models.sql_files import sql
 from warehouse import state_fingerprint
 from warehouse.db import transaction
@@ -97,13 +97,19 @@ def _stored_row(con: duckdb.DuckDBPyConnection, reader: Reader, filters: Filters
     return rows[0] if rows else None
 
 
-def load(con: duckdb.DuckDBPyConnection, reader: Reader, filters: Filters) -> Any | None:
+def load(
+    con: duckdb.DuckDBPyConnection,
+    reader: Reader,
+    filters: Filters,
+    current: str | None = None,
+) -> Any | None:
     """What `reader` returned for `filters`, when stored and current on this connection; else
-    None (at once, without the fingerprint, when nothing is stored for the range)."""
+    None (at once, without the fingerprint, when nothing is stored for the range). `current`:
+    the fingerprint when the caller has taken it on this connection already."""
     if not filters.firm_wide:
         return None
     row = _stored_row(con, reader, filters)
-    if row is None or row[0] != fingerprint(con, reader, filters):
+    if row is None or row[0] != (current or fingerprint(con, reader, filters)):
         return None
     return _decode(_result_type(reader), *row[1:])
 
@@ -122,17 +128,26 @@ def store(con: duckdb.DuckDBPyConnection, reader: Reader, filters: Filters) -> b
         row = _stored_row(con, reader, filters)
         if row is not None and row[0] == made_from:
             return False
-        prepare(con, max(filters.end, clock.today()))
+        prepare_to(con, filters.end)
         value = reader(con, filters)
     finally:
         con.execute("ROLLBACK")
+    save(con, reader, filters, value, made_from)
+    return True
+
+
+def save(
+    con: duckdb.DuckDBPyConnection, reader: Reader, filters: Filters, value: Any, made_from: str
+) -> None:
+    """Stores `value`, what `reader` returned for `filters` from inputs whose fingerprint was
+    `made_from` (taken in the read's own transaction), in a transaction of its own; only the
+    KEPT newest ranges of the read stay."""
     name = reader_name(reader)
     scalars, names, frames = _encode(value)
     key = [name, filters.start, filters.end, filters.grain]
     with transaction(con):
         con.execute(SAVE_SQL, [*key, made_from, scalars, names, frames, clock.now()]).fetchall()
         con.execute(PRUNE_SQL, [name, name, KEPT]).fetchall()
-    return True
 
 
 # ---------------------------------------------------------------------------------------------

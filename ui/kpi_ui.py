@@ -17,7 +17,7 @@ from core.csv_safe import frame_csv
 from core.safe_paths import safe_file_name
 from metrics.filters import Filters
 from metrics.kpis import filter_note, store_trend
-from metrics.session import kpi_connection
+from metrics.session import kpi_connection, prepare_to
 from read_models import stored_reads
 from ui import app_state
 from warehouse import snapshot_refresher
@@ -35,20 +35,38 @@ EMPTY_TEXT = (
 def _read(
     stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable, stored: bool
 ) -> Any:
-    if stored and filters.firm_wide:  # kept and current: no day tables, no live read
-        with read_only(stamp[0]) as con:
-            kept = stored_reads.load(con, _reader, filters)
-        if kept is not None:
-            return kept
+    if stored and filters.firm_wide:
+        return _read_kept(stamp[0], filters, _reader)
     with kpi_connection(stamp[0], last_day=filters.end) as con:
         return _reader(con, filters)
 
 
+def _read_kept(db: str, filters: Filters, reader: Callable) -> Any:
+    """The kept read when it is current (no day tables, no live read); else the live read on
+    the same transaction, handed to the background pass to keep with the fingerprint of what
+    it read (a write meanwhile leaves the kept one stale, never wrong)."""
+    with read_only(db) as con:
+        made_from = stored_reads.fingerprint(con, reader, filters)
+        kept = stored_reads.load(con, reader, filters, made_from)
+        if kept is not None:
+            return kept
+        prepare_to(con, filters.end)
+        value = reader(con, filters)
+    if Path(db).exists():  # not the empty stand-in of a missing warehouse
+        task = partial(
+            stored_reads.save, reader=reader, filters=filters, value=value, made_from=made_from
+        )
+        name = f"keep {stored_reads.reader_name(reader)} {filters.label()}"
+        snapshot_refresher.request(db, also={name: task})
+    return value
+
+
 def read(reader: Callable[..., Any], stored: bool = False) -> Any:
     """reader(con, filters) on a prepared KPI connection for the sidebar's filters, cached until
-    the warehouse changes (its stamp) or the filters do. `stored`: what read_models/stored_reads
-    kept of this read answers first when it is current (firm-wide ranges; the page asks for it
-    to be kept with `keep`). None (with a notice) while a load holds the warehouse."""
+    the warehouse changes (its stamp) or the filters do. `stored`: for a firm-wide range, what
+    read_models/stored_reads kept of this read answers when it is current, and a live read is
+    kept for the next cold open (in the background). None (with a notice) while a load holds
+    the warehouse."""
     filters = app_state.current_filters()
     try:
         return _read(warehouse_stamp(), stored_reads.reader_name(reader), filters, reader, stored)
@@ -63,28 +81,22 @@ def read(reader: Callable[..., Any], stored: bool = False) -> Any:
         app_state.show_damaged(damaged)
 
 
-def keep(reader: Callable[..., Any], filters: Filters, *, trend: bool = False) -> None:
-    """After a page drew a firm-wide range: the background pass stores what `reader` returns
-    for it (read_models/stored_reads.py), and first, with `trend`, the Overview's 12-month trend
-    sums (metrics/trend_snapshot.py, which the Overview's read then uses), unless they are
-    stored and current. The next cold open (after a click anywhere changes the stamp, or a
-    restart) then reads them. Asked once per warehouse state, read and range; never for a
+def keep_trend(filters: Filters) -> None:
+    """After the Overview read a firm-wide range: the background pass stores that range's
+    12-month trend sums (metrics/trend_snapshot.py) unless they are stored and current, so a
+    live read of the Overview (after a decision made its stored read stale) reads them instead
+    of pricing a year of entries. Asked once per warehouse state and range; never for a
     warehouse file that does not exist (the read showed the empty state)."""
     stamp = warehouse_stamp()
     if filters.firm_wide and Path(stamp[0]).exists():
-        _ask_to_keep(stamp, reader, filters, trend)
+        _ask_to_keep_trend(stamp, filters)
 
 
 @lru_cache(maxsize=256)
-def _ask_to_keep(
-    stamp: tuple[str, int, int], reader: Callable[..., Any], filters: Filters, trend: bool
-) -> None:
-    """Once per (warehouse state, read, range) in this process: the cache is the memory of
-    asking."""
-    tasks = {f"trend {filters.label()}": partial(store_trend, filters=filters)} if trend else {}
-    name = f"{stored_reads.reader_name(reader)} {filters.label()}"
-    tasks[name] = partial(stored_reads.store, reader=reader, filters=filters)
-    snapshot_refresher.request(stamp[0], also=tasks)
+def _ask_to_keep_trend(stamp: tuple[str, int, int], filters: Filters) -> None:
+    """Once per (warehouse state, range) in this process: the cache is the memory of asking."""
+    task = partial(store_trend, filters=filters)
+    snapshot_refresher.request(stamp[0], also={f"trend {filters.label()}": task})
 
 
 def read_rows(
