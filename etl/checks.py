@@ -170,19 +170,23 @@ def key_expression(entity: Entity, prefix: str = "") -> str:
     return parts[0] if len(parts) == 1 else "concat_ws('|', " + ", ".join(parts) + ")"
 
 
-def raw_name(column: str) -> str:
-    """The column holding a cell exactly as it arrived (raw layer, quarantine)."""
-    return quote("_r_" + column)
+def row_column(row_id: str) -> str:
+    """The column of `_checked` naming its source row: `_line` itself when the source's lines
+    identify its rows (a CSV file), else `_row`, a copy of the source's `row_id` (its rowid)."""
+    return "_line" if row_id == "_line" else "_row"
 
 
-def checked_select(entity: Entity, present: list[str], src_table: str = "src") -> str:
-    """One pass over the incoming rows. Per row: `_line`; every cell as it arrived (`_r_<name>`,
-    unknown columns too); the typed contract columns; `_reason`
-    ('' when the row is clean); `_row_hash`; the upsert `_key`; and `_change` against the
-    staging table (new / updated / unchanged). Levels, so each cell is cast once and the
-    reasons read the cast values, and nothing needs a second join back to the source."""
+def checked_select(
+    entity: Entity, present: list[str], src_table: str = "src", row_id: str = "rowid"
+) -> str:
+    """One pass over the incoming rows. Per row: `_line`; the source row it came from
+    (row_column); the typed contract columns; `_reason` ('' when the row is clean);
+    `_row_hash`; the upsert `_key`; and `_change` against the staging table (new / updated /
+    unchanged). Levels, so each cell is cast once and the reasons read the cast values. The
+    cells as they arrived are not copied: the raw layer and the quarantine read them from
+    `src_table` by row (etl/staging.py), only for the rows that need them."""
     cols = set(present)
-    raw = [f"src.{quote(c)} AS {raw_name(c)}" for c in present if not c.startswith("_")]
+    row = [] if row_column(row_id) == "_line" else [f"src.{row_id} AS _row"]
     # Trimmed cells only for columns the file has; an absent column is a NULL constant.
     cell = {
         c.name: v_name(c) if c.name in cols else "CAST(NULL AS VARCHAR)" for c in entity.columns
@@ -194,7 +198,7 @@ def checked_select(entity: Entity, present: list[str], src_table: str = "src") -
         if c.ref and c.name in cols
     ]
     cells_sql = (
-        f"SELECT src._line, {', '.join(raw + cells + fks)} FROM {src_table} src "
+        f"SELECT src._line, {', '.join(row + cells + fks)} FROM {src_table} src "
         + " ".join(fk_joins(entity, cols, src_table))
     )
     typed_sql = ", ".join(
@@ -222,9 +226,9 @@ def checked_select(entity: Entity, present: list[str], src_table: str = "src") -
     )
 
 
-def raw_json(present: list[str]) -> str:
-    """The row as it arrived, as a JSON object (for quarantine)."""
-    pairs = [f"{sql_literal(c)}, {raw_name(c)}" for c in present if not c.startswith("_")]
+def raw_json(present: list[str], alias: str) -> str:
+    """The row as it arrived, as a JSON object, from the source row `alias` (for quarantine)."""
+    pairs = [f"{sql_literal(c)}, {alias}.{quote(c)}" for c in present if not c.startswith("_")]
     return "json_object(" + ", ".join(pairs) + ")"
 
 

@@ -82,7 +82,9 @@ def load_csv(
         )
         return
     rejected = [Rejected(r.line, r.reason, r.raw) for r in source.ragged]
-    stats = stage_entity(con, load, entity, path.name, source.table, source.columns, rejected)
+    stats = stage_entity(
+        con, load, entity, path.name, source.table, source.columns, rejected, row_id="_line"
+    )
     drop_source(con, source.table)
     stats.notes += source.notes
     report.entities.append(stats)
