@@ -48,11 +48,23 @@ def _in_list(values) -> str:
     return "(" + ", ".join(sql_literal(v) for v in sorted(values)) + ")"
 
 
+def trimmed(cell: str) -> str:
+    """`nullif(trim(cell), '')`, without trim's cost where it has nothing to do. DuckDB's trim
+    strips Unicode space separators (category Zs) from both ends, looking up the category of
+    every character of the cell: 0.4 s of the import's 8 M cells. A cell that starts with
+    printable ASCII other than the space, is all ASCII (as many characters as bytes) and does
+    not end with a space has no Zs at either end (the space is the one ASCII Zs): kept as is."""
+    return (
+        f"CASE WHEN ascii({cell}) BETWEEN 33 AND 126 AND NOT ends_with({cell}, ' ') "
+        f"AND length({cell}) = strlen({cell}) THEN {cell} ELSE nullif(trim({cell}), '') END"
+    )
+
+
 def raw_value(col: Column, present: set[str]) -> str:
     """The trimmed cell, NULL when empty or when the file has no such column."""
     if col.name not in present:
         return "CAST(NULL AS VARCHAR)"
-    return f"nullif(trim(src.{quote(col.name)}), '')"
+    return trimmed(f"src.{quote(col.name)}")
 
 
 def typed_value(col: Column, v: str) -> str:
@@ -127,7 +139,8 @@ def v_name(col: Column) -> str:
 
 
 def fk_joins(entity: Entity, present: set[str], batch_table: str) -> list[str]:
-    """LEFT JOINs to the sets of known keys; a self-reference also accepts this batch's keys."""
+    """LEFT JOINs of the trimmed cells (`cells`) to the sets of known keys; a self-reference
+    also accepts this batch's keys."""
     joins = []
     for col in entity.columns:
         if not col.ref or col.name not in present:
@@ -135,10 +148,10 @@ def fk_joins(entity: Entity, present: set[str], batch_table: str) -> list[str]:
         ref_table, ref_col = col.ref.split(".")
         known = f"SELECT {quote(ref_col)} AS k FROM {ref_table}"
         if ref_table == entity.name:
-            known += f" UNION SELECT nullif(trim({quote(ref_col)}), '') FROM {batch_table}"
+            known += f" UNION SELECT {trimmed(quote(ref_col))} FROM {batch_table}"
         joins.append(
             f"LEFT JOIN (SELECT DISTINCT k FROM ({known})) {fk_alias(col)} "
-            f"ON {fk_alias(col)}.k = nullif(trim(src.{quote(col.name)}), '')"
+            f"ON {fk_alias(col)}.k = cells.{v_name(col)}"
         )
     return joins
 
@@ -198,7 +211,8 @@ def checked_select(
         if c.ref and c.name in cols
     ]
     cells_sql = (
-        f"SELECT src._line, {', '.join(row + cells + fks)} FROM {src_table} src "
+        f"SELECT cells.*{''.join(', ' + f for f in fks)} "
+        f"FROM (SELECT src._line, {', '.join(row + cells)} FROM {src_table} src) cells "
         + " ".join(fk_joins(entity, cols, src_table))
     )
     typed_sql = ", ".join(
@@ -212,7 +226,7 @@ def checked_select(
     checked = (
         f"SELECT *, {reason} AS _reason, {row_hash_expression(entity)} AS _row_hash, "
         f"{key_expression(entity)} AS _key "
-        f"FROM (SELECT *, {typed_sql} FROM ({cells_sql}) cells) typed"
+        f"FROM (SELECT *, {typed_sql} FROM ({cells_sql}) checked_cells) typed"
     )
     helpers = [v_name(c) for c in entity.columns if c.name in cols]
     helpers += [quote("_fk_" + c.name) for c in entity.columns if c.ref and c.name in cols]
