@@ -112,10 +112,10 @@ def stage_entity(
     con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {checked}")
     _quarantine_failed_checks(con, load, entity, file, source)
     _resolve_duplicate_keys(con, load, entity, file, source)
-    _write_history_and_staging(con, load, entity)
     # rows by change; a row that failed a check or repeats another as 'failed'
     query = "SELECT if(_reason = '', _change, 'failed'), count(*) FROM _checked GROUP BY 1"
     counts = dict(con.execute(query).fetchall())
+    _write_history_and_staging(con, load, entity, counts)
     _write_raw(con, load, entity, file, source, counts)
     con.execute(
         """UPDATE quarantine SET resolved_at = now()
@@ -195,10 +195,10 @@ def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, source: 
     )
 
 
-def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
+def _write_history_and_staging(con, load: Load, entity: Entity, counts: dict[str, int]) -> None:
     key = key_expression(entity)
     updated = "SELECT _key FROM _checked WHERE _reason = '' AND _change = 'updated'"
-    if scalar(con, f"SELECT count(*) FROM ({updated})"):
+    if counts.get("updated"):
         con.execute(
             f"""INSERT INTO entity_history
             SELECT ?, {key}, to_json(t), t._load_id, ?, now() FROM {entity.name} t
@@ -206,6 +206,8 @@ def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
             [entity.name, load.load_id],
         )
         con.execute(f"DELETE FROM {entity.name} WHERE {key} IN ({updated})")
+    if not counts.get("new") and not counts.get("updated"):
+        return
     cols = ", ".join(quote(c) for c in entity.column_names)
     con.execute(
         f"""INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at)
