@@ -82,7 +82,9 @@ def load_csv(
         )
         return
     rejected = [Rejected(r.line, r.reason, r.raw) for r in source.ragged]
-    stats = stage_entity(con, load, entity, path.name, source.table, source.columns, rejected)
+    stats = stage_entity(
+        con, load, entity, path.name, source.table, source.columns, rejected, row_id="_line"
+    )
     drop_source(con, source.table)
     stats.notes += source.notes
     report.entities.append(stats)
@@ -162,10 +164,12 @@ def import_canonical(
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
     sources: dict[str, SourceFile | FileRejected] = {}
+    read: list[str] = []  # the entities whose file prepare began to read
 
     def prepare() -> None:
         for entity in CSV_ENTITIES:
             if (folder / entity.file).exists():
+                read.append(entity.name)
                 sources[entity.name] = read_source(con, folder / entity.file, entity)
 
     def body(load: Load, report: LoadReport) -> None:
@@ -186,8 +190,8 @@ def import_canonical(
     try:
         return run_load(con, "canonical", label or folder, body, prepare)
     finally:
-        for entity in CSV_ENTITIES:
-            drop_source(con, f"src_{entity.name}")
+        for name in read:
+            drop_source(con, f"src_{name}")
 
 
 __all__ = ["ENTITIES", "LoadReport", "import_canonical", "run_load", "stage_frame"]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import duckdb
 
-from etl.checks import checked_select, key_expression, quote, raw_json, raw_name
+from etl.checks import checked_select, key_expression, quote, raw_json, row_column
 from etl.contract import Entity
 from warehouse.db import scalar
 
@@ -96,31 +96,32 @@ def stage_entity(
     src_table: str,
     present: list[str],
     rejected: list[Rejected] | None = None,
+    row_id: str = "rowid",
 ) -> EntityStats:
     """Checks and upserts the rows of `src_table` (strings + `_line`) into the staging table.
+    `row_id` tells one source row from another: the table's rowid, or `_line` when every row
+    has a line of its own (a CSV file read by etl/csv_source.py, whose source may be a view).
 
     The great-expectations suite is not run here: it validates the committed load afterwards
     (etl/validation.py), off the import's critical path."""
     stats = EntityStats(entity.name, file)
     rejected = rejected or []
     quarantine_rejected(con, load, entity.name, file, rejected)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _checked AS {checked_select(entity, present, src_table)}"
-    )
-    _quarantine_failed_checks(con, load, entity, file, present)
-    _resolve_duplicate_keys(con, load, entity, file, present)
-    _write_history_and_staging(con, load, entity)
-    _write_raw(con, load, entity, file, present)
+    source = Source(src_table, row_id, present)
+    checked = checked_select(entity, present, src_table, row_id)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {checked}")
+    _quarantine_failed_checks(con, load, entity, file, source)
+    _resolve_duplicate_keys(con, load, entity, file, source)
+    # rows by change; a row that failed a check or repeats another as 'failed'
+    query = "SELECT if(_reason = '', _change, 'failed'), count(*) FROM _checked GROUP BY 1"
+    counts = dict(con.execute(query).fetchall())
+    _write_history_and_staging(con, load, entity, counts)
+    _write_raw(con, load, entity, file, source, counts)
     con.execute(
         """UPDATE quarantine SET resolved_at = now()
         WHERE entity = ? AND resolved_at IS NULL AND load_id <> ?
           AND record_key IN (SELECT _key FROM _checked WHERE _reason = '')""",
         [entity.name, load.load_id],
-    )
-    counts = dict(
-        con.execute(
-            "SELECT _change, count(*) FROM _checked WHERE _reason = '' GROUP BY ALL"
-        ).fetchall()
     )
     stats.new, stats.updated = counts.get("new", 0), counts.get("updated", 0)
     stats.unchanged = counts.get("unchanged", 0)
@@ -129,23 +130,41 @@ def stage_entity(
     return stats
 
 
+@dataclass
+class Source:
+    """The incoming rows as they arrived: `table`, one row per `_checked` row, told apart by
+    `row_id` (see row_column); `present` are its columns."""
+
+    table: str
+    row_id: str
+    present: list[str]
+
+    def join(self, checked: str = "_checked") -> str:
+        """`checked` c joined to its rows of the source, s."""
+        return f"{checked} c JOIN {self.table} s ON s.{self.row_id} = c.{row_column(self.row_id)}"
+
+    def raw_json(self) -> str:
+        return raw_json(self.present, "s")
+
+
 def _examples(con) -> list[str]:
     rows = con.execute("SELECT line, reason FROM _quarantined ORDER BY line LIMIT 10").fetchall()
     return [f"{line}: {reason}" for line, reason in rows]
 
 
-def _quarantine_failed_checks(
-    con, load: Load, entity: Entity, file: str, present: list[str]
-) -> None:
+def _quarantine_failed_checks(con, load: Load, entity: Entity, file: str, source: Source) -> None:
+    """The rows that fail the checks, each with its cells as they arrived (from the source)."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _quarantined AS
-        SELECT _line AS line, _key AS record_key, _reason AS reason, {raw_json(present)} AS raw
-        FROM _checked WHERE _reason <> ''"""
+        SELECT c._line AS line, c._key AS record_key, c._reason AS reason,
+               {source.raw_json()} AS raw
+        FROM {source.join("(SELECT * FROM _checked WHERE _reason <> '')")}
+        ORDER BY c.{row_column(source.row_id)}"""
     )
     _insert_quarantine(con, load, entity.name, file, "_quarantined")
 
 
-def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, present: list[str]) -> None:
+def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, source: Source) -> None:
     """Identical repeats load once; the same key with different content loads nowhere."""
     if scalar(con, "SELECT count(*) = count(DISTINCT _key) FROM _checked WHERE _reason = ''"):
         return
@@ -161,9 +180,10 @@ def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, present:
         SELECT c._line AS line, c._key AS record_key,
                format('{key_names} ''{{}}'' appears on lines {{}} with different content; '
                       || 'none of them was loaded', c._key, d.lines) AS reason,
-               {raw_json(present)} AS raw
-        FROM _checked c JOIN _dupes d USING (_key)
-        WHERE d.versions > 1 AND c._reason = ''"""
+               {source.raw_json()} AS raw
+        FROM {source.join()} JOIN _dupes d USING (_key)
+        WHERE d.versions > 1 AND c._reason = ''
+        ORDER BY c.{row_column(source.row_id)}"""
     )
     _insert_quarantine(con, load, entity.name, file, "_conflicts")
     con.execute("INSERT INTO _quarantined SELECT * FROM _conflicts")
@@ -175,10 +195,10 @@ def _resolve_duplicate_keys(con, load: Load, entity: Entity, file: str, present:
     )
 
 
-def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
+def _write_history_and_staging(con, load: Load, entity: Entity, counts: dict[str, int]) -> None:
     key = key_expression(entity)
     updated = "SELECT _key FROM _checked WHERE _reason = '' AND _change = 'updated'"
-    if scalar(con, f"SELECT count(*) FROM ({updated})"):
+    if counts.get("updated"):
         con.execute(
             f"""INSERT INTO entity_history
             SELECT ?, {key}, to_json(t), t._load_id, ?, now() FROM {entity.name} t
@@ -186,6 +206,8 @@ def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
             [entity.name, load.load_id],
         )
         con.execute(f"DELETE FROM {entity.name} WHERE {key} IN ({updated})")
+    if not counts.get("new") and not counts.get("updated"):
+        return
     cols = ", ".join(quote(c) for c in entity.column_names)
     con.execute(
         f"""INSERT INTO {entity.name} ({cols}, _row_hash, _load_id, _source, _updated_at)
@@ -195,8 +217,12 @@ def _write_history_and_staging(con, load: Load, entity: Entity) -> None:
     )
 
 
-def _write_raw(con, load: Load, entity: Entity, file: str, present: list[str]) -> None:
-    """What arrived, as strings, for every row that changed staging; unknown columns in _extra."""
+def _write_raw(
+    con, load: Load, entity: Entity, file: str, source: Source, counts: dict[str, int]
+) -> None:
+    """What arrived, as strings, for every row that changed staging; unknown columns in _extra.
+    Read from the source: all of it when every row changed (a first import), none when none
+    did (a re-import of the same file), else the changed rows."""
     table = f"raw_{load.source.replace('-', '_')}_{entity.name}"
     cols = entity.column_names
     col_defs = ", ".join(f"{quote(c)} VARCHAR" for c in cols)
@@ -204,12 +230,21 @@ def _write_raw(con, load: Load, entity: Entity, file: str, present: list[str]) -
         f"""CREATE TABLE IF NOT EXISTS {table} (_load_id BIGINT, _file VARCHAR, _line BIGINT,
         {col_defs}, _extra JSON, _loaded_at TIMESTAMPTZ)"""
     )
+    changed = counts.get("new", 0) + counts.get("updated", 0)
+    if not changed:
+        return
+    present = source.present
     extra = [c for c in present if c not in cols and not c.startswith("_")]
-    extra_sql = raw_json(extra) if extra else "NULL"
-    values = ", ".join(raw_name(c) if c in present else "NULL" for c in cols)
+    extra_sql = raw_json(extra, "s") if extra else "NULL"
+    values = ", ".join(f"s.{quote(c)}" if c in present else "NULL" for c in cols)
+    rows = f"{source.table} s"
+    if changed < sum(counts.values()):
+        rows += (
+            f" WHERE s.{source.row_id} IN (SELECT {row_column(source.row_id)} FROM _checked"
+            " WHERE _reason = '' AND _change <> 'unchanged')"
+        )
     con.execute(
         f"""INSERT INTO {table}
-        SELECT ?, ?, _line, {values}, {extra_sql}, now()
-        FROM _checked WHERE _reason = '' AND _change <> 'unchanged'""",
+        SELECT ?, ?, s._line, {values}, {extra_sql}, now() FROM {rows}""",
         [load.load_id, file],
     )
