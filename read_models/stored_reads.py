@@ -31,7 +31,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -43,8 +43,9 @@ from core import clock, exact_json
 from metrics.filters import Filters
 from metrics.session import prepare_to
 from read_models.sql_files import sql
-from warehouse import state_fingerprint
+from warehouse import snapshot_refresher, state_fingerprint
 from warehouse.db import transaction
+from warehouse.sessions import read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 # The packages a page read goes through (read models, KPIs, receivables and the ledger, the
@@ -112,6 +113,25 @@ def load(
     if row is None or row[0] != (current or fingerprint(con, reader, filters)):
         return None
     return _decode(_result_type(reader), *row[1:])
+
+
+def read_kept(db: str | Path, reader: Reader, filters: Filters, prepared: bool = True) -> Any:
+    """What `reader` returns for a firm-wide `filters` on the warehouse at `db`: the kept read
+    when it is current (no day tables, no live read); else the live read (on a connection
+    prepared for the KPIs, with `prepared`) on the same transaction, handed to the app's
+    background pass to keep with the fingerprint of what it read."""
+    with read_only(db) as con:
+        made_from = fingerprint(con, reader, filters)
+        kept = load(con, reader, filters, made_from)
+        if kept is not None:
+            return kept
+        if prepared:
+            prepare_to(con, filters.end)
+        value = reader(con, filters)
+    if Path(db).exists():  # not the empty stand-in of a missing warehouse
+        task = partial(save, reader=reader, filters=filters, value=value, made_from=made_from)
+        snapshot_refresher.request(db, also={f"keep {reader_name(reader)} {filters}": task})
+    return value
 
 
 def store(con: duckdb.DuckDBPyConnection, reader: Reader, filters: Filters) -> bool:

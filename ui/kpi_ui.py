@@ -17,11 +17,11 @@ from core.csv_safe import frame_csv
 from core.safe_paths import safe_file_name
 from metrics.filters import Filters
 from metrics.kpis import filter_note, store_trend
-from metrics.session import kpi_connection, prepare_to
+from metrics.session import kpi_connection
 from read_models import stored_reads
 from ui import app_state
 from warehouse import snapshot_refresher
-from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, read_only, warehouse_stamp
+from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 EMPTY_TEXT = (
     "**No data yet for {what}** — run `make run` (it builds the demo firm) or "
@@ -35,30 +35,10 @@ EMPTY_TEXT = (
 def _read(
     stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable, stored: bool
 ) -> Any:
-    if stored and filters.firm_wide:
-        return _read_kept(stamp[0], filters, _reader)
+    if stored and filters.firm_wide:  # kept when current; a live read is kept for next time
+        return stored_reads.read_kept(stamp[0], _reader, filters)
     with kpi_connection(stamp[0], last_day=filters.end) as con:
         return _reader(con, filters)
-
-
-def _read_kept(db: str, filters: Filters, reader: Callable) -> Any:
-    """The kept read when it is current (no day tables, no live read); else the live read on
-    the same transaction, handed to the background pass to keep with the fingerprint of what
-    it read (a write meanwhile leaves the kept one stale, never wrong)."""
-    with read_only(db) as con:
-        made_from = stored_reads.fingerprint(con, reader, filters)
-        kept = stored_reads.load(con, reader, filters, made_from)
-        if kept is not None:
-            return kept
-        prepare_to(con, filters.end)
-        value = reader(con, filters)
-    if Path(db).exists():  # not the empty stand-in of a missing warehouse
-        task = partial(
-            stored_reads.save, reader=reader, filters=filters, value=value, made_from=made_from
-        )
-        name = f"keep {stored_reads.reader_name(reader)} {filters.label()}"
-        snapshot_refresher.request(db, also={name: task})
-    return value
 
 
 def read(reader: Callable[..., Any], stored: bool = False) -> Any:
