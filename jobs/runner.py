@@ -19,7 +19,7 @@ from jobs.schedule import Schedule, load_schedules
 from jobs.tasks import JOBS, JobContext
 from metrics.filters import Filters
 from metrics.kpis import store_trend
-from read_models import realization_view, stored_reads
+from read_models import invoice_review, realization_view, stored_reads
 from read_models.overview import overview
 from warehouse.attribution_snapshot import refresh_after_write
 from warehouse.day_tables import public_holidays
@@ -119,14 +119,14 @@ def run_pass(
 
 
 def keep_default_reads(con: duckdb.DuckDBPyConnection, today: date) -> None:
-    """Stores the trend sums, then the Overview and the Realization page as the app opens them
-    (the last complete month, firm-wide), so the first person to open them after a scheduled
+    """Stores the trend sums, then the Overview, the Realization page and the Invoices page's
+    billing of the month as the app opens them (the last complete month, firm-wide), so the first person to open them after a scheduled
     sync reads them instead of computing them. A failure is one line on stderr: the pages then
     read live."""
     filters = Filters.month(Period.of(today).shift(-1))
     try:
         store_trend(con, filters)
-        for reader in (overview, realization_view.read_page):
+        for reader in (overview, realization_view.read_page, invoice_review.month_billing):
             stored_reads.store(con, reader, filters)
     except duckdb.Error as err:
         print(f"page reads not stored ({one_line(err)}); the pages read live", file=sys.stderr)

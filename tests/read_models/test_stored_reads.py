@@ -17,7 +17,7 @@ from etl.app_writes import app_load, insert_row, update_row
 from exception_queue.findings import decide_unchecked
 from metrics.filters import Filters
 from metrics.session import kpi_connection
-from read_models import realization_view, stored_reads
+from read_models import invoice_review, realization_view, stored_reads
 from read_models.overview import overview
 from read_models.sql_files import sql
 from rules.engine import run_rules
@@ -170,6 +170,7 @@ def test_a_job_pass_stores_the_default_months_pages(con):
     assert [r.status for r in results] == ["ok"]
     assert stored(con) is not None  # October: the last complete month on that day
     assert stored_reads.load(con, realization_view.read_page, OCTOBER) is not None
+    assert stored_reads.load(con, invoice_review.month_billing, OCTOBER) is not None
 
 
 def test_the_stored_realization_page_is_the_live_one(con, demo_db):
