@@ -119,7 +119,13 @@ def read_kept(db: str | Path, reader: Reader, filters: Filters, prepared: bool =
     """What `reader` returns for a firm-wide `filters` on the warehouse at `db`: the kept read
     when it is current (no day tables, no live read); else the live read (on a connection
     prepared for the KPIs, with `prepared`) on the same transaction, handed to the app's
-    background pass to keep with the fingerprint of what it read."""
+    background pass to keep with the fingerprint of what it read. Filtered ranges are read
+    live and not kept."""
+    if not filters.firm_wide:
+        with read_only(db) as con:
+            if prepared:
+                prepare_to(con, filters.end)
+            return reader(con, filters)
     with read_only(db) as con:
         made_from = fingerprint(con, reader, filters)
         kept = load(con, reader, filters, made_from)
@@ -161,7 +167,10 @@ def save(
 ) -> None:
     """Stores `value`, what `reader` returned for `filters` from inputs whose fingerprint was
     `made_from` (taken in the read's own transaction), in a transaction of its own; only the
-    KEPT newest ranges of the read stay."""
+    KEPT newest ranges of the read stay. Only firm-wide ranges are kept (the key has no
+    filter lists)."""
+    if not filters.firm_wide:
+        raise ValueError(f"only firm-wide reads are kept, not {filters.label()} with filters")
     name = reader_name(reader)
     scalars, names, frames = _encode(value)
     key = [name, filters.start, filters.end, filters.grain]

@@ -119,6 +119,8 @@ def test_other_code_another_day_and_filtered_reads_read_live(con, monkeypatch):
     client = con.execute("SELECT min(client_id) FROM clients").fetchall()[0][0]
     assert stored(con, Filters.month("2026-10", clients=(client,))) is None
     assert stored_reads.store(con, overview, Filters.month("2026-10", clients=(client,))) is False
+    with pytest.raises(ValueError, match="only firm-wide"):
+        stored_reads.save(con, overview, Filters.month("2026-10", clients=(client,)), None, "x")
     monkeypatch.setenv(clock.TODAY_ENV, "2026-11-08")  # the next day
     assert stored(con) is None
     monkeypatch.setenv(clock.TODAY_ENV, DEMO_AS_OF.isoformat())
