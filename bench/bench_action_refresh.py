@@ -32,7 +32,7 @@ from metrics.kpis import store_trend  # noqa: E402
 from metrics.session import kpi_connection  # noqa: E402
 from read_models import stored_reads  # noqa: E402
 from read_models.overview import overview  # noqa: E402
-from tests.support.app_void import void_one_invoice  # noqa: E402
+from tests.support.app_writes import void_one_invoice  # noqa: E402
 from warehouse import attribution_snapshot, snapshot_refresher  # noqa: E402
 from warehouse.access import session_connection  # noqa: E402
 from warehouse.sessions import read_only  # noqa: E402

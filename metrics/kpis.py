@@ -19,7 +19,7 @@ import polars as pl
 from core import clock
 from metrics import trend_snapshot
 from metrics.filters import Filters, trend_range
-from metrics.session import prepare, query
+from metrics.session import prepare_to, query
 
 RATIO_PLACES = Decimal("0.0001")
 DAYS_PLACES = Decimal("0.1")
@@ -628,7 +628,7 @@ def store_trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 
     made_from = trend_snapshot.fingerprint(con)
     if trend_snapshot.load(con, whole.start, whole.end, made_from) is not None:
         return False
-    prepare(con, max(whole.end, clock.today()))
+    prepare_to(con, whole.end)
     parts = trend_parts(con, whole, window)
     encoded = {
         month: {"utilization": asdict(util), "realization": asdict(real)}

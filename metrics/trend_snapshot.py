@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from core import clock, exact_json
+from core.file_digest import files_digest
 from warehouse import attribution_snapshot
 from warehouse.db import transaction
 
@@ -49,7 +50,6 @@ DELETE FROM trend_snapshot WHERE fingerprint <> ? OR made_at < (
 def _code_digest() -> str:
     """The SQL and Python the sums are computed with, and the holidays package's version
     (capacity subtracts public holidays): sums made by other code are not current."""
-    digest = hashlib.sha256(metadata.version("holidays").encode())
     files = [
         *sorted((SQL_DIR / "kpi").glob("*.sql")),
         *sorted((SQL_DIR / "trend_snapshot").glob("*.sql")),
@@ -60,9 +60,7 @@ def _code_digest() -> str:
         Path(exact_json.__file__),
         WAREHOUSE_DIR / "day_tables.py",
     ]
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return files_digest(files, seed=metadata.version("holidays"))
 
 
 @cache

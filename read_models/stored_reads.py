@@ -40,9 +40,9 @@ import duckdb
 import polars as pl
 
 from core import clock, exact_json
+from core.file_digest import files_digest
 from metrics.filters import Filters
-from metrics.session import prepare_to
-from read_models.sql_files import sql
+from metrics.session import kpi_sql, prepare_to
 from warehouse import snapshot_refresher, state_fingerprint
 from warehouse.db import transaction
 from warehouse.sessions import read_only
@@ -71,13 +71,13 @@ def reader_name(reader: Reader) -> str:
 def _code_digest() -> str:
     """Every .py and .sql file of CODE_PACKAGES, and the holidays package's version (capacity
     subtracts public holidays): a read made by other code is not current."""
-    digest = hashlib.sha256(metadata.version("holidays").encode())
-    for package in CODE_PACKAGES:
-        for path in sorted((ROOT / package).rglob("*")):
-            if path.suffix in (".py", ".sql") and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
-                digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    files = [
+        path
+        for package in CODE_PACKAGES
+        for path in sorted((ROOT / package).rglob("*"))
+        if path.suffix in (".py", ".sql") and "__pycache__" not in path.parts
+    ]
+    return files_digest(files, seed=metadata.version("holidays"), root=ROOT)
 
 
 def fingerprint(
@@ -85,7 +85,7 @@ def fingerprint(
 ) -> str:
     """What `reader` of `filters` on this connection at `now` (default: the clock's) reads."""
     now = now or clock.now()
-    deadline = con.execute(sql("last_timesheet_deadline"), {"now": now}).fetchall()
+    deadline = con.execute(kpi_sql("last_timesheet_deadline"), {"now": now}).fetchall()
     digest = hashlib.sha256(_code_digest().encode())
     digest.update(state_fingerprint.fingerprint(con).encode())
     digest.update(repr((reader_name(reader), clock.today(), deadline, filters)).encode())
@@ -121,20 +121,16 @@ def read_kept(db: str | Path, reader: Reader, filters: Filters, prepared: bool =
     prepared for the KPIs, with `prepared`) on the same transaction, handed to the app's
     background pass to keep with the fingerprint of what it read. Filtered ranges are read
     live and not kept."""
-    if not filters.firm_wide:
-        with read_only(db) as con:
-            if prepared:
-                prepare_to(con, filters.end)
-            return reader(con, filters)
     with read_only(db) as con:
-        made_from = fingerprint(con, reader, filters)
-        kept = load(con, reader, filters, made_from)
-        if kept is not None:
-            return kept
+        made_from = fingerprint(con, reader, filters) if filters.firm_wide else None
+        if made_from is not None:
+            kept = load(con, reader, filters, made_from)
+            if kept is not None:
+                return kept
         if prepared:
             prepare_to(con, filters.end)
         value = reader(con, filters)
-    if Path(db).exists():  # not the empty stand-in of a missing warehouse
+    if made_from is not None and Path(db).exists():  # not a missing warehouse's stand-in
         task = partial(save, reader=reader, filters=filters, value=value, made_from=made_from)
         snapshot_refresher.request(db, also={f"keep {reader_name(reader)} {filters}": task})
     return value

@@ -35,7 +35,7 @@ EMPTY_TEXT = (
 def _read(
     stamp: tuple[str, int, int], reader_name: str, filters: Filters, _reader: Callable, stored: bool
 ) -> Any:
-    if stored and filters.firm_wide:  # kept when current; a live read is kept for next time
+    if stored:  # kept when current; a live firm-wide read is kept for next time
         return stored_reads.read_kept(stamp[0], _reader, filters)
     with kpi_connection(stamp[0], last_day=filters.end) as con:
         return _reader(con, filters)

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from core.cli_errors import one_line
+from core.file_digest import files_digest
 from warehouse.db import WarehouseBusy, marts_digest, transaction
 
 SQL_DIR = Path(__file__).parent / "sql" / "attribution_snapshot"
@@ -39,10 +40,7 @@ def _sql(name: str) -> str:
 @cache
 def _code_digest() -> str:
     """The mart SQL and this module's SQL: a snapshot made by other code is not current."""
-    digest = hashlib.sha256(marts_digest().encode())
-    for path in sorted(SQL_DIR.glob("*.sql")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return files_digest(sorted(SQL_DIR.glob("*.sql")), seed=marts_digest())
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:

@@ -6,7 +6,6 @@ describes the whole model."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from core.cli_errors import UserError
+from core.file_digest import files_digest
 from warehouse import exception_groups
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,10 +220,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
 
 def marts_digest() -> str:
     """sha256 of the mart views' SQL files (names and text): what the views were made from."""
-    digest = hashlib.sha256()
-    for path in sorted(MARTS_DIR.glob("*.sql")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return files_digest(sorted(MARTS_DIR.glob("*.sql")))
 
 
 def create_marts(con: duckdb.DuckDBPyConnection) -> None:

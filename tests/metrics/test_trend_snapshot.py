@@ -6,20 +6,20 @@ tests/app/test_overview_page.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from etl.app_writes import app_load, insert_row
 from metrics import trend_snapshot
 from metrics.filters import Filters, trend_range
 from metrics.kpis import store_trend, stored_trend, trend_parts
 from metrics.session import kpi_connection, prepare
 from read_models.overview import overview
-from tests.support.app_void import void_one_invoice
+from tests.support.app_writes import insert_one, void_one_invoice
 from tests.support.demo import DEMO_AS_OF
-from warehouse.db import connect, transaction
+from tests.support.job_pass import run_drafts_pass
+from warehouse.db import connect
 
 OCTOBER = Filters.month("2026-10")
 WINDOW, WHOLE = trend_range(OCTOBER)
@@ -66,15 +66,9 @@ def test_time_off_taken_makes_the_stored_sums_stale(con):
         [WEDNESDAY],
     ).fetchall()[0][0]
     before = stored_trend(con, WHOLE)["2026-10"][0].available_hours
-    with transaction(con):
-        load_id = app_load(con, "test", "time off", "half a day off", {"time_off": (1, 0)})
-        insert_row(
-            con,
-            "time_off",
-            load_id,
-            "test",
-            {"person_id": person, "date": WEDNESDAY, "hours": "4", "kind": "pto"},
-        )
+    insert_one(
+        con, "time_off", {"person_id": person, "date": WEDNESDAY, "hours": "4", "kind": "pto"}
+    )
     assert stored_trend(con, WHOLE) is None
     # 8 h of capacity that day, 4 h of it off: October's available hours are 4 fewer.
     assert live(con)["2026-10"][0].available_hours == before - Decimal(4)
@@ -112,11 +106,6 @@ def test_only_the_newest_windows_are_kept(con, monkeypatch):
 
 
 def test_a_job_pass_stores_the_default_months_trend(con):
-    from jobs.runner import run_pass
-    from jobs.schedule import Schedule
-
-    now = datetime(2026, 11, 9, 7, 5, tzinfo=UTC)  # a Monday of November 2026
-    results = run_pass(con, now, {"drafts": Schedule("drafts", at=time(7, 0))}, force=True)
-    assert [r.status for r in results] == ["ok"]
+    assert run_drafts_pass(con) == ["ok"]
     _, whole = trend_range(Filters.month("2026-10"))  # the last complete month on that day
     assert stored_trend(con, whole) is not None

@@ -13,16 +13,16 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from core import clock
-from etl.app_writes import app_load, insert_row, update_row
 from exception_queue.findings import decide_unchecked
 from metrics.filters import Filters
-from metrics.session import kpi_connection
+from metrics.session import kpi_connection, kpi_sql
 from read_models import invoice_review, realization_view, stored_reads
 from read_models.overview import overview
-from read_models.sql_files import sql
 from rules.engine import run_rules
+from tests.support.app_writes import insert_one, update_one
 from tests.support.demo import DEMO_AS_OF
-from warehouse.db import connect, transaction
+from tests.support.job_pass import run_drafts_pass
+from warehouse.db import connect
 
 OCTOBER = Filters.month("2026-10")
 FRAMES = ("trend", "top_leakage", "leakage", "days_to_invoice")
@@ -95,21 +95,12 @@ def test_a_decided_finding_makes_it_stale(con, demo_db):
 def test_a_payment_and_time_off_make_it_stale(con):
     stored_reads.store(con, overview, OCTOBER)
     payment = con.execute("SELECT min(payment_id) FROM payments").fetchall()[0][0]
-    with transaction(con):
-        load_id = app_load(con, "test", "payment", "a payment dated later", {"payments": (0, 1)})
-        update_row(con, "payments", payment, load_id, "test", {"date": date(2026, 10, 30)})
+    update_one(con, "payments", payment, {"date": date(2026, 10, 30)})  # paid later
     assert stored(con) is None
     assert stored_reads.store(con, overview, OCTOBER) is True
     person = con.execute("SELECT min(person_id) FROM people").fetchall()[0][0]
-    with transaction(con):
-        load_id = app_load(con, "test", "time off", "a day off", {"time_off": (1, 0)})
-        insert_row(
-            con,
-            "time_off",
-            load_id,
-            "test",
-            {"person_id": person, "date": date(2026, 10, 14), "hours": "8", "kind": "pto"},
-        )
+    day_off = {"person_id": person, "date": date(2026, 10, 14), "hours": "8", "kind": "pto"}
+    insert_one(con, "time_off", day_off)
     assert stored(con) is None
 
 
@@ -136,7 +127,7 @@ def test_the_last_deadline_moves_when_a_deadline_passes(con):
     ]
 
     def last(moment: datetime) -> datetime:
-        return con.execute(sql("last_timesheet_deadline"), {"now": moment}).fetchall()[0][0]
+        return con.execute(kpi_sql("last_timesheet_deadline"), {"now": moment}).fetchall()[0][0]
 
     monday = date(2026, 11, 9)
     before_noon = datetime.combine(monday, time(16, 59), UTC)
@@ -164,12 +155,7 @@ def test_only_the_newest_ranges_are_kept(con, monkeypatch):
 
 
 def test_a_job_pass_stores_the_default_months_pages(con):
-    from jobs.runner import run_pass
-    from jobs.schedule import Schedule
-
-    now = datetime(2026, 11, 9, 7, 5, tzinfo=UTC)  # a Monday of November 2026
-    results = run_pass(con, now, {"drafts": Schedule("drafts", at=time(7, 0))}, force=True)
-    assert [r.status for r in results] == ["ok"]
+    assert run_drafts_pass(con) == ["ok"]
     assert stored(con) is not None  # October: the last complete month on that day
     assert stored_reads.load(con, realization_view.read_page, OCTOBER) is not None
     assert stored_reads.load(con, invoice_review.month_billing, OCTOBER) is not None

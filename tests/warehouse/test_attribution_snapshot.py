@@ -17,7 +17,7 @@ from billing.store import approve_draft, save_drafts
 from etl.app_writes import app_load, insert_row
 from metrics.filters import Filters
 from metrics.session import prepare, query, with_attribution_source
-from tests.support.app_void import void_one_invoice
+from tests.support.app_writes import void_one_invoice
 from tests.support.demo import DEMO_AS_OF
 from warehouse import attribution_snapshot
 from warehouse.db import connect, transaction

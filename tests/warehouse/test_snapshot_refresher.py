@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.app_void import void_one_invoice
+from tests.support.app_writes import void_one_invoice
 from tests.warehouse.test_attribution_snapshot import assert_same_as_live
 from warehouse import attribution_snapshot, snapshot_refresher
 from warehouse.access import session_connection

@@ -6,23 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from etl.app_writes import app_load, insert_row, update_row
+from tests.support.app_writes import insert_one, update_one
 from warehouse import state_fingerprint
-from warehouse.db import transaction
 
 NOW = datetime(2026, 11, 7, 9, 30, tzinfo=UTC)
 
 
 def add_client(con, client_id: str, name: str) -> None:
-    with transaction(con):
-        load_id = app_load(con, "test", "client", "a client", {"clients": (1, 0)})
-        insert_row(
-            con,
-            "clients",
-            load_id,
-            "test",
-            {"client_id": client_id, "name": name, "currency": "USD"},
-        )
+    insert_one(con, "clients", {"client_id": client_id, "name": name, "currency": "USD"})
 
 
 def test_a_change_to_a_read_table_changes_it(con):
@@ -30,9 +21,7 @@ def test_a_change_to_a_read_table_changes_it(con):
     add_client(con, "CL-1", "Acme")  # a staging table: its _row_hash and _load_id
     one = state_fingerprint.fingerprint(con)
     assert one != empty
-    with transaction(con):
-        load_id = app_load(con, "test", "client", "renamed", {"clients": (0, 1)})
-        update_row(con, "clients", "CL-1", load_id, "test", {"name": "Acme Corp"})
+    update_one(con, "clients", "CL-1", {"name": "Acme Corp"})
     renamed = state_fingerprint.fingerprint(con)
     assert renamed != one
     # A table written outside staging (no _row_hash) is hashed row by row: a new value counts.

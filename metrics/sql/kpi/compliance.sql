@@ -9,16 +9,8 @@
 -- status: missing (nothing submitted), late (first submission after the deadline), short
 -- (first batch on time, but the hours submitted by the deadline are under 90% of the expected
 -- hours), on_time.
-WITH cfg AS (
-    SELECT
-        coalesce(list_position(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-                               lower(trim(any_value(week_starts)))), 1) AS ws,
-        coalesce(list_position(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-                               lower(split_part(trim(any_value(timesheet_deadline)), ' ', 1))), 1) AS dl_dow,
-        coalesce(nullif(split_part(trim(any_value(timesheet_deadline)), ' ', 2), ''), '12:00') AS dl_time,
-        coalesce(any_value(timezone), 'UTC') AS tz
-    FROM firm
-),
+WITH
+@include timesheet_cfg,
 people_in AS (
     SELECT person_id FROM people
     WHERE (len(CAST($teams AS VARCHAR[])) = 0 OR list_contains(CAST($teams AS VARCHAR[]), team))

@@ -1,16 +1,10 @@
 -- last_timesheet_deadline: the most recent weekly timesheet deadline at or before $now, as a
 -- local time of the firm (firm.timesheet_deadline 'mon 12:00' in firm.timezone, read as the
--- compliance KPI reads them, metrics/sql/kpi/compliance.sql). Every week's deadline falls on
+-- compliance KPI reads them: timesheet_cfg.sql). Every week's deadline falls on
 -- that weekday and time, so compliance read at two moments can differ only when this value
 -- differs between them.
-WITH cfg AS (
-    SELECT
-        coalesce(list_position(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-                               lower(split_part(trim(any_value(timesheet_deadline)), ' ', 1))), 1) AS dl_dow,
-        coalesce(nullif(split_part(trim(any_value(timesheet_deadline)), ' ', 2), ''), '12:00') AS dl_time,
-        coalesce(any_value(timezone), 'UTC') AS tz
-    FROM firm
-),
+WITH
+@include timesheet_cfg,
 local_now AS (
     SELECT timezone(tz, CAST($now AS TIMESTAMPTZ)) AS t, dl_dow, dl_time FROM cfg
 ),
