@@ -342,6 +342,31 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise busy from err
 
 
+ORDER_SETTING = "preserve_insertion_order"
+
+
+@contextmanager
+def in_any_order(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Statements inside may write their rows in any order, for a write whose rows carry their
+    own order (a line number): DuckDB then inserts from several threads without keeping the
+    source's order. The session's setting comes back afterwards; when a failed statement left
+    the transaction aborted it cannot, so a reader that relies on order (etl/csv_source.py)
+    asks for it itself (keep_order)."""
+    con.execute(f"SET SESSION {ORDER_SETTING} = false")
+    try:
+        yield con
+    finally:
+        try:
+            con.execute(f"RESET SESSION {ORDER_SETTING}")
+        except duckdb.TransactionException:
+            pass  # aborted: keep_order puts it back for the readers that need it
+
+
+def keep_order(con: duckdb.DuckDBPyConnection) -> None:
+    """Queries on `con` return rows in their source's order (DuckDB's default)."""
+    con.execute(f"SET SESSION {ORDER_SETTING} = true")
+
+
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """ROLLBACK, quiet when DuckDB already ended the transaction (a failed COMMIT does)."""
     try:
