@@ -56,6 +56,20 @@ def test_every_card_shows_on_the_demo_firm(monkeypatch, demo_with_rules):
     traces = json.loads(charts[0].proto.spec)["data"]
     assert [t["name"] for t in traces] == CARDS
     assert all(len(t["x"]) == 12 for t in traces)
+    # Each card with a target has a dotted target line in its own panel (percent for ratios).
+    with kpi_connection(demo_with_rules) as con:
+        kpis = firm_kpis(con, Filters.month(month))
+    expected = set()
+    for trace in traces:
+        kpi = next(k for k in kpis.values() if k.label == trace["name"])
+        if kpi.target is not None:
+            scale = 100 if kpi.unit == "ratio" else 1
+            expected.add((trace["yaxis"], float(kpi.target) * scale))
+    layout = json.loads(charts[0].proto.spec)["layout"]
+    lines = {(s["yref"], s["y0"]) for s in layout["shapes"] if s["line"]["dash"] == "dot"}
+    assert expected and lines == expected
+    labels = [a for a in layout["annotations"] if a["text"] == "target"]
+    assert {(a["yref"], a["y"]) for a in labels} == expected
 
 
 def test_the_month_before_has_every_figure(monkeypatch, demo_with_rules):
