@@ -6,6 +6,7 @@ from datetime import date
 from functools import partial
 
 import plotly.express as px
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -13,7 +14,7 @@ from billing.ar import late_fees, polish, reminders, review, senders, sync
 from core import clock
 from metrics.filters import Filters
 from read_models import ar_page
-from ui import app_state
+from ui import app_state, figures
 from warehouse.sessions import WarehouseBusy, WarehouseUnreadable, warehouse_stamp
 
 app_state.require_sign_in()  # before anything of the page is drawn
@@ -119,8 +120,9 @@ def show_kpis(k, base: str) -> None:
     )
 
 
-def aging_chart(by_client: pl.DataFrame) -> str | None:
-    """Stacked buckets per client (top 15 by open); a click on a bar returns its client id."""
+@figures.kept
+def aging_figure(by_client: pl.DataFrame) -> go.Figure:
+    """Stacked buckets per client (top 15 by open), each bar carrying its client id."""
     top = by_client.head(15).with_columns(pl.col(list(BUCKET_LABELS)).cast(pl.Float64))
     long = top.unpivot(
         list(BUCKET_LABELS),
@@ -149,12 +151,20 @@ def aging_chart(by_client: pl.DataFrame) -> str | None:
         yaxis_title="",
         xaxis_title="Open (base currency)",
     )
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="aging_chart")
+    return fig
+
+
+def aging_chart(by_client: pl.DataFrame) -> str | None:
+    """The aging figure; a click on a bar returns its client id."""
+    event = st.plotly_chart(
+        aging_figure(by_client), on_select="rerun", selection_mode="points", key="aging_chart"
+    )
     points = event.selection.points if event and event.selection else []
     return points[0]["customdata"][0] if points else None
 
 
-def trend_chart(trend: pl.DataFrame) -> None:
+@figures.kept
+def trend_figure(trend: pl.DataFrame) -> go.Figure:
     long = trend.with_columns(pl.exclude("month").cast(pl.Float64)).unpivot(
         index="month", variable_name="series", value_name="days"
     )
@@ -162,7 +172,11 @@ def trend_chart(trend: pl.DataFrame) -> None:
     long = long.with_columns(pl.col("series").replace_strict(names))
     fig = px.line(long, x="month", y="days", color="series", markers=True)
     fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend_title="")
-    st.plotly_chart(fig, key="dso_trend")
+    return fig
+
+
+def trend_chart(trend: pl.DataFrame) -> None:
+    st.plotly_chart(trend_figure(trend), key="dso_trend")
 
 
 def invoice_table(rows: pl.DataFrame, key: str, columns: list[str]) -> None:

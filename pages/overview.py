@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from metrics.filters import Filters
 from metrics.kpis import Kpi, filter_note
 from read_models.overview import CARD_KPIS, Overview, overview
-from ui import app_state, kpi_ui
+from ui import app_state, figures, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -166,7 +166,8 @@ def go_to_month() -> None:
         st.session_state[app_state.RANGE_KEY] = "month"
 
 
-def trend_chart(data: Overview, cards: list[Kpi]) -> go.Figure:
+@figures.kept
+def trend_chart(trend: pl.DataFrame, cards: list[Kpi]) -> go.Figure:
     """Each card's 12-month trend as one panel of one figure, in the cards' grid: one Plotly
     figure draws in the browser in a fraction of the time six do (its set-up is per figure).
     Target lines are layout shapes given directly: Plotly's add_hline checks every subplot on
@@ -182,7 +183,7 @@ def trend_chart(data: Overview, cards: list[Kpi]) -> go.Figure:
     targets: list[tuple[int, float]] = []
     for i, k in enumerate(cards):
         row, col = i // TREND_COLUMNS + 1, i % TREND_COLUMNS + 1
-        points = data.trend.filter(pl.col("kpi") == k.key).sort("month")
+        points = trend.filter(pl.col("kpi") == k.key).sort("month")
         scale = 100 if k.unit == "ratio" else 1
         y = [None if v is None else v * scale for v in points["value"]]
         fig.add_trace(
@@ -361,7 +362,7 @@ elif data is not None:
                 draw_card(k, data, filters)
     st.subheader("12-month trend")
     st.plotly_chart(
-        trend_chart(data, cards),
+        trend_chart(data.trend, cards),
         key=TREND_KEY,
         on_select=go_to_month,
         selection_mode="points",

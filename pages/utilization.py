@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from read_models import utilization_view as uv
-from ui import app_state, kpi_drill, kpi_ui
+from ui import app_state, figures, kpi_drill, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -87,6 +87,7 @@ def in_points(column: str) -> pl.Expr:
     return (pl.col(column) * 100).round(1)
 
 
+@figures.kept
 def split_chart(split: pl.DataFrame, by: str, title: str) -> go.Figure:
     """Stacked billable / non-billable hours per `by`, with the available hours as a marker."""
     fig = go.Figure()
@@ -117,6 +118,7 @@ def split_chart(split: pl.DataFrame, by: str, title: str) -> go.Figure:
     return fig
 
 
+@figures.kept
 def heatmap_chart(hm: uv.Heatmap) -> go.Figure:
     x = [w.isoformat() for w in hm.weeks]
     z = [[None if v is None else round(v * 100, 1) for v in row] for row in hm.z]
