@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import app_state
-from warehouse.sessions import WarehouseUnreadable
+from warehouse.sessions import WarehouseUnreadable, held
 
 st.set_page_config(page_title="Billing ops", layout="wide")
 
@@ -39,12 +39,14 @@ page = st.navigation(
 
 # The shared sidebar, drawn once for every page: who is signed in, the period, and the leadership
 # filters (drawn on every page so that they persist from page to page). A damaged warehouse file
-# shows up on whichever read touches it first: one message, the same on every page.
+# shows up on whichever read touches it first: one message, the same on every page. The run
+# holds the warehouse open, so its reads share one opening of the file (warehouse.sessions.held).
 try:
-    if not app_state.sign_in_gate():  # the sign-in page instead of any page (app_auth/ui.py)
-        st.stop()
-    app_state.period_picker()
-    app_state.kpi_filters_sidebar()
-    page.run()
+    with held():
+        if not app_state.sign_in_gate():  # the sign-in page instead of any page (app_auth/ui.py)
+            st.stop()
+        app_state.period_picker()
+        app_state.kpi_filters_sidebar()
+        page.run()
 except WarehouseUnreadable as damaged:  # pages stop on it themselves; this catches the rest
     app_state.show_damaged(damaged)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import access
 from warehouse.access import session_connection, write_turn
 from warehouse.db import (
     WarehouseBusy,
@@ -30,6 +31,7 @@ from warehouse.db import (
 __all__ = [
     "Db",
     "WarehouseBusy",
+    "held",
     "WarehouseUnreadable",
     "read_only",
     "read_write",
@@ -62,6 +64,15 @@ def _empty_warehouse() -> duckdb.DuckDBPyConnection:
     migrate(con)
     create_marts(con)
     return con
+
+
+@contextmanager
+def held(db: Db = None) -> Iterator[None]:
+    """The warehouse kept open for the block, as app.py keeps it for one run of a page: the
+    read_only and read_write blocks inside share one opening of the file. Idle afterwards as
+    before: the file is let go when the block ends (and no other session is inside one)."""
+    with access.held(resolve_db_path(db)):
+        yield
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from tests.billing.race_firm import EXPECTED_FEES, FEES_AS_OF, build_race_db
 from tests.support.sessions import overlap
 from tests.support.warehouse import held_by_writer
 from warehouse.db import MARTS_DIR, WarehouseBusy, connect, marts_digest
-from warehouse.sessions import read_only, read_write
+from warehouse.sessions import held, read_only, read_write
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -257,3 +257,36 @@ def test_opening_while_another_thread_closes_the_last_connection_waits(db):
     for thread in threads:
         thread.join(120)
     assert errors == []
+
+
+def _other_process_opens(db: Path) -> bool:
+    """Whether another process can open the file right now (no waiting)."""
+    code = "import duckdb, sys\nduckdb.connect(sys.argv[1]).close()"
+    done = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, timeout=60)
+    return done.returncode == 0
+
+
+def test_a_page_run_keeps_the_file_open_across_its_reads_and_lets_go_after(db):
+    """app.py holds the warehouse for one run of a page: its reads share one opening of the
+    file (between them the file stays open), and once the run ends another process gets it."""
+    with held(db):
+        with read_only(db) as con:
+            con.execute("SELECT count(*) FROM invoices").fetchall()
+        assert warehouse.access.open_sessions(db) == 1  # still open between two reads
+        assert not _other_process_opens(db)
+        with read_only(db) as con:
+            assert con.execute("SELECT count(*) FROM invoices").fetchall()[0][0] > 0
+    assert warehouse.access.open_sessions(db) == 0
+    assert _other_process_opens(db)
+
+
+def test_holding_a_missing_or_busy_warehouse_leaves_it_to_the_reads(tmp_path, db, short_waits):
+    missing = tmp_path / "none.duckdb"
+    with held(missing):
+        with read_only(missing) as con:  # reads as an empty warehouse, as without the hold
+            assert con.execute("SELECT count(*) FROM invoices").fetchall() == [(0,)]
+    assert not missing.exists()
+    with held_by_writer(db), held(db):
+        assert warehouse.access.open_sessions(db) == 0
+        with pytest.raises(WarehouseBusy), read_only(db):
+            pass
