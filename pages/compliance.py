@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrics.kpis import COMPLIANCE_TARGET
 from read_models import compliance_view as cv
-from ui import app_state, kpi_drill, kpi_ui
+from ui import app_state, figures, kpi_drill, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -96,6 +96,7 @@ ENTRY_COLUMNS = {
 ENTRY_CSV = [*ENTRY_COLUMNS, "entry_id"]
 
 
+@figures.kept
 def grid_chart(grid: cv.Grid) -> go.Figure:
     """The person x week grid: one colour per status (a discrete scale over their codes)."""
     code = {s: n for n, s in enumerate(STATUS_ORDER)}
@@ -140,6 +141,7 @@ def grid_chart(grid: cv.Grid) -> go.Figure:
     return fig
 
 
+@figures.kept
 def team_chart(teams: pl.DataFrame) -> go.Figure:
     labels = [
         f"{t}{' (contractors)' if e == cv.CONTRACTOR else ''}"

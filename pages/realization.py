@@ -12,7 +12,7 @@ import streamlit as st
 
 from metrics.kpis import REALIZATION_TARGET, ratio, summarize_realization
 from read_models import realization_view as rv
-from ui import app_state, kpi_ui
+from ui import app_state, figures, kpi_ui
 
 app_state.require_sign_in()  # before anything of the page is drawn
 
@@ -83,8 +83,9 @@ GROUP_COLUMNS = {
 }
 
 
-def _realization_chart(clients: pl.DataFrame, key: str) -> object:
-    """Realization by client (largest billed work first), the target as a line."""
+@figures.kept
+def realization_figure(clients: pl.DataFrame) -> go.Figure:
+    """Realization by client (largest billed work first), the target as a dotted line."""
     shown = clients.filter(pl.col("realization").is_not_null()).head(25)
     fig = go.Figure(
         go.Bar(
@@ -109,7 +110,13 @@ def _realization_chart(clients: pl.DataFrame, key: str) -> object:
         yaxis_tickformat=".0%",
         title="Realization by client (largest invoiced work first)",
     )
-    return st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=key)
+    return fig
+
+
+def _realization_chart(clients: pl.DataFrame, key: str) -> object:
+    return st.plotly_chart(
+        realization_figure(clients), on_select="rerun", selection_mode="points", key=key
+    )
 
 
 def _picked_row(frame: pl.DataFrame, event: object) -> dict | None:
