@@ -89,3 +89,26 @@ def test_the_preloaded_objects_are_left_out_of_each_runs_full_collection():
     frozen, tracked = map(int, result.stdout.split())
     assert frozen > 100_000  # the imports' objects (~336,000 with Streamlit 1.67)
     assert tracked < frozen / 20
+
+
+def test_no_page_needs_streamlit_magic_which_is_off():
+    """.streamlit/config.toml turns magic off (a re-parse of every script each time the last
+    session leaves) and the collection after every run off; a page that wrote a bare value on
+    its own line would show nothing, so none may."""
+    import ast
+
+    from streamlit.runtime.scriptrunner import magic
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"] == {"postScriptGC": False, "magicEnabled": False}
+    written = {}
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        tree = magic.add_magic(path.read_text(encoding="utf-8"), str(path))
+        writes = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "transparent_write"
+        ]
+        if writes:
+            written[path.name] = [node.lineno for node in writes]
+    assert written == {}
