@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,54 +62,46 @@ def session_connection(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     process, and brings the schema and the mart views up to date (the only time opening writes
     anything, and no other session of this process is using the file then); the last one to
     leave closes it."""
+    with _using(path) as anchor:
+        con = anchor.cursor()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def held(path: Path) -> Iterator[None]:
+    """The instance stays open for the block, so the blocks inside it (a page's run: its
+    sign-in check, sidebar and reads) share one opening of the file instead of each opening and
+    closing it (~40 ms and a cold buffer each, 4-6 times in a page's first run). A file that
+    does not exist is not created, and one that cannot be opened (busy, damaged) is not held:
+    the blocks inside report it as they do."""
+    with ExitStack() as stack:
+        if path.exists():
+            try:
+                stack.enter_context(_using(path))
+            except (duckdb.Error, WarehouseUnreadable):  # WarehouseBusy is a duckdb.Error
+                pass
+        yield
+
+
+@contextmanager
+def _using(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One user of the file's shared instance for the block (its anchor): the first user opens
+    the instance, the last one to leave closes it."""
     shared = _shared(path)
     with shared.opening:
         if shared.anchor is None:
             shared.anchor = _open_instance(path)
         shared.users += 1
-        try:
-            con = shared.anchor.cursor()
-        except BaseException:
-            _leave(shared)
-            raise
+        anchor = shared.anchor
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        yield con
+        yield anchor
     finally:
-        con.close()
         with shared.opening:
             _leave(shared)
-
-
-@contextmanager
-def held(path: Path) -> Iterator[bool]:
-    """The instance stays open for the block, so the blocks inside it (a page's run: its
-    sign-in check, sidebar and reads) share one opening of the file instead of each opening and
-    closing it (~40 ms and a cold buffer each, 4-6 times in a page's first run). Yields whether
-    it holds: a file that does not exist is not created, and one that cannot be opened (busy,
-    damaged) is left for the blocks inside to report as they do."""
-    shared = _shared(path)
-    with shared.opening:
-        if shared.anchor is None:
-            if not path.exists():
-                holding = False
-            else:
-                try:
-                    shared.anchor = _open_instance(path)
-                except (duckdb.Error, WarehouseUnreadable):  # WarehouseBusy is a duckdb.Error
-                    holding = False
-                else:
-                    holding = True
-        else:
-            holding = True
-        if holding:
-            shared.users += 1
-    try:
-        yield holding
-    finally:
-        if holding:
-            with shared.opening:
-                _leave(shared)
 
 
 def _leave(shared: _SharedFile) -> None:
